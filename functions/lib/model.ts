@@ -1,0 +1,149 @@
+/**
+ * The normalized view of RDS that every planner works on. Instances and Aurora clusters, and their snapshots,
+ * are mapped into one shape so that each planner is written once for both kinds.
+ */
+import type { DBCluster, DBClusterSnapshot, DBInstance, DBSnapshot } from "@aws-sdk/client-rds";
+import { isOwned, type Stage, TAG, tagsToRecord } from "./tags";
+
+/** `instance` for RDS DB instances, `cluster` for Aurora (and Multi-AZ) DB clusters. */
+export type DbKind = "instance" | "cluster";
+
+/** A DB instance or cluster. */
+export interface Db {
+  readonly kind: DbKind;
+  readonly id: string;
+  readonly arn: string;
+  readonly status: string;
+  readonly engine: string;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Allocated storage in GiB (instances; 0 when unknown). */
+  readonly sizeGb: number;
+  /** Set for instances that are members of a cluster; the cluster is snapshotted instead. */
+  readonly clusterId?: string;
+}
+
+/** A DB snapshot or DB cluster snapshot, from a Describe response (tags come from its `TagList`). */
+export interface Snapshot {
+  readonly kind: DbKind;
+  readonly id: string;
+  readonly arn: string;
+  /** Identifier of the DB the snapshot is of (for copies: the original DB, from our tag when present). */
+  readonly dbId: string;
+  /** `creating`, `available`, `copying`, `failed`, ... (lowercase as RDS returns it). */
+  readonly status: string;
+  /** `manual`, `automated`, `shared`, `awsbackup`, `public`. */
+  readonly type: string;
+  /** `SnapshotCreateTime` (UTC). Undefined while RDS has not set it yet. */
+  readonly createdAt?: Date;
+  readonly encrypted: boolean;
+  readonly kmsKeyId?: string;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Region the snapshot lives in (from its ARN). */
+  readonly region: string;
+  /** Account that owns the snapshot (from its ARN). */
+  readonly account: string;
+  /** Source snapshot ARN/identifier for copies (`SourceDBSnapshotIdentifier` / `SourceDBClusterSnapshotArn`). */
+  readonly copiedFrom?: string;
+  /** Percent of the create or copy done (0-100). */
+  readonly progress: number;
+  readonly sizeGb: number;
+}
+
+/** `arn:aws:rds:eu-west-1:111122223333:snapshot:x` -> `{ partition, region, account, resourceType, name }`. */
+export function parseArn(arn: string): { partition: string; region: string; account: string; resource: string } {
+  const parts = arn.split(":");
+  if (parts.length < 6 || parts[0] !== "arn") throw new Error(`not an ARN: ${arn}`);
+  return { partition: parts[1]!, region: parts[3]!, account: parts[4]!, resource: parts.slice(5).join(":") };
+}
+
+/** The recovery point a snapshot represents: our tag on copies, else its own create time. */
+export function recoveryPointOf(s: Snapshot): Date | undefined {
+  const tagged = s.tags[TAG.recoveryPoint];
+  if (tagged) {
+    const d = new Date(tagged);
+    if (!Number.isNaN(d.getTime())) return d;
+  }
+  return s.createdAt;
+}
+
+/** Pipeline stage of an owned snapshot (undefined for foreign ones). */
+export function stageOf(s: Snapshot): Stage | undefined {
+  if (!isOwned(s.tags)) return undefined;
+  const v = s.tags[TAG.stage];
+  return v === "source" || v === "dr" || v === "dr-region" ? v : undefined;
+}
+
+/** Maps a `DBInstance` from DescribeDBInstances. */
+export function fromDbInstance(d: DBInstance): Db {
+  return {
+    kind: "instance",
+    id: d.DBInstanceIdentifier ?? "",
+    arn: d.DBInstanceArn ?? "",
+    status: (d.DBInstanceStatus ?? "unknown").toLowerCase(),
+    engine: d.Engine ?? "",
+    tags: tagsToRecord(d.TagList),
+    sizeGb: d.AllocatedStorage ?? 0,
+    ...(d.DBClusterIdentifier ? { clusterId: d.DBClusterIdentifier } : {}),
+  };
+}
+
+/** Maps a `DBCluster` from DescribeDBClusters. */
+export function fromDbCluster(c: DBCluster): Db {
+  return {
+    kind: "cluster",
+    id: c.DBClusterIdentifier ?? "",
+    arn: c.DBClusterArn ?? "",
+    status: (c.Status ?? "unknown").toLowerCase(),
+    engine: c.Engine ?? "",
+    tags: tagsToRecord(c.TagList),
+    sizeGb: c.AllocatedStorage ?? 0,
+  };
+}
+
+/** Maps a `DBSnapshot` from DescribeDBSnapshots. */
+export function fromDbSnapshot(s: DBSnapshot): Snapshot {
+  const arn = s.DBSnapshotArn ?? "";
+  const { region, account } = arn ? parseArn(arn) : { region: "", account: "" };
+  const tags = tagsToRecord(s.TagList);
+  return {
+    kind: "instance",
+    id: s.DBSnapshotIdentifier ?? "",
+    arn,
+    dbId: tags[TAG.sourceDb] ?? s.DBInstanceIdentifier ?? "",
+    status: (s.Status ?? "unknown").toLowerCase(),
+    type: (s.SnapshotType ?? "manual").toLowerCase(),
+    ...(s.SnapshotCreateTime ? { createdAt: new Date(s.SnapshotCreateTime) } : {}),
+    encrypted: s.Encrypted ?? false,
+    ...(s.KmsKeyId ? { kmsKeyId: s.KmsKeyId } : {}),
+    tags,
+    region,
+    account,
+    ...(s.SourceDBSnapshotIdentifier ? { copiedFrom: s.SourceDBSnapshotIdentifier } : {}),
+    progress: s.PercentProgress ?? 0,
+    sizeGb: s.AllocatedStorage ?? 0,
+  };
+}
+
+/** Maps a `DBClusterSnapshot` from DescribeDBClusterSnapshots. */
+export function fromDbClusterSnapshot(s: DBClusterSnapshot): Snapshot {
+  const arn = s.DBClusterSnapshotArn ?? "";
+  const { region, account } = arn ? parseArn(arn) : { region: "", account: "" };
+  const tags = tagsToRecord(s.TagList);
+  return {
+    kind: "cluster",
+    id: s.DBClusterSnapshotIdentifier ?? "",
+    arn,
+    dbId: tags[TAG.sourceDb] ?? s.DBClusterIdentifier ?? "",
+    status: (s.Status ?? "unknown").toLowerCase(),
+    type: (s.SnapshotType ?? "manual").toLowerCase(),
+    ...(s.SnapshotCreateTime ? { createdAt: new Date(s.SnapshotCreateTime) } : {}),
+    encrypted: s.StorageEncrypted ?? false,
+    ...(s.KmsKeyId ? { kmsKeyId: s.KmsKeyId } : {}),
+    tags,
+    region,
+    account,
+    ...(s.SourceDBClusterSnapshotArn ? { copiedFrom: s.SourceDBClusterSnapshotArn } : {}),
+    progress: s.PercentProgress ?? 0,
+    sizeGb: s.AllocatedStorage ?? 0,
+  };
+}

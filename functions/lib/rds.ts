@@ -1,0 +1,97 @@
+/**
+ * Paginated RDS listings, mapped to the normalized model. Every list uses the SDK v3 paginators (Marker-driven,
+ * 100 per page), and reads tags from each item's `TagList`, so a sweep costs one call per page, never one call
+ * per snapshot.
+ */
+import {
+  paginateDescribeDBClusterSnapshots,
+  paginateDescribeDBClusters,
+  paginateDescribeDBInstances,
+  paginateDescribeDBSnapshots,
+  type RDSClient,
+} from "@aws-sdk/client-rds";
+import {
+  type Db,
+  type DbKind,
+  fromDbCluster,
+  fromDbClusterSnapshot,
+  fromDbInstance,
+  fromDbSnapshot,
+  type Snapshot,
+} from "./model";
+
+/** RDS page size: the API maximum, so a sweep makes as few calls as possible. */
+export const PAGE_SIZE = 100;
+
+/** Lists every DB instance (excluding Aurora cluster members, which are covered by their cluster) and cluster. */
+export async function listDbs(rds: RDSClient, only?: { kind?: DbKind; id?: string }): Promise<Db[]> {
+  const out: Db[] = [];
+  if (only?.kind !== "cluster") {
+    const input = only?.id ? { DBInstanceIdentifier: only.id } : { MaxRecords: PAGE_SIZE };
+    try {
+      for await (const page of paginateDescribeDBInstances({ client: rds, pageSize: PAGE_SIZE }, input)) {
+        for (const d of page.DBInstances ?? []) {
+          const db = fromDbInstance(d);
+          if (!db.clusterId) out.push(db);
+        }
+      }
+    } catch (err) {
+      if (!(only?.id && isNotFound(err))) throw err;
+    }
+  }
+  if (only?.kind !== "instance") {
+    const input = only?.id ? { DBClusterIdentifier: only.id } : { MaxRecords: PAGE_SIZE };
+    try {
+      for await (const page of paginateDescribeDBClusters({ client: rds, pageSize: PAGE_SIZE }, input)) {
+        for (const c of page.DBClusters ?? []) out.push(fromDbCluster(c));
+      }
+    } catch (err) {
+      if (!(only?.id && isNotFound(err))) throw err;
+    }
+  }
+  return out;
+}
+
+/** Which snapshots to list. */
+export interface SnapshotQuery {
+  /** RDS `SnapshotType`: `manual` (ours and others') or `shared` (shared with this account by others). */
+  readonly type: "manual" | "shared";
+  /** Restrict to one kind. */
+  readonly kind?: DbKind;
+  /** Restrict to the snapshots of one DB identifier (server-side filter). */
+  readonly dbId?: string;
+}
+
+/** Lists DB snapshots and DB cluster snapshots of the given type. */
+export async function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<Snapshot[]> {
+  const out: Snapshot[] = [];
+  const shared = q.type === "shared" ? { IncludeShared: true } : {};
+  if (q.kind !== "cluster") {
+    const input = {
+      SnapshotType: q.type,
+      MaxRecords: PAGE_SIZE,
+      ...shared,
+      ...(q.dbId ? { DBInstanceIdentifier: q.dbId } : {}),
+    };
+    for await (const page of paginateDescribeDBSnapshots({ client: rds, pageSize: PAGE_SIZE }, input)) {
+      for (const s of page.DBSnapshots ?? []) out.push(fromDbSnapshot(s));
+    }
+  }
+  if (q.kind !== "instance") {
+    const input = {
+      SnapshotType: q.type,
+      MaxRecords: PAGE_SIZE,
+      ...shared,
+      ...(q.dbId ? { DBClusterIdentifier: q.dbId } : {}),
+    };
+    for await (const page of paginateDescribeDBClusterSnapshots({ client: rds, pageSize: PAGE_SIZE }, input)) {
+      for (const s of page.DBClusterSnapshots ?? []) out.push(fromDbClusterSnapshot(s));
+    }
+  }
+  return out;
+}
+
+function isNotFound(err: unknown): boolean {
+  const name = (err as { name?: string } | undefined)?.name;
+  return name === "DBInstanceNotFoundFault" || name === "DBClusterNotFoundFault";
+}

@@ -1,0 +1,38 @@
+/**
+ * Runs one action per item so that one item's failure never stops the others; after all have run, throws a
+ * PartialFailureError naming every failed item (so Step Functions and the alarm see the run fail).
+ */
+import { errorMessage, errorName, type ItemFailure, PartialFailureError } from "./errors";
+
+export interface ItemResult<R> {
+  readonly id: string;
+  readonly ok: boolean;
+  readonly value?: R;
+  readonly failure?: ItemFailure;
+}
+
+/** Applies `fn` to each item in order, collecting failures instead of stopping. */
+export async function forEachItem<T, R>(
+  items: readonly T[],
+  idOf: (item: T) => string,
+  fn: (item: T) => Promise<R>,
+): Promise<{ results: ItemResult<R>[]; failures: ItemFailure[] }> {
+  const results: ItemResult<R>[] = [];
+  const failures: ItemFailure[] = [];
+  for (const item of items) {
+    const id = idOf(item);
+    try {
+      results.push({ id, ok: true, value: await fn(item) });
+    } catch (err) {
+      const failure = { id, error: errorName(err), message: errorMessage(err) };
+      failures.push(failure);
+      results.push({ id, ok: false, failure });
+    }
+  }
+  return { results, failures };
+}
+
+/** Throws a PartialFailureError when any item failed. */
+export function throwIfFailed(step: string, failures: readonly ItemFailure[]): void {
+  if (failures.length > 0) throw new PartialFailureError(step, failures);
+}

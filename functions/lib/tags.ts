@@ -1,0 +1,52 @@
+import type { Tag } from "@aws-sdk/client-rds";
+
+/**
+ * Tag keys this tool writes on every snapshot it creates or copies. IAM policies restrict deletes with
+ * `rds:snapshot-tag/rpl-managed-by` and `rds:cluster-snapshot-tag/rpl-managed-by`, so keys avoid `:` and `/`
+ * (which would make those condition keys ambiguous).
+ */
+export const TAG = {
+  /** Ownership marker. Only snapshots with this tag (value {@link MANAGED_BY_VALUE}) may ever be deleted. */
+  managedBy: "rpl-managed-by",
+  /** Identifier of the DB instance or cluster the snapshot is of. */
+  sourceDb: "rpl-source-db",
+  /** `instance` or `cluster`. */
+  sourceKind: "rpl-source-kind",
+  /** 12-digit account id of the production account. */
+  sourceAccount: "rpl-source-account",
+  /** Region of the production DB. */
+  sourceRegion: "rpl-source-region",
+  /** ISO-8601 UTC creation time of the original snapshot (the recovery point). */
+  recoveryPoint: "rpl-recovery-point",
+  /** Pipeline stage of this copy: `source`, `dr` (DR account, home region) or `dr-region`. */
+  stage: "rpl-stage",
+  /** ARN of the snapshot this one was copied from (absent on originals). */
+  copiedFrom: "rpl-copied-from",
+} as const;
+
+/** Value of the ownership tag. */
+export const MANAGED_BY_VALUE = "rds-pilot-light";
+
+/** Pipeline stage of a snapshot. */
+export type Stage = "source" | "dr" | "dr-region";
+
+/** Converts an RDS `TagList` to a plain record (later duplicates win, as in RDS). */
+export function tagsToRecord(tags: readonly Tag[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of tags ?? []) {
+    if (t.Key !== undefined) out[t.Key] = t.Value ?? "";
+  }
+  return out;
+}
+
+/** Converts a plain record to an RDS `TagList`, sorted by key for deterministic requests. */
+export function recordToTags(tags: Readonly<Record<string, string>>): Tag[] {
+  return Object.keys(tags)
+    .sort()
+    .map((Key) => ({ Key, Value: tags[Key] }));
+}
+
+/** True when the tags mark a snapshot as created or copied by this tool. */
+export function isOwned(tags: Readonly<Record<string, string>>): boolean {
+  return tags[TAG.managedBy] === MANAGED_BY_VALUE;
+}
