@@ -41,7 +41,7 @@ export const accountList = z.pipe(
   }),
 );
 
-/** A positive integer given as a string. */
+/** A positive integer given as a string. For defaults use `z.prefault(schema, "60")` (zod 4 `_default` skips parsing). */
 export const positiveInt = (what: string) =>
   z.pipe(
     z.string().check(z.regex(/^\d+$/, `must be a positive whole number of ${what}`)),

@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import * as z from "zod/mini";
+import { accountList, bool, parseEnv, positiveInt, regexSource } from "../../functions/lib/env";
+import { ConfigError, isTransient, PartialFailureError } from "../../functions/lib/errors";
+import { fromDbClusterSnapshot, fromDbSnapshot, parseArn, recoveryPointOf } from "../../functions/lib/model";
+import { forEachItem, throwIfFailed } from "../../functions/lib/runner";
+import { isOwned, MANAGED_BY_VALUE, recordToTags, TAG, tagsToRecord } from "../../functions/lib/tags";
+
+describe("parseEnv", () => {
+  const schema = z.object({
+    RPL_DR_ACCOUNTS: accountList,
+    RPL_INTERVAL_MINUTES: z.prefault(positiveInt("minutes"), "60"),
+    RPL_DB_ID_REGEX: z.prefault(regexSource, ".*"),
+    RPL_FLAG: z.prefault(bool, "false"),
+  });
+
+  it("parses and applies defaults", () => {
+    const c = parseEnv("share", schema, { RPL_DR_ACCOUNTS: "111111111111, 222222222222" });
+    expect(c.RPL_DR_ACCOUNTS).toEqual(["111111111111", "222222222222"]);
+    expect(c.RPL_INTERVAL_MINUTES).toBe(60);
+    expect(c.RPL_DB_ID_REGEX.test("anything")).toBe(true);
+    expect(c.RPL_FLAG).toBe(false);
+  });
+
+  it("names every bad variable, its value and the rule", () => {
+    const run = () =>
+      parseEnv("share", schema, { RPL_DR_ACCOUNTS: "12345", RPL_INTERVAL_MINUTES: "-1", RPL_DB_ID_REGEX: "(" });
+    expect(run).toThrow(ConfigError);
+    expect(run).toThrow(/RPL_DR_ACCOUNTS: "12345" is not a 12-digit AWS account id \(got "12345"\)/);
+    expect(run).toThrow(/RPL_INTERVAL_MINUTES: must be a positive whole number of minutes \(got "-1"\)/);
+    expect(run).toThrow(/RPL_DB_ID_REGEX: is not a valid regular expression/);
+  });
+
+  it("reports a missing required variable as unset", () => {
+    expect(() => parseEnv("share", schema, {})).toThrow(/RPL_DR_ACCOUNTS: .*\(got unset\)/);
+  });
+});
+
+describe("forEachItem / throwIfFailed", () => {
+  it("runs every item although one fails, then names the failed one", async () => {
+    const seen: string[] = [];
+    const { results, failures } = await forEachItem(
+      ["a", "b", "c"],
+      (x) => x,
+      async (x) => {
+        seen.push(x);
+        if (x === "b") throw Object.assign(new Error("nope"), { name: "AccessDenied" });
+        return x.toUpperCase();
+      },
+    );
+    expect(seen).toEqual(["a", "b", "c"]);
+    expect(results.map((r) => r.ok)).toEqual([true, false, true]);
+    expect(() => throwIfFailed("take", failures)).toThrow(PartialFailureError);
+    expect(() => throwIfFailed("take", failures)).toThrow("take failed for 1 item(s): b (AccessDenied: nope)");
+    expect(() => throwIfFailed("take", [])).not.toThrow();
+  });
+});
+
+describe("errors", () => {
+  it.each([
+    ["Throttling", true],
+    ["ThrottlingException", true],
+    ["AccessDenied", false],
+    ["DBSnapshotNotFound", false],
+  ])("%s transient: %s", (name, transient) => {
+    expect(isTransient(Object.assign(new Error("x"), { name }))).toBe(transient);
+  });
+});
+
+describe("model mapping", () => {
+  it("maps a DB snapshot, taking account and region from its ARN and tags from TagList", () => {
+    const s = fromDbSnapshot({
+      DBSnapshotIdentifier: "rpl-app-20261125-0600",
+      DBSnapshotArn: "arn:aws:rds:eu-west-1:111111111111:snapshot:rpl-app-20261125-0600",
+      DBInstanceIdentifier: "app",
+      Status: "available",
+      SnapshotType: "manual",
+      SnapshotCreateTime: new Date("2026-11-25T06:00:05Z"),
+      Encrypted: true,
+      KmsKeyId: "arn:aws:kms:eu-west-1:111111111111:key/k",
+      TagList: [{ Key: TAG.managedBy, Value: MANAGED_BY_VALUE }],
+    });
+    expect(s).toMatchObject({ kind: "instance", dbId: "app", account: "111111111111", region: "eu-west-1" });
+    expect(isOwned(s.tags)).toBe(true);
+    expect(recoveryPointOf(s)?.toISOString()).toBe("2026-11-25T06:00:05.000Z");
+  });
+
+  it("prefers the recovery-point tag on copies and the source-db tag over the DR cluster name", () => {
+    const s = fromDbClusterSnapshot({
+      DBClusterSnapshotIdentifier: "rpl-111111111111-aurora-20261125-0600",
+      DBClusterSnapshotArn: "arn:aws:rds:eu-central-1:222222222222:cluster-snapshot:x",
+      DBClusterIdentifier: "aurora",
+      SnapshotCreateTime: new Date("2026-11-25T07:30:00Z"),
+      TagList: recordToTags({ [TAG.recoveryPoint]: "2026-11-25T06:00:00Z", [TAG.sourceDb]: "aurora-prod" }),
+    });
+    expect(s.kind).toBe("cluster");
+    expect(s.dbId).toBe("aurora-prod");
+    expect(recoveryPointOf(s)?.toISOString()).toBe("2026-11-25T06:00:00.000Z");
+  });
+
+  it("round-trips tags deterministically", () => {
+    expect(recordToTags({ b: "2", a: "1" })).toEqual([
+      { Key: "a", Value: "1" },
+      { Key: "b", Value: "2" },
+    ]);
+    expect(
+      tagsToRecord([
+        { Key: "a", Value: "1" },
+        { Key: "a", Value: "2" },
+      ]),
+    ).toEqual({ a: "2" });
+  });
+
+  it("rejects non-ARNs", () => {
+    expect(() => parseArn("snapshot:x")).toThrow(/not an ARN/);
+  });
+});
