@@ -93,3 +93,12 @@ export function errorMessage(err: unknown): string {
 export function isTransient(err: unknown): boolean {
   return TRANSIENT_AWS_ERRORS.has(errorName(err));
 }
+
+/**
+ * Maps throttling and transient faults that outlived the SDK's retries to a TransientAwsError (so the state
+ * machine's Retry matches it), naming what was being done; returns any other error unchanged.
+ */
+export function asTransient(err: unknown, doing: string): unknown {
+  if (!isTransient(err)) return err;
+  return new TransientAwsError(`${doing}: ${errorName(err)}: ${errorMessage(err)}`, { cause: err });
+}

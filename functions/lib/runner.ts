@@ -2,7 +2,7 @@
  * Runs one action per item so that one item's failure never stops the others; after all have run, throws a
  * PartialFailureError naming every failed item (so Step Functions and the alarm see the run fail).
  */
-import { errorMessage, errorName, type ItemFailure, PartialFailureError } from "./errors";
+import { errorMessage, errorName, type ItemFailure, PartialFailureError, TransientAwsError } from "./errors";
 
 export interface ItemResult<R> {
   readonly id: string;
@@ -35,4 +35,17 @@ export async function forEachItem<T, R>(
 /** Throws a PartialFailureError when any item failed. */
 export function throwIfFailed(step: string, failures: readonly ItemFailure[]): void {
   if (failures.length > 0) throw new PartialFailureError(step, failures);
+}
+
+/**
+ * Like {@link throwIfFailed}, but when every failure was transient (`TransientAwsError`) throws a
+ * TransientAwsError naming them, so the state machine retries the whole (idempotent) step; any permanent failure
+ * makes it a PartialFailureError, which is not retried.
+ */
+export function throwIfFailedOrRetry(step: string, failures: readonly ItemFailure[]): void {
+  if (failures.length === 0) return;
+  if (failures.every((f) => f.error === "TransientAwsError")) {
+    throw new TransientAwsError(new PartialFailureError(step, failures).message);
+  }
+  throw new PartialFailureError(step, failures);
 }

@@ -22,6 +22,11 @@ export const TAG = {
   stage: "rpl-stage",
   /** ARN of the snapshot this one was copied from (absent on originals). */
   copiedFrom: "rpl-copied-from",
+  /**
+   * Set by the Sharer after a source snapshot was shared with every DR account and announced: `shortHash` of the
+   * sorted DR account list. A matching value lets later runs skip the snapshot without an attribute call.
+   */
+  sharedSet: "rpl-shared-set",
 } as const;
 
 /** Value of the ownership tag. */

@@ -1,0 +1,12 @@
+/**
+ * The Checker reads the Copier's environment: it must plan exactly as the Copier does, so it reuses its parser.
+ */
+import { type CopyConfig, parseCopyConfig } from "../copy/config";
+
+/** Same shape as the Copier's config. */
+export type CheckConfig = CopyConfig;
+
+/** Parses the Checker environment (the Copier's variables). */
+export function parseCheckConfig(env: Readonly<Record<string, string | undefined>>): CheckConfig {
+  return parseCopyConfig(env);
+}

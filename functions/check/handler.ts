@@ -1,0 +1,44 @@
+/**
+ * Checker (DR account): read-only companion of the Copier. The state machine calls it after a wait while copies are
+ * pending. It lists the same snapshots and runs the same planner as the Copier ({@link planCopy}), but uses only the
+ * progress view and never changes anything.
+ */
+
+import { parseCopyScope } from "../copy/event";
+import { planCopy } from "../copy/plan";
+import { listCopyState } from "../copy/state";
+import type { HandlerDeps } from "../lib/lambda";
+import type { CheckConfig } from "./config";
+
+/** What the Checker returns to the state machine's Choice state. */
+export interface CheckSummary {
+  /** Recovery points in scope whose final copy is not available yet (and that have not failed). */
+  readonly pending: number;
+  /** Identifiers of in-scope copies running now. */
+  readonly inProgress: readonly string[];
+  /** Copies that should start but have no free slot. */
+  readonly waiting: number;
+  /** Actions the Copier would take if called now (copies with a free slot, intermediate deletes): call it when > 0. */
+  readonly ready: number;
+  /** Items that need an operator (the Copier reports them as failures). */
+  readonly failed: number;
+}
+
+/** Builds the Checker handler. */
+export function makeHandler(deps: HandlerDeps<CheckConfig>): (event: unknown) => Promise<CheckSummary> {
+  const { clients, config, obs } = deps;
+  return async (event) => {
+    const scope = parseCopyScope(event);
+    const state = await listCopyState(clients, config);
+    const { progress } = planCopy({ config, scope, ...state });
+    const summary: CheckSummary = {
+      pending: progress.pending,
+      inProgress: progress.inProgress,
+      waiting: progress.waiting,
+      ready: progress.ready,
+      failed: progress.failures.length,
+    };
+    obs.logger.info("check finished", { ...summary, inProgress: summary.inProgress.length });
+    return summary;
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Environment of the Copier (and of the Checker, which shares it): which source accounts' shares to copy, the DR
+ * keys per region, the optional second (DR) region, the copy mode and the in-flight limit. Parsed once at cold start;
+ * a bad variable fails the cold start with a ConfigError naming it.
+ */
+import * as z from "zod/mini";
+import { accountList, bool, parseEnv, positiveInt, region } from "../lib/env";
+import { ConfigError } from "../lib/errors";
+import { runtimeRegion } from "../lib/lambda";
+
+/** `two-step`: share -> home-region copy -> DR-region copy. `direct`: one copy from the share into the DR region. */
+export type CopyMode = "two-step" | "direct";
+
+/** Default of `RPL_MAX_COPIES_IN_FLIGHT`: the older, lower RDS limit of copies in progress per destination region. */
+export const DEFAULT_MAX_COPIES_IN_FLIGHT = 5;
+
+/** Parsed Copier/Checker configuration. */
+export interface CopyConfig {
+  /** Region the Lambda runs in (`AWS_REGION`): where the shares are visible and the first copy lands. */
+  readonly region: string;
+  /** `RPL_SOURCE_ACCOUNTS`: only snapshots shared by these accounts are copied. */
+  readonly sourceAccounts: readonly string[];
+  /** `RPL_DR_KMS_KEY_ARN`: the DR account's key in {@link region}; every home-region copy is encrypted with it. */
+  readonly drKmsKeyArn: string;
+  /** `RPL_DR_REGION`: region of the second copy; undefined = no regional copy. */
+  readonly drRegion?: string;
+  /** `RPL_DR_REGION_KMS_KEY_ARN`: the DR account's key in {@link drRegion}. Set exactly when `drRegion` is. */
+  readonly drRegionKmsKeyArn?: string;
+  /** `RPL_COPY_MODE`. */
+  readonly mode: CopyMode;
+  /** `RPL_MAX_COPIES_IN_FLIGHT`: copies in progress allowed per destination region. */
+  readonly maxCopiesInFlight: number;
+  /** `RPL_DELETE_INTERMEDIATE`: delete the home-region copy once the DR-region copy is available. */
+  readonly deleteIntermediate: boolean;
+}
+
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):(key|alias)\/[A-Za-z0-9/_-]+$/;
+const kmsArn = z
+  .string("is required: the ARN of a KMS key")
+  .check(z.regex(KMS_KEY_ARN, "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)"));
+
+const schema = z.object({
+  RPL_SOURCE_ACCOUNTS: z.pipe(z.string("is required: comma list of 12-digit source account ids"), accountList),
+  RPL_DR_KMS_KEY_ARN: kmsArn,
+  RPL_DR_REGION: z.optional(region),
+  RPL_DR_REGION_KMS_KEY_ARN: z.optional(kmsArn),
+  RPL_COPY_MODE: z._default(z.enum(["two-step", "direct"], "must be two-step or direct"), "two-step"),
+  RPL_MAX_COPIES_IN_FLIGHT: z.prefault(positiveInt("copies"), String(DEFAULT_MAX_COPIES_IN_FLIGHT)),
+  RPL_DELETE_INTERMEDIATE: z.prefault(bool, "false"),
+});
+
+/** Parses the Copier/Checker environment; throws a ConfigError naming every bad or inconsistent variable. */
+export function parseCopyConfig(env: Readonly<Record<string, string | undefined>>): CopyConfig {
+  // An empty string means "unset" for the optional variables (Pulumi writes "" for absent optional config).
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const e = parseEnv("copy", schema, cleaned);
+  const home = runtimeRegion(env);
+  const problems: string[] = [];
+  const keyRegion = (arn: string) => KMS_KEY_ARN.exec(arn)?.[1];
+
+  // KMS keys are regional: RDS rejects a key from another region, so catch the mix-up at cold start.
+  if (keyRegion(e.RPL_DR_KMS_KEY_ARN) !== home) {
+    problems.push(
+      `RPL_DR_KMS_KEY_ARN must be a key in the Lambda's region ${home} (got ${JSON.stringify(e.RPL_DR_KMS_KEY_ARN)})`,
+    );
+  }
+  if (e.RPL_MAX_COPIES_IN_FLIGHT < 1) {
+    problems.push(`RPL_MAX_COPIES_IN_FLIGHT must be at least 1 (got "${e.RPL_MAX_COPIES_IN_FLIGHT}")`);
+  }
+  if (e.RPL_DR_REGION !== undefined) {
+    if (e.RPL_DR_REGION === home) {
+      problems.push(`RPL_DR_REGION must differ from the Lambda's region ${home}; unset it for a single-region copy`);
+    }
+    if (e.RPL_DR_REGION_KMS_KEY_ARN === undefined) {
+      problems.push(`RPL_DR_REGION_KMS_KEY_ARN is required when RPL_DR_REGION is set (got unset)`);
+    } else if (keyRegion(e.RPL_DR_REGION_KMS_KEY_ARN) !== e.RPL_DR_REGION) {
+      problems.push(
+        `RPL_DR_REGION_KMS_KEY_ARN must be a key in RPL_DR_REGION ${e.RPL_DR_REGION} (got ${JSON.stringify(e.RPL_DR_REGION_KMS_KEY_ARN)})`,
+      );
+    }
+  } else {
+    if (e.RPL_DR_REGION_KMS_KEY_ARN !== undefined) {
+      problems.push(`RPL_DR_REGION_KMS_KEY_ARN is set but RPL_DR_REGION is not; set both or neither`);
+    }
+    if (e.RPL_COPY_MODE === "direct") {
+      problems.push(`RPL_COPY_MODE=direct needs RPL_DR_REGION (the region to copy into); set it or use two-step`);
+    }
+    if (e.RPL_DELETE_INTERMEDIATE) {
+      problems.push(`RPL_DELETE_INTERMEDIATE=true needs RPL_DR_REGION; without it the home copy is the only copy`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(`copy Lambda configuration is invalid: ${problems.join("; ")}`);
+
+  return {
+    region: home,
+    sourceAccounts: e.RPL_SOURCE_ACCOUNTS,
+    drKmsKeyArn: e.RPL_DR_KMS_KEY_ARN,
+    ...(e.RPL_DR_REGION !== undefined ? { drRegion: e.RPL_DR_REGION } : {}),
+    ...(e.RPL_DR_REGION_KMS_KEY_ARN !== undefined ? { drRegionKmsKeyArn: e.RPL_DR_REGION_KMS_KEY_ARN } : {}),
+    mode: e.RPL_COPY_MODE,
+    maxCopiesInFlight: e.RPL_MAX_COPIES_IN_FLIGHT,
+    deleteIntermediate: e.RPL_DELETE_INTERMEDIATE,
+  };
+}

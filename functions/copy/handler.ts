@@ -1,0 +1,190 @@
+/**
+ * Copier (DR account): copies the snapshots that source accounts share with this account into the DR account,
+ * re-encrypted with the DR key, then (two-step) on into the DR region, and removes intermediate copies when asked.
+ * Thin adapter: list -> {@link planCopy} -> apply actions -> small summary for the state machine's Choice state.
+ */
+import {
+  CopyDBClusterSnapshotCommand,
+  CopyDBSnapshotCommand,
+  DeleteDBClusterSnapshotCommand,
+  DeleteDBSnapshotCommand,
+} from "@aws-sdk/client-rds";
+import { ConfigError, errorName, type ItemFailure, SnapshotNotFoundError, TransientAwsError } from "../lib/errors";
+import type { HandlerDeps } from "../lib/lambda";
+import { parseArn } from "../lib/model";
+import { MetricUnit } from "../lib/powertools";
+import { forEachItem, throwIfFailed } from "../lib/runner";
+import { recordToTags } from "../lib/tags";
+import type { CopyConfig } from "./config";
+import { ALREADY_EXISTS_ERRORS, INVALID_STATE_ERRORS, mapCopyError, NOT_FOUND_ERRORS, QUOTA_ERRORS } from "./errors";
+import { type CopyScope, parseCopyScope } from "./event";
+import { type CopyAction, type DeleteIntermediateAction, planCopy } from "./plan";
+import { listCopyState } from "./state";
+
+/** What the Copier returns; the state machine waits and calls the Checker while `pending` > 0. */
+export interface CopySummary {
+  /** Copies started into the home region (stage `dr`). */
+  readonly started: number;
+  /** Copies started into the DR region (stage `dr-region`: the second leg of two-step, or a direct copy). */
+  readonly regionStarted: number;
+  /** Owned copies in progress in all destination regions after this run (including the ones just started). */
+  readonly inFlight: number;
+  /** Copies that should start but wait for a free slot (`RPL_MAX_COPIES_IN_FLIGHT`) or for snapshot quota. */
+  readonly waiting: number;
+  /** Recovery points in scope whose final copy is not available yet (and that have not failed). */
+  readonly pending: number;
+  /** Intermediate home-region copies deleted. */
+  readonly intermediateDeleted: number;
+  /** Items that failed (the run then throws a PartialFailureError naming them). */
+  readonly failed: number;
+  /** Shared snapshots left alone (logged with the reason). */
+  readonly skipped: number;
+}
+
+/** Builds the Copier handler around injected clients, clock, config and observability. */
+export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown) => Promise<CopySummary> {
+  const { clients, config, obs } = deps;
+  return async (event) => {
+    const scope = parseCopyScope(event);
+    assertScopeRegion(scope, config);
+    const state = await listCopyState(clients, config);
+    const { actions, progress } = planCopy({ config, scope, ...state });
+    for (const s of progress.skipped) obs.logger.warn("shared snapshot skipped", { snapshot: s.id, reason: s.reason });
+    if (!progress.scopeMatched && scope.kind === "snapshot") {
+      // Usually a share that is not visible yet; SnapshotNotFoundError lets the state machine retry with backoff.
+      throw new SnapshotNotFoundError(
+        `shared snapshot ${scope.snapshotArn} is not visible to this account in ${config.region}, and no copy of it exists`,
+      );
+    }
+
+    const count = { started: 0, regionStarted: 0, existing: 0, deleted: 0, quotaWaiting: 0, copyFailed: 0 };
+    const fullRegions = new Set<string>();
+    const { failures } = await forEachItem(
+      actions,
+      (a) => a.item,
+      async (a) => {
+        if (a.type === "delete-intermediate") {
+          if (await deleteIntermediate(a)) count.deleted++;
+          return;
+        }
+        if (fullRegions.has(a.region)) {
+          count.quotaWaiting++;
+          return;
+        }
+        try {
+          await startCopy(a);
+          if (a.stage === "dr") count.started++;
+          else count.regionStarted++;
+          obs.logger.info("copy started", {
+            targetId: a.targetId,
+            source: a.sourceArn,
+            region: a.region,
+            stage: a.stage,
+          });
+        } catch (err) {
+          // Our own identifier already exists: an earlier or overlapping run started it. Idempotent success.
+          if (ALREADY_EXISTS_ERRORS.has(errorName(err))) {
+            count.existing++;
+            obs.logger.info("copy already exists", { targetId: a.targetId, region: a.region });
+            return;
+          }
+          if (QUOTA_ERRORS.has(errorName(err))) fullRegions.add(a.region);
+          count.copyFailed++;
+          throw mapCopyError(err, a);
+        }
+      },
+    );
+
+    const allFailures: ItemFailure[] = [...progress.failures, ...failures];
+    const inFlightBefore = Object.values(progress.inFlight).reduce((a, b) => a + b, 0);
+    const summary: CopySummary = {
+      started: count.started,
+      regionStarted: count.regionStarted,
+      inFlight: inFlightBefore + count.started + count.regionStarted + count.existing,
+      waiting: progress.waiting + count.quotaWaiting,
+      pending: Math.max(0, progress.pending - count.copyFailed),
+      intermediateDeleted: count.deleted,
+      failed: allFailures.length,
+      skipped: progress.skipped.length,
+    };
+    publishMetrics(summary, allFailures);
+    obs.logger.info("copy finished", { ...summary });
+
+    if (allFailures.length > 0 && allFailures.every((f) => f.error === "TransientAwsError")) {
+      throw new TransientAwsError(`copy was throttled for ${allFailures.map((f) => f.id).join(", ")}; retry`);
+    }
+    throwIfFailed("copy", allFailures);
+    return summary;
+  };
+
+  async function startCopy(a: CopyAction): Promise<void> {
+    const rds = clients.rds(a.region);
+    // KmsKeyId is always the destination region's DR key from the config: a copy under the source key would only
+    // be restorable while the production account (and its key) survives. SourceRegion is not an SDK v3 input: the
+    // RDS client derives it from the source ARN and pre-signs the request where a region needs it.
+    const common = { KmsKeyId: a.kmsKeyId, Tags: recordToTags(a.tags), CopyTags: false };
+    if (a.kind === "instance") {
+      await rds.send(
+        new CopyDBSnapshotCommand({
+          SourceDBSnapshotIdentifier: a.sourceArn,
+          TargetDBSnapshotIdentifier: a.targetId,
+          ...common,
+        }),
+      );
+    } else {
+      await rds.send(
+        new CopyDBClusterSnapshotCommand({
+          SourceDBClusterSnapshotIdentifier: a.sourceArn,
+          TargetDBClusterSnapshotIdentifier: a.targetId,
+          ...common,
+        }),
+      );
+    }
+  }
+
+  /** Deletes one intermediate copy; true when deleted. Gone already or busy: nothing to do now. */
+  async function deleteIntermediate(a: DeleteIntermediateAction): Promise<boolean> {
+    const rds = clients.rds(a.region);
+    try {
+      if (a.kind === "instance") await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: a.snapshotId }));
+      else await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: a.snapshotId }));
+      obs.logger.info("intermediate copy deleted", { snapshotId: a.snapshotId, region: a.region });
+      return true;
+    } catch (err) {
+      const name = errorName(err);
+      if (NOT_FOUND_ERRORS.has(name)) return false;
+      if (INVALID_STATE_ERRORS.has(name)) {
+        obs.logger.warn("intermediate copy busy; kept for the next run", { snapshotId: a.snapshotId, error: name });
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  function publishMetrics(summary: CopySummary, failures: readonly ItemFailure[]): void {
+    for (const [stage, n] of [
+      ["dr", summary.started],
+      ["dr-region", summary.regionStarted],
+    ] as const) {
+      const m = obs.metrics.singleMetric();
+      m.addDimension("Stage", stage);
+      m.addMetric("SnapshotsCopied", MetricUnit.Count, n);
+    }
+    if (failures.length > 0) obs.metrics.addMetadata("failedItems", failures.map((f) => f.id).join(","));
+    const f = obs.metrics.singleMetric();
+    f.addDimension("Step", "copy");
+    f.addMetric("StepFailures", MetricUnit.Count, failures.length);
+  }
+}
+
+/** Shares are only visible in the snapshot's own region, which must be the Lambda's. */
+function assertScopeRegion(scope: CopyScope, config: CopyConfig): void {
+  if (scope.kind !== "snapshot") return;
+  const { region } = parseArn(scope.snapshotArn);
+  if (region !== config.region) {
+    throw new ConfigError(
+      `copy input snapshotArn ${scope.snapshotArn} is in ${region}, but this Copier runs in ${config.region}; ` +
+        "send the event to the DR bus in the snapshot's region",
+    );
+  }
+}

@@ -1,0 +1,400 @@
+/**
+ * Sharer (source account): shares our available source snapshots with every DR account, tells the DR accounts'
+ * event buses, and marks each snapshot so later sweeps skip it without an attribute call.
+ *
+ * Order per snapshot: check the key -> add missing accounts -> announce -> tag. The tag comes last so a snapshot
+ * whose announcement failed is announced again by the next run (the Copier is idempotent: its copy ids are
+ * deterministic), rather than silently never copied.
+ */
+import { PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
+import { DescribeKeyCommand } from "@aws-sdk/client-kms";
+import {
+  AddTagsToResourceCommand,
+  DescribeDBClusterSnapshotAttributesCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBSnapshotAttributesCommand,
+  DescribeDBSnapshotsCommand,
+  ModifyDBClusterSnapshotAttributeCommand,
+  ModifyDBSnapshotAttributeCommand,
+  type RDSClient,
+} from "@aws-sdk/client-rds";
+import type { AwsClients } from "../lib/clients";
+import {
+  asTransient,
+  ConfigError,
+  errorMessage,
+  errorName,
+  type ItemFailure,
+  ShareLimitError,
+  SnapshotNotFoundError,
+  TransientAwsError,
+} from "../lib/errors";
+import { isValidSnapshotId } from "../lib/identifiers";
+import type { HandlerDeps } from "../lib/lambda";
+import { type DbKind, fromDbClusterSnapshot, fromDbSnapshot, parseArn, type Snapshot } from "../lib/model";
+import { MetricUnit } from "../lib/powertools";
+import { listSnapshots } from "../lib/rds";
+import { forEachItem, throwIfFailedOrRetry } from "../lib/runner";
+import { TAG } from "../lib/tags";
+import type { ShareConfig } from "./config";
+import {
+  accountsToAdd,
+  chunk,
+  MAX_PUT_EVENTS_ENTRIES,
+  planShare,
+  SHARED_EVENT_DETAIL_TYPE,
+  SHARED_EVENT_SOURCE,
+  sharedEventDetail,
+  sharedSetValue,
+} from "./plan";
+
+/** Step name used in errors and logs. */
+export const STEP = "share";
+
+/** RDS EventBridge detail-types that start the Sharer, and the snapshot kind each one is about. */
+export const RDS_SNAPSHOT_EVENT_KINDS: Readonly<Record<string, DbKind>> = {
+  "RDS DB Snapshot Event": "instance",
+  "RDS DB Cluster Snapshot Event": "cluster",
+};
+
+/** What the event asks for: one snapshot (from a scope or an RDS event) or a sweep (undefined). */
+export interface ShareScope {
+  readonly snapshotId: string;
+  /** Known from an RDS event's detail-type; undefined for `{ snapshotId }` (both kinds are looked up). */
+  readonly kind?: DbKind;
+  /** `event` when an RDS event named it: a missing or foreign snapshot is then ignored, not an error. */
+  readonly from: "scope" | "event";
+}
+
+/** What a run did; small enough for a Choice state. Counts are snapshots. */
+export interface ShareSummary {
+  /** Snapshots that got at least one DR account added this run. */
+  readonly shared: number;
+  /** Snapshots already shared with every DR account (by tag, or found so in the attribute). */
+  readonly alreadyShared: number;
+  /** Our source snapshots still `creating`: run again later. */
+  readonly pending: number;
+  /** Snapshots announced on every configured DR event bus this run. */
+  readonly notified: number;
+  /** Snapshots that failed (the run then fails naming them). */
+  readonly failed: number;
+  /** Listed snapshots that are not ours, not source copies or not in a shareable state. */
+  readonly ignored: number;
+  /** Identifiers of the snapshots shared (or found shared) and announced in this run. */
+  readonly snapshotIds: readonly string[];
+}
+
+/** AWS error names meaning the snapshot is gone. */
+const NOT_FOUND: ReadonlySet<string> = new Set([
+  "DBSnapshotNotFoundFault",
+  "DBClusterSnapshotNotFoundFault",
+  "DBSnapshotNotFound",
+]);
+/** AWS error names meaning the snapshot is not in a state that allows sharing yet. */
+const INVALID_SNAPSHOT_STATE: ReadonlySet<string> = new Set([
+  "InvalidDBSnapshotStateFault",
+  "InvalidDBClusterSnapshotStateFault",
+  "InvalidDBSnapshotState",
+]);
+/** AWS error names for the shared-snapshot quota. */
+const SHARE_QUOTA: ReadonlySet<string> = new Set(["SharedSnapshotQuotaExceededFault", "SharedSnapshotQuotaExceeded"]);
+/** PutEvents per-entry error codes worth a retry. */
+const TRANSIENT_ENTRY_ERRORS: ReadonlySet<string> = new Set([
+  "ThrottlingException",
+  "InternalFailure",
+  "InternalException",
+]);
+
+type ShareOutcome = {
+  readonly snapshot: Snapshot;
+  readonly state: "shared" | "already-shared" | "pending" | "gone";
+  readonly added: readonly string[];
+};
+
+/** Builds the Sharer around injected clients, clock, config and observability. */
+export function makeHandler(deps: HandlerDeps<ShareConfig>): (event?: unknown) => Promise<ShareSummary> {
+  const { config, obs } = deps;
+  return async (event) => {
+    const scope = parseShareEvent(event);
+    const rds = deps.clients.rds(config.region);
+    if (scope) obs.logger.appendKeys({ snapshotId: scope.snapshotId });
+
+    const snapshots = scope
+      ? await findSnapshot(rds, scope)
+      : await aws("list manual snapshots", () => listSnapshots(rds, { type: "manual" }));
+    const plan = planShare({ snapshots, drAccounts: config.drAccounts });
+    if (scope) for (const i of plan.ignored) obs.logger.info("snapshot ignored", { ...i });
+
+    const keyManagers = new Map<string, Promise<string | undefined>>();
+    const { results, failures } = await forEachItem(
+      plan.toShare,
+      (s) => s.id,
+      (s) => shareOne(rds, deps.clients, keyManagers, config, s),
+    );
+    const outcomes = results.flatMap((r) => (r.ok && r.value ? [r.value] : []));
+    for (const o of outcomes) {
+      if (o.state === "shared")
+        obs.logger.info("snapshot shared", {
+          snapshotId: o.snapshot.id,
+          dbId: o.snapshot.dbId,
+          accountsAdded: o.added,
+        });
+    }
+
+    const toAnnounce = outcomes
+      .filter((o) => o.state === "shared" || o.state === "already-shared")
+      .map((o) => o.snapshot);
+    const eventFailures = await announce(deps.clients, config.eventBusArns, toAnnounce);
+    const announced = toAnnounce.filter((s) => !eventFailures.has(s.id));
+
+    const tagging = await forEachItem(
+      announced,
+      (s) => s.id,
+      (s) => markShared(rds, s, config.drAccounts),
+    );
+    const allFailures: ItemFailure[] = [
+      ...failures,
+      ...[...eventFailures].map(([id, f]) => ({ id, ...f })),
+      ...tagging.failures,
+    ];
+    for (const f of allFailures)
+      obs.logger.error("snapshot share failed", { snapshotId: f.id, error: f.error, message: f.message });
+
+    const shared = outcomes.filter((o) => o.state === "shared").length;
+    obs.metrics.addMetric("SnapshotsShared", MetricUnit.Count, shared);
+    obs.metrics.addMetric("StepFailures", MetricUnit.Count, allFailures.length);
+    if (allFailures.length > 0) obs.metrics.addMetadata("failedSnapshots", allFailures.map((f) => f.id).join(","));
+
+    const summary: ShareSummary = {
+      shared,
+      alreadyShared: plan.alreadyShared.length + outcomes.filter((o) => o.state === "already-shared").length,
+      pending: plan.pending.length + outcomes.filter((o) => o.state === "pending").length,
+      notified: config.eventBusArns.length > 0 ? announced.length : 0,
+      failed: new Set(allFailures.map((f) => f.id)).size,
+      ignored: plan.ignored.length + outcomes.filter((o) => o.state === "gone").length,
+      snapshotIds: announced.map((s) => s.id),
+    };
+    obs.logger.info("share finished", { summary });
+    throwIfFailedOrRetry(STEP, allFailures);
+    return summary;
+  };
+}
+
+/**
+ * Reads the scope from `{ snapshotId }` or an RDS snapshot event (`detail.SourceIdentifier`); anything else
+ * without those fields is a sweep. A malformed scope is a ConfigError naming the field.
+ */
+export function parseShareEvent(event: unknown): ShareScope | undefined {
+  if (!event || typeof event !== "object") return undefined;
+  const e = event as Record<string, unknown>;
+  if ("detail-type" in e) {
+    const detailType = e["detail-type"];
+    const kind = typeof detailType === "string" ? RDS_SNAPSHOT_EVENT_KINDS[detailType] : undefined;
+    if (!kind) {
+      throw new ConfigError(
+        `share event detail-type must be one of ${Object.keys(RDS_SNAPSHOT_EVENT_KINDS)
+          .map((k) => `"${k}"`)
+          .join(", ")} (got ${JSON.stringify(detailType)}); fix the EventBridge rule pattern`,
+      );
+    }
+    const detail = e.detail as Record<string, unknown> | undefined;
+    const raw = detail?.SourceIdentifier;
+    if (typeof raw !== "string" || raw === "") {
+      throw new ConfigError(
+        `share event detail.SourceIdentifier must be the snapshot identifier (got ${JSON.stringify(raw)})`,
+      );
+    }
+    // Some RDS events carry the ARN; the identifier is its last segment.
+    const snapshotId = raw.startsWith("arn:") ? (raw.split(":").pop() ?? raw) : raw;
+    return { snapshotId, kind, from: "event" };
+  }
+  if (e.snapshotId === undefined) return undefined;
+  const v = e.snapshotId;
+  if (typeof v !== "string" || !isValidSnapshotId(v, "instance")) {
+    throw new ConfigError(`share event.snapshotId must be an RDS snapshot identifier (got ${JSON.stringify(v)})`);
+  }
+  return { snapshotId: v, from: "scope" };
+}
+
+/** Looks up one snapshot by identifier (both kinds unless the event says which). */
+async function findSnapshot(rds: RDSClient, scope: ShareScope): Promise<Snapshot[]> {
+  const out: Snapshot[] = [];
+  const notFound = (err: unknown) => {
+    if (!NOT_FOUND.has(errorName(err))) throw asTransient(err, `describe snapshot ${scope.snapshotId}`);
+  };
+  if (scope.kind !== "cluster") {
+    try {
+      const r = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: scope.snapshotId }));
+      out.push(...(r.DBSnapshots ?? []).map(fromDbSnapshot));
+    } catch (err) {
+      notFound(err);
+    }
+  }
+  if (scope.kind !== "instance") {
+    try {
+      const r = await rds.send(
+        new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: scope.snapshotId }),
+      );
+      out.push(...(r.DBClusterSnapshots ?? []).map(fromDbClusterSnapshot));
+    } catch (err) {
+      notFound(err);
+    }
+  }
+  if (out.length === 0 && scope.from === "scope") {
+    throw new SnapshotNotFoundError(
+      `share: no DB snapshot or DB cluster snapshot named ${scope.snapshotId} in this account and region`,
+    );
+  }
+  return out;
+}
+
+async function shareOne(
+  rds: RDSClient,
+  clients: AwsClients,
+  keyManagers: Map<string, Promise<string | undefined>>,
+  config: ShareConfig,
+  s: Snapshot,
+): Promise<ShareOutcome> {
+  if (s.encrypted && s.kmsKeyId) {
+    const region = s.region || config.region;
+    const cacheKey = `${region}|${s.kmsKeyId}`;
+    let manager = keyManagers.get(cacheKey);
+    if (!manager) {
+      const keyId = s.kmsKeyId;
+      const kms = clients.kms(region);
+      // One DescribeKey per key per run: the promise is cached, so concurrent and later lookups share it.
+      manager = (async () => (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.KeyManager)();
+      keyManagers.set(cacheKey, manager);
+    }
+    let km: string | undefined;
+    try {
+      km = await manager;
+    } catch (err) {
+      throw asTransient(err, `describe KMS key ${s.kmsKeyId} of ${s.id}`);
+    }
+    // RDS cannot share snapshots encrypted with the AWS managed key aws/rds (sharing user guide).
+    if (km === "AWS") {
+      throw new ShareLimitError(
+        `snapshot ${s.id} is encrypted with the AWS managed key aws/rds (${s.kmsKeyId}), which cannot be shared with another account; ` +
+          `encrypt DB ${s.dbId} with a customer managed KMS key whose policy allows the DR accounts`,
+      );
+    }
+  }
+  try {
+    const current = await readRestoreAccounts(rds, s);
+    const add = accountsToAdd(s.id, current, config.drAccounts);
+    if (add.length === 0) return { snapshot: s, state: "already-shared", added: [] };
+    if (s.kind === "instance") {
+      await rds.send(
+        new ModifyDBSnapshotAttributeCommand({
+          DBSnapshotIdentifier: s.id,
+          AttributeName: "restore",
+          ValuesToAdd: add,
+        }),
+      );
+    } else {
+      await rds.send(
+        new ModifyDBClusterSnapshotAttributeCommand({
+          DBClusterSnapshotIdentifier: s.id,
+          AttributeName: "restore",
+          ValuesToAdd: add,
+        }),
+      );
+    }
+    return { snapshot: s, state: "shared", added: add };
+  } catch (err) {
+    const name = errorName(err);
+    if (NOT_FOUND.has(name)) return { snapshot: s, state: "gone", added: [] };
+    if (INVALID_SNAPSHOT_STATE.has(name)) return { snapshot: s, state: "pending", added: [] };
+    if (SHARE_QUOTA.has(name))
+      throw new ShareLimitError(`sharing ${s.id} hit the RDS shared-snapshot quota: ${errorMessage(err)}`, {
+        cause: err,
+      });
+    throw asTransient(err, `sharing ${s.id}`);
+  }
+}
+
+async function readRestoreAccounts(rds: RDSClient, s: Snapshot): Promise<string[]> {
+  const attrs =
+    s.kind === "instance"
+      ? (await rds.send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: s.id })))
+          .DBSnapshotAttributesResult?.DBSnapshotAttributes
+      : (await rds.send(new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: s.id })))
+          .DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes;
+  return (attrs ?? []).filter((a) => a.AttributeName === "restore").flatMap((a) => a.AttributeValues ?? []);
+}
+
+/**
+ * Puts one event per snapshot on every bus, 10 entries per call, in the bus's own region. Returns the failures
+ * per snapshot id (a snapshot fails when any bus did not take its event).
+ */
+async function announce(
+  clients: AwsClients,
+  busArns: readonly string[],
+  snapshots: readonly Snapshot[],
+): Promise<Map<string, { error: string; message: string }>> {
+  const failed = new Map<string, { error: string; message: string }>();
+  const fail = (id: string, error: string, message: string) => {
+    const prev = failed.get(id);
+    // Permanent beats transient, so a mixed failure is not retried forever.
+    const err = prev && prev.error !== "TransientAwsError" ? prev.error : error;
+    failed.set(id, { error: err, message: prev ? `${prev.message}; ${message}` : message });
+  };
+  for (const bus of busArns) {
+    const events = clients.events(parseArn(bus).region);
+    for (const batch of chunk(snapshots, MAX_PUT_EVENTS_ENTRIES)) {
+      const Entries: PutEventsRequestEntry[] = batch.map((s) => ({
+        EventBusName: bus,
+        Source: SHARED_EVENT_SOURCE,
+        DetailType: SHARED_EVENT_DETAIL_TYPE,
+        Resources: [s.arn],
+        Detail: JSON.stringify(sharedEventDetail(s)),
+      }));
+      try {
+        const r = await events.send(new PutEventsCommand({ Entries }));
+        if ((r.FailedEntryCount ?? 0) === 0) continue;
+        batch.forEach((s, i) => {
+          const entry = r.Entries?.[i];
+          if (entry && !entry.ErrorCode && entry.EventId) return;
+          const code = entry?.ErrorCode ?? "UnknownError";
+          fail(
+            s.id,
+            TRANSIENT_ENTRY_ERRORS.has(code) ? "TransientAwsError" : "EventDeliveryError",
+            `event to ${bus} rejected: ${code}: ${entry?.ErrorMessage ?? ""}`,
+          );
+        });
+      } catch (err) {
+        const mapped = asTransient(err, `put events to ${bus}`);
+        for (const s of batch) {
+          fail(
+            s.id,
+            mapped instanceof TransientAwsError ? "TransientAwsError" : errorName(err),
+            `event to ${bus} failed: ${errorMessage(err)}`,
+          );
+        }
+      }
+    }
+  }
+  return failed;
+}
+
+async function markShared(rds: RDSClient, s: Snapshot, accounts: readonly string[]): Promise<void> {
+  try {
+    await rds.send(
+      new AddTagsToResourceCommand({
+        ResourceName: s.arn,
+        Tags: [{ Key: TAG.sharedSet, Value: sharedSetValue(accounts) }],
+      }),
+    );
+  } catch (err) {
+    throw asTransient(err, `tagging ${s.id} as shared`);
+  }
+}
+
+async function aws<T>(doing: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw asTransient(err, doing);
+  }
+}
