@@ -15,8 +15,9 @@ export function parseEnv<T extends z.ZodMiniType>(
   if (r.success) return r.data;
   const lines = r.error.issues.map((i) => {
     const key = i.path.map(String).join(".");
-    const got = key in env ? JSON.stringify(env[key]) : "unset";
-    return `${key}: ${i.message} (got ${got})`;
+    const got = env[key] !== undefined ? JSON.stringify(env[key]) : "unset";
+    // Nested validators (e.g. JSON inside a variable) may already name the variable and value themselves.
+    return i.message.startsWith(key) ? i.message : `${key}: ${i.message} (got ${got})`;
   });
   throw new ConfigError(`${step} Lambda configuration is invalid: ${lines.join("; ")}`);
 }

@@ -56,6 +56,17 @@ export function parseArn(arn: string): { partition: string; region: string; acco
   return { partition: parts[1]!, region: parts[3]!, account: parts[4]!, resource: parts.slice(5).join(":") };
 }
 
+/**
+ * Snapshot name from a Describe response. For snapshots shared from another account RDS returns the full ARN in
+ * `DBSnapshotIdentifier` / `DBClusterSnapshotIdentifier` (boto/boto3#2335); the name is the ARN's last part.
+ */
+export function snapshotName(identifier: string | undefined): string {
+  const id = identifier ?? "";
+  if (!id.startsWith("arn:")) return id;
+  const resource = parseArn(id).resource; // "snapshot:<name>" or "cluster-snapshot:<name>"
+  return resource.slice(resource.indexOf(":") + 1);
+}
+
 /** The recovery point a snapshot represents: our tag on copies, else its own create time. */
 export function recoveryPointOf(s: Snapshot): Date | undefined {
   const tagged = s.tags[TAG.recoveryPoint];
@@ -107,7 +118,7 @@ export function fromDbSnapshot(s: DBSnapshot): Snapshot {
   const tags = tagsToRecord(s.TagList);
   return {
     kind: "instance",
-    id: s.DBSnapshotIdentifier ?? "",
+    id: snapshotName(s.DBSnapshotIdentifier),
     arn,
     dbId: tags[TAG.sourceDb] ?? s.DBInstanceIdentifier ?? "",
     status: (s.Status ?? "unknown").toLowerCase(),
@@ -131,7 +142,7 @@ export function fromDbClusterSnapshot(s: DBClusterSnapshot): Snapshot {
   const tags = tagsToRecord(s.TagList);
   return {
     kind: "cluster",
-    id: s.DBClusterSnapshotIdentifier ?? "",
+    id: snapshotName(s.DBClusterSnapshotIdentifier),
     arn,
     dbId: tags[TAG.sourceDb] ?? s.DBClusterIdentifier ?? "",
     status: (s.Status ?? "unknown").toLowerCase(),

@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import * as z from "zod/mini";
 import { accountList, bool, parseEnv, positiveInt, regexSource } from "../../functions/lib/env";
 import { ConfigError, isTransient, PartialFailureError } from "../../functions/lib/errors";
-import { fromDbClusterSnapshot, fromDbSnapshot, parseArn, recoveryPointOf } from "../../functions/lib/model";
+import {
+  fromDbClusterSnapshot,
+  fromDbSnapshot,
+  parseArn,
+  recoveryPointOf,
+  snapshotName,
+} from "../../functions/lib/model";
 import { forEachItem, throwIfFailed } from "../../functions/lib/runner";
 import { isOwned, MANAGED_BY_VALUE, recordToTags, TAG, tagsToRecord } from "../../functions/lib/tags";
 
@@ -113,5 +119,16 @@ describe("model mapping", () => {
 
   it("rejects non-ARNs", () => {
     expect(() => parseArn("snapshot:x")).toThrow(/not an ARN/);
+  });
+});
+
+describe("snapshotName", () => {
+  it.each([
+    ["rpl-app-20261125-0600", "rpl-app-20261125-0600"],
+    ["arn:aws:rds:eu-west-1:111111111111:snapshot:rpl-app-20261125-0600", "rpl-app-20261125-0600"],
+    ["arn:aws:rds:eu-west-1:111111111111:cluster-snapshot:rpl-c-20261125-0600", "rpl-c-20261125-0600"],
+  ])("names a shared snapshot listed by ARN (%s)", (identifier, name) => {
+    expect(snapshotName(identifier)).toBe(name);
+    expect(fromDbSnapshot({ DBSnapshotIdentifier: identifier }).id).toBe(name);
   });
 });

@@ -1,0 +1,1259 @@
+/**
+ * The RDS part of the model: DB instances, DB clusters and their snapshots in every account and region, with
+ * the behaviours the pilot-light handlers depend on (sharing visibility, copy key rules, quotas, lazy status).
+ * Each method implements one API call for a caller in (account, region) and is typed with the SDK's own
+ * input/output shapes, so `tsc` checks the model against the real API.
+ */
+import type {
+  AddTagsToResourceCommandInput,
+  AddTagsToResourceCommandOutput,
+  CopyDBClusterSnapshotCommandInput,
+  CopyDBClusterSnapshotCommandOutput,
+  CopyDBSnapshotCommandInput,
+  CopyDBSnapshotCommandOutput,
+  CreateDBClusterSnapshotCommandInput,
+  CreateDBClusterSnapshotCommandOutput,
+  CreateDBInstanceCommandInput,
+  CreateDBInstanceCommandOutput,
+  CreateDBSnapshotCommandInput,
+  CreateDBSnapshotCommandOutput,
+  DBCluster,
+  DBClusterSnapshot,
+  DBInstance,
+  DBSnapshot,
+  DeleteDBClusterCommandInput,
+  DeleteDBClusterCommandOutput,
+  DeleteDBClusterSnapshotCommandInput,
+  DeleteDBClusterSnapshotCommandOutput,
+  DeleteDBInstanceCommandInput,
+  DeleteDBInstanceCommandOutput,
+  DeleteDBSnapshotCommandInput,
+  DeleteDBSnapshotCommandOutput,
+  DescribeAccountAttributesCommandOutput,
+  DescribeDBClusterSnapshotAttributesCommandInput,
+  DescribeDBClusterSnapshotAttributesCommandOutput,
+  DescribeDBClusterSnapshotsCommandInput,
+  DescribeDBClusterSnapshotsCommandOutput,
+  DescribeDBClustersCommandInput,
+  DescribeDBClustersCommandOutput,
+  DescribeDBInstancesCommandInput,
+  DescribeDBInstancesCommandOutput,
+  DescribeDBSnapshotAttributesCommandInput,
+  DescribeDBSnapshotAttributesCommandOutput,
+  DescribeDBSnapshotsCommandInput,
+  DescribeDBSnapshotsCommandOutput,
+  Filter,
+  ListTagsForResourceCommandInput,
+  ListTagsForResourceCommandOutput,
+  ModifyDBClusterSnapshotAttributeCommandInput,
+  ModifyDBClusterSnapshotAttributeCommandOutput,
+  ModifyDBSnapshotAttributeCommandInput,
+  ModifyDBSnapshotAttributeCommandOutput,
+  RemoveTagsFromResourceCommandInput,
+  RemoveTagsFromResourceCommandOutput,
+  RestoreDBClusterFromSnapshotCommandInput,
+  RestoreDBClusterFromSnapshotCommandOutput,
+  RestoreDBInstanceFromDBSnapshotCommandInput,
+  RestoreDBInstanceFromDBSnapshotCommandOutput,
+  Tag,
+} from "@aws-sdk/client-rds";
+import { isValidSnapshotId } from "../../../functions/lib/identifiers";
+import type { DbKind } from "../../../functions/lib/model";
+import { recordToTags } from "../../../functions/lib/tags";
+import {
+  dbAlreadyExists,
+  dbNotFound,
+  invalidDbState,
+  invalidParameter,
+  invalidSnapshotState,
+  kmsKeyNotAccessible,
+  rdsGeneric,
+  sharedSnapshotQuotaExceeded,
+  snapshotAlreadyExists,
+  snapshotNotFound,
+  snapshotQuotaExceeded,
+} from "./errors";
+import type { KmsModel } from "./kms";
+import {
+  arnType,
+  type DbRecord,
+  dbStatus,
+  type ModelFaults,
+  type ModelTiming,
+  rdsArn,
+  type SnapRecord,
+  scope,
+  snapProgress,
+  snapStatus,
+} from "./state";
+
+/** Service quotas per account and region. */
+export interface ModelQuotas {
+  /** Manual DB snapshots (AWS default 100). */
+  readonly manualSnapshots: number;
+  /** Manual DB cluster snapshots (AWS default 100). */
+  readonly manualClusterSnapshots: number;
+  /** Snapshot copies in progress into one destination region per account (AWS: 20 today, 5 historically). */
+  readonly copiesInFlightPerRegion: number;
+}
+
+/** What the RDS model needs from the world around it. */
+export interface RdsDeps {
+  readonly now: () => number;
+  readonly timing: Required<ModelTiming>;
+  readonly faults: () => ModelFaults;
+  readonly quotas: ModelQuotas;
+  readonly kms: KmsModel;
+}
+
+/** Maximum accounts in a snapshot's `restore` attribute (sharing user guide). */
+export const MAX_SHARED_ACCOUNTS = 20;
+/** RDS Describe* page size bounds (API reference: MaxRecords minimum 20, maximum 100). */
+export const MIN_RECORDS = 20;
+export const MAX_RECORDS = 100;
+
+const META = { httpStatusCode: 200 };
+const MINUTE = 60_000;
+const ACCOUNT_ID = /^\d{12}$/;
+
+/** Input of a DB or snapshot fixture. */
+export interface DbFixture {
+  id: string;
+  sizeGb?: number;
+  engine?: string;
+  tags?: Record<string, string>;
+  status?: string;
+  kmsKeyArn?: string;
+  clusterId?: string;
+}
+
+/** A snapshot fixture created directly in its final state (foreign manual snapshots, automated ones). */
+export interface SnapshotFixture {
+  kind: DbKind;
+  id: string;
+  dbId: string;
+  type?: "manual" | "automated";
+  createdAt?: Date;
+  tags?: Record<string, string>;
+  sizeGb?: number;
+  kmsKeyArn?: string;
+  engine?: string;
+}
+
+interface Listed {
+  readonly rec: SnapRecord;
+  readonly shared: boolean;
+}
+
+/** The RDS service of every account and region. */
+export class RdsModel {
+  private readonly dbs = new Map<string, Map<string, DbRecord>>();
+  private readonly snaps = new Map<string, Map<string, SnapRecord>>();
+  /** `viewer|region|kind` -> snapshots of other accounts shared with the viewer in that region. */
+  private readonly sharedIn = new Map<string, Set<SnapRecord>>();
+  /** `account|region|origin` -> snapshots of that original DB held there (incremental rule). */
+  private readonly byOrigin = new Map<string, Set<SnapRecord>>();
+  /**
+   * Views of finished snapshots, reused while their tags are unchanged: a sweep lists every snapshot on every
+   * run, and rebuilding hundreds of views per call dominated simulator time.
+   */
+  private readonly viewCache = new WeakMap<SnapRecord, { tags: object; owner?: object; shared?: object }>();
+
+  constructor(private readonly deps: RdsDeps) {}
+
+  // ---------------------------------------------------------------- fixtures (no faults, no call records)
+
+  /** Adds a DB instance or cluster. */
+  addDb(kind: DbKind, account: string, region: string, db: DbFixture): void {
+    if (!db.id) throw new Error("addDb: id is required");
+    const map = this.dbMap(account, region, kind);
+    if (map.has(db.id)) throw new Error(`addDb: ${kind} ${db.id} already exists in ${account}/${region}`);
+    const key = db.kmsKeyArn ? this.deps.kms.resolve(account, region, db.kmsKeyArn) : undefined;
+    if (db.kmsKeyArn && !key) throw new Error(`addDb: kmsKeyArn ${db.kmsKeyArn} is not a key of the model`);
+    map.set(db.id, {
+      kind,
+      account,
+      region,
+      id: db.id,
+      arn: rdsArn(region, account, arnType(kind, "db"), db.id),
+      sizeGb: db.sizeGb ?? 20,
+      engine: db.engine ?? (kind === "cluster" ? "aurora-postgresql" : "postgres"),
+      tags: { ...(db.tags ?? {}) },
+      status: db.status ?? "available",
+      ...(key ? { kmsKeyArn: key.arn } : {}),
+      ...(db.clusterId ? { clusterId: db.clusterId } : {}),
+      createdAt: this.deps.now(),
+      readyAt: 0,
+      busyUntil: 0,
+    });
+  }
+
+  /** Removes a DB instance (or, when no instance has that id, a cluster). Its snapshots stay, as in RDS. */
+  deleteDb(account: string, region: string, id: string): void {
+    if (this.dbMap(account, region, "instance").delete(id)) return;
+    if (this.dbMap(account, region, "cluster").delete(id)) return;
+    throw new Error(`deleteDb: no DB ${id} in ${account}/${region}`);
+  }
+
+  /** Sets the status a DB shows once any creation is over (`stopped`, `modifying`, ...). */
+  setDbStatus(account: string, region: string, kind: DbKind, id: string, status: string): void {
+    const db = this.dbMap(account, region, kind).get(id);
+    if (!db) throw new Error(`setDbStatus: no ${kind} ${id} in ${account}/${region}`);
+    db.status = status;
+  }
+
+  /** Adds an already-available snapshot (automated ones, or manual ones this tool does not own). */
+  addSnapshot(account: string, region: string, f: SnapshotFixture): void {
+    const key = f.kmsKeyArn ? this.deps.kms.resolve(account, region, f.kmsKeyArn) : undefined;
+    if (f.kmsKeyArn && !key) throw new Error(`addSnapshot: kmsKeyArn ${f.kmsKeyArn} is not a key of the model`);
+    const at = (f.createdAt ?? new Date(this.deps.now())).getTime();
+    this.insert({
+      kind: f.kind,
+      account,
+      region,
+      id: f.id,
+      arn: rdsArn(region, account, arnType(f.kind, "snapshot"), f.id),
+      dbId: f.dbId,
+      origin: originOf(account, region, f.kind, f.dbId),
+      engine: f.engine ?? (f.kind === "cluster" ? "aurora-postgresql" : "postgres"),
+      sizeGb: f.sizeGb ?? 20,
+      type: f.type ?? "manual",
+      startedAt: at,
+      doneAt: at,
+      fails: false,
+      originalCreatedAt: at,
+      ...(key ? { kmsKeyId: key.arn } : {}),
+      tags: { ...(f.tags ?? {}) },
+      sharedWith: new Set(),
+      crossRegion: false,
+      crossAccount: false,
+      incremental: false,
+      copies: new Set(),
+    });
+  }
+
+  /** Owned snapshots of one account and region (both kinds), in creation order. */
+  ownedSnapshots(account: string, region: string): SnapRecord[] {
+    return [
+      ...this.snapMap(account, region, "instance").values(),
+      ...this.snapMap(account, region, "cluster").values(),
+    ];
+  }
+
+  /** DBs of one account and region (both kinds). */
+  ownedDbs(account: string, region: string): DbRecord[] {
+    return [...this.dbMap(account, region, "instance").values(), ...this.dbMap(account, region, "cluster").values()];
+  }
+
+  /** DBSnapshot / DBClusterSnapshot view of a record, as its owner sees it. */
+  view(rec: SnapRecord): DBSnapshot | DBClusterSnapshot {
+    return rec.kind === "cluster" ? this.clusterSnapshotView(rec, false) : this.dbSnapshotView(rec, false);
+  }
+
+  // ---------------------------------------------------------------- DB instances and clusters
+
+  describeDBInstances(account: string, region: string, input: DescribeDBInstancesCommandInput) {
+    const items = this.describeDbs("instance", account, region, input.DBInstanceIdentifier, input.Filters);
+    const { page, marker } = paginate(items, input);
+    return {
+      $metadata: META,
+      DBInstances: page.map((d) => this.instanceView(d)),
+      ...(marker ? { Marker: marker } : {}),
+    } satisfies DescribeDBInstancesCommandOutput;
+  }
+
+  describeDBClusters(account: string, region: string, input: DescribeDBClustersCommandInput) {
+    const items = this.describeDbs("cluster", account, region, input.DBClusterIdentifier, input.Filters);
+    const { page, marker } = paginate(items, input);
+    return {
+      $metadata: META,
+      DBClusters: page.map((d) => this.clusterView(d)),
+      ...(marker ? { Marker: marker } : {}),
+    } satisfies DescribeDBClustersCommandOutput;
+  }
+
+  createDBInstance(account: string, region: string, input: CreateDBInstanceCommandInput) {
+    const id = required(input.DBInstanceIdentifier, "DBInstanceIdentifier");
+    const map = this.dbMap(account, region, "instance");
+    if (map.has(id)) throw dbAlreadyExists("instance", id);
+    let sizeGb = input.AllocatedStorage ?? 20;
+    let kmsKeyArn = input.KmsKeyId ? this.kmsFor(account, region, input.KmsKeyId).arn : undefined;
+    if (input.DBClusterIdentifier) {
+      const cluster = this.dbMap(account, region, "cluster").get(input.DBClusterIdentifier);
+      if (!cluster) throw dbNotFound("cluster", input.DBClusterIdentifier);
+      sizeGb = 0; // storage belongs to the cluster volume
+      kmsKeyArn = cluster.kmsKeyArn;
+    }
+    const now = this.deps.now();
+    const rec: DbRecord = {
+      kind: "instance",
+      account,
+      region,
+      id,
+      arn: rdsArn(region, account, "db", id),
+      sizeGb,
+      engine: input.Engine ?? "postgres",
+      tags: tagRecord(input.Tags, "Tags"),
+      status: "available",
+      ...(kmsKeyArn ? { kmsKeyArn } : {}),
+      ...(input.DBClusterIdentifier ? { clusterId: input.DBClusterIdentifier } : {}),
+      createdAt: now,
+      readyAt: now + this.deps.timing.restoreMinutes({ sizeGb, kind: "instance" }) * MINUTE,
+      busyUntil: 0,
+    };
+    map.set(id, rec);
+    return { $metadata: META, DBInstance: this.instanceView(rec) } satisfies CreateDBInstanceCommandOutput;
+  }
+
+  deleteDBInstance(account: string, region: string, input: DeleteDBInstanceCommandInput) {
+    const id = required(input.DBInstanceIdentifier, "DBInstanceIdentifier");
+    const map = this.dbMap(account, region, "instance");
+    const rec = map.get(id);
+    if (!rec) throw dbNotFound("instance", id);
+    if (rec.clusterId && input.FinalDBSnapshotIdentifier) {
+      throw rdsGeneric(
+        "InvalidParameterCombination",
+        "FinalDBSnapshotIdentifier can't be specified for a cluster member",
+      );
+    }
+    this.finalSnapshot("instance", account, region, rec, input.SkipFinalSnapshot, input.FinalDBSnapshotIdentifier);
+    map.delete(id);
+    return {
+      $metadata: META,
+      DBInstance: { ...this.instanceView(rec), DBInstanceStatus: "deleting" },
+    } satisfies DeleteDBInstanceCommandOutput;
+  }
+
+  deleteDBCluster(account: string, region: string, input: DeleteDBClusterCommandInput) {
+    const id = required(input.DBClusterIdentifier, "DBClusterIdentifier");
+    const map = this.dbMap(account, region, "cluster");
+    const rec = map.get(id);
+    if (!rec) throw dbNotFound("cluster", id);
+    const members = this.members(account, region, id);
+    if (members.length > 0) {
+      throw invalidDbState("cluster", `Cluster ${id} still has instances: ${members.map((m) => m.id).join(", ")}`);
+    }
+    this.finalSnapshot("cluster", account, region, rec, input.SkipFinalSnapshot, input.FinalDBSnapshotIdentifier);
+    map.delete(id);
+    return {
+      $metadata: META,
+      DBCluster: { ...this.clusterView(rec), Status: "deleting" },
+    } satisfies DeleteDBClusterCommandOutput;
+  }
+
+  restoreDBInstanceFromDBSnapshot(account: string, region: string, input: RestoreDBInstanceFromDBSnapshotCommandInput) {
+    const id = required(input.DBInstanceIdentifier, "DBInstanceIdentifier");
+    const snap = this.resolveForUse(
+      "instance",
+      account,
+      region,
+      required(input.DBSnapshotIdentifier, "DBSnapshotIdentifier"),
+    );
+    const rec = this.restore("instance", account, region, id, snap, input.Tags, undefined, input.Engine);
+    return {
+      $metadata: META,
+      DBInstance: this.instanceView(rec),
+    } satisfies RestoreDBInstanceFromDBSnapshotCommandOutput;
+  }
+
+  restoreDBClusterFromSnapshot(account: string, region: string, input: RestoreDBClusterFromSnapshotCommandInput) {
+    const id = required(input.DBClusterIdentifier, "DBClusterIdentifier");
+    required(input.Engine, "Engine");
+    const snap = this.resolveForUse(
+      "cluster",
+      account,
+      region,
+      required(input.SnapshotIdentifier, "SnapshotIdentifier"),
+    );
+    const rec = this.restore("cluster", account, region, id, snap, input.Tags, input.KmsKeyId, input.Engine);
+    return { $metadata: META, DBCluster: this.clusterView(rec) } satisfies RestoreDBClusterFromSnapshotCommandOutput;
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  describeDBSnapshots(account: string, region: string, input: DescribeDBSnapshotsCommandInput) {
+    const items = this.listSnapshots("instance", account, region, {
+      id: input.DBSnapshotIdentifier,
+      dbId: input.DBInstanceIdentifier,
+      type: input.SnapshotType,
+      includeShared: input.IncludeShared ?? false,
+      filters: input.Filters,
+    });
+    const { page, marker } = paginate(items, input);
+    return {
+      $metadata: META,
+      DBSnapshots: page.map((l) => this.dbSnapshotView(l.rec, l.shared)),
+      ...(marker ? { Marker: marker } : {}),
+    } satisfies DescribeDBSnapshotsCommandOutput;
+  }
+
+  describeDBClusterSnapshots(account: string, region: string, input: DescribeDBClusterSnapshotsCommandInput) {
+    const items = this.listSnapshots("cluster", account, region, {
+      id: input.DBClusterSnapshotIdentifier,
+      dbId: input.DBClusterIdentifier,
+      type: input.SnapshotType,
+      includeShared: input.IncludeShared ?? false,
+      filters: input.Filters,
+    });
+    const { page, marker } = paginate(items, input);
+    return {
+      $metadata: META,
+      DBClusterSnapshots: page.map((l) => this.clusterSnapshotView(l.rec, l.shared)),
+      ...(marker ? { Marker: marker } : {}),
+    } satisfies DescribeDBClusterSnapshotsCommandOutput;
+  }
+
+  createDBSnapshot(account: string, region: string, input: CreateDBSnapshotCommandInput) {
+    const rec = this.createSnapshot(
+      "instance",
+      account,
+      region,
+      required(input.DBInstanceIdentifier, "DBInstanceIdentifier"),
+      required(input.DBSnapshotIdentifier, "DBSnapshotIdentifier"),
+      input.Tags,
+    );
+    return { $metadata: META, DBSnapshot: this.dbSnapshotView(rec, false) } satisfies CreateDBSnapshotCommandOutput;
+  }
+
+  createDBClusterSnapshot(account: string, region: string, input: CreateDBClusterSnapshotCommandInput) {
+    const rec = this.createSnapshot(
+      "cluster",
+      account,
+      region,
+      required(input.DBClusterIdentifier, "DBClusterIdentifier"),
+      required(input.DBClusterSnapshotIdentifier, "DBClusterSnapshotIdentifier"),
+      input.Tags,
+    );
+    return {
+      $metadata: META,
+      DBClusterSnapshot: this.clusterSnapshotView(rec, false),
+    } satisfies CreateDBClusterSnapshotCommandOutput;
+  }
+
+  copyDBSnapshot(account: string, region: string, input: CopyDBSnapshotCommandInput) {
+    const rec = this.copySnapshot("instance", account, region, {
+      source: required(input.SourceDBSnapshotIdentifier, "SourceDBSnapshotIdentifier"),
+      target: required(input.TargetDBSnapshotIdentifier, "TargetDBSnapshotIdentifier"),
+      kmsKeyId: input.KmsKeyId,
+      tags: input.Tags,
+      copyTags: input.CopyTags ?? false,
+    });
+    return { $metadata: META, DBSnapshot: this.dbSnapshotView(rec, false) } satisfies CopyDBSnapshotCommandOutput;
+  }
+
+  copyDBClusterSnapshot(account: string, region: string, input: CopyDBClusterSnapshotCommandInput) {
+    const rec = this.copySnapshot("cluster", account, region, {
+      source: required(input.SourceDBClusterSnapshotIdentifier, "SourceDBClusterSnapshotIdentifier"),
+      target: required(input.TargetDBClusterSnapshotIdentifier, "TargetDBClusterSnapshotIdentifier"),
+      kmsKeyId: input.KmsKeyId,
+      tags: input.Tags,
+      copyTags: input.CopyTags ?? false,
+    });
+    return {
+      $metadata: META,
+      DBClusterSnapshot: this.clusterSnapshotView(rec, false),
+    } satisfies CopyDBClusterSnapshotCommandOutput;
+  }
+
+  deleteDBSnapshot(account: string, region: string, input: DeleteDBSnapshotCommandInput) {
+    const rec = this.deleteSnapshot(
+      "instance",
+      account,
+      region,
+      required(input.DBSnapshotIdentifier, "DBSnapshotIdentifier"),
+    );
+    return {
+      $metadata: META,
+      DBSnapshot: { ...this.dbSnapshotView(rec, false), Status: "deleted" },
+    } satisfies DeleteDBSnapshotCommandOutput;
+  }
+
+  deleteDBClusterSnapshot(account: string, region: string, input: DeleteDBClusterSnapshotCommandInput) {
+    const id = required(input.DBClusterSnapshotIdentifier, "DBClusterSnapshotIdentifier");
+    const rec = this.deleteSnapshot("cluster", account, region, id);
+    return {
+      $metadata: META,
+      DBClusterSnapshot: { ...this.clusterSnapshotView(rec, false), Status: "deleted" },
+    } satisfies DeleteDBClusterSnapshotCommandOutput;
+  }
+
+  describeDBSnapshotAttributes(account: string, region: string, input: DescribeDBSnapshotAttributesCommandInput) {
+    const rec = this.owned("instance", account, region, required(input.DBSnapshotIdentifier, "DBSnapshotIdentifier"));
+    return {
+      $metadata: META,
+      DBSnapshotAttributesResult: { DBSnapshotIdentifier: rec.id, DBSnapshotAttributes: attributes(rec) },
+    } satisfies DescribeDBSnapshotAttributesCommandOutput;
+  }
+
+  describeDBClusterSnapshotAttributes(
+    account: string,
+    region: string,
+    input: DescribeDBClusterSnapshotAttributesCommandInput,
+  ) {
+    const id = required(input.DBClusterSnapshotIdentifier, "DBClusterSnapshotIdentifier");
+    const rec = this.owned("cluster", account, region, id);
+    return {
+      $metadata: META,
+      DBClusterSnapshotAttributesResult: {
+        DBClusterSnapshotIdentifier: rec.id,
+        DBClusterSnapshotAttributes: attributes(rec),
+      },
+    } satisfies DescribeDBClusterSnapshotAttributesCommandOutput;
+  }
+
+  modifyDBSnapshotAttribute(account: string, region: string, input: ModifyDBSnapshotAttributeCommandInput) {
+    const rec = this.modifyAttribute("instance", account, region, {
+      id: required(input.DBSnapshotIdentifier, "DBSnapshotIdentifier"),
+      name: required(input.AttributeName, "AttributeName"),
+      add: input.ValuesToAdd ?? [],
+      remove: input.ValuesToRemove ?? [],
+    });
+    return {
+      $metadata: META,
+      DBSnapshotAttributesResult: { DBSnapshotIdentifier: rec.id, DBSnapshotAttributes: attributes(rec) },
+    } satisfies ModifyDBSnapshotAttributeCommandOutput;
+  }
+
+  modifyDBClusterSnapshotAttribute(
+    account: string,
+    region: string,
+    input: ModifyDBClusterSnapshotAttributeCommandInput,
+  ) {
+    const rec = this.modifyAttribute("cluster", account, region, {
+      id: required(input.DBClusterSnapshotIdentifier, "DBClusterSnapshotIdentifier"),
+      name: required(input.AttributeName, "AttributeName"),
+      add: input.ValuesToAdd ?? [],
+      remove: input.ValuesToRemove ?? [],
+    });
+    return {
+      $metadata: META,
+      DBClusterSnapshotAttributesResult: {
+        DBClusterSnapshotIdentifier: rec.id,
+        DBClusterSnapshotAttributes: attributes(rec),
+      },
+    } satisfies ModifyDBClusterSnapshotAttributeCommandOutput;
+  }
+
+  // ---------------------------------------------------------------- tags and account
+
+  addTagsToResource(account: string, region: string, input: AddTagsToResourceCommandInput) {
+    const target = this.taggable(account, region, required(input.ResourceName, "ResourceName"));
+    const add = tagRecord(input.Tags, "Tags");
+    const merged = { ...target.tags, ...add };
+    if (Object.keys(merged).length > 50) throw invalidParameter("Tags", Object.keys(merged).length, "exceeds 50 tags");
+    target.tags = merged;
+    return { $metadata: META } satisfies AddTagsToResourceCommandOutput;
+  }
+
+  removeTagsFromResource(account: string, region: string, input: RemoveTagsFromResourceCommandInput) {
+    const target = this.taggable(account, region, required(input.ResourceName, "ResourceName"));
+    const next = { ...target.tags };
+    for (const k of input.TagKeys ?? []) delete next[k];
+    target.tags = next;
+    return { $metadata: META } satisfies RemoveTagsFromResourceCommandOutput;
+  }
+
+  listTagsForResource(account: string, region: string, input: ListTagsForResourceCommandInput) {
+    const target = this.taggable(account, region, required(input.ResourceName, "ResourceName"));
+    return { $metadata: META, TagList: recordToTags(target.tags) } satisfies ListTagsForResourceCommandOutput;
+  }
+
+  describeAccountAttributes(account: string, region: string) {
+    const count = (kind: DbKind) => {
+      let n = 0;
+      for (const s of this.snapMap(account, region, kind).values()) if (s.type === "manual") n++;
+      return n;
+    };
+    return {
+      $metadata: META,
+      AccountQuotas: [
+        { AccountQuotaName: "ManualSnapshots", Used: count("instance"), Max: this.deps.quotas.manualSnapshots },
+        {
+          AccountQuotaName: "ManualClusterSnapshots",
+          Used: count("cluster"),
+          Max: this.deps.quotas.manualClusterSnapshots,
+        },
+      ],
+    } satisfies DescribeAccountAttributesCommandOutput;
+  }
+
+  // ---------------------------------------------------------------- internals: snapshots
+
+  private createSnapshot(
+    kind: DbKind,
+    account: string,
+    region: string,
+    dbId: string,
+    rawId: string,
+    tags: Tag[] | undefined,
+  ): SnapRecord {
+    const idField = kind === "cluster" ? "DBClusterSnapshotIdentifier" : "DBSnapshotIdentifier";
+    const id = checkSnapshotId(kind, rawId, idField);
+    const db = this.dbMap(account, region, kind).get(dbId);
+    if (!db) throw dbNotFound(kind, dbId);
+    const now = this.deps.now();
+    if (db.clusterId) {
+      throw invalidDbState(
+        "instance",
+        `DB instance ${dbId} is a member of cluster ${db.clusterId}; snapshot the cluster`,
+      );
+    }
+    const status = dbStatus(db, now);
+    if (status !== "available") {
+      throw invalidDbState(
+        kind,
+        `${kind === "cluster" ? "DB cluster" : "DB instance"} ${dbId} is not available (${status})`,
+      );
+    }
+    if (this.snapMap(account, region, kind).has(id)) throw snapshotAlreadyExists(kind, id);
+    const tagRec = tagRecord(tags, "Tags");
+    this.checkManualQuota(kind, account, region);
+    const origin = originOf(account, region, kind, dbId);
+    const incremental = this.hasAvailable(account, region, origin, () => true, now);
+    const minutes = this.deps.timing.snapshotMinutes({ sizeGb: db.sizeGb, kind, incremental });
+    const rec: SnapRecord = {
+      kind,
+      account,
+      region,
+      id,
+      arn: rdsArn(region, account, arnType(kind, "snapshot"), id),
+      dbId,
+      origin,
+      engine: db.engine,
+      sizeGb: db.sizeGb,
+      type: "manual",
+      startedAt: now,
+      doneAt: now + minutes * MINUTE,
+      fails: false,
+      originalCreatedAt: now,
+      ...(db.kmsKeyArn ? { kmsKeyId: db.kmsKeyArn } : {}),
+      tags: tagRec,
+      sharedWith: new Set(),
+      crossRegion: false,
+      crossAccount: false,
+      incremental,
+      copies: new Set(),
+    };
+    this.insert(rec);
+    // A single-AZ instance shows `backing-up` while RDS takes the snapshot; clusters stay `available`.
+    if (kind === "instance") db.busyUntil = Math.max(db.busyUntil, rec.doneAt);
+    return rec;
+  }
+
+  private copySnapshot(
+    kind: DbKind,
+    account: string,
+    region: string,
+    p: { source: string; target: string; kmsKeyId?: string; tags?: Tag[]; copyTags: boolean },
+  ): SnapRecord {
+    const targetField = kind === "cluster" ? "TargetDBClusterSnapshotIdentifier" : "TargetDBSnapshotIdentifier";
+    const id = checkSnapshotId(kind, p.target, targetField);
+    const src = this.resolveForUse(kind, account, region, p.source);
+    const now = this.deps.now();
+    const srcStatus = snapStatus(src, now);
+    if (srcStatus !== "available") {
+      throw invalidSnapshotState(kind, `Snapshot ${src.arn} is not in available state (${srcStatus})`);
+    }
+    const crossRegion = src.region !== region;
+    const crossAccount = src.account !== account;
+    if (this.snapMap(account, region, kind).has(id)) throw snapshotAlreadyExists(kind, id);
+    const tags = {
+      ...(p.copyTags && !crossAccount ? src.tags : {}),
+      ...tagRecord(p.tags, "Tags"),
+    };
+
+    // Key rules (CopyDBSnapshot API reference, KmsKeyId): a shared encrypted snapshot or a cross-region copy
+    // needs a KmsKeyId in the destination; the copying account must be allowed to use the source key.
+    let destKeyArn: string | undefined;
+    if (src.kmsKeyId) {
+      const srcKey = this.deps.kms.resolve(src.account, src.region, src.kmsKeyId);
+      if (!srcKey || !this.deps.kms.canUse(srcKey, account)) {
+        throw kmsKeyNotAccessible(
+          `The source snapshot KMS key [${src.kmsKeyId}] does not exist, is not enabled or you do not have permissions to access it.`,
+        );
+      }
+      if ((crossAccount || crossRegion) && !p.kmsKeyId) {
+        throw kmsKeyNotAccessible(
+          "The target KMS key [None] does not exist, is not enabled or you do not have permissions to access it.",
+        );
+      }
+      destKeyArn = p.kmsKeyId ? this.kmsFor(account, region, p.kmsKeyId).arn : srcKey.arn;
+    } else if (p.kmsKeyId) {
+      destKeyArn = this.kmsFor(account, region, p.kmsKeyId).arn;
+    }
+
+    this.checkManualQuota(kind, account, region);
+    const inFlight = this.copiesInFlight(account, region, now);
+    const maxCopies = this.deps.quotas.copiesInFlightPerRegion;
+    if (inFlight >= maxCopies) {
+      throw snapshotQuotaExceeded(
+        crossRegion
+          ? `Cannot copy more than ${maxCopies} snapshots across regions`
+          : `Cannot have more than ${maxCopies} snapshot copies in progress in ${region}`,
+      );
+    }
+
+    // Incremental only when an earlier copy of the same DB is in the destination with the same key
+    // (CopySnapshot user guide, "Incremental snapshot copying").
+    const incremental = this.hasAvailable(account, region, src.origin, (s) => s.kmsKeyId === destKeyArn, now);
+    const faults = this.deps.faults();
+    const failRate = faults.failCopyRate ?? 0;
+    const fails = failRate > 0 && (faults.random ?? half)() < failRate;
+    const minutes = this.deps.timing.copyMinutes({ sizeGb: src.sizeGb, kind, incremental, crossRegion });
+    const rec: SnapRecord = {
+      kind,
+      account,
+      region,
+      id,
+      arn: rdsArn(region, account, arnType(kind, "snapshot"), id),
+      dbId: src.dbId,
+      origin: src.origin,
+      engine: src.engine,
+      sizeGb: src.sizeGb,
+      type: "manual",
+      startedAt: now,
+      doneAt: now + minutes * MINUTE,
+      fails,
+      originalCreatedAt: src.originalCreatedAt,
+      ...(destKeyArn ? { kmsKeyId: destKeyArn } : {}),
+      tags,
+      sharedWith: new Set(),
+      source: src,
+      crossRegion,
+      crossAccount,
+      incremental,
+      copies: new Set(),
+    };
+    src.copies.add(rec);
+    this.insert(rec);
+    return rec;
+  }
+
+  private deleteSnapshot(kind: DbKind, account: string, region: string, ref: string): SnapRecord {
+    const rec = this.owned(kind, account, region, ref);
+    const now = this.deps.now();
+    if (rec.type === "automated") {
+      throw invalidSnapshotState(
+        kind,
+        `Automated snapshot ${rec.id} can't be deleted; it expires with the retention period`,
+      );
+    }
+    if (snapStatus(rec, now) === "creating") {
+      throw invalidSnapshotState(kind, `Snapshot ${rec.id} is being created and can't be deleted yet`);
+    }
+    for (const c of rec.copies) {
+      if (snapStatus(c, now) === "creating") {
+        throw invalidSnapshotState(kind, `Snapshot ${rec.id} is the source of copy ${c.arn} in progress`);
+      }
+    }
+    this.remove(rec);
+    return rec;
+  }
+
+  private modifyAttribute(
+    kind: DbKind,
+    account: string,
+    region: string,
+    p: { id: string; name: string; add: string[]; remove: string[] },
+  ): SnapRecord {
+    const rec = this.owned(kind, account, region, p.id);
+    if (p.name !== "restore") throw invalidParameter("AttributeName", p.name, "must be restore");
+    for (const v of [...p.add, ...p.remove]) {
+      if (v !== "all" && !ACCOUNT_ID.test(v))
+        throw invalidParameter("ValuesToAdd", v, "must be 12-digit account ids or all");
+    }
+    if (rec.type !== "manual") throw invalidSnapshotState(kind, `Only manual snapshots can be shared (${rec.id})`);
+    const status = snapStatus(rec, this.deps.now());
+    if (p.add.length > 0 && status !== "available") {
+      throw invalidSnapshotState(kind, `Snapshot ${rec.id} must be available to be shared (${status})`);
+    }
+    if (p.add.length > 0 && rec.kmsKeyId) {
+      const key = this.deps.kms.resolve(account, region, rec.kmsKeyId);
+      // Sharing user guide: snapshots encrypted with the default AWS managed key can't be shared.
+      if (key?.managed === "AWS") {
+        throw invalidParameter(
+          "DBSnapshotIdentifier",
+          rec.id,
+          "is encrypted with the AWS managed key and can't be shared",
+        );
+      }
+      if (p.add.includes("all"))
+        throw invalidParameter("ValuesToAdd", "all", "can't make an encrypted snapshot public");
+    }
+    const next = new Set(rec.sharedWith);
+    for (const v of p.remove) next.delete(v);
+    for (const v of p.add) next.add(v);
+    const accounts = [...next].filter((v) => v !== "all");
+    if (accounts.length > MAX_SHARED_ACCOUNTS) {
+      throw sharedSnapshotQuotaExceeded(
+        `A snapshot can be shared with at most ${MAX_SHARED_ACCOUNTS} accounts (would be ${accounts.length})`,
+      );
+    }
+    for (const v of rec.sharedWith) this.sharedSet(v, rec.region, rec.kind).delete(rec);
+    rec.sharedWith.clear();
+    for (const v of next) {
+      rec.sharedWith.add(v);
+      if (v !== "all") this.sharedSet(v, rec.region, rec.kind).add(rec);
+    }
+    return rec;
+  }
+
+  private listSnapshots(
+    kind: DbKind,
+    account: string,
+    region: string,
+    q: { id?: string; dbId?: string; type?: string; includeShared: boolean; filters?: Filter[] },
+  ): Listed[] {
+    const type = q.type;
+    if (type !== undefined && !["manual", "automated", "shared", "public", "awsbackup"].includes(type)) {
+      throw invalidParameter("SnapshotType", type, "must be one of manual, automated, shared, public, awsbackup");
+    }
+    const matchers = snapshotFilters(kind, q.filters);
+    const dbIdMatches = (rec: SnapRecord) =>
+      q.dbId === undefined ||
+      rec.dbId === q.dbId ||
+      q.dbId === rdsArn(rec.region, rec.account, arnType(kind, "db"), rec.dbId);
+    const keep = (l: Listed) => dbIdMatches(l.rec) && matchers.every((m) => m(l));
+
+    if (q.id !== undefined) {
+      const l = this.lookupVisible(kind, account, region, q.id);
+      if (!l) throw snapshotNotFound(kind, q.id);
+      return keep(l) ? [l] : [];
+    }
+    const out: Listed[] = [];
+    if (type === undefined || type === "manual" || type === "automated") {
+      for (const rec of this.snapMap(account, region, kind).values()) {
+        if (type !== undefined && rec.type !== type) continue;
+        const l = { rec, shared: false };
+        if (keep(l)) out.push(l);
+      }
+    }
+    if (type === "shared" || (type === undefined && q.includeShared)) {
+      for (const rec of this.sharedSet(account, region, kind)) {
+        const l = { rec, shared: true };
+        if (keep(l)) out.push(l);
+      }
+    }
+    return out;
+  }
+
+  /** Finds a snapshot the caller can see in its region by id (own) or ARN (own or shared with it). */
+  private lookupVisible(kind: DbKind, account: string, region: string, ref: string): Listed | undefined {
+    if (!ref.startsWith("arn:")) {
+      const rec = this.snapMap(account, region, kind).get(normalizeId(kind, ref));
+      return rec ? { rec, shared: false } : undefined;
+    }
+    const rec = this.byArn(kind, ref);
+    if (!rec || rec.region !== region) return undefined;
+    if (rec.account === account) return { rec, shared: false };
+    return rec.sharedWith.has(account) ? { rec, shared: true } : undefined;
+  }
+
+  /** Finds a copy/restore source: own id, own ARN, or the ARN of a snapshot shared with the caller (any region). */
+  private resolveForUse(kind: DbKind, account: string, region: string, ref: string): SnapRecord {
+    if (!ref.startsWith("arn:")) {
+      const rec = this.snapMap(account, region, kind).get(normalizeId(kind, ref));
+      if (!rec) throw snapshotNotFound(kind, ref);
+      return rec;
+    }
+    const rec = this.byArn(kind, ref);
+    if (!rec || (rec.account !== account && !rec.sharedWith.has(account) && !rec.sharedWith.has("all"))) {
+      throw snapshotNotFound(kind, ref);
+    }
+    return rec;
+  }
+
+  /** An owned snapshot by id or own ARN. */
+  private owned(kind: DbKind, account: string, region: string, ref: string): SnapRecord {
+    const rec = ref.startsWith("arn:")
+      ? this.byArn(kind, ref)
+      : this.snapMap(account, region, kind).get(normalizeId(kind, ref));
+    if (!rec || rec.account !== account || rec.region !== region) throw snapshotNotFound(kind, ref);
+    return rec;
+  }
+
+  private byArn(kind: DbKind, arn: string): SnapRecord | undefined {
+    const parts = arn.split(":");
+    if (parts.length < 7 || parts[5] !== arnType(kind, "snapshot")) return undefined;
+    const id = parts.slice(6).join(":");
+    return this.snapMap(parts[4] ?? "", parts[3] ?? "", kind).get(id);
+  }
+
+  private checkManualQuota(kind: DbKind, account: string, region: string): void {
+    const max = kind === "cluster" ? this.deps.quotas.manualClusterSnapshots : this.deps.quotas.manualSnapshots;
+    let used = 0;
+    for (const s of this.snapMap(account, region, kind).values()) if (s.type === "manual") used++;
+    if (used >= max) throw snapshotQuotaExceeded(`Cannot create more than ${max} manual snapshots`);
+  }
+
+  private copiesInFlight(account: string, region: string, now: number): number {
+    let n = 0;
+    for (const kind of ["instance", "cluster"] as const) {
+      for (const s of this.snapMap(account, region, kind).values()) if (s.source && now < s.doneAt) n++;
+    }
+    return n;
+  }
+
+  private hasAvailable(
+    account: string,
+    region: string,
+    origin: string,
+    pred: (s: SnapRecord) => boolean,
+    now: number,
+  ): boolean {
+    for (const s of this.byOrigin.get(`${scope(account, region)}|${origin}`) ?? []) {
+      if (snapStatus(s, now) === "available" && pred(s)) return true;
+    }
+    return false;
+  }
+
+  private insert(rec: SnapRecord): void {
+    const map = this.snapMap(rec.account, rec.region, rec.kind);
+    if (map.has(rec.id)) throw new Error(`snapshot ${rec.id} already exists in ${rec.account}/${rec.region}`);
+    map.set(rec.id, rec);
+    const k = `${scope(rec.account, rec.region)}|${rec.origin}`;
+    let set = this.byOrigin.get(k);
+    if (!set) {
+      set = new Set();
+      this.byOrigin.set(k, set);
+    }
+    set.add(rec);
+  }
+
+  private remove(rec: SnapRecord): void {
+    this.snapMap(rec.account, rec.region, rec.kind).delete(rec.id);
+    this.byOrigin.get(`${scope(rec.account, rec.region)}|${rec.origin}`)?.delete(rec);
+    for (const v of rec.sharedWith) this.sharedSet(v, rec.region, rec.kind).delete(rec);
+    rec.source?.copies.delete(rec);
+  }
+
+  // ---------------------------------------------------------------- internals: DBs
+
+  private describeDbs(
+    kind: DbKind,
+    account: string,
+    region: string,
+    ref: string | undefined,
+    filters: Filter[] | undefined,
+  ): DbRecord[] {
+    const map = this.dbMap(account, region, kind);
+    if (ref !== undefined) {
+      const id = ref.startsWith("arn:") ? ref.split(":").slice(6).join(":") : ref;
+      const rec = map.get(id);
+      if (!rec || (ref.startsWith("arn:") && rec.arn !== ref)) throw dbNotFound(kind, ref);
+      return [rec];
+    }
+    const idFilter = kind === "cluster" ? "db-cluster-id" : "db-instance-id";
+    const matchers: ((d: DbRecord) => boolean)[] = [];
+    for (const f of filters ?? []) {
+      const values = f.Values ?? [];
+      if (f.Name === idFilter) matchers.push((d) => values.includes(d.id) || values.includes(d.arn));
+      else if (f.Name === "engine") matchers.push((d) => values.includes(d.engine));
+      else if (kind === "instance" && f.Name === "db-cluster-id")
+        matchers.push((d) => d.clusterId !== undefined && values.includes(d.clusterId));
+      else throw invalidParameter("Filters.Name", f.Name, "is not a filter the model supports");
+    }
+    return [...map.values()].filter((d) => matchers.every((m) => m(d)));
+  }
+
+  private restore(
+    kind: DbKind,
+    account: string,
+    region: string,
+    id: string,
+    snap: SnapRecord,
+    tags: Tag[] | undefined,
+    kmsKeyId: string | undefined,
+    engine: string | undefined,
+  ): DbRecord {
+    const map = this.dbMap(account, region, kind);
+    if (map.has(id)) throw dbAlreadyExists(kind, id);
+    const now = this.deps.now();
+    const status = snapStatus(snap, now);
+    if (status !== "available") throw invalidSnapshotState(kind, `Snapshot ${snap.arn} is not available (${status})`);
+    let keyArn = snap.kmsKeyId;
+    if (snap.kmsKeyId) {
+      const key = this.deps.kms.resolve(snap.account, snap.region, snap.kmsKeyId);
+      if (!key || !this.deps.kms.canUse(key, account)) {
+        throw kmsKeyNotAccessible(`The snapshot KMS key [${snap.kmsKeyId}] is not accessible to ${account}`);
+      }
+    }
+    if (kmsKeyId) keyArn = this.kmsFor(account, region, kmsKeyId).arn;
+    const rec: DbRecord = {
+      kind,
+      account,
+      region,
+      id,
+      arn: rdsArn(region, account, arnType(kind, "db"), id),
+      sizeGb: snap.sizeGb,
+      engine: engine ?? snap.engine,
+      tags: tagRecord(tags, "Tags"),
+      status: "available",
+      ...(keyArn ? { kmsKeyArn: keyArn } : {}),
+      createdAt: now,
+      readyAt: now + this.deps.timing.restoreMinutes({ sizeGb: snap.sizeGb, kind }) * MINUTE,
+      busyUntil: 0,
+    };
+    map.set(id, rec);
+    return rec;
+  }
+
+  private finalSnapshot(
+    kind: DbKind,
+    account: string,
+    region: string,
+    db: DbRecord,
+    skip: boolean | undefined,
+    finalId: string | undefined,
+  ): void {
+    if (skip && finalId) {
+      throw rdsGeneric("InvalidParameterCombination", "FinalDBSnapshotIdentifier can't be used with SkipFinalSnapshot");
+    }
+    if (!skip && !finalId && !db.clusterId) {
+      throw rdsGeneric("InvalidParameterCombination", "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot");
+    }
+    if (finalId) this.createSnapshot(kind, account, region, db.id, finalId, undefined);
+  }
+
+  private members(account: string, region: string, clusterId: string): DbRecord[] {
+    return [...this.dbMap(account, region, "instance").values()].filter((d) => d.clusterId === clusterId);
+  }
+
+  private kmsFor(account: string, region: string, ref: string) {
+    const key = this.deps.kms.resolve(account, region, ref);
+    if (!key || key.region !== region || !this.deps.kms.canUse(key, account)) {
+      throw kmsKeyNotAccessible(
+        `Specified KMS key [${ref}] does not exist, is not enabled or you do not have permissions to access it.`,
+      );
+    }
+    return key;
+  }
+
+  private taggable(account: string, region: string, arn: string): { tags: Record<string, string> } {
+    const parts = arn.split(":");
+    const [type, id] = [parts[5] ?? "", parts.slice(6).join(":")];
+    const mine = parts[4] === account && parts[3] === region;
+    switch (type) {
+      case "snapshot":
+      case "cluster-snapshot": {
+        const kind: DbKind = type === "snapshot" ? "instance" : "cluster";
+        const rec = mine ? this.snapMap(account, region, kind).get(id) : undefined;
+        if (!rec) throw snapshotNotFound(kind, arn);
+        return rec;
+      }
+      case "db":
+      case "cluster": {
+        const kind: DbKind = type === "db" ? "instance" : "cluster";
+        const rec = mine ? this.dbMap(account, region, kind).get(id) : undefined;
+        if (!rec) throw dbNotFound(kind, arn);
+        return rec;
+      }
+      default:
+        throw invalidParameter("ResourceName", arn, "is not an RDS snapshot, DB instance or DB cluster ARN");
+    }
+  }
+
+  // ---------------------------------------------------------------- views
+
+  private dbSnapshotView(rec: SnapRecord, shared: boolean): DBSnapshot {
+    return this.cachedView(rec, shared, () => this.buildDbSnapshotView(rec, shared));
+  }
+
+  private clusterSnapshotView(rec: SnapRecord, shared: boolean): DBClusterSnapshot {
+    return this.cachedView(rec, shared, () => this.buildClusterSnapshotView(rec, shared));
+  }
+
+  /** A fresh shallow copy of the view, cached once the snapshot has finished (its status no longer changes). */
+  private cachedView<T extends object>(rec: SnapRecord, shared: boolean, build: () => T): T {
+    if (this.deps.now() < rec.doneAt) return build();
+    let entry = this.viewCache.get(rec);
+    if (!entry || entry.tags !== rec.tags) {
+      entry = { tags: rec.tags };
+      this.viewCache.set(rec, entry);
+    }
+    const slot = shared ? "shared" : "owner";
+    let view = entry[slot] as T | undefined;
+    if (!view) {
+      view = build();
+      entry[slot] = view;
+    }
+    return { ...view };
+  }
+
+  private buildDbSnapshotView(rec: SnapRecord, shared: boolean): DBSnapshot {
+    const now = this.deps.now();
+    return {
+      // Shared snapshots are listed with their ARN as identifier (boto/boto3#2335) and without tags:
+      // tags belong to the owner account and do not travel with a share.
+      DBSnapshotIdentifier: shared ? rec.arn : rec.id,
+      DBInstanceIdentifier: rec.dbId,
+      SnapshotCreateTime: new Date(rec.startedAt),
+      OriginalSnapshotCreateTime: new Date(rec.originalCreatedAt),
+      Engine: rec.engine,
+      AllocatedStorage: rec.sizeGb,
+      Status: snapStatus(rec, now),
+      PercentProgress: snapProgress(rec, now),
+      SnapshotType: shared ? "shared" : rec.type,
+      Encrypted: rec.kmsKeyId !== undefined,
+      ...(rec.kmsKeyId ? { KmsKeyId: rec.kmsKeyId } : {}),
+      DBSnapshotArn: rec.arn,
+      // API reference: only cross-account or cross-Region copies carry the source ARN.
+      ...(rec.source && (rec.crossAccount || rec.crossRegion) ? { SourceDBSnapshotIdentifier: rec.source.arn } : {}),
+      ...(rec.source && rec.crossRegion ? { SourceRegion: rec.source.region } : {}),
+      TagList: shared ? [] : recordToTags(rec.tags),
+    };
+  }
+
+  private buildClusterSnapshotView(rec: SnapRecord, shared: boolean): DBClusterSnapshot {
+    const now = this.deps.now();
+    return {
+      DBClusterSnapshotIdentifier: shared ? rec.arn : rec.id,
+      DBClusterIdentifier: rec.dbId,
+      SnapshotCreateTime: new Date(rec.startedAt),
+      Engine: rec.engine,
+      AllocatedStorage: rec.sizeGb,
+      Status: snapStatus(rec, now),
+      PercentProgress: snapProgress(rec, now),
+      SnapshotType: shared ? "shared" : rec.type,
+      StorageEncrypted: rec.kmsKeyId !== undefined,
+      ...(rec.kmsKeyId ? { KmsKeyId: rec.kmsKeyId } : {}),
+      DBClusterSnapshotArn: rec.arn,
+      ...(rec.source ? { SourceDBClusterSnapshotArn: rec.source.arn } : {}),
+      TagList: shared ? [] : recordToTags(rec.tags),
+    };
+  }
+
+  private instanceView(d: DbRecord): DBInstance {
+    return {
+      DBInstanceIdentifier: d.id,
+      DBInstanceArn: d.arn,
+      DBInstanceStatus: dbStatus(d, this.deps.now()),
+      Engine: d.engine,
+      AllocatedStorage: d.sizeGb,
+      InstanceCreateTime: new Date(d.createdAt),
+      StorageEncrypted: d.kmsKeyArn !== undefined,
+      ...(d.kmsKeyArn ? { KmsKeyId: d.kmsKeyArn } : {}),
+      ...(d.clusterId ? { DBClusterIdentifier: d.clusterId } : {}),
+      TagList: recordToTags(d.tags),
+    };
+  }
+
+  private clusterView(d: DbRecord): DBCluster {
+    return {
+      DBClusterIdentifier: d.id,
+      DBClusterArn: d.arn,
+      Status: dbStatus(d, this.deps.now()),
+      Engine: d.engine,
+      AllocatedStorage: d.sizeGb,
+      ClusterCreateTime: new Date(d.createdAt),
+      StorageEncrypted: d.kmsKeyArn !== undefined,
+      ...(d.kmsKeyArn ? { KmsKeyId: d.kmsKeyArn } : {}),
+      DBClusterMembers: this.members(d.account, d.region, d.id).map((m, i) => ({
+        DBInstanceIdentifier: m.id,
+        IsClusterWriter: i === 0,
+      })),
+      TagList: recordToTags(d.tags),
+    };
+  }
+
+  // ---------------------------------------------------------------- maps
+
+  private dbMap(account: string, region: string, kind: DbKind): Map<string, DbRecord> {
+    return getOrCreate(this.dbs, `${scope(account, region)}|${kind}`, () => new Map());
+  }
+
+  private snapMap(account: string, region: string, kind: DbKind): Map<string, SnapRecord> {
+    return getOrCreate(this.snaps, `${scope(account, region)}|${kind}`, () => new Map());
+  }
+
+  private sharedSet(viewer: string, region: string, kind: DbKind): Set<SnapRecord> {
+    return getOrCreate(this.sharedIn, `${scope(viewer, region)}|${kind}`, () => new Set());
+  }
+}
+
+function half(): number {
+  return 0.5;
+}
+
+function getOrCreate<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = make();
+    map.set(key, v);
+  }
+  return v;
+}
+
+function originOf(account: string, region: string, kind: DbKind, dbId: string): string {
+  return `${account}|${region}|${kind}|${dbId}`;
+}
+
+/** RDS stores identifiers in lowercase; lookups are case-insensitive. */
+function normalizeId(_kind: DbKind, id: string): string {
+  return id.toLowerCase();
+}
+
+function checkSnapshotId(kind: DbKind, id: string, field: string): string {
+  if (!isValidSnapshotId(id, kind)) {
+    throw invalidParameter(
+      field,
+      id,
+      "must be 1-255 (clusters 1-63) letters, digits or hyphens, start with a letter, no double or trailing hyphen",
+    );
+  }
+  return normalizeId(kind, id);
+}
+
+function required<T>(v: T | undefined, field: string): T {
+  if (v === undefined || v === null || v === "") throw invalidParameter(field, v, "is required");
+  return v;
+}
+
+function tagRecord(tags: Tag[] | undefined, field: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [i, t] of (tags ?? []).entries()) {
+    if (!t.Key) throw invalidParameter(`${field}[${i}].Key`, t.Key, "is required");
+    if (t.Key.toLowerCase().startsWith("aws:"))
+      throw invalidParameter(`${field}[${i}].Key`, t.Key, "can't start with aws:");
+    out[t.Key] = t.Value ?? "";
+  }
+  if (Object.keys(out).length > 50) throw invalidParameter(field, Object.keys(out).length, "exceeds 50 tags");
+  return out;
+}
+
+function attributes(rec: SnapRecord) {
+  return [{ AttributeName: "restore", AttributeValues: [...rec.sharedWith].sort() }];
+}
+
+function paginate<T>(items: T[], input: { MaxRecords?: number; Marker?: string }): { page: T[]; marker?: string } {
+  const max = input.MaxRecords ?? MAX_RECORDS;
+  if (!Number.isInteger(max) || max < MIN_RECORDS || max > MAX_RECORDS) {
+    throw invalidParameter("MaxRecords", input.MaxRecords, `must be between ${MIN_RECORDS} and ${MAX_RECORDS}`);
+  }
+  const start = input.Marker === undefined ? 0 : Number(input.Marker);
+  if (!Number.isInteger(start) || start < 0)
+    throw invalidParameter("Marker", input.Marker, "is not a marker from this API");
+  const page = items.slice(start, start + max);
+  const next = start + max;
+  return next < items.length ? { page, marker: String(next) } : { page };
+}
+
+function snapshotFilters(kind: DbKind, filters: Filter[] | undefined): ((l: Listed) => boolean)[] {
+  const dbFilter = kind === "cluster" ? "db-cluster-id" : "db-instance-id";
+  const snapFilter = kind === "cluster" ? "db-cluster-snapshot-id" : "db-snapshot-id";
+  return (filters ?? []).map((f) => {
+    const values = f.Values ?? [];
+    switch (f.Name) {
+      case dbFilter:
+        return (l: Listed) => values.includes(l.rec.dbId);
+      case snapFilter:
+        return (l: Listed) => values.includes(l.rec.id) || values.includes(l.rec.arn);
+      case "snapshot-type":
+        return (l: Listed) => values.includes(l.shared ? "shared" : l.rec.type);
+      case "engine":
+        return (l: Listed) => values.includes(l.rec.engine);
+      default:
+        throw invalidParameter("Filters.Name", f.Name, "is not a filter the model supports");
+    }
+  });
+}

@@ -1,0 +1,138 @@
+/**
+ * In-memory state of the RDS/KMS model: plain records in maps keyed by id. Status is never stored for work in
+ * progress: a snapshot or DB knows when it started and when it completes, and its status is derived from the
+ * clock at each read, so advancing a virtual clock costs nothing.
+ */
+import type { DbKind } from "../../../functions/lib/model";
+
+/** Timing of long-running operations, in minutes of virtual time. */
+export interface ModelTiming {
+  snapshotMinutes(i: { sizeGb: number; kind: DbKind; incremental: boolean }): number;
+  copyMinutes(i: { sizeGb: number; kind: DbKind; incremental: boolean; crossRegion: boolean }): number;
+  /** Restore or create of a DB until `available` (additive, optional; default 20 + 0.2 * sizeGb). */
+  restoreMinutes?(i: { sizeGb: number; kind: DbKind }): number;
+}
+
+/** Defaults: snapshot 5 + 0.05*GB full / 3 incremental; copy 10 + 0.1*GB full / 4 + 0.02*GB incremental, +50% cross-region. */
+export const DEFAULT_TIMING: Required<ModelTiming> = {
+  snapshotMinutes: ({ sizeGb, incremental }) => (incremental ? 3 : 5 + 0.05 * sizeGb),
+  copyMinutes: ({ sizeGb, incremental, crossRegion }) =>
+    (incremental ? 4 + 0.02 * sizeGb : 10 + 0.1 * sizeGb) * (crossRegion ? 1.5 : 1),
+  restoreMinutes: ({ sizeGb }) => 20 + 0.2 * sizeGb,
+};
+
+/** Fault injection. Every random decision uses `random`, so a seeded PRNG makes a run reproducible. */
+export interface ModelFaults {
+  /** Injected PRNG in [0, 1). Default `() => 0.5` (never `Math.random`, so runs stay deterministic). */
+  random?: () => number;
+  /** Probability that any call throws `Throttling` / `ThrottlingException`. */
+  throttleRate?: number;
+  /** Probability that a started copy ends `failed`. */
+  failCopyRate?: number;
+  /** Return true to make the call throw `AccessDenied` / `AccessDeniedException`. */
+  accessDenied?: (call: { account: string; region: string; command: string }) => boolean;
+  /** Return true to make the call throw `InternalFailure`. */
+  outage?: (call: { account: string; region: string; command: string; now: Date }) => boolean;
+}
+
+/** A DB instance or cluster. */
+export interface DbRecord {
+  readonly kind: DbKind;
+  readonly account: string;
+  readonly region: string;
+  readonly id: string;
+  readonly arn: string;
+  readonly sizeGb: number;
+  readonly engine: string;
+  tags: Record<string, string>;
+  /** Status once any creation is over (`available`, `stopped`, ...). */
+  status: string;
+  readonly kmsKeyArn?: string;
+  readonly clusterId?: string;
+  readonly createdAt: number;
+  /** Epoch ms when a restore/create finishes (status `creating` until then). */
+  readonly readyAt: number;
+  /** Epoch ms until which an instance shows `backing-up` (a snapshot of it is being taken). */
+  busyUntil: number;
+}
+
+/** A DB snapshot or DB cluster snapshot (original or copy). */
+export interface SnapRecord {
+  readonly kind: DbKind;
+  readonly account: string;
+  readonly region: string;
+  readonly id: string;
+  readonly arn: string;
+  /** Identifier of the DB the data comes from (the original DB, also on copies). */
+  readonly dbId: string;
+  /** `account|region|kind|dbId` of the original DB: copies of copies keep it, for the incremental rule. */
+  readonly origin: string;
+  readonly engine: string;
+  readonly sizeGb: number;
+  readonly type: "manual" | "automated";
+  readonly startedAt: number;
+  readonly doneAt: number;
+  /** Decided when the copy starts (failCopyRate); shown once `doneAt` has passed. */
+  readonly fails: boolean;
+  /** Create time of the original snapshot (`OriginalSnapshotCreateTime`). */
+  readonly originalCreatedAt: number;
+  readonly kmsKeyId?: string;
+  tags: Record<string, string>;
+  /** Accounts in the `restore` attribute (`all` = public). */
+  readonly sharedWith: Set<string>;
+  /** The snapshot this one was copied from. */
+  readonly source?: SnapRecord;
+  readonly crossRegion: boolean;
+  readonly crossAccount: boolean;
+  readonly incremental: boolean;
+  /** Copies made from this snapshot (to refuse deleting it while one is in flight). */
+  readonly copies: Set<SnapRecord>;
+}
+
+/** A KMS key. */
+export interface KeyRecord {
+  readonly arn: string;
+  readonly id: string;
+  readonly account: string;
+  readonly region: string;
+  readonly managed: "AWS" | "CUSTOMER";
+  readonly aliases: Set<string>;
+  /** Other accounts the key policy lets use the key (`kms:CreateGrant`, `kms:Decrypt`, ...). */
+  readonly allowAccounts: Set<string>;
+}
+
+/** Derived status of a snapshot at `now`. */
+export function snapStatus(s: SnapRecord, now: number): string {
+  if (now < s.doneAt) return "creating";
+  return s.fails ? "failed" : "available";
+}
+
+/** Percent done at `now` (0-100). */
+export function snapProgress(s: SnapRecord, now: number): number {
+  if (now >= s.doneAt) return 100;
+  const span = s.doneAt - s.startedAt;
+  return span <= 0 ? 100 : Math.floor((100 * (now - s.startedAt)) / span);
+}
+
+/** Derived status of a DB at `now`. */
+export function dbStatus(d: DbRecord, now: number): string {
+  if (now < d.readyAt) return "creating";
+  if (d.kind === "instance" && d.status === "available" && now < d.busyUntil) return "backing-up";
+  return d.status;
+}
+
+/** Key of per-account, per-region maps. */
+export function scope(account: string, region: string): string {
+  return `${account}|${region}`;
+}
+
+/** `arn:aws:rds:<region>:<account>:<type>:<id>`. */
+export function rdsArn(region: string, account: string, type: string, id: string): string {
+  return `arn:aws:rds:${region}:${account}:${type}:${id}`;
+}
+
+/** ARN resource type of a snapshot or DB of `kind`. */
+export function arnType(kind: DbKind, what: "snapshot" | "db"): string {
+  if (what === "snapshot") return kind === "cluster" ? "cluster-snapshot" : "snapshot";
+  return kind === "cluster" ? "cluster" : "db";
+}

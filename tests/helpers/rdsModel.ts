@@ -1,0 +1,443 @@
+/**
+ * A stateful in-memory model of RDS (+ KMS + EventBridge) across many accounts and regions, for workflow
+ * tests, state-machine tests and the simulator.
+ *
+ * `clients(account)` hands out REAL SDK clients (so the SDK paginators work) whose `send` is replaced with
+ * aws-sdk-client-mock; every command goes through one gate that records the call and applies the injected
+ * faults, then runs the model. Long operations (snapshots, copies, restores) store when they start and end,
+ * and their status is derived from `clock()` at each read, so a virtual clock can jump days at no cost.
+ *
+ * See docs/model.md for what is simulated and what is not.
+ */
+import {
+  EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsCommandInput,
+  type PutEventsCommandOutput,
+  type PutEventsRequestEntry,
+} from "@aws-sdk/client-eventbridge";
+import { DescribeKeyCommand, KMSClient, ListAliasesCommand } from "@aws-sdk/client-kms";
+import {
+  AddTagsToResourceCommand,
+  CopyDBClusterSnapshotCommand,
+  CopyDBSnapshotCommand,
+  CreateDBClusterSnapshotCommand,
+  CreateDBInstanceCommand,
+  CreateDBSnapshotCommand,
+  type DBClusterSnapshot,
+  type DBSnapshot,
+  DeleteDBClusterCommand,
+  DeleteDBClusterSnapshotCommand,
+  DeleteDBInstanceCommand,
+  DeleteDBSnapshotCommand,
+  DescribeAccountAttributesCommand,
+  DescribeDBClusterSnapshotAttributesCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotAttributesCommand,
+  DescribeDBSnapshotsCommand,
+  ListTagsForResourceCommand,
+  ModifyDBClusterSnapshotAttributeCommand,
+  ModifyDBSnapshotAttributeCommand,
+  RDSClient,
+  RemoveTagsFromResourceCommand,
+  RestoreDBClusterFromSnapshotCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
+} from "@aws-sdk/client-rds";
+import { mockClient } from "aws-sdk-client-mock";
+import type { AwsClients } from "../../functions/lib/clients";
+import {
+  type Db,
+  type DbKind,
+  fromDbCluster,
+  fromDbClusterSnapshot,
+  fromDbInstance,
+  fromDbSnapshot,
+  type Snapshot,
+} from "../../functions/lib/model";
+import { accessDenied, eventsValidation, internalFailure, type ServiceName, throttling } from "./model/errors";
+import { KmsModel } from "./model/kms";
+import { type DbFixture, type ModelQuotas, RdsModel, type SnapshotFixture } from "./model/rds";
+import { DEFAULT_TIMING, type ModelFaults, type ModelTiming } from "./model/state";
+
+export { AWS_RDS_ALIAS } from "./model/kms";
+export type { DbFixture, ModelQuotas, SnapshotFixture } from "./model/rds";
+export type { ModelFaults, ModelTiming } from "./model/state";
+
+/** A snapshot as the model sees it: the normalized {@link Snapshot} plus what only the model knows. */
+export type ModelSnapshot = Snapshot & {
+  /** True when RDS would have copied/snapshotted only the changed blocks. */
+  readonly incremental: boolean;
+  /** When the create or copy started and (will have) finished. */
+  readonly startedAt: Date;
+  readonly completesAt: Date;
+  /** Accounts in the `restore` attribute. */
+  readonly sharedWith: readonly string[];
+};
+
+/** One recorded API call. */
+export interface ModelCall {
+  readonly account: string;
+  readonly region: string;
+  /** Operation name without the `Command` suffix, e.g. `CopyDBSnapshot`. */
+  readonly command: string;
+  readonly at: Date;
+}
+
+/** Options of {@link RdsWorld}. */
+export interface RdsWorldOptions {
+  clock: () => Date;
+  timing?: Partial<ModelTiming>;
+  faults?: ModelFaults;
+  quotas?: { manualSnapshots?: number; manualClusterSnapshots?: number; copiesInFlightPerRegion?: number };
+}
+
+/** Default quotas: 100 manual snapshots of each kind, 20 copies in flight per destination region and account. */
+export const DEFAULT_QUOTAS: ModelQuotas = {
+  manualSnapshots: 100,
+  manualClusterSnapshots: 100,
+  copiesInFlightPerRegion: 20,
+};
+
+const DUMMY_CREDENTIALS = { accessKeyId: "MODEL", secretAccessKey: "MODEL" };
+/** PutEvents accepts at most 10 entries per call (EventBridge API reference). */
+const MAX_PUT_EVENTS = 10;
+
+/** The simulated AWS: accounts, regions, DBs, snapshots, keys and event buses. */
+export class RdsWorld {
+  /** Mutable at runtime (the simulator toggles outages). */
+  faults: ModelFaults;
+  /** Every PutEvents entry, in order. */
+  readonly putEvents: { account: string; region: string; entry: PutEventsRequestEntry; at: Date }[] = [];
+  /** Every API call, in order (also those that failed by an injected fault). */
+  readonly calls: ModelCall[] = [];
+  /** Called for each accepted PutEvents entry (the simulator routes events to rules). */
+  onPutEvents?: (e: { account: string; region: string; entry: PutEventsRequestEntry }) => void;
+
+  private readonly clock: () => Date;
+  private readonly kms = new KmsModel();
+  private readonly rds: RdsModel;
+  private readonly clientCache = new Map<string, AwsClients>();
+  private eventCounter = 0;
+
+  constructor(opts: RdsWorldOptions) {
+    this.clock = opts.clock;
+    this.faults = opts.faults ?? {};
+    const timing = { ...DEFAULT_TIMING, ...definedOnly(opts.timing ?? {}) };
+    const quotas = { ...DEFAULT_QUOTAS, ...definedOnly(opts.quotas ?? {}) };
+    for (const [k, v] of Object.entries(quotas)) {
+      if (!Number.isInteger(v) || v < 0)
+        throw new Error(`RdsWorld: quotas.${k} must be a non-negative integer (got ${v})`);
+    }
+    this.rds = new RdsModel({
+      now: () => this.clock().getTime(),
+      timing,
+      faults: () => this.faults,
+      quotas,
+      kms: this.kms,
+    });
+  }
+
+  // ---------------------------------------------------------------- fixtures
+
+  /** Adds a DB instance (`clusterId` makes it an Aurora cluster member, which cannot be snapshotted itself). */
+  addDbInstance(account: string, region: string, db: DbFixture): void {
+    this.rds.addDb("instance", account, region, db);
+  }
+
+  /** Adds an Aurora (or Multi-AZ) DB cluster. */
+  addDbCluster(account: string, region: string, db: Omit<DbFixture, "clusterId">): void {
+    this.rds.addDb("cluster", account, region, db);
+  }
+
+  /** Removes a DB instance or cluster; its snapshots remain. */
+  deleteDb(account: string, region: string, id: string): void {
+    this.rds.deleteDb(account, region, id);
+  }
+
+  /** Sets the status a DB shows (e.g. `stopped`) once any creation is over. */
+  setDbStatus(account: string, region: string, kind: DbKind, id: string, status: string): void {
+    this.rds.setDbStatus(account, region, kind, id, status);
+  }
+
+  /** Adds an available snapshot directly: automated snapshots, or manual ones not made by this tool. */
+  addSnapshot(account: string, region: string, snapshot: SnapshotFixture): void {
+    this.rds.addSnapshot(account, region, snapshot);
+  }
+
+  /** Creates a KMS key and returns its ARN. `managed: "AWS"` keys cannot protect shared snapshots. */
+  createKey(
+    account: string,
+    region: string,
+    opts?: { managed?: "AWS" | "CUSTOMER"; alias?: string; allowAccounts?: string[] },
+  ): string {
+    return this.kms.createKey(account, region, opts);
+  }
+
+  /** Lets `account` use a key of another account (its key policy). */
+  allowKeyUse(keyArn: string, account: string): void {
+    this.kms.allowKeyUse(keyArn, account);
+  }
+
+  /** ARN of the AWS-managed `alias/aws/rds` key of an account and region. */
+  awsManagedRdsKey(account: string, region: string): string {
+    return this.kms.awsRdsKey(account, region).arn;
+  }
+
+  // ---------------------------------------------------------------- inspection (no faults, not recorded)
+
+  /** Snapshots owned by `account` in `region` (both kinds), normalized, with their current status. */
+  snapshots(account: string, region: string): ModelSnapshot[] {
+    return this.rds.ownedSnapshots(account, region).map((rec) => {
+      const v = this.rds.view(rec);
+      const base =
+        rec.kind === "cluster" ? fromDbClusterSnapshot(v as DBClusterSnapshot) : fromDbSnapshot(v as DBSnapshot);
+      return {
+        ...base,
+        incremental: rec.incremental,
+        startedAt: new Date(rec.startedAt),
+        completesAt: new Date(rec.doneAt),
+        sharedWith: [...rec.sharedWith].sort(),
+      };
+    });
+  }
+
+  /** DBs of `account` in `region` (both kinds, cluster members included), normalized. */
+  dbs(account: string, region: string): Db[] {
+    return this.rds
+      .ownedDbs(account, region)
+      .map((d) =>
+        d.kind === "cluster"
+          ? fromDbCluster(this.rds.describeDBClusters(account, region, { DBClusterIdentifier: d.id }).DBClusters[0]!)
+          : fromDbInstance(
+              this.rds.describeDBInstances(account, region, { DBInstanceIdentifier: d.id }).DBInstances[0]!,
+            ),
+      );
+  }
+
+  /** Number of recorded calls of one command (optionally in one account/region). */
+  callCount(command: string, where?: { account?: string; region?: string }): number {
+    return this.calls.filter(
+      (c) =>
+        c.command === command &&
+        (where?.account === undefined || c.account === where.account) &&
+        (where?.region === undefined || c.region === where.region),
+    ).length;
+  }
+
+  // ---------------------------------------------------------------- SDK clients
+
+  /** SDK clients of one account, one per region and service, cached; their `send` runs the model. */
+  clients(account: string): AwsClients {
+    const cached = this.clientCache.get(account);
+    if (cached) return cached;
+    const rds = new Map<string, RDSClient>();
+    const kms = new Map<string, KMSClient>();
+    const events = new Map<string, EventBridgeClient>();
+    const made: AwsClients = {
+      rds: (region) => getOr(rds, region, () => this.rdsClient(account, region)),
+      kms: (region) => getOr(kms, region, () => this.kmsClient(account, region)),
+      events: (region) => getOr(events, region, () => this.eventsClient(account, region)),
+    };
+    this.clientCache.set(account, made);
+    return made;
+  }
+
+  private rdsClient(account: string, region: string): RDSClient {
+    const r = this.rds;
+    // Each entry: the SDK command class, the operation name, and the model method typed with that command's input.
+    const routes = new Map<CommandClass, Route>();
+    const route = <I>(cmd: new (...args: never) => { readonly input: I }, name: string, fn: (input: I) => unknown) =>
+      routes.set(cmd, { name, fn: fn as (input: unknown) => unknown });
+    route(DescribeDBInstancesCommand, "DescribeDBInstances", (i) => r.describeDBInstances(account, region, i));
+    route(DescribeDBClustersCommand, "DescribeDBClusters", (i) => r.describeDBClusters(account, region, i));
+    route(DescribeDBSnapshotsCommand, "DescribeDBSnapshots", (i) => r.describeDBSnapshots(account, region, i));
+    route(DescribeDBClusterSnapshotsCommand, "DescribeDBClusterSnapshots", (i) =>
+      r.describeDBClusterSnapshots(account, region, i),
+    );
+    route(CreateDBSnapshotCommand, "CreateDBSnapshot", (i) => r.createDBSnapshot(account, region, i));
+    route(CreateDBClusterSnapshotCommand, "CreateDBClusterSnapshot", (i) =>
+      r.createDBClusterSnapshot(account, region, i),
+    );
+    route(CopyDBSnapshotCommand, "CopyDBSnapshot", (i) => r.copyDBSnapshot(account, region, i));
+    route(CopyDBClusterSnapshotCommand, "CopyDBClusterSnapshot", (i) => r.copyDBClusterSnapshot(account, region, i));
+    route(DeleteDBSnapshotCommand, "DeleteDBSnapshot", (i) => r.deleteDBSnapshot(account, region, i));
+    route(DeleteDBClusterSnapshotCommand, "DeleteDBClusterSnapshot", (i) =>
+      r.deleteDBClusterSnapshot(account, region, i),
+    );
+    route(DescribeDBSnapshotAttributesCommand, "DescribeDBSnapshotAttributes", (i) =>
+      r.describeDBSnapshotAttributes(account, region, i),
+    );
+    route(DescribeDBClusterSnapshotAttributesCommand, "DescribeDBClusterSnapshotAttributes", (i) =>
+      r.describeDBClusterSnapshotAttributes(account, region, i),
+    );
+    route(ModifyDBSnapshotAttributeCommand, "ModifyDBSnapshotAttribute", (i) =>
+      r.modifyDBSnapshotAttribute(account, region, i),
+    );
+    route(ModifyDBClusterSnapshotAttributeCommand, "ModifyDBClusterSnapshotAttribute", (i) =>
+      r.modifyDBClusterSnapshotAttribute(account, region, i),
+    );
+    route(AddTagsToResourceCommand, "AddTagsToResource", (i) => r.addTagsToResource(account, region, i));
+    route(RemoveTagsFromResourceCommand, "RemoveTagsFromResource", (i) => r.removeTagsFromResource(account, region, i));
+    route(ListTagsForResourceCommand, "ListTagsForResource", (i) => r.listTagsForResource(account, region, i));
+    route(DescribeAccountAttributesCommand, "DescribeAccountAttributes", () =>
+      r.describeAccountAttributes(account, region),
+    );
+    route(RestoreDBInstanceFromDBSnapshotCommand, "RestoreDBInstanceFromDBSnapshot", (i) =>
+      r.restoreDBInstanceFromDBSnapshot(account, region, i),
+    );
+    route(RestoreDBClusterFromSnapshotCommand, "RestoreDBClusterFromSnapshot", (i) =>
+      r.restoreDBClusterFromSnapshot(account, region, i),
+    );
+    route(CreateDBInstanceCommand, "CreateDBInstance", (i) => r.createDBInstance(account, region, i));
+    route(DeleteDBInstanceCommand, "DeleteDBInstance", (i) => r.deleteDBInstance(account, region, i));
+    route(DeleteDBClusterCommand, "DeleteDBCluster", (i) => r.deleteDBCluster(account, region, i));
+    return this.stub(new RDSClient({ region, credentials: DUMMY_CREDENTIALS }), "rds", account, region, routes);
+  }
+
+  private kmsClient(account: string, region: string): KMSClient {
+    const routes = new Map<CommandClass, Route>();
+    const route = <I>(cmd: new (...args: never) => { readonly input: I }, name: string, fn: (input: I) => unknown) =>
+      routes.set(cmd, { name, fn: fn as (input: unknown) => unknown });
+    route(DescribeKeyCommand, "DescribeKey", (i) => this.kms.describeKey(account, region, i));
+    route(ListAliasesCommand, "ListAliases", (i) => this.kms.listAliases(account, region, i));
+    return this.stub(new KMSClient({ region, credentials: DUMMY_CREDENTIALS }), "kms", account, region, routes);
+  }
+
+  private eventsClient(account: string, region: string): EventBridgeClient {
+    const routes = new Map<CommandClass, Route>();
+    const fn = (i: unknown) => this.putEventsImpl(account, region, i as PutEventsCommandInput);
+    routes.set(PutEventsCommand, { name: "PutEvents", fn });
+    return this.stub(
+      new EventBridgeClient({ region, credentials: DUMMY_CREDENTIALS }),
+      "events",
+      account,
+      region,
+      routes,
+    );
+  }
+
+  /**
+   * Replaces the client's `send` with aws-sdk-client-mock and routes each command by its class. One fake with a
+   * Map lookup instead of one `.on(Command)` per operation: sinon matches `.on()` fakes by deep-equality on every
+   * call, which made the simulator several times slower.
+   */
+  private stub<C extends RDSClient | KMSClient | EventBridgeClient>(
+    client: C,
+    service: ServiceName,
+    account: string,
+    region: string,
+    routes: Map<CommandClass, Route>,
+  ): C {
+    const mock = mockClient(client as RDSClient);
+    const trim = historyTrimmer(mock);
+    const send = async (command: { input: unknown }) => {
+      // sinon refuses a history reset while the stub is being invoked; after one await it no longer is.
+      await undefined;
+      trim();
+      const r = routes.get(command.constructor as CommandClass);
+      if (!r) {
+        throw new Error(
+          `${service} model: ${command.constructor.name} not implemented (account ${account}, region ${region})`,
+        );
+      }
+      return this.gate(service, account, region, r.name, () => r.fn(command.input));
+    };
+    mock.send.callsFake(send as never);
+    return client;
+  }
+
+  private putEventsImpl(account: string, region: string, input: PutEventsCommandInput): PutEventsCommandOutput {
+    const entries = input.Entries ?? [];
+    if (entries.length < 1 || entries.length > MAX_PUT_EVENTS) {
+      throw eventsValidation(`Entries must hold 1-${MAX_PUT_EVENTS} entries (got ${entries.length})`);
+    }
+    const at = this.clock();
+    let failed = 0;
+    const results: NonNullable<PutEventsCommandOutput["Entries"]> = [];
+    for (const entry of entries) {
+      // EventBridge rejects such entries one by one (FailedEntryCount), not the whole call.
+      const problem = entryProblem(entry);
+      if (problem) {
+        failed++;
+        results.push({ ErrorCode: problem.code, ErrorMessage: problem.message });
+        continue;
+      }
+      this.eventCounter += 1;
+      this.putEvents.push({ account, region, entry, at });
+      results.push({ EventId: `model-event-${this.eventCounter}` });
+      this.onPutEvents?.({ account, region, entry });
+    }
+    return { $metadata: { httpStatusCode: 200 }, FailedEntryCount: failed, Entries: results };
+  }
+
+  /** The single entry point of every call: record it, apply faults, then run the model. */
+  private gate<T>(service: ServiceName, account: string, region: string, command: string, run: () => T): T {
+    const now = this.clock();
+    this.calls.push({ account, region, command, at: now });
+    const f = this.faults;
+    if (f.accessDenied?.({ account, region, command })) throw accessDenied(service, account, command);
+    if (f.outage?.({ account, region, command, now })) throw internalFailure(service);
+    const rate = f.throttleRate ?? 0;
+    if (rate > 0 && (f.random ?? half)() < rate) throw throttling(service);
+    return run();
+  }
+}
+
+/** An SDK command class (the key commands are routed by). */
+type CommandClass = abstract new (...args: never) => unknown;
+
+/** How one SDK command class reaches the model. */
+interface Route {
+  readonly name: string;
+  readonly fn: (input: unknown) => unknown;
+}
+
+function half(): number {
+  return 0.5;
+}
+
+/** Calls kept in a stub's sinon history before it is cleared. */
+const HISTORY_LIMIT = 500;
+
+/**
+ * sinon records every call with a captured stack; over a simulated week that is tens of thousands of Error
+ * objects per client. The model keeps its own `calls`, so the stub's history is cleared now and then.
+ */
+function historyTrimmer(stub: { resetHistory(): unknown }): () => void {
+  let n = 0;
+  return () => {
+    n += 1;
+    if (n >= HISTORY_LIMIT) {
+      n = 0;
+      stub.resetHistory();
+    }
+  };
+}
+
+function getOr<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = make();
+    map.set(key, v);
+  }
+  return v;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function entryProblem(e: PutEventsRequestEntry): { code: string; message: string } | undefined {
+  if (!e.Source) return { code: "InvalidArgument", message: "Parameter Source is not valid." };
+  if (!e.DetailType) return { code: "InvalidArgument", message: "Parameter DetailType is not valid." };
+  if (e.Detail === undefined) return { code: "InvalidArgument", message: "Parameter Detail is not valid." };
+  try {
+    const parsed: unknown = JSON.parse(e.Detail);
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
+  } catch {
+    return { code: "MalformedDetail", message: "Detail is malformed." };
+  }
+  return undefined;
+}

@@ -1,0 +1,796 @@
+import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { DescribeKeyCommand } from "@aws-sdk/client-kms";
+import {
+  AddTagsToResourceCommand,
+  CopyDBClusterSnapshotCommand,
+  CopyDBSnapshotCommand,
+  CreateDBClusterSnapshotCommand,
+  CreateDBInstanceCommand,
+  CreateDBSnapshotCommand,
+  DeleteDBClusterCommand,
+  DeleteDBInstanceCommand,
+  DeleteDBSnapshotCommand,
+  DescribeAccountAttributesCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotAttributesCommand,
+  DescribeDBSnapshotsCommand,
+  ModifyDBClusterSnapshotAttributeCommand,
+  ModifyDBSnapshotAttributeCommand,
+  paginateDescribeDBSnapshots,
+  RestoreDBClusterFromSnapshotCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
+} from "@aws-sdk/client-rds";
+import { describe, expect, it } from "vitest";
+import { listDbs, listSnapshots } from "../../functions/lib/rds";
+import { RdsWorld, type RdsWorldOptions } from "../helpers/rdsModel";
+
+const SRC = "111111111111";
+const DR = "222222222222";
+const OTHER = "333333333333";
+const HOME = "eu-west-1";
+const FAR = "eu-central-1";
+const T0 = new Date("2026-03-02T10:00:00Z");
+
+/** A world with a movable virtual clock. */
+function setup(opts: Partial<RdsWorldOptions> = {}) {
+  let now = T0;
+  const world = new RdsWorld({ clock: () => now, ...opts });
+  const advance = (minutes: number) => {
+    now = new Date(now.getTime() + minutes * 60_000);
+  };
+  const srcKey = world.createKey(SRC, HOME, { alias: "alias/prod" });
+  const drKey = world.createKey(DR, HOME, { alias: "alias/dr" });
+  const drFarKey = world.createKey(DR, FAR, { alias: "alias/dr" });
+  world.addDbInstance(SRC, HOME, { id: "orders", sizeGb: 100, kmsKeyArn: srcKey, tags: { team: "a" } });
+  world.addDbCluster(SRC, HOME, { id: "ledger", sizeGb: 200, kmsKeyArn: srcKey });
+  world.addDbInstance(SRC, HOME, { id: "ledger-1", clusterId: "ledger", engine: "aurora-postgresql" });
+  const src = world.clients(SRC);
+  const dr = world.clients(DR);
+  return { world, advance, srcKey, drKey, drFarKey, src, dr, now: () => now };
+}
+
+async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string; $fault?: string }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as { name: string; message: string; $fault?: string };
+  }
+  throw new Error("expected the call to fail");
+}
+
+async function takeShared(s: ReturnType<typeof setup>, id = "rpl-orders-20260302-1000") {
+  await s.src.rds(HOME).send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "orders", DBSnapshotIdentifier: id }));
+  s.advance(60);
+  s.world.allowKeyUse(s.srcKey, DR);
+  await s.src
+    .rds(HOME)
+    .send(
+      new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: id, AttributeName: "restore", ValuesToAdd: [DR] }),
+    );
+  return `arn:aws:rds:${HOME}:${SRC}:snapshot:${id}`;
+}
+
+describe("RdsWorld snapshots", () => {
+  it("moves a snapshot from creating to available after 5 + 0.05*GB minutes, then takes incremental ones", async () => {
+    const s = setup();
+    const rds = s.src.rds(HOME);
+    const out = await rds.send(
+      new CreateDBSnapshotCommand({
+        DBInstanceIdentifier: "orders",
+        DBSnapshotIdentifier: "rpl-orders-a",
+        Tags: [{ Key: "k", Value: "v" }],
+      }),
+    );
+    expect(out.DBSnapshot?.Status).toBe("creating");
+    expect(out.DBSnapshot?.PercentProgress).toBe(0);
+    s.advance(5);
+    let snap = (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: "rpl-orders-a" })))
+      .DBSnapshots?.[0];
+    expect(snap?.Status).toBe("creating");
+    expect(snap?.PercentProgress).toBe(50);
+    expect(snap?.TagList).toEqual([{ Key: "k", Value: "v" }]);
+    expect(snap?.KmsKeyId).toBe(s.srcKey);
+    s.advance(5);
+    snap = (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: "rpl-orders-a" }))).DBSnapshots?.[0];
+    expect(snap?.Status).toBe("available");
+    expect(snap?.PercentProgress).toBe(100);
+
+    await rds.send(
+      new CreateDBSnapshotCommand({ DBInstanceIdentifier: "orders", DBSnapshotIdentifier: "rpl-orders-b" }),
+    );
+    const b = s.world.snapshots(SRC, HOME).find((x) => x.id === "rpl-orders-b");
+    expect(b?.incremental).toBe(true);
+    expect((b!.completesAt.getTime() - b!.startedAt.getTime()) / 60_000).toBe(3);
+    expect(s.world.snapshots(SRC, HOME).find((x) => x.id === "rpl-orders-a")?.incremental).toBe(false);
+  });
+
+  it("shows an instance as backing-up while its snapshot is created and refuses a second one", async () => {
+    const s = setup();
+    const rds = s.src.rds(HOME);
+    await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "orders", DBSnapshotIdentifier: "rpl-a" }));
+    const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "orders" }))).DBInstances?.[0];
+    expect(db?.DBInstanceStatus).toBe("backing-up");
+    const err = await errorOf(
+      rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "orders", DBSnapshotIdentifier: "rpl-b" })),
+    );
+    expect(err.name).toBe("InvalidDBInstanceStateFault");
+    s.advance(10);
+    const after = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "orders" }))).DBInstances?.[0];
+    expect(after?.DBInstanceStatus).toBe("available");
+  });
+
+  it.each([
+    ["an existing id", "orders", "rpl-dup", "DBSnapshotAlreadyExistsFault"],
+    ["an unknown DB", "nope", "rpl-x", "DBInstanceNotFoundFault"],
+    ["an Aurora member instance", "ledger-1", "rpl-x", "InvalidDBInstanceStateFault"],
+    ["an invalid identifier", "orders", "rpl--bad", "InvalidParameterValue"],
+  ])("refuses CreateDBSnapshot for %s", async (_what, db, id, name) => {
+    const s = setup();
+    s.world.addSnapshot(SRC, HOME, { kind: "instance", id: "rpl-dup", dbId: "orders" });
+    const err = await errorOf(
+      s.src.rds(HOME).send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: db, DBSnapshotIdentifier: id })),
+    );
+    expect(err.name).toBe(name);
+  });
+
+  it("refuses a snapshot of a DB that is not available", async () => {
+    const s = setup();
+    s.world.setDbStatus(SRC, HOME, "instance", "orders", "stopped");
+    const err = await errorOf(
+      s.src
+        .rds(HOME)
+        .send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "orders", DBSnapshotIdentifier: "rpl-a" })),
+    );
+    expect(err.name).toBe("InvalidDBInstanceStateFault");
+  });
+
+  it("creates cluster snapshots with lowercase identifiers", async () => {
+    const s = setup();
+    const out = await s.src.rds(HOME).send(
+      new CreateDBClusterSnapshotCommand({
+        DBClusterIdentifier: "ledger",
+        DBClusterSnapshotIdentifier: "Rpl-Ledger-A",
+      }),
+    );
+    expect(out.DBClusterSnapshot?.DBClusterSnapshotIdentifier).toBe("rpl-ledger-a");
+    expect(out.DBClusterSnapshot?.Status).toBe("creating");
+    s.advance(15); // 5 + 0.05 * 200
+    const [snap] = await listSnapshots(s.src.rds(HOME), { type: "manual", kind: "cluster" });
+    expect(snap).toMatchObject({
+      kind: "cluster",
+      id: "rpl-ledger-a",
+      dbId: "ledger",
+      status: "available",
+      encrypted: true,
+    });
+  });
+
+  it("enforces the manual snapshot quota and reports it in DescribeAccountAttributes", async () => {
+    const s = setup({ quotas: { manualSnapshots: 2 } });
+    s.world.addSnapshot(SRC, HOME, { kind: "instance", id: "old-1", dbId: "orders" });
+    s.world.addSnapshot(SRC, HOME, { kind: "instance", id: "rds:orders-auto", dbId: "orders", type: "automated" });
+    const rds = s.src.rds(HOME);
+    await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "orders", DBSnapshotIdentifier: "rpl-a" }));
+    s.advance(10);
+    const attrs = await rds.send(new DescribeAccountAttributesCommand({}));
+    expect(attrs.AccountQuotas).toEqual([
+      { AccountQuotaName: "ManualSnapshots", Used: 2, Max: 2 },
+      { AccountQuotaName: "ManualClusterSnapshots", Used: 0, Max: 100 },
+    ]);
+    const err = await errorOf(
+      rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "orders", DBSnapshotIdentifier: "rpl-b" })),
+    );
+    expect(err.name).toBe("SnapshotQuotaExceededFault");
+  });
+});
+
+describe("RdsWorld listing", () => {
+  it("paginates 250 snapshots in pages of 100 with Marker", async () => {
+    const s = setup();
+    for (let i = 0; i < 250; i++) s.world.addSnapshot(SRC, HOME, { kind: "instance", id: `snap-${i}`, dbId: "orders" });
+    const sizes: number[] = [];
+    for await (const page of paginateDescribeDBSnapshots(
+      { client: s.src.rds(HOME), pageSize: 100 },
+      { SnapshotType: "manual" },
+    )) {
+      sizes.push(page.DBSnapshots?.length ?? 0);
+    }
+    expect(sizes).toEqual([100, 100, 50]);
+    expect(await listSnapshots(s.src.rds(HOME), { type: "manual", kind: "instance" })).toHaveLength(250);
+    expect(s.world.callCount("DescribeDBSnapshots", { account: SRC })).toBe(6); // 3 pages, twice
+  });
+
+  it("rejects MaxRecords above 100 naming the parameter", async () => {
+    const s = setup();
+    const err = await errorOf(s.src.rds(HOME).send(new DescribeDBSnapshotsCommand({ MaxRecords: 101 })));
+    expect(err.name).toBe("InvalidParameterValue");
+    expect(err.message).toContain("MaxRecords");
+  });
+
+  it("lists DBs with tags, paginated, and excludes cluster members in listDbs", async () => {
+    const s = setup();
+    for (let i = 0; i < 120; i++) s.world.addDbInstance(SRC, HOME, { id: `db-${i}` });
+    const page1 = await s.src.rds(HOME).send(new DescribeDBInstancesCommand({ MaxRecords: 100 }));
+    expect(page1.DBInstances).toHaveLength(100);
+    expect(page1.Marker).toBeDefined();
+    const dbs = await listDbs(s.src.rds(HOME));
+    expect(dbs.filter((d) => d.kind === "instance")).toHaveLength(121);
+    expect(dbs.find((d) => d.id === "orders")?.tags).toEqual({ team: "a" });
+    expect(dbs.find((d) => d.id === "ledger-1")).toBeUndefined();
+    expect(dbs.find((d) => d.id === "ledger")).toMatchObject({ kind: "cluster", status: "available" });
+  });
+
+  it.each([
+    [
+      "DescribeDBInstances",
+      () => new DescribeDBInstancesCommand({ DBInstanceIdentifier: "nope" }),
+      "DBInstanceNotFoundFault",
+    ],
+    [
+      "DescribeDBClusters",
+      () => new DescribeDBClustersCommand({ DBClusterIdentifier: "nope" }),
+      "DBClusterNotFoundFault",
+    ],
+    [
+      "DescribeDBSnapshots",
+      () => new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: "nope" }),
+      "DBSnapshotNotFoundFault",
+    ],
+  ])("%s of an unknown identifier throws its NotFound fault", async (_c, make, name) => {
+    const s = setup();
+    const err = await errorOf(s.src.rds(HOME).send(make() as DescribeDBInstancesCommand));
+    expect(err.name).toBe(name);
+  });
+});
+
+describe("RdsWorld sharing", () => {
+  it("shows a shared snapshot to the DR account in the sharer's region only, by ARN and without tags", async () => {
+    const s = setup();
+    await s.src.rds(HOME).send(
+      new CreateDBSnapshotCommand({
+        DBInstanceIdentifier: "orders",
+        DBSnapshotIdentifier: "rpl-a",
+        Tags: [{ Key: "rpl-managed-by", Value: "rds-pilot-light" }],
+      }),
+    );
+    s.advance(10);
+    await s.src.rds(HOME).send(
+      new ModifyDBSnapshotAttributeCommand({
+        DBSnapshotIdentifier: "rpl-a",
+        AttributeName: "restore",
+        ValuesToAdd: [DR],
+      }),
+    );
+    const arn = `arn:aws:rds:${HOME}:${SRC}:snapshot:rpl-a`;
+
+    const shared = await s.dr
+      .rds(HOME)
+      .send(new DescribeDBSnapshotsCommand({ SnapshotType: "shared", IncludeShared: true }));
+    expect(shared.DBSnapshots).toHaveLength(1);
+    expect(shared.DBSnapshots?.[0]).toMatchObject({
+      DBSnapshotIdentifier: arn,
+      DBSnapshotArn: arn,
+      DBInstanceIdentifier: "orders",
+      SnapshotType: "shared",
+      TagList: [],
+      Status: "available",
+    });
+    const viaLib = await listSnapshots(s.dr.rds(HOME), { type: "shared" });
+    expect(viaLib.map((x) => [x.account, x.region, x.dbId, x.tags])).toEqual([[SRC, HOME, "orders", {}]]);
+    expect(
+      (await s.dr.rds(HOME).send(new DescribeDBSnapshotsCommand({ IncludeShared: true }))).DBSnapshots,
+    ).toHaveLength(1);
+    expect(
+      (await s.dr.rds(HOME).send(new DescribeDBSnapshotsCommand({ SnapshotType: "manual" }))).DBSnapshots,
+    ).toHaveLength(0);
+    expect(
+      (await s.dr.rds(FAR).send(new DescribeDBSnapshotsCommand({ SnapshotType: "shared" }))).DBSnapshots,
+    ).toHaveLength(0);
+    expect(
+      (
+        await s.world
+          .clients(OTHER)
+          .rds(HOME)
+          .send(new DescribeDBSnapshotsCommand({ SnapshotType: "shared" }))
+      ).DBSnapshots,
+    ).toHaveLength(0);
+    const attrs = await s.src
+      .rds(HOME)
+      .send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: "rpl-a" }));
+    expect(attrs.DBSnapshotAttributesResult?.DBSnapshotAttributes).toEqual([
+      { AttributeName: "restore", AttributeValues: [DR] },
+    ]);
+
+    await s.src.rds(HOME).send(
+      new ModifyDBSnapshotAttributeCommand({
+        DBSnapshotIdentifier: "rpl-a",
+        AttributeName: "restore",
+        ValuesToRemove: [DR],
+      }),
+    );
+    expect(
+      (await s.dr.rds(HOME).send(new DescribeDBSnapshotsCommand({ SnapshotType: "shared" }))).DBSnapshots,
+    ).toHaveLength(0);
+  });
+
+  it("refuses sharing with more than 20 accounts", async () => {
+    const s = setup();
+    s.world.addSnapshot(SRC, HOME, { kind: "instance", id: "rpl-a", dbId: "orders", kmsKeyArn: s.srcKey });
+    const accounts = Array.from({ length: 21 }, (_, i) => String(100000000000 + i));
+    const rds = s.src.rds(HOME);
+    await rds.send(
+      new ModifyDBSnapshotAttributeCommand({
+        DBSnapshotIdentifier: "rpl-a",
+        AttributeName: "restore",
+        ValuesToAdd: accounts.slice(0, 20),
+      }),
+    );
+    const err = await errorOf(
+      rds.send(
+        new ModifyDBSnapshotAttributeCommand({
+          DBSnapshotIdentifier: "rpl-a",
+          AttributeName: "restore",
+          ValuesToAdd: [accounts[20]!],
+        }),
+      ),
+    );
+    expect(err.name).toBe("SharedSnapshotQuotaExceededFault");
+  });
+
+  it("refuses sharing a snapshot encrypted with the AWS-managed key", async () => {
+    const s = setup();
+    s.world.addDbCluster(SRC, HOME, { id: "legacy", kmsKeyArn: "alias/aws/rds" });
+    s.world.addSnapshot(SRC, HOME, { kind: "cluster", id: "rpl-legacy", dbId: "legacy", kmsKeyArn: "alias/aws/rds" });
+    const err = await errorOf(
+      s.src.rds(HOME).send(
+        new ModifyDBClusterSnapshotAttributeCommand({
+          DBClusterSnapshotIdentifier: "rpl-legacy",
+          AttributeName: "restore",
+          ValuesToAdd: [DR],
+        }),
+      ),
+    );
+    expect(err.name).toBe("InvalidParameterValue");
+    expect(err.message).toContain("AWS managed key");
+  });
+
+  it("refuses sharing a snapshot still being created", async () => {
+    const s = setup();
+    await s.src
+      .rds(HOME)
+      .send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "orders", DBSnapshotIdentifier: "rpl-a" }));
+    const err = await errorOf(
+      s.src.rds(HOME).send(
+        new ModifyDBSnapshotAttributeCommand({
+          DBSnapshotIdentifier: "rpl-a",
+          AttributeName: "restore",
+          ValuesToAdd: [DR],
+        }),
+      ),
+    );
+    expect(err.name).toBe("InvalidDBSnapshotStateFault");
+  });
+});
+
+describe("RdsWorld copies", () => {
+  it("requires KmsKeyId for a shared encrypted snapshot", async () => {
+    const s = setup();
+    const arn = await takeShared(s);
+    const err = await errorOf(
+      s.dr
+        .rds(HOME)
+        .send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: arn, TargetDBSnapshotIdentifier: "rpl-c" })),
+    );
+    expect(err.name).toBe("KMSKeyNotAccessibleFault");
+  });
+
+  it("requires the copying account to be allowed on the source key", async () => {
+    const s = setup();
+    await s.src
+      .rds(HOME)
+      .send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "orders", DBSnapshotIdentifier: "rpl-a" }));
+    s.advance(10);
+    await s.src.rds(HOME).send(
+      new ModifyDBSnapshotAttributeCommand({
+        DBSnapshotIdentifier: "rpl-a",
+        AttributeName: "restore",
+        ValuesToAdd: [DR],
+      }),
+    );
+    const err = await errorOf(
+      s.dr.rds(HOME).send(
+        new CopyDBSnapshotCommand({
+          SourceDBSnapshotIdentifier: `arn:aws:rds:${HOME}:${SRC}:snapshot:rpl-a`,
+          TargetDBSnapshotIdentifier: "rpl-c",
+          KmsKeyId: s.drKey,
+        }),
+      ),
+    );
+    expect(err.name).toBe("KMSKeyNotAccessibleFault");
+    expect(err.message).toContain(s.srcKey);
+  });
+
+  it("copies a shared snapshot with the DR key, applies tags, and times a full then incremental copy", async () => {
+    const s = setup();
+    const arn = await takeShared(s, "rpl-orders-1");
+    const rds = s.dr.rds(HOME);
+    const out = await rds.send(
+      new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: arn,
+        TargetDBSnapshotIdentifier: "rpl-111111111111-orders-1",
+        KmsKeyId: "alias/dr",
+        Tags: [{ Key: "rpl-stage", Value: "dr" }],
+      }),
+    );
+    expect(out.DBSnapshot).toMatchObject({
+      Status: "creating",
+      KmsKeyId: s.drKey,
+      SourceDBSnapshotIdentifier: arn,
+      DBInstanceIdentifier: "orders",
+    });
+    const first = s.world.snapshots(DR, HOME)[0]!;
+    expect(first).toMatchObject({
+      incremental: false,
+      kmsKeyId: s.drKey,
+      tags: { "rpl-stage": "dr" },
+      copiedFrom: arn,
+    });
+    expect((first.completesAt.getTime() - first.startedAt.getTime()) / 60_000).toBe(20); // 10 + 0.1 * 100
+    s.advance(20);
+    expect(s.world.snapshots(DR, HOME)[0]?.status).toBe("available");
+
+    const arn2 = await takeShared(s, "rpl-orders-2");
+    await rds.send(
+      new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: arn2,
+        TargetDBSnapshotIdentifier: "rpl-c2",
+        KmsKeyId: s.drKey,
+      }),
+    );
+    const second = s.world.snapshots(DR, HOME).find((x) => x.id === "rpl-c2")!;
+    expect(second.incremental).toBe(true);
+    expect((second.completesAt.getTime() - second.startedAt.getTime()) / 60_000).toBe(6); // 4 + 0.02 * 100
+
+    const otherKey = s.world.createKey(DR, HOME);
+    const arn3 = await takeShared(s, "rpl-orders-3");
+    await rds.send(
+      new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: arn3,
+        TargetDBSnapshotIdentifier: "rpl-c3",
+        KmsKeyId: otherKey,
+      }),
+    );
+    expect(s.world.snapshots(DR, HOME).find((x) => x.id === "rpl-c3")?.incremental).toBe(false);
+  });
+
+  it("copies across regions within an account with the destination region's key, 50% slower", async () => {
+    const s = setup();
+    const arn = await takeShared(s);
+    await s.dr.rds(HOME).send(
+      new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: arn,
+        TargetDBSnapshotIdentifier: "rpl-c",
+        KmsKeyId: s.drKey,
+      }),
+    );
+    s.advance(20);
+    const homeArn = `arn:aws:rds:${HOME}:${DR}:snapshot:rpl-c`;
+    const wrongRegion = await errorOf(
+      s.dr.rds(FAR).send(
+        new CopyDBSnapshotCommand({
+          SourceDBSnapshotIdentifier: homeArn,
+          TargetDBSnapshotIdentifier: "rpl-r",
+          KmsKeyId: s.drKey,
+        }),
+      ),
+    );
+    expect(wrongRegion.name).toBe("KMSKeyNotAccessibleFault");
+    const out = await s.dr.rds(FAR).send(
+      new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: homeArn,
+        TargetDBSnapshotIdentifier: "rpl-r",
+        KmsKeyId: s.drFarKey,
+      }),
+    );
+    expect(out.DBSnapshot).toMatchObject({
+      SourceRegion: HOME,
+      SourceDBSnapshotIdentifier: homeArn,
+      KmsKeyId: s.drFarKey,
+    });
+    const far = s.world.snapshots(DR, FAR)[0]!;
+    expect((far.completesAt.getTime() - far.startedAt.getTime()) / 60_000).toBe(30);
+  });
+
+  it("copies cross-account and cross-region in one call from a shared ARN", async () => {
+    const s = setup();
+    const arn = await takeShared(s);
+    await s.dr.rds(FAR).send(
+      new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: arn,
+        TargetDBSnapshotIdentifier: "rpl-d",
+        KmsKeyId: s.drFarKey,
+      }),
+    );
+    expect(s.world.snapshots(DR, FAR)[0]).toMatchObject({
+      id: "rpl-d",
+      region: FAR,
+      account: DR,
+      kmsKeyId: s.drFarKey,
+      dbId: "orders",
+    });
+  });
+
+  it("does not let an account copy a snapshot that is not shared with it", async () => {
+    const s = setup();
+    s.world.addSnapshot(SRC, HOME, { kind: "instance", id: "rpl-a", dbId: "orders" });
+    const err = await errorOf(
+      s.dr.rds(HOME).send(
+        new CopyDBSnapshotCommand({
+          SourceDBSnapshotIdentifier: `arn:aws:rds:${HOME}:${SRC}:snapshot:rpl-a`,
+          TargetDBSnapshotIdentifier: "rpl-c",
+        }),
+      ),
+    );
+    expect(err.name).toBe("DBSnapshotNotFoundFault");
+  });
+
+  it("omits the source on same-account same-region instance copies but keeps it on cluster copies", async () => {
+    const s = setup();
+    s.world.addSnapshot(SRC, HOME, { kind: "instance", id: "a", dbId: "orders" });
+    s.world.addSnapshot(SRC, HOME, { kind: "cluster", id: "b", dbId: "ledger" });
+    const i = await s.src
+      .rds(HOME)
+      .send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: "a", TargetDBSnapshotIdentifier: "a2" }));
+    const c = await s.src.rds(HOME).send(
+      new CopyDBClusterSnapshotCommand({
+        SourceDBClusterSnapshotIdentifier: "b",
+        TargetDBClusterSnapshotIdentifier: "b2",
+      }),
+    );
+    expect(i.DBSnapshot?.SourceDBSnapshotIdentifier).toBeUndefined();
+    expect(c.DBClusterSnapshot?.SourceDBClusterSnapshotArn).toBe(`arn:aws:rds:${HOME}:${SRC}:cluster-snapshot:b`);
+  });
+
+  it("limits copies in flight per destination region and account", async () => {
+    const s = setup({ quotas: { copiesInFlightPerRegion: 2 } });
+    for (const id of ["a", "b", "c"]) s.world.addSnapshot(SRC, HOME, { kind: "instance", id, dbId: "orders" });
+    const rds = s.src.rds(FAR);
+    const copy = (id: string) =>
+      rds.send(
+        new CopyDBSnapshotCommand({
+          SourceDBSnapshotIdentifier: `arn:aws:rds:${HOME}:${SRC}:snapshot:${id}`,
+          TargetDBSnapshotIdentifier: `${id}-far`,
+        }),
+      );
+    await copy("a");
+    await copy("b");
+    const err = await errorOf(copy("c"));
+    expect(err.name).toBe("SnapshotQuotaExceededFault");
+    expect(err.message).toContain("Cannot copy more than 2 snapshots across regions");
+    s.advance(60);
+    await copy("c");
+    expect(s.world.snapshots(SRC, FAR).map((x) => x.id)).toEqual(["a-far", "b-far", "c-far"]);
+  });
+
+  it("fails copies at failCopyRate, decided by the injected PRNG", async () => {
+    const s = setup({ faults: { failCopyRate: 0.5, random: () => 0.1 } });
+    s.world.addSnapshot(SRC, HOME, { kind: "instance", id: "a", dbId: "orders" });
+    await s.src
+      .rds(HOME)
+      .send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: "a", TargetDBSnapshotIdentifier: "a2" }));
+    expect(s.world.snapshots(SRC, HOME).find((x) => x.id === "a2")?.status).toBe("creating");
+    s.advance(60);
+    expect(s.world.snapshots(SRC, HOME).find((x) => x.id === "a2")?.status).toBe("failed");
+    s.world.faults = { failCopyRate: 0.5, random: () => 0.9 };
+    await s.src
+      .rds(HOME)
+      .send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: "a", TargetDBSnapshotIdentifier: "a3" }));
+    s.advance(60);
+    expect(s.world.snapshots(SRC, HOME).find((x) => x.id === "a3")?.status).toBe("available");
+  });
+});
+
+describe("RdsWorld deletes", () => {
+  it("refuses deleting a snapshot being created or the source of a copy in progress", async () => {
+    const s = setup();
+    const rds = s.src.rds(HOME);
+    await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "orders", DBSnapshotIdentifier: "rpl-a" }));
+    expect((await errorOf(rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: "rpl-a" })))).name).toBe(
+      "InvalidDBSnapshotStateFault",
+    );
+    s.advance(10);
+    await rds.send(
+      new ModifyDBSnapshotAttributeCommand({
+        DBSnapshotIdentifier: "rpl-a",
+        AttributeName: "restore",
+        ValuesToAdd: [DR],
+      }),
+    );
+    s.world.allowKeyUse(s.srcKey, DR);
+    await s.dr.rds(HOME).send(
+      new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: `arn:aws:rds:${HOME}:${SRC}:snapshot:rpl-a`,
+        TargetDBSnapshotIdentifier: "rpl-c",
+        KmsKeyId: s.drKey,
+      }),
+    );
+    const err = await errorOf(rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: "rpl-a" })));
+    expect(err.name).toBe("InvalidDBSnapshotStateFault");
+    expect(err.message).toContain("copy");
+    s.advance(20);
+    const out = await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: "rpl-a" }));
+    expect(out.DBSnapshot?.Status).toBe("deleted");
+    expect(
+      (await s.dr.rds(HOME).send(new DescribeDBSnapshotsCommand({ SnapshotType: "shared" }))).DBSnapshots,
+    ).toHaveLength(0);
+    expect(s.world.snapshots(DR, HOME).map((x) => x.status)).toEqual(["available"]);
+  });
+
+  it.each([
+    ["an unknown snapshot", "nope", "DBSnapshotNotFoundFault"],
+    ["an automated snapshot", "rds:orders-auto", "InvalidDBSnapshotStateFault"],
+  ])("refuses deleting %s", async (_w, id, name) => {
+    const s = setup();
+    s.world.addSnapshot(SRC, HOME, { kind: "instance", id: "rds:orders-auto", dbId: "orders", type: "automated" });
+    expect((await errorOf(s.src.rds(HOME).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: id })))).name).toBe(
+      name,
+    );
+  });
+
+  it("does not let another account delete a snapshot shared with it", async () => {
+    const s = setup();
+    const arn = await takeShared(s);
+    expect((await errorOf(s.dr.rds(HOME).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: arn })))).name).toBe(
+      "DBSnapshotNotFoundFault",
+    );
+  });
+});
+
+describe("RdsWorld tags, restore and DB lifecycle", () => {
+  it("adds tags to owned snapshots only", async () => {
+    const s = setup();
+    const arn = await takeShared(s);
+    await s.src.rds(HOME).send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: "x", Value: "1" }] }));
+    expect(s.world.snapshots(SRC, HOME)[0]?.tags).toEqual({ x: "1" });
+    const err = await errorOf(
+      s.dr.rds(HOME).send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: "y", Value: "2" }] })),
+    );
+    expect(err.name).toBe("DBSnapshotNotFoundFault");
+  });
+
+  it("restores an instance (creating for 20 + 0.2*GB minutes) and refuses an existing identifier", async () => {
+    const s = setup();
+    s.world.addSnapshot(DR, HOME, { kind: "instance", id: "copy", dbId: "orders", sizeGb: 50, kmsKeyArn: s.drKey });
+    const rds = s.dr.rds(HOME);
+    const out = await rds.send(
+      new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: "orders-dr", DBSnapshotIdentifier: "copy" }),
+    );
+    expect(out.DBInstance?.DBInstanceStatus).toBe("creating");
+    s.advance(29);
+    expect(s.world.dbs(DR, HOME)[0]?.status).toBe("creating");
+    s.advance(1);
+    expect(s.world.dbs(DR, HOME)[0]).toMatchObject({ id: "orders-dr", status: "available", sizeGb: 50 });
+    const err = await errorOf(
+      rds.send(
+        new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: "orders-dr", DBSnapshotIdentifier: "copy" }),
+      ),
+    );
+    expect(err.name).toBe("DBInstanceAlreadyExistsFault");
+  });
+
+  it("restores a cluster, adds a member, and deletes member before cluster", async () => {
+    const s = setup();
+    s.world.addSnapshot(DR, HOME, { kind: "cluster", id: "copy", dbId: "ledger", kmsKeyArn: s.drKey });
+    const rds = s.dr.rds(HOME);
+    await rds.send(
+      new RestoreDBClusterFromSnapshotCommand({
+        DBClusterIdentifier: "ledger-dr",
+        SnapshotIdentifier: "copy",
+        Engine: "aurora-postgresql",
+      }),
+    );
+    expect(
+      (
+        await errorOf(
+          rds.send(
+            new RestoreDBClusterFromSnapshotCommand({
+              DBClusterIdentifier: "ledger-dr",
+              SnapshotIdentifier: "copy",
+              Engine: "aurora-postgresql",
+            }),
+          ),
+        )
+      ).name,
+    ).toBe("DBClusterAlreadyExistsFault");
+    await rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: "ledger-dr-1",
+        DBClusterIdentifier: "ledger-dr",
+        DBInstanceClass: "db.r6g.large",
+        Engine: "aurora-postgresql",
+      }),
+    );
+    const cluster = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: "ledger-dr" })))
+      .DBClusters?.[0];
+    expect(cluster?.DBClusterMembers).toEqual([{ DBInstanceIdentifier: "ledger-dr-1", IsClusterWriter: true }]);
+    expect(cluster?.KmsKeyId).toBe(s.drKey);
+    const busy = await errorOf(
+      rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: "ledger-dr", SkipFinalSnapshot: true })),
+    );
+    expect(busy.name).toBe("InvalidDBClusterStateFault");
+    await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: "ledger-dr-1", SkipFinalSnapshot: true }));
+    await rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: "ledger-dr", SkipFinalSnapshot: true }));
+    expect(s.world.dbs(DR, HOME)).toEqual([]);
+  });
+});
+
+describe("RdsWorld faults, KMS and events", () => {
+  it("throttles every call at throttleRate 1 with the RDS error name, recording the call", async () => {
+    const s = setup({ faults: { throttleRate: 1 } });
+    const err = await errorOf(s.src.rds(HOME).send(new DescribeDBSnapshotsCommand({})));
+    expect(err.name).toBe("Throttling");
+    expect(s.world.calls.at(-1)).toMatchObject({ account: SRC, region: HOME, command: "DescribeDBSnapshots" });
+    const kmsErr = await errorOf(s.src.kms(HOME).send(new DescribeKeyCommand({ KeyId: s.srcKey })));
+    expect(kmsErr.name).toBe("ThrottlingException");
+  });
+
+  it("applies accessDenied and outage predicates, and picks up runtime changes to faults", async () => {
+    const s = setup();
+    s.world.faults = { accessDenied: (c) => c.command === "DeleteDBSnapshot" && c.account === SRC };
+    const denied = await errorOf(s.src.rds(HOME).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: "x" })));
+    expect(denied.name).toBe("AccessDenied");
+    s.world.faults = { outage: (c) => c.region === FAR && c.now >= T0 };
+    const down = await errorOf(s.dr.rds(FAR).send(new DescribeDBSnapshotsCommand({})));
+    expect(down).toMatchObject({ name: "InternalFailure", $fault: "server" });
+    await expect(s.dr.rds(HOME).send(new DescribeDBSnapshotsCommand({}))).resolves.toMatchObject({ DBSnapshots: [] });
+  });
+
+  it("describes keys by ARN and alias, AWS-managed aws/rds included, and hides other accounts' keys", async () => {
+    const s = setup();
+    const kms = s.dr.kms(HOME);
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: "alias/aws/rds" }))).KeyMetadata).toMatchObject({
+      KeyManager: "AWS",
+      AWSAccountId: DR,
+    });
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: "alias/dr" }))).KeyMetadata).toMatchObject({
+      KeyManager: "CUSTOMER",
+      Arn: s.drKey,
+    });
+    expect((await errorOf(kms.send(new DescribeKeyCommand({ KeyId: s.srcKey })))).name).toBe("AccessDeniedException");
+    s.world.allowKeyUse(s.srcKey, DR);
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: s.srcKey }))).KeyMetadata?.Arn).toBe(s.srcKey);
+    expect((await errorOf(kms.send(new DescribeKeyCommand({ KeyId: "alias/none" })))).name).toBe("NotFoundException");
+  });
+
+  it("records PutEvents entries, routes them, and fails malformed entries one by one", async () => {
+    const s = setup();
+    const routed: string[] = [];
+    s.world.onPutEvents = (e) => routed.push(`${e.account}:${e.entry.DetailType}`);
+    const out = await s.src.events(HOME).send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            Source: "rds-pilot-light",
+            DetailType: "RDS Pilot Light Snapshot Shared",
+            Detail: JSON.stringify({ a: 1 }),
+            EventBusName: "arn:aws:events:eu-west-1:222222222222:event-bus/dr",
+          },
+          { Source: "rds-pilot-light", DetailType: "x", Detail: "not json" },
+        ],
+      }),
+    );
+    expect(out.FailedEntryCount).toBe(1);
+    expect(out.Entries?.[1]).toEqual({ ErrorCode: "MalformedDetail", ErrorMessage: "Detail is malformed." });
+    expect(routed).toEqual([`${SRC}:RDS Pilot Light Snapshot Shared`]);
+    expect(s.world.putEvents).toHaveLength(1);
+    expect(s.world.putEvents[0]?.at).toEqual(T0);
+  });
+
+  it("fails unknown commands loudly", async () => {
+    const s = setup();
+    const { StopDBInstanceCommand } = await import("@aws-sdk/client-rds");
+    const err = await errorOf(s.src.rds(HOME).send(new StopDBInstanceCommand({ DBInstanceIdentifier: "orders" })));
+    expect(err.message).toContain("not implemented");
+  });
+});
