@@ -1,0 +1,410 @@
+/**
+ * Amazon States Language (ASL) definitions of the step state machines, as pure builders.
+ *
+ * The components serialise these with `JSON.stringify` once the Lambda ARNs resolve; the tests and the simulator run
+ * the very same objects in aws-local-stepfunctions. That library supports JSONPath only (no JSONata), so every
+ * definition here is JSONPath.
+ *
+ * Shape of every step machine:
+ *
+ *   <Step> (Task: lambda:invoke, Retry on transient errors, Catch States.ALL -> <Step>Failed)
+ *     -> [check loop, when `check` is set]
+ *     -> <Step>Succeeded
+ *
+ * Check loop (the copy step: copies run for minutes to hours inside RDS, so the machine polls instead of the Lambda
+ * waiting):
+ *
+ *   Is<Step>Pending (Choice on $.summary.pending)
+ *     missing or not a number      -> <Step>SummaryInvalid (Fail)
+ *     > 0 and checks >= maxChecks  -> <Step>StillPendingAfterMaxChecks (Fail)
+ *     > 0                          -> WaitFor<Step> (Wait waitSeconds) -> Check<Step> (Task) -> Count<Step>Check
+ *     otherwise                    -> <Step>Succeeded
+ *   Count<Step>Check (Pass: checks + 1 with States.MathAdd, keep the latest summary) -> Is<Step>Ready
+ *   Is<Step>Ready (Choice on $.summary.ready)
+ *     checks < maxChecks and ready > 0 -> Rerun<Step> (the step Lambda again) -> Count<Step>Check
+ *     otherwise                        -> Is<Step>Pending
+ *
+ * `ready` is how a read-only check says "the step could make progress now" (two-step copy: a home-region copy
+ * finished, so its DR-region copy can start); the step runs again at once instead of waiting for the next schedule.
+ * Check and re-run invocations both count against `maxChecks`, so the loop is bounded even if a summary kept
+ * reporting `ready`.
+ *
+ * State data between states is `{ summary, checks }`: `summary` is the last handler's JSON result (a small object such
+ * as `{ pending: 3 }`), `checks` the number of loop invocations so far. The check Lambda and re-runs receive the
+ * execution's original input (`$$.Execution.Input`), so a run scoped to one DB or snapshot stays in that scope.
+ *
+ * No Pulumi imports here: the module must load in tests, the simulator and the CLI without a Pulumi runtime.
+ */
+import { ConfigError, TRANSIENT_AWS_ERRORS } from "../../functions/lib/errors";
+
+/** Retry timing of a Task state (ASL `Retry` fields). */
+export interface RetryPolicy {
+  /** Retries after the first attempt (ASL `MaxAttempts`; 0 disables retries). */
+  maxAttempts: number;
+  /** Seconds before the first retry (ASL `IntervalSeconds`). */
+  intervalSeconds: number;
+  /** Multiplier of the interval after each retry (ASL `BackoffRate`, >= 1). */
+  backoffRate: number;
+  /** Upper bound of any single retry interval, in seconds (ASL `MaxDelaySeconds`). */
+  maxDelaySeconds?: number;
+}
+
+/** Options of {@link buildStepDefinition}. */
+export interface StepMachineOptions {
+  /** PascalCase step name (`Take`, `Share`, `Copy`, `Expire`, ...); every state name derives from it. */
+  stepName: string;
+  /** ARN of the step Lambda. */
+  functionArn: string;
+  /**
+   * Wait/check loop run while the step's summary reports `pending > 0`: wait `waitSeconds`, invoke the check Lambda
+   * `functionArn` (re-running the step when the check reports `ready > 0`), repeat; after `maxChecks` invocations
+   * (checks and re-runs) with work still pending the execution fails.
+   */
+  check?: { functionArn: string; waitSeconds: number; maxChecks: number };
+  /** Retry timing for Lambda service errors and `TransientAwsError`; fields left out take {@link DEFAULT_RETRY}. */
+  retry?: Partial<RetryPolicy>;
+}
+
+/** A state machine definition (JSONPath ASL). */
+export type AslDefinition = { Comment?: string; StartAt: string; States: Record<string, unknown> };
+
+/**
+ * Default retry timing: 4 retries after 10 s, 20 s, 40 s, 80 s (at most 300 s each). The handlers' SDK clients
+ * already retry throttling with adaptive backoff (functions/lib/clients.ts); this is the slower second line for
+ * what outlives them and for Lambda's own transient faults.
+ */
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, intervalSeconds: 10, backoffRate: 2, maxDelaySeconds: 300 };
+
+/** Service integration that invokes a Lambda synchronously and returns `{ Payload, StatusCode, ... }`. */
+export const LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke";
+
+/**
+ * Transient Lambda service errors, as Step Functions names them (`Lambda.<exception>`).
+ * https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html lists the first four and
+ * notes that hitting the invocation limit raises `Lambda.TooManyRequestsException`.
+ */
+export const LAMBDA_SERVICE_ERRORS: readonly string[] = [
+  "Lambda.ClientExecutionTimeoutException",
+  "Lambda.ServiceException",
+  "Lambda.AWSLambdaException",
+  "Lambda.SdkClientException",
+  "Lambda.TooManyRequestsException",
+];
+
+/**
+ * Every error name a Task retries. `TransientAwsError` is what our handlers throw when throttling or a transient RDS
+ * fault outlived the SDK's retries (functions/lib/errors.ts); Step Functions matches it because a Node.js Lambda
+ * reports the thrown error's `name` as its error type. The raw AWS throttling/transient names
+ * (`TRANSIENT_AWS_ERRORS`: `Throttling`, `InternalFailure`, ...) are retried too, so an SDK error a handler did not
+ * map (for instance one thrown while listing, before any per-item mapping) is still retried, not fatal.
+ */
+export const RETRYABLE_ERRORS: readonly string[] = [
+  ...LAMBDA_SERVICE_ERRORS,
+  "TransientAwsError",
+  ...TRANSIENT_AWS_ERRORS,
+];
+
+/**
+ * Errors deliberately NOT retried: retrying cannot fix a bad configuration, and a PartialFailureError is thrown only
+ * after the handler already finished every other item (a retry would redo them all for nothing). `Lambda.Unknown`
+ * (function timeout, out of memory) is not retried either: the same input would most likely fail the same way.
+ */
+export const NON_RETRYABLE_ERRORS: readonly string[] = [
+  "ConfigError",
+  "PartialFailureError",
+  "ShareLimitError",
+  "Lambda.Unknown",
+];
+
+/**
+ * Second retrier of the step Task (not of the check, not of the restorer): the Copier and the Sharer throw
+ * `SnapshotNotFoundError` when the snapshot named by their event is not visible yet (a share shows up in the target
+ * account with a delay), so they wait 30 s, 60 s, 120 s for it. A restore's "no copy to restore" must not wait: the
+ * restorer uses {@link retryFor} with {@link RETRYABLE_ERRORS} only.
+ */
+export const NOT_YET_VISIBLE_RETRY = {
+  ErrorEquals: ["SnapshotNotFoundError"],
+  IntervalSeconds: 30,
+  MaxAttempts: 3,
+  BackoffRate: 2,
+} as const;
+
+/**
+ * Upper bound of `check.maxChecks`: each loop iteration adds about 15 history events (Choice, Wait, Task with its
+ * scheduled/started/succeeded events, Pass) and a Standard execution allows 25,000.
+ */
+export const MAX_CHECKS_LIMIT = 1000;
+
+/** Longest `Wait` and retry interval ASL accepts, in seconds. */
+const MAX_SECONDS = 99_999_999;
+/** Largest `MaxDelaySeconds` Step Functions accepts (one year plus a day). */
+const MAX_DELAY_SECONDS_LIMIT = 31_622_400;
+
+/** Names of the states a step machine consists of, derived from its step name. */
+export interface StepStateNames {
+  readonly task: string;
+  readonly isPending: string;
+  readonly wait: string;
+  readonly check: string;
+  readonly count: string;
+  readonly isReady: string;
+  readonly rerun: string;
+  readonly succeeded: string;
+  readonly failed: string;
+  readonly stillPending: string;
+  readonly summaryInvalid: string;
+}
+
+/** The state names of step `stepName` (so tests, alarms and docs never spell them twice). */
+export function stepStateNames(stepName: string): StepStateNames {
+  return {
+    task: stepName,
+    isPending: `Is${stepName}Pending`,
+    wait: `WaitFor${stepName}`,
+    check: `Check${stepName}`,
+    count: `Count${stepName}Check`,
+    isReady: `Is${stepName}Ready`,
+    rerun: `Rerun${stepName}`,
+    succeeded: `${stepName}Succeeded`,
+    failed: `${stepName}Failed`,
+    stillPending: `${stepName}StillPendingAfterMaxChecks`,
+    summaryInvalid: `${stepName}SummaryInvalid`,
+  };
+}
+
+/** Fills a partial retry policy with {@link DEFAULT_RETRY} and validates it; errors name the field. */
+export function resolveRetry(partial: Partial<RetryPolicy> | undefined, field = "retry"): RetryPolicy {
+  const p: RetryPolicy = { ...DEFAULT_RETRY, ...stripUndefined(partial ?? {}) };
+  wholeNumber(`${field}.maxAttempts`, p.maxAttempts, 0, MAX_SECONDS);
+  wholeNumber(`${field}.intervalSeconds`, p.intervalSeconds, 1, MAX_SECONDS);
+  if (!(Number.isFinite(p.backoffRate) && p.backoffRate >= 1)) {
+    throw new ConfigError(`${field}.backoffRate must be a number >= 1 (got ${JSON.stringify(p.backoffRate)})`);
+  }
+  if (p.maxDelaySeconds !== undefined) {
+    wholeNumber(`${field}.maxDelaySeconds`, p.maxDelaySeconds, 1, MAX_DELAY_SECONDS_LIMIT);
+  }
+  return p;
+}
+
+/** ASL `Retry` for `errors` with `policy` (one retrier: the errors share one attempt budget). */
+export function retryFor(policy: RetryPolicy, errors: readonly string[] = RETRYABLE_ERRORS): Record<string, unknown>[] {
+  if (policy.maxAttempts === 0) return [];
+  return [
+    {
+      ErrorEquals: [...errors],
+      IntervalSeconds: policy.intervalSeconds,
+      MaxAttempts: policy.maxAttempts,
+      BackoffRate: policy.backoffRate,
+      ...(policy.maxDelaySeconds !== undefined ? { MaxDelaySeconds: policy.maxDelaySeconds } : {}),
+    },
+  ];
+}
+
+/**
+ * ASL `Catch` sending every error to `next`. The catcher's default `ResultPath` ("$") replaces the state data with
+ * `{ Error, Cause }`, which {@link failWithCaughtError} passes on; it also works for non-object execution inputs.
+ */
+export function catchAllTo(next: string): Record<string, unknown>[] {
+  return [{ ErrorEquals: ["States.ALL"], Next: next }];
+}
+
+/** A Fail state reporting the error caught by {@link catchAllTo} unchanged (its `Error` and `Cause`). */
+export function failWithCaughtError(comment: string): Record<string, unknown> {
+  return { Type: "Fail", Comment: comment, ErrorPath: "$.Error", CausePath: "$.Cause" };
+}
+
+/** Options of {@link lambdaTask}. */
+export interface LambdaTaskOptions {
+  /** ARN of the Lambda to invoke. */
+  functionArn: string;
+  /** JSONPath (or context path `$$...`) of the payload sent to the Lambda; default `$` (the state input). */
+  payloadPath?: string;
+  /** ASL `ResultSelector` applied to the invoke result (`$.Payload` is the Lambda's return value). */
+  resultSelector?: Record<string, unknown>;
+  /** ASL `ResultPath`; omitted = `$` (the result replaces the state data). */
+  resultPath?: string;
+  /** Next state; omit to end the execution after this Task. */
+  next?: string;
+  /** Retry timing for {@link RETRYABLE_ERRORS}; default {@link DEFAULT_RETRY}. */
+  retry?: RetryPolicy;
+  /** Further retriers, tried after the transient-error one. */
+  extraRetry?: readonly Record<string, unknown>[];
+  /** State to go to on any error once retries are exhausted; omit to let the error fail the execution. */
+  catchNext?: string;
+  comment?: string;
+}
+
+/** A Task state invoking a Lambda through the `lambda:invoke` integration, with our retry policy. */
+export function lambdaTask(o: LambdaTaskOptions): Record<string, unknown> {
+  const retry = [...retryFor(o.retry ?? DEFAULT_RETRY), ...(o.extraRetry ?? [])];
+  return {
+    Type: "Task",
+    ...(o.comment ? { Comment: o.comment } : {}),
+    Resource: LAMBDA_INVOKE,
+    Parameters: { FunctionName: o.functionArn, "Payload.$": o.payloadPath ?? "$" },
+    ...(o.resultSelector ? { ResultSelector: o.resultSelector } : {}),
+    ...(o.resultPath !== undefined ? { ResultPath: o.resultPath } : {}),
+    ...(retry.length > 0 ? { Retry: retry } : {}),
+    ...(o.catchNext ? { Catch: catchAllTo(o.catchNext) } : {}),
+    ...(o.next ? { Next: o.next } : { End: true }),
+  };
+}
+
+/**
+ * Builds the state machine of one step: invoke the step Lambda, optionally poll a check Lambda while work is
+ * pending, fail with the handler's own error name when anything fails. Throws a ConfigError naming the option when
+ * an option is invalid.
+ */
+export function buildStepDefinition(o: StepMachineOptions): AslDefinition {
+  if (!/^[A-Z][A-Za-z0-9]{0,39}$/.test(o.stepName ?? "")) {
+    throw new ConfigError(
+      `stepName must be PascalCase letters and digits, at most 40 characters, such as "Copy" (got ${JSON.stringify(o.stepName)})`,
+    );
+  }
+  lambdaArn("functionArn", o.functionArn);
+  const retry = resolveRetry(o.retry);
+  const n = stepStateNames(o.stepName);
+  const step = o.stepName;
+
+  const states: Record<string, unknown> = {};
+  const terminal = {
+    [n.succeeded]: { Type: "Succeed", Comment: `${step} finished; output is { summary, checks? }.` },
+    [n.failed]: failWithCaughtError(
+      `${step} failed: the handler's error name and cause, after retries where they apply.`,
+    ),
+  };
+
+  if (!o.check) {
+    states[n.task] = lambdaTask({
+      functionArn: o.functionArn,
+      resultSelector: { "summary.$": "$.Payload" },
+      next: n.succeeded,
+      retry,
+      extraRetry: [NOT_YET_VISIBLE_RETRY],
+      catchNext: n.failed,
+      comment: `Runs the ${step} Lambda on the execution input.`,
+    });
+    return {
+      Comment: `rds-pilot-light ${step}: one ${step} Lambda run with retries on transient errors.`,
+      StartAt: n.task,
+      States: { ...states, ...terminal },
+    };
+  }
+
+  const { functionArn: checkArn, waitSeconds, maxChecks } = o.check;
+  lambdaArn("check.functionArn", checkArn);
+  wholeNumber("check.waitSeconds", waitSeconds, 1, MAX_SECONDS);
+  wholeNumber("check.maxChecks", maxChecks, 1, MAX_CHECKS_LIMIT);
+
+  states[n.task] = lambdaTask({
+    functionArn: o.functionArn,
+    resultSelector: { "summary.$": "$.Payload", checks: 0 },
+    next: n.isPending,
+    retry,
+    extraRetry: [NOT_YET_VISIBLE_RETRY],
+    catchNext: n.failed,
+    comment: `Runs the ${step} Lambda on the execution input; its summary says how much work is still pending.`,
+  });
+  states[n.isPending] = {
+    Type: "Choice",
+    Comment: `Loops while the last summary reports pending work, at most ${maxChecks} checks and re-runs.`,
+    // Rules are tried in order; the type tests come first so that the numeric rules never see a missing value.
+    Choices: [
+      { Not: { Variable: "$.summary.pending", IsPresent: true }, Next: n.summaryInvalid },
+      { Not: { Variable: "$.summary.pending", IsNumeric: true }, Next: n.summaryInvalid },
+      {
+        And: [
+          { Variable: "$.summary.pending", NumericGreaterThan: 0 },
+          { Variable: "$.checks", NumericGreaterThanEquals: maxChecks },
+        ],
+        Next: n.stillPending,
+      },
+      { Variable: "$.summary.pending", NumericGreaterThan: 0, Next: n.wait },
+    ],
+    Default: n.succeeded,
+  };
+  states[n.wait] = {
+    Type: "Wait",
+    Comment: `Lets RDS make progress before the next check.`,
+    Seconds: waitSeconds,
+    Next: n.check,
+  };
+  states[n.check] = lambdaTask({
+    functionArn: checkArn,
+    // The check sees the same scope (DB, snapshot or sweep) as the step did.
+    payloadPath: "$$.Execution.Input",
+    resultSelector: { "summary.$": "$.Payload" },
+    resultPath: "$.latest",
+    next: n.count,
+    retry,
+    catchNext: n.failed,
+    comment: `Runs the check Lambda on the execution input; it reports (and may start) pending work.`,
+  });
+  states[n.count] = {
+    Type: "Pass",
+    Comment: "Counts the invocation (check or re-run) and keeps only the latest summary.",
+    Parameters: { "checks.$": "States.MathAdd($.checks, 1)", "summary.$": "$.latest.summary" },
+    Next: n.isReady,
+  };
+  states[n.isReady] = {
+    Type: "Choice",
+    Comment: `Runs the ${step} Lambda again at once when the check says it can make progress now.`,
+    // Ordered single-variable rules: `ready` is optional, so it is type-tested before it is compared.
+    Choices: [
+      { Variable: "$.checks", NumericGreaterThanEquals: maxChecks, Next: n.isPending },
+      { Not: { Variable: "$.summary.ready", IsPresent: true }, Next: n.isPending },
+      { Not: { Variable: "$.summary.ready", IsNumeric: true }, Next: n.isPending },
+      { Variable: "$.summary.ready", NumericGreaterThan: 0, Next: n.rerun },
+    ],
+    Default: n.isPending,
+  };
+  states[n.rerun] = lambdaTask({
+    functionArn: o.functionArn,
+    payloadPath: "$$.Execution.Input",
+    resultSelector: { "summary.$": "$.Payload" },
+    resultPath: "$.latest",
+    next: n.count,
+    retry,
+    extraRetry: [NOT_YET_VISIBLE_RETRY],
+    catchNext: n.failed,
+    comment: `Runs the ${step} Lambda again on the execution input to start the work the check found ready.`,
+  });
+  states[n.stillPending] = {
+    Type: "Fail",
+    Comment: `${step} work was still pending after the last check; the alarm fires and the next run picks it up.`,
+    Error: `${step}StillPending`,
+    Cause: `${step} still had pending work after ${maxChecks} checks and re-runs (waits of ${waitSeconds} s between checks); it keeps running in RDS and the next run picks it up.`,
+  };
+  states[n.summaryInvalid] = {
+    Type: "Fail",
+    Comment: "The handler returned no numeric `pending`: a contract bug, not something to loop on.",
+    Error: "InvalidSummary",
+    Cause: `The ${step} or check Lambda returned a summary without a numeric "pending" field.`,
+  };
+  return {
+    Comment: `rds-pilot-light ${step}: run the ${step} Lambda, then check every ${waitSeconds} s while work is pending (at most ${maxChecks} checks and re-runs).`,
+    StartAt: n.task,
+    States: { ...states, ...terminal },
+  };
+}
+
+function wholeNumber(field: string, value: unknown, min: number, max: number): void {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${field} must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`);
+  }
+}
+
+function lambdaArn(field: string, value: unknown): void {
+  if (
+    typeof value !== "string" ||
+    !/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$/.test(value)
+  ) {
+    throw new ConfigError(
+      `${field} must be a Lambda function ARN such as arn:aws:lambda:eu-west-1:123456789012:function:name (got ${JSON.stringify(value)})`,
+    );
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

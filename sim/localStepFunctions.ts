@@ -1,0 +1,349 @@
+/**
+ * Runs a state machine definition locally with aws-local-stepfunctions, binding its Lambda Task states to
+ * in-process handlers, so the tests and the simulator exercise the exact definitions the components deploy.
+ *
+ * What the harness adds to the library, each to behave as the Lambda integration does on AWS:
+ * - Task states using `arn:aws:states:::lambda:invoke` (or a bare Lambda ARN) call `handlers[FunctionName]` with the
+ *   JSON-serialised `Payload`, and return `{ Payload, StatusCode: 200 }` as the integration does.
+ * - An error thrown by a handler surfaces with its `name` as the error type (what a Node.js Lambda reports, so
+ *   `Retry`/`Catch` `ErrorEquals: ["TransientAwsError"]` match) and, as on AWS, a `Cause` that is the JSON string
+ *   `{"errorMessage","errorType"}` (no stack trace, so simulator output stays deterministic).
+ * - A handler result over 256 KiB raises `States.DataLimitExceeded`, which `States.ALL` cannot catch.
+ * - Wait states and retry intervals never sleep: each Wait calls `onWait(seconds, state)` at the moment it runs, so
+ *   a caller can advance a virtual clock before the next state; retry delays are reported in `retries`.
+ */
+import { type RunOptions, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
+import { polyfillPromiseWithResolvers } from "./polyfills";
+
+/** A local stand-in for one Lambda: receives the invoke payload, returns the function's result. */
+export type TaskHandler = (payload: unknown) => Promise<unknown>;
+
+/** Options of {@link runStateMachine}. */
+export interface RunStateMachineOptions {
+  /** Handlers keyed by Lambda function ARN (the Task's `FunctionName`, or its `Resource` for bare-ARN Tasks). */
+  readonly handlers: Readonly<Record<string, TaskHandler>>;
+  /** Execution input (default `{}`). */
+  readonly input?: unknown;
+  /**
+   * Called when a Wait state starts, with its `Seconds` and name, before the next state runs: advance the virtual
+   * clock here. Return a number to really wait that many milliseconds (default 0: no real waiting).
+   */
+  readonly onWait?: (seconds: number, stateName: string) => undefined | number;
+  /**
+   * Let the library sleep each retry interval (`IntervalSeconds` x `BackoffRate`^n, capped by `MaxDelaySeconds`)
+   * instead of retrying at once. Only for callers whose `setTimeout` runs on virtual time (sim/engine.ts); default
+   * false. Either way the intervals are reported in {@link ExecutionResult.retries}.
+   */
+  readonly realRetryDelays?: boolean;
+  /** Same as {@link onWait}, kept for callers written against the first draft of this interface. */
+  readonly waitTimeOverride?: (seconds: number, stateName: string) => undefined | number;
+}
+
+/** One Lambda invocation made by the execution. */
+export interface TaskCall {
+  /** Task state name. */
+  readonly state: string;
+  readonly functionArn: string;
+  /** Payload as the handler received it. */
+  readonly payload: unknown;
+  /** The handler's JSON result, when it returned. */
+  result?: unknown;
+  /** Error type (`name`) thrown by the handler, when it threw. */
+  error?: string;
+}
+
+/** One retry the execution made. */
+export interface RetryRecord {
+  readonly state: string;
+  /** Error name that triggered the retry. */
+  readonly error: string;
+  /** 1 for the first retry of that retrier. */
+  readonly attempt: number;
+  /** Interval Step Functions would wait before this retry (no jitter), in seconds. */
+  readonly delaySeconds: number;
+}
+
+/** Outcome of {@link runStateMachine}. */
+export interface ExecutionResult {
+  readonly status: "SUCCEEDED" | "FAILED" | "TIMED_OUT";
+  /** Execution output (SUCCEEDED only). */
+  readonly output?: unknown;
+  /** Error name of a failed execution (the Fail state's `Error`, or an uncaught error's name). */
+  readonly error?: string;
+  /** Cause of a failed execution; for Lambda errors the JSON string `{"errorMessage","errorType"}`. */
+  readonly cause?: string;
+  /** Seconds requested by each Wait state, in order. */
+  readonly waits: readonly number[];
+  readonly retries: readonly RetryRecord[];
+  readonly taskCalls: readonly TaskCall[];
+  /** Names of the states entered, in order (retries are not repeated). */
+  readonly states: readonly string[];
+}
+
+/** Step Functions' payload quota for state input and output. */
+export const PAYLOAD_LIMIT_BYTES = 256 * 1024;
+
+/** Definitions (as JSON) the library has already validated in this process. */
+const validatedDefinitions = new Set<string>();
+
+const LAMBDA_INVOKE_RESOURCES = new Set(["arn:aws:states:::lambda:invoke"]);
+const BARE_LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:/;
+
+interface AnyState {
+  Type?: string;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  Seconds?: number;
+  Retry?: unknown[];
+  Branches?: { States?: Record<string, AnyState> }[];
+  ItemProcessor?: { States?: Record<string, AnyState> };
+  Iterator?: { States?: Record<string, AnyState> };
+}
+
+/** An error as a Lambda function reports it to Step Functions. */
+class LambdaFunctionError extends Error {
+  constructor(errorType: string, errorMessage: string) {
+    super(JSON.stringify({ errorMessage, errorType }));
+    this.name = errorType;
+  }
+}
+
+/** `States.DataLimitExceeded`: terminal, neither retried nor caught by `States.ALL` (as on AWS). */
+class DataLimitExceededError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "States.DataLimitExceeded";
+  }
+  // aws-local-stepfunctions reads these flags from its own RuntimeError subclasses.
+  get isRetryable(): boolean {
+    return false;
+  }
+  get isCatchable(): boolean {
+    return false;
+  }
+}
+
+/**
+ * Executes `definition` with Task states bound to `options.handlers`. Resolves with the outcome for SUCCEEDED and
+ * FAILED executions alike; rejects only when the definition is invalid or a Task has no handler (a setup mistake,
+ * never an execution outcome).
+ */
+export async function runStateMachine(definition: object, options: RunStateMachineOptions): Promise<ExecutionResult> {
+  polyfillPromiseWithResolvers();
+  const def = structuredClone(definition) as StateMachineDefinition;
+  const {
+    tasks,
+    waits: waitStates,
+    retryable,
+  } = collectStates(def as unknown as { States?: Record<string, AnyState> });
+
+  const taskCalls: TaskCall[] = [];
+  const waits: number[] = [];
+  const localHandlers: LocalHandlers = {};
+  for (const [stateName, style] of tasks) {
+    localHandlers[stateName] = async (input: unknown) => {
+      const { functionArn, payload } =
+        style === "invoke"
+          ? {
+              functionArn: String((input as { FunctionName?: unknown }).FunctionName),
+              payload: (input as { Payload?: unknown }).Payload ?? null,
+            }
+          : { functionArn: style.arn, payload: input };
+      const call: TaskCall = { state: stateName, functionArn, payload: toJson(payload) };
+      taskCalls.push(call);
+      const handler = options.handlers[functionArn];
+      if (!handler) {
+        call.error = "Lambda.ResourceNotFoundException";
+        throw new LambdaFunctionError(call.error, `Function not found: ${functionArn}`);
+      }
+      let result: unknown;
+      try {
+        result = toJson(await handler(toJson(payload)));
+      } catch (err) {
+        call.error = errorType(err);
+        throw new LambdaFunctionError(call.error, err instanceof Error ? err.message : String(err));
+      }
+      call.result = result;
+      const size = Buffer.byteLength(JSON.stringify(result ?? null));
+      if (size > PAYLOAD_LIMIT_BYTES) {
+        throw new DataLimitExceededError(
+          `${stateName}: the result of ${functionArn} is ${size} bytes, over the ${PAYLOAD_LIMIT_BYTES}-byte limit`,
+        );
+      }
+      return (style === "invoke" ? { ExecutedVersion: "$LATEST", Payload: result, StatusCode: 200 } : result) as never;
+    };
+  }
+  for (const [stateName, style] of tasks) {
+    if (style !== "invoke" && !options.handlers[style.arn]) {
+      throw new Error(`runStateMachine: no handler for ${style.arn} (Task state "${stateName}")`);
+    }
+  }
+  for (const arn of staticFunctionArns(def as unknown as { States?: Record<string, AnyState> })) {
+    if (!options.handlers[arn.arn])
+      throw new Error(`runStateMachine: no handler for ${arn.arn} (Task state "${arn.state}")`);
+  }
+
+  const hook = options.onWait ?? options.waitTimeOverride;
+  // The library reads `waitTimeOverrides[stateName]` exactly when a Wait state runs; answering through a Proxy lets
+  // the caller advance its virtual clock at that moment, before the next state executes.
+  const waitTimeOverrides = new Proxy({} as Record<string, number>, {
+    get(_target, key) {
+      if (typeof key !== "string") return undefined;
+      const seconds = waitStates.get(key);
+      if (seconds === undefined) return undefined;
+      waits.push(seconds);
+      const ms = hook?.(seconds, key);
+      return typeof ms === "number" ? ms : 0;
+    },
+  });
+  const retryIntervalOverrides = options.realRetryDelays
+    ? {}
+    : Object.fromEntries([...retryable].map((name) => [name, 0]));
+
+  // The library validates with asl-validator on every construction, which costs about a second; the simulator runs
+  // the same few definitions thousands of times, so each distinct definition is validated once per process.
+  const key = JSON.stringify(def);
+  const machine = new StateMachine(
+    def,
+    validatedDefinitions.has(key) ? { validationOptions: { noValidate: true } } : undefined,
+  );
+  validatedDefinitions.add(key);
+  const runOptions: RunOptions = {
+    overrides: { taskResourceLocalHandlers: localHandlers, waitTimeOverrides, retryIntervalOverrides },
+  };
+  const execution = machine.run(toJson(options.input ?? {}) as never, runOptions);
+
+  const states: string[] = [];
+  const retries: RetryRecord[] = [];
+  let failed: { Error?: unknown; Cause?: unknown } | undefined;
+  const collecting = (async () => {
+    const lastError = new Map<string, string>();
+    for await (const e of execution.eventLogs) {
+      if (e.type === "StateEntered") states.push(e.state.name);
+      else if (e.type === "StateFailed") lastError.set(e.state.name, String(e.Error));
+      else if (e.type === "StateRetried") {
+        const r = e.retry.retrier;
+        const base = (r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** (e.retry.attempt - 1);
+        retries.push({
+          state: e.state.name,
+          error: lastError.get(e.state.name) ?? "unknown",
+          attempt: e.retry.attempt,
+          delaySeconds: Math.min(base, r.MaxDelaySeconds ?? Number.POSITIVE_INFINITY),
+        });
+      } else if (e.type === "ExecutionFailed") failed = e;
+    }
+  })();
+
+  let result: ExecutionResult;
+  try {
+    const output = await execution.result;
+    await collecting;
+    result = { status: "SUCCEEDED", output, waits, retries, taskCalls, states };
+  } catch (err) {
+    await collecting;
+    const name = errorType(err);
+    if (name === "ExecutionTimeoutError") {
+      result = { status: "TIMED_OUT", error: "States.Timeout", waits, retries, taskCalls, states };
+    } else if (name === "ExecutionError") {
+      // The library wraps the state's error; its `cause` carries the Fail state's Error (name) and Cause (message).
+      const inner = (err as { cause?: { name?: string; message?: string } }).cause;
+      result = {
+        status: "FAILED",
+        error: String(failed?.Error ?? inner?.name ?? "Error"),
+        cause: typeof inner?.message === "string" ? inner.message : String(failed?.Cause ?? ""),
+        waits,
+        retries,
+        taskCalls,
+        states,
+      };
+    } else {
+      throw err;
+    }
+  }
+  return result;
+}
+
+/** `errorMessage` of a Lambda error cause (`{"errorMessage","errorType"}`), else the cause itself. */
+export function causeMessage(cause: string | undefined): string | undefined {
+  if (cause === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (parsed && typeof parsed === "object" && typeof parsed.errorMessage === "string") return parsed.errorMessage;
+  } catch {
+    // Not JSON: a Fail state's own Cause text.
+  }
+  return cause;
+}
+
+type TaskStyle = "invoke" | { arn: string };
+type LocalHandlers = NonNullable<NonNullable<RunOptions["overrides"]>["taskResourceLocalHandlers"]>;
+
+function collectStates(machine: { States?: Record<string, AnyState> }): {
+  tasks: Map<string, TaskStyle>;
+  waits: Map<string, number>;
+  retryable: Set<string>;
+} {
+  const tasks = new Map<string, TaskStyle>();
+  const waits = new Map<string, number>();
+  const retryable = new Set<string>();
+  const visit = (m: { States?: Record<string, AnyState> } | undefined) => {
+    for (const [name, s] of Object.entries(m?.States ?? {})) {
+      if (s.Retry) retryable.add(name);
+      if (s.Type === "Task") {
+        const style: TaskStyle | undefined = LAMBDA_INVOKE_RESOURCES.has(s.Resource ?? "")
+          ? "invoke"
+          : BARE_LAMBDA_ARN.test(s.Resource ?? "")
+            ? { arn: s.Resource ?? "" }
+            : undefined;
+        if (!style)
+          throw new Error(`runStateMachine: Task state "${name}" uses ${s.Resource}; only Lambda tasks run locally`);
+        const seen = tasks.get(name);
+        if (seen && JSON.stringify(seen) !== JSON.stringify(style)) {
+          throw new Error(`runStateMachine: two Task states named "${name}" invoke Lambdas differently`);
+        }
+        tasks.set(name, style);
+      } else if (s.Type === "Wait") {
+        if (typeof s.Seconds !== "number") {
+          throw new Error(
+            `runStateMachine: Wait state "${name}" must use Seconds (SecondsPath/Timestamp cannot drive a virtual clock)`,
+          );
+        }
+        const seen = waits.get(name);
+        if (seen !== undefined && seen !== s.Seconds)
+          throw new Error(`runStateMachine: two Wait states named "${name}" wait differently`);
+        waits.set(name, s.Seconds);
+      }
+      for (const b of s.Branches ?? []) visit(b);
+      visit(s.ItemProcessor ?? s.Iterator);
+    }
+  };
+  visit(machine);
+  return { tasks, waits, retryable };
+}
+
+function staticFunctionArns(machine: { States?: Record<string, AnyState> }): { state: string; arn: string }[] {
+  const out: { state: string; arn: string }[] = [];
+  const visit = (m: { States?: Record<string, AnyState> } | undefined) => {
+    for (const [name, s] of Object.entries(m?.States ?? {})) {
+      const fn = s.Parameters?.FunctionName;
+      if (s.Type === "Task" && LAMBDA_INVOKE_RESOURCES.has(s.Resource ?? "") && typeof fn === "string")
+        out.push({ state: name, arn: fn });
+      for (const b of s.Branches ?? []) visit(b);
+      visit(s.ItemProcessor ?? s.Iterator);
+    }
+  };
+  visit(machine);
+  return out;
+}
+
+/** What a Node.js Lambda reports as `errorType`: the thrown error's `name`. */
+function errorType(err: unknown): string {
+  if (err && typeof err === "object" && "name" in err && typeof err.name === "string" && err.name) return err.name;
+  return "Error";
+}
+
+/** A value as it looks after Lambda's JSON round trip (Dates become strings, undefined fields disappear). */
+function toJson(value: unknown): unknown {
+  if (value === undefined) return null;
+  return JSON.parse(JSON.stringify(value));
+}

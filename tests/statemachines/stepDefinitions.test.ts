@@ -1,0 +1,297 @@
+import aslValidator from "asl-validator";
+import { describe, expect, it } from "vitest";
+import {
+  buildStepDefinition,
+  DEFAULT_RETRY,
+  LAMBDA_INVOKE,
+  lambdaTask,
+  NON_RETRYABLE_ERRORS,
+  NOT_YET_VISIBLE_RETRY,
+  RETRYABLE_ERRORS,
+  resolveRetry,
+  retryFor,
+  type StepMachineOptions,
+  stepStateNames,
+} from "../../components/shared/stateMachines";
+import { ConfigError, TRANSIENT_AWS_ERRORS } from "../../functions/lib/errors";
+
+const arn = (name: string) => `arn:aws:lambda:eu-west-1:123456789012:function:rpl-${name}`;
+
+/** Every variant the components build, plus the edge settings. */
+const VARIANTS: [string, StepMachineOptions][] = [
+  ["take", { stepName: "Take", functionArn: arn("take") }],
+  ["share", { stepName: "Share", functionArn: arn("share") }],
+  ["expire", { stepName: "Expire", functionArn: arn("expire") }],
+  [
+    "copy with check loop",
+    {
+      stepName: "Copy",
+      functionArn: arn("copy"),
+      check: { functionArn: arn("check"), waitSeconds: 600, maxChecks: 36 },
+    },
+  ],
+  [
+    "copy, custom retry",
+    {
+      stepName: "Copy",
+      functionArn: arn("copy"),
+      check: { functionArn: arn("check"), waitSeconds: 1, maxChecks: 1 },
+      retry: { maxAttempts: 2, intervalSeconds: 1, backoffRate: 1.5 },
+    },
+  ],
+  ["no retries", { stepName: "Take", functionArn: arn("take"), retry: { maxAttempts: 0 } }],
+  ["alias ARN", { stepName: "Share", functionArn: `${arn("share")}:live` }],
+];
+
+type State = Record<string, unknown> & { Type: string };
+const statesOf = (o: StepMachineOptions) => buildStepDefinition(o).States as Record<string, State>;
+
+describe("buildStepDefinition", () => {
+  it.each(VARIANTS)("builds a definition asl-validator accepts (%s)", (_name, options) => {
+    const definition = buildStepDefinition(options);
+    // asl-validator writes QueryLanguage into the states it checks: give it a copy.
+    const { isValid, errorsText } = aslValidator(structuredClone(definition), { checkPaths: true, checkArn: true });
+    expect(errorsText("\n")).toBe("");
+    expect(isValid).toBe(true);
+  });
+
+  it.each(VARIANTS)("is JSONPath only and survives JSON serialisation unchanged (%s)", (_name, options) => {
+    const definition = buildStepDefinition(options);
+    const text = JSON.stringify(definition);
+    expect(text).not.toContain("QueryLanguage");
+    expect(text).not.toContain("{%");
+    expect(JSON.parse(text)).toEqual(definition);
+  });
+
+  it("builds a one-Task machine for steps without a check", () => {
+    expect(buildStepDefinition({ stepName: "Take", functionArn: arn("take") })).toEqual({
+      Comment: "rds-pilot-light Take: one Take Lambda run with retries on transient errors.",
+      StartAt: "Take",
+      States: {
+        Take: {
+          Type: "Task",
+          Comment: "Runs the Take Lambda on the execution input.",
+          Resource: LAMBDA_INVOKE,
+          Parameters: { FunctionName: arn("take"), "Payload.$": "$" },
+          ResultSelector: { "summary.$": "$.Payload" },
+          Retry: [
+            {
+              ErrorEquals: RETRYABLE_ERRORS,
+              IntervalSeconds: 10,
+              MaxAttempts: 4,
+              BackoffRate: 2,
+              MaxDelaySeconds: 300,
+            },
+            { ErrorEquals: ["SnapshotNotFoundError"], IntervalSeconds: 30, MaxAttempts: 3, BackoffRate: 2 },
+          ],
+          Catch: [{ ErrorEquals: ["States.ALL"], Next: "TakeFailed" }],
+          Next: "TakeSucceeded",
+        },
+        TakeSucceeded: { Type: "Succeed", Comment: "Take finished; output is { summary, checks? }." },
+        TakeFailed: {
+          Type: "Fail",
+          Comment: "Take failed: the handler's error name and cause, after retries where they apply.",
+          ErrorPath: "$.Error",
+          CausePath: "$.Cause",
+        },
+      },
+    });
+  });
+
+  it("retries Lambda service errors, our TransientAwsError and raw AWS throttling", () => {
+    expect(RETRYABLE_ERRORS).toEqual([
+      "Lambda.ClientExecutionTimeoutException",
+      "Lambda.ServiceException",
+      "Lambda.AWSLambdaException",
+      "Lambda.SdkClientException",
+      "Lambda.TooManyRequestsException",
+      "TransientAwsError",
+      ...TRANSIENT_AWS_ERRORS,
+    ]);
+    expect(RETRYABLE_ERRORS).toContain("Throttling");
+  });
+
+  it("retries transient errors only, never ConfigError, PartialFailureError or a wildcard", () => {
+    const states = statesOf(VARIANTS[3]![1]);
+    const retriers = (name: string) => (states[name]?.Retry ?? []) as { ErrorEquals: string[] }[];
+    expect(retriers("Copy").map((r) => r.ErrorEquals)).toEqual([RETRYABLE_ERRORS, ["SnapshotNotFoundError"]]);
+    // The check only reads; a snapshot vanishing meanwhile is reported in its summary, not retried.
+    expect(retriers("CheckCopy").map((r) => r.ErrorEquals)).toEqual([RETRYABLE_ERRORS]);
+    for (const name of ["Copy", "CheckCopy"]) {
+      const all = retriers(name).flatMap((r) => r.ErrorEquals);
+      for (const never of [...NON_RETRYABLE_ERRORS, "States.ALL", "States.TaskFailed"])
+        expect(all).not.toContain(never);
+      expect(states[name]?.Catch).toEqual([{ ErrorEquals: ["States.ALL"], Next: "CopyFailed" }]);
+    }
+  });
+
+  it("builds the wait/check loop bounded by maxChecks", () => {
+    const states = statesOf({
+      stepName: "Copy",
+      functionArn: arn("copy"),
+      check: { functionArn: arn("check"), waitSeconds: 600, maxChecks: 36 },
+    });
+    const n = stepStateNames("Copy");
+    expect(Object.keys(states).sort()).toEqual(
+      [
+        n.task,
+        n.isPending,
+        n.wait,
+        n.check,
+        n.count,
+        n.isReady,
+        n.rerun,
+        n.succeeded,
+        n.failed,
+        n.stillPending,
+        n.summaryInvalid,
+      ].sort(),
+    );
+    expect(states.Copy).toMatchObject({
+      ResultSelector: { "summary.$": "$.Payload", checks: 0 },
+      Next: "IsCopyPending",
+    });
+    expect(states.IsCopyPending).toEqual({
+      Type: "Choice",
+      Comment: "Loops while the last summary reports pending work, at most 36 checks and re-runs.",
+      Choices: [
+        { Not: { Variable: "$.summary.pending", IsPresent: true }, Next: "CopySummaryInvalid" },
+        { Not: { Variable: "$.summary.pending", IsNumeric: true }, Next: "CopySummaryInvalid" },
+        {
+          And: [
+            { Variable: "$.summary.pending", NumericGreaterThan: 0 },
+            { Variable: "$.checks", NumericGreaterThanEquals: 36 },
+          ],
+          Next: "CopyStillPendingAfterMaxChecks",
+        },
+        { Variable: "$.summary.pending", NumericGreaterThan: 0, Next: "WaitForCopy" },
+      ],
+      Default: "CopySucceeded",
+    });
+    expect(states.WaitForCopy).toMatchObject({ Type: "Wait", Seconds: 600, Next: "CheckCopy" });
+    expect(states.CheckCopy).toMatchObject({
+      Resource: LAMBDA_INVOKE,
+      Parameters: { FunctionName: arn("check"), "Payload.$": "$$.Execution.Input" },
+      ResultSelector: { "summary.$": "$.Payload" },
+      ResultPath: "$.latest",
+      Next: "CountCopyCheck",
+    });
+    expect(states.CountCopyCheck).toMatchObject({
+      Type: "Pass",
+      Parameters: { "checks.$": "States.MathAdd($.checks, 1)", "summary.$": "$.latest.summary" },
+      Next: "IsCopyReady",
+    });
+    expect(states.IsCopyReady).toMatchObject({
+      Type: "Choice",
+      Choices: [
+        { Variable: "$.checks", NumericGreaterThanEquals: 36, Next: "IsCopyPending" },
+        { Not: { Variable: "$.summary.ready", IsPresent: true }, Next: "IsCopyPending" },
+        { Not: { Variable: "$.summary.ready", IsNumeric: true }, Next: "IsCopyPending" },
+        { Variable: "$.summary.ready", NumericGreaterThan: 0, Next: "RerunCopy" },
+      ],
+      Default: "IsCopyPending",
+    });
+    expect(states.RerunCopy).toMatchObject({
+      Parameters: { FunctionName: arn("copy"), "Payload.$": "$$.Execution.Input" },
+      ResultSelector: { "summary.$": "$.Payload" },
+      ResultPath: "$.latest",
+      Next: "CountCopyCheck",
+      Catch: [{ ErrorEquals: ["States.ALL"], Next: "CopyFailed" }],
+    });
+    expect(states.CopyStillPendingAfterMaxChecks).toMatchObject({ Type: "Fail", Error: "CopyStillPending" });
+    expect(states.CopyStillPendingAfterMaxChecks?.Cause).toContain(
+      "after 36 checks and re-runs (waits of 600 s between checks)",
+    );
+  });
+
+  it("fills a partial retry policy from DEFAULT_RETRY", () => {
+    const states = statesOf({ stepName: "Share", functionArn: arn("share"), retry: { maxAttempts: 6 } });
+    expect(states.Share?.Retry).toEqual([
+      { ErrorEquals: RETRYABLE_ERRORS, IntervalSeconds: 10, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 300 },
+      NOT_YET_VISIBLE_RETRY,
+    ]);
+    expect(DEFAULT_RETRY).toEqual({ maxAttempts: 4, intervalSeconds: 10, backoffRate: 2, maxDelaySeconds: 300 });
+  });
+
+  it("drops the transient-error retrier when maxAttempts is 0", () => {
+    expect(statesOf({ stepName: "Take", functionArn: arn("take"), retry: { maxAttempts: 0 } }).Take?.Retry).toEqual([
+      NOT_YET_VISIBLE_RETRY,
+    ]);
+    expect(lambdaTask({ functionArn: arn("x"), retry: { ...DEFAULT_RETRY, maxAttempts: 0 } })).not.toHaveProperty(
+      "Retry",
+    );
+  });
+
+  it.each<[string, Partial<StepMachineOptions> & Record<string, unknown>, string]>([
+    ["lowercase step name", { stepName: "copy" }, "stepName must be PascalCase"],
+    ["step name with a space", { stepName: "Copy It" }, "stepName must be PascalCase"],
+    [
+      "function name instead of ARN",
+      { functionArn: "rpl-copy" },
+      'functionArn must be a Lambda function ARN such as arn:aws:lambda:eu-west-1:123456789012:function:name (got "rpl-copy")',
+    ],
+    [
+      "check ARN empty",
+      { check: { functionArn: "", waitSeconds: 60, maxChecks: 3 } },
+      "check.functionArn must be a Lambda function ARN",
+    ],
+    [
+      "zero wait",
+      { check: { functionArn: arn("check"), waitSeconds: 0, maxChecks: 3 } },
+      "check.waitSeconds must be a whole number from 1 to 99999999 (got 0)",
+    ],
+    [
+      "fractional wait",
+      { check: { functionArn: arn("check"), waitSeconds: 1.5, maxChecks: 3 } },
+      "check.waitSeconds must be a whole number",
+    ],
+    [
+      "zero checks",
+      { check: { functionArn: arn("check"), waitSeconds: 60, maxChecks: 0 } },
+      "check.maxChecks must be a whole number from 1 to 1000 (got 0)",
+    ],
+    [
+      "too many checks",
+      { check: { functionArn: arn("check"), waitSeconds: 60, maxChecks: 1001 } },
+      "check.maxChecks must be a whole number from 1 to 1000 (got 1001)",
+    ],
+    ["negative attempts", { retry: { maxAttempts: -1 } }, "retry.maxAttempts must be a whole number from 0"],
+    ["zero interval", { retry: { intervalSeconds: 0 } }, "retry.intervalSeconds must be a whole number from 1"],
+    ["shrinking backoff", { retry: { backoffRate: 0.5 } }, "retry.backoffRate must be a number >= 1 (got 0.5)"],
+    ["zero max delay", { retry: { maxDelaySeconds: 0 } }, "retry.maxDelaySeconds must be a whole number from 1"],
+  ])("rejects %s with a ConfigError naming the field", (_name, patch, message) => {
+    const options = { stepName: "Copy", functionArn: arn("copy"), ...patch } as StepMachineOptions;
+    expect(() => buildStepDefinition(options)).toThrow(ConfigError);
+    expect(() => buildStepDefinition(options)).toThrow(message);
+  });
+});
+
+describe("lambdaTask", () => {
+  it("builds a reusable Task with our retry and an optional catch", () => {
+    const task = lambdaTask({
+      functionArn: arn("restore"),
+      payloadPath: "$.request",
+      resultPath: "$.restore",
+      next: "Done",
+      catchNext: "Failed",
+    });
+    expect(task).toEqual({
+      Type: "Task",
+      Resource: LAMBDA_INVOKE,
+      Parameters: { FunctionName: arn("restore"), "Payload.$": "$.request" },
+      ResultPath: "$.restore",
+      Retry: retryFor(DEFAULT_RETRY),
+      Catch: [{ ErrorEquals: ["States.ALL"], Next: "Failed" }],
+      Next: "Done",
+    });
+    expect(lambdaTask({ functionArn: arn("x") })).toMatchObject({ End: true });
+    expect(lambdaTask({ functionArn: arn("x") })).not.toHaveProperty("Catch");
+  });
+
+  it("validates a retry policy given on its own", () => {
+    expect(resolveRetry({ intervalSeconds: 5 }, "restore.retry")).toEqual({ ...DEFAULT_RETRY, intervalSeconds: 5 });
+    expect(() => resolveRetry({ backoffRate: Number.NaN }, "restore.retry")).toThrow(
+      "restore.retry.backoffRate must be a number >= 1",
+    );
+  });
+});

@@ -1,0 +1,316 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { buildStepDefinition, RETRYABLE_ERRORS, type StepMachineOptions } from "../../components/shared/stateMachines";
+import { ConfigError, PartialFailureError, SnapshotNotFoundError, TransientAwsError } from "../../functions/lib/errors";
+import { causeMessage, runStateMachine, type TaskHandler } from "../../sim/localStepFunctions";
+
+const arn = (name: string) => `arn:aws:lambda:eu-west-1:123456789012:function:rpl-${name}`;
+const COPY = arn("copy");
+const CHECK = arn("check");
+const copyMachine = (over: Partial<StepMachineOptions> = {}) =>
+  buildStepDefinition({
+    stepName: "Copy",
+    functionArn: COPY,
+    check: { functionArn: CHECK, waitSeconds: 600, maxChecks: 3 },
+    ...over,
+  });
+const takeMachine = () => buildStepDefinition({ stepName: "Take", functionArn: arn("take") });
+
+/** A fake Lambda returning (or throwing) the given outcomes in order, then repeating the last one. */
+function scripted(...outcomes: (Record<string, unknown> | Error)[]): TaskHandler & { payloads: unknown[] } {
+  const payloads: unknown[] = [];
+  const fn = async (payload: unknown) => {
+    payloads.push(payload);
+    const next = outcomes[Math.min(payloads.length - 1, outcomes.length - 1)];
+    if (next instanceof Error) throw next;
+    return next;
+  };
+  return Object.assign(fn, { payloads });
+}
+
+/** An error carrying only a name, as the Lambda service reports its own faults. */
+function named(name: string, message = `${name} happened`): Error {
+  const e = new Error(message);
+  e.name = name;
+  return e;
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("step machine without a check", () => {
+  it("runs the Lambda on the execution input and succeeds with its summary", () => {
+    const take = scripted({ taken: 2, skipped: 1 });
+    return runStateMachine(takeMachine(), { handlers: { [arn("take")]: take }, input: { dbId: "orders" } }).then(
+      (r) => {
+        expect(r.status).toBe("SUCCEEDED");
+        expect(r.output).toEqual({ summary: { taken: 2, skipped: 1 } });
+        expect(take.payloads).toEqual([{ dbId: "orders" }]);
+        expect(r.states).toEqual(["Take", "TakeSucceeded"]);
+        expect(r.retries).toEqual([]);
+        expect(r.waits).toEqual([]);
+      },
+    );
+  });
+
+  it("retries a TransientAwsError with backoff, then succeeds", async () => {
+    const take = scripted(
+      new TransientAwsError("Throttling: Rate exceeded"),
+      new TransientAwsError("Throttling again"),
+      { taken: 1 },
+    );
+    const r = await runStateMachine(takeMachine(), { handlers: { [arn("take")]: take } });
+    expect(r.status).toBe("SUCCEEDED");
+    expect(r.output).toEqual({ summary: { taken: 1 } });
+    expect(take.payloads).toHaveLength(3);
+    expect(r.retries).toEqual([
+      { state: "Take", error: "TransientAwsError", attempt: 1, delaySeconds: 10 },
+      { state: "Take", error: "TransientAwsError", attempt: 2, delaySeconds: 20 },
+    ]);
+    expect(r.taskCalls.map((c) => c.error ?? "ok")).toEqual(["TransientAwsError", "TransientAwsError", "ok"]);
+  });
+
+  it.each(RETRYABLE_ERRORS)("retries %s", async (name) => {
+    const take = scripted(named(name), { taken: 0 });
+    const r = await runStateMachine(takeMachine(), { handlers: { [arn("take")]: take } });
+    expect(r.status).toBe("SUCCEEDED");
+    expect(r.retries.map((x) => x.error)).toEqual([name]);
+  });
+
+  it("gives up after maxAttempts retries and fails with the handler's error", async () => {
+    const take = scripted(new TransientAwsError("Throttling: Rate exceeded"));
+    const r = await runStateMachine(takeMachine(), { handlers: { [arn("take")]: take } });
+    expect(r.status).toBe("FAILED");
+    expect(r.error).toBe("TransientAwsError");
+    expect(causeMessage(r.cause)).toBe("Throttling: Rate exceeded");
+    expect(take.payloads).toHaveLength(5);
+    expect(r.retries.map((x) => x.delaySeconds)).toEqual([10, 20, 40, 80]);
+    expect(r.states).toEqual(["Take", "TakeFailed"]);
+  });
+
+  it("caps retry intervals at maxDelaySeconds", async () => {
+    const definition = buildStepDefinition({
+      stepName: "Take",
+      functionArn: arn("take"),
+      retry: { intervalSeconds: 100, maxAttempts: 3 },
+    });
+    const r = await runStateMachine(definition, {
+      handlers: { [arn("take")]: scripted(new TransientAwsError("slow")) },
+    });
+    expect(r.retries.map((x) => x.delaySeconds)).toEqual([100, 200, 300]);
+  });
+
+  it("ends a PartialFailureError in the Fail state without retrying, naming the failed DBs", async () => {
+    const failure = new PartialFailureError("Take", [
+      { id: "orders", error: "SnapshotQuotaExceeded", message: "quota" },
+    ]);
+    const take = scripted(failure);
+    const r = await runStateMachine(takeMachine(), { handlers: { [arn("take")]: take } });
+    expect(r.status).toBe("FAILED");
+    expect(r.error).toBe("PartialFailureError");
+    expect(JSON.parse(r.cause ?? "")).toEqual({ errorType: "PartialFailureError", errorMessage: failure.message });
+    expect(causeMessage(r.cause)).toContain("orders (SnapshotQuotaExceeded: quota)");
+    expect(take.payloads).toHaveLength(1);
+    expect(r.retries).toEqual([]);
+    expect(r.states).toEqual(["Take", "TakeFailed"]);
+  });
+
+  it("retries a snapshot that is not visible yet (a fresh share) with its own slower timing", async () => {
+    const definition = buildStepDefinition({ stepName: "Share", functionArn: arn("share") });
+    const share = scripted(new SnapshotNotFoundError("not visible yet"), { shared: 1 });
+    const r = await runStateMachine(definition, { handlers: { [arn("share")]: share } });
+    expect(r.status).toBe("SUCCEEDED");
+    expect(r.retries).toEqual([{ state: "Share", error: "SnapshotNotFoundError", attempt: 1, delaySeconds: 30 }]);
+  });
+
+  it("does not retry a ConfigError", async () => {
+    const take = scripted(new ConfigError("RPL_DB_ID_REGEX: is not a valid regular expression"));
+    const r = await runStateMachine(takeMachine(), { handlers: { [arn("take")]: take } });
+    expect(r.error).toBe("ConfigError");
+    expect(take.payloads).toHaveLength(1);
+  });
+});
+
+describe("step machine with a check loop", () => {
+  it("waits and checks until nothing is pending, passing the original input to the check", async () => {
+    const copy = scripted({ started: 3, pending: 3 });
+    const check = scripted({ pending: 2 }, { pending: 1 }, { pending: 0, completed: 3 });
+    const r = await runStateMachine(copyMachine(), {
+      handlers: { [COPY]: copy, [CHECK]: check },
+      input: { snapshotId: "rpl-orders-20261125-0600" },
+    });
+    expect(r.status).toBe("SUCCEEDED");
+    expect(r.output).toEqual({ checks: 3, summary: { pending: 0, completed: 3 } });
+    expect(r.waits).toEqual([600, 600, 600]);
+    expect(check.payloads).toEqual(Array(3).fill({ snapshotId: "rpl-orders-20261125-0600" }));
+    expect(r.taskCalls.map((c) => c.state)).toEqual(["Copy", "CheckCopy", "CheckCopy", "CheckCopy"]);
+    expect(r.states.at(-1)).toBe("CopySucceeded");
+  });
+
+  it("calls onWait before the next check, so a virtual clock has advanced when the check runs", async () => {
+    let now = Date.parse("2026-11-25T06:00:00Z");
+    const seenAt: string[] = [];
+    const check: TaskHandler = async () => {
+      seenAt.push(new Date(now).toISOString());
+      return { pending: seenAt.length < 2 ? 1 : 0 };
+    };
+    const r = await runStateMachine(copyMachine(), {
+      handlers: { [COPY]: scripted({ pending: 2 }), [CHECK]: check },
+      onWait: (seconds, state) => {
+        expect(state).toBe("WaitForCopy");
+        now += seconds * 1000;
+        return undefined;
+      },
+    });
+    expect(r.status).toBe("SUCCEEDED");
+    expect(seenAt).toEqual(["2026-11-25T06:10:00.000Z", "2026-11-25T06:20:00.000Z"]);
+  });
+
+  it("runs under fake timers without real waiting", async () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date("2026-11-25T06:00:00Z"));
+    const r = await runStateMachine(copyMachine(), {
+      handlers: { [COPY]: scripted({ pending: 1 }), [CHECK]: scripted({ pending: 0 }) },
+    });
+    expect(r.status).toBe("SUCCEEDED");
+    expect(r.waits).toEqual([600]);
+  });
+
+  it("succeeds at once when the step leaves nothing pending", async () => {
+    const check = scripted({ pending: 0 });
+    const r = await runStateMachine(copyMachine(), {
+      handlers: { [COPY]: scripted({ pending: 0, skipped: 4 }), [CHECK]: check },
+    });
+    expect(r.status).toBe("SUCCEEDED");
+    expect(r.output).toEqual({ checks: 0, summary: { pending: 0, skipped: 4 } });
+    expect(r.waits).toEqual([]);
+    expect(check.payloads).toEqual([]);
+  });
+
+  it("fails after maxChecks checks when work is still pending", async () => {
+    const check = scripted({ pending: 1 });
+    const r = await runStateMachine(copyMachine(), { handlers: { [COPY]: scripted({ pending: 2 }), [CHECK]: check } });
+    expect(r.status).toBe("FAILED");
+    expect(r.error).toBe("CopyStillPending");
+    expect(r.cause).toContain("after 3 checks and re-runs");
+    expect(check.payloads).toHaveLength(3);
+    expect(r.waits).toEqual([600, 600, 600]);
+    expect(r.states.at(-1)).toBe("CopyStillPendingAfterMaxChecks");
+  });
+
+  it("runs the step again at once when a check reports work ready (two-step copy: second leg)", async () => {
+    const input = { dbId: "orders" };
+    const copy = scripted({ started: 1, pending: 1 }, { regionStarted: 1, pending: 1 });
+    const check = scripted({ pending: 1, ready: 1 }, { pending: 0, ready: 0 });
+    const definition = copyMachine({ check: { functionArn: CHECK, waitSeconds: 600, maxChecks: 5 } });
+    const r = await runStateMachine(definition, { handlers: { [COPY]: copy, [CHECK]: check }, input });
+    expect(r.status).toBe("SUCCEEDED");
+    expect(r.taskCalls.map((c) => c.state)).toEqual(["Copy", "CheckCopy", "RerunCopy", "CheckCopy"]);
+    expect(copy.payloads).toEqual([input, input]);
+    expect(r.waits).toEqual([600, 600]);
+    expect(r.output).toEqual({ checks: 3, summary: { pending: 0, ready: 0 } });
+  });
+
+  it("stays bounded by maxChecks when every summary says ready", async () => {
+    const copy = scripted({ pending: 1, ready: 1 });
+    const check = scripted({ pending: 1, ready: 1 });
+    const r = await runStateMachine(copyMachine(), { handlers: { [COPY]: copy, [CHECK]: check } });
+    expect(r.status).toBe("FAILED");
+    expect(r.error).toBe("CopyStillPending");
+    expect(r.taskCalls.map((c) => c.state)).toEqual(["Copy", "CheckCopy", "RerunCopy", "RerunCopy"]);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ["missing", { started: 1 }],
+    ["a string", { pending: "3" }],
+  ])("fails with InvalidSummary when pending is %s", async (_name, summary) => {
+    const r = await runStateMachine(copyMachine(), {
+      handlers: { [COPY]: scripted(summary), [CHECK]: scripted({ pending: 0 }) },
+    });
+    expect(r.status).toBe("FAILED");
+    expect(r.error).toBe("InvalidSummary");
+    expect(r.states.at(-1)).toBe("CopySummaryInvalid");
+    expect(r.waits).toEqual([]);
+  });
+
+  it("retries a throttled check and continues the loop", async () => {
+    const check = scripted(new TransientAwsError("Throttling"), { pending: 0 });
+    const r = await runStateMachine(copyMachine(), { handlers: { [COPY]: scripted({ pending: 1 }), [CHECK]: check } });
+    expect(r.status).toBe("SUCCEEDED");
+    expect(r.output).toEqual({ checks: 1, summary: { pending: 0 } });
+    expect(r.retries).toEqual([{ state: "CheckCopy", error: "TransientAwsError", attempt: 1, delaySeconds: 10 }]);
+  });
+
+  it("sends a failed check to the Fail state with its error", async () => {
+    const failure = new PartialFailureError("Check", [
+      { id: "orders", error: "KMSKeyNotAccessibleFault", message: "key" },
+    ]);
+    const r = await runStateMachine(copyMachine(), {
+      handlers: { [COPY]: scripted({ pending: 1 }), [CHECK]: scripted(failure) },
+    });
+    expect(r.status).toBe("FAILED");
+    expect(r.error).toBe("PartialFailureError");
+    expect(causeMessage(r.cause)).toBe(failure.message);
+    expect(r.states.at(-1)).toBe("CopyFailed");
+  });
+});
+
+describe("runStateMachine", () => {
+  it("passes handler results through JSON like Lambda does", async () => {
+    const take: TaskHandler = async () => ({ at: new Date("2026-11-25T06:00:00Z"), gone: undefined });
+    const r = await runStateMachine(takeMachine(), { handlers: { [arn("take")]: take } });
+    expect(r.output).toEqual({ summary: { at: "2026-11-25T06:00:00.000Z" } });
+  });
+
+  it("rejects a definition whose Lambda has no handler, naming it", async () => {
+    await expect(runStateMachine(copyMachine(), { handlers: { [COPY]: scripted({ pending: 0 }) } })).rejects.toThrow(
+      `no handler for ${CHECK} (Task state "CheckCopy")`,
+    );
+  });
+
+  it("fails with States.DataLimitExceeded, which the Catch cannot catch, when a result is over 256 KiB", async () => {
+    const take: TaskHandler = async () => ({ blob: "x".repeat(300 * 1024) });
+    const r = await runStateMachine(takeMachine(), { handlers: { [arn("take")]: take } });
+    expect(r.status).toBe("FAILED");
+    expect(r.error).toBe("States.DataLimitExceeded");
+    expect(r.states).toEqual(["Take"]);
+    expect(r.retries).toEqual([]);
+  });
+
+  it("really waits the milliseconds onWait returns (a virtual setTimeout in the simulator)", async () => {
+    vi.useFakeTimers();
+    const check = scripted({ pending: 0 });
+    let settled = false;
+    const running = runStateMachine(copyMachine(), {
+      handlers: { [COPY]: scripted({ pending: 1 }), [CHECK]: check },
+      onWait: (seconds) => seconds * 1000,
+    }).finally(() => {
+      settled = true;
+    });
+    await vi.advanceTimersByTimeAsync(599_000);
+    expect(check.payloads).toEqual([]);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1_000);
+    const r = await running;
+    expect(r.status).toBe("SUCCEEDED");
+    expect(check.payloads).toHaveLength(1);
+  });
+
+  it("sleeps retry intervals only when realRetryDelays is set", async () => {
+    vi.useFakeTimers();
+    const take = scripted(new TransientAwsError("Throttling"), { taken: 1 });
+    const running = runStateMachine(takeMachine(), { handlers: { [arn("take")]: take }, realRetryDelays: true });
+    await vi.advanceTimersByTimeAsync(9_000);
+    expect(take.payloads).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect((await running).status).toBe("SUCCEEDED");
+    expect(take.payloads).toHaveLength(2);
+  });
+
+  it("rejects Wait states it cannot drive with a virtual clock", async () => {
+    const definition = { StartAt: "W", States: { W: { Type: "Wait", SecondsPath: "$.s", End: true } } };
+    await expect(runStateMachine(definition, { handlers: {}, input: { s: 1 } })).rejects.toThrow(
+      'Wait state "W" must use Seconds',
+    );
+  });
+});
