@@ -1,0 +1,141 @@
+/**
+ * FreshnessMonitor (DR account): a Lambda (functions/freshness) run every 15 minutes by EventBridge Scheduler that
+ * publishes the age of the newest available DR copy of every source DB, and one alarm per stage on the worst age
+ * (`MaxRecoveryPointAgeMinutes` > RPO). Missing data is breaching: a broken Lambda, or a DB with no copy at all,
+ * alarms instead of going quiet.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { PilotLightConfig } from "../config";
+import { ConfigError } from "../functions/lib/errors";
+import { FRESHNESS_SERVICE_NAME, freshnessEnvironment, parseRecoverySettings } from "../functions/restore/stackConfig";
+import { handlerArchive, LAMBDA_RUNTIME } from "./shared/bundle";
+import { describeStatement, logsStatement, type PolicyDocument } from "./shared/iam";
+import { logGroup, serviceRole } from "./shared/stepResources";
+
+/** Lambda timeout (seconds): two regions of snapshot listings. */
+export const FRESHNESS_TIMEOUT_SECONDS = 120;
+
+/** Arguments of {@link FreshnessMonitor}. */
+export interface FreshnessMonitorArgs {
+  /** Validated stack configuration (`rpoMinutes`, `drRegion`, `retiredDbs`, `restore.freshness*`, `restore.expectedDbs`). */
+  readonly config: PilotLightConfig;
+  /** This (DR) account's id. */
+  readonly accountId: pulumi.Input<string>;
+  /** SNS topic the alarms notify. */
+  readonly alarmTopicArn: pulumi.Input<string>;
+}
+
+/** Freshness Lambda + schedule + one alarm per stage. */
+export class FreshnessMonitor extends pulumi.ComponentResource {
+  /** ARN of the freshness Lambda. */
+  readonly functionArn: pulumi.Output<string>;
+  /** Stages alarmed on. */
+  readonly stages: readonly string[];
+  /** Schedule expression. */
+  readonly scheduleExpression: string;
+
+  constructor(name: string, args: FreshnessMonitorArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("rds-pilot-light:snapshots:FreshnessMonitor", name, {}, opts);
+    const { config } = args;
+    if (config.role === "source") {
+      throw new ConfigError(
+        `FreshnessMonitor ${name}: needs role dr or both (role is "source"); fix it in ${config.source}.`,
+      );
+    }
+    const settings = parseRecoverySettings(config.restore, config);
+    const environment = freshnessEnvironment(settings, config);
+    const expression = `rate(${settings.freshnessScheduleMinutes} ${settings.freshnessScheduleMinutes === 1 ? "minute" : "minutes"})`;
+
+    const logs = logGroup(name, config.logRetentionDays, this);
+    const policy = logs.arn.apply((logGroupArn) => freshnessPolicy(logGroupArn));
+    const { role, policy: rolePolicy } = serviceRole(`${name}-role`, "lambda.amazonaws.com", policy, this);
+    const fn = new aws.lambda.Function(
+      `${name}-fn`,
+      {
+        runtime: LAMBDA_RUNTIME,
+        architectures: ["arm64"],
+        handler: "index.handler",
+        code: handlerArchive("freshness"),
+        role: role.arn,
+        timeout: FRESHNESS_TIMEOUT_SECONDS,
+        memorySize: 256,
+        environment: { variables: environment },
+        loggingConfig: { logFormat: "JSON", logGroup: logs.name },
+      },
+      { parent: this, dependsOn: [rolePolicy] },
+    );
+    const invokePolicy = fn.arn.apply((a) => invokeFunctionPolicy(a));
+    const scheduleRole = serviceRole(
+      `${name}-schedule-role`,
+      "scheduler.amazonaws.com",
+      invokePolicy,
+      this,
+      args.accountId,
+    );
+    new aws.scheduler.Schedule(
+      `${name}-schedule`,
+      {
+        description: "rds-pilot-light: measure the age of the newest DR copies",
+        scheduleExpression: expression,
+        flexibleTimeWindow: { mode: "OFF" },
+        target: { arn: fn.arn, roleArn: scheduleRole.role.arn, input: "{}" },
+      },
+      { parent: this, dependsOn: [scheduleRole.policy] },
+    );
+    for (const stage of settings.freshnessStages) {
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-${stage}-alarm`,
+        {
+          alarmDescription:
+            `rds-pilot-light: the newest ${stage} copy of some DB is older than the RPO of ${config.rpoMinutes} minutes, ` +
+            "or some DB has no copy, or the freshness Lambda is not reporting. Run `npx rds-pilot-light status`.",
+          namespace: "RdsPilotLight",
+          metricName: "MaxRecoveryPointAgeMinutes",
+          dimensions: { service: FRESHNESS_SERVICE_NAME, Stage: stage },
+          statistic: "Maximum",
+          period: alarmPeriodSeconds(settings.freshnessScheduleMinutes),
+          evaluationPeriods: 1,
+          comparisonOperator: "GreaterThanThreshold",
+          threshold: config.rpoMinutes,
+          treatMissingData: "breaching",
+          alarmActions: [args.alarmTopicArn],
+          okActions: [args.alarmTopicArn],
+        },
+        { parent: this },
+      );
+    }
+
+    this.functionArn = fn.arn;
+    this.stages = settings.freshnessStages;
+    this.scheduleExpression = expression;
+    this.registerOutputs({
+      functionArn: this.functionArn,
+      stages: this.stages,
+      scheduleExpression: this.scheduleExpression,
+    });
+  }
+}
+
+/**
+ * Alarm period: twice the schedule (whole minutes), so every period holds at least one run even when Scheduler
+ * delivers late; a single-interval period would see gaps, and missing data here means ALARM.
+ */
+export function alarmPeriodSeconds(scheduleMinutes: number): number {
+  return 2 * scheduleMinutes * 60;
+}
+
+/** Freshness Lambda: reads snapshot metadata, writes its logs. Metrics go out as EMF in the logs. */
+export function freshnessPolicy(logGroupArn: string): PolicyDocument {
+  return { Version: "2012-10-17", Statement: [describeStatement(), logsStatement(logGroupArn)] };
+}
+
+/** Scheduler role: invoke exactly one Lambda. */
+export function invokeFunctionPolicy(functionArn: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "InvokeFreshness", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [functionArn] },
+    ],
+  };
+}

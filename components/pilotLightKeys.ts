@@ -1,0 +1,98 @@
+/**
+ * PilotLightKeys: the stack's customer-managed KMS keys, rotation on. Source side: the key the production DBs (and
+ * so their snapshots) are encrypted with, usable by the DR accounts through RDS only. DR side: the keys the copies
+ * are re-encrypted with, in the home region and (through an explicit provider) in the DR region. ARNs given in
+ * `rds-pilot-light:kms` are used instead of creating keys.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { deploymentPlan, type PilotLightConfig } from "../config";
+import { drKeyPolicy, sourceKeyPolicy } from "./shared/kms";
+
+/** Days KMS waits before deleting a key scheduled for deletion (maximum: the longest chance to cancel). */
+export const KEY_DELETION_WINDOW_DAYS = 30;
+
+/** Arguments of {@link PilotLightKeys}. */
+export interface PilotLightKeysArgs {
+  /** Validated stack configuration (`role`, `drAccounts`, `drRegion`, `kms`). */
+  readonly config: PilotLightConfig;
+  /** This account's id. */
+  readonly accountId: pulumi.Input<string>;
+  /** AWS partition. @defaultValue `"aws"` */
+  readonly partition?: string;
+}
+
+/** Source and DR KMS keys of a stack. */
+export class PilotLightKeys extends pulumi.ComponentResource {
+  /** Source key ARN (roles `source` and `both`). */
+  readonly sourceKeyArn?: pulumi.Output<string>;
+  /** DR key in the home region (roles `dr` and `both`). */
+  readonly drKeyArn?: pulumi.Output<string>;
+  /** DR key in `drRegion` (when set). */
+  readonly drRegionKeyArn?: pulumi.Output<string>;
+
+  constructor(name: string, args: PilotLightKeysArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("rds-pilot-light:snapshots:PilotLightKeys", name, {}, opts);
+    const { config } = args;
+    const partition = args.partition ?? "aws";
+    const plan = deploymentPlan(config);
+    const stack = pulumi.getStack();
+    const key = (
+      child: string,
+      description: string,
+      policy: pulumi.Input<string>,
+      provider?: aws.Provider,
+    ): pulumi.Output<string> => {
+      const k = new aws.kms.Key(
+        `${name}-${child}`,
+        { description, enableKeyRotation: true, deletionWindowInDays: KEY_DELETION_WINDOW_DAYS, policy },
+        { parent: this, provider },
+      );
+      new aws.kms.Alias(
+        `${name}-${child}-alias`,
+        { name: `alias/rds-pilot-light/${stack}/${child}`, targetKeyId: k.keyId },
+        { parent: this, provider },
+      );
+      return k.arn;
+    };
+
+    if (config.role !== "dr") {
+      this.sourceKeyArn = plan.keys.createSource
+        ? key(
+            "source",
+            "rds-pilot-light source key: encrypt production DBs with it so their snapshots can be shared with DR",
+            pulumi.output(args.accountId).apply((account) =>
+              JSON.stringify(
+                sourceKeyPolicy({
+                  partition,
+                  account,
+                  region: config.region,
+                  drAccounts: config.drAccounts,
+                  ...(config.copyMode === "direct" && config.drRegion ? { extraRdsRegions: [config.drRegion] } : {}),
+                }),
+              ),
+            ),
+          )
+        : pulumi.output(config.kms.sourceKeyArn!);
+    }
+    if (config.role !== "source") {
+      const policy = pulumi.output(args.accountId).apply((account) => JSON.stringify(drKeyPolicy(partition, account)));
+      this.drKeyArn = plan.keys.createDrHome
+        ? key("dr", "rds-pilot-light DR key: DR copies in the home region", policy)
+        : pulumi.output(config.kms.drKeyArn!);
+      if (config.drRegion !== undefined) {
+        const provider = plan.keys.createDrRegion
+          ? new aws.Provider(`${name}-dr-region-provider`, { region: config.drRegion as aws.Region }, { parent: this })
+          : undefined;
+        this.drRegionKeyArn = provider
+          ? key("dr-region", "rds-pilot-light DR key: DR copies in the DR region", policy, provider)
+          : pulumi.output(config.kms.drRegionKeyArn!);
+      }
+    }
+    this.registerOutputs({
+      sourceKeyArn: this.sourceKeyArn,
+      drKeyArn: this.drKeyArn,
+      drRegionKeyArn: this.drRegionKeyArn,
+    });
+  }
+}

@@ -1,0 +1,318 @@
+/**
+ * SnapshotRestorer (DR account): the restore state machine (failover and drills, functions/restore), its Lambda and
+ * role, a weekly drill schedule and three alarms: any execution failed, a drill failed, a drill slower than the RTO.
+ *
+ * The role may restore into any identifier with the configured prefix, but may delete only `rpl-drill-*` DBs: a
+ * failover restore can never be deleted by this tool, whatever the state machine is asked to do.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { PilotLightConfig } from "../config";
+import { ConfigError } from "../functions/lib/errors";
+import { DRILL_PREFIX } from "../functions/restore/config";
+import {
+  parseRecoverySettings,
+  RESTORE_SERVICE_NAME,
+  type RecoverySettings,
+  restoreEnvironment,
+} from "../functions/restore/stackConfig";
+import { handlerArchive, LAMBDA_RUNTIME } from "./shared/bundle";
+import {
+  clusterSnapshotArn,
+  describeStatement,
+  logsStatement,
+  type PolicyDocument,
+  rdsViaServices,
+  snapshotArn,
+  startExecutionPolicy,
+  stateMachinePolicy,
+} from "./shared/iam";
+import { buildRestoreDefinition } from "./shared/restoreStateMachine";
+import { failureAlarm, logGroup, serviceRole } from "./shared/stepResources";
+
+/** Lambda timeout (seconds): a plan lists every snapshot of the restore region; the other steps are a few calls. */
+export const RESTORER_TIMEOUT_SECONDS = 300;
+/** Period (seconds) of the drill alarms: one day, so a weekly drill's single datapoint is seen. */
+export const DRILL_ALARM_PERIOD_SECONDS = 86_400;
+
+/** Arguments of {@link SnapshotRestorer}. */
+export interface SnapshotRestorerArgs {
+  /** Validated stack configuration (`restore` block, `retiredDbs`, `kms`, `drRegion`, `logRetentionDays`). */
+  readonly config: PilotLightConfig;
+  /** This (DR) account's id. */
+  readonly accountId: pulumi.Input<string>;
+  /** SNS topic the alarms notify. */
+  readonly alarmTopicArn: pulumi.Input<string>;
+  /**
+   * KMS keys the DR copies in the restore region are encrypted with (the restored DBs use them).
+   * @defaultValue `kms.drKeyArn` / `kms.drRegionKeyArn` of the restore region, plus `restore.kmsKeyArn`
+   */
+  readonly kmsKeyArns?: pulumi.Input<string>[];
+  /** AWS partition. @defaultValue `"aws"` */
+  readonly partition?: string;
+}
+
+/** Restore state machine + Lambda + drill schedule + alarms. */
+export class SnapshotRestorer extends pulumi.ComponentResource {
+  /** ARN of the restorer Lambda. */
+  readonly functionArn: pulumi.Output<string>;
+  /** ARN of the restore state machine (the CLI's `failover` and `drill` start it). */
+  readonly stateMachineArn: pulumi.Output<string>;
+  /** Name of the restore state machine. */
+  readonly stateMachineName: string;
+  /** Region restored into. */
+  readonly restoreRegion: string;
+  /** Drill schedule expression, or `off`. */
+  readonly drillSchedule: string;
+
+  constructor(name: string, args: SnapshotRestorerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("rds-pilot-light:snapshots:SnapshotRestorer", name, {}, opts);
+    const { config } = args;
+    if (config.role === "source") {
+      throw new ConfigError(
+        `SnapshotRestorer ${name}: needs role dr or both (role is "source"); fix it in ${config.source}.`,
+      );
+    }
+    const settings = parseRecoverySettings(config.restore, config);
+    const environment = restoreEnvironment(settings, config.retiredDbs, config.source);
+    const partition = args.partition ?? "aws";
+    const keys = args.kmsKeyArns ?? defaultRestoreKeys(config, settings);
+
+    const logs = logGroup(name, config.logRetentionDays, this);
+    const policy = pulumi
+      .all([args.accountId, logs.arn, pulumi.all(keys)])
+      .apply(([account, logGroupArn, kmsKeyArns]) =>
+        restorerPolicy({
+          partition,
+          account,
+          region: settings.region,
+          namePrefix: settings.namePrefix,
+          subnetGroup: settings.subnetGroup!,
+          kmsKeyArns,
+          logGroupArn,
+        }),
+      );
+    const { role, policy: rolePolicy } = serviceRole(`${name}-role`, "lambda.amazonaws.com", policy, this);
+    const fn = new aws.lambda.Function(
+      `${name}-fn`,
+      {
+        runtime: LAMBDA_RUNTIME,
+        architectures: ["arm64"],
+        handler: "index.handler",
+        code: handlerArchive("restore"),
+        role: role.arn,
+        timeout: RESTORER_TIMEOUT_SECONDS,
+        memorySize: 256,
+        environment: { variables: environment },
+        loggingConfig: { logFormat: "JSON", logGroup: logs.name },
+      },
+      { parent: this, dependsOn: [rolePolicy] },
+    );
+
+    const definition = fn.arn.apply((functionArn) =>
+      JSON.stringify(buildRestoreDefinition({ functionArn, rtoMinutes: settings.rtoMinutes })),
+    );
+    const sfnPolicy = fn.arn.apply((a) => stateMachinePolicy([a]));
+    const sfnRole = serviceRole(`${name}-sfn-role`, "states.amazonaws.com", sfnPolicy, this, args.accountId);
+    const sfn = new aws.sfn.StateMachine(
+      `${name}-sfn`,
+      // A fixed name, so the CLI can derive the ARN from the stack file and the account.
+      { name: settings.stateMachineName, roleArn: sfnRole.role.arn, definition, type: "STANDARD" },
+      { parent: this, dependsOn: [sfnRole.policy] },
+    );
+
+    if (settings.drillSchedule !== "off") {
+      const startPolicy = sfn.arn.apply((a) => startExecutionPolicy(a));
+      const scheduleRole = serviceRole(
+        `${name}-drill-schedule-role`,
+        "scheduler.amazonaws.com",
+        startPolicy,
+        this,
+        args.accountId,
+      );
+      new aws.scheduler.Schedule(
+        `${name}-drill-schedule`,
+        {
+          description: "rds-pilot-light: weekly restore drill",
+          scheduleExpression: settings.drillSchedule,
+          flexibleTimeWindow: { mode: "OFF" },
+          target: { arn: sfn.arn, roleArn: scheduleRole.role.arn, input: JSON.stringify(drillInput(settings)) },
+        },
+        { parent: this, dependsOn: [scheduleRole.policy] },
+      );
+    }
+
+    failureAlarm(
+      name,
+      sfn.arn,
+      args.alarmTopicArn,
+      `rds-pilot-light: a restore or drill execution failed (${name})`,
+      this,
+    );
+    new aws.cloudwatch.MetricAlarm(
+      `${name}-drill-failed-alarm`,
+      {
+        alarmDescription: `rds-pilot-light: the restore drill failed (${name}); see the state machine execution.`,
+        namespace: "RdsPilotLight",
+        metricName: "DrillSucceeded",
+        dimensions: { service: RESTORE_SERVICE_NAME },
+        statistic: "Minimum",
+        period: DRILL_ALARM_PERIOD_SECONDS,
+        evaluationPeriods: 1,
+        comparisonOperator: "LessThanThreshold",
+        threshold: 1,
+        // No drill that day is not a failure; a missed weekly drill shows as a failed/absent execution instead.
+        treatMissingData: "notBreaching",
+        alarmActions: [args.alarmTopicArn],
+        okActions: [args.alarmTopicArn],
+      },
+      { parent: this },
+    );
+    new aws.cloudwatch.MetricAlarm(
+      `${name}-drill-duration-alarm`,
+      {
+        alarmDescription: `rds-pilot-light: a restore drill took longer than the RTO of ${settings.rtoMinutes} minutes (${name}).`,
+        namespace: "RdsPilotLight",
+        metricName: "RestoreDurationMinutes",
+        dimensions: { service: RESTORE_SERVICE_NAME, Mode: "drill" },
+        statistic: "Maximum",
+        period: DRILL_ALARM_PERIOD_SECONDS,
+        evaluationPeriods: 1,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: settings.rtoMinutes,
+        treatMissingData: "notBreaching",
+        alarmActions: [args.alarmTopicArn],
+        okActions: [args.alarmTopicArn],
+      },
+      { parent: this },
+    );
+
+    this.functionArn = fn.arn;
+    this.stateMachineArn = sfn.arn;
+    this.stateMachineName = settings.stateMachineName;
+    this.restoreRegion = settings.region;
+    this.drillSchedule = settings.drillSchedule;
+    this.registerOutputs({
+      functionArn: this.functionArn,
+      stateMachineArn: this.stateMachineArn,
+      stateMachineName: this.stateMachineName,
+      restoreRegion: this.restoreRegion,
+      drillSchedule: this.drillSchedule,
+    });
+  }
+}
+
+/** Execution input of the scheduled drill. */
+export function drillInput(settings: RecoverySettings): { mode: "drill"; dbIds?: string[] } {
+  return { mode: "drill", ...(settings.drillDbIds.length > 0 ? { dbIds: [...settings.drillDbIds] } : {}) };
+}
+
+/** The DR keys of the restore region, from the stack's `kms` block and `restore.kmsKeyArn`. */
+export function defaultRestoreKeys(config: PilotLightConfig, settings: RecoverySettings): string[] {
+  const keys = [
+    settings.region === config.region ? config.kms.drKeyArn : undefined,
+    settings.region === config.drRegion ? config.kms.drRegionKeyArn : undefined,
+    settings.kmsKeyArn,
+  ].filter((k): k is string => k !== undefined);
+  return [...new Set(keys)];
+}
+
+/** Inputs of {@link restorerPolicy}. */
+export interface RestorerPolicyInput {
+  readonly partition: string;
+  readonly account: string;
+  /** Region restored into. */
+  readonly region: string;
+  /** Prefix of failover identifiers (`""` = any identifier). */
+  readonly namePrefix: string;
+  readonly subnetGroup: string;
+  /** Keys of the copies and of restored clusters; used only through RDS. */
+  readonly kmsKeyArns: readonly string[];
+  readonly logGroupArn: string;
+}
+
+/**
+ * Restorer role: restore our `rpl-*` copies into `<prefix>*` or `rpl-drill-*` DBs with the configured subnet group;
+ * create Aurora members there; tag them; delete ONLY `rpl-drill-*` DBs; use the DR keys only through RDS.
+ * Resource types per action follow the Service Authorization Reference (RestoreDBInstanceFromDBSnapshot needs db,
+ * og, pg, subgrp and the snapshot; RestoreDBClusterFromSnapshot cluster, cluster-pg, og, subgrp and the cluster
+ * snapshot; DeleteDBCluster cluster and cluster-snapshot).
+ */
+export function restorerPolicy(i: RestorerPolicyInput): PolicyDocument {
+  const arn = (type: string, id: string) => `arn:${i.partition}:rds:${i.region}:${i.account}:${type}:${id}`;
+  const targets = (type: "db" | "cluster") => [
+    ...new Set([arn(type, `${i.namePrefix}*`), arn(type, `${DRILL_PREFIX}*`)]),
+  ];
+  const via = { StringEquals: { "kms:ViaService": rdsViaServices([i.region]) } };
+  const statements: PolicyDocument["Statement"] = [
+    describeStatement(),
+    {
+      Sid: "RestoreInstancesFromOwnCopies",
+      Effect: "Allow",
+      Action: ["rds:RestoreDBInstanceFromDBSnapshot"],
+      Resource: [
+        ...targets("db"),
+        snapshotArn(i.partition, i.region, i.account),
+        arn("og", "*"),
+        arn("pg", "*"),
+        arn("subgrp", i.subnetGroup),
+      ],
+    },
+    {
+      Sid: "RestoreClustersFromOwnCopies",
+      Effect: "Allow",
+      Action: ["rds:RestoreDBClusterFromSnapshot"],
+      Resource: [
+        ...targets("cluster"),
+        clusterSnapshotArn(i.partition, i.region, i.account),
+        arn("cluster-pg", "*"),
+        arn("og", "*"),
+        arn("subgrp", i.subnetGroup),
+      ],
+    },
+    {
+      Sid: "CreateAuroraMembers",
+      Effect: "Allow",
+      Action: ["rds:CreateDBInstance"],
+      Resource: [...targets("db"), ...targets("cluster"), arn("pg", "*"), arn("og", "*"), arn("subgrp", i.subnetGroup)],
+    },
+    {
+      Sid: "TagRestoredDbs",
+      Effect: "Allow",
+      Action: ["rds:AddTagsToResource"],
+      Resource: [...targets("db"), ...targets("cluster")],
+    },
+    {
+      Sid: "DeleteDrillInstancesOnly",
+      Effect: "Allow",
+      Action: ["rds:DeleteDBInstance"],
+      Resource: [arn("db", `${DRILL_PREFIX}*`)],
+    },
+    {
+      Sid: "DeleteDrillClustersOnly",
+      Effect: "Allow",
+      Action: ["rds:DeleteDBCluster"],
+      Resource: [arn("cluster", `${DRILL_PREFIX}*`), arn("cluster-snapshot", `${DRILL_PREFIX}*`)],
+    },
+  ];
+  if (i.kmsKeyArns.length > 0) {
+    statements.push(
+      {
+        Sid: "UseDrKeysThroughRds",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+        Resource: [...i.kmsKeyArns],
+        Condition: via,
+      },
+      {
+        Sid: "GrantDrKeysToRds",
+        Effect: "Allow",
+        Action: ["kms:CreateGrant"],
+        Resource: [...i.kmsKeyArns],
+        Condition: { ...via, Bool: { "kms:GrantIsForAWSResource": true } },
+      },
+    );
+  }
+  statements.push(logsStatement(i.logGroupArn));
+  return { Version: "2012-10-17", Statement: statements };
+}

@@ -1,0 +1,90 @@
+/**
+ * SnapshotSharer: shares each owned source snapshot with the DR accounts and tells their event buses
+ * (functions/share). Started by RDS "snapshot created" events, and on a fallback schedule that catches anything an
+ * event missed.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { handlerEnvironment, type PilotLightConfig, schedulesFor } from "../config";
+import { rdsSnapshotCreatedPattern } from "./shared/events";
+import { sharerPolicy } from "./shared/iam";
+import { buildStepDefinition } from "./shared/stateMachines";
+import {
+  eventRule,
+  failureAlarm,
+  logGroup,
+  schedule,
+  serviceRole,
+  stateMachine,
+  stepFunction,
+} from "./shared/stepResources";
+
+/** Arguments of {@link SnapshotSharer}. */
+export interface SnapshotSharerArgs {
+  /** Validated stack configuration (`drAccounts`, `drEventBusArns`, `fallbackScheduleMinutes`, ...). */
+  readonly config: PilotLightConfig;
+  /** This account's id. */
+  readonly accountId: pulumi.Input<string>;
+  /** SNS topic the failure alarm notifies (`rds-pilot-light:alerts`). */
+  readonly alarmTopicArn: pulumi.Input<string>;
+  /** AWS partition. @defaultValue `"aws"` */
+  readonly partition?: string;
+}
+
+/** Event-driven sharer: Lambda, state machine, RDS event rule, fallback schedule and failure alarm. */
+export class SnapshotSharer extends pulumi.ComponentResource {
+  /** ARN of the share Lambda. */
+  readonly functionArn: pulumi.Output<string>;
+  /** ARN of the state machine. */
+  readonly stateMachineArn: pulumi.Output<string>;
+  /** ARN of the EventBridge rule on RDS snapshot events. */
+  readonly ruleArn: pulumi.Output<string>;
+  /** Fallback schedule expression. */
+  readonly scheduleExpression: string;
+
+  constructor(name: string, args: SnapshotSharerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("rds-pilot-light:snapshots:SnapshotSharer", name, {}, opts);
+    const expression = schedulesFor(args.config).sharer;
+    if (expression === undefined)
+      throw new Error(`SnapshotSharer ${name}: "sharer" is not in rds-pilot-light:components`);
+    if (args.config.drAccounts.length === 0)
+      throw new Error(`SnapshotSharer ${name}: rds-pilot-light:drAccounts is empty`);
+    const partition = args.partition ?? "aws";
+    const region = args.config.region;
+    const eventBusArns = args.config.drEventBusArns;
+
+    const logs = logGroup(name, args.config.logRetentionDays, this);
+    const policy = pulumi
+      .all([args.accountId, logs.arn])
+      .apply(([account, logGroupArn]) => sharerPolicy({ partition, region, account, logGroupArn, eventBusArns }));
+    const { role, policy: rolePolicy } = serviceRole(`${name}-role`, "lambda.amazonaws.com", policy, this);
+    const fn = stepFunction(
+      `${name}-fn`,
+      {
+        step: "share",
+        roleArn: role.arn,
+        environment: handlerEnvironment(args.config, "share"),
+        logGroupName: logs.name,
+        dependsOn: [rolePolicy],
+      },
+      this,
+    );
+    const definition = fn.arn.apply((functionArn) =>
+      JSON.stringify(buildStepDefinition({ stepName: "Share", functionArn })),
+    );
+    const sfn = stateMachine(name, definition, [fn.arn], this, args.accountId);
+    const { rule } = eventRule(`${name}-rds-events`, rdsSnapshotCreatedPattern(), sfn.arn, this, args.accountId);
+    schedule(name, expression, sfn.arn, this, args.accountId);
+    failureAlarm(name, sfn.arn, args.alarmTopicArn, `rds-pilot-light: snapshot Sharer run failed (${name})`, this);
+
+    this.functionArn = fn.arn;
+    this.stateMachineArn = sfn.arn;
+    this.ruleArn = rule.arn;
+    this.scheduleExpression = expression;
+    this.registerOutputs({
+      functionArn: this.functionArn,
+      stateMachineArn: this.stateMachineArn,
+      ruleArn: this.ruleArn,
+      scheduleExpression: this.scheduleExpression,
+    });
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Environment of the freshness Lambda (DR account). Parsed once at cold start; a bad variable fails the cold start
+ * with a ConfigError naming it.
+ */
+import * as z from "zod/mini";
+import { parseEnv, positiveInt, region } from "../lib/env";
+import { ConfigError } from "../lib/errors";
+import { runtimeRegion } from "../lib/lambda";
+import type { Stage } from "../lib/tags";
+import { type DbRef, parseDbRefList } from "./dbRefs";
+
+/** Stages the freshness monitor can watch (copies in the DR account). */
+export type DrStage = Extract<Stage, "dr" | "dr-region">;
+
+/** Parsed freshness configuration. */
+export interface FreshnessConfig {
+  /** Region the Lambda runs in: the DR home region, where `dr` copies live. */
+  readonly region: string;
+  /** DR region holding the `dr-region` copies (optional). */
+  readonly drRegion?: string;
+  /** Stages to measure; default `dr`, plus `dr-region` when a DR region is set. */
+  readonly stages: readonly DrStage[];
+  /** DBs that must have copies even if none exist yet (`RPL_EXPECTED_DBS`). */
+  readonly expected: readonly DbRef[];
+  /** DBs no longer protected: never measured, never alarmed on (`RPL_RETIRED_DBS`). */
+  readonly retired: readonly DbRef[];
+  /** Recovery point objective in minutes: copies older than this are reported stale (`RPL_RPO_MINUTES`). */
+  readonly rpoMinutes?: number;
+}
+
+const unsetIfEmpty = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v);
+
+const schema = z.object({
+  RPL_DR_REGION: z.optional(region),
+  RPL_FRESHNESS_STAGES: z.optional(z.string()),
+  RPL_EXPECTED_DBS: z.optional(z.string()),
+  RPL_RETIRED_DBS: z.optional(z.string()),
+  RPL_RPO_MINUTES: z.optional(positiveInt("minutes")),
+});
+
+/** Parses a comma list of stages; errors name `RPL_FRESHNESS_STAGES`. */
+export function parseStages(text: string | undefined, drRegion: string | undefined): DrStage[] {
+  if (text === undefined) return drRegion ? ["dr", "dr-region"] : ["dr"];
+  const out: DrStage[] = [];
+  for (const raw of text.split(",")) {
+    const s = raw.trim();
+    if (s === "") continue;
+    if (s !== "dr" && s !== "dr-region") {
+      throw new ConfigError(`freshness: RPL_FRESHNESS_STAGES: "${s}" is not a stage (use dr and/or dr-region)`);
+    }
+    if (s === "dr-region" && !drRegion) {
+      throw new ConfigError("freshness: RPL_FRESHNESS_STAGES lists dr-region but RPL_DR_REGION is unset; set both");
+    }
+    if (!out.includes(s)) out.push(s);
+  }
+  if (out.length === 0) throw new ConfigError("freshness: RPL_FRESHNESS_STAGES must list at least one stage");
+  return out;
+}
+
+/** Parses the freshness Lambda's environment; throws a ConfigError naming every bad variable. */
+export function parseFreshnessConfig(env: Readonly<Record<string, string | undefined>>): FreshnessConfig {
+  const cleaned = {
+    RPL_DR_REGION: unsetIfEmpty(env.RPL_DR_REGION),
+    RPL_FRESHNESS_STAGES: unsetIfEmpty(env.RPL_FRESHNESS_STAGES),
+    RPL_EXPECTED_DBS: unsetIfEmpty(env.RPL_EXPECTED_DBS),
+    RPL_RETIRED_DBS: unsetIfEmpty(env.RPL_RETIRED_DBS),
+    RPL_RPO_MINUTES: unsetIfEmpty(env.RPL_RPO_MINUTES),
+  };
+  const p = parseEnv("freshness", schema, cleaned);
+  const expected = parseDbRefList(p.RPL_EXPECTED_DBS);
+  const retired = parseDbRefList(p.RPL_RETIRED_DBS);
+  const bad = [
+    ...expected.errors.map((e) => `RPL_EXPECTED_DBS: ${e}`),
+    ...retired.errors.map((e) => `RPL_RETIRED_DBS: ${e}`),
+  ];
+  if (bad.length > 0) throw new ConfigError(`freshness Lambda configuration is invalid: ${bad.join("; ")}`);
+  return {
+    region: runtimeRegion(env),
+    ...(p.RPL_DR_REGION ? { drRegion: p.RPL_DR_REGION } : {}),
+    stages: parseStages(p.RPL_FRESHNESS_STAGES, p.RPL_DR_REGION),
+    expected: expected.refs,
+    retired: retired.refs,
+    ...(p.RPL_RPO_MINUTES !== undefined ? { rpoMinutes: p.RPL_RPO_MINUTES } : {}),
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * Freshness Lambda (DR account, every 15 minutes): lists the owned copies in the DR home region and the DR
+ * region, measures the newest available copy of every source DB per stage with {@link planFreshness}, and
+ * publishes `RecoveryPointAgeMinutes` (per DB) and `MaxRecoveryPointAgeMinutes` (per stage, alarmed on).
+ */
+import type { HandlerDeps } from "../lib/lambda";
+import type { Snapshot } from "../lib/model";
+import { MetricUnit } from "../lib/powertools";
+import { listSnapshots } from "../lib/rds";
+import { isOwned } from "../lib/tags";
+import type { FreshnessConfig } from "./config";
+import { type FreshnessPlan, freshnessMetrics, planFreshness } from "./plan";
+
+/** What one run returns (small, for logs and a Choice state). */
+export interface FreshnessSummary {
+  readonly dbs: number;
+  /** DB/stage pairs older than the RPO or without any copy. */
+  readonly stale: number;
+  /** DB/stage pairs without any available copy. */
+  readonly missing: number;
+  /** Worst age per stage (`null` = some DB has no copy). */
+  readonly maxAgeMinutes: Readonly<Record<string, number | null>>;
+}
+
+/** Lists the owned manual snapshots of every region the configured stages live in. */
+export async function listOwnedCopies(deps: HandlerDeps<FreshnessConfig>): Promise<Snapshot[]> {
+  const regions = new Set<string>();
+  if (deps.config.stages.includes("dr")) regions.add(deps.config.region);
+  if (deps.config.stages.includes("dr-region") && deps.config.drRegion) regions.add(deps.config.drRegion);
+  const out: Snapshot[] = [];
+  for (const r of regions) {
+    for (const s of await listSnapshots(deps.clients.rds(r), { type: "manual" })) if (isOwned(s.tags)) out.push(s);
+  }
+  return out;
+}
+
+/** Publishes the plan's metrics, each as its own EMF document so per-DB dimensions never mix. */
+export function publishFreshness(deps: HandlerDeps<FreshnessConfig>, plan: FreshnessPlan): void {
+  for (const m of freshnessMetrics(plan)) {
+    const single = deps.obs.metrics.singleMetric();
+    for (const [k, v] of Object.entries(m.dimensions)) single.addDimension(k, v);
+    single.addMetric(m.name, MetricUnit.NoUnit, m.value);
+  }
+}
+
+/** Builds the freshness handler core. The event is ignored (every run measures everything). */
+export function makeHandler(deps: HandlerDeps<FreshnessConfig>): (event?: unknown) => Promise<FreshnessSummary> {
+  return async () => {
+    const snapshots = await listOwnedCopies(deps);
+    const plan = planFreshness({
+      snapshots,
+      stages: deps.config.stages,
+      expected: deps.config.expected,
+      retired: deps.config.retired,
+      now: deps.clock(),
+      ...(deps.config.rpoMinutes !== undefined ? { rpoMinutes: deps.config.rpoMinutes } : {}),
+    });
+    publishFreshness(deps, plan);
+    let stale = 0;
+    let missing = 0;
+    for (const d of plan.dbs) {
+      for (const c of d.stages) {
+        if (c.stale) stale++;
+        if (c.ageMinutes === null) missing++;
+      }
+    }
+    for (const m of plan.maxima) {
+      if (m.missing.length > 0) deps.obs.logger.warn("no available copy", { stage: m.stage, dbs: m.missing });
+    }
+    const maxAgeMinutes = Object.fromEntries(plan.maxima.map((m) => [m.stage, m.maxAgeMinutes]));
+    const summary = { dbs: plan.dbs.length, stale, missing, maxAgeMinutes };
+    deps.obs.logger.info("freshness measured", summary);
+    return summary;
+  };
+}

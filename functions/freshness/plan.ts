@@ -1,0 +1,182 @@
+/**
+ * Pure freshness planner: for each source DB, how old is the newest *available* copy in each stage. Used by the
+ * freshness Lambda (metrics + alarm), the CLI `status` command and the simulator. No I/O, no clock.
+ *
+ * A DB with no available copy in a stage has age `null`; the stage maximum is then `null` too, and the handler
+ * publishes no maximum for that stage, so the alarm (missing data = breaching) fires. Publishing a made-up large
+ * number instead would hide "never copied" behind "very old".
+ */
+import type { DbKind, Snapshot } from "../lib/model";
+import { recoveryPointOf, stageOf } from "../lib/model";
+import { isOwned, type Stage } from "../lib/tags";
+import { type DbRef, dbKey, refMatches, sourceAccountOf } from "./dbRefs";
+
+/** Input of {@link planFreshness}. */
+export interface FreshnessInput {
+  /** Owned snapshots from every region of interest (any stage; others are ignored). */
+  readonly snapshots: readonly Snapshot[];
+  /** Stages to measure, in report order. */
+  readonly stages: readonly Stage[];
+  /** DBs that must appear even without any copy. */
+  readonly expected?: readonly DbRef[];
+  /** DBs to leave out entirely. */
+  readonly retired?: readonly DbRef[];
+  readonly now: Date;
+  /** When set, `stale` marks ages above it (and missing copies). */
+  readonly rpoMinutes?: number;
+}
+
+/** Newest available copy of one DB in one stage. */
+export interface StageFreshness {
+  readonly stage: Stage;
+  readonly snapshotId?: string;
+  readonly snapshotArn?: string;
+  readonly region?: string;
+  /** ISO recovery point of the newest available copy. */
+  readonly recoveryPoint?: string;
+  /** Whole minutes between the recovery point and `now`; `null` when there is no available copy. */
+  readonly ageMinutes: number | null;
+  /** Available copies of this DB in this stage. */
+  readonly count: number;
+  /** Age above the RPO, or no copy at all (always false when no RPO is given, except for missing copies). */
+  readonly stale: boolean;
+}
+
+/** Freshness of one source DB. */
+export interface DbFreshness {
+  /** `account/dbId` (or `dbId` for an expected DB whose account was not given and that has no copies). */
+  readonly key: string;
+  readonly sourceAccount?: string;
+  readonly dbId: string;
+  readonly kind?: DbKind;
+  readonly stages: readonly StageFreshness[];
+}
+
+/** Worst age per stage: the value the alarm watches. */
+export interface StageMaximum {
+  readonly stage: Stage;
+  /** Largest age over DBs; `null` when any DB has no copy in this stage, or there are no DBs. */
+  readonly maxAgeMinutes: number | null;
+  /** Keys of DBs without an available copy in this stage. */
+  readonly missing: readonly string[];
+}
+
+/** Result of {@link planFreshness}. */
+export interface FreshnessPlan {
+  readonly dbs: readonly DbFreshness[];
+  readonly maxima: readonly StageMaximum[];
+}
+
+/** One metric datum to publish (EMF). */
+export interface FreshnessMetric {
+  readonly name: "RecoveryPointAgeMinutes" | "MaxRecoveryPointAgeMinutes";
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+interface Group {
+  sourceAccount?: string;
+  dbId: string;
+  kind?: DbKind;
+  byStage: Map<Stage, Snapshot[]>;
+}
+
+/** Measures the age of the newest available copy of every source DB in every requested stage. */
+export function planFreshness(input: FreshnessInput): FreshnessPlan {
+  const retired = input.retired ?? [];
+  const isRetired = (account: string | undefined, dbId: string) => retired.some((r) => refMatches(r, account, dbId));
+  const groups = new Map<string, Group>();
+  for (const s of input.snapshots) {
+    const stage = stageOf(s);
+    if (!isOwned(s.tags) || stage === undefined || !input.stages.includes(stage) || s.status !== "available") continue;
+    const account = sourceAccountOf(s);
+    if (!s.dbId || isRetired(account, s.dbId)) continue;
+    const key = dbKey(account, s.dbId);
+    let g = groups.get(key);
+    if (!g) {
+      g = { ...(account ? { sourceAccount: account } : {}), dbId: s.dbId, kind: s.kind, byStage: new Map() };
+      groups.set(key, g);
+    }
+    const list = g.byStage.get(stage) ?? [];
+    list.push(s);
+    g.byStage.set(stage, list);
+  }
+  for (const ref of input.expected ?? []) {
+    if (isRetired(ref.account, ref.dbId)) continue;
+    const present = [...groups.values()].some((g) => refMatches(ref, g.sourceAccount, g.dbId));
+    if (!present) {
+      groups.set(dbKey(ref.account, ref.dbId), {
+        ...(ref.account ? { sourceAccount: ref.account } : {}),
+        dbId: ref.dbId,
+        byStage: new Map(),
+      });
+    }
+  }
+
+  const dbs: DbFreshness[] = [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, g]) => ({
+      key,
+      ...(g.sourceAccount ? { sourceAccount: g.sourceAccount } : {}),
+      dbId: g.dbId,
+      ...(g.kind ? { kind: g.kind } : {}),
+      stages: input.stages.map((stage) => measure(stage, g.byStage.get(stage) ?? [], input.now, input.rpoMinutes)),
+    }));
+
+  const maxima: StageMaximum[] = input.stages.map((stage, i) => {
+    const cells = dbs.map((d) => ({ key: d.key, cell: d.stages[i]! }));
+    const missing = cells.filter((c) => c.cell.ageMinutes === null).map((c) => c.key);
+    const ages = cells.map((c) => c.cell.ageMinutes).filter((a): a is number => a !== null);
+    const maxAgeMinutes = missing.length > 0 || ages.length === 0 ? null : Math.max(...ages);
+    return { stage, maxAgeMinutes, missing };
+  });
+  return { dbs, maxima };
+}
+
+function measure(stage: Stage, copies: readonly Snapshot[], now: Date, rpoMinutes: number | undefined): StageFreshness {
+  let newest: { s: Snapshot; at: Date } | undefined;
+  for (const s of copies) {
+    const at = recoveryPointOf(s);
+    if (!at) continue;
+    if (!newest || at.getTime() > newest.at.getTime() || (at.getTime() === newest.at.getTime() && s.id > newest.s.id)) {
+      newest = { s, at };
+    }
+  }
+  if (!newest) return { stage, ageMinutes: null, count: copies.length, stale: true };
+  // A recovery point "in the future" (clock skew between accounts) counts as age 0, never negative.
+  const ageMinutes = Math.max(0, Math.floor((now.getTime() - newest.at.getTime()) / 60_000));
+  return {
+    stage,
+    snapshotId: newest.s.id,
+    snapshotArn: newest.s.arn,
+    region: newest.s.region,
+    recoveryPoint: newest.at.toISOString(),
+    ageMinutes,
+    count: copies.length,
+    stale: rpoMinutes !== undefined && ageMinutes > rpoMinutes,
+  };
+}
+
+/**
+ * The metric data the freshness Lambda publishes: one `RecoveryPointAgeMinutes` per DB and stage (dimensions
+ * `Stage`, `DbId`), and one `MaxRecoveryPointAgeMinutes` per stage (dimension `Stage`) unless the maximum is
+ * `null` (missing data makes the alarm breach).
+ */
+export function freshnessMetrics(plan: FreshnessPlan): FreshnessMetric[] {
+  const out: FreshnessMetric[] = [];
+  for (const d of plan.dbs) {
+    for (const cell of d.stages) {
+      if (cell.ageMinutes === null) continue;
+      out.push({
+        name: "RecoveryPointAgeMinutes",
+        dimensions: { Stage: cell.stage, DbId: d.key },
+        value: cell.ageMinutes,
+      });
+    }
+  }
+  for (const m of plan.maxima) {
+    if (m.maxAgeMinutes === null) continue;
+    out.push({ name: "MaxRecoveryPointAgeMinutes", dimensions: { Stage: m.stage }, value: m.maxAgeMinutes });
+  }
+  return out;
+}

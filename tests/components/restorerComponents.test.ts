@@ -1,0 +1,177 @@
+/**
+ * SnapshotRestorer and FreshnessMonitor under Pulumi mocks: children, names, wiring and alarm definitions.
+ */
+import { describe, expect, it } from "vitest";
+import { RESTORE_STATES } from "../../components/shared/restoreStateMachine";
+import { parseStackConfig } from "../../config";
+import { type MockRun, runUnderMocks } from "./harness";
+
+const DR = "222222222222";
+const HOME = "eu-west-1";
+const DR_REGION = "eu-central-1";
+const TOPIC = `arn:aws:sns:${HOME}:${DR}:alerts`;
+
+function stack(restore: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return parseStackConfig(
+    {
+      role: "dr",
+      sourceAccounts: ["111111111111"],
+      drRegion: DR_REGION,
+      rpoMinutes: 120,
+      kms: {
+        drKeyArn: `arn:aws:kms:${HOME}:${DR}:key/home`,
+        drRegionKeyArn: `arn:aws:kms:${DR_REGION}:${DR}:key/region`,
+      },
+      retiredDbs: ["legacy"],
+      restore,
+      ...extra,
+    },
+    "Pulumi.drprod.yaml",
+    { region: HOME },
+  );
+}
+
+async function build(restore: Record<string, unknown>): Promise<MockRun<unknown>> {
+  const config = stack(restore);
+  return runUnderMocks(
+    { "aws:region": HOME },
+    async () => {
+      const { SnapshotRestorer } = await import("../../components/snapshotRestorer");
+      const { FreshnessMonitor } = await import("../../components/freshnessMonitor");
+      new SnapshotRestorer("restorer", { config, accountId: DR, alarmTopicArn: TOPIC });
+      new FreshnessMonitor("freshness", { config, accountId: DR, alarmTopicArn: TOPIC });
+      return undefined;
+    },
+    "drprod",
+    DR,
+  );
+}
+
+const RESTORE = {
+  subnetGroup: "dr-db-subnets",
+  securityGroupIds: ["sg-0123456789abcdef0"],
+  instanceClass: "db.r6g.large",
+  drillDbIds: ["orders"],
+};
+
+describe("SnapshotRestorer", () => {
+  it("creates the Lambda, a named state machine, the weekly drill schedule and three alarms, all parented", async () => {
+    const run = await build(RESTORE);
+
+    const fn = run.named("restorer-fn");
+    expect(fn.parent).toBe("restorer");
+    expect(fn.inputs).toMatchObject({ runtime: "nodejs22.x", handler: "index.handler", timeout: 300 });
+    expect((fn.inputs.environment as { variables: Record<string, string> }).variables).toEqual({
+      POWERTOOLS_SERVICE_NAME: "rds-pilot-light-restore",
+      POWERTOOLS_METRICS_NAMESPACE: "RdsPilotLight",
+      RPL_RESTORE_REGION: DR_REGION,
+      RPL_SUBNET_GROUP: "dr-db-subnets",
+      RPL_SECURITY_GROUP_IDS: "sg-0123456789abcdef0",
+      RPL_INSTANCE_CLASS: "db.r6g.large",
+      RPL_MULTI_AZ: "false",
+      RPL_RETIRED_DBS: "legacy",
+    });
+
+    const sfn = run.named("restorer-sfn");
+    expect(sfn.inputs.name).toBe("rds-pilot-light-restore");
+    const definition = JSON.parse(sfn.inputs.definition as string);
+    expect(definition.StartAt).toBe(RESTORE_STATES.plan);
+    expect(definition.States[RESTORE_STATES.plan].Parameters.FunctionName).toBe(
+      `arn:aws:lambda:${HOME}:${DR}:function:restorer-fn`,
+    );
+    // RTO 240 min at one check a minute.
+    expect(definition.States[RESTORE_STATES.plan].Parameters.Payload.maxChecks).toBe(240);
+
+    const schedule = run.named("restorer-drill-schedule");
+    expect(schedule.inputs.scheduleExpression).toBe("cron(0 3 ? * SUN *)");
+    const target = schedule.inputs.target as { arn: string; input: string };
+    expect(target.arn).toBe(`arn:aws:states:${HOME}:${DR}:stateMachine:rds-pilot-light-restore`);
+    expect(JSON.parse(target.input)).toEqual({ mode: "drill", dbIds: ["orders"] });
+
+    expect(run.named("restorer-drill-failed-alarm").inputs).toMatchObject({
+      metricName: "DrillSucceeded",
+      dimensions: { service: "rds-pilot-light-restore" },
+      comparisonOperator: "LessThanThreshold",
+      threshold: 1,
+      alarmActions: [TOPIC],
+    });
+    expect(run.named("restorer-drill-duration-alarm").inputs).toMatchObject({
+      metricName: "RestoreDurationMinutes",
+      dimensions: { service: "rds-pilot-light-restore", Mode: "drill" },
+      threshold: 240,
+    });
+    expect(run.named("restorer-alarm").inputs.alarmActions).toEqual([TOPIC]);
+  });
+
+  it("gives the Lambda a role that may delete only drill DBs, in the restore region, with the DR-region key", async () => {
+    const run = await build(RESTORE);
+    const policy = JSON.parse(run.named("restorer-role-policy").inputs.policy as string);
+    const del = policy.Statement.find((s: { Sid: string }) => s.Sid === "DeleteDrillInstancesOnly");
+    expect(del.Resource).toEqual([`arn:aws:rds:${DR_REGION}:${DR}:db:rpl-drill-*`]);
+    const keys = policy.Statement.find((s: { Sid: string }) => s.Sid === "UseDrKeysThroughRds");
+    expect(keys.Resource).toEqual([`arn:aws:kms:${DR_REGION}:${DR}:key/region`]);
+  });
+
+  it("creates no schedule when drills are off", async () => {
+    const run = await build({ ...RESTORE, drillSchedule: "off" });
+    expect(run.ofType("aws:scheduler/schedule:Schedule").map((r) => r.name)).toEqual(["freshness-schedule"]);
+  });
+
+  it("fails before creating anything when the subnet group is missing", async () => {
+    await expect(build({})).rejects.toThrow("rds-pilot-light:restore.subnetGroup must be set");
+  });
+});
+
+describe("FreshnessMonitor", () => {
+  it("schedules the Lambda every 15 minutes and alarms per stage on the worst age, missing data breaching", async () => {
+    const run = await build(RESTORE);
+
+    const fn = run.named("freshness-fn");
+    expect((fn.inputs.environment as { variables: Record<string, string> }).variables).toEqual({
+      POWERTOOLS_SERVICE_NAME: "rds-pilot-light-freshness",
+      POWERTOOLS_METRICS_NAMESPACE: "RdsPilotLight",
+      RPL_DR_REGION: DR_REGION,
+      RPL_FRESHNESS_STAGES: "dr,dr-region",
+      RPL_RETIRED_DBS: "legacy",
+      RPL_RPO_MINUTES: "120",
+    });
+    const schedule = run.named("freshness-schedule");
+    expect(schedule.inputs.scheduleExpression).toBe("rate(15 minutes)");
+    expect((schedule.inputs.target as { arn: string }).arn).toBe(`arn:aws:lambda:${HOME}:${DR}:function:freshness-fn`);
+    for (const stage of ["dr", "dr-region"]) {
+      expect(run.named(`freshness-${stage}-alarm`).inputs).toMatchObject({
+        namespace: "RdsPilotLight",
+        metricName: "MaxRecoveryPointAgeMinutes",
+        dimensions: { service: "rds-pilot-light-freshness", Stage: stage },
+        statistic: "Maximum",
+        period: 1800,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 120,
+        treatMissingData: "breaching",
+        alarmActions: [TOPIC],
+      });
+    }
+    const invoke = JSON.parse(run.named("freshness-schedule-role-policy").inputs.policy as string);
+    expect(invoke.Statement).toEqual([
+      {
+        Sid: "InvokeFreshness",
+        Effect: "Allow",
+        Action: ["lambda:InvokeFunction"],
+        Resource: [`arn:aws:lambda:${HOME}:${DR}:function:freshness-fn`],
+      },
+    ]);
+  });
+});
+
+describe("recovery Lambda bundles", () => {
+  it.each([
+    ["restore", "RestoreDBClusterFromSnapshot"],
+    ["freshness", "MaxRecoveryPointAgeMinutes"],
+  ])("bundles functions/%s/handler.ts with esbuild", async (step, marker) => {
+    const { bundleHandler } = await import("../../components/shared/bundle");
+    const code = await bundleHandler(step);
+    expect(code).toContain(marker);
+    // The SDK comes from the Lambda runtime, not the bundle.
+    expect(code).toContain('require("@aws-sdk/client-rds")');
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * The restorer's role evaluated request by request with @cloud-copilot/iam-simulate: it may restore our copies into
+ * new DBs, but delete only `rpl-drill-*` DBs.
+ */
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { describe, expect, it } from "vitest";
+import { freshnessPolicy } from "../../components/freshnessMonitor";
+import type { PolicyDocument } from "../../components/shared/iam";
+import { drKeyPolicy } from "../../components/shared/kms";
+import { restorerPolicy } from "../../components/snapshotRestorer";
+
+const DR = "222222222222";
+const REGION = "eu-central-1";
+const KEY = `arn:aws:kms:${REGION}:${DR}:key/dr-region-key`;
+const ROLE = `arn:aws:iam::${DR}:role/restorer-role`;
+const rds = (type: string, id: string, region = REGION) => `arn:aws:rds:${region}:${DR}:${type}:${id}`;
+
+const policy = restorerPolicy({
+  partition: "aws",
+  account: DR,
+  region: REGION,
+  namePrefix: "dr-",
+  subnetGroup: "dr-db-subnets",
+  kmsKeyArns: [KEY],
+  logGroupArn: `arn:aws:logs:eu-west-1:${DR}:log-group:restorer`,
+});
+
+async function decide(
+  identity: PolicyDocument,
+  action: string,
+  resource: string,
+  context: Record<string, string | string[]> = {},
+) {
+  // KMS evaluates the key policy too: the DR key's policy delegates to IAM in its account.
+  const resourcePolicy = resource.startsWith("arn:aws:kms:") ? drKeyPolicy("aws", DR) : undefined;
+  const res = await runSimulation(
+    {
+      identityPolicies: [{ name: "role-policy", policy: identity as never }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      ...(resourcePolicy ? { resourcePolicy: resourcePolicy as never } : {}),
+      request: { action, principal: ROLE, resource: { accountId: DR, resource }, contextVariables: context },
+    },
+    {},
+  );
+  if (res.resultType === "error") throw new Error(`simulation error: ${JSON.stringify(res.errors)}`);
+  return res.overallResult;
+}
+
+describe("restorerPolicy", () => {
+  it.each([
+    ["rds:RestoreDBInstanceFromDBSnapshot", rds("db", "dr-orders")],
+    ["rds:RestoreDBInstanceFromDBSnapshot", rds("db", "rpl-drill-orders-202611250300")],
+    ["rds:RestoreDBInstanceFromDBSnapshot", rds("snapshot", "rpl-111111111111-orders-20261125-0200")],
+    ["rds:RestoreDBInstanceFromDBSnapshot", rds("subgrp", "dr-db-subnets")],
+    ["rds:RestoreDBClusterFromSnapshot", rds("cluster", "dr-ledger")],
+    ["rds:RestoreDBClusterFromSnapshot", rds("cluster-snapshot", "rpl-111111111111-ledger-20261125-0200")],
+    ["rds:CreateDBInstance", rds("db", "dr-ledger-1")],
+    ["rds:CreateDBInstance", rds("cluster", "dr-ledger")],
+    ["rds:AddTagsToResource", rds("db", "dr-orders")],
+    ["rds:DeleteDBInstance", rds("db", "rpl-drill-orders-202611250300")],
+    ["rds:DeleteDBCluster", rds("cluster", "rpl-drill-ledger-202611250300")],
+    ["rds:DescribeDBSnapshots", "*"],
+  ])("allows %s on %s", async (action, resource) => {
+    expect(await decide(policy, action, resource)).toBe("Allowed");
+  });
+
+  it.each([
+    // A failover DB, any production-looking DB, or one in another region is never deletable.
+    ["rds:DeleteDBInstance", rds("db", "dr-orders")],
+    ["rds:DeleteDBInstance", rds("db", "orders")],
+    ["rds:DeleteDBInstance", rds("db", "rpl-drill-orders", "eu-west-1")],
+    ["rds:DeleteDBCluster", rds("cluster", "dr-ledger")],
+    ["rds:DeleteDBSnapshot", rds("snapshot", "rpl-111111111111-orders-20261125-0200")],
+    ["rds:DeleteDBClusterSnapshot", rds("cluster-snapshot", "rpl-111111111111-ledger-20261125-0200")],
+    // Restores only into the configured prefix or drill names, only from our copies, only into our subnet group.
+    ["rds:RestoreDBInstanceFromDBSnapshot", rds("db", "orders")],
+    ["rds:RestoreDBInstanceFromDBSnapshot", rds("snapshot", "someone-elses-snapshot")],
+    ["rds:RestoreDBInstanceFromDBSnapshot", rds("subgrp", "public-subnets")],
+    ["rds:ModifyDBInstance", rds("db", "dr-orders")],
+  ])("denies %s on %s", async (action, resource) => {
+    expect(await decide(policy, action, resource)).toBe("ImplicitlyDenied");
+  });
+
+  it("uses the DR key only through RDS in the restore region", async () => {
+    expect(await decide(policy, "kms:Decrypt", KEY, { "kms:ViaService": `rds.${REGION}.amazonaws.com` })).toBe(
+      "Allowed",
+    );
+    expect(await decide(policy, "kms:Decrypt", KEY, { "kms:ViaService": "s3.eu-central-1.amazonaws.com" })).toBe(
+      "ImplicitlyDenied",
+    );
+    expect(
+      await decide(policy, "kms:CreateGrant", KEY, {
+        "kms:ViaService": `rds.${REGION}.amazonaws.com`,
+        "kms:GrantIsForAWSResource": "true",
+      }),
+    ).toBe("Allowed");
+  });
+
+  it("with no name prefix still lets deletes reach drill DBs only", async () => {
+    const open = restorerPolicy({
+      partition: "aws",
+      account: DR,
+      region: REGION,
+      namePrefix: "",
+      subnetGroup: "dr-db-subnets",
+      kmsKeyArns: [],
+      logGroupArn: `arn:aws:logs:eu-west-1:${DR}:log-group:restorer`,
+    });
+    expect(await decide(open, "rds:RestoreDBInstanceFromDBSnapshot", rds("db", "orders"))).toBe("Allowed");
+    expect(await decide(open, "rds:DeleteDBInstance", rds("db", "orders"))).toBe("ImplicitlyDenied");
+    expect(open.Statement.some((s) => JSON.stringify(s.Action).includes("kms:"))).toBe(false);
+  });
+});
+
+describe("freshnessPolicy", () => {
+  it("reads snapshot metadata and nothing else", async () => {
+    const p = freshnessPolicy(`arn:aws:logs:eu-west-1:${DR}:log-group:freshness`);
+    expect(await decide(p, "rds:DescribeDBSnapshots", "*")).toBe("Allowed");
+    expect(await decide(p, "rds:DeleteDBSnapshot", rds("snapshot", "rpl-x"))).toBe("ImplicitlyDenied");
+    expect(await decide(p, "rds:RestoreDBInstanceFromDBSnapshot", rds("db", "x"))).toBe("ImplicitlyDenied");
+  });
+});

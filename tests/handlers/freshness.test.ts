@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import type { FreshnessConfig } from "../../functions/freshness/config";
+import { makeHandler } from "../../functions/freshness/handler";
+import { RdsWorld } from "../helpers/rdsModel";
+import { copyTags, DR, DR_REGION, HOME, SOURCE, spyObservability } from "../helpers/restoreFixtures";
+
+const NOW = new Date("2026-11-25T12:00:00Z");
+const CONFIG: FreshnessConfig = {
+  region: HOME,
+  drRegion: DR_REGION,
+  stages: ["dr", "dr-region"],
+  expected: [],
+  retired: [{ dbId: "legacy" }],
+  rpoMinutes: 120,
+};
+
+function world(): RdsWorld {
+  const w = new RdsWorld({ clock: () => NOW });
+  const add = (region: string, dbId: string, at: string, stage: "dr" | "dr-region") =>
+    w.addSnapshot(DR, region, {
+      kind: "instance",
+      id: `rpl-${SOURCE}-${dbId}-${at.slice(11, 13)}${stage === "dr" ? "" : "-r"}`,
+      dbId,
+      createdAt: new Date(at),
+      tags: copyTags(dbId, new Date(at), { stage }),
+    });
+  add(HOME, "orders", "2026-11-25T11:00:00Z", "dr");
+  add(HOME, "orders", "2026-11-25T09:00:00Z", "dr");
+  add(DR_REGION, "orders", "2026-11-25T09:00:00Z", "dr-region");
+  add(HOME, "legacy", "2026-10-01T00:00:00Z", "dr");
+  // Not ours: never measured.
+  w.addSnapshot(DR, HOME, { kind: "instance", id: "manual-orders", dbId: "orders", createdAt: NOW });
+  return w;
+}
+
+describe("freshness handler", () => {
+  it("publishes per-DB ages and per-stage maxima from both regions, leaving retired DBs out", async () => {
+    const spy = spyObservability();
+    const handler = makeHandler({ clients: world().clients(DR), clock: () => NOW, config: CONFIG, obs: spy.obs });
+
+    const summary = await handler({});
+
+    expect(summary).toEqual({ dbs: 1, stale: 1, missing: 0, maxAgeMinutes: { dr: 60, "dr-region": 180 } });
+    expect(spy.metrics).toEqual([
+      {
+        name: "RecoveryPointAgeMinutes",
+        unit: "None",
+        value: 60,
+        dimensions: { Stage: "dr", DbId: `${SOURCE}/orders` },
+      },
+      {
+        name: "RecoveryPointAgeMinutes",
+        unit: "None",
+        value: 180,
+        dimensions: { Stage: "dr-region", DbId: `${SOURCE}/orders` },
+      },
+      { name: "MaxRecoveryPointAgeMinutes", unit: "None", value: 60, dimensions: { Stage: "dr" } },
+      { name: "MaxRecoveryPointAgeMinutes", unit: "None", value: 180, dimensions: { Stage: "dr-region" } },
+    ]);
+  });
+
+  it("publishes no maximum for a stage where an expected DB has no copy (the alarm breaches on missing data)", async () => {
+    const spy = spyObservability();
+    const config = { ...CONFIG, expected: [{ account: SOURCE, dbId: "billing" }] };
+    const handler = makeHandler({ clients: world().clients(DR), clock: () => NOW, config, obs: spy.obs });
+
+    const summary = await handler({});
+
+    expect(summary).toMatchObject({ dbs: 2, missing: 2, maxAgeMinutes: { dr: null, "dr-region": null } });
+    expect(spy.metrics.filter((m) => m.name === "MaxRecoveryPointAgeMinutes")).toEqual([]);
+    expect(spy.obs.logger.warn).toHaveBeenCalledWith("no available copy", { stage: "dr", dbs: [`${SOURCE}/billing`] });
+  });
+});
