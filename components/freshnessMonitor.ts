@@ -9,9 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PilotLightConfig } from "../config";
 import { ConfigError } from "../functions/lib/errors";
 import { FRESHNESS_SERVICE_NAME, freshnessEnvironment, parseRecoverySettings } from "../functions/restore/stackConfig";
-import { handlerArchive, LAMBDA_RUNTIME } from "./shared/bundle";
 import { describeStatement, logsStatement, type PolicyDocument } from "./shared/iam";
-import { logGroup, serviceRole } from "./shared/stepResources";
+import { logGroup, serviceRole, stepFunction } from "./shared/stepResources";
 
 /** Lambda timeout (seconds): two regions of snapshot listings. */
 export const FRESHNESS_TIMEOUT_SECONDS = 120;
@@ -50,20 +49,17 @@ export class FreshnessMonitor extends pulumi.ComponentResource {
     const logs = logGroup(name, config.logRetentionDays, this);
     const policy = logs.arn.apply((logGroupArn) => freshnessPolicy(logGroupArn));
     const { role, policy: rolePolicy } = serviceRole(`${name}-role`, "lambda.amazonaws.com", policy, this);
-    const fn = new aws.lambda.Function(
+    const fn = stepFunction(
       `${name}-fn`,
       {
-        runtime: LAMBDA_RUNTIME,
-        architectures: ["arm64"],
-        handler: "index.handler",
-        code: handlerArchive("freshness"),
-        role: role.arn,
-        timeout: FRESHNESS_TIMEOUT_SECONDS,
-        memorySize: 256,
-        environment: { variables: environment },
-        loggingConfig: { logFormat: "JSON", logGroup: logs.name },
+        step: "freshness",
+        roleArn: role.arn,
+        environment,
+        logGroupName: logs.name,
+        timeoutSeconds: FRESHNESS_TIMEOUT_SECONDS,
+        dependsOn: [rolePolicy],
       },
-      { parent: this, dependsOn: [rolePolicy] },
+      this,
     );
     const invokePolicy = fn.arn.apply((a) => invokeFunctionPolicy(a));
     const scheduleRole = serviceRole(

@@ -16,7 +16,6 @@ import {
   type RecoverySettings,
   restoreEnvironment,
 } from "../functions/restore/stackConfig";
-import { handlerArchive, LAMBDA_RUNTIME } from "./shared/bundle";
 import {
   clusterSnapshotArn,
   describeStatement,
@@ -28,7 +27,7 @@ import {
   stateMachinePolicy,
 } from "./shared/iam";
 import { buildRestoreDefinition } from "./shared/restoreStateMachine";
-import { failureAlarm, logGroup, serviceRole } from "./shared/stepResources";
+import { failureAlarm, logGroup, serviceRole, stepFunction } from "./shared/stepResources";
 
 /** Lambda timeout (seconds): a plan lists every snapshot of the restore region; the other steps are a few calls. */
 export const RESTORER_TIMEOUT_SECONDS = 300;
@@ -93,20 +92,17 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
         }),
       );
     const { role, policy: rolePolicy } = serviceRole(`${name}-role`, "lambda.amazonaws.com", policy, this);
-    const fn = new aws.lambda.Function(
+    const fn = stepFunction(
       `${name}-fn`,
       {
-        runtime: LAMBDA_RUNTIME,
-        architectures: ["arm64"],
-        handler: "index.handler",
-        code: handlerArchive("restore"),
-        role: role.arn,
-        timeout: RESTORER_TIMEOUT_SECONDS,
-        memorySize: 256,
-        environment: { variables: environment },
-        loggingConfig: { logFormat: "JSON", logGroup: logs.name },
+        step: "restore",
+        roleArn: role.arn,
+        environment,
+        logGroupName: logs.name,
+        timeoutSeconds: RESTORER_TIMEOUT_SECONDS,
+        dependsOn: [rolePolicy],
       },
-      { parent: this, dependsOn: [rolePolicy] },
+      this,
     );
 
     const definition = fn.arn.apply((functionArn) =>

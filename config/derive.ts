@@ -22,7 +22,10 @@ export interface HandlerRefs<T> {
   readonly drKmsKeyArn?: T;
   /** DR key in `drRegion` (copy/check, when a DR region is set). */
   readonly drRegionKmsKeyArn?: T;
-  /** This account's id (copy/check when role is `both`: the source account is the account itself). */
+  /**
+   * This account's id (copy/check when role is `both`: the source account is the account itself, and the Copier
+   * treats the account's own `source`-stage snapshots as sources).
+   */
   readonly accountId?: T;
   /** Which owned snapshots a Janitor manages (expire). */
   readonly stage?: "source" | "dr";
@@ -68,6 +71,7 @@ export function handlerEnvironment<T = string>(
       env.RPL_COPY_MODE = config.copyMode;
       env.RPL_MAX_COPIES_IN_FLIGHT = String(config.maxCopiesInFlight);
       env.RPL_DELETE_INTERMEDIATE = String(config.deleteIntermediateCopy);
+      env.RPL_COPY_WINDOW_HOURS = String(copyWindowHours(config));
       break;
     case "expire": {
       const stage = need(refs.stage, "stage");
@@ -78,6 +82,15 @@ export function handlerEnvironment<T = string>(
     }
   }
   return env;
+}
+
+/**
+ * Hours back from now within which the Copier starts copies (`RPL_COPY_WINDOW_HOURS`): the DR Janitor's
+ * `retention.allHours`, because it keeps every copy that young. An older copy may have been deleted by retention on
+ * purpose, and copying it again from the source's longer-kept snapshot would churn. At least 1 hour.
+ */
+export function copyWindowHours(config: PilotLightConfig): number {
+  return Math.max(1, config.retention.allHours);
 }
 
 /** Regions a Janitor of `stage` sweeps: the source Janitor its home region, the DR Janitor home and DR region. */

@@ -39,7 +39,10 @@ export function serviceRole(
 
 /** Inputs of {@link stepFunction}. */
 export interface StepFunctionInputs {
-  readonly step: Step;
+  /** Folder under functions/ whose entry point is bundled (the pipeline steps, `freshness`, `restore`). */
+  readonly step: Step | "freshness" | "restore";
+  /** Lambda timeout; defaults to {@link FUNCTION_TIMEOUT_SECONDS}. */
+  readonly timeoutSeconds?: number;
   readonly roleArn: pulumi.Input<string>;
   readonly environment: Record<string, pulumi.Input<string>>;
   readonly logGroupName: pulumi.Input<string>;
@@ -57,7 +60,7 @@ export function stepFunction(name: string, i: StepFunctionInputs, parent: pulumi
       handler: "index.handler",
       code: handlerArchive(i.step),
       role: i.roleArn,
-      timeout: FUNCTION_TIMEOUT_SECONDS,
+      timeout: i.timeoutSeconds ?? FUNCTION_TIMEOUT_SECONDS,
       memorySize: FUNCTION_MEMORY_MB,
       environment: { variables: i.environment },
       loggingConfig: { logFormat: "JSON", logGroup: i.logGroupName },

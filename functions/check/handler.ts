@@ -26,11 +26,11 @@ export interface CheckSummary {
 
 /** Builds the Checker handler. */
 export function makeHandler(deps: HandlerDeps<CheckConfig>): (event: unknown) => Promise<CheckSummary> {
-  const { clients, config, obs } = deps;
+  const { clients, clock, config, obs } = deps;
   return async (event) => {
     const scope = parseCopyScope(event);
     const state = await listCopyState(clients, config);
-    const { progress } = planCopy({ config, scope, ...state });
+    const { progress } = planCopy({ config, scope, now: clock(), ...state });
     const summary: CheckSummary = {
       pending: progress.pending,
       inProgress: progress.inProgress,

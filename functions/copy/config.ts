@@ -14,6 +14,12 @@ export type CopyMode = "two-step" | "direct";
 /** Default of `RPL_MAX_COPIES_IN_FLIGHT`: the older, lower RDS limit of copies in progress per destination region. */
 export const DEFAULT_MAX_COPIES_IN_FLIGHT = 5;
 
+/**
+ * Default of `RPL_COPY_WINDOW_HOURS`: the default `retention.allHours` of the DR Janitor, which keeps every copy
+ * younger than that (config/derive.ts sets the variable from the stack's retention).
+ */
+export const DEFAULT_COPY_WINDOW_HOURS = 24;
+
 /** Parsed Copier/Checker configuration. */
 export interface CopyConfig {
   /** Region the Lambda runs in (`AWS_REGION`): where the shares are visible and the first copy lands. */
@@ -32,6 +38,11 @@ export interface CopyConfig {
   readonly maxCopiesInFlight: number;
   /** `RPL_DELETE_INTERMEDIATE`: delete the home-region copy once the DR-region copy is available. */
   readonly deleteIntermediate: boolean;
+  /**
+   * `RPL_COPY_WINDOW_HOURS`: recovery points older than this many hours are never copied (again). At least 1; set to
+   * the DR Janitor's `retention.allHours` so a copy retention deleted is not copied back from the source.
+   */
+  readonly copyWindowHours: number;
 }
 
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):(key|alias)\/[A-Za-z0-9/_-]+$/;
@@ -47,6 +58,7 @@ const schema = z.object({
   RPL_COPY_MODE: z._default(z.enum(["two-step", "direct"], "must be two-step or direct"), "two-step"),
   RPL_MAX_COPIES_IN_FLIGHT: z.prefault(positiveInt("copies"), String(DEFAULT_MAX_COPIES_IN_FLIGHT)),
   RPL_DELETE_INTERMEDIATE: z.prefault(bool, "false"),
+  RPL_COPY_WINDOW_HOURS: z.prefault(positiveInt("hours"), String(DEFAULT_COPY_WINDOW_HOURS)),
 });
 
 /** Parses the Copier/Checker environment; throws a ConfigError naming every bad or inconsistent variable. */
@@ -66,6 +78,11 @@ export function parseCopyConfig(env: Readonly<Record<string, string | undefined>
   }
   if (e.RPL_MAX_COPIES_IN_FLIGHT < 1) {
     problems.push(`RPL_MAX_COPIES_IN_FLIGHT must be at least 1 (got "${e.RPL_MAX_COPIES_IN_FLIGHT}")`);
+  }
+  if (e.RPL_COPY_WINDOW_HOURS < 1) {
+    problems.push(
+      `RPL_COPY_WINDOW_HOURS must be at least 1 (got "${e.RPL_COPY_WINDOW_HOURS}"); a zero window would copy nothing`,
+    );
   }
   if (e.RPL_DR_REGION !== undefined) {
     if (e.RPL_DR_REGION === home) {
@@ -100,5 +117,6 @@ export function parseCopyConfig(env: Readonly<Record<string, string | undefined>
     mode: e.RPL_COPY_MODE,
     maxCopiesInFlight: e.RPL_MAX_COPIES_IN_FLIGHT,
     deleteIntermediate: e.RPL_DELETE_INTERMEDIATE,
+    copyWindowHours: e.RPL_COPY_WINDOW_HOURS,
   };
 }

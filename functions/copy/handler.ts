@@ -12,13 +12,19 @@ import {
 import { ConfigError, errorName, type ItemFailure, SnapshotNotFoundError, TransientAwsError } from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
 import { parseArn } from "../lib/model";
-import { MetricUnit } from "../lib/powertools";
+import { MetricUnit, type Observability } from "../lib/powertools";
 import { forEachItem, throwIfFailed } from "../lib/runner";
 import { recordToTags } from "../lib/tags";
 import type { CopyConfig } from "./config";
 import { ALREADY_EXISTS_ERRORS, INVALID_STATE_ERRORS, mapCopyError, NOT_FOUND_ERRORS, QUOTA_ERRORS } from "./errors";
 import { type CopyScope, parseCopyScope } from "./event";
-import { type CopyAction, type DeleteIntermediateAction, planCopy } from "./plan";
+import {
+  type CopyAction,
+  type DeleteIntermediateAction,
+  OUTSIDE_COPY_WINDOW,
+  planCopy,
+  type SkippedSnapshot,
+} from "./plan";
 import { listCopyState } from "./state";
 
 /** What the Copier returns; the state machine waits and calls the Checker while `pending` > 0. */
@@ -37,19 +43,20 @@ export interface CopySummary {
   readonly intermediateDeleted: number;
   /** Items that failed (the run then throws a PartialFailureError naming them). */
   readonly failed: number;
-  /** Shared snapshots left alone (logged with the reason). */
+  /** Source snapshots left alone, including those outside the copy window (logged with the reason). */
   readonly skipped: number;
 }
 
 /** Builds the Copier handler around injected clients, clock, config and observability. */
 export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown) => Promise<CopySummary> {
-  const { clients, config, obs } = deps;
+  const { clients, clock, config, obs } = deps;
   return async (event) => {
     const scope = parseCopyScope(event);
     assertScopeRegion(scope, config);
+    const now = clock();
     const state = await listCopyState(clients, config);
-    const { actions, progress } = planCopy({ config, scope, ...state });
-    for (const s of progress.skipped) obs.logger.warn("shared snapshot skipped", { snapshot: s.id, reason: s.reason });
+    const { actions, progress } = planCopy({ config, scope, now, ...state });
+    logSkipped(obs, progress.skipped);
     if (!progress.scopeMatched && scope.kind === "snapshot") {
       // Usually a share that is not visible yet; SnapshotNotFoundError lets the state machine retry with backoff.
       throw new SnapshotNotFoundError(
@@ -174,6 +181,18 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown) => 
     const f = obs.metrics.singleMetric();
     f.addDimension("Step", "copy");
     f.addMetric("StepFailures", MetricUnit.Count, failures.length);
+  }
+}
+
+/**
+ * Logs what the planner left alone. Old recovery points outside the copy window turn up on every sweep while the
+ * source keeps them (daily/weekly/monthly retention), so they are only a debug line; anything else is a warning.
+ */
+export function logSkipped(obs: Observability, skipped: readonly SkippedSnapshot[]): void {
+  for (const s of skipped) {
+    const fields = { snapshot: s.id, reason: s.reason, ...(s.detail ? { detail: s.detail } : {}) };
+    if (s.reason === OUTSIDE_COPY_WINDOW) obs.logger.debug("snapshot outside the copy window skipped", fields);
+    else obs.logger.warn("snapshot skipped", fields);
   }
 }
 

@@ -12,6 +12,13 @@
  *   https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html and
  *   https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html
  *   (SourceDBSnapshotIdentifier / SourceDBClusterSnapshotIdentifier).
+ * - single account (stack role `both`): when `RPL_SOURCE_ACCOUNTS` lists the Lambda's own account, its own manual
+ *   `rpl-*` snapshots of stage `source` are sources too. There is no cross-account hop, so they always go straight
+ *   into the DR region (stage `dr-region`, DR-region key), whatever the mode.
+ *
+ * Copy window: a copy *from a source snapshot* of a recovery point older than `RPL_COPY_WINDOW_HOURS` is never
+ * started (skipped, `outside-copy-window`). The DR Janitor keeps every copy inside that window, so a copy it deleted
+ * by retention is never made again while the source still holds the original.
  */
 import type { ItemFailure } from "../lib/errors";
 import { drCopyId, ID_PREFIX } from "../lib/identifiers";
@@ -27,9 +34,14 @@ export const IN_PROGRESS_STATUSES: ReadonlySet<string> = new Set(["creating", "c
 export interface CopyPlanInput {
   readonly config: CopyConfig;
   readonly scope: CopyScope;
+  /** The run's time (from the handler's clock): the copy window is measured back from it. */
+  readonly now: Date;
   /** Snapshots shared with this account, listed in the home region (`SnapshotType: shared`). Tags are empty. */
   readonly shared: readonly Snapshot[];
-  /** Manual snapshots in the home region, owned or not (a foreign one can block our identifier). */
+  /**
+   * Manual snapshots in the home region, owned or not (a foreign one can block our identifier). They belong to the
+   * Lambda's own account, so in a single-account stack the source-stage ones among them are sources too.
+   */
   readonly home: readonly Snapshot[];
   /** Manual snapshots in the DR region; empty when no DR region is configured. */
   readonly regional: readonly Snapshot[];
@@ -97,10 +109,16 @@ export interface CopyItemView {
   readonly failure?: ItemFailure;
 }
 
-/** A shared snapshot that was looked at and left alone, with the reason. */
+/** Reason of a snapshot skipped because its recovery point is older than `RPL_COPY_WINDOW_HOURS`. */
+export const OUTSIDE_COPY_WINDOW = "outside-copy-window";
+
+/** A source snapshot (shared, or the account's own) that was looked at and left alone, with the reason. */
 export interface SkippedSnapshot {
+  /** ARN of the source snapshot. */
   readonly id: string;
   readonly reason: string;
+  /** Extra context (e.g. the recovery point and the window for {@link OUTSIDE_COPY_WINDOW}). */
+  readonly detail?: string;
 }
 
 /** What the Checker reports and the Copier's summary is built from. */
@@ -140,6 +158,8 @@ interface Item {
   readonly sourceRegion: string;
   readonly dbId: string;
   readonly recoveryPoint: Date;
+  /** The source is the account's own `source`-stage snapshot (single-account stack): copy straight to the DR region. */
+  readonly ownSource: boolean;
   source?: Snapshot;
   home?: Snapshot;
   regional?: Snapshot;
@@ -151,6 +171,7 @@ interface Need {
 }
 
 const OWN_PREFIX = `${ID_PREFIX}-`;
+const HOUR_MS = 3_600_000;
 
 /** Plans one Copier run (pure: no I/O, no clock). */
 export function planCopy(input: CopyPlanInput): CopyPlan {
@@ -159,11 +180,33 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   const items = new Map<string, Item>();
   const keyOf = (kind: DbKind, id: string) => `${kind}:${id}`;
 
+  const addSource = (s: Snapshot, dbId: string, recoveryPoint: Date, ownSource: boolean) => {
+    const targetId = drCopyId(s.account, dbId, recoveryPoint);
+    const key = keyOf(s.kind, targetId);
+    const existing = items.get(key);
+    if (existing?.source) {
+      skipped.push({ id: s.arn, reason: `maps to ${targetId}, the same DR copy as ${existing.source.arn}` });
+      return;
+    }
+    items.set(key, {
+      key,
+      item: `${s.account}/${dbId}`,
+      targetId,
+      kind: s.kind,
+      sourceAccount: s.account,
+      sourceRegion: s.region,
+      dbId,
+      recoveryPoint,
+      ownSource,
+      source: s,
+    });
+  };
+  const inScopeArn = (s: Snapshot) => scope.kind === "snapshot" && scope.snapshotArn === s.arn;
+
   for (const s of input.shared) {
-    const inScope = scope.kind === "snapshot" && scope.snapshotArn === s.arn;
     // Other people's shares are none of our business; only report them when the run was asked about them.
     const ignore = (reason: string) => {
-      if (inScope) skipped.push({ id: s.arn, reason });
+      if (inScopeArn(s)) skipped.push({ id: s.arn, reason });
     };
     if (!s.id.startsWith(OWN_PREFIX)) {
       ignore(`identifier does not start with "${OWN_PREFIX}", so rds-pilot-light did not create it`);
@@ -182,24 +225,40 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
       skipped.push({ id: s.arn, reason: "RDS returned no DB identifier or SnapshotCreateTime for it" });
       continue;
     }
-    const targetId = drCopyId(s.account, s.dbId, s.createdAt);
-    const key = keyOf(s.kind, targetId);
-    const existing = items.get(key);
-    if (existing?.source) {
-      skipped.push({ id: s.arn, reason: `maps to ${targetId}, the same DR copy as ${existing.source.arn}` });
+    addSource(s, s.dbId, s.createdAt, false);
+  }
+
+  // Single account (role `both`): a manual snapshot listed in the home region is owned by the Lambda's own account
+  // (its ARN says so), and our Taker tagged it, so the tags give the DB and the recovery point.
+  for (const s of input.home) {
+    if (s.type !== "manual" || stageOf(s) !== "source" || !config.sourceAccounts.includes(s.account)) continue;
+    const ignore = (reason: string) => {
+      if (inScopeArn(s)) skipped.push({ id: s.arn, reason });
+    };
+    if (!s.id.startsWith(OWN_PREFIX)) {
+      ignore(`identifier does not start with "${OWN_PREFIX}", so rds-pilot-light did not create it`);
       continue;
     }
-    items.set(key, {
-      key,
-      item: `${s.account}/${s.dbId}`,
-      targetId,
-      kind: s.kind,
-      sourceAccount: s.account,
-      sourceRegion: s.region,
-      dbId: s.dbId,
-      recoveryPoint: s.createdAt,
-      source: s,
-    });
+    if (s.tags[TAG.sourceAccount] !== s.account) {
+      ignore(
+        `tag ${TAG.sourceAccount} is ${JSON.stringify(s.tags[TAG.sourceAccount] ?? "")}, not its owner ${s.account}`,
+      );
+      continue;
+    }
+    if (!config.drRegion) {
+      ignore("the account's own snapshots are copied only into another region; set RPL_DR_REGION");
+      continue;
+    }
+    if (s.status !== "available") {
+      ignore(`status is ${s.status}, not available`);
+      continue;
+    }
+    const recoveryPoint = recoveryPointOf(s);
+    if (!s.dbId || !recoveryPoint) {
+      skipped.push({ id: s.arn, reason: `has no ${TAG.sourceDb} tag or DB identifier, or no recovery point` });
+      continue;
+    }
+    addSource(s, s.dbId, recoveryPoint, true);
   }
 
   // Our own copies keep their pipeline going even after the shared original has expired at the source.
@@ -220,6 +279,8 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
       sourceRegion: s.tags[TAG.sourceRegion] ?? "",
       dbId,
       recoveryPoint,
+      // The DR-region leg of an adopted item starts from its home copy, never from a source.
+      ownSource: false,
     });
   };
   for (const s of input.home) adopt(s, "dr");
@@ -240,8 +301,26 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   const scoped = [...items.values()].filter((it) => inScopeOf(it, scope));
   const views: CopyItemView[] = [];
   const needs: Need[] = [];
+  const windowStart = input.now.getTime() - config.copyWindowHours * HOUR_MS;
   for (const it of scoped) {
     const { phase, failure, need } = assess(it, config);
+    // Outside the window the DR Janitor may already have deleted this recovery point's copy by retention; copying it
+    // from the source again would only be deleted again, on every sweep. A source-side failure there is moot for the
+    // same reason. The DR-region leg from our own home copy is still finished: that copy exists, so retention has
+    // not removed this recovery point, and a slow home copy must not strand it without its DR-region copy.
+    const fromSourceNow =
+      (need !== undefined && need.sourceArn === it.source?.arn) || failure?.error === "UnencryptedSource";
+    if (fromSourceNow && it.recoveryPoint.getTime() < windowStart) {
+      skipped.push({
+        // Only copies from a source get here, so the source is set; the identifier is a defensive fallback.
+        id: it.source?.arn ?? it.targetId,
+        reason: OUTSIDE_COPY_WINDOW,
+        detail:
+          `recovery point ${it.recoveryPoint.toISOString()} is older than the ${config.copyWindowHours}-hour copy ` +
+          `window (RPL_COPY_WINDOW_HOURS) that starts at ${new Date(windowStart).toISOString()}`,
+      });
+      continue;
+    }
     views.push({
       item: it.item,
       targetId: it.targetId,
@@ -311,8 +390,10 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   };
 }
 
+/** Owned copies running in one region. A Taker snapshot being created (stage `source`) is not a copy. */
 function countInFlight(snapshots: readonly Snapshot[]): number {
-  return snapshots.filter((s) => isOwned(s.tags) && IN_PROGRESS_STATUSES.has(s.status)).length;
+  return snapshots.filter((s) => isOwned(s.tags) && stageOf(s) !== "source" && IN_PROGRESS_STATUSES.has(s.status))
+    .length;
 }
 
 function isOwnedCopy(s: Snapshot, stage: CopyStage): boolean {
@@ -377,7 +458,7 @@ function assess(it: Item, config: CopyConfig): { phase: CopyPhase; failure?: Ite
     if (src.kind === "cluster" && !src.encrypted) {
       return fail(
         "UnencryptedSource",
-        `shared cluster snapshot ${src.arn} is not encrypted, so it cannot be copied under the DR key; ` +
+        `source cluster snapshot ${src.arn} is not encrypted, so it cannot be copied under the DR key; ` +
           "encrypt the source cluster with a customer-managed KMS key",
       );
     }
@@ -408,7 +489,8 @@ function assess(it: Item, config: CopyConfig): { phase: CopyPhase; failure?: Ite
       need: copyAction(it, { region: drRegion, kmsKeyId: regionKey, stage: "dr-region", sourceArn: h.arn }),
     };
   }
-  return config.mode === "direct"
+  // An own-account source needs no cross-account hop into the home region: it is already there.
+  return config.mode === "direct" || it.ownSource
     ? fromSource(drRegion, regionKey, "dr-region")
     : fromSource(config.region, config.drKmsKeyArn, "dr");
 }

@@ -6,7 +6,10 @@ import { listSnapshots } from "../lib/rds";
 import type { CopyConfig } from "./config";
 import type { CopyPlanInput } from "./plan";
 
-/** Lists shared and manual snapshots in the home region, and manual snapshots in the DR region when configured. */
+/**
+ * Lists shared and manual snapshots in the home region, and manual snapshots in the DR region when configured. The
+ * home manual listing doubles as the source listing of a single-account stack (its own `source`-stage snapshots).
+ */
 export async function listCopyState(
   clients: AwsClients,
   config: CopyConfig,

@@ -6,6 +6,7 @@ import { parse as parseYaml } from "yaml";
 import {
   CONFIG_KEYS,
   copyCheckLoop,
+  copyWindowHours,
   DEFAULTS,
   decodeConfigStrings,
   deploymentPlan,
@@ -365,7 +366,41 @@ describe("handlerEnvironment", () => {
       RPL_COPY_MODE: "direct",
       RPL_MAX_COPIES_IN_FLIGHT: "20",
       RPL_DELETE_INTERMEDIATE: "true",
+      RPL_COPY_WINDOW_HOURS: "24",
     });
+  });
+  it.each(["copy", "check"] as const)("%s of a both stack: the account is its own source, DR region set", (step) => {
+    const both = parse({ role: "both", drRegion: "eu-central-1" });
+    const refs = { drKmsKeyArn: "K1", drRegionKmsKeyArn: "K2", accountId: "555555555555" };
+    expect(handlerEnvironment(both, step, refs)).toEqual({
+      ...common(step),
+      RPL_SOURCE_ACCOUNTS: "555555555555",
+      RPL_DR_KMS_KEY_ARN: "K1",
+      RPL_DR_REGION: "eu-central-1",
+      RPL_DR_REGION_KMS_KEY_ARN: "K2",
+      RPL_COPY_MODE: "two-step",
+      RPL_MAX_COPIES_IN_FLIGHT: "5",
+      RPL_DELETE_INTERMEDIATE: "false",
+      RPL_COPY_WINDOW_HOURS: "24",
+    });
+    expect(() => handlerEnvironment(both, step, { drKmsKeyArn: "K1", drRegionKmsKeyArn: "K2" })).toThrow(
+      `handlerEnvironment(${step}) needs accountId`,
+    );
+  });
+  it.each([
+    [24, "24"],
+    [72, "72"],
+    [1, "1"],
+    [0, "1"], // a zero window would copy nothing; the DR Janitor still keeps the newest copies (minKeep)
+  ])("derives RPL_COPY_WINDOW_HOURS from the DR retention.allHours %d as %s (at least 1)", (allHours, expected) => {
+    const c = parse({
+      role: "dr",
+      sourceAccounts: ["111111111111"],
+      retention: { allHours, dailyDays: 7, weeklyWeeks: 0, monthlyMonths: 0, minKeep: 3 },
+      manualSnapshotQuota: 500,
+    });
+    expect(copyWindowHours(c)).toBe(Number(expected));
+    expect(handlerEnvironment(c, "copy", { drKmsKeyArn: "K1" }).RPL_COPY_WINDOW_HOURS).toBe(expected);
   });
   it("expire, per stage", () => {
     expect(handlerEnvironment(src, "expire", { stage: "source" })).toEqual({

@@ -305,6 +305,7 @@ describe("Pulumi.drprod.yaml (DR account, two-step copy into eu-central-1)", () 
       RPL_COPY_MODE: "two-step",
       RPL_MAX_COPIES_IN_FLIGHT: "5",
       RPL_DELETE_INTERMEDIATE: "false",
+      RPL_COPY_WINDOW_HOURS: "24",
     };
     expect(env(run.named("copier-fn"))).toEqual({ ...copyEnv, POWERTOOLS_SERVICE_NAME: "rds-pilot-light-copy" });
     expect(env(run.named("copier-check-fn"))).toEqual({ ...copyEnv, POWERTOOLS_SERVICE_NAME: "rds-pilot-light-check" });
@@ -415,7 +416,15 @@ describe("fan-in and fan-out", () => {
     ]);
     expect(run.ofType(T.bus)).toEqual([]);
     expect(run.ofType(T.rule)).toEqual([]);
-    expect(env(run.named("copier-fn")).RPL_SOURCE_ACCOUNTS).toBe("555555555555");
+    // The Copier and Checker copy the account's own source snapshots into the DR region (functions/copy/plan.ts).
+    for (const fn of ["copier-fn", "copier-check-fn"]) {
+      expect(env(run.named(fn))).toMatchObject({
+        RPL_SOURCE_ACCOUNTS: "555555555555",
+        RPL_DR_REGION: "eu-central-1",
+        RPL_COPY_WINDOW_HOURS: "24",
+      });
+      expect(env(run.named(fn)).RPL_DR_REGION_KMS_KEY_ARN).toEqual(expect.stringMatching(/^arn:aws:kms:/));
+    }
     expect(env(run.named("janitor-source-fn"))).toMatchObject({ RPL_STAGE: "source", RPL_REGIONS: "eu-west-1" });
     expect(env(run.named("janitor-dr-fn"))).toMatchObject({ RPL_STAGE: "dr", RPL_REGIONS: "eu-central-1" });
     expect(

@@ -389,7 +389,7 @@ describe("copy handler", () => {
       const w = world({ home: { shared: [stranger] } });
       const summary = await makeHandler(w.deps)({ snapshotArn: arnOfRaw(stranger) });
       expect(summary).toMatchObject({ started: 0, skipped: 1, pending: 0 });
-      expect(w.logger.warn).toHaveBeenCalledWith("shared snapshot skipped", {
+      expect(w.logger.warn).toHaveBeenCalledWith("snapshot skipped", {
         snapshot: arnOfRaw(stranger),
         reason: expect.stringContaining("RPL_SOURCE_ACCOUNTS"),
       });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseCheckConfig } from "../../functions/check/config";
-import { DEFAULT_MAX_COPIES_IN_FLIGHT, parseCopyConfig } from "../../functions/copy/config";
+import { DEFAULT_COPY_WINDOW_HOURS, DEFAULT_MAX_COPIES_IN_FLIGHT, parseCopyConfig } from "../../functions/copy/config";
 import { ConfigError } from "../../functions/lib/errors";
 import { DR, ENV, HOME, HOME_KEY, REGION_KEY, SRC_A, SRC_B } from "./copyFixtures";
 
@@ -15,11 +15,19 @@ describe("parseCopyConfig", () => {
       mode: "two-step",
       maxCopiesInFlight: DEFAULT_MAX_COPIES_IN_FLIGHT,
       deleteIntermediate: false,
+      copyWindowHours: DEFAULT_COPY_WINDOW_HOURS,
     });
+    expect(DEFAULT_COPY_WINDOW_HOURS).toBe(24);
   });
 
   it("parses every variable", () => {
-    const env = { ...ENV, RPL_COPY_MODE: "direct", RPL_MAX_COPIES_IN_FLIGHT: "20", RPL_DELETE_INTERMEDIATE: "true" };
+    const env = {
+      ...ENV,
+      RPL_COPY_MODE: "direct",
+      RPL_MAX_COPIES_IN_FLIGHT: "20",
+      RPL_DELETE_INTERMEDIATE: "true",
+      RPL_COPY_WINDOW_HOURS: "336",
+    };
     expect(parseCopyConfig(env)).toEqual({
       region: HOME,
       sourceAccounts: [SRC_A, SRC_B],
@@ -29,12 +37,19 @@ describe("parseCopyConfig", () => {
       mode: "direct",
       maxCopiesInFlight: 20,
       deleteIntermediate: true,
+      copyWindowHours: 336,
     });
   });
 
   it("treats empty optional variables as unset", () => {
-    const env = { ...minimal, RPL_DR_REGION: "", RPL_DR_REGION_KMS_KEY_ARN: "", RPL_COPY_MODE: "" };
-    expect(parseCopyConfig(env)).toMatchObject({ mode: "two-step" });
+    const env = {
+      ...minimal,
+      RPL_DR_REGION: "",
+      RPL_DR_REGION_KMS_KEY_ARN: "",
+      RPL_COPY_MODE: "",
+      RPL_COPY_WINDOW_HOURS: "",
+    };
+    expect(parseCopyConfig(env)).toMatchObject({ mode: "two-step", copyWindowHours: 24 });
     expect(parseCopyConfig(env).drRegion).toBeUndefined();
   });
 
@@ -90,6 +105,17 @@ describe("parseCopyConfig", () => {
       /RPL_MAX_COPIES_IN_FLIGHT: must be a positive whole number/,
     ],
     ["a bad flag", { RPL_DELETE_INTERMEDIATE: "yes" }, /RPL_DELETE_INTERMEDIATE/],
+    ["a zero copy window", { RPL_COPY_WINDOW_HOURS: "0" }, /RPL_COPY_WINDOW_HOURS must be at least 1 \(got "0"\)/],
+    [
+      "a fractional copy window",
+      { RPL_COPY_WINDOW_HOURS: "1.5" },
+      /RPL_COPY_WINDOW_HOURS: must be a positive whole number of hours \(got "1.5"\)/,
+    ],
+    [
+      "a negative copy window",
+      { RPL_COPY_WINDOW_HOURS: "-24" },
+      /RPL_COPY_WINDOW_HOURS: must be a positive whole number of hours \(got "-24"\)/,
+    ],
     [
       "deleting intermediates without a DR region",
       { RPL_DELETE_INTERMEDIATE: "true" },

@@ -18,6 +18,9 @@ export const REGION_KEY = `arn:aws:kms:${DR}:${DR_ACCOUNT}:key/22222222-region`;
 /** The production key of a source account: must never appear as KmsKeyId on a copy. */
 export const SOURCE_KEY = `arn:aws:kms:${HOME}:${SRC_A}:key/33333333-source`;
 
+/** The source CMK of a single-account stack (the DR account's own Taker key). */
+export const OWN_SOURCE_KEY = `arn:aws:kms:${HOME}:${DR_ACCOUNT}:key/44444444-own-source`;
+
 /** Environment of a two-step Copier with a DR region. */
 export const ENV: Readonly<Record<string, string>> = {
   AWS_REGION: HOME,
@@ -27,7 +30,7 @@ export const ENV: Readonly<Record<string, string>> = {
   RPL_DR_REGION_KMS_KEY_ARN: REGION_KEY,
 };
 
-/** A parsed config (two-step, DR region, limit 5, no deletes) with overrides. */
+/** A parsed config (two-step, DR region, limit 5, no deletes, 24-hour copy window) with overrides. */
 export function config(over: Partial<CopyConfig> = {}): CopyConfig {
   return {
     region: HOME,
@@ -38,6 +41,7 @@ export function config(over: Partial<CopyConfig> = {}): CopyConfig {
     mode: "two-step",
     maxCopiesInFlight: 5,
     deleteIntermediate: false,
+    copyWindowHours: 24,
     ...over,
   };
 }
@@ -124,6 +128,49 @@ export function rawShared(o: {
     type: "shared",
     encrypted: o.encrypted ?? true,
     kmsKeyId: SOURCE_KEY,
+  });
+}
+
+/**
+ * A snapshot our Taker made in the DR account itself (single-account stack, role `both`): manual, in HOME, owned by
+ * `DR_ACCOUNT`, tagged as take/plan.ts tags it (stage `source`, recovery point = the Taker's run time).
+ */
+export function rawOwnSource(o: {
+  dbId: string;
+  at: string;
+  kind?: DbKind;
+  status?: string;
+  encrypted?: boolean;
+  /** `rpl-recovery-point`; defaults to `at`. */
+  recoveryPoint?: string;
+  /** Overrides of the Taker's tags. */
+  tags?: Record<string, string>;
+  /** Taker tags to leave out. */
+  omit?: string[];
+}): RawSnap {
+  const kind = o.kind ?? "instance";
+  const tags: Record<string, string> = {
+    "rpl-managed-by": "rds-pilot-light",
+    "rpl-source-db": o.dbId,
+    "rpl-source-kind": kind,
+    "rpl-source-account": DR_ACCOUNT,
+    "rpl-source-region": HOME,
+    "rpl-recovery-point": o.recoveryPoint ?? o.at,
+    "rpl-stage": "source",
+    ...o.tags,
+  };
+  for (const k of o.omit ?? []) delete tags[k];
+  return raw(kind, {
+    region: HOME,
+    account: DR_ACCOUNT,
+    id: sourceSnapshotId(o.dbId, new Date(o.at)),
+    dbId: o.dbId,
+    at: o.at,
+    status: o.status ?? "available",
+    type: "manual",
+    encrypted: o.encrypted ?? true,
+    kmsKeyId: OWN_SOURCE_KEY,
+    tags,
   });
 }
 

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { CopyScope } from "../../functions/copy/event";
-import { type CopyAction, type CopyPlanInput, planCopy } from "../../functions/copy/plan";
+import { type CopyAction, type CopyPlanInput, OUTSIDE_COPY_WINDOW, planCopy } from "../../functions/copy/plan";
 import { drCopyId } from "../../functions/lib/identifiers";
 import {
   arnOfRaw,
   config,
   DR,
+  DR_ACCOUNT,
   HOME,
   HOME_KEY,
   homeCopyArn,
@@ -13,6 +14,7 @@ import {
   type RawSnap,
   REGION_KEY,
   rawCopy,
+  rawOwnSource,
   rawShared,
   SOURCE_KEY,
   SRC_A,
@@ -22,6 +24,8 @@ import {
 const T1 = "2026-03-01T10:00:00.000Z";
 const T2 = "2026-03-01T11:00:00.000Z";
 const T3 = "2026-03-01T12:00:00.000Z";
+/** The planner's clock in these tests: every T* above is inside the default 24-hour copy window. */
+const NOW = "2026-03-01T13:00:00.000Z";
 
 function input(o: {
   shared?: RawSnap[];
@@ -29,10 +33,12 @@ function input(o: {
   regional?: RawSnap[];
   config?: Parameters<typeof config>[0];
   scope?: CopyScope;
+  now?: string;
 }): CopyPlanInput {
   return {
     config: config(o.config),
     scope: o.scope ?? { kind: "sweep" },
+    now: new Date(o.now ?? NOW),
     shared: (o.shared ?? []).map(model),
     home: (o.home ?? []).map(model),
     regional: (o.regional ?? []).map(model),
@@ -396,6 +402,242 @@ describe("planCopy", () => {
           .map((x) => x.item)
           .sort(),
       ).toEqual([`${SRC_A}/orders`, `${SRC_B}/orders`]);
+    });
+  });
+  describe("copy window (RPL_COPY_WINDOW_HOURS)", () => {
+    const HOUR = 3_600_000;
+    /** ISO time `h` hours (and `m` minutes) before NOW. */
+    const ago = (h: number, m = 0) => new Date(new Date(NOW).getTime() - h * HOUR - m * 60_000).toISOString();
+
+    it.each([
+      ["one minute inside the window", ago(23, 59), 1],
+      ["exactly at the window's start", ago(24), 1],
+      ["one minute outside the window", ago(24, 1), 0],
+      ["a week old", ago(168), 0],
+    ])("copies a shared snapshot %s only if it is inside", (_name, at, expected) => {
+      const s = rawShared({ account: SRC_A, dbId: "orders", at });
+      const plan = planCopy(input({ shared: [s] }));
+      expect(copies(plan.actions)).toHaveLength(expected);
+      expect(plan.progress.pending).toBe(expected);
+      expect(plan.progress.skipped.map((k) => k.reason)).toEqual(expected ? [] : [OUTSIDE_COPY_WINDOW]);
+    });
+
+    it("does not copy again a recovery point whose DR copies retention deleted while the source still shares it", () => {
+      // The DR Janitor kept only the newest copy; the source kept all three shares (longer source retention).
+      const old1 = rawShared({ account: SRC_A, dbId: "orders", at: ago(50) });
+      const old2 = rawShared({ account: SRC_A, dbId: "orders", at: ago(26) });
+      const fresh = rawShared({ account: SRC_A, dbId: "orders", at: ago(2) });
+      const freshId = drCopyId(SRC_A, "orders", new Date(ago(2)));
+      const plan = planCopy(
+        input({
+          shared: [old1, old2, fresh],
+          home: [rawCopy({ id: freshId, stage: "dr", dbId: "orders", at: ago(2) })],
+          regional: [rawCopy({ id: freshId, stage: "dr-region", dbId: "orders", at: ago(2) })],
+        }),
+      );
+      expect(plan.actions).toEqual([]);
+      expect(plan.progress).toMatchObject({ pending: 0, waiting: 0, ready: 0, failures: [] });
+      expect(plan.progress.items.map((i) => [i.targetId, i.phase])).toEqual([[freshId, "done"]]);
+      expect(plan.progress.skipped).toEqual([
+        {
+          id: arnOfRaw(old1),
+          reason: OUTSIDE_COPY_WINDOW,
+          detail: expect.stringMatching(/older than the 24-hour copy window \(RPL_COPY_WINDOW_HOURS\)/),
+        },
+        { id: arnOfRaw(old2), reason: OUTSIDE_COPY_WINDOW, detail: expect.any(String) },
+      ]);
+    });
+
+    it("copies the same old recovery point when the window is widened to cover it", () => {
+      const old = rawShared({ account: SRC_A, dbId: "orders", at: ago(50) });
+      const plan = planCopy(input({ shared: [old], config: { copyWindowHours: 72 } }));
+      expect(copies(plan.actions).map((a) => a.sourceArn)).toEqual([arnOfRaw(old)]);
+    });
+
+    it("still finishes the DR-region leg from an existing home copy outside the window", () => {
+      const id = drCopyId(SRC_A, "orders", new Date(ago(30)));
+      const h = rawCopy({ id, stage: "dr", dbId: "orders", at: ago(30) });
+      const plan = planCopy(input({ shared: [rawShared({ account: SRC_A, dbId: "orders", at: ago(30) })], home: [h] }));
+      expect(copies(plan.actions)).toMatchObject([{ stage: "dr-region", sourceArn: homeCopyArn(id) }]);
+      expect(plan.progress.skipped).toEqual([]);
+    });
+
+    it("skips rather than fails an unencrypted cluster share outside the window", () => {
+      const c = rawShared({ account: SRC_A, dbId: "aurora", at: ago(30), kind: "cluster", encrypted: false });
+      const plan = planCopy(input({ shared: [c] }));
+      expect(plan.progress.failures).toEqual([]);
+      expect(plan.progress.skipped.map((k) => k.reason)).toEqual([OUTSIDE_COPY_WINDOW]);
+    });
+
+    it("after an outage copies the backlog inside the window newest first and leaves the older ones", () => {
+      const backlog = [1, 3, 5, 7, 30].map((h) => rawShared({ account: SRC_A, dbId: "orders", at: ago(h) }));
+      const plan = planCopy(input({ shared: backlog, config: { maxCopiesInFlight: 2 } }));
+      expect(copies(plan.actions).map((a) => a.tags["rpl-recovery-point"])).toEqual([ago(1), ago(3)]);
+      expect(plan.progress).toMatchObject({ waiting: 2, pending: 4 });
+      expect(plan.progress.skipped).toEqual([
+        { id: arnOfRaw(backlog[4]!), reason: OUTSIDE_COPY_WINDOW, detail: expect.any(String) },
+      ]);
+    });
+
+    it("reports a scoped old snapshot as matched and skipped, not as unknown", () => {
+      const old = rawShared({ account: SRC_A, dbId: "orders", at: ago(48) });
+      const plan = planCopy(input({ shared: [old], scope: { kind: "snapshot", snapshotArn: arnOfRaw(old) } }));
+      expect(plan.progress).toMatchObject({ scopeMatched: true, pending: 0 });
+      expect(plan.progress.skipped.map((k) => k.reason)).toEqual([OUTSIDE_COPY_WINDOW]);
+    });
+  });
+
+  describe("single account (role both): the account's own source snapshots", () => {
+    const both = { sourceAccounts: [DR_ACCOUNT] };
+    const own = rawOwnSource({ dbId: "orders", at: T1 });
+    const ownId = drCopyId(DR_ACCOUNT, "orders", new Date(T1));
+
+    it.each(["two-step", "direct"] as const)(
+      "copies straight into the DR region with the DR-region key (%s)",
+      (mode) => {
+        const plan = planCopy(input({ home: [own], config: { ...both, mode } }));
+        expect(plan.actions).toEqual([
+          {
+            type: "copy",
+            item: `${DR_ACCOUNT}/orders`,
+            kind: "instance",
+            stage: "dr-region",
+            region: DR,
+            sourceArn: arnOfRaw(own),
+            targetId: ownId,
+            kmsKeyId: REGION_KEY,
+            tags: {
+              "rpl-managed-by": "rds-pilot-light",
+              "rpl-source-db": "orders",
+              "rpl-source-kind": "instance",
+              "rpl-source-account": DR_ACCOUNT,
+              "rpl-source-region": HOME,
+              "rpl-recovery-point": T1,
+              "rpl-stage": "dr-region",
+              "rpl-copied-from": arnOfRaw(own),
+            },
+          },
+        ]);
+        expect(plan.progress).toMatchObject({ pending: 1, ready: 1, skipped: [] });
+      },
+    );
+
+    it("names the copy by the Taker's recovery point tag, not the later SnapshotCreateTime", () => {
+      const s = rawOwnSource({ dbId: "orders", at: "2026-03-01T10:04:00.000Z", recoveryPoint: T1 });
+      const [a] = copies(planCopy(input({ home: [s], config: both })).actions);
+      expect(a).toMatchObject({ targetId: ownId, tags: { "rpl-recovery-point": T1 } });
+    });
+
+    it("copies an own cluster snapshot with CopyDBClusterSnapshot semantics (kind cluster)", () => {
+      const c = rawOwnSource({ dbId: "ledger", at: T1, kind: "cluster" });
+      expect(copies(planCopy(input({ home: [c], config: both })).actions)).toMatchObject([
+        { kind: "cluster", stage: "dr-region", region: DR, kmsKeyId: REGION_KEY },
+      ]);
+    });
+
+    const table: [
+      string,
+      { home: RawSnap[]; regional?: RawSnap[]; config?: Parameters<typeof config>[0] },
+      string[],
+    ][] = [
+      ["the account is not in RPL_SOURCE_ACCOUNTS (role dr)", { home: [own], config: { sourceAccounts: [SRC_A] } }, []],
+      [
+        "the snapshot is still being created",
+        { home: [rawOwnSource({ dbId: "orders", at: T1, status: "creating" })] },
+        [],
+      ],
+      [
+        "its rpl-source-account tag names another account",
+        { home: [rawOwnSource({ dbId: "orders", at: T1, tags: { "rpl-source-account": SRC_A } })] },
+        [],
+      ],
+      [
+        "it is not owned (no rpl-managed-by)",
+        { home: [rawOwnSource({ dbId: "orders", at: T1, omit: ["rpl-managed-by"] })] },
+        [],
+      ],
+      ["it carries no rpl-stage tag", { home: [rawOwnSource({ dbId: "orders", at: T1, omit: ["rpl-stage"] })] }, []],
+      [
+        "no DR region is configured",
+        { home: [own], config: { drRegion: undefined, drRegionKmsKeyArn: undefined } },
+        [],
+      ],
+      [
+        "the DR-region copy is running",
+        {
+          home: [own],
+          regional: [
+            rawCopy({ id: ownId, stage: "dr-region", status: "creating", dbId: "orders", at: T1, account: DR_ACCOUNT }),
+          ],
+        },
+        [],
+      ],
+      [
+        "the DR-region copy is available",
+        {
+          home: [own],
+          regional: [rawCopy({ id: ownId, stage: "dr-region", dbId: "orders", at: T1, account: DR_ACCOUNT })],
+        },
+        [],
+      ],
+      ["it is available and uncopied", { home: [own] }, [ownId]],
+    ];
+    it.each(table)("copies nothing unless it is ours and due: %s", (_name, o, expected) => {
+      const plan = planCopy(input({ ...o, config: { ...both, ...o.config } }));
+      expect(copies(plan.actions).map((a) => a.targetId)).toEqual(expected);
+      expect(plan.progress.failures).toEqual([]);
+    });
+
+    it("reports the phase of an own source whose DR-region copy is running, and counts it in flight", () => {
+      const running = rawCopy({
+        id: ownId,
+        stage: "dr-region",
+        status: "creating",
+        dbId: "orders",
+        at: T1,
+        account: DR_ACCOUNT,
+      });
+      const plan = planCopy(input({ home: [own], regional: [running], config: both }));
+      expect(plan.progress).toMatchObject({ pending: 1, inProgress: [ownId], inFlight: { [HOME]: 0, [DR]: 1 } });
+    });
+
+    it("does not count the Taker's snapshots in progress as copies in flight", () => {
+      const taking = rawOwnSource({ dbId: "billing", at: T2, status: "creating" });
+      const plan = planCopy(input({ home: [own, taking], config: { ...both, maxCopiesInFlight: 1 } }));
+      expect(plan.progress.inFlight).toEqual({ [HOME]: 0, [DR]: 0 });
+      expect(copies(plan.actions).map((a) => a.targetId)).toEqual([ownId]);
+    });
+
+    it("explains why a scoped own snapshot is not copied without a DR region", () => {
+      const plan = planCopy(
+        input({
+          home: [own],
+          config: { ...both, drRegion: undefined, drRegionKmsKeyArn: undefined },
+          scope: { kind: "snapshot", snapshotArn: arnOfRaw(own) },
+        }),
+      );
+      expect(plan.progress.skipped).toEqual([
+        { id: arnOfRaw(own), reason: expect.stringContaining("set RPL_DR_REGION") },
+      ]);
+    });
+
+    it("applies the copy window to own sources too", () => {
+      const old = rawOwnSource({ dbId: "orders", at: "2026-02-27T10:00:00.000Z" });
+      const plan = planCopy(input({ home: [old], config: both }));
+      expect(plan.actions).toEqual([]);
+      expect(plan.progress.skipped.map((k) => k.reason)).toEqual([OUTSIDE_COPY_WINDOW]);
+    });
+
+    it("copies shared snapshots of other accounts alongside the own ones", () => {
+      const shared = rawShared({ account: SRC_A, dbId: "billing", at: T1 });
+      const plan = planCopy(input({ shared: [shared], home: [own], config: { sourceAccounts: [DR_ACCOUNT, SRC_A] } }));
+      expect(copies(plan.actions).map((a) => [a.targetId, a.stage, a.region])).toEqual(
+        expect.arrayContaining([
+          [ownId, "dr-region", DR],
+          [drCopyId(SRC_A, "billing", new Date(T1)), "dr", HOME],
+        ]),
+      );
+      expect(plan.actions).toHaveLength(2);
     });
   });
 });
