@@ -3,38 +3,20 @@
  * Names are listed with and without the `Fault` suffix: the SDK's modeled classes carry it, while the wire error
  * codes in the API reference (e.g. `DBSnapshotAlreadyExists`, `SnapshotQuotaExceeded`) do not.
  */
-import { errorMessage, errorName, isTransient, PilotLightError, TransientAwsError } from "../lib/errors";
+import { KMS_KEY_NOT_ACCESSIBLE, SHARED_SNAPSHOT_QUOTA_EXCEEDED, SNAPSHOT_QUOTA_EXCEEDED } from "../lib/awsErrors";
+import {
+  errorMessage,
+  errorName,
+  isTransient,
+  PilotLightError,
+  SnapshotQuotaError,
+  TransientAwsError,
+} from "../lib/errors";
 
-/** The target identifier exists already: our copy was started before (a retried or overlapping run). */
-export const ALREADY_EXISTS_ERRORS: ReadonlySet<string> = new Set([
-  "DBSnapshotAlreadyExistsFault",
-  "DBSnapshotAlreadyExists",
-  "DBClusterSnapshotAlreadyExistsFault",
-]);
-
-/** Manual-snapshot (or shared-snapshot) quota of the destination region is full: starting more copies is futile. */
-export const QUOTA_ERRORS: ReadonlySet<string> = new Set([
-  "SnapshotQuotaExceededFault",
-  "SnapshotQuotaExceeded",
-  "SharedSnapshotQuotaExceededFault",
-  "SharedSnapshotQuotaExceeded",
-]);
-
-/** RDS could not use a KMS key: usually the source key's policy does not let the DR account use it. */
-export const KMS_ERRORS: ReadonlySet<string> = new Set(["KMSKeyNotAccessibleFault", "KMSKeyNotAccessible"]);
-
-/** The snapshot to delete is gone already. */
-export const NOT_FOUND_ERRORS: ReadonlySet<string> = new Set([
-  "DBSnapshotNotFoundFault",
-  "DBSnapshotNotFound",
-  "DBClusterSnapshotNotFoundFault",
-]);
-
-/** The snapshot is in a state that forbids the call (e.g. it is the source of a copy we cannot see yet). */
-export const INVALID_STATE_ERRORS: ReadonlySet<string> = new Set([
-  "InvalidDBSnapshotStateFault",
-  "InvalidDBSnapshotState",
-  "InvalidDBClusterSnapshotStateFault",
+/** Quota errors on a copy: the destination's manual-snapshot quota or copies-in-flight limit, or the share quota. */
+export const COPY_QUOTA_ERRORS: ReadonlySet<string> = new Set([
+  ...SNAPSHOT_QUOTA_EXCEEDED,
+  ...SHARED_SNAPSHOT_QUOTA_EXCEEDED,
 ]);
 
 /** RDS cannot use a KMS key for the copy; the operator must fix a key policy. Not retried. */
@@ -42,14 +24,6 @@ export class KmsKeyNotAccessibleError extends PilotLightError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "KmsKeyNotAccessibleError";
-  }
-}
-
-/** The destination region's snapshot quota is full; copies resume after Expire frees room or the quota is raised. */
-export class SnapshotQuotaError extends PilotLightError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "SnapshotQuotaError";
   }
 }
 
@@ -64,7 +38,7 @@ export interface CopyAttempt {
 /** Maps an error of CopyDBSnapshot / CopyDBClusterSnapshot to a typed error with an actionable message. */
 export function mapCopyError(err: unknown, a: CopyAttempt): Error {
   const name = errorName(err);
-  if (KMS_ERRORS.has(name)) {
+  if (KMS_KEY_NOT_ACCESSIBLE.has(name)) {
     const sourceAccount = a.sourceArn.split(":")[4] ?? "the source account";
     return new KmsKeyNotAccessibleError(
       `RDS cannot use a KMS key to copy ${a.sourceArn} to ${a.targetId} in ${a.region} (${name}). ` +
@@ -74,7 +48,7 @@ export function mapCopyError(err: unknown, a: CopyAttempt): Error {
       { cause: err },
     );
   }
-  if (QUOTA_ERRORS.has(name)) {
+  if (COPY_QUOTA_ERRORS.has(name)) {
     return new SnapshotQuotaError(
       `${a.region} has no room for another manual snapshot (${name}) while copying ${a.targetId}; ` +
         "no more copies are started there this run. Raise the RDS manual snapshot quota or shorten DR retention.",

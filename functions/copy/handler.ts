@@ -9,6 +9,7 @@ import {
   DeleteDBClusterSnapshotCommand,
   DeleteDBSnapshotCommand,
 } from "@aws-sdk/client-rds";
+import { SNAPSHOT_ALREADY_EXISTS, SNAPSHOT_INVALID_STATE, SNAPSHOT_NOT_FOUND } from "../lib/awsErrors";
 import { ConfigError, errorName, type ItemFailure, SnapshotNotFoundError, TransientAwsError } from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
 import { parseArn } from "../lib/model";
@@ -16,7 +17,7 @@ import { MetricUnit, type Observability } from "../lib/powertools";
 import { forEachItem, throwIfFailed } from "../lib/runner";
 import { recordToTags } from "../lib/tags";
 import type { CopyConfig } from "./config";
-import { ALREADY_EXISTS_ERRORS, INVALID_STATE_ERRORS, mapCopyError, NOT_FOUND_ERRORS, QUOTA_ERRORS } from "./errors";
+import { COPY_QUOTA_ERRORS, mapCopyError } from "./errors";
 import { type CopyScope, parseCopyScope } from "./event";
 import {
   type CopyAction,
@@ -90,12 +91,12 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown) => 
           });
         } catch (err) {
           // Our own identifier already exists: an earlier or overlapping run started it. Idempotent success.
-          if (ALREADY_EXISTS_ERRORS.has(errorName(err))) {
+          if (SNAPSHOT_ALREADY_EXISTS.has(errorName(err))) {
             count.existing++;
             obs.logger.info("copy already exists", { targetId: a.targetId, region: a.region });
             return;
           }
-          if (QUOTA_ERRORS.has(errorName(err))) fullRegions.add(a.region);
+          if (COPY_QUOTA_ERRORS.has(errorName(err))) fullRegions.add(a.region);
           count.copyFailed++;
           throw mapCopyError(err, a);
         }
@@ -159,8 +160,8 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown) => 
       return true;
     } catch (err) {
       const name = errorName(err);
-      if (NOT_FOUND_ERRORS.has(name)) return false;
-      if (INVALID_STATE_ERRORS.has(name)) {
+      if (SNAPSHOT_NOT_FOUND.has(name)) return false;
+      if (SNAPSHOT_INVALID_STATE.has(name)) {
         obs.logger.warn("intermediate copy busy; kept for the next run", { snapshotId: a.snapshotId, error: name });
         return false;
       }

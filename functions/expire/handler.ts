@@ -4,6 +4,7 @@
  * listing failure (or a region whose in-progress copies cannot be seen) stops the run without deleting anything.
  */
 import { DeleteDBClusterSnapshotCommand, DeleteDBSnapshotCommand, type RDSClient } from "@aws-sdk/client-rds";
+import { SNAPSHOT_INVALID_STATE, SNAPSHOT_NOT_FOUND } from "../lib/awsErrors";
 import { ConfigError, errorName } from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
 import { type DbKind, recoveryPointOf, type Snapshot } from "../lib/model";
@@ -15,26 +16,6 @@ import { deletions, planExpire } from "./plan";
 
 /** Step name used in errors and logs. */
 export const STEP = "expire";
-
-/**
- * Errors meaning the snapshot is already gone: the goal is reached. The SDK names the class with `Fault`; the
- * wire code of instance snapshots has no suffix (awsQueryError `DBSnapshotNotFound`), so both are accepted.
- */
-export const NOT_FOUND_ERRORS: ReadonlySet<string> = new Set([
-  "DBSnapshotNotFoundFault",
-  "DBSnapshotNotFound",
-  "DBClusterSnapshotNotFoundFault",
-]);
-
-/**
- * Errors meaning RDS will not delete the snapshot now (it is being copied, shared or restored from): skip it,
- * report it, and let the next run try again.
- */
-export const INVALID_STATE_ERRORS: ReadonlySet<string> = new Set([
-  "InvalidDBSnapshotStateFault",
-  "InvalidDBSnapshotState",
-  "InvalidDBClusterSnapshotStateFault",
-]);
 
 /** Input of one run. Any other fields (an EventBridge Scheduler or Step Functions payload) are ignored. */
 export interface ExpireEvent {
@@ -151,8 +132,8 @@ export async function deleteSnapshot(rds: RDSClient, kind: DbKind, id: string): 
     return "deleted";
   } catch (err) {
     const name = errorName(err);
-    if (NOT_FOUND_ERRORS.has(name)) return "gone";
-    if (INVALID_STATE_ERRORS.has(name)) return "skipped";
+    if (SNAPSHOT_NOT_FOUND.has(name)) return "gone";
+    if (SNAPSHOT_INVALID_STATE.has(name)) return "skipped";
     throw err;
   }
 }

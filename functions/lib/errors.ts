@@ -33,6 +33,17 @@ export class ShareLimitError extends PilotLightError {
   }
 }
 
+/**
+ * The manual snapshot quota (or the headroom kept below it, or the copies-in-flight limit) is used up. Not retried:
+ * it needs Expire to free room, a quota increase or shorter retention.
+ */
+export class SnapshotQuotaError extends PilotLightError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "SnapshotQuotaError";
+  }
+}
+
 /** Throttling or a transient service fault that outlived the SDK's own retries; Step Functions retries it. */
 export class TransientAwsError extends PilotLightError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -18,6 +18,7 @@ import {
   ModifyDBSnapshotAttributeCommand,
   type RDSClient,
 } from "@aws-sdk/client-rds";
+import { SHARED_SNAPSHOT_QUOTA_EXCEEDED, SNAPSHOT_INVALID_STATE, SNAPSHOT_NOT_FOUND } from "../lib/awsErrors";
 import type { AwsClients } from "../lib/clients";
 import {
   asTransient,
@@ -84,20 +85,6 @@ export interface ShareSummary {
   readonly snapshotIds: readonly string[];
 }
 
-/** AWS error names meaning the snapshot is gone. */
-const NOT_FOUND: ReadonlySet<string> = new Set([
-  "DBSnapshotNotFoundFault",
-  "DBClusterSnapshotNotFoundFault",
-  "DBSnapshotNotFound",
-]);
-/** AWS error names meaning the snapshot is not in a state that allows sharing yet. */
-const INVALID_SNAPSHOT_STATE: ReadonlySet<string> = new Set([
-  "InvalidDBSnapshotStateFault",
-  "InvalidDBClusterSnapshotStateFault",
-  "InvalidDBSnapshotState",
-]);
-/** AWS error names for the shared-snapshot quota. */
-const SHARE_QUOTA: ReadonlySet<string> = new Set(["SharedSnapshotQuotaExceededFault", "SharedSnapshotQuotaExceeded"]);
 /** PutEvents per-entry error codes worth a retry. */
 const TRANSIENT_ENTRY_ERRORS: ReadonlySet<string> = new Set([
   "ThrottlingException",
@@ -220,7 +207,7 @@ export function parseShareEvent(event: unknown): ShareScope | undefined {
 async function findSnapshot(rds: RDSClient, scope: ShareScope): Promise<Snapshot[]> {
   const out: Snapshot[] = [];
   const notFound = (err: unknown) => {
-    if (!NOT_FOUND.has(errorName(err))) throw asTransient(err, `describe snapshot ${scope.snapshotId}`);
+    if (!SNAPSHOT_NOT_FOUND.has(errorName(err))) throw asTransient(err, `describe snapshot ${scope.snapshotId}`);
   };
   if (scope.kind !== "cluster") {
     try {
@@ -304,9 +291,9 @@ async function shareOne(
     return { snapshot: s, state: "shared", added: add };
   } catch (err) {
     const name = errorName(err);
-    if (NOT_FOUND.has(name)) return { snapshot: s, state: "gone", added: [] };
-    if (INVALID_SNAPSHOT_STATE.has(name)) return { snapshot: s, state: "pending", added: [] };
-    if (SHARE_QUOTA.has(name))
+    if (SNAPSHOT_NOT_FOUND.has(name)) return { snapshot: s, state: "gone", added: [] };
+    if (SNAPSHOT_INVALID_STATE.has(name)) return { snapshot: s, state: "pending", added: [] };
+    if (SHARED_SNAPSHOT_QUOTA_EXCEEDED.has(name))
       throw new ShareLimitError(`sharing ${s.id} hit the RDS shared-snapshot quota: ${errorMessage(err)}`, {
         cause: err,
       });

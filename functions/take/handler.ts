@@ -9,14 +9,14 @@ import {
   DescribeAccountAttributesCommand,
   type RDSClient,
 } from "@aws-sdk/client-rds";
-import { asTransient, ConfigError, errorMessage, errorName, type ItemFailure } from "../lib/errors";
+import { DB_INVALID_STATE, SNAPSHOT_ALREADY_EXISTS, SNAPSHOT_QUOTA_EXCEEDED } from "../lib/awsErrors";
+import { asTransient, ConfigError, errorMessage, errorName, type ItemFailure, SnapshotQuotaError } from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
 import { MetricUnit } from "../lib/powertools";
 import { listDbs, listSnapshots } from "../lib/rds";
 import { forEachItem, throwIfFailedOrRetry } from "../lib/runner";
 import { recordToTags } from "../lib/tags";
 import type { TakeConfig } from "./config";
-import { ALREADY_EXISTS, INVALID_DB_STATE, QUOTA_EXCEEDED, SnapshotQuotaError } from "./errors";
 import { type CreateAction, planTake, QUOTA_NAME, type Quotas, type Skip } from "./plan";
 
 /** Step name used in errors and logs. */
@@ -182,9 +182,9 @@ async function create(rds: RDSClient, a: CreateAction): Promise<CreateOutcome> {
     const name = errorName(err);
     // The planner saw no snapshot under this slot's id, so one that exists now was made by a retry or a
     // concurrent run of this same step: the slot is covered.
-    if (ALREADY_EXISTS.has(name)) return "existed";
-    if (INVALID_DB_STATE.has(name)) return "db-not-available";
-    if (QUOTA_EXCEEDED.has(name)) {
+    if (SNAPSHOT_ALREADY_EXISTS.has(name)) return "existed";
+    if (DB_INVALID_STATE.has(name)) return "db-not-available";
+    if (SNAPSHOT_QUOTA_EXCEEDED.has(name)) {
       throw new SnapshotQuotaError(
         `creating ${a.snapshotId} hit the manual snapshot quota (${errorMessage(err)}); raise the RDS quota or shorten retention`,
         {
