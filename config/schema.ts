@@ -10,7 +10,7 @@ import { basename } from "node:path";
 import { parse as parseYaml } from "yaml";
 import * as z from "zod";
 import { ConfigError } from "../functions/lib/errors";
-import { retentionFootprint } from "../functions/lib/retention";
+import { DEFAULT_RETENTION, type RetentionPolicy, retentionFootprint } from "../functions/lib/retention";
 
 /** Config namespace (the Pulumi project name). */
 export const NAMESPACE = "rds-pilot-light";
@@ -23,19 +23,8 @@ export type ComponentName = (typeof COMPONENT_NAMES)[number];
 /** Which side of the pipeline a stack deploys. `both` = one account, source and DR region. */
 export type Role = "source" | "dr" | "both";
 
-/** Retention of owned snapshots (grandfather-father-son buckets plus a floor). */
-export interface RetentionPolicy {
-  /** Keep every snapshot newer than this many hours. */
-  readonly allHours: number;
-  /** Keep the newest snapshot of each of the last N UTC days. */
-  readonly dailyDays: number;
-  /** Keep the newest snapshot of each of the last N ISO weeks. */
-  readonly weeklyWeeks: number;
-  /** Keep the newest snapshot of each of the last N months. */
-  readonly monthlyMonths: number;
-  /** Never keep fewer than this many snapshots of a DB, whatever their age. */
-  readonly minKeep: number;
-}
+/** Retention of owned snapshots: the Janitor's policy type, re-exported for stack config users. */
+export type { RetentionPolicy };
 
 /** Defaults, in one place (STYLE.md: named constants at the top). */
 export const DEFAULTS = {
@@ -44,7 +33,7 @@ export const DEFAULTS = {
   expectedSnapshotMinutes: 10,
   expectedCopyMinutes: 20,
   janitorScheduleMinutes: 60,
-  retention: { allHours: 24, dailyDays: 14, weeklyWeeks: 8, monthlyMonths: 6, minKeep: 3 } satisfies RetentionPolicy,
+  retention: DEFAULT_RETENTION,
   manualSnapshotQuota: 100,
   quotaHeadroom: 2,
   /** With the default retention at a 30-minute interval one DB keeps 74 snapshots: only one DB fits quota 100. */
