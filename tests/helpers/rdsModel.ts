@@ -45,7 +45,6 @@ import {
   RestoreDBClusterFromSnapshotCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
 } from "@aws-sdk/client-rds";
-import { mockClient } from "aws-sdk-client-mock";
 import type { AwsClients } from "../../functions/lib/clients";
 import {
   type Db,
@@ -59,7 +58,7 @@ import {
 import { accessDenied, eventsValidation, internalFailure, type ServiceName, throttling } from "./model/errors";
 import { KmsModel } from "./model/kms";
 import { type DbFixture, type ModelQuotas, RdsModel, type SnapshotFixture } from "./model/rds";
-import { DEFAULT_TIMING, type ModelFaults, type ModelTiming } from "./model/state";
+import { DEFAULT_TIMING, type ModelFaults, type ModelTiming, type SnapRecord } from "./model/state";
 
 export { AWS_RDS_ALIAS } from "./model/kms";
 export type { DbFixture, ModelQuotas, SnapshotFixture } from "./model/rds";
@@ -119,6 +118,13 @@ export class RdsWorld {
   private readonly kms = new KmsModel();
   private readonly rds: RdsModel;
   private readonly clientCache = new Map<string, AwsClients>();
+  /** Normalized finished snapshots, valid while the record's tags object and revision are unchanged. */
+  private readonly snapCache = new WeakMap<SnapRecord, { tags: object; rev: number; snap: ModelSnapshot }>();
+  /** Last `snapshots()` list per `account|region`, valid for that version and time span. */
+  private readonly listCache = new Map<
+    string,
+    { version: number; builtAt: number; validUntil: number; list: ModelSnapshot[] }
+  >();
   private eventCounter = 0;
 
   constructor(opts: RdsWorldOptions) {
@@ -187,20 +193,68 @@ export class RdsWorld {
 
   // ---------------------------------------------------------------- inspection (no faults, not recorded)
 
-  /** Snapshots owned by `account` in `region` (both kinds), normalized, with their current status. */
+  /**
+   * Snapshots owned by `account` in `region` (both kinds), normalized, with their current status, in creation
+   * order. A finished snapshot is normalized once and the same frozen object is returned until its tags or sharing
+   * change, so callers may memoize by identity; the array itself is a fresh copy.
+   */
   snapshots(account: string, region: string): ModelSnapshot[] {
-    return this.rds.ownedSnapshots(account, region).map((rec) => {
-      const v = this.rds.view(rec);
-      const base =
-        rec.kind === "cluster" ? fromDbClusterSnapshot(v as DBClusterSnapshot) : fromDbSnapshot(v as DBSnapshot);
-      return {
-        ...base,
-        incremental: rec.incremental,
-        startedAt: new Date(rec.startedAt),
-        completesAt: new Date(rec.doneAt),
-        sharedWith: [...rec.sharedWith].sort(),
-      };
+    const now = this.clock().getTime();
+    const version = this.rds.snapshotsVersion(account, region);
+    const key = `${account}|${region}`;
+    const hit = this.listCache.get(key);
+    if (hit && hit.version === version && now >= hit.builtAt && now < hit.validUntil) return hit.list.slice();
+    const recs = this.rds.ownedSnapshots(account, region);
+    const list = recs.map((rec) => this.modelSnapshot(rec, now));
+    // Valid until the next snapshot finishes; while one is in progress its PercentProgress changes with the clock,
+    // so the list is only reused at the same instant.
+    let validUntil = Number.POSITIVE_INFINITY;
+    for (const rec of recs) if (rec.doneAt > now) validUntil = now + 1;
+    this.listCache.set(key, { version, builtAt: now, validUntil, list });
+    return list.slice();
+  }
+
+  /**
+   * One owned snapshot of `account` in `region` by its stored identifier (lowercase, as RDS stores it) or its ARN,
+   * or undefined. The same object {@link RdsWorld.snapshots} returns.
+   */
+  snapshot(account: string, region: string, ref: string): ModelSnapshot | undefined {
+    const id = ref.startsWith("arn:") ? ref.slice(ref.lastIndexOf(":") + 1) : ref;
+    const rec = this.rds.ownedSnapshot(account, region, id);
+    if (!rec || (ref.startsWith("arn:") && rec.arn !== ref)) return undefined;
+    return this.modelSnapshot(rec, this.clock().getTime());
+  }
+
+  /**
+   * Owned snapshots of `account` in `region` whose normalized `dbId` is `dbId` (the `rpl-source-db` tag, else the
+   * DB identifier): `snapshots(account, region).filter((s) => s.dbId === dbId)` through an index. Unordered.
+   */
+  snapshotsOf(account: string, region: string, dbId: string): ModelSnapshot[] {
+    const now = this.clock().getTime();
+    const out: ModelSnapshot[] = [];
+    for (const rec of this.rds.snapshotsLabelled(account, region, dbId)) out.push(this.modelSnapshot(rec, now));
+    return out;
+  }
+
+  /** The normalized snapshot, cached once finished (see {@link RdsWorld.snapshots}). */
+  private modelSnapshot(rec: SnapRecord, now: number): ModelSnapshot {
+    const done = now >= rec.doneAt;
+    if (done) {
+      const c = this.snapCache.get(rec);
+      if (c && c.tags === rec.tags && c.rev === rec.rev) return c.snap;
+    }
+    const v = this.rds.view(rec);
+    const base =
+      rec.kind === "cluster" ? fromDbClusterSnapshot(v as DBClusterSnapshot) : fromDbSnapshot(v as DBSnapshot);
+    const snap: ModelSnapshot = Object.freeze({
+      ...base,
+      incremental: rec.incremental,
+      startedAt: new Date(rec.startedAt),
+      completesAt: new Date(rec.doneAt),
+      sharedWith: [...rec.sharedWith].sort(),
     });
+    if (done) this.snapCache.set(rec, { tags: rec.tags, rev: rec.rev, snap });
+    return snap;
   }
 
   /** DBs of `account` in `region` (both kinds, cluster members included), normalized. */
@@ -319,9 +373,10 @@ export class RdsWorld {
   }
 
   /**
-   * Replaces the client's `send` with aws-sdk-client-mock and routes each command by its class. One fake with a
-   * Map lookup instead of one `.on(Command)` per operation: sinon matches `.on()` fakes by deep-equality on every
-   * call, which made the simulator several times slower.
+   * Replaces the client's `send` on this instance and routes each command by its class. The client stays a real
+   * SDK client (`instanceof RDSClient`, so the paginators accept it); nothing of the SDK's middleware stack runs.
+   * No aws-sdk-client-mock here: sinon recorded every call with a captured stack and matched fakes by deep
+   * equality, which made long simulations several times slower. The model records calls itself (`calls`).
    */
   private stub<C extends RDSClient | KMSClient | EventBridgeClient>(
     client: C,
@@ -330,12 +385,9 @@ export class RdsWorld {
     region: string,
     routes: Map<CommandClass, Route>,
   ): C {
-    const mock = mockClient(client as RDSClient);
-    const trim = historyTrimmer(mock);
     const send = async (command: { input: unknown }) => {
-      // sinon refuses a history reset while the stub is being invoked; after one await it no longer is.
+      // Settle asynchronously like a real call, so callers cannot depend on synchronous side effects.
       await undefined;
-      trim();
       const r = routes.get(command.constructor as CommandClass);
       if (!r) {
         throw new Error(
@@ -344,7 +396,7 @@ export class RdsWorld {
       }
       return this.gate(service, account, region, r.name, () => r.fn(command.input));
     };
-    mock.send.callsFake(send as never);
+    Object.defineProperty(client, "send", { value: send, writable: true, configurable: true });
     return client;
   }
 
@@ -396,24 +448,6 @@ interface Route {
 
 function half(): number {
   return 0.5;
-}
-
-/** Calls kept in a stub's sinon history before it is cleared. */
-const HISTORY_LIMIT = 500;
-
-/**
- * sinon records every call with a captured stack; over a simulated week that is tens of thousands of Error
- * objects per client. The model keeps its own `calls`, so the stub's history is cleared now and then.
- */
-function historyTrimmer(stub: { resetHistory(): unknown }): () => void {
-  let n = 0;
-  return () => {
-    n += 1;
-    if (n >= HISTORY_LIMIT) {
-      n = 0;
-      stub.resetHistory();
-    }
-  };
 }
 
 function getOr<K, V>(map: Map<K, V>, key: K, make: () => V): V {

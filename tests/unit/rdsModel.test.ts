@@ -794,3 +794,103 @@ describe("RdsWorld faults, KMS and events", () => {
     expect(err.message).toContain("not implemented");
   });
 });
+
+describe("RdsWorld inspection helpers and caches", () => {
+  it("returns the same frozen snapshot object until the snapshot changes, with status derived from the clock", async () => {
+    const s = setup();
+    const rds = s.src.rds(HOME);
+    await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "orders", DBSnapshotIdentifier: "rpl-a" }));
+    const creating = s.world.snapshot(SRC, HOME, "rpl-a");
+    expect(creating?.status).toBe("creating");
+    s.advance(60);
+    const first = s.world.snapshots(SRC, HOME)[0];
+    expect(first?.status).toBe("available");
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(s.world.snapshots(SRC, HOME)[0]).toBe(first);
+    expect(s.world.snapshot(SRC, HOME, "rpl-a")).toBe(first);
+    // Tags and sharing change the object; the list handed out is a copy each time.
+    await rds.send(
+      new AddTagsToResourceCommand({ ResourceName: first?.arn, Tags: [{ Key: "rpl-source-db", Value: "renamed" }] }),
+    );
+    const retagged = s.world.snapshot(SRC, HOME, "rpl-a");
+    expect(retagged).not.toBe(first);
+    expect(retagged?.dbId).toBe("renamed");
+    s.world.allowKeyUse(s.srcKey, DR);
+    await rds.send(
+      new ModifyDBSnapshotAttributeCommand({
+        DBSnapshotIdentifier: "rpl-a",
+        AttributeName: "restore",
+        ValuesToAdd: [DR],
+      }),
+    );
+    expect(s.world.snapshot(SRC, HOME, "rpl-a")?.sharedWith).toEqual([DR]);
+    const list = s.world.snapshots(SRC, HOME);
+    list.pop();
+    expect(s.world.snapshots(SRC, HOME)).toHaveLength(1);
+  });
+
+  it("finds snapshots by id or own ARN only, and indexes them by the DB they are labelled with", async () => {
+    const s = setup();
+    s.world.addSnapshot(SRC, HOME, { kind: "instance", id: "a1", dbId: "orders" });
+    s.world.addSnapshot(SRC, HOME, { kind: "cluster", id: "c1", dbId: "ledger" });
+    s.world.addSnapshot(SRC, HOME, { kind: "instance", id: "t1", dbId: "orders", tags: { "rpl-source-db": "other" } });
+    expect(s.world.snapshot(SRC, HOME, "c1")?.kind).toBe("cluster");
+    expect(s.world.snapshot(SRC, HOME, `arn:aws:rds:${HOME}:${SRC}:snapshot:a1`)?.id).toBe("a1");
+    expect(s.world.snapshot(SRC, HOME, `arn:aws:rds:${FAR}:${SRC}:snapshot:a1`)).toBeUndefined();
+    expect(s.world.snapshot(DR, HOME, "a1")).toBeUndefined();
+    const ids = (dbId: string) =>
+      s.world
+        .snapshotsOf(SRC, HOME, dbId)
+        .map((x) => x.id)
+        .sort();
+    // Same answer as filtering the full list by the normalized dbId (tag first, then the DB identifier).
+    for (const dbId of ["orders", "ledger", "other", "none"]) {
+      expect(ids(dbId)).toEqual(
+        s.world
+          .snapshots(SRC, HOME)
+          .filter((x) => x.dbId === dbId)
+          .map((x) => x.id)
+          .sort(),
+      );
+    }
+    expect(ids("orders")).toEqual(["a1"]);
+    await s.src.rds(HOME).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: "t1" }));
+    expect(ids("other")).toEqual([]);
+  });
+
+  it("sees a snapshot deleted between two pages of one listing, like RDS", async () => {
+    const s = setup();
+    for (let i = 0; i < 150; i++)
+      s.world.addSnapshot(SRC, HOME, { kind: "instance", id: `snap-${String(i).padStart(3, "0")}`, dbId: "orders" });
+    const rds = s.src.rds(HOME);
+    const page1 = await rds.send(new DescribeDBSnapshotsCommand({ SnapshotType: "manual", MaxRecords: 100 }));
+    await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: "snap-000" }));
+    const page2 = await rds.send(
+      new DescribeDBSnapshotsCommand({ SnapshotType: "manual", MaxRecords: 100, Marker: page1.Marker }),
+    );
+    // Markers are offsets: after the delete the second page starts one snapshot later and holds 49.
+    expect(page2.DBSnapshots?.map((x) => x.DBSnapshotIdentifier)[0]).toBe("snap-101");
+    expect(page2.DBSnapshots).toHaveLength(49);
+  });
+
+  it("hands out finished snapshot views frozen, so a caller cannot corrupt later responses", async () => {
+    const s = setup();
+    s.world.addSnapshot(SRC, HOME, { kind: "instance", id: "a1", dbId: "orders", tags: { k: "v" } });
+    const out = await s.src.rds(HOME).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: "a1" }));
+    const view = out.DBSnapshots?.[0];
+    expect(Object.isFrozen(view)).toBe(true);
+    expect(() => view?.TagList?.push({ Key: "x", Value: "y" })).toThrow(TypeError);
+    const again = await s.src.rds(HOME).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: "a1" }));
+    expect(again.DBSnapshots?.[0]?.TagList).toEqual([{ Key: "k", Value: "v" }]);
+  });
+
+  it("binds real SDK clients without aws-sdk-client-mock: send is the instance's own, calls are recorded", async () => {
+    const s = setup();
+    const { RDSClient } = await import("@aws-sdk/client-rds");
+    const rds = s.src.rds(HOME);
+    expect(rds).toBeInstanceOf(RDSClient);
+    expect(Object.hasOwn(rds, "send")).toBe(true);
+    await rds.send(new DescribeDBInstancesCommand({}));
+    expect(s.world.calls.at(-1)).toMatchObject({ account: SRC, region: HOME, command: "DescribeDBInstances" });
+  });
+});

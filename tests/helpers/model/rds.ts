@@ -59,7 +59,7 @@ import type {
 } from "@aws-sdk/client-rds";
 import { isValidSnapshotId } from "../../../functions/lib/identifiers";
 import type { DbKind } from "../../../functions/lib/model";
-import { recordToTags } from "../../../functions/lib/tags";
+import { recordToTags, TAG } from "../../../functions/lib/tags";
 import {
   dbAlreadyExists,
   dbNotFound,
@@ -153,6 +153,18 @@ export class RdsModel {
   private readonly sharedIn = new Map<string, Set<SnapRecord>>();
   /** `account|region|origin` -> snapshots of that original DB held there (incremental rule). */
   private readonly byOrigin = new Map<string, Set<SnapRecord>>();
+  /** `account|region|label` -> snapshots held there whose DB label (`rpl-source-db` tag, else DB id) is `label`. */
+  private readonly byLabel = new Map<string, Set<SnapRecord>>();
+  /** `account|region` -> bumped whenever a snapshot there is added, removed, retagged or re-shared. */
+  private readonly versions = new Map<string, number>();
+  /** `account|region|kind` -> manual snapshots held (the quota count). */
+  private readonly manualCounts = new Map<string, number>();
+  /** `account|region` -> copies into there not yet seen finished, as of `at` (see `copiesInFlight`). */
+  private readonly inFlight = new Map<string, { at: number; copies: Set<SnapRecord> }>();
+  /** Bumped whenever any snapshot anywhere is added, removed, retagged or re-shared. */
+  private structureVersion = 0;
+  /** Recent Describe*Snapshots listings (before paging) by query, valid for one {@link structureVersion}. */
+  private readonly listingCache = new Map<string, { version: number; items: Listed[] }>();
   /**
    * Views of finished snapshots, reused while their tags are unchanged: a sweep lists every snapshot on every
    * run, and rebuilding hundreds of views per call dominated simulator time.
@@ -229,6 +241,7 @@ export class RdsModel {
       crossAccount: false,
       incremental: false,
       copies: new Set(),
+      rev: 0,
     });
   }
 
@@ -238,6 +251,27 @@ export class RdsModel {
       ...this.snapMap(account, region, "instance").values(),
       ...this.snapMap(account, region, "cluster").values(),
     ];
+  }
+
+  /**
+   * Changes whenever a snapshot of (account, region) is added, removed, retagged or re-shared; status changes that
+   * come with time alone do not count (they are derived at each read).
+   */
+  snapshotsVersion(account: string, region: string): number {
+    return this.versions.get(scope(account, region)) ?? 0;
+  }
+
+  /** An owned snapshot by exact (stored, lowercase) identifier: instances first, then clusters. */
+  ownedSnapshot(account: string, region: string, id: string): SnapRecord | undefined {
+    return this.snapMap(account, region, "instance").get(id) ?? this.snapMap(account, region, "cluster").get(id);
+  }
+
+  /**
+   * Owned snapshots of (account, region) labelled with DB `label`: the `rpl-source-db` tag when present, else the
+   * DB identifier, i.e. exactly the normalized `Snapshot.dbId`. Unordered.
+   */
+  snapshotsLabelled(account: string, region: string, label: string): ReadonlySet<SnapRecord> {
+    return this.byLabel.get(`${scope(account, region)}|${label}`) ?? EMPTY_SET;
   }
 
   /** DBs of one account and region (both kinds). */
@@ -541,7 +575,7 @@ export class RdsModel {
     const add = tagRecord(input.Tags, "Tags");
     const merged = { ...target.tags, ...add };
     if (Object.keys(merged).length > 50) throw invalidParameter("Tags", Object.keys(merged).length, "exceeds 50 tags");
-    target.tags = merged;
+    this.setTags(target, merged);
     return { $metadata: META } satisfies AddTagsToResourceCommandOutput;
   }
 
@@ -549,7 +583,7 @@ export class RdsModel {
     const target = this.taggable(account, region, required(input.ResourceName, "ResourceName"));
     const next = { ...target.tags };
     for (const k of input.TagKeys ?? []) delete next[k];
-    target.tags = next;
+    this.setTags(target, next);
     return { $metadata: META } satisfies RemoveTagsFromResourceCommandOutput;
   }
 
@@ -559,11 +593,7 @@ export class RdsModel {
   }
 
   describeAccountAttributes(account: string, region: string) {
-    const count = (kind: DbKind) => {
-      let n = 0;
-      for (const s of this.snapMap(account, region, kind).values()) if (s.type === "manual") n++;
-      return n;
-    };
+    const count = (kind: DbKind) => this.manualCount(account, region, kind);
     return {
       $metadata: META,
       AccountQuotas: [
@@ -633,6 +663,7 @@ export class RdsModel {
       crossAccount: false,
       incremental,
       copies: new Set(),
+      rev: 0,
     };
     this.insert(rec);
     // A single-AZ instance shows `backing-up` while RDS takes the snapshot; clusters stay `available`.
@@ -723,6 +754,7 @@ export class RdsModel {
       crossAccount,
       incremental,
       copies: new Set(),
+      rev: 0,
     };
     src.copies.add(rec);
     this.insert(rec);
@@ -791,6 +823,7 @@ export class RdsModel {
     }
     for (const v of rec.sharedWith) this.sharedSet(v, rec.region, rec.kind).delete(rec);
     rec.sharedWith.clear();
+    this.touch(rec);
     for (const v of next) {
       rec.sharedWith.add(v);
       if (v !== "all") this.sharedSet(v, rec.region, rec.kind).add(rec);
@@ -798,7 +831,28 @@ export class RdsModel {
     return rec;
   }
 
+  /**
+   * {@link RdsModel.computeListing}, reused while no snapshot anywhere was added, removed, retagged or re-shared: a
+   * paginator asks for every page of the same listing in turn, and filtering every snapshot again for each page made
+   * a listing cost pages x snapshots. What a listing holds depends on no status, so time alone never invalidates it.
+   */
   private listSnapshots(
+    kind: DbKind,
+    account: string,
+    region: string,
+    q: { id?: string; dbId?: string; type?: string; includeShared: boolean; filters?: Filter[] },
+  ): Listed[] {
+    if (q.id !== undefined) return this.computeListing(kind, account, region, q);
+    const key = JSON.stringify([kind, account, region, q.dbId, q.type, q.includeShared, q.filters]);
+    const hit = this.listingCache.get(key);
+    if (hit && hit.version === this.structureVersion) return hit.items;
+    const items = this.computeListing(kind, account, region, q);
+    if (this.listingCache.size >= LISTING_CACHE_SIZE) this.listingCache.clear();
+    this.listingCache.set(key, { version: this.structureVersion, items });
+    return items;
+  }
+
+  private computeListing(
     kind: DbKind,
     account: string,
     region: string,
@@ -881,17 +935,32 @@ export class RdsModel {
 
   private checkManualQuota(kind: DbKind, account: string, region: string): void {
     const max = kind === "cluster" ? this.deps.quotas.manualClusterSnapshots : this.deps.quotas.manualSnapshots;
-    let used = 0;
-    for (const s of this.snapMap(account, region, kind).values()) if (s.type === "manual") used++;
+    const used = this.manualCount(account, region, kind);
     if (used >= max) throw snapshotQuotaExceeded(`Cannot create more than ${max} manual snapshots`);
   }
 
+  private manualCount(account: string, region: string, kind: DbKind): number {
+    return this.manualCounts.get(`${scope(account, region)}|${kind}`) ?? 0;
+  }
+
+  /**
+   * Copies into (account, region) still running at `now`. Kept as a set pruned as copies finish, so a copy costs
+   * O(copies in flight), not O(snapshots held); rebuilt from scratch if the clock ever goes back.
+   */
   private copiesInFlight(account: string, region: string, now: number): number {
-    let n = 0;
-    for (const kind of ["instance", "cluster"] as const) {
-      for (const s of this.snapMap(account, region, kind).values()) if (s.source && now < s.doneAt) n++;
+    const k = scope(account, region);
+    let e = this.inFlight.get(k);
+    if (!e || now < e.at) {
+      e = { at: now, copies: new Set() };
+      for (const kind of ["instance", "cluster"] as const) {
+        for (const s of this.snapMap(account, region, kind).values()) if (s.source && now < s.doneAt) e.copies.add(s);
+      }
+      this.inFlight.set(k, e);
+      return e.copies.size;
     }
-    return n;
+    for (const s of e.copies) if (now >= s.doneAt) e.copies.delete(s);
+    e.at = now;
+    return e.copies.size;
   }
 
   private hasAvailable(
@@ -911,20 +980,52 @@ export class RdsModel {
     const map = this.snapMap(rec.account, rec.region, rec.kind);
     if (map.has(rec.id)) throw new Error(`snapshot ${rec.id} already exists in ${rec.account}/${rec.region}`);
     map.set(rec.id, rec);
-    const k = `${scope(rec.account, rec.region)}|${rec.origin}`;
-    let set = this.byOrigin.get(k);
-    if (!set) {
-      set = new Set();
-      this.byOrigin.set(k, set);
-    }
-    set.add(rec);
+    getOrCreate(this.byOrigin, `${scope(rec.account, rec.region)}|${rec.origin}`, () => new Set()).add(rec);
+    getOrCreate(this.byLabel, labelKey(rec, rec.tags), () => new Set()).add(rec);
+    if (rec.type === "manual") this.countManual(rec, 1);
+    const flight = this.inFlight.get(scope(rec.account, rec.region));
+    if (flight && rec.source && flight.at < rec.doneAt) flight.copies.add(rec);
+    this.bump(rec.account, rec.region);
+  }
+
+  private countManual(rec: SnapRecord, delta: number): void {
+    const k = `${scope(rec.account, rec.region)}|${rec.kind}`;
+    this.manualCounts.set(k, (this.manualCounts.get(k) ?? 0) + delta);
   }
 
   private remove(rec: SnapRecord): void {
     this.snapMap(rec.account, rec.region, rec.kind).delete(rec.id);
     this.byOrigin.get(`${scope(rec.account, rec.region)}|${rec.origin}`)?.delete(rec);
+    this.byLabel.get(labelKey(rec, rec.tags))?.delete(rec);
+    if (rec.type === "manual") this.countManual(rec, -1);
+    this.inFlight.get(scope(rec.account, rec.region))?.copies.delete(rec);
     for (const v of rec.sharedWith) this.sharedSet(v, rec.region, rec.kind).delete(rec);
     rec.source?.copies.delete(rec);
+    this.bump(rec.account, rec.region);
+  }
+
+  /** Replaces the tags of a snapshot or DB, keeping the snapshot indexes current. */
+  private setTags(target: DbRecord | SnapRecord, tags: Record<string, string>): void {
+    if (!isSnapRecord(target)) {
+      target.tags = tags;
+      return;
+    }
+    this.byLabel.get(labelKey(target, target.tags))?.delete(target);
+    target.tags = tags;
+    getOrCreate(this.byLabel, labelKey(target, tags), () => new Set()).add(target);
+    this.touch(target);
+  }
+
+  /** Marks a snapshot as changed (tags, sharing) so cached views of it are rebuilt. */
+  private touch(rec: SnapRecord): void {
+    rec.rev++;
+    this.bump(rec.account, rec.region);
+  }
+
+  private bump(account: string, region: string): void {
+    this.structureVersion++;
+    const k = scope(account, region);
+    this.versions.set(k, (this.versions.get(k) ?? 0) + 1);
   }
 
   // ---------------------------------------------------------------- internals: DBs
@@ -1029,7 +1130,7 @@ export class RdsModel {
     return key;
   }
 
-  private taggable(account: string, region: string, arn: string): { tags: Record<string, string> } {
+  private taggable(account: string, region: string, arn: string): DbRecord | SnapRecord {
     const parts = arn.split(":");
     const [type, id] = [parts[5] ?? "", parts.slice(6).join(":")];
     const mine = parts[4] === account && parts[3] === region;
@@ -1056,28 +1157,40 @@ export class RdsModel {
   // ---------------------------------------------------------------- views
 
   private dbSnapshotView(rec: SnapRecord, shared: boolean): DBSnapshot {
-    return this.cachedView(rec, shared, () => this.buildDbSnapshotView(rec, shared));
+    return this.deps.now() < rec.doneAt
+      ? this.buildDbSnapshotView(rec, shared)
+      : (this.cachedView(rec, shared) ?? this.storeView(rec, shared, this.buildDbSnapshotView(rec, shared)));
   }
 
   private clusterSnapshotView(rec: SnapRecord, shared: boolean): DBClusterSnapshot {
-    return this.cachedView(rec, shared, () => this.buildClusterSnapshotView(rec, shared));
+    return this.deps.now() < rec.doneAt
+      ? this.buildClusterSnapshotView(rec, shared)
+      : (this.cachedView(rec, shared) ?? this.storeView(rec, shared, this.buildClusterSnapshotView(rec, shared)));
   }
 
-  /** A fresh shallow copy of the view, cached once the snapshot has finished (its status no longer changes). */
-  private cachedView<T extends object>(rec: SnapRecord, shared: boolean, build: () => T): T {
-    if (this.deps.now() < rec.doneAt) return build();
+  /**
+   * The cached view of a finished snapshot (its status no longer changes), while its tags are unchanged. Views are
+   * deeply frozen and handed out as they are, like an immutable response: a caller that tried to change one would
+   * throw instead of corrupting later responses.
+   */
+  private cachedView<T extends object>(rec: SnapRecord, shared: boolean): T | undefined {
+    const entry = this.viewCache.get(rec);
+    if (!entry || entry.tags !== rec.tags) return undefined;
+    return (shared ? entry.shared : entry.owner) as T | undefined;
+  }
+
+  private storeView<T extends DBSnapshot | DBClusterSnapshot>(rec: SnapRecord, shared: boolean, view: T): T {
     let entry = this.viewCache.get(rec);
     if (!entry || entry.tags !== rec.tags) {
       entry = { tags: rec.tags };
       this.viewCache.set(rec, entry);
     }
-    const slot = shared ? "shared" : "owner";
-    let view = entry[slot] as T | undefined;
-    if (!view) {
-      view = build();
-      entry[slot] = view;
-    }
-    return { ...view };
+    for (const t of view.TagList ?? []) Object.freeze(t);
+    if (view.TagList) Object.freeze(view.TagList);
+    Object.freeze(view);
+    if (shared) entry.shared = view;
+    else entry.owner = view;
+    return view;
   }
 
   private buildDbSnapshotView(rec: SnapRecord, shared: boolean): DBSnapshot {
@@ -1173,6 +1286,19 @@ export class RdsModel {
 
 function half(): number {
   return 0.5;
+}
+
+const EMPTY_SET: ReadonlySet<SnapRecord> = new Set();
+/** Listings kept by {@link RdsModel} between the pages of a paginated call. */
+const LISTING_CACHE_SIZE = 64;
+
+/** Index key of a snapshot by the DB it is labelled with (what `fromDbSnapshot` reports as `dbId`). */
+function labelKey(rec: SnapRecord, tags: Readonly<Record<string, string>>): string {
+  return `${scope(rec.account, rec.region)}|${tags[TAG.sourceDb] ?? rec.dbId}`;
+}
+
+function isSnapRecord(r: DbRecord | SnapRecord): r is SnapRecord {
+  return "origin" in r;
 }
 
 function getOrCreate<K, V>(map: Map<K, V>, key: K, make: () => V): V {

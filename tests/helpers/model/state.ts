@@ -87,6 +87,8 @@ export interface SnapRecord {
   readonly incremental: boolean;
   /** Copies made from this snapshot (to refuse deleting it while one is in flight). */
   readonly copies: Set<SnapRecord>;
+  /** Bumped on every change of tags or sharing (cached views compare it). */
+  rev: number;
 }
 
 /** A KMS key. */

@@ -1,0 +1,239 @@
+/**
+ * A deterministic discrete-event engine in virtual time.
+ *
+ * Events are callbacks in a priority queue ordered by (virtual time, insertion order). Long-running activities
+ * (a Step Functions execution with Wait states, a handler whose SDK client backs off after throttling) are
+ * *processes*: async functions started with {@link Engine.spawn}. Inside a process, `setTimeout` is virtual: it
+ * schedules an engine event instead of a real timer (the process runs in an AsyncLocalStorage context, so code
+ * outside the simulation keeps real timers). aws-local-stepfunctions sleeps through `setTimeout`, so its Wait
+ * states, given the wait as their override in milliseconds, wait in virtual time.
+ *
+ * After each event the engine yields to the event loop until a whole turn passes without any process scheduling,
+ * spawning, finishing or waking (one turn drains every microtask), and only then advances the clock. Nothing waits
+ * on real time, so a week of virtual time takes seconds, and the same inputs give the same order of events.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+
+interface QueuedEvent {
+  readonly at: number;
+  readonly seq: number;
+  readonly fn: () => void;
+  cancelled?: boolean;
+}
+
+/** Thrown when processes keep the event loop busy without ever parking on virtual time. */
+export class StuckProcessError extends Error {
+  constructor(names: readonly string[]) {
+    super(`simulation processes made no progress in virtual time: ${names.join(", ") || "(unknown)"}`);
+    this.name = "StuckProcessError";
+  }
+}
+
+/** Real milliseconds the engine lets processes run at one virtual instant before calling them stuck. */
+const STUCK_AFTER_REAL_MS = 30_000;
+
+const current = new AsyncLocalStorage<Engine>();
+const realSetTimeout = globalThis.setTimeout;
+const realClearTimeout = globalThis.clearTimeout;
+
+/** Handle of a virtual timer (what the patched `setTimeout` returns inside a process). */
+class VirtualTimer {
+  constructor(readonly event: QueuedEvent) {}
+  ref(): this {
+    return this;
+  }
+  unref(): this {
+    return this;
+  }
+  hasRef(): boolean {
+    return false;
+  }
+  refresh(): this {
+    return this;
+  }
+  [Symbol.toPrimitive](): number {
+    return this.event.seq;
+  }
+}
+
+let timersInstalled = false;
+
+/** Routes `setTimeout`/`clearTimeout` called inside engine processes to virtual time. Idempotent. */
+function installVirtualTimers(): void {
+  if (timersInstalled) return;
+  timersInstalled = true;
+  const patchedSet = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const engine = current.getStore();
+    if (!engine) return realSetTimeout(fn, ms, ...args);
+    return new VirtualTimer(engine.timer(() => fn(...args), ms ?? 0));
+  };
+  const patchedClear = (handle: unknown) => {
+    if (handle instanceof VirtualTimer) {
+      handle.event.cancelled = true;
+      return;
+    }
+    realClearTimeout(handle as Parameters<typeof clearTimeout>[0]);
+  };
+  globalThis.setTimeout = patchedSet as unknown as typeof setTimeout;
+  globalThis.clearTimeout = patchedClear as typeof clearTimeout;
+}
+
+/** The engine. Time is epoch milliseconds. */
+export class Engine {
+  #now: number;
+  readonly #heap: QueuedEvent[] = [];
+  #seq = 0;
+  /** Bumped whenever a process does something the engine can see; a turn without change means all are parked. */
+  #activity = 0;
+  /** Live processes by id, for the stuck report and for {@link Engine.liveProcesses}. */
+  readonly #live = new Map<number, string>();
+  #pid = 0;
+  readonly #failures: unknown[] = [];
+  #events = 0;
+
+  constructor(startMs: number) {
+    this.#now = startMs;
+    installVirtualTimers();
+  }
+
+  /** Virtual now, epoch milliseconds. */
+  get now(): number {
+    return this.#now;
+  }
+
+  /** Number of events processed so far. */
+  get eventCount(): number {
+    return this.#events;
+  }
+
+  /** The virtual clock as a {@link Date} factory (the handlers' `Clock`). */
+  readonly clock = (): Date => new Date(this.#now);
+
+  /** Runs `fn` at virtual time `atMs` (clamped to now). `fn` must not block; spawn a process for that. */
+  at(atMs: number, fn: () => void): void {
+    this.#push({ at: Math.max(atMs, this.#now), seq: this.#seq++, fn });
+  }
+
+  /** Runs `fn` after `ms` virtual milliseconds. */
+  after(ms: number, fn: () => void): void {
+    this.at(this.#now + ms, fn);
+  }
+
+  /** Names of processes still running (parked on virtual time). */
+  get liveProcesses(): string[] {
+    return [...this.#live.values()];
+  }
+
+  /**
+   * Starts a process now. A process may await anything that settles without real I/O; its `setTimeout` calls and
+   * {@link Engine.sleep} pass in virtual time. Its rejection fails {@link Engine.runUntil}.
+   */
+  spawn(name: string, fn: () => Promise<void>): void {
+    const pid = this.#pid++;
+    this.#live.set(pid, name);
+    this.#activity++;
+    const done = () => {
+      this.#live.delete(pid);
+      this.#activity++;
+    };
+    current.run(this, () => {
+      Promise.resolve()
+        .then(fn)
+        .then(done, (err: unknown) => {
+          done();
+          this.#failures.push(err);
+        });
+    });
+  }
+
+  /** Parks the calling process for `ms` virtual milliseconds. */
+  sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.timer(resolve, ms);
+    });
+  }
+
+  /** @internal Schedules a virtual timer (what `setTimeout` inside a process does). */
+  timer(fn: () => void, ms: number): QueuedEvent {
+    this.#activity++;
+    const ev: QueuedEvent = {
+      at: this.#now + Math.max(0, Number.isFinite(ms) ? ms : 0),
+      seq: this.#seq++,
+      fn: () => {
+        this.#activity++;
+        current.run(this, fn);
+      },
+    };
+    this.#push(ev);
+    return ev;
+  }
+
+  /** Processes events in order until the queue is empty or the next event is after `endMs`. */
+  async runUntil(endMs: number, onProgress?: (nowMs: number) => void): Promise<void> {
+    await this.#settle();
+    while (this.#heap.length > 0 && this.#heap[0]!.at <= endMs) {
+      const ev = this.#pop()!;
+      if (ev.cancelled) continue;
+      this.#now = ev.at;
+      this.#events++;
+      ev.fn();
+      await this.#settle();
+      if (onProgress && (this.#events & 0x3ff) === 0) onProgress(this.#now);
+    }
+    this.#now = Math.max(this.#now, endMs);
+    onProgress?.(this.#now);
+  }
+
+  /** Lets processes continue until a whole event-loop turn passes in which none of them did anything visible. */
+  async #settle(): Promise<void> {
+    const started = performance.now();
+    let turns = 0;
+    for (;;) {
+      const before = this.#activity;
+      // A macrotask turn drains every microtask queued so far.
+      await new Promise<void>((r) => setImmediate(r));
+      if (this.#failures.length > 0) throw this.#failures[0];
+      if (this.#activity === before) return;
+      if (++turns % 1000 === 0 && performance.now() - started > STUCK_AFTER_REAL_MS) {
+        throw new StuckProcessError([...this.#live.values()]);
+      }
+    }
+  }
+
+  #push(ev: QueuedEvent): void {
+    const h = this.#heap;
+    h.push(ev);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(h[i]!, h[parent]!)) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+
+  #pop(): QueuedEvent | undefined {
+    const h = this.#heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && before(h[l]!, h[m]!)) m = l;
+        if (r < h.length && before(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+function before(a: QueuedEvent, b: QueuedEvent): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}

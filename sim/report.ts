@@ -1,0 +1,275 @@
+/**
+ * The simulation report: what a run achieved per DB, what it cost, and which alarms would have fired. Plain data
+ * (JSON-serialisable, deterministic for a seed) plus a text rendering for the terminal.
+ */
+import pc from "picocolors";
+
+/** Where a DR copy lives: `dr` = DR account, home region; `dr-region` = DR account, DR region. */
+export type DrStage = "dr" | "dr-region";
+
+/** Recovery-point age statistics of one DB in one stage, in minutes. */
+export interface AgeStats {
+  readonly region: string;
+  readonly p50: number;
+  readonly p95: number;
+  readonly max: number;
+  /** Samples taken (every `sampleMinutes` while the DB existed). */
+  readonly samples: number;
+  /** Samples older than the RPO. */
+  readonly samplesOverRpo: number;
+  /** When the first copy became available (ISO), or null. */
+  readonly firstCopyAt: string | null;
+  /** Copies that became available, by how RDS made them. */
+  readonly copies: { readonly full: number; readonly incremental: number };
+  /** Available copies held at the end. */
+  readonly heldAtEnd: number;
+}
+
+/** One DB's line of the report. */
+export interface DbReport {
+  readonly account: string;
+  readonly region: string;
+  readonly id: string;
+  readonly kind: "instance" | "cluster";
+  readonly sizeGb: number;
+  readonly rpoMinutes: number;
+  /** When the scenario deleted the DB (ISO); sampling stops there. */
+  readonly deletedAt: string | null;
+  readonly stages: Partial<Record<DrStage, AgeStats>>;
+  /** True when any sample in any stage was older than the RPO. */
+  readonly missedRpo: boolean;
+}
+
+/** Manual snapshots held in one account and region. */
+export interface SnapshotsHeld {
+  readonly account: string;
+  readonly region: string;
+  readonly kind: "instance" | "cluster";
+  readonly max: number;
+  readonly atEnd: number;
+  /** The manual snapshot quota in force at the end (a scenario may lower it). */
+  readonly quota: number;
+}
+
+/** Executions of one state machine. */
+export interface MachineReport {
+  /** `<account>/<region>/<step>`. */
+  readonly name: string;
+  readonly account: string;
+  readonly region: string;
+  readonly step: string;
+  readonly started: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  /** Still running when the simulation ended. */
+  readonly running: number;
+  /** Failures by error name. */
+  readonly errors: Readonly<Record<string, number>>;
+  /** Lambda invocations (step and check runs, retries included). */
+  readonly handlerRuns: number;
+  /** AWS API calls made by this machine's handlers. */
+  readonly apiCalls: { readonly total: number; readonly perRunMean: number; readonly perRunMax: number };
+  /** Starts by trigger. */
+  readonly triggers: Readonly<Record<string, number>>;
+}
+
+/** An alarm that went into ALARM at least once. */
+export interface AlarmReport {
+  readonly name: string;
+  readonly kind: "step-failure" | "freshness";
+  /** Each time it went to ALARM (ISO) and when it returned to OK (ISO or null). */
+  readonly episodes: readonly { readonly firedAt: string; readonly resolvedAt: string | null }[];
+}
+
+/** Invariants the pipeline must keep; any entry here is a defect, not a fault outcome. */
+export interface SafetyReport {
+  /** Deletions of the newest available copy of a DB in some account/region. */
+  readonly newestCopyDeleted: readonly string[];
+  /** Times a DB held fewer available copies in a DR location than retention's minKeep promises. */
+  readonly belowMinKeep: readonly string[];
+}
+
+/** The whole report. */
+export interface SimulationReport {
+  readonly scenario: {
+    readonly name: string;
+    readonly source: string;
+    readonly seed: number;
+    readonly days: number;
+    readonly start: string;
+    readonly end: string;
+    readonly stacks: readonly string[];
+    readonly sampleMinutes: number;
+    readonly warmupHours: number;
+  };
+  readonly dbs: readonly DbReport[];
+  readonly snapshotsHeld: readonly SnapshotsHeld[];
+  readonly machines: readonly MachineReport[];
+  readonly alarms: readonly AlarmReport[];
+  readonly safety: SafetyReport;
+  readonly faults: readonly string[];
+  readonly totals: {
+    readonly apiCalls: number;
+    readonly executions: number;
+    readonly executionsFailed: number;
+    readonly copiesFull: number;
+    readonly copiesIncremental: number;
+  };
+  /** DBs (`account/id`) that missed their RPO. */
+  readonly missedRpo: readonly string[];
+  /** Per DB and stage: `[minutes since start, age minutes]` points, hourly maxima (the chart uses finer data). */
+  readonly series: Readonly<Record<string, readonly (readonly [number, number])[]>>;
+}
+
+/** Nearest-rank percentile of a sorted array. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+}
+
+/** Rounds to one decimal (report values stay short and stable). */
+export function round1(v: number): number {
+  return Math.round(v * 10) / 10;
+}
+
+/** Tracks one alarm's state transitions. */
+export class AlarmTracker {
+  readonly episodes: { firedAt: string; resolvedAt: string | null }[] = [];
+  #inAlarm = false;
+
+  constructor(
+    readonly name: string,
+    readonly kind: AlarmReport["kind"],
+  ) {}
+
+  /** Feeds the alarm condition at `atMs`. */
+  set(breaching: boolean, atMs: number): void {
+    if (breaching && !this.#inAlarm) {
+      this.#inAlarm = true;
+      this.episodes.push({ firedAt: new Date(atMs).toISOString(), resolvedAt: null });
+    } else if (!breaching && this.#inAlarm) {
+      this.#inAlarm = false;
+      this.episodes[this.episodes.length - 1]!.resolvedAt = new Date(atMs).toISOString();
+    }
+  }
+
+  get inAlarm(): boolean {
+    return this.#inAlarm;
+  }
+}
+
+/** Renders the report as terminal tables. `color` adds ANSI colours. */
+export function renderReport(r: SimulationReport, color = false): string {
+  const c = color ? pc : pc.createColors(false);
+  const out: string[] = [];
+  const s = r.scenario;
+  out.push(`${c.bold(`Scenario ${s.name}`)} (${s.source}), seed ${s.seed}, ${s.days} days from ${s.start}`);
+  out.push(`Stacks: ${s.stacks.join(", ")}`);
+  if (r.faults.length > 0) out.push(`Faults: ${r.faults.join("; ")}`);
+  out.push("");
+  out.push(
+    c.bold(
+      `Recovery-point age in the DR account (minutes; sampled every ${s.sampleMinutes} min after a ${s.warmupHours} h warm-up)`,
+    ),
+  );
+  const dbRows: string[][] = [
+    ["DB", "kind", "GB", "RPO", "stage", "region", "p50", "p95", "max", ">RPO", "full/incr", "held", "result"],
+  ];
+  for (const d of r.dbs) {
+    const stages = Object.entries(d.stages) as [DrStage, AgeStats][];
+    stages.forEach(([stage, a], i) => {
+      const over = a.max > d.rpoMinutes;
+      dbRows.push([
+        i === 0 ? `${d.account}/${d.id}${d.deletedAt ? " (deleted)" : ""}` : "",
+        i === 0 ? d.kind : "",
+        i === 0 ? String(d.sizeGb) : "",
+        i === 0 ? String(d.rpoMinutes) : "",
+        stage,
+        a.region,
+        String(a.p50),
+        String(a.p95),
+        over ? c.red(String(a.max)) : String(a.max),
+        String(a.samplesOverRpo),
+        `${a.copies.full}/${a.copies.incremental}`,
+        String(a.heldAtEnd),
+        over ? c.red("MISSED") : c.green("met"),
+      ]);
+    });
+  }
+  out.push(table(dbRows));
+  out.push("");
+  out.push(c.bold("Manual snapshots held vs quota"));
+  const held = [["account", "region", "kind", "max", "at end", "quota"]];
+  for (const h of r.snapshotsHeld) {
+    const near = h.max >= h.quota;
+    held.push([
+      h.account,
+      h.region,
+      h.kind,
+      near ? c.red(String(h.max)) : String(h.max),
+      String(h.atEnd),
+      String(h.quota),
+    ]);
+  }
+  out.push(table(held));
+  out.push("");
+  out.push(c.bold("State machine executions"));
+  const m = [["machine", "started", "ok", "failed", "running", "runs", "API calls/run (mean, max)", "errors"]];
+  for (const x of r.machines) {
+    m.push([
+      x.name,
+      String(x.started),
+      String(x.succeeded),
+      x.failed > 0 ? c.red(String(x.failed)) : "0",
+      String(x.running),
+      String(x.handlerRuns),
+      `${x.apiCalls.perRunMean}, ${x.apiCalls.perRunMax}`,
+      Object.entries(x.errors)
+        .map(([k, v]) => `${k}×${v}`)
+        .join(" "),
+    ]);
+  }
+  out.push(table(m));
+  out.push("");
+  out.push(c.bold("Alarms that would have fired"));
+  if (r.alarms.length === 0) out.push("  none");
+  for (const a of r.alarms) {
+    const first = a.episodes
+      .slice(0, 3)
+      .map((e) => `${e.firedAt}${e.resolvedAt ? ` → OK ${e.resolvedAt}` : " (still in ALARM)"}`);
+    const more = a.episodes.length > 3 ? ` … ${a.episodes.length - 3} more` : "";
+    out.push(`  ${c.yellow(a.name)} (${a.kind}): ${a.episodes.length}× — ${first.join("; ")}${more}`);
+  }
+  if (r.safety.newestCopyDeleted.length > 0 || r.safety.belowMinKeep.length > 0) {
+    out.push("");
+    out.push(c.red(c.bold("SAFETY VIOLATIONS")));
+    for (const v of [...r.safety.newestCopyDeleted, ...r.safety.belowMinKeep]) out.push(`  ${v}`);
+  }
+  out.push("");
+  const t = r.totals;
+  out.push(
+    `Totals: ${t.executions} executions (${t.executionsFailed} failed), ${t.apiCalls} API calls, ` +
+      `${t.copiesFull} full and ${t.copiesIncremental} incremental copies.`,
+  );
+  out.push(
+    r.missedRpo.length === 0
+      ? c.green(`Every DB met its RPO.`)
+      : c.red(`${r.missedRpo.length} DB(s) missed the RPO: ${r.missedRpo.join(", ")}`),
+  );
+  return out.join("\n");
+}
+
+function table(rows: readonly (readonly string[])[]): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colours to measure widths.
+  const visible = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "").length;
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, visible(cell));
+    });
+  }
+  return rows
+    .map((row) => `  ${row.map((cell, i) => cell + " ".repeat(widths[i]! - visible(cell))).join("  ")}`.trimEnd())
+    .join("\n");
+}

@@ -1,0 +1,267 @@
+/**
+ * Simulation scenarios: which stacks take part, which DBs exist, how long RDS takes, and which faults happen.
+ * A scenario is YAML validated with zod; a bad one fails with one line per problem naming the file and the field.
+ * The format is documented in docs/simulate.md.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import * as z from "zod";
+import { ConfigError } from "../functions/lib/errors";
+import { DEFAULT_SCENARIO_PATH, DEFAULT_SCENARIO_YAML } from "./defaultScenario";
+
+const HOURS_MAX = 24 * 366;
+const nonNegative = z.number().check(z.nonnegative("must be a number >= 0"));
+const positive = z.number().check(z.positive("must be a number > 0"));
+const fraction = z
+  .number()
+  .check(z.gte(0, "must be a fraction from 0 to 1"), z.lte(1, "must be a fraction from 0 to 1"));
+const account = z.string().check(z.regex(/^\d{12}$/, "must be a 12-digit AWS account id"));
+const region = z.string().check(z.regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as eu-west-1"));
+const hours = z.number().check(z.gte(0, "must be hours from the start (>= 0)"), z.lte(HOURS_MAX, "is too far out"));
+const dbIdentifier = z
+  .string()
+  .check(
+    z.regex(
+      /^[a-zA-Z](?:[a-zA-Z0-9]|-(?!-)){0,62}$/,
+      "must be an RDS identifier: 1-63 letters, digits or single hyphens, starting with a letter",
+    ),
+  )
+  .check(z.refine((v) => !v.endsWith("-"), "must not end with a hyphen"));
+
+/** One DB instance or Aurora cluster in a source account. */
+const dbSchema = z.strictObject({
+  id: dbIdentifier,
+  kind: z.enum(["instance", "cluster"]).default("instance"),
+  engine: z.string().optional(),
+  sizeGb: positive,
+  /** Percent of the data changed per hour; drives incremental snapshot and copy durations. */
+  changePercentPerHour: nonNegative.default(1),
+  /** Region of the DB; default the region of the source stack of its account. */
+  region: region.optional(),
+  /** Target RPO for this DB in minutes; default the scenario's `rpoMinutes`, then the stack config. */
+  rpoMinutes: positive.optional(),
+  /** Tags on the DB (the Taker's opt-in tag, for example). */
+  tags: z.record(z.string(), z.string()).default({}),
+});
+
+const durationsSchema = z.strictObject({
+  snapshot: z
+    .strictObject({
+      /** Fixed part of every snapshot, minutes. */
+      fixedMinutes: nonNegative.default(3),
+      /** Minutes per GB for the first (full) snapshot of a DB. */
+      minutesPerGb: nonNegative.default(0.05),
+      /** Minutes per changed GB for later (incremental) snapshots. */
+      minutesPerChangedGb: nonNegative.default(0.5),
+      /** Relative jitter: each duration is multiplied by a uniform factor in [1 - jitter, 1 + jitter]. */
+      jitter: fraction.default(0.2),
+    })
+    .default({ fixedMinutes: 3, minutesPerGb: 0.05, minutesPerChangedGb: 0.5, jitter: 0.2 }),
+  copy: z
+    .strictObject({
+      fixedMinutes: nonNegative.default(5),
+      /** Minutes per GB transferred: all of it for a full copy, the changed part for an incremental one. */
+      minutesPerGb: nonNegative.default(0.1),
+      /** Multiplier for copies to another region. */
+      crossRegionFactor: positive.default(1.5),
+      jitter: fraction.default(0.2),
+    })
+    .default({ fixedMinutes: 5, minutesPerGb: 0.1, crossRegionFactor: 1.5, jitter: 0.2 }),
+});
+
+const outageSchema = z
+  .strictObject({
+    /** Every API call of this account fails (`InternalFailure`) during the window. */
+    account: account.optional(),
+    /** Executions of this step's state machine fail at start during the window (`take`, `share`, `copy`, ...). */
+    stateMachine: z
+      .string()
+      .check(z.regex(/^[a-z][a-z0-9-]*$/, "must be a step name such as copy"))
+      .optional(),
+    /** Restrict a state machine outage to the stack of this account. */
+    inAccount: account.optional(),
+    startHours: hours,
+    hours: positive,
+  })
+  .check(
+    z.refine((o) => (o.account === undefined) !== (o.stateMachine === undefined), {
+      message: "must name exactly one of account or stateMachine",
+    }),
+  );
+
+const faultsSchema = z.strictObject({
+  /** Probability that any AWS call is throttled. */
+  throttleRate: fraction.default(0),
+  /** Probability that a started copy ends `failed`. */
+  failedCopyRate: fraction.default(0),
+  outages: z.array(outageSchema).default([]),
+  /** DBs deleted during the run (their DR copies must survive retention). */
+  deleteDbs: z.array(z.strictObject({ account, id: dbIdentifier, atHours: hours })).default([]),
+  /** Manual snapshot quota of an account and region (default 100), optionally only within a window. */
+  snapshotQuotas: z
+    .array(
+      z.strictObject({
+        account,
+        region: region.optional(),
+        max: z.int().check(z.gte(1, "must be a whole number >= 1")),
+        startHours: hours.default(0),
+        hours: positive.optional(),
+      }),
+    )
+    .default([]),
+});
+
+const expression = z
+  .string()
+  .check(
+    z.regex(/^(rate|cron)\(.+\)$/, "must be a schedule expression such as rate(60 minutes) or cron(0 3 ? * MON-FRI *)"),
+  );
+
+const triggersSchema = z.strictObject({
+  /** RDS "snapshot created" events start the Sharer and "snapshot shared" events start the Copier. */
+  events: z.boolean().default(true),
+  /** The Copier machine polls its copies (check loop); false = one run per start, later work waits a run. */
+  copyCheckLoop: z.boolean().default(true),
+  /** Schedule expressions replacing the ones the stacks derive (UTC). */
+  schedules: z
+    .strictObject({
+      taker: expression.optional(),
+      sharer: expression.optional(),
+      copier: expression.optional(),
+      janitor: expression.optional(),
+    })
+    .default({}),
+});
+
+/** The scenario schema. */
+export const scenarioSchema = z.strictObject({
+  name: z.string().check(z.minLength(1, "must not be empty")),
+  description: z.string().optional(),
+  /** Stack config files (Pulumi.<stack>.yaml, relative to the scenario file) and the account each deploys into. */
+  stacks: z
+    .array(z.strictObject({ file: z.string().check(z.minLength(1, "must be a file path")), account }))
+    .check(z.minLength(1, "must list at least one stack file")),
+  /** How runs start; default as the stacks deploy them. Set to model other deployments (the seed schedule). */
+  triggers: triggersSchema.default({ events: true, copyCheckLoop: true, schedules: {} }),
+  /** Virtual days to simulate. */
+  days: z.number().check(z.positive("must be a number of days > 0"), z.lte(366, "must be at most 366 days")),
+  seed: z.int().default(1),
+  /** Virtual start instant (ISO 8601, UTC). Default Monday 2026-01-05T00:00Z, so weekday schedules are visible. */
+  start: z.iso
+    .datetime({ offset: true, message: "must be an ISO 8601 date-time such as 2026-01-05T00:00:00Z" })
+    .default("2026-01-05T00:00:00Z"),
+  /**
+   * Hours at the start not scored: the first copy of every DB is a full copy, after the DBs appear at the start.
+   * Samples are still taken (and charted); they just do not count towards p50/p95/max and the RPO verdict.
+   */
+  warmupHours: z.number().check(z.gte(0, "must be hours >= 0")).default(6),
+  /** Minutes between recovery-point age samples. */
+  sampleMinutes: positive.default(5),
+  /** Target RPO in minutes for every DB without its own; default from the stack config. */
+  rpoMinutes: positive.optional(),
+  /** DBs per source account id. */
+  dbs: z.record(account, z.array(dbSchema).check(z.minLength(1, "must list at least one DB"))),
+  durations: durationsSchema.default({
+    snapshot: { fixedMinutes: 3, minutesPerGb: 0.05, minutesPerChangedGb: 0.5, jitter: 0.2 },
+    copy: { fixedMinutes: 5, minutesPerGb: 0.1, crossRegionFactor: 1.5, jitter: 0.2 },
+  }),
+  faults: faultsSchema.default({ throttleRate: 0, failedCopyRate: 0, outages: [], deleteDbs: [], snapshotQuotas: [] }),
+});
+
+/** A validated scenario, with stack files resolved to absolute paths. */
+export type Scenario = z.infer<typeof scenarioSchema> & {
+  /** File the scenario came from (or the embedded default's virtual path). */
+  readonly source: string;
+};
+/** One DB of a scenario. */
+export type ScenarioDb = z.infer<typeof dbSchema>;
+/** Fault section of a scenario. */
+export type ScenarioFaults = z.infer<typeof faultsSchema>;
+/** Trigger overrides of a scenario. */
+export type ScenarioTriggers = z.infer<typeof triggersSchema>;
+/** Duration model of a scenario. */
+export type ScenarioDurations = z.infer<typeof durationsSchema>;
+
+/**
+ * Validates a parsed scenario document. `source` names the file in errors and is the base for relative stack paths.
+ * Throws a ConfigError listing every problem as `<file>: <field path>: <message> (got <value>)`.
+ */
+export function parseScenario(raw: unknown, source: string): Scenario {
+  const r = scenarioSchema.safeParse(raw);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => {
+      const path = i.path.length > 0 ? formatPath(i.path) : "(document)";
+      const got = valueAt(raw, i.path);
+      const gotText = got === undefined ? "missing" : JSON.stringify(got);
+      return `  ${path}: ${i.message} (got ${gotText?.length > 80 ? `${gotText.slice(0, 77)}...` : gotText})`;
+    });
+    throw new ConfigError(`invalid scenario ${source}:\n${lines.join("\n")}`);
+  }
+  const base = dirname(source);
+  const s = r.data;
+  const seen = new Set<string>();
+  for (const [acct, dbs] of Object.entries(s.dbs)) {
+    for (const [i, db] of dbs.entries()) {
+      const key = `${acct}/${db.id}`;
+      if (seen.has(key))
+        throw new ConfigError(`invalid scenario ${source}:\n  dbs.${acct}[${i}].id: "${db.id}" is listed twice`);
+      seen.add(key);
+    }
+  }
+  for (const [i, d] of s.faults.deleteDbs.entries()) {
+    if (!seen.has(`${d.account}/${d.id}`)) {
+      throw new ConfigError(
+        `invalid scenario ${source}:\n  faults.deleteDbs[${i}]: no DB "${d.id}" in account ${d.account} under dbs`,
+      );
+    }
+  }
+  return { ...s, stacks: s.stacks.map((st) => ({ ...st, file: resolve(base, st.file) })), source };
+}
+
+/** Reads and validates a scenario file (YAML). */
+export function loadScenario(path: string): Scenario {
+  const abs = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(abs, "utf8");
+  } catch (err) {
+    throw new ConfigError(`cannot read scenario ${path}: ${(err as Error).message}`);
+  }
+  return parseScenarioText(text, abs);
+}
+
+/** Parses scenario YAML text; `source` is its (virtual) path. */
+export function parseScenarioText(text: string, source: string): Scenario {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos ? ` line ${err.linePos[0].line}` : "";
+    throw new ConfigError(`scenario ${source}${where} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
+  }
+  return parseScenario(raw, source);
+}
+
+/** The embedded default scenario (identical to scenarios/default.yaml). */
+export function defaultScenario(): Scenario {
+  return parseScenarioText(DEFAULT_SCENARIO_YAML, DEFAULT_SCENARIO_PATH);
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) {
+    if (typeof p === "number") out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out;
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = raw;
+  for (const p of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { buildStepDefinition } from "../../components/shared/stateMachines";
+import { Engine } from "../../sim/engine";
+import { runStateMachine } from "../../sim/localStepFunctions";
+import { makeRandom } from "../../sim/random";
+
+describe("Engine", () => {
+  it("runs events in time order, same-time events in insertion order, and processes in virtual time", async () => {
+    const e = new Engine(0);
+    const log: string[] = [];
+    e.at(200, () => log.push(`b@${e.now}`));
+    e.at(100, () => log.push(`a@${e.now}`));
+    e.at(200, () => log.push(`c@${e.now}`));
+    e.spawn("p", async () => {
+      await new Promise((r) => setTimeout(r, 150)); // virtual inside a process
+      log.push(`p@${e.now}`);
+      await e.sleep(100);
+      log.push(`p2@${e.now}`);
+    });
+    const real = performance.now();
+    await e.runUntil(1000);
+    expect(log).toEqual(["a@100", "p@150", "b@200", "c@200", "p2@250"]);
+    expect(e.now).toBe(1000);
+    expect(performance.now() - real).toBeLessThan(5000);
+  });
+
+  it("cancels virtual timers with clearTimeout", async () => {
+    const e = new Engine(0);
+    let fired = false;
+    e.spawn("p", async () => {
+      const h = setTimeout(() => {
+        fired = true;
+      }, 50);
+      clearTimeout(h);
+    });
+    await e.runUntil(100);
+    expect(fired).toBe(false);
+  });
+
+  it("fails the run when a process throws", async () => {
+    const e = new Engine(0);
+    e.spawn("bad", async () => {
+      await e.sleep(10);
+      throw new Error("boom");
+    });
+    await expect(e.runUntil(100)).rejects.toThrow("boom");
+  });
+
+  it("runs a state machine's Wait states in virtual time", async () => {
+    const arn = (n: string) => `arn:aws:lambda:eu-west-1:111111111111:function:${n}`;
+    const def = buildStepDefinition({
+      stepName: "Copy",
+      functionArn: arn("copy"),
+      check: { functionArn: arn("check"), waitSeconds: 300, maxChecks: 10 },
+    });
+    const e = new Engine(0);
+    let status = "";
+    e.spawn("sfn", async () => {
+      const r = await runStateMachine(def, {
+        handlers: {
+          [arn("copy")]: async () => ({ pending: 1 }),
+          [arn("check")]: async () => ({ pending: e.now < 900_000 ? 1 : 0 }),
+        },
+        onWait: (s) => s * 1000,
+      });
+      status = `${r.status} after ${r.waits.length} waits at ${e.now}`;
+    });
+    await e.runUntil(10_000_000);
+    expect(status).toBe("SUCCEEDED after 3 waits at 900000");
+  });
+});
+
+describe("makeRandom", () => {
+  it("is deterministic per seed and label", () => {
+    const a = makeRandom(7, "x");
+    const b = makeRandom(7, "x");
+    const seqA = [a.next(), a.next(), a.next()];
+    expect([b.next(), b.next(), b.next()]).toEqual(seqA);
+    expect(makeRandom(7, "y").next()).not.toBe(seqA[0]);
+    expect(seqA.every((v) => v >= 0 && v < 1)).toBe(true);
+  });
+});
