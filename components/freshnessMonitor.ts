@@ -8,7 +8,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PilotLightConfig } from "../config";
 import { ConfigError } from "../functions/lib/errors";
-import { FRESHNESS_SERVICE_NAME, freshnessEnvironment, parseRecoverySettings } from "../functions/restore/stackConfig";
+import {
+  FRESHNESS_SERVICE_NAME,
+  freshnessAlarmPeriodSeconds,
+  freshnessEnvironment,
+  parseRecoverySettings,
+} from "../functions/restore/stackConfig";
 import { describeStatement, logsStatement, type PolicyDocument } from "./shared/iam";
 import { logGroup, serviceRole, stepFunction } from "./shared/stepResources";
 
@@ -90,7 +95,7 @@ export class FreshnessMonitor extends pulumi.ComponentResource {
           metricName: "MaxRecoveryPointAgeMinutes",
           dimensions: { service: FRESHNESS_SERVICE_NAME, Stage: stage },
           statistic: "Maximum",
-          period: alarmPeriodSeconds(settings.freshnessScheduleMinutes),
+          period: freshnessAlarmPeriodSeconds(settings.freshnessScheduleMinutes),
           evaluationPeriods: 1,
           comparisonOperator: "GreaterThanThreshold",
           threshold: config.rpoMinutes,
@@ -111,14 +116,6 @@ export class FreshnessMonitor extends pulumi.ComponentResource {
       scheduleExpression: this.scheduleExpression,
     });
   }
-}
-
-/**
- * Alarm period: twice the schedule (whole minutes), so every period holds at least one run even when Scheduler
- * delivers late; a single-interval period would see gaps, and missing data here means ALARM.
- */
-export function alarmPeriodSeconds(scheduleMinutes: number): number {
-  return 2 * scheduleMinutes * 60;
 }
 
 /** Freshness Lambda: reads snapshot metadata, writes its logs. Metrics go out as EMF in the logs. */

@@ -11,6 +11,7 @@ import type { PilotLightConfig } from "../config";
 import { ConfigError } from "../functions/lib/errors";
 import { DRILL_PREFIX } from "../functions/restore/config";
 import {
+  drillInput,
   parseRecoverySettings,
   RESTORE_SERVICE_NAME,
   type RecoverySettings,
@@ -196,11 +197,6 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
       drillSchedule: this.drillSchedule,
     });
   }
-}
-
-/** Execution input of the scheduled drill. */
-export function drillInput(settings: RecoverySettings): { mode: "drill"; dbIds?: string[] } {
-  return { mode: "drill", ...(settings.drillDbIds.length > 0 ? { dbIds: [...settings.drillDbIds] } : {}) };
 }
 
 /** The DR keys of the restore region, from the stack's `kms` block and `restore.kmsKeyArn`. */

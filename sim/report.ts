@@ -76,9 +76,59 @@ export interface MachineReport {
 /** An alarm that went into ALARM at least once. */
 export interface AlarmReport {
   readonly name: string;
-  readonly kind: "step-failure" | "freshness";
+  /**
+   * `step-failure`: a state machine's ExecutionsFailed alarm. `freshness`: the FreshnessMonitor's alarm, evaluated on
+   * the metrics the real freshness Lambda published. `sampled-age`: the simulator's own samples over the RPO, only for
+   * DR stacks that deploy no FreshnessMonitor. `drill`: the SnapshotRestorer's drill alarms (failed, slower than RTO).
+   */
+  readonly kind: "step-failure" | "freshness" | "sampled-age" | "drill";
   /** Each time it went to ALARM (ISO) and when it returned to OK (ISO or null). */
   readonly episodes: readonly { readonly firedAt: string; readonly resolvedAt: string | null }[];
+}
+
+/** One scheduled drill: the real restore state machine run in `mode: drill`. */
+export interface DrillReport {
+  /** `<account>/<region>/restore` of the restore state machine. */
+  readonly machine: string;
+  /** Region restored into. */
+  readonly region: string;
+  readonly startedAt: string;
+  /** When the execution ended (ISO), or null when it was still running at the end of the simulation. */
+  readonly finishedAt: string | null;
+  /** Virtual minutes from start to end of the execution (clean-up included), or null while running. */
+  readonly durationMinutes: number | null;
+  /** `RestoreDurationMinutes` the restorer published (time until every DB was available), or null if none. */
+  readonly restoreMinutes: number | null;
+  readonly status: "SUCCEEDED" | "FAILED" | "RUNNING";
+  /** Error name of a failed execution. */
+  readonly error: string | null;
+  /** DB identifiers the drill restored into. */
+  readonly restored: readonly string[];
+  /** True when no `rpl-drill-*` DB was left in the restore region once the execution ended. */
+  readonly cleanedUp: boolean;
+  /** `rpl-drill-*` DBs left behind. */
+  readonly leftBehind: readonly string[];
+  readonly rtoMinutes: number;
+  /** The drill alarms fired: the drill failed, or `RestoreDurationMinutes` > RTO. */
+  readonly rtoAlarm: boolean;
+}
+
+/** Runs of one freshness Lambda (invoked by EventBridge Scheduler, asynchronously). */
+export interface FreshnessRunsReport {
+  /** `<account>/<region>/freshness`. */
+  readonly name: string;
+  readonly schedule: string;
+  /** Invocations, Lambda's own retries included. */
+  readonly invocations: number;
+  /** Invocations that threw. */
+  readonly failed: number;
+  /** Scheduled runs that failed all three attempts (no datapoint from them). */
+  readonly lost: number;
+  /** `MaxRecoveryPointAgeMinutes` datapoints published per stage. */
+  readonly datapoints: Readonly<Record<string, number>>;
+  /** Alarm threshold (the stack's `rpoMinutes`) and period (minutes). */
+  readonly thresholdMinutes: number;
+  readonly periodMinutes: number;
 }
 
 /** Invariants the pipeline must keep; any entry here is a defect, not a fault outcome. */
@@ -106,6 +156,8 @@ export interface SimulationReport {
   readonly snapshotsHeld: readonly SnapshotsHeld[];
   readonly machines: readonly MachineReport[];
   readonly alarms: readonly AlarmReport[];
+  /** The DR stacks' recovery components: freshness Lambda runs and scheduled drills. */
+  readonly recovery: { readonly freshness: readonly FreshnessRunsReport[]; readonly drills: readonly DrillReport[] };
   readonly safety: SafetyReport;
   readonly faults: readonly string[];
   readonly totals: {
@@ -240,6 +292,38 @@ export function renderReport(r: SimulationReport, color = false): string {
       .map((e) => `${e.firedAt}${e.resolvedAt ? ` → OK ${e.resolvedAt}` : " (still in ALARM)"}`);
     const more = a.episodes.length > 3 ? ` … ${a.episodes.length - 3} more` : "";
     out.push(`  ${c.yellow(a.name)} (${a.kind}): ${a.episodes.length}× — ${first.join("; ")}${more}`);
+  }
+  if (r.recovery.freshness.length > 0 || r.recovery.drills.length > 0) {
+    out.push("");
+    out.push(c.bold("Recovery components"));
+    for (const f of r.recovery.freshness) {
+      const points = Object.entries(f.datapoints)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ");
+      out.push(
+        `  ${f.name} (${f.schedule}; alarm: max age > ${f.thresholdMinutes} min per ${f.periodMinutes} min, missing = breaching): ` +
+          `${f.invocations} runs, ${f.failed > 0 ? c.red(String(f.failed)) : "0"} failed, ${f.lost} lost; datapoints ${points || "none"}`,
+      );
+    }
+    if (r.recovery.drills.length > 0) {
+      const d = [["drill", "started", "minutes", "restore min", "RTO", "result", "cleaned up", "alarm", "DBs"]];
+      for (const x of r.recovery.drills) {
+        d.push([
+          x.machine,
+          x.startedAt,
+          x.durationMinutes === null ? "-" : String(x.durationMinutes),
+          x.restoreMinutes === null ? "-" : String(x.restoreMinutes),
+          String(x.rtoMinutes),
+          x.status === "SUCCEEDED" ? c.green("ok") : c.red(`${x.status}${x.error ? ` ${x.error}` : ""}`),
+          x.cleanedUp ? "yes" : c.red(`NO: ${x.leftBehind.join(" ")}`),
+          x.rtoAlarm ? c.red("ALARM") : "-",
+          x.restored.join(" "),
+        ]);
+      }
+      out.push(table(d));
+    } else {
+      out.push("  no drill ran in the simulated time");
+    }
   }
   if (r.safety.newestCopyDeleted.length > 0 || r.safety.belowMinKeep.length > 0) {
     out.push("");

@@ -130,6 +130,8 @@ const triggersSchema = z.strictObject({
       sharer: expression.optional(),
       copier: expression.optional(),
       janitor: expression.optional(),
+      /** The SnapshotRestorer's drill schedule (default: the stack's `restore.drillSchedule`). */
+      drill: expression.optional(),
     })
     .default({}),
 });

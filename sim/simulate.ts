@@ -9,6 +9,7 @@
  * stacks' schedules, RDS emitting "manual snapshot created" events to the Sharer, the DR bus routing the Sharer's
  * PutEvents to the Copier, CloudWatch alarms, and the scenario's faults. It plans nothing itself.
  */
+
 import { AsyncLocalStorage } from "node:async_hooks";
 import { basename } from "node:path";
 import type { PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
@@ -29,16 +30,28 @@ import type { HandlerDeps } from "../functions/lib/lambda";
 import { recoveryPointOf, type Snapshot } from "../functions/lib/model";
 import type { Observability } from "../functions/lib/powertools";
 import { isOwned, TAG } from "../functions/lib/tags";
+import { DRILL_PREFIX } from "../functions/restore/config";
+import { drillInput, freshnessAlarmPeriodSeconds } from "../functions/restore/stackConfig";
 import { RdsWorld } from "../tests/helpers/rdsModel";
 import { makeTiming, type OperationSlot } from "./durations";
 import { Engine } from "./engine";
 import { runStateMachine, type TaskHandler } from "./localStepFunctions";
 import { makeRandom } from "./random";
 import {
+  freshnessHandlerFor,
+  MetricAlarmModel,
+  type MetricDatum,
+  recordingObservability,
+  recoverySettingsOf,
+  restoreMachineFor,
+} from "./recovery";
+import {
   type AgeStats,
   AlarmTracker,
   type DbReport,
+  type DrillReport,
   type DrStage,
+  type FreshnessRunsReport,
   type MachineReport,
   percentile,
   round1,
@@ -62,6 +75,14 @@ const RDS_CREATED = {
 /** The Sharer's event to the DR bus (docs/CONTRACTS.md "Event contract between accounts"). */
 const SHARED_SOURCE = "rds-pilot-light";
 const SHARED_DETAIL_TYPE = "RDS Pilot Light Snapshot Shared";
+/**
+ * Lambda's retries of a failed asynchronous invocation (EventBridge Scheduler invokes Lambda asynchronously): two
+ * more attempts, one minute and then two minutes later
+ * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
+ */
+const ASYNC_RETRY_DELAYS_MS = [MINUTE, 2 * MINUTE] as const;
+/** Period of the SnapshotRestorer's drill alarms (components/snapshotRestorer.ts `DRILL_ALARM_PERIOD_SECONDS`). */
+const DRILL_ALARM_PERIOD_MS = 86_400_000;
 
 /** Options of {@link simulate}. */
 export interface SimulateOptions {
@@ -509,11 +530,21 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
     } else {
       definition = buildStepDefinition({ stepName, functionArn: fnArn(step + (stage ? `-${stage}` : "")) });
     }
+    return newMachine(stack, name, step + (stage ? `-${stage}` : ""), definition, handlers);
+  };
+
+  const newMachine = (
+    stack: Stack,
+    name: string,
+    step: string,
+    definition: object,
+    handlers: Record<string, TaskHandler>,
+  ): Machine => {
     const m: Machine = {
       name,
       account: stack.account,
-      region: c.region,
-      step: step + (stage ? `-${stage}` : ""),
+      region: stack.config.region,
+      step,
       definition,
       handlers,
       started: 0,
@@ -543,7 +574,9 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
     });
   };
 
-  const startExecution = (m: Machine, input: unknown, trigger: string) => {
+  /** What {@link startExecution} tells `onDone` when an execution ends. */
+  type Ended = { status: string; error?: string; output?: unknown };
+  const startExecution = (m: Machine, input: unknown, trigger: string, onDone?: (e: Ended) => void) => {
     m.started++;
     m.triggers[trigger] = (m.triggers[trigger] ?? 0) + 1;
     const down = smOutages.some(
@@ -554,6 +587,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
     );
     if (down) {
       recordFailure(m, "SimulatedOutage");
+      onDone?.({ status: "FAILED", error: "SimulatedOutage" });
       return;
     }
     m.running++;
@@ -576,10 +610,12 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
     engine.spawn(m.name, async () => {
       let status: string;
       let error: string | undefined;
+      let output: unknown;
       try {
         const r = await runStateMachine(m.definition, { handlers, input, onWait: (seconds) => seconds * 1000 });
         status = r.status;
         error = r.error;
+        output = r.output;
         if (process.env.RPL_SIM_DEBUG) {
           console.error(
             new Date(startedAt).toISOString(),
@@ -601,7 +637,211 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
       m.running--;
       if (status === "SUCCEEDED") m.succeeded++;
       else recordFailure(m, error ?? status);
+      onDone?.({ status, ...(error !== undefined ? { error } : {}), output });
     });
+  };
+
+  // ---------------------------------------------------------------- recovery components (DR stacks)
+  const recoveryAlarms: AlarmTracker[] = [];
+  const freshnessRuns: FreshnessRunsReport[] = [];
+  const drills: DrillReport[] = [];
+  /** DR locations (`account|region`) a FreshnessMonitor watches: their sampled-age alarm is left out. */
+  const monitored = new Set<string>();
+  const alarmsFrom = startMs + scenario.warmupHours * HOUR;
+
+  // FreshnessMonitor: the real Lambda every `freshnessScheduleMinutes`, and one CloudWatch alarm per stage on the
+  // `MaxRecoveryPointAgeMinutes` it publishes (components/freshnessMonitor.ts: Maximum > rpoMinutes, one period of
+  // twice the schedule, missing data breaching).
+  const armFreshness = (stack: Stack) => {
+    const c = stack.config;
+    const settings = recoverySettingsOf(c);
+    const minutes = settings.freshnessScheduleMinutes;
+    const expression = `rate(${minutes} ${minutes === 1 ? "minute" : "minutes"})`;
+    const periodMs = freshnessAlarmPeriodSeconds(minutes) * 1000;
+    const name = `${stack.account}/${c.region}/freshness`;
+    const alarms = new Map<string, { model: MetricAlarmModel; tracker: AlarmTracker }>();
+    const datapoints: Record<string, number> = {};
+    for (const stage of settings.freshnessStages) {
+      monitored.add(`${stack.account}|${stage === "dr" ? c.region : c.drRegion}`);
+      const tracker = new AlarmTracker(`${stack.account}/${c.region} freshness alarm (${stage})`, "freshness");
+      recoveryAlarms.push(tracker);
+      alarms.set(stage, {
+        model: new MetricAlarmModel({
+          periodMs,
+          threshold: c.rpoMinutes,
+          comparison: "GreaterThanThreshold",
+          statistic: "Maximum",
+          treatMissingData: "breaching",
+        }),
+        tracker,
+      });
+      datapoints[stage] = 0;
+    }
+    const onMetric = (d: MetricDatum) => {
+      if (d.name !== "MaxRecoveryPointAgeMinutes") return;
+      const stage = d.dimensions.Stage ?? "";
+      const a = alarms.get(stage);
+      if (!a) return;
+      a.model.put(engine.now, d.value);
+      datapoints[stage] = (datapoints[stage] ?? 0) + 1;
+    };
+    const handler = freshnessHandlerFor(c, {
+      clients: clientsFor(stack.account),
+      clock: engine.clock,
+      obs: recordingObservability(onMetric, debugLog),
+    });
+    const runs: FreshnessRunsReport = {
+      name,
+      schedule: expression,
+      invocations: 0,
+      failed: 0,
+      lost: 0,
+      datapoints,
+      thresholdMinutes: c.rpoMinutes,
+      periodMinutes: periodMs / MINUTE,
+    };
+    freshnessRuns.push(runs);
+    const invoke = (attempt: number) =>
+      engine.spawn(name, async () => {
+        (runs as { invocations: number }).invocations++;
+        try {
+          await handler();
+        } catch (err) {
+          (runs as { failed: number }).failed++;
+          debugLog(`${new Date(engine.now).toISOString()} ${name} attempt ${attempt + 1} failed: ${errorName(err)}`);
+          const delay = ASYNC_RETRY_DELAYS_MS[attempt];
+          if (delay !== undefined) engine.after(delay, () => invoke(attempt + 1));
+          else (runs as { lost: number }).lost++;
+        }
+      });
+    const s = parseSchedule(expression, startMs);
+    const arm = (after: number) => {
+      const t = s.next(after);
+      if (t === undefined || t > endMs) return;
+      engine.at(t, () => {
+        invoke(0);
+        arm(t);
+      });
+    };
+    arm(startMs);
+    // CloudWatch evaluates the alarm at the end of each period (periods aligned to the epoch); scored, like the
+    // sampled ages, only after the warm-up, because before the first copies land the alarm is rightly in ALARM.
+    const evaluateAt = (end: number) => {
+      if (end > endMs) return;
+      engine.at(end, () => {
+        for (const a of alarms.values()) a.tracker.set(a.model.evaluate(end), end);
+        evaluateAt(end + periodMs);
+      });
+    };
+    evaluateAt(Math.ceil(alarmsFrom / periodMs) * periodMs + periodMs);
+  };
+
+  // SnapshotRestorer: the real restore state machine on the drill schedule, in `mode: drill`, and its alarms
+  // (components/snapshotRestorer.ts: DrillSucceeded < 1, RestoreDurationMinutes > RTO, daily period, missing data
+  // not breaching).
+  const armDrills = (stack: Stack, override: string | undefined) => {
+    const c = stack.config;
+    const functionArn = `arn:aws:lambda:${c.region}:${stack.account}:function:rpl-${stack.name}-restore`.slice(0, 200);
+    const dailyAlarm = (comparison: "GreaterThanThreshold" | "LessThanThreshold", threshold: number) =>
+      new MetricAlarmModel({
+        periodMs: DRILL_ALARM_PERIOD_MS,
+        threshold,
+        comparison,
+        statistic: comparison === "GreaterThanThreshold" ? "Maximum" : "Minimum",
+        treatMissingData: "notBreaching",
+      });
+    let settingsRto = 0;
+    const drillAlarms: { metric: string; model: MetricAlarmModel; tracker: AlarmTracker }[] = [];
+    const onMetric = (d: MetricDatum) => {
+      for (const a of drillAlarms) {
+        if (a.metric !== d.name || (d.name === "RestoreDurationMinutes" && d.dimensions.Mode !== "drill")) continue;
+        a.model.put(engine.now, d.value);
+        // CloudWatch sees the datapoint within minutes; the period then ends, and the next (empty) one is OK.
+        const end = a.model.periodStart(engine.now) + DRILL_ALARM_PERIOD_MS;
+        a.tracker.set(a.model.evaluate(end), engine.now);
+        engine.at(end + DRILL_ALARM_PERIOD_MS, () =>
+          a.tracker.set(a.model.evaluate(end + DRILL_ALARM_PERIOD_MS), engine.now),
+        );
+      }
+      if (d.name === "RestoreDurationMinutes" && d.dimensions.Mode === "drill") current.restoreMinutes = d.value;
+    };
+    const { definition, handlers, settings } = restoreMachineFor(c, functionArn, {
+      clients: clientsFor(stack.account),
+      clock: engine.clock,
+      obs: recordingObservability(onMetric, debugLog),
+    });
+    settingsRto = settings.rtoMinutes;
+    const machineName = `${stack.account}/${c.region}/restore`;
+    drillAlarms.push(
+      {
+        metric: "DrillSucceeded",
+        model: dailyAlarm("LessThanThreshold", 1),
+        tracker: new AlarmTracker(`${machineName} drill failed`, "drill"),
+      },
+      {
+        metric: "RestoreDurationMinutes",
+        model: dailyAlarm("GreaterThanThreshold", settingsRto),
+        tracker: new AlarmTracker(`${machineName} drill slower than RTO (${settingsRto} min)`, "drill"),
+      },
+    );
+    for (const a of drillAlarms) recoveryAlarms.push(a.tracker);
+    const m = newMachine(stack, machineName, "restore", definition, handlers);
+    const expression = override ?? (settings.drillSchedule === "off" ? undefined : settings.drillSchedule);
+    if (!expression) return;
+    // Metrics of the drill in flight (drills of one machine never overlap in a schedule of hours or more).
+    let current: { restoreMinutes: number | null } = { restoreMinutes: null };
+    const drillDbs = () =>
+      world
+        .dbs(stack.account, settings.region)
+        .map((d) => d.id)
+        .filter((id) => id.startsWith(DRILL_PREFIX))
+        .sort();
+    const s = parseSchedule(expression, startMs);
+    const arm = (after: number) => {
+      const t = s.next(after);
+      if (t === undefined || t > endMs) return;
+      engine.at(t, () => {
+        current = { restoreMinutes: null };
+        const mine = current;
+        const index = drills.length;
+        const entry: DrillReport = {
+          machine: machineName,
+          region: settings.region,
+          startedAt: new Date(t).toISOString(),
+          finishedAt: null,
+          durationMinutes: null,
+          restoreMinutes: null,
+          status: "RUNNING",
+          error: null,
+          restored: [],
+          cleanedUp: false,
+          leftBehind: [],
+          rtoMinutes: settings.rtoMinutes,
+          rtoAlarm: false,
+        };
+        drills.push(entry);
+        startExecution(m, drillInput(settings), "schedule", (e) => {
+          const left = drillDbs();
+          // The drill's Succeed state outputs the restorer's result (`OutputPath: $.result`).
+          const result = e.output as { restored?: { targetId: string }[] } | undefined;
+          const failed = e.status !== "SUCCEEDED";
+          drills[index] = {
+            ...entry,
+            finishedAt: new Date(engine.now).toISOString(),
+            durationMinutes: round1((engine.now - t) / MINUTE),
+            restoreMinutes: mine.restoreMinutes,
+            status: failed ? "FAILED" : "SUCCEEDED",
+            error: failed ? (e.error ?? e.status) : null,
+            restored: (result?.restored ?? []).map((r) => r.targetId),
+            cleanedUp: left.length === 0,
+            leftBehind: left,
+            rtoAlarm: failed || (mine.restoreMinutes ?? 0) > settings.rtoMinutes,
+          };
+        });
+        arm(t);
+      });
+    };
+    arm(startMs);
   };
 
   for (const stack of stacks) {
@@ -668,6 +908,8 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
     if (has("janitor")) {
       for (const stage of plan.janitorStages) onSchedule(await makeMachine(stack, "expire", stage), sched.janitor);
     }
+    if (c.role !== "source" && has("freshness")) armFreshness(stack);
+    if (c.role !== "source" && has("restorer")) armDrills(stack, scenario.triggers.schedules.drill);
   }
 
   // The DR bus: the Sharer's PutEvents start the Copier whose rule matches.
@@ -837,14 +1079,15 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
         s.ages.push(ageMin);
         const over = ageMin > db.rpoMinutes;
         if (over) s.over++;
-        const alarmKey = `${s.account}/${s.region} freshness (${stageName})`;
+        if (monitored.has(`${s.account}|${s.region}`)) continue;
+        const alarmKey = `${s.account}/${s.region} recovery-point age over RPO (${stageName}, sampled)`;
         worst.set(alarmKey, (worst.get(alarmKey) ?? false) || over);
       }
     }
     for (const [k, breaching] of worst) {
       let a = freshness.get(k);
       if (!a) {
-        a = new AlarmTracker(k, "freshness");
+        a = new AlarmTracker(k, "sampled-age");
         freshness.set(k, a);
       }
       a.set(breaching, t);
@@ -952,7 +1195,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
     ...machines
       .filter((m) => m.alarm.episodes.length > 0)
       .map((m) => ({ name: m.alarm.name, kind: m.alarm.kind, episodes: m.alarm.episodes })),
-    ...[...freshness.values()]
+    ...[...recoveryAlarms, ...freshness.values()]
       .filter((a) => a.episodes.length > 0)
       .map((a) => ({ name: a.name, kind: a.kind, episodes: a.episodes })),
   ];
@@ -982,6 +1225,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
     snapshotsHeld: [...held.values()].filter((h) => h.max > 0),
     machines: machineReports,
     alarms,
+    recovery: { freshness: freshnessRuns, drills },
     safety: { newestCopyDeleted, belowMinKeep: belowMinKeep.slice(0, 50) },
     faults: faultNotes,
     totals,

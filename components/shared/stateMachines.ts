@@ -16,7 +16,7 @@
  *
  *   Is<Step>Pending (Choice on $.summary.pending)
  *     missing or not a number      -> <Step>SummaryInvalid (Fail)
- *     > 0 and checks >= maxChecks  -> <Step>StillPendingAfterMaxChecks (Fail)
+ *     > 0 and checks >= maxChecks  -> Mark<Step>LeftPending (Pass: adds leftPending: true) -> <Step>LeftPending (Succeed)
  *     > 0                          -> WaitFor<Step> (Wait waitSeconds) -> Check<Step> (Task) -> Count<Step>Check
  *     otherwise                    -> <Step>Succeeded
  *   Count<Step>Check (Pass: checks + 1 with States.MathAdd, keep the latest summary) -> Is<Step>Ready
@@ -28,6 +28,11 @@
  * finished, so its DR-region copy can start); the step runs again at once instead of waiting for the next schedule.
  * Check and re-run invocations both count against `maxChecks`, so the loop is bounded even if a summary kept
  * reporting `ready`.
+ *
+ * Running out of checks with work still pending is not a failure: failed items already make the Lambda throw, and
+ * the work keeps running in RDS for the next event or schedule run to pick up. Lateness is what the freshness alarm
+ * (RecoveryPointAgeMinutes > RPO) reports, so the execution succeeds with `leftPending: true` in its output instead of
+ * firing the step-failure alarm whenever a first (full) copy outlasts a budget sized for incremental ones.
  *
  * State data between states is `{ summary, checks }`: `summary` is the last handler's JSON result (a small object such
  * as `{ pending: 3 }`), `checks` the number of loop invocations so far. The check Lambda and re-runs receive the
@@ -58,7 +63,7 @@ export interface StepMachineOptions {
   /**
    * Wait/check loop run while the step's summary reports `pending > 0`: wait `waitSeconds`, invoke the check Lambda
    * `functionArn` (re-running the step when the check reports `ready > 0`), repeat; after `maxChecks` invocations
-   * (checks and re-runs) with work still pending the execution fails.
+   * (checks and re-runs) with work still pending the execution succeeds with `leftPending: true` in its output.
    */
   check?: { functionArn: string; waitSeconds: number; maxChecks: number };
   /** Retry timing for Lambda service errors and `TransientAwsError`; fields left out take {@link DEFAULT_RETRY}. */
@@ -151,7 +156,8 @@ export interface StepStateNames {
   readonly rerun: string;
   readonly succeeded: string;
   readonly failed: string;
-  readonly stillPending: string;
+  readonly markLeftPending: string;
+  readonly leftPending: string;
   readonly summaryInvalid: string;
 }
 
@@ -167,7 +173,8 @@ export function stepStateNames(stepName: string): StepStateNames {
     rerun: `Rerun${stepName}`,
     succeeded: `${stepName}Succeeded`,
     failed: `${stepName}Failed`,
-    stillPending: `${stepName}StillPendingAfterMaxChecks`,
+    markLeftPending: `Mark${stepName}LeftPending`,
+    leftPending: `${stepName}LeftPending`,
     summaryInvalid: `${stepName}SummaryInvalid`,
   };
 }
@@ -317,7 +324,7 @@ export function buildStepDefinition(o: StepMachineOptions): AslDefinition {
           { Variable: "$.summary.pending", NumericGreaterThan: 0 },
           { Variable: "$.checks", NumericGreaterThanEquals: maxChecks },
         ],
-        Next: n.stillPending,
+        Next: n.markLeftPending,
       },
       { Variable: "$.summary.pending", NumericGreaterThan: 0, Next: n.wait },
     ],
@@ -369,11 +376,17 @@ export function buildStepDefinition(o: StepMachineOptions): AslDefinition {
     catchNext: n.failed,
     comment: `Runs the ${step} Lambda again on the execution input to start the work the check found ready.`,
   });
-  states[n.stillPending] = {
-    Type: "Fail",
-    Comment: `${step} work was still pending after the last check; the alarm fires and the next run picks it up.`,
-    Error: `${step}StillPending`,
-    Cause: `${step} still had pending work after ${maxChecks} checks and re-runs (waits of ${waitSeconds} s between checks); it keeps running in RDS and the next run picks it up.`,
+  states[n.markLeftPending] = {
+    Type: "Pass",
+    Comment: `Out of checks with ${step} work still pending: keep the last summary and flag it; RDS keeps working.`,
+    Parameters: { "summary.$": "$.summary", "checks.$": "$.checks", leftPending: true },
+    Next: n.leftPending,
+  };
+  states[n.leftPending] = {
+    Type: "Succeed",
+    Comment:
+      `${step} work was still pending after ${maxChecks} checks and re-runs (waits of ${waitSeconds} s between checks); ` +
+      "it keeps running in RDS and the next event or scheduled run picks it up. Output: { summary, checks, leftPending: true }.",
   };
   states[n.summaryInvalid] = {
     Type: "Fail",

@@ -1,12 +1,11 @@
 /**
  * Checker (DR account): read-only companion of the Copier. The state machine calls it after a wait while copies are
- * pending. It lists the same snapshots and runs the same planner as the Copier ({@link planCopy}), but uses only the
+ * pending. It lists the same snapshots and runs the same planner as the Copier ({@link planCopyRun}), but uses only the
  * progress view and never changes anything.
  */
 
 import { parseCopyScope } from "../copy/event";
-import { planCopy } from "../copy/plan";
-import { listCopyState } from "../copy/state";
+import { planCopyRun } from "../copy/state";
 import type { HandlerDeps } from "../lib/lambda";
 import type { CheckConfig } from "./config";
 
@@ -29,8 +28,7 @@ export function makeHandler(deps: HandlerDeps<CheckConfig>): (event: unknown) =>
   const { clients, clock, config, obs } = deps;
   return async (event) => {
     const scope = parseCopyScope(event);
-    const state = await listCopyState(clients, config);
-    const { progress } = planCopy({ config, scope, now: clock(), ...state });
+    const { progress } = await planCopyRun(clients, config, scope, clock());
     const summary: CheckSummary = {
       pending: progress.pending,
       inProgress: progress.inProgress,

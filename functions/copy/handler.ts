@@ -1,7 +1,7 @@
 /**
  * Copier (DR account): copies the snapshots that source accounts share with this account into the DR account,
  * re-encrypted with the DR key, then (two-step) on into the DR region, and removes intermediate copies when asked.
- * Thin adapter: list -> {@link planCopy} -> apply actions -> small summary for the state machine's Choice state.
+ * Thin adapter: list and plan ({@link planCopyRun}) -> apply actions -> small summary for the state machine's Choice state.
  */
 import {
   CopyDBClusterSnapshotCommand,
@@ -19,14 +19,8 @@ import { recordToTags } from "../lib/tags";
 import type { CopyConfig } from "./config";
 import { COPY_QUOTA_ERRORS, mapCopyError } from "./errors";
 import { type CopyScope, parseCopyScope } from "./event";
-import {
-  type CopyAction,
-  type DeleteIntermediateAction,
-  OUTSIDE_COPY_WINDOW,
-  planCopy,
-  type SkippedSnapshot,
-} from "./plan";
-import { listCopyState } from "./state";
+import { type CopyAction, type DeleteIntermediateAction, OUTSIDE_COPY_WINDOW, type SkippedSnapshot } from "./plan";
+import { planCopyRun } from "./state";
 
 /** What the Copier returns; the state machine waits and calls the Checker while `pending` > 0. */
 export interface CopySummary {
@@ -55,8 +49,7 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown) => 
     const scope = parseCopyScope(event);
     assertScopeRegion(scope, config);
     const now = clock();
-    const state = await listCopyState(clients, config);
-    const { actions, progress } = planCopy({ config, scope, now, ...state });
+    const { actions, progress } = await planCopyRun(clients, config, scope, now);
     logSkipped(obs, progress.skipped);
     if (!progress.scopeMatched && scope.kind === "snapshot") {
       // Usually a share that is not visible yet; SnapshotNotFoundError lets the state machine retry with backoff.

@@ -45,6 +45,12 @@ export interface CopyPlanInput {
   readonly home: readonly Snapshot[];
   /** Manual snapshots in the DR region; empty when no DR region is configured. */
   readonly regional: readonly Snapshot[];
+  /**
+   * Owned copies in progress per destination region, counted over a full listing, for a run whose `home`/`regional`
+   * listings were narrowed to its scope (the limit counts copies of every DB). Regions left out are counted from
+   * `home`/`regional`.
+   */
+  readonly inFlight?: Readonly<Record<string, number>>;
 }
 
 /** Pipeline stage a copy lands in. */
@@ -202,8 +208,12 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
     });
   };
   const inScopeArn = (s: Snapshot) => scope.kind === "snapshot" && scope.snapshotArn === s.arn;
+  // Out-of-scope sources are dropped before any identifier is computed: a scoped run costs its own DB, not a sweep.
+  const sourceInScope = (s: Snapshot) =>
+    scope.kind === "sweep" || (scope.kind === "db" ? s.dbId.toLowerCase() === scope.dbId : scope.snapshotArn === s.arn);
 
   for (const s of input.shared) {
+    if (!sourceInScope(s)) continue;
     // Other people's shares are none of our business; only report them when the run was asked about them.
     const ignore = (reason: string) => {
       if (inScopeArn(s)) skipped.push({ id: s.arn, reason });
@@ -232,6 +242,7 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   // (its ARN says so), and our Taker tagged it, so the tags give the DB and the recovery point.
   for (const s of input.home) {
     if (s.type !== "manual" || stageOf(s) !== "source" || !config.sourceAccounts.includes(s.account)) continue;
+    if (!sourceInScope(s)) continue;
     const ignore = (reason: string) => {
       if (inScopeArn(s)) skipped.push({ id: s.arn, reason });
     };
@@ -264,6 +275,7 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   // Our own copies keep their pipeline going even after the shared original has expired at the source.
   const adopt = (s: Snapshot, stage: CopyStage) => {
     if (stageOf(s) !== stage) return;
+    if (scope.kind === "db" && s.tags[TAG.sourceDb]?.toLowerCase() !== scope.dbId) return;
     const key = keyOf(s.kind, s.id);
     if (items.has(key)) return;
     const recoveryPoint = recoveryPointOf(s);
@@ -295,8 +307,10 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
     if (r) it.regional = r;
   }
 
-  const inFlight: Record<string, number> = { [config.region]: countInFlight(input.home) };
-  if (config.drRegion) inFlight[config.drRegion] = countInFlight(input.regional);
+  const inFlight: Record<string, number> = {
+    [config.region]: input.inFlight?.[config.region] ?? countInFlight(input.home),
+  };
+  if (config.drRegion) inFlight[config.drRegion] = input.inFlight?.[config.drRegion] ?? countInFlight(input.regional);
 
   const scoped = [...items.values()].filter((it) => inScopeOf(it, scope));
   const views: CopyItemView[] = [];
@@ -391,7 +405,7 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
 }
 
 /** Owned copies running in one region. A Taker snapshot being created (stage `source`) is not a copy. */
-function countInFlight(snapshots: readonly Snapshot[]): number {
+export function countInFlight(snapshots: readonly Snapshot[]): number {
   return snapshots.filter((s) => isOwned(s.tags) && stageOf(s) !== "source" && IN_PROGRESS_STATUSES.has(s.status))
     .length;
 }

@@ -71,7 +71,7 @@ export async function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<S
       SnapshotType: q.type,
       MaxRecords: PAGE_SIZE,
       ...shared,
-      ...(q.dbId ? { DBInstanceIdentifier: q.dbId } : {}),
+      ...dbFilter("db-instance-id", q.dbId),
     };
     for await (const page of paginateDescribeDBSnapshots({ client: rds, pageSize: PAGE_SIZE }, input)) {
       for (const s of page.DBSnapshots ?? []) out.push(fromDbSnapshot(s));
@@ -82,13 +82,22 @@ export async function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<S
       SnapshotType: q.type,
       MaxRecords: PAGE_SIZE,
       ...shared,
-      ...(q.dbId ? { DBClusterIdentifier: q.dbId } : {}),
+      ...dbFilter("db-cluster-id", q.dbId),
     };
     for await (const page of paginateDescribeDBClusterSnapshots({ client: rds, pageSize: PAGE_SIZE }, input)) {
       for (const s of page.DBClusterSnapshots ?? []) out.push(fromDbClusterSnapshot(s));
     }
   }
   return out;
+}
+
+/**
+ * Server-side filter on the source DB. The `DBInstanceIdentifier` / `DBClusterIdentifier` parameters must name an
+ * existing DB (DescribeDBSnapshots API reference), which a DR account does not have; the `db-instance-id` /
+ * `db-cluster-id` filters match snapshots by their source DB identifier without that constraint.
+ */
+function dbFilter(name: "db-instance-id" | "db-cluster-id", dbId: string | undefined) {
+  return dbId ? { Filters: [{ Name: name, Values: [dbId] }] } : {};
 }
 
 function isNotFound(err: unknown): boolean {

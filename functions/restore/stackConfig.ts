@@ -228,3 +228,16 @@ export function freshnessEnvironment(
 export const RESTORE_SERVICE_NAME = "rds-pilot-light-restore";
 /** Powertools service name of the freshness Lambda. */
 export const FRESHNESS_SERVICE_NAME = "rds-pilot-light-freshness";
+
+/** Execution input of the scheduled drill (the SnapshotRestorer's schedule and the simulator both send this). */
+export function drillInput(settings: RecoverySettings): { mode: "drill"; dbIds?: string[] } {
+  return { mode: "drill", ...(settings.drillDbIds.length > 0 ? { dbIds: [...settings.drillDbIds] } : {}) };
+}
+
+/**
+ * Freshness alarm period: twice the schedule (whole minutes), so every period holds at least one run even when
+ * Scheduler delivers late; a single-interval period would see gaps, and missing data there means ALARM.
+ */
+export function freshnessAlarmPeriodSeconds(scheduleMinutes: number): number {
+  return 2 * scheduleMinutes * 60;
+}

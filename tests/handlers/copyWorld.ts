@@ -10,6 +10,7 @@ import {
   type DescribeDBClusterSnapshotsCommandInput,
   DescribeDBSnapshotsCommand,
   type DescribeDBSnapshotsCommandInput,
+  type Filter,
   RDSClient,
 } from "@aws-sdk/client-rds";
 import { type AwsStub, mockClient } from "aws-sdk-client-mock";
@@ -47,31 +48,66 @@ export interface DescribeCall {
   readonly marker: string | undefined;
   readonly maxRecords: number | undefined;
   readonly includeShared: boolean | undefined;
+  /** The server-side DB identifier filter (`db-instance-id`/`db-cluster-id`), when one was sent. */
+  readonly dbId: string | undefined;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: AwsStub is generic over every command of the client.
 type RdsStub = AwsStub<any, any, any>;
 
 function serve(mock: RdsStub, state: RegionState, log: DescribeCall[]): void {
-  const pick = (kind: "instance" | "cluster", type: string | undefined) =>
-    (type === "shared" ? (state.shared ?? []) : (state.manual ?? [])).filter((s) => s.kind === kind).map((s) => s.raw);
+  // Like RDS, a db-instance-id/db-cluster-id filter keeps the snapshots whose DBInstanceIdentifier/DBClusterIdentifier matches.
+  const pick = (kind: "instance" | "cluster", type: string | undefined, dbId: string | undefined) =>
+    (type === "shared" ? (state.shared ?? []) : (state.manual ?? []))
+      .filter((s) => s.kind === kind)
+      .map((s) => s.raw)
+      .filter(
+        (r) =>
+          dbId === undefined ||
+          (kind === "cluster"
+            ? (r as DBClusterSnapshot).DBClusterIdentifier
+            : (r as DBSnapshot).DBInstanceIdentifier) === dbId,
+      );
   mock.on(DescribeDBSnapshotsCommand).callsFake((input: DescribeDBSnapshotsCommandInput) => {
     log.push(described("instance", input));
-    const p = page(pick("instance", input.SnapshotType) as DBSnapshot[], input.Marker);
+    const p = page(
+      pick("instance", input.SnapshotType, filteredDb(input.Filters, "db-instance-id")) as DBSnapshot[],
+      input.Marker,
+    );
     return { DBSnapshots: p.items, ...(p.next ? { Marker: p.next } : {}) };
   });
   mock.on(DescribeDBClusterSnapshotsCommand).callsFake((input: DescribeDBClusterSnapshotsCommandInput) => {
     log.push(described("cluster", input));
-    const p = page(pick("cluster", input.SnapshotType) as DBClusterSnapshot[], input.Marker);
+    const p = page(
+      pick("cluster", input.SnapshotType, filteredDb(input.Filters, "db-cluster-id")) as DBClusterSnapshot[],
+      input.Marker,
+    );
     return { DBClusterSnapshots: p.items, ...(p.next ? { Marker: p.next } : {}) };
   });
 }
 
+function filteredDb(filters: Filter[] | undefined, name: string): string | undefined {
+  return filters?.find((f) => f.Name === name)?.Values?.[0];
+}
+
 function described(
   kind: "instance" | "cluster",
-  i: { SnapshotType?: string; Marker?: string; MaxRecords?: number; IncludeShared?: boolean },
+  i: {
+    SnapshotType?: string;
+    Marker?: string;
+    MaxRecords?: number;
+    IncludeShared?: boolean;
+    Filters?: Filter[];
+  },
 ): DescribeCall {
-  return { kind, type: i.SnapshotType, marker: i.Marker, maxRecords: i.MaxRecords, includeShared: i.IncludeShared };
+  return {
+    kind,
+    type: i.SnapshotType,
+    marker: i.Marker,
+    maxRecords: i.MaxRecords,
+    includeShared: i.IncludeShared,
+    dbId: filteredDb(i.Filters, kind === "cluster" ? "db-cluster-id" : "db-instance-id"),
+  };
 }
 
 /** Builds the mocked world and the handler dependencies. */

@@ -346,7 +346,7 @@ describe("take handler", () => {
     expect(rdsMock.commandCalls(DescribeDBSnapshotsCommand)[0]?.args[0].input).toMatchObject({
       SnapshotType: "manual",
       MaxRecords: 100,
-      DBInstanceIdentifier: "orders",
+      Filters: [{ Name: "db-instance-id", Values: ["orders"] }],
     });
     expect(created()).toEqual([`rpl-orders-${SLOT}`]);
     expect(summary.created).toBe(1);

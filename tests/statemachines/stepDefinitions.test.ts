@@ -143,7 +143,8 @@ describe("buildStepDefinition", () => {
         n.rerun,
         n.succeeded,
         n.failed,
-        n.stillPending,
+        n.markLeftPending,
+        n.leftPending,
         n.summaryInvalid,
       ].sort(),
     );
@@ -162,7 +163,7 @@ describe("buildStepDefinition", () => {
             { Variable: "$.summary.pending", NumericGreaterThan: 0 },
             { Variable: "$.checks", NumericGreaterThanEquals: 36 },
           ],
-          Next: "CopyStillPendingAfterMaxChecks",
+          Next: "MarkCopyLeftPending",
         },
         { Variable: "$.summary.pending", NumericGreaterThan: 0, Next: "WaitForCopy" },
       ],
@@ -198,10 +199,16 @@ describe("buildStepDefinition", () => {
       Next: "CountCopyCheck",
       Catch: [{ ErrorEquals: ["States.ALL"], Next: "CopyFailed" }],
     });
-    expect(states.CopyStillPendingAfterMaxChecks).toMatchObject({ Type: "Fail", Error: "CopyStillPending" });
-    expect(states.CopyStillPendingAfterMaxChecks?.Cause).toContain(
-      "after 36 checks and re-runs (waits of 600 s between checks)",
-    );
+    // Out of checks is not a failure: the output keeps the last summary and flags it, the copies keep running.
+    expect(states.MarkCopyLeftPending).toEqual({
+      Type: "Pass",
+      Comment: expect.any(String),
+      Parameters: { "summary.$": "$.summary", "checks.$": "$.checks", leftPending: true },
+      Next: "CopyLeftPending",
+    });
+    expect(states.CopyLeftPending).toMatchObject({ Type: "Succeed" });
+    expect(states.CopyLeftPending?.Comment).toContain("after 36 checks and re-runs (waits of 600 s between checks)");
+    expect(Object.values(states).filter((x) => x?.Type === "Fail")).toHaveLength(2);
   });
 
   it("fills a partial retry policy from DEFAULT_RETRY", () => {

@@ -1,0 +1,130 @@
+import { describe, expect, it, vi } from "vitest";
+import { drCopyId } from "../../functions/lib/identifiers";
+
+// handler.ts parses the environment at import, as the deployed Lambda does at cold start.
+vi.hoisted(() => {
+  Object.assign(process.env, {
+    AWS_REGION: "eu-west-1",
+    RPL_SOURCE_ACCOUNTS: "111122223333",
+    RPL_DR_KMS_KEY_ARN: "arn:aws:kms:eu-west-1:999988887777:key/11111111-home",
+  });
+});
+
+import { makeHandler as makeCheck } from "../../functions/check/handler";
+import { makeHandler as makeCopy } from "../../functions/copy/handler";
+import { listFilterOf } from "../../functions/copy/state";
+import { arnOfRaw, DR, HOME, rawCopy, rawShared, SRC_A } from "../unit/copyFixtures";
+import { type DescribeCall, world } from "./copyWorld";
+
+const T1 = "2026-03-01T10:00:00.000Z";
+const T2 = "2026-03-01T11:00:00.000Z";
+const id = (db: string, at: string) => drCopyId(SRC_A, db, new Date(at));
+
+/** 20 other DBs: each with a finished copy and a running one, so the home region has 20 copies in flight. */
+function crowded(limit: number) {
+  const others = Array.from({ length: 20 }, (_, i) => `db${i}`);
+  const manual = others.flatMap((db) => [
+    rawCopy({ id: id(db, T1), stage: "dr", dbId: db, at: T1 }),
+    rawCopy({ id: id(db, T2), stage: "dr", status: "creating", dbId: db, at: T2 }),
+  ]);
+  const orders = rawShared({ account: SRC_A, dbId: "orders", at: T2 });
+  const shared = [orders, ...others.map((db) => rawShared({ account: SRC_A, dbId: db, at: T2 }))];
+  return { w: world({ home: { shared, manual }, config: { maxCopiesInFlight: limit } }), orders };
+}
+
+const filtered = (calls: readonly DescribeCall[]) => calls.filter((c) => c.dbId !== undefined);
+const full = (calls: readonly DescribeCall[]) => calls.filter((c) => c.dbId === undefined);
+
+describe("scoped Copier and Checker runs", () => {
+  it("a scoped check lists only its DB (server-side filter) and reports pending for that scope only", async () => {
+    const { w } = crowded(50);
+    const running = rawCopy({ id: id("orders", T1), stage: "dr", status: "creating", dbId: "orders", at: T1 });
+    const w2 = world({
+      home: { shared: [rawShared({ account: SRC_A, dbId: "db1", at: T2 })], manual: [running] },
+      config: { maxCopiesInFlight: 5 },
+    });
+    const summary = await makeCheck(w2.deps)({ dbId: "orders" });
+    expect(summary).toEqual({ pending: 1, inProgress: [id("orders", T1)], waiting: 0, ready: 0, failed: 0 });
+    // Nothing to start, so nothing but the DB's own snapshots is listed.
+    expect(w2.homeDescribes.length).toBeGreaterThan(0);
+    expect(w2.homeDescribes.every((c) => c.dbId === "orders")).toBe(true);
+    // The sweep over the same crowded world lists without a filter and sees every DB.
+    const sweep = await makeCheck(w.deps)({});
+    expect(sweep.pending).toBe(41);
+    expect(filtered(w.homeDescribes)).toEqual([]);
+  });
+
+  it("a check scoped by snapshotArn filters by the DB named in the snapshot identifier, and by kind", async () => {
+    const { w, orders } = crowded(50);
+    const summary = await makeCheck(w.deps)({ snapshotArn: arnOfRaw(orders) });
+    expect(summary.pending).toBe(1);
+    expect(summary.ready).toBe(1);
+    const byFilter = filtered(w.homeDescribes);
+    expect(byFilter.length).toBeGreaterThan(0);
+    expect(byFilter.every((c) => c.dbId === "orders" && c.kind === "instance")).toBe(true);
+    // It would start a copy, so the home region is then listed in full once, for the in-flight count only.
+    expect(full(w.homeDescribes).map((c) => [c.kind, c.type])).toEqual([
+      ["instance", "manual"],
+      ["cluster", "manual"],
+    ]);
+  });
+
+  it("honours the in-flight limit for a scoped copy that would start work", async () => {
+    // 20 copies of other DBs run in the home region; the limit is 20, so the scoped share must wait.
+    const { w } = crowded(20);
+    const summary = await makeCopy(w.deps)({ dbId: "orders" });
+    expect(summary).toMatchObject({ started: 0, waiting: 1, pending: 1, inFlight: 20, failed: 0 });
+    expect(w.home.commandCalls.length).toBeGreaterThan(0);
+    expect(w.home.calls().map((c) => c.args[0].constructor.name)).not.toContain("CopyDBSnapshotCommand");
+    expect(full(w.homeDescribes).length).toBeGreaterThan(0);
+  });
+
+  it("starts the scoped copy when the full count leaves a slot, and copies nothing else", async () => {
+    const { w } = crowded(21);
+    const summary = await makeCopy(w.deps)({ dbId: "orders" });
+    expect(summary).toMatchObject({ started: 1, waiting: 0, pending: 1, inFlight: 21 });
+    const copies = w.home.calls().filter((c) => c.args[0].constructor.name === "CopyDBSnapshotCommand");
+    expect(
+      copies.map((c) => (c.args[0].input as { TargetDBSnapshotIdentifier: string }).TargetDBSnapshotIdentifier),
+    ).toEqual([id("orders", T2)]);
+  });
+});
+
+describe("listFilterOf", () => {
+  it("reads the DB and kind back from a Taker snapshot ARN", () => {
+    expect(
+      listFilterOf({ kind: "snapshot", snapshotArn: `arn:aws:rds:${HOME}:${SRC_A}:snapshot:rpl-orders-20260301-1100` }),
+    ).toEqual({
+      dbId: "orders",
+      kind: "instance",
+    });
+    expect(
+      listFilterOf({
+        kind: "snapshot",
+        snapshotArn: `arn:aws:rds:${HOME}:${SRC_A}:cluster-snapshot:rpl-led-ger-20260301-1100`,
+      }),
+    ).toEqual({ dbId: "led-ger", kind: "cluster" });
+    expect(listFilterOf({ kind: "db", dbId: "orders" })).toEqual({ dbId: "orders" });
+  });
+
+  it.each([
+    ["a sweep", { kind: "sweep" } as const],
+    [
+      "a name that is not the Taker's",
+      { kind: "snapshot", snapshotArn: `arn:aws:rds:${DR}:${SRC_A}:snapshot:nightly-orders` } as const,
+    ],
+    [
+      "an impossible time",
+      { kind: "snapshot", snapshotArn: `arn:aws:rds:${HOME}:${SRC_A}:snapshot:rpl-orders-20261399-2599` } as const,
+    ],
+    [
+      "a name shortened with a hash",
+      {
+        kind: "snapshot",
+        snapshotArn: `arn:aws:rds:${HOME}:${SRC_A}:snapshot:rpl-${"a".repeat(36)}-0abcdef-20260301-1100`,
+      } as const,
+    ],
+  ])("lists everything for %s", (_name, scope) => {
+    expect(listFilterOf(scope)).toBeUndefined();
+  });
+});
