@@ -13,22 +13,12 @@ import {
   SnapshotQuotaExceededFault,
 } from "@aws-sdk/client-rds";
 import { describe, expect, it, vi } from "vitest";
-import { drCopyId } from "../../functions/lib/identifiers";
-import { ENV } from "../unit/copyFixtures";
-
-// handler.ts parses the environment at import, as the deployed Lambda does at cold start.
-vi.hoisted(() => {
-  Object.assign(process.env, {
-    AWS_REGION: "eu-west-1",
-    RPL_SOURCE_ACCOUNTS: "111122223333",
-    RPL_DR_KMS_KEY_ARN: "arn:aws:kms:eu-west-1:999988887777:key/11111111-home",
-  });
-});
-
 import { type CopySummary, makeHandler } from "../../functions/copy/handler";
+import { drCopyId } from "../../functions/lib/identifiers";
 import {
   arnOfRaw,
   DR,
+  ENV,
   HOME,
   HOME_KEY,
   homeCopyArn,

@@ -1,18 +1,8 @@
-import { describe, expect, it, vi } from "vitest";
-import { drCopyId } from "../../functions/lib/identifiers";
-
-// handler.ts parses the environment at import, as the deployed Lambda does at cold start.
-vi.hoisted(() => {
-  Object.assign(process.env, {
-    AWS_REGION: "eu-west-1",
-    RPL_SOURCE_ACCOUNTS: "111122223333",
-    RPL_DR_KMS_KEY_ARN: "arn:aws:kms:eu-west-1:999988887777:key/11111111-home",
-  });
-});
-
+import { describe, expect, it } from "vitest";
 import { makeHandler as makeCheck } from "../../functions/check/handler";
 import { makeHandler as makeCopy } from "../../functions/copy/handler";
 import { listFilterOf } from "../../functions/copy/state";
+import { drCopyId } from "../../functions/lib/identifiers";
 import { arnOfRaw, DR, HOME, rawCopy, rawShared, SRC_A } from "../unit/copyFixtures";
 import { type DescribeCall, world } from "./copyWorld";
 

@@ -3,21 +3,11 @@
  * sources and go straight to the DR region) and the copy window (`RPL_COPY_WINDOW_HOURS`), over aws-sdk-client-mock.
  */
 import { CopyDBClusterSnapshotCommand, CopyDBSnapshotCommand } from "@aws-sdk/client-rds";
-import { describe, expect, it, vi } from "vitest";
-import { drCopyId } from "../../functions/lib/identifiers";
-
-// handler.ts parses the environment at import, as the deployed Lambda does at cold start.
-vi.hoisted(() => {
-  Object.assign(process.env, {
-    AWS_REGION: "eu-west-1",
-    RPL_SOURCE_ACCOUNTS: "111122223333",
-    RPL_DR_KMS_KEY_ARN: "arn:aws:kms:eu-west-1:999988887777:key/11111111-home",
-  });
-});
-
+import { describe, expect, it } from "vitest";
 import { makeHandler as makeCheck } from "../../functions/check/handler";
 import { makeHandler as makeCopy } from "../../functions/copy/handler";
 import { OUTSIDE_COPY_WINDOW } from "../../functions/copy/plan";
+import { drCopyId } from "../../functions/lib/identifiers";
 import { arnOfRaw, DR_ACCOUNT, HOME, REGION_KEY, rawCopy, rawOwnSource, rawShared, SRC_A } from "../unit/copyFixtures";
 import { world } from "./copyWorld";
 

@@ -4,17 +4,7 @@
  * that the account's own snapshots reach the DR region, and that the copy window stops the re-copy churn when the
  * source keeps snapshots longer than the DR Janitor keeps their copies.
  */
-import { describe, expect, it, vi } from "vitest";
-
-// Each handler.ts parses its environment at import, as the deployed Lambda does at cold start.
-vi.hoisted(() => {
-  Object.assign(process.env, {
-    AWS_REGION: "eu-west-1",
-    RPL_SOURCE_ACCOUNTS: "555555555555",
-    RPL_DR_KMS_KEY_ARN: "arn:aws:kms:eu-west-1:555555555555:key/00000000-0000-4000-8000-000000000000",
-    RPL_STAGE: "source",
-  });
-});
+import { describe, expect, it } from "vitest";
 
 import { handlerEnvironment, type PilotLightConfig, parseStackConfig } from "../../config";
 import { makeHandler as makeCheck } from "../../functions/check/handler";

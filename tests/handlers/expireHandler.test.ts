@@ -11,13 +11,6 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
-// The module builds the production handler at load time from process.env (cold-start config), so a valid
-// environment must exist before it is imported.
-vi.hoisted(() => {
-  process.env.RPL_STAGE = "dr";
-  process.env.AWS_REGION = "eu-west-1";
-});
-
 import type { ExpireConfig } from "../../functions/expire/config";
 import { makeHandler } from "../../functions/expire/handler";
 import type { AwsClients } from "../../functions/lib/clients";

@@ -1,9 +1,4 @@
-import { describe, expect, it, vi } from "vitest";
-
-// handler.ts parses the environment at import, as the deployed Lambda does at cold start.
-vi.hoisted(() => {
-  process.env.RPL_SUBNET_GROUP = "dr-db-subnets";
-});
+import { describe, expect, it } from "vitest";
 
 import type { RestoreConfig } from "../../functions/restore/config";
 import { makeHandler, type RestoreState } from "../../functions/restore/handler";

@@ -13,7 +13,7 @@ import {
   SharedSnapshotQuotaExceededFault,
 } from "@aws-sdk/client-rds";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, PartialFailureError, SnapshotNotFoundError, TransientAwsError } from "../../functions/lib/errors";
 import { TAG } from "../../functions/lib/tags";
 import type { ShareConfig } from "../../functions/share/config";
@@ -31,10 +31,6 @@ import {
   spyObs,
 } from "./takeShare.fixtures";
 
-// handler.ts builds the deployed handler at import time from process.env; give it a valid environment.
-vi.hoisted(() => {
-  process.env.RPL_DR_ACCOUNTS = "222222222222";
-});
 const { makeHandler } = await import("../../functions/share/handler");
 
 const NOW = "2026-11-25T06:37:12Z";

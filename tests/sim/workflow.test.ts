@@ -2,19 +2,7 @@
  * End-to-end workflow against the RDS model: the real take -> share -> copy -> region copy -> expire handlers,
  * driven hour by hour over a week of virtual time, in two source accounts and one DR account across two regions.
  */
-import { beforeAll, describe, expect, it, vi } from "vitest";
-
-// Each handler.ts parses its environment at import, as the deployed Lambda does at cold start. These values only
-// satisfy that import; the handlers under test get their configs from makeHandler below.
-vi.hoisted(() => {
-  Object.assign(process.env, {
-    AWS_REGION: "eu-west-1",
-    RPL_DR_ACCOUNTS: "222222222222",
-    RPL_SOURCE_ACCOUNTS: "111111111111",
-    RPL_DR_KMS_KEY_ARN: "arn:aws:kms:eu-west-1:222222222222:key/00000000-0000-4000-8000-000000000000",
-    RPL_STAGE: "source",
-  });
-});
+import { beforeAll, describe, expect, it } from "vitest";
 
 import { parseCopyConfig } from "../../functions/copy/config";
 import { makeHandler as makeCopy } from "../../functions/copy/handler";

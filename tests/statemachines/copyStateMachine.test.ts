@@ -3,18 +3,7 @@
  * in-memory RDS model: Take and Share in the source account, then the Copy machine with its wait/check loop in the DR
  * account, on a virtual clock that each Wait state advances.
  */
-import { describe, expect, it, vi } from "vitest";
-
-// Each handler.ts parses its environment at import (the Lambda cold start). These values only satisfy that import;
-// the handlers under test get their configs through makeHandler below.
-vi.hoisted(() => {
-  Object.assign(process.env, {
-    AWS_REGION: "eu-west-1",
-    RPL_DR_ACCOUNTS: "222222222222",
-    RPL_SOURCE_ACCOUNTS: "111111111111",
-    RPL_DR_KMS_KEY_ARN: "arn:aws:kms:eu-west-1:222222222222:key/00000000-0000-4000-8000-000000000000",
-  });
-});
+import { describe, expect, it } from "vitest";
 
 import { buildStepDefinition } from "../../components/shared/stateMachines";
 import { makeHandler as makeCheck } from "../../functions/check/handler";

@@ -1,10 +1,5 @@
 import { DeleteDBInstanceCommand, type RDSClient } from "@aws-sdk/client-rds";
-import { beforeEach, describe, expect, it, vi } from "vitest";
-
-// handler.ts parses the environment at import, as the deployed Lambda does at cold start.
-vi.hoisted(() => {
-  process.env.RPL_SUBNET_GROUP = "dr-db-subnets";
-});
+import { beforeEach, describe, expect, it } from "vitest";
 
 import { buildRestoreDefinition, RESTORE_STATES } from "../../components/shared/restoreStateMachine";
 import type { RestoreConfig } from "../../functions/restore/config";
