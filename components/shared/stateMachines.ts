@@ -152,6 +152,8 @@ export interface StepStateNames {
   readonly wait: string;
   readonly check: string;
   readonly count: string;
+  readonly hasFailures: string;
+  readonly itemsFailed: string;
   readonly isReady: string;
   readonly rerun: string;
   readonly succeeded: string;
@@ -169,6 +171,8 @@ export function stepStateNames(stepName: string): StepStateNames {
     wait: `WaitFor${stepName}`,
     check: `Check${stepName}`,
     count: `Count${stepName}Check`,
+    hasFailures: `Has${stepName}Failures`,
+    itemsFailed: `${stepName}ItemsFailed`,
     isReady: `Is${stepName}Ready`,
     rerun: `Rerun${stepName}`,
     succeeded: `${stepName}Succeeded`,
@@ -351,7 +355,24 @@ export function buildStepDefinition(o: StepMachineOptions): AslDefinition {
     Type: "Pass",
     Comment: "Counts the invocation (check or re-run) and keeps only the latest summary.",
     Parameters: { "checks.$": "States.MathAdd($.checks, 1)", "summary.$": "$.latest.summary" },
-    Next: n.isReady,
+    Next: n.hasFailures,
+  };
+  states[n.hasFailures] = {
+    Type: "Choice",
+    Comment: "Ends the execution failed when the check found work that failed in RDS (e.g. a copy in status failed).",
+    // `failed` is optional in a check summary, so it is type-tested before it is compared.
+    Choices: [
+      { Not: { Variable: "$.summary.failed", IsPresent: true }, Next: n.isReady },
+      { Not: { Variable: "$.summary.failed", IsNumeric: true }, Next: n.isReady },
+      { Variable: "$.summary.failed", NumericGreaterThan: 0, Next: n.itemsFailed },
+    ],
+    Default: n.isReady,
+  };
+  states[n.itemsFailed] = {
+    Type: "Fail",
+    Comment: "A check reported failed work: fail now so the alarm fires while it is fresh.",
+    Error: `${step}ItemsFailed`,
+    Cause: `The ${step} check reported failed work (for the Copier: a copy that ended in status failed); the check Lambda's log names each one, and the next ${step} run reports them again.`,
   };
   states[n.isReady] = {
     Type: "Choice",

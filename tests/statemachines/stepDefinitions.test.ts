@@ -139,6 +139,8 @@ describe("buildStepDefinition", () => {
         n.wait,
         n.check,
         n.count,
+        n.hasFailures,
+        n.itemsFailed,
         n.isReady,
         n.rerun,
         n.succeeded,
@@ -180,8 +182,19 @@ describe("buildStepDefinition", () => {
     expect(states.CountCopyCheck).toMatchObject({
       Type: "Pass",
       Parameters: { "checks.$": "States.MathAdd($.checks, 1)", "summary.$": "$.latest.summary" },
-      Next: "IsCopyReady",
+      Next: "HasCopyFailures",
     });
+    expect(states.HasCopyFailures).toEqual({
+      Type: "Choice",
+      Comment: expect.any(String),
+      Choices: [
+        { Not: { Variable: "$.summary.failed", IsPresent: true }, Next: "IsCopyReady" },
+        { Not: { Variable: "$.summary.failed", IsNumeric: true }, Next: "IsCopyReady" },
+        { Variable: "$.summary.failed", NumericGreaterThan: 0, Next: "CopyItemsFailed" },
+      ],
+      Default: "IsCopyReady",
+    });
+    expect(states.CopyItemsFailed).toMatchObject({ Type: "Fail", Error: "CopyItemsFailed" });
     expect(states.IsCopyReady).toMatchObject({
       Type: "Choice",
       Choices: [
@@ -208,7 +221,7 @@ describe("buildStepDefinition", () => {
     });
     expect(states.CopyLeftPending).toMatchObject({ Type: "Succeed" });
     expect(states.CopyLeftPending?.Comment).toContain("after 36 checks and re-runs (waits of 600 s between checks)");
-    expect(Object.values(states).filter((x) => x?.Type === "Fail")).toHaveLength(2);
+    expect(Object.values(states).filter((x) => x?.Type === "Fail")).toHaveLength(3);
   });
 
   it("fills a partial retry policy from DEFAULT_RETRY", () => {

@@ -240,6 +240,23 @@ describe("step machine with a check loop", () => {
     expect(r.retries).toEqual([{ state: "CheckCopy", error: "TransientAwsError", attempt: 1, delaySeconds: 10 }]);
   });
 
+  it("fails at once when a check reports failed work (a copy that failed in RDS), without waiting again", async () => {
+    const check = scripted({ pending: 1, failed: 1 }, { pending: 0 });
+    const r = await runStateMachine(copyMachine(), { handlers: { [COPY]: scripted({ pending: 2 }), [CHECK]: check } });
+    expect(r.status).toBe("FAILED");
+    expect(r.error).toBe("CopyItemsFailed");
+    expect(check.payloads).toHaveLength(1);
+    expect(r.waits).toEqual([600]);
+    expect(r.states.slice(-2)).toEqual(["HasCopyFailures", "CopyItemsFailed"]);
+  });
+
+  it("keeps looping when a check reports failed: 0", async () => {
+    const check = scripted({ pending: 1, failed: 0 }, { pending: 0, failed: 0 });
+    const r = await runStateMachine(copyMachine(), { handlers: { [COPY]: scripted({ pending: 1 }), [CHECK]: check } });
+    expect(r.status).toBe("SUCCEEDED");
+    expect(r.output).toEqual({ checks: 2, summary: { pending: 0, failed: 0 } });
+  });
+
   it("sends a failed check to the Fail state with its error", async () => {
     const failure = new PartialFailureError("Check", [
       { id: "orders", error: "KMSKeyNotAccessibleFault", message: "key" },
