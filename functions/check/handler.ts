@@ -2,6 +2,11 @@
  * Checker (DR account): read-only companion of the Copier. The state machine calls it after a wait while copies are
  * pending. It lists the same snapshots and runs the same planner as the Copier ({@link planCopyRun}), but uses only the
  * progress view and never changes anything.
+ *
+ * A scoped check does not count other DBs' copies in flight (`countGlobalInFlight: false`): it runs after every wait,
+ * and that count needs a full listing of each destination region. So its `ready` counts copies that are startable if
+ * a slot is free; the Copier the state machine then re-runs counts every DB's copies before starting anything and
+ * reports `waiting` when no slot is free. A sweep lists everything anyway, so its `ready`/`waiting` are exact.
  */
 
 import { parseCopyScope } from "../copy/event";
@@ -15,9 +20,12 @@ export interface CheckSummary {
   readonly pending: number;
   /** Identifiers of in-scope copies running now. */
   readonly inProgress: readonly string[];
-  /** Copies that should start but have no free slot. */
+  /** Copies that should start but have no free slot (a scoped check counts only its own DB's copies in flight). */
   readonly waiting: number;
-  /** Actions the Copier would take if called now (copies with a free slot, intermediate deletes): call it when > 0. */
+  /**
+   * Actions the Copier would take if called now (copies with a free slot, intermediate deletes): call it when > 0. A
+   * scoped check ignores other DBs' copies in flight, so the Copier may then find no slot and report `waiting`.
+   */
   readonly ready: number;
   /** Items that need an operator (the Copier reports them as failures). */
   readonly failed: number;
@@ -28,7 +36,7 @@ export function makeHandler(deps: HandlerDeps<CheckConfig>): (event: unknown) =>
   const { clients, clock, config, obs } = deps;
   return async (event) => {
     const scope = parseCopyScope(event);
-    const { progress } = await planCopyRun(clients, config, scope, clock());
+    const { progress } = await planCopyRun(clients, config, scope, clock(), { countGlobalInFlight: false });
     const summary: CheckSummary = {
       pending: progress.pending,
       inProgress: progress.inProgress,

@@ -23,12 +23,13 @@
 import type { ItemFailure } from "../lib/errors";
 import { drCopyId, ID_PREFIX } from "../lib/identifiers";
 import { type DbKind, recoveryPointOf, type Snapshot, stageOf } from "../lib/model";
+import { IN_PROGRESS_STATUSES, isCopyInFlight } from "../lib/rds";
 import { isOwned, MANAGED_BY_VALUE, TAG } from "../lib/tags";
 import type { CopyConfig } from "./config";
 import type { CopyScope } from "./event";
 
-/** Snapshot statuses that mean "a copy is still running" (instances report `creating`/`copying`, clusters `creating`). */
-export const IN_PROGRESS_STATUSES: ReadonlySet<string> = new Set(["creating", "copying", "pending"]);
+/** Snapshot statuses that mean "a copy is still running" (defined with the raw count in lib/rds.ts). */
+export { IN_PROGRESS_STATUSES };
 
 /** Where the planner's inputs come from (all listed by the handler, nothing else is read). */
 export interface CopyPlanInput {
@@ -404,10 +405,12 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   };
 }
 
-/** Owned copies running in one region. A Taker snapshot being created (stage `source`) is not a copy. */
+/**
+ * Owned copies running in one region. A Taker snapshot being created (stage `source`) is not a copy. Same rule as
+ * the raw count `countCopiesInFlight` (lib/rds.ts): both use {@link isCopyInFlight}.
+ */
 export function countInFlight(snapshots: readonly Snapshot[]): number {
-  return snapshots.filter((s) => isOwned(s.tags) && stageOf(s) !== "source" && IN_PROGRESS_STATUSES.has(s.status))
-    .length;
+  return snapshots.filter((s) => isCopyInFlight(s.status, (k) => s.tags[k])).length;
 }
 
 function isOwnedCopy(s: Snapshot, stage: CopyStage): boolean {

@@ -5,10 +5,10 @@
 import type { AwsClients } from "../lib/clients";
 import { buildIdentifier, MAX_ID_LENGTH } from "../lib/identifiers";
 import { type DbKind, parseArn, snapshotName } from "../lib/model";
-import { listSnapshots } from "../lib/rds";
+import { countCopiesInFlight, listSnapshots } from "../lib/rds";
 import type { CopyConfig } from "./config";
 import type { CopyScope } from "./event";
-import { type CopyPlan, type CopyPlanInput, countInFlight, planCopy } from "./plan";
+import { type CopyPlan, type CopyPlanInput, planCopy } from "./plan";
 
 /** The planner inputs read from RDS. */
 export type CopyState = Pick<CopyPlanInput, "shared" | "home" | "regional">;
@@ -57,26 +57,39 @@ export function listFilterOf(scope: CopyScope): ListFilter | undefined {
   return { dbId, kind };
 }
 
+/** Options of {@link planCopyRun}. */
+export interface PlanRunOptions {
+  /**
+   * Count the owned copies in flight of every DB in a destination region before a scoped plan starts a copy there
+   * (default `true`: the Copier must, the in-flight limit counts copies of every DB). The read-only Checker passes
+   * `false`: its scoped plan then counts only its own DB's copies, so `ready` means "startable if a slot is free"; the
+   * Copier it triggers does the real count before starting anything and reports `waiting` when no slot is free.
+   */
+  readonly countGlobalInFlight?: boolean;
+}
+
 /**
  * Lists and plans one Copier or Checker run. A scoped run lists only its DB's snapshots; only when that plan would
- * start a copy does it list the destination region in full, because the in-flight limit counts copies of every DB.
+ * start a copy (and `countGlobalInFlight` is not `false`) does it count the destination region's copies in flight
+ * over a full listing, without normalizing it ({@link countCopiesInFlight}).
  */
 export async function planCopyRun(
   clients: AwsClients,
   config: CopyConfig,
   scope: CopyScope,
   now: Date,
+  options: PlanRunOptions = {},
 ): Promise<CopyPlan> {
   const filter = listFilterOf(scope);
   const state = await listCopyState(clients, config, filter);
   const plan = planCopy({ config, scope, now, ...state });
-  if (!filter) return plan;
+  if (!filter || options.countGlobalInFlight === false) return plan;
   const regions = new Set(plan.actions.flatMap((a) => (a.type === "copy" ? [a.region] : [])));
   if (regions.size === 0) return plan;
   const inFlight: Record<string, number> = {};
   await Promise.all(
     [...regions].map(async (region) => {
-      inFlight[region] = countInFlight(await listSnapshots(clients.rds(region), { type: "manual" }));
+      inFlight[region] = await countCopiesInFlight(clients.rds(region));
     }),
   );
   return planCopy({ config, scope, now, ...state, inFlight });

@@ -9,6 +9,7 @@ import {
   paginateDescribeDBInstances,
   paginateDescribeDBSnapshots,
   type RDSClient,
+  type Tag,
 } from "@aws-sdk/client-rds";
 import {
   type Db,
@@ -19,6 +20,7 @@ import {
   fromDbSnapshot,
   type Snapshot,
 } from "./model";
+import { MANAGED_BY_VALUE, TAG } from "./tags";
 
 /** RDS page size: the API maximum, so a sweep makes as few calls as possible. */
 export const PAGE_SIZE = 100;
@@ -89,6 +91,53 @@ export async function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<S
     }
   }
   return out;
+}
+
+/**
+ * Snapshot statuses that mean "a copy is still running": instances report `creating` (and `copying`), clusters
+ * `creating`; `pending` is counted too so a copy RDS has accepted but not begun still takes a slot.
+ */
+export const IN_PROGRESS_STATUSES: ReadonlySet<string> = new Set(["creating", "copying", "pending"]);
+
+/**
+ * Whether a snapshot is one of our copies in flight: owned (`rpl-managed-by`), not a Taker snapshot (stage
+ * `source`), status in {@link IN_PROGRESS_STATUSES}. Takes the raw status and a tag lookup so the normalized model
+ * (`countInFlight` in functions/copy/plan.ts) and the raw count ({@link countCopiesInFlight}) share one rule.
+ */
+export function isCopyInFlight(status: string | undefined, tag: (key: string) => string | undefined): boolean {
+  return (
+    IN_PROGRESS_STATUSES.has((status ?? "unknown").toLowerCase()) &&
+    tag(TAG.managedBy) === MANAGED_BY_VALUE &&
+    tag(TAG.stage) !== "source"
+  );
+}
+
+/**
+ * Counts our copies in flight in one region (see {@link isCopyInFlight}) over every manual DB and cluster snapshot.
+ * It reads the raw items and builds no {@link Snapshot}: the Copier needs only this number from a full listing.
+ */
+export async function countCopiesInFlight(rds: RDSClient): Promise<number> {
+  const input = { SnapshotType: "manual", MaxRecords: PAGE_SIZE };
+  const count = (items: readonly { Status?: string; TagList?: Tag[] }[] | undefined) => {
+    let n = 0;
+    for (const s of items ?? []) if (isCopyInFlight(s.Status, (k) => tagValue(s.TagList, k))) n++;
+    return n;
+  };
+  let total = 0;
+  for await (const page of paginateDescribeDBSnapshots({ client: rds, pageSize: PAGE_SIZE }, { ...input })) {
+    total += count(page.DBSnapshots);
+  }
+  for await (const page of paginateDescribeDBClusterSnapshots({ client: rds, pageSize: PAGE_SIZE }, { ...input })) {
+    total += count(page.DBClusterSnapshots);
+  }
+  return total;
+}
+
+/** A tag's value read like `tagsToRecord` does: the last entry with the key wins, a missing value is "". */
+function tagValue(tags: readonly Tag[] | undefined, key: string): string | undefined {
+  let v: string | undefined;
+  for (const t of tags ?? []) if (t.Key === key) v = t.Value ?? "";
+  return v;
 }
 
 /**

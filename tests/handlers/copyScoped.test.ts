@@ -52,11 +52,37 @@ describe("scoped Copier and Checker runs", () => {
     const byFilter = filtered(w.homeDescribes);
     expect(byFilter.length).toBeGreaterThan(0);
     expect(byFilter.every((c) => c.dbId === "orders" && c.kind === "instance")).toBe(true);
-    // It would start a copy, so the home region is then listed in full once, for the in-flight count only.
-    expect(full(w.homeDescribes).map((c) => [c.kind, c.type])).toEqual([
-      ["instance", "manual"],
-      ["cluster", "manual"],
-    ]);
+    // The read-only check never lists a region in full, even when its plan would start a copy.
+    expect(full(w.homeDescribes)).toEqual([]);
+    expect(full(w.drDescribes)).toEqual([]);
+  });
+
+  it("a scoped check reports a startable copy as ready even when other DBs fill every slot; the Copier then waits", async () => {
+    // 20 copies of other DBs run in the home region and the limit is 20: no slot is free.
+    const { w } = crowded(20);
+    const checked = await makeCheck(w.deps)({ dbId: "orders" });
+    // The check ignores other DBs' slots (it sends no unfiltered Describe call), so the copy is `ready`...
+    expect(checked).toEqual({ pending: 1, inProgress: [], waiting: 0, ready: 1, failed: 0 });
+    expect(w.homeDescribes.length).toBeGreaterThan(0);
+    expect(full(w.homeDescribes)).toEqual([]);
+    expect(full(w.drDescribes)).toEqual([]);
+    // ...and the Copier the state machine re-runs counts every DB's copies and starts nothing.
+    const copied = await makeCopy(w.deps)({ dbId: "orders" });
+    expect(copied).toMatchObject({ started: 0, waiting: 1, pending: 1, inFlight: 20, failed: 0 });
+    expect(w.home.calls().map((c) => c.args[0].constructor.name)).not.toContain("CopyDBSnapshotCommand");
+  });
+
+  it("a scoped check still reports waiting when its own DB's copies fill the limit", async () => {
+    const running = ["2026-03-01T08:00:00.000Z", T1].map((at) =>
+      rawCopy({ id: id("orders", at), stage: "dr", status: "creating", dbId: "orders", at }),
+    );
+    const w = world({
+      home: { shared: [rawShared({ account: SRC_A, dbId: "orders", at: T2 })], manual: running },
+      config: { maxCopiesInFlight: 2 },
+    });
+    const summary = await makeCheck(w.deps)({ dbId: "orders" });
+    expect(summary).toMatchObject({ pending: 3, waiting: 1, ready: 0, failed: 0 });
+    expect(full(w.homeDescribes)).toEqual([]);
   });
 
   it("honours the in-flight limit for a scoped copy that would start work", async () => {
@@ -66,7 +92,11 @@ describe("scoped Copier and Checker runs", () => {
     expect(summary).toMatchObject({ started: 0, waiting: 1, pending: 1, inFlight: 20, failed: 0 });
     expect(w.home.commandCalls.length).toBeGreaterThan(0);
     expect(w.home.calls().map((c) => c.args[0].constructor.name)).not.toContain("CopyDBSnapshotCommand");
-    expect(full(w.homeDescribes).length).toBeGreaterThan(0);
+    // The in-flight count lists the home region in full, once per kind, 100 per page, manual snapshots only.
+    expect(full(w.homeDescribes).map((c) => [c.kind, c.type, c.maxRecords])).toEqual([
+      ["instance", "manual", 100],
+      ["cluster", "manual", 100],
+    ]);
   });
 
   it("starts the scoped copy when the full count leaves a slot, and copies nothing else", async () => {
