@@ -29,3 +29,17 @@ export const DEFAULT_COPY_THROUGHPUT: CopyThroughput = {
 
 /** Percent of a DB's data changed per hour when a scenario does not say (assumption). */
 export const DEFAULT_CHANGE_PERCENT_PER_HOUR = 1;
+
+/**
+ * Minutes a copy takes to move `gbMoved` GB on a leg (before jitter): the fixed part plus the data at the leg's
+ * throughput. A full copy moves the snapshot's allocated size; an incremental one the data changed since the
+ * previous copy. The model's copy durations and the feasibility arithmetic both use this one formula.
+ */
+export function copyMinutesFor(
+  gbMoved: number,
+  crossRegion: boolean,
+  t: CopyThroughput = DEFAULT_COPY_THROUGHPUT,
+): number {
+  const gbPerHour = crossRegion ? t.crossRegionGbPerHour : t.sameRegionGbPerHour;
+  return t.fixedMinutes + (60 * Math.max(0, gbMoved)) / gbPerHour;
+}
