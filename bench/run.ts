@@ -23,11 +23,11 @@ import { MANAGED_BY_VALUE, TAG } from "../functions/lib/tags";
 import { planShare } from "../functions/share/plan";
 import type { TakeConfig } from "../functions/take/config";
 import { planTake } from "../functions/take/plan";
+import { RdsWorld } from "../sim/aws/rdsModel";
 import { polyfillPromiseWithResolvers } from "../sim/polyfills";
 import type { SimulationReport } from "../sim/report";
 import { defaultScenario, loadScenario } from "../sim/scenario";
 import { loadStepConfig, loadStepHandler, simulate } from "../sim/simulate";
-import { RdsWorld } from "../tests/helpers/rdsModel";
 
 // The SDK warns once per process on Node.js 20 that future versions need Node.js 22; the simulator's output is
 // its report, so silence it with the SDK's documented switch (aws/aws-sdk-js-v3#7983) unless the user set it.

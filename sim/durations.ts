@@ -11,7 +11,7 @@
 
 import { parseArn, recoveryPointOf } from "../functions/lib/model";
 import { TAG } from "../functions/lib/tags";
-import type { ModelTiming, RdsWorld } from "../tests/helpers/rdsModel";
+import type { ModelTiming, RdsWorld } from "./aws/rdsModel";
 import type { Random } from "./random";
 import type { ScenarioDurations } from "./scenario";
 

@@ -32,7 +32,7 @@ import type { Observability } from "../functions/lib/powertools";
 import { isOwned, TAG } from "../functions/lib/tags";
 import { DRILL_PREFIX } from "../functions/restore/config";
 import { drillInput, freshnessAlarmPeriodSeconds } from "../functions/restore/stackConfig";
-import { RdsWorld } from "../tests/helpers/rdsModel";
+import { RdsWorld } from "./aws/rdsModel";
 import { makeTiming, type OperationSlot } from "./durations";
 import { Engine } from "./engine";
 import { runStateMachine, type TaskHandler } from "./localStepFunctions";

@@ -17,7 +17,7 @@ import { liveObservability } from "../../functions/lib/powertools";
 import { isOwned, TAG } from "../../functions/lib/tags";
 import { parseTakeConfig } from "../../functions/take/config";
 import { makeHandler as makeTake } from "../../functions/take/handler";
-import { RdsWorld } from "../helpers/rdsModel";
+import { RdsWorld } from "../../sim/aws/rdsModel";
 
 const ACCOUNT = "555555555555";
 const HOME = "eu-west-1";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { FreshnessConfig } from "../../functions/freshness/config";
 import { makeHandler } from "../../functions/freshness/handler";
-import { RdsWorld } from "../helpers/rdsModel";
+import { RdsWorld } from "../../sim/aws/rdsModel";
 import { copyTags, DR, DR_REGION, HOME, SOURCE, spyObservability } from "../helpers/restoreFixtures";
 
 const NOW = new Date("2026-11-25T12:00:00Z");

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import type { RestoreConfig } from "../../functions/restore/config";
 import { makeHandler, type RestoreState } from "../../functions/restore/handler";
-import { RdsWorld } from "../helpers/rdsModel";
+import { RdsWorld } from "../../sim/aws/rdsModel";
 import { copyTags, DR, HOME, spyObservability } from "../helpers/restoreFixtures";
 
 const NOW = new Date("2026-11-25T06:00:00Z");

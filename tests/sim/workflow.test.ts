@@ -17,7 +17,7 @@ import { parseShareConfig } from "../../functions/share/config";
 import { makeHandler as makeShare } from "../../functions/share/handler";
 import { parseTakeConfig } from "../../functions/take/config";
 import { makeHandler as makeTake } from "../../functions/take/handler";
-import { type ModelSnapshot, RdsWorld } from "../helpers/rdsModel";
+import { type ModelSnapshot, RdsWorld } from "../../sim/aws/rdsModel";
 
 const SRC_A = "111111111111";
 const SRC_B = "444444444444";

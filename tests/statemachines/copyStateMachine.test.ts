@@ -16,8 +16,8 @@ import { parseShareConfig } from "../../functions/share/config";
 import { makeHandler as makeShare } from "../../functions/share/handler";
 import { parseTakeConfig } from "../../functions/take/config";
 import { makeHandler as makeTake } from "../../functions/take/handler";
+import { RdsWorld } from "../../sim/aws/rdsModel";
 import { causeMessage, runStateMachine, type TaskHandler } from "../../sim/localStepFunctions";
-import { RdsWorld } from "../helpers/rdsModel";
 
 const SRC = "111111111111";
 const DR = "222222222222";

@@ -4,8 +4,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { buildRestoreDefinition, RESTORE_STATES } from "../../components/shared/restoreStateMachine";
 import type { RestoreConfig } from "../../functions/restore/config";
 import { makeHandler, type RestoreEvent } from "../../functions/restore/handler";
+import { RdsWorld } from "../../sim/aws/rdsModel";
 import { runStateMachine } from "../../sim/localStepFunctions";
-import { RdsWorld } from "../helpers/rdsModel";
 import { copyTags, DR, HOME, type RecordedMetric, spyObservability } from "../helpers/restoreFixtures";
 
 const FN = `arn:aws:lambda:${HOME}:${DR}:function:restorer`;

@@ -23,7 +23,7 @@ import {
 } from "@aws-sdk/client-rds";
 import { describe, expect, it } from "vitest";
 import { listDbs, listSnapshots } from "../../functions/lib/rds";
-import { RdsWorld, type RdsWorldOptions } from "../helpers/rdsModel";
+import { RdsWorld, type RdsWorldOptions } from "../../sim/aws/rdsModel";
 
 const SRC = "111111111111";
 const DR = "222222222222";

@@ -3,7 +3,7 @@
  * progress: a snapshot or DB knows when it started and when it completes, and its status is derived from the
  * clock at each read, so advancing a virtual clock costs nothing.
  */
-import type { DbKind } from "../../../functions/lib/model";
+import type { DbKind } from "../../functions/lib/model";
 
 /** Timing of long-running operations, in minutes of virtual time. */
 export interface ModelTiming {

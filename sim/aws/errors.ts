@@ -23,7 +23,7 @@ import {
   SharedSnapshotQuotaExceededFault,
   SnapshotQuotaExceededFault,
 } from "@aws-sdk/client-rds";
-import type { DbKind } from "../../../functions/lib/model";
+import type { DbKind } from "../../functions/lib/model";
 
 /** Which service's exception family to use (the wire protocols name the same condition differently). */
 export type ServiceName = "rds" | "kms" | "events";

@@ -57,9 +57,9 @@ import type {
   RestoreDBInstanceFromDBSnapshotCommandOutput,
   Tag,
 } from "@aws-sdk/client-rds";
-import { isValidSnapshotId } from "../../../functions/lib/identifiers";
-import type { DbKind } from "../../../functions/lib/model";
-import { recordToTags, TAG } from "../../../functions/lib/tags";
+import { isValidSnapshotId } from "../../functions/lib/identifiers";
+import type { DbKind } from "../../functions/lib/model";
+import { recordToTags, TAG } from "../../functions/lib/tags";
 import {
   dbAlreadyExists,
   dbNotFound,

@@ -55,14 +55,14 @@ import {
   fromDbSnapshot,
   type Snapshot,
 } from "../../functions/lib/model";
-import { accessDenied, eventsValidation, internalFailure, type ServiceName, throttling } from "./model/errors";
-import { KmsModel } from "./model/kms";
-import { type DbFixture, type ModelQuotas, RdsModel, type SnapshotFixture } from "./model/rds";
-import { DEFAULT_TIMING, type ModelFaults, type ModelTiming, type SnapRecord } from "./model/state";
+import { accessDenied, eventsValidation, internalFailure, type ServiceName, throttling } from "./errors";
+import { KmsModel } from "./kms";
+import { type DbFixture, type ModelQuotas, RdsModel, type SnapshotFixture } from "./rds";
+import { DEFAULT_TIMING, type ModelFaults, type ModelTiming, type SnapRecord } from "./state";
 
-export { AWS_RDS_ALIAS } from "./model/kms";
-export type { DbFixture, ModelQuotas, SnapshotFixture } from "./model/rds";
-export type { ModelFaults, ModelTiming } from "./model/state";
+export { AWS_RDS_ALIAS } from "./kms";
+export type { DbFixture, ModelQuotas, SnapshotFixture } from "./rds";
+export type { ModelFaults, ModelTiming } from "./state";
 
 /** A snapshot as the model sees it: the normalized {@link Snapshot} plus what only the model knows. */
 export type ModelSnapshot = Snapshot & {
