@@ -1,0 +1,302 @@
+/**
+ * Execution: the stacks' state machines run by aws-local-stepfunctions with their Task states bound to the real
+ * handler cores, through SDK clients that count API calls per Lambda invocation, tell the duration model which
+ * operation is in flight, announce snapshots RDS makes available, and check the safety invariant "never delete the
+ * newest available copy". Each machine's executions, failures, API calls and failure alarm are recorded here.
+ */
+
+import { AsyncLocalStorage } from "node:async_hooks";
+import { buildStepDefinition } from "../components/shared/stateMachines";
+import { copyCheckLoop, type Step } from "../config";
+import type { AwsClients } from "../functions/lib/clients";
+import { errorName } from "../functions/lib/errors";
+import { recoveryPointOf, type Snapshot } from "../functions/lib/model";
+import { isOwned, TAG } from "../functions/lib/tags";
+import { runStateMachine, type TaskHandler } from "./localStepFunctions";
+import { AlarmTracker } from "./report";
+import { MINUTE, type SimContext, type Stack } from "./simContext";
+import { loadStepHandler } from "./stepHandlers";
+
+/** CloudWatch period of the step failure alarms (ExecutionsFailed >= 1 in 5 minutes). */
+const ALARM_PERIOD_MS = 5 * MINUTE;
+
+/** A deployed state machine and what its executions did. */
+export interface Machine {
+  readonly name: string;
+  readonly account: string;
+  readonly region: string;
+  readonly step: string;
+  readonly definition: object;
+  readonly handlers: Readonly<Record<string, TaskHandler>>;
+  started: number;
+  succeeded: number;
+  failed: number;
+  running: number;
+  handlerRuns: number;
+  callsTotal: number;
+  callsMax: number;
+  readonly errors: Record<string, number>;
+  readonly triggers: Record<string, number>;
+  readonly alarm: AlarmTracker;
+  lastFailureAt: number;
+}
+
+/** What {@link Executions.start} tells `onDone` when an execution ends. */
+export type Ended = { status: string; error?: string; output?: unknown };
+
+/** Per Lambda invocation: API calls made. */
+interface InvocationCounter {
+  calls: number;
+}
+
+const invocation = new AsyncLocalStorage<InvocationCounter>();
+
+/** The machines of a simulation, their clients, and their executions. */
+export class Executions {
+  readonly machines: Machine[] = [];
+  /** Called when RDS announces a manual snapshot as available ("manual snapshot created" on EventBridge). */
+  readonly snapshotAvailableListeners: ((account: string, region: string, snap: Snapshot) => void)[] = [];
+  private readonly clientCache = new Map<string, AwsClients>();
+
+  constructor(private readonly ctx: SimContext) {}
+
+  /** Clients that count calls per Lambda invocation and tell the duration model which DB a create/copy is for. */
+  clientsFor(account: string): AwsClients {
+    const cached = this.clientCache.get(account);
+    if (cached) return cached;
+    const { world, slot } = this.ctx;
+    const base = world.clients(account);
+    const wrapped = new Map<string, unknown>();
+    const wrap = <C extends object>(key: string, region: string, client: C): C => {
+      const hit = wrapped.get(key);
+      if (hit) return hit as C;
+      const target = client as unknown as {
+        send: (cmd: { input: Record<string, unknown> }, ...rest: unknown[]) => Promise<unknown>;
+      };
+      const send = (cmd: { input: Record<string, unknown>; constructor: { name: string } }, ...rest: unknown[]) => {
+        const counter = invocation.getStore();
+        if (counter) counter.calls++;
+        const command = cmd.constructor.name.replace(/Command$/, "");
+        const isDelete = command === "DeleteDBSnapshot" || command === "DeleteDBClusterSnapshot";
+        const onDeleted = isDelete ? this.beforeDelete(account, region, cmd.input) : undefined;
+        slot.current = { account, region, command, input: cmd.input };
+        let p: Promise<unknown>;
+        try {
+          p = target.send(cmd, ...rest);
+        } finally {
+          slot.current = undefined;
+        }
+        return p.then((out) => {
+          onDeleted?.();
+          this.afterCall(account, region, command, cmd.input);
+          return out;
+        });
+      };
+      const proxy = new Proxy(client, {
+        get(t, k) {
+          if (k === "send") return send;
+          const v = Reflect.get(t, k, t);
+          return typeof v === "function" ? v.bind(t) : v;
+        },
+      });
+      wrapped.set(key, proxy);
+      return proxy;
+    };
+    const made: AwsClients = {
+      rds: (r) => wrap(`rds/${r}`, r, base.rds(r)),
+      kms: (r) => wrap(`kms/${r}`, r, base.kms(r)),
+      events: (r) => wrap(`events/${r}`, r, base.events(r)),
+    };
+    this.clientCache.set(account, made);
+    return made;
+  }
+
+  /** The state machine a stack deploys for a step, its Task states bound to the real handler cores. */
+  async makeMachine(stack: Stack, step: Step, stage?: "source" | "dr"): Promise<Machine> {
+    const c = stack.config;
+    const keys = this.ctx.drKeys.get(stack);
+    const refs = {
+      ...(keys ? { drKmsKeyArn: keys.home } : {}),
+      ...(keys?.region ? { drRegionKmsKeyArn: keys.region } : {}),
+      accountId: stack.account,
+      ...(stage ? { stage } : {}),
+    };
+    const fnArn = (s: string) =>
+      `arn:aws:lambda:${c.region}:${stack.account}:function:rpl-${stack.name}-${s}`.slice(0, 200);
+    const bind = (s: Step): Promise<TaskHandler> =>
+      loadStepHandler({
+        config: c,
+        step: s,
+        refs,
+        clients: this.clientsFor(stack.account),
+        clock: this.ctx.engine.clock,
+      });
+    const stepName = { take: "Take", share: "Share", copy: "Copy", check: "Check", expire: "Expire" }[step];
+    const name = `${stack.account}/${c.region}/${step}${stage ? `-${stage}` : ""}`;
+    const handlers: Record<string, TaskHandler> = { [fnArn(step + (stage ? `-${stage}` : ""))]: await bind(step) };
+    let definition: object;
+    if (step === "copy" && this.ctx.scenario.triggers.copyCheckLoop) {
+      handlers[fnArn("check")] = await bind("check");
+      definition = buildStepDefinition({
+        stepName,
+        functionArn: fnArn(step),
+        check: { functionArn: fnArn("check"), ...copyCheckLoop(c) },
+      });
+    } else {
+      definition = buildStepDefinition({ stepName, functionArn: fnArn(step + (stage ? `-${stage}` : "")) });
+    }
+    return this.newMachine(stack, name, step + (stage ? `-${stage}` : ""), definition, handlers);
+  }
+
+  /** Registers a machine (its definition and Task handlers) for the report. */
+  newMachine(
+    stack: Stack,
+    name: string,
+    step: string,
+    definition: object,
+    handlers: Record<string, TaskHandler>,
+  ): Machine {
+    const m: Machine = {
+      name,
+      account: stack.account,
+      region: stack.config.region,
+      step,
+      definition,
+      handlers,
+      started: 0,
+      succeeded: 0,
+      failed: 0,
+      running: 0,
+      handlerRuns: 0,
+      callsTotal: 0,
+      callsMax: 0,
+      errors: {},
+      triggers: {},
+      alarm: new AlarmTracker(`${name} failures`, "step-failure"),
+      lastFailureAt: Number.NEGATIVE_INFINITY,
+    };
+    this.machines.push(m);
+    return m;
+  }
+
+  /** Starts an execution of `m` now (an engine process), unless a scenario outage has the machine down. */
+  start(m: Machine, input: unknown, trigger: string, onDone?: (e: Ended) => void): void {
+    const { engine, scenario, inWindow } = this.ctx;
+    m.started++;
+    m.triggers[trigger] = (m.triggers[trigger] ?? 0) + 1;
+    const down = scenario.faults.outages.some(
+      (o) =>
+        o.stateMachine !== undefined &&
+        m.step.startsWith(o.stateMachine) &&
+        (o.inAccount === undefined || o.inAccount === m.account) &&
+        inWindow(o, engine.now),
+    );
+    if (down) {
+      this.recordFailure(m, "SimulatedOutage");
+      onDone?.({ status: "FAILED", error: "SimulatedOutage" });
+      return;
+    }
+    m.running++;
+    const handlers: Record<string, TaskHandler> = {};
+    for (const [arn, h] of Object.entries(m.handlers)) {
+      handlers[arn] = (payload) => {
+        const counter: InvocationCounter = { calls: 0 };
+        return invocation.run(counter, async () => {
+          try {
+            return await h(payload);
+          } finally {
+            m.handlerRuns++;
+            m.callsTotal += counter.calls;
+            m.callsMax = Math.max(m.callsMax, counter.calls);
+          }
+        });
+      };
+    }
+    const startedAt = engine.now;
+    engine.spawn(m.name, async () => {
+      let status: string;
+      let error: string | undefined;
+      let output: unknown;
+      try {
+        const r = await runStateMachine(m.definition, { handlers, input, onWait: (seconds) => seconds * 1000 });
+        status = r.status;
+        error = r.error;
+        output = r.output;
+        if (process.env.RPL_SIM_DEBUG) {
+          console.error(
+            new Date(startedAt).toISOString(),
+            m.name,
+            trigger,
+            r.status,
+            r.error ?? "",
+            JSON.stringify(r.output ?? r.cause),
+          );
+          // A failed execution also shows what each Lambda returned, in order: enough to see why a loop gave up.
+          if (r.status !== "SUCCEEDED") {
+            for (const c of r.taskCalls) console.error(`    ${c.state}: ${JSON.stringify(c.result ?? c.error)}`);
+          }
+        }
+      } catch (err) {
+        status = "FAILED";
+        error = errorName(err);
+      }
+      m.running--;
+      if (status === "SUCCEEDED") m.succeeded++;
+      else this.recordFailure(m, error ?? status);
+      onDone?.({ status, ...(error !== undefined ? { error } : {}), output });
+    });
+  }
+
+  private recordFailure(m: Machine, error: string): void {
+    const { engine } = this.ctx;
+    m.failed++;
+    m.errors[error] = (m.errors[error] ?? 0) + 1;
+    m.lastFailureAt = engine.now;
+    m.alarm.set(true, engine.now);
+    // The alarm returns to OK after a whole period without failures (missing data treated as not breaching).
+    engine.after(ALARM_PERIOD_MS, () => {
+      if (engine.now - m.lastFailureAt >= ALARM_PERIOD_MS) m.alarm.set(false, engine.now);
+    });
+  }
+
+  /** After a create: RDS announces the snapshot on EventBridge once it is available. */
+  private afterCall(account: string, region: string, command: string, input: Record<string, unknown>): void {
+    if (command !== "CreateDBSnapshot" && command !== "CreateDBClusterSnapshot") return;
+    const { engine, world } = this.ctx;
+    // RDS stores identifiers in lowercase.
+    const id = String(input.DBSnapshotIdentifier ?? input.DBClusterSnapshotIdentifier ?? "").toLowerCase();
+    const snap = world.snapshot(account, region, id);
+    if (!snap) return;
+    // The model's end time can be a fraction of a millisecond past the Date it reports, hence the +1.
+    engine.at(snap.completesAt.getTime() + 1, () => {
+      const current = world.snapshot(account, region, snap.id);
+      if (current?.status === "available") for (const l of this.snapshotAvailableListeners) l(account, region, current);
+    });
+  }
+
+  /** Before a delete: if it removes the newest available copy of a DB, returns what records that once it succeeded. */
+  private beforeDelete(account: string, region: string, input: Record<string, unknown>): (() => void) | undefined {
+    const { engine, world, safety } = this.ctx;
+    const id = String(input.DBSnapshotIdentifier ?? input.DBClusterSnapshotIdentifier ?? "");
+    const target = world.snapshot(account, region, id);
+    if (!target || !isOwned(target.tags) || target.status !== "available") return undefined;
+    const src = target.tags[TAG.sourceAccount];
+    const targetRp = recoveryPointOf(target)?.getTime() ?? 0;
+    const newer = world
+      .snapshotsOf(account, region, target.dbId)
+      .some(
+        (s) =>
+          s !== target &&
+          s.status === "available" &&
+          isOwned(s.tags) &&
+          s.dbId === target.dbId &&
+          s.tags[TAG.sourceAccount] === src &&
+          (recoveryPointOf(s)?.getTime() ?? 0) >= targetRp,
+      );
+    if (newer) return undefined;
+    return () =>
+      safety.newestCopyDeleted.push(
+        `${new Date(engine.now).toISOString()}: ${account}/${region} deleted ${target.id}, the newest available copy of ${src ?? "?"}/${target.dbId}`,
+      );
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Sampling: every `sampleMinutes` of virtual time, the recovery-point age of every DB in each of its DR stages (the
+ * RPO score), the copies each stage holds (the minKeep invariant), new copies (full or incremental), the sampled-age
+ * alarms of stages no FreshnessMonitor watches, and the manual snapshots held per account, region and kind.
+ */
+
+import { recoveryPointOf } from "../functions/lib/model";
+import { isOwned, TAG } from "../functions/lib/tags";
+import type { RdsWorld } from "./aws/rdsModel";
+import { AlarmTracker, round1, type SnapshotsHeld } from "./report";
+import { HOUR, MINUTE, type SimContext } from "./simContext";
+
+/** What the sampler accumulates for the report (the per-stage figures go into `ctx.dbStates`). */
+export interface Samples {
+  /** Manual snapshots held per `account|region|kind`. */
+  readonly held: ReadonlyMap<string, SnapshotsHeld & { max: number; atEnd: number }>;
+  /** Sampled-age alarms, by name. */
+  readonly freshness: ReadonlyMap<string, AlarmTracker>;
+}
+
+/**
+ * Arms the sampler on the engine. `monitored` holds the DR locations (`account|region`) a FreshnessMonitor watches,
+ * whose sampled-age alarm is left out.
+ */
+export function armSampling(ctx: SimContext, monitored: ReadonlySet<string>): Samples {
+  const { scenario, engine, startMs, endMs, world, stacks, dbStates, quotaOf, safety } = ctx;
+  const held = new Map<string, SnapshotsHeld & { max: number; atEnd: number }>();
+  const freshness = new Map<string, AlarmTracker>();
+  const seenCopies = new Set<string>();
+  const drLocations = new Set<string>();
+  for (const st of dbStates) for (const s of st.stages.values()) drLocations.add(`${s.account}|${s.region}`);
+  const places = new Set<string>();
+  for (const s of stacks) {
+    places.add(`${s.account}|${s.config.region}`);
+    if (s.config.drRegion) places.add(`${s.account}|${s.config.drRegion}`);
+  }
+  // The world returns the same object for a snapshot until it changes, so what a sample derives from an owned
+  // snapshot (its DB key and recovery point) is worked out once per object, and a copy already counted is skipped
+  // by identity before its `seenCopies` key is even built.
+  type Derived = { key: string; rp: number } | null;
+  const derived = new WeakMap<object, Derived>();
+  const derivedOf = (s: ReturnType<RdsWorld["snapshots"]>[number]): Derived => {
+    let d = derived.get(s);
+    if (d === undefined) {
+      d = isOwned(s.tags)
+        ? { key: `${s.tags[TAG.sourceAccount] ?? ""}/${s.dbId}`, rp: recoveryPointOf(s)?.getTime() ?? 0 }
+        : null;
+      derived.set(s, d);
+    }
+    return d;
+  };
+  const counted = new WeakSet<object>();
+  let sampleCount = 0;
+  const sample = () => {
+    const t = engine.now;
+    // Listing a location is the expensive part of a sample: list each one at most once.
+    const listed = new Map<string, ReturnType<RdsWorld["snapshots"]>>();
+    const list = (loc: string) => {
+      let l = listed.get(loc);
+      if (!l) {
+        const [account, region] = loc.split("|") as [string, string];
+        l = world.snapshots(account, region);
+        listed.set(loc, l);
+      }
+      return l;
+    };
+    const index = new Map<string, Map<string, { newest: number; available: number }>>();
+    for (const loc of drLocations) {
+      const [account, region] = loc.split("|") as [string, string];
+      const byDb = new Map<string, { newest: number; available: number }>();
+      for (const s of list(loc)) {
+        if (s.status !== "available") continue;
+        const d = derivedOf(s);
+        if (!d) continue;
+        const e = byDb.get(d.key) ?? { newest: Number.NEGATIVE_INFINITY, available: 0 };
+        e.newest = Math.max(e.newest, d.rp);
+        e.available++;
+        byDb.set(d.key, e);
+        if (counted.has(s)) continue;
+        counted.add(s);
+        const key = d.key;
+        const copyKey = `${loc}|${s.id}`;
+        if (!seenCopies.has(copyKey)) {
+          seenCopies.add(copyKey);
+          for (const db of dbStates) {
+            if (`${db.account}/${db.db.id}` !== key) continue;
+            for (const stage of db.stages.values()) {
+              if (stage.account !== account || stage.region !== region) continue;
+              if (s.incremental) stage.incremental++;
+              else stage.full++;
+              stage.firstCopyAt ??= t;
+            }
+          }
+        }
+      }
+      index.set(loc, byDb);
+    }
+    const worst = new Map<string, boolean>();
+    for (const db of dbStates) {
+      const live = db.deletedAt === undefined;
+      for (const [stageName, s] of db.stages) {
+        const e = index.get(`${s.account}|${s.region}`)?.get(`${db.account}/${db.db.id}`);
+        s.held = e?.available ?? 0;
+        if (s.checkMinKeep && s.held < Math.min(s.minKeep, s.maxHeld)) {
+          safety.belowMinKeep.push(
+            `${new Date(t).toISOString()}: ${db.account}/${db.db.id} has ${s.held} available copies in ${s.account}/${s.region} ` +
+              `(had ${s.maxHeld}; retention minKeep ${s.minKeep})`,
+          );
+        }
+        s.maxHeld = Math.max(s.maxHeld, s.held);
+        if (!live) continue;
+        const ageMin = (t - (e && Number.isFinite(e.newest) ? e.newest : startMs)) / MINUTE;
+        s.points.push([t, round1(ageMin)]);
+        if (t < scoredFrom) continue;
+        s.ages.push(ageMin);
+        const over = ageMin > db.rpoMinutes;
+        if (over) s.over++;
+        if (monitored.has(`${s.account}|${s.region}`)) continue;
+        const alarmKey = `${s.account}/${s.region} recovery-point age over RPO (${stageName}, sampled)`;
+        worst.set(alarmKey, (worst.get(alarmKey) ?? false) || over);
+      }
+    }
+    for (const [k, breaching] of worst) {
+      let a = freshness.get(k);
+      if (!a) {
+        a = new AlarmTracker(k, "sampled-age");
+        freshness.set(k, a);
+      }
+      a.set(breaching, t);
+    }
+    // Manual snapshots held per account, region and kind: every 15 minutes (or every sample when sparser), plus
+    // the last sample.
+    const heldEvery = Math.max(1, Math.round(15 / scenario.sampleMinutes));
+    if (sampleCount++ % heldEvery !== 0 && t + sampleMs <= endMs) return;
+    for (const p of places) {
+      const [account, region] = p.split("|") as [string, string];
+      const counts = { instance: 0, cluster: 0 };
+      for (const s of list(p)) if (s.type === "manual") counts[s.kind]++;
+      for (const kind of ["instance", "cluster"] as const) {
+        const key = `${p}|${kind}`;
+        const h = held.get(key) ?? { account, region, kind, max: 0, atEnd: 0, quota: quotaOf(account) };
+        h.max = Math.max(h.max, counts[kind]);
+        h.atEnd = counts[kind];
+        held.set(key, h);
+      }
+    }
+  };
+  const sampleMs = scenario.sampleMinutes * MINUTE;
+  const scoredFrom = startMs + scenario.warmupHours * HOUR;
+  const armSample = (t: number) => {
+    if (t > endMs) return;
+    engine.at(t, () => {
+      sample();
+      armSample(t + sampleMs);
+    });
+  };
+  armSample(startMs + sampleMs);
+  return { held, freshness };
+}
