@@ -106,10 +106,17 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
       this,
     );
 
+    const validation = settings.drillValidationLambdaArn
+      ? {
+          validationFunctionArn: settings.drillValidationLambdaArn,
+          validationTimeoutSeconds: settings.drillValidationTimeoutSeconds,
+        }
+      : {};
     const definition = fn.arn.apply((functionArn) =>
-      JSON.stringify(buildRestoreDefinition({ functionArn, rtoMinutes: settings.rtoMinutes })),
+      JSON.stringify(buildRestoreDefinition({ functionArn, rtoMinutes: settings.rtoMinutes, ...validation })),
     );
-    const sfnPolicy = fn.arn.apply((a) => stateMachinePolicy([a]));
+    // The state machine invokes the restorer and, for drills, exactly the configured validation Lambda.
+    const sfnPolicy = fn.arn.apply((a) => restoreMachinePolicy(a, settings.drillValidationLambdaArn));
     const sfnRole = serviceRole(`${name}-sfn-role`, "states.amazonaws.com", sfnPolicy, this, args.accountId);
     const sfn = new aws.sfn.StateMachine(
       `${name}-sfn`,
@@ -199,6 +206,27 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
   }
 }
 
+/**
+ * Role of the restore state machine: invoke the restorer Lambda and, when configured, exactly the drill validation
+ * Lambda's ARN (as configured: no other version or alias of it).
+ */
+export function restoreMachinePolicy(functionArn: string, validationLambdaArn?: string): PolicyDocument {
+  const base = stateMachinePolicy([functionArn]);
+  if (!validationLambdaArn) return base;
+  return {
+    ...base,
+    Statement: [
+      ...base.Statement,
+      {
+        Sid: "InvokeDrillValidation",
+        Effect: "Allow",
+        Action: ["lambda:InvokeFunction"],
+        Resource: [validationLambdaArn],
+      },
+    ],
+  };
+}
+
 /** The DR keys of the restore region, from the stack's `kms` block and `restore.kmsKeyArn`. */
 export function defaultRestoreKeys(config: PilotLightConfig, settings: RecoverySettings): string[] {
   const keys = [
@@ -273,6 +301,13 @@ export function restorerPolicy(i: RestorerPolicyInput): PolicyDocument {
       Effect: "Allow",
       Action: ["rds:AddTagsToResource"],
       Resource: [...targets("db"), ...targets("cluster")],
+    },
+    {
+      // The "drill restored" event (functions/restore/handler.ts `announce`) goes to this region's default bus.
+      Sid: "AnnounceDrills",
+      Effect: "Allow",
+      Action: ["events:PutEvents"],
+      Resource: [`arn:${i.partition}:events:${i.region}:${i.account}:event-bus/default`],
     },
     {
       Sid: "DeleteDrillInstancesOnly",

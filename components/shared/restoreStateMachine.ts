@@ -4,7 +4,12 @@
  *
  *   Plan -> Start -> WaitForRestore -> CheckRestore -> IsRestoreDone
  *     IsRestoreDone: done -> Finish; checks >= maxChecks (the RTO) -> RestoreTimedOut -> OnFailure; else wait again
- *   Finish -> IsDrill: drill -> CleanupDrill loop -> DrillSucceeded; restore -> RestoreSucceeded (output: result)
+ *   Finish -> IsDrill: restore -> RestoreSucceeded (output: result)
+ *     drill -> AnnounceDrill (EventBridge event: drill id, DBs, endpoints) -> [ValidateDrill: the optional validation
+ *     Lambda, with a timeout] -> RecordDrillResult (verdict, RTO metric over restore + validation) -> CleanupDrill
+ *     loop -> IsDrillPassed: passed -> DrillSucceeded; failed -> DrillFailed (DrillValidationFailed)
+ *   The validation Lambda's error or timeout is caught into $.validationError and recorded as a failed drill, so
+ *   the clean-up runs whatever the validation says.
  *   Any Task error (after retries) -> OnFailure (state kept, error in $.error):
  *     drill   -> RecordDrillFailure -> CleanupAfterFailure loop -> DrillFailed (the original error)
  *     restore -> RestoreFailed (nothing is deleted: a half-restored production DB is evidence, not garbage)
@@ -13,9 +18,11 @@
  * replaces the state, so the Lambda owns the state's shape (functions/restore/handler.ts `RestoreState`).
  */
 import { ConfigError } from "../../functions/lib/errors";
+import { DEFAULT_DRILL_VALIDATION_TIMEOUT_SECONDS, LAMBDA_FUNCTION_ARN } from "../../functions/restore/stackConfig";
 import {
   type AslDefinition,
   LAMBDA_INVOKE,
+  LAMBDA_SERVICE_ERRORS,
   RETRYABLE_ERRORS,
   type RetryPolicy,
   resolveRetry,
@@ -32,6 +39,10 @@ export const DEFAULT_CLEANUP_WAIT_SECONDS = 60;
  * be gone before their cluster can be deleted.
  */
 export const EXTRA_CLEANUP_ATTEMPTS = 60;
+/** Default seconds the drill validation Lambda may take before the drill counts as failed. */
+export const DEFAULT_VALIDATION_TIMEOUT_SECONDS = DEFAULT_DRILL_VALIDATION_TIMEOUT_SECONDS;
+/** Longest validation timeout: a Lambda function runs at most 900 seconds. */
+export const MAX_VALIDATION_TIMEOUT_SECONDS = 900;
 /** Upper bound of clean-up attempts (with at most 2000 checks, the execution stays under 25,000 history events). */
 export const MAX_CLEANUP_ATTEMPTS = 1000;
 
@@ -52,6 +63,14 @@ export interface RestoreMachineOptions {
   maxCleanupAttempts?: number;
   /** Retry timing of every Task (fields left out take the shared default). */
   retry?: Partial<RetryPolicy>;
+  /**
+   * ARN of the drill validation Lambda (config `restore.drillValidationLambdaArn`): called with the drill id and the
+   * restored endpoints once a drill's DBs are available; its `{ passed, reason? }` decides the drill. None = no
+   * validation step (the drill passes once its DBs are available).
+   */
+  validationFunctionArn?: string;
+  /** Seconds the validation Lambda may take. @defaultValue {@link DEFAULT_VALIDATION_TIMEOUT_SECONDS} */
+  validationTimeoutSeconds?: number;
 }
 
 /** State names (tests, docs and the CLI's progress output use these). */
@@ -64,6 +83,10 @@ export const RESTORE_STATES = {
   timedOut: "RestoreTimedOut",
   finish: "Finish",
   isDrill: "IsDrill",
+  announce: "AnnounceDrill",
+  validate: "ValidateDrill",
+  recordDrill: "RecordDrillResult",
+  isDrillPassed: "IsDrillPassed",
   cleanup: "CleanupDrill",
   isCleanupDone: "IsCleanupDone",
   waitCleanup: "WaitForCleanup",
@@ -96,15 +119,18 @@ function whole(field: string, v: unknown, min: number, max: number): number {
 
 /** Builds the restore state machine; throws a ConfigError naming the option when one is invalid. */
 export function buildRestoreDefinition(o: RestoreMachineOptions): AslDefinition {
-  if (
-    !/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$/.test(
-      o.functionArn ?? "",
-    )
-  ) {
-    throw new ConfigError(
-      `restore state machine: functionArn must be a Lambda function ARN (got ${JSON.stringify(o.functionArn)})`,
-    );
+  for (const field of ["functionArn", "validationFunctionArn"] as const) {
+    const v = o[field];
+    if ((field === "functionArn" || v !== undefined) && !LAMBDA_FUNCTION_ARN.test(v ?? "")) {
+      throw new ConfigError(`restore state machine: ${field} must be a Lambda function ARN (got ${JSON.stringify(v)})`);
+    }
   }
+  const validationTimeout = whole(
+    "validationTimeoutSeconds",
+    o.validationTimeoutSeconds ?? DEFAULT_VALIDATION_TIMEOUT_SECONDS,
+    1,
+    MAX_VALIDATION_TIMEOUT_SECONDS,
+  );
   const rto = whole("rtoMinutes", o.rtoMinutes, 1, 7 * 24 * 60);
   const waitSeconds = whole("waitSeconds", o.waitSeconds ?? DEFAULT_RESTORE_WAIT_SECONDS, 1, 3600);
   const cleanupWait = whole("cleanupWaitSeconds", o.cleanupWaitSeconds ?? DEFAULT_CLEANUP_WAIT_SECONDS, 1, 3600);
@@ -121,7 +147,10 @@ export function buildRestoreDefinition(o: RestoreMachineOptions): AslDefinition 
     1,
     MAX_CLEANUP_ATTEMPTS,
   );
-  const retry = retryFor(resolveRetry(o.retry, "restore.retry"), RETRYABLE_ERRORS);
+  const policy = resolveRetry(o.retry, "restore.retry");
+  const retry = retryFor(policy, RETRYABLE_ERRORS);
+  // The validation Lambda's own errors are its verdict; only Lambda service faults are worth another attempt.
+  const validationRetry = retryFor(policy, LAMBDA_SERVICE_ERRORS);
   const S = RESTORE_STATES;
 
   const task = (action: string, next: string, onError: string, payload?: Record<string, unknown>) => ({
@@ -178,9 +207,36 @@ export function buildRestoreDefinition(o: RestoreMachineOptions): AslDefinition 
         Next: S.onFailure,
       },
       [S.finish]: task("finish", S.isDrill, S.onFailure),
-      [S.isDrill]: { Type: "Choice", Choices: [{ ...isDrill, Next: S.cleanup }], Default: S.restoreSucceeded },
+      [S.isDrill]: { Type: "Choice", Choices: [{ ...isDrill, Next: S.announce }], Default: S.restoreSucceeded },
+      [S.announce]: task("announce", o.validationFunctionArn ? S.validate : S.recordDrill, S.onFailure),
+      ...(o.validationFunctionArn
+        ? {
+            [S.validate]: {
+              Type: "Task",
+              Comment: `The drill validation Lambda checks the restored data; at most ${validationTimeout} s.`,
+              Resource: LAMBDA_INVOKE,
+              Parameters: {
+                FunctionName: o.validationFunctionArn,
+                Payload: { "drillId.$": "$.drill.id", "region.$": "$.region", "restored.$": "$.result.restored" },
+              },
+              TimeoutSeconds: validationTimeout,
+              ResultPath: "$.validation",
+              ...(validationRetry.length > 0 ? { Retry: validationRetry } : {}),
+              // An error or a timeout of the validation is a failed drill, recorded (and cleaned up) like a verdict.
+              Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.validationError", Next: S.recordDrill }],
+              Next: S.recordDrill,
+            },
+          }
+        : {}),
+      [S.recordDrill]: task("recordDrill", S.cleanup, S.onFailure),
       [S.cleanup]: task("cleanup", S.isCleanupDone, S.cleanupFailed),
-      ...cleanupLoop(S.isCleanupDone, S.waitCleanup, S.cleanup, S.drillSucceeded),
+      ...cleanupLoop(S.isCleanupDone, S.waitCleanup, S.cleanup, S.isDrillPassed),
+      [S.isDrillPassed]: {
+        Type: "Choice",
+        Comment: "The clean-up ran whatever the validation said; now the verdict decides the outcome.",
+        Choices: [{ Variable: "$.drill.passed", BooleanEquals: true, Next: S.drillSucceeded }],
+        Default: S.drillFailed,
+      },
       [S.drillSucceeded]: { Type: "Succeed", OutputPath: "$.result" },
       [S.restoreSucceeded]: { Type: "Succeed", OutputPath: "$.result" },
       [S.onFailure]: { Type: "Choice", Choices: [{ ...isDrill, Next: S.recordFailure }], Default: S.restoreFailed },
@@ -193,7 +249,8 @@ export function buildRestoreDefinition(o: RestoreMachineOptions): AslDefinition 
       ...cleanupLoop(S.isFailureCleanupDone, S.waitFailureCleanup, S.cleanupAfterFailure, S.drillFailed),
       [S.drillFailed]: {
         Type: "Fail",
-        Comment: "The drill failed; its temporary DBs were deleted. Error and cause are the original failure's.",
+        Comment:
+          "The drill failed (or its validation did); its temporary DBs were deleted. Error and cause are the failure's.",
         ErrorPath: "$.error.Error",
         CausePath: "$.error.Cause",
       },

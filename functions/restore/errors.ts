@@ -19,3 +19,11 @@ export class RestoreFailedError extends PilotLightError {
     this.name = "RestoreFailedError";
   }
 }
+
+/** EventBridge did not accept the "drill restored" event. */
+export class DrillEventError extends PilotLightError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "DrillEventError";
+  }
+}

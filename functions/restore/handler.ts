@@ -5,13 +5,18 @@
  * - `plan`: validate the request, pick a copy per DB ({@link planRestore}), refuse if a target DB exists.
  * - `start`: issue RestoreDBInstanceFromDBSnapshot / RestoreDBClusterFromSnapshot.
  * - `check`: poll statuses; create Aurora members once their cluster is available; `done` when all available.
- * - `finish`: endpoints, recovery points, elapsed time; emits `RestoreDurationMinutes` (+ `DrillSucceeded` 1).
+ * - `finish`: endpoints, recovery points, elapsed time; a failover emits `RestoreDurationMinutes` here.
+ * - `announce`: drills only, puts a "drill restored" event (drill id, DBs, endpoints) on the restore region's default
+ *   bus, for whatever checks the data (the state machine then calls the optional validation Lambda).
+ * - `recordDrill`: drills only, turns the validation's answer (or error/timeout) into the verdict; emits
+ *   `RestoreDurationMinutes` (restore + validation) and `DrillSucceeded` 1/0.
  * - `recordFailure`: drills only, emits `DrillSucceeded` 0 before the clean-up.
  * - `cleanup`: drills only, deletes the temporary DBs (instances first, then clusters); never any other name.
  *
  * Every DB this creates carries the tag `rpl-restore-token` (the run's start time), so a retried `start`/`check`
  * recognises its own DB on an *AlreadyExists* error instead of mistaking it for someone else's.
  */
+import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import {
   CreateDBInstanceCommand,
   DeleteDBClusterCommand,
@@ -30,6 +35,7 @@ import { MetricUnit } from "../lib/powertools";
 import { listSnapshots } from "../lib/rds";
 import { recordToTags, TAG, tagsToRecord } from "../lib/tags";
 import { DRILL_PREFIX, type RestoreConfig } from "./config";
+import { DrillEventError } from "./errors";
 import { RestoreFailedError, RestoreTargetExistsError } from "./errors";
 import {
   assertTargetsFree,
@@ -46,6 +52,11 @@ export const RESTORE_TOKEN_TAG = "rpl-restore-token";
 export const DRILL_TAG = "rpl-drill";
 /** Tag on restored DBs: the snapshot they came from. */
 export const RESTORED_FROM_TAG = "rpl-restored-from";
+
+/** The "drill restored" event (docs/runbook-failover.md "Drill validation"). */
+export const DRILL_EVENT = { source: "rds-pilot-light", detailType: "RDS Pilot Light Drill Restored" } as const;
+/** Error of a drill whose validation said no, failed or timed out. */
+export const DRILL_VALIDATION_FAILED = "DrillValidationFailed";
 
 /** Statuses from which a restore never becomes available. */
 const FAILED_STATUSES = new Set([
@@ -88,19 +99,45 @@ export interface RestoreState {
   readonly cleanup?: { readonly remaining: number; readonly attempts: number; readonly pending: readonly string[] };
   /** Set by a Catch (`ResultPath: $.error`). */
   readonly error?: { readonly Error?: string; readonly Cause?: string };
+  /** Drills: id, then verdict. */
+  readonly drill?: DrillVerdict;
+  /** The validation Lambda's invoke result (`ResultPath: $.validation`), consumed by `recordDrill`. */
+  readonly validation?: { readonly Payload?: unknown };
+  /** The validation Lambda's error or timeout (`ResultPath: $.validationError`), consumed by `recordDrill`. */
+  readonly validationError?: { readonly Error?: string; readonly Cause?: string };
+}
+
+/** Verdict of a drill (`recordDrill`). */
+export interface DrillVerdict {
+  /** Drill id (also in the "drill restored" event and the validation Lambda's payload). */
+  readonly id: string;
+  /** `passed`/`failed`: what the validation Lambda decided; `none`: no validation Lambda is configured. */
+  readonly validation?: "passed" | "failed" | "none";
+  readonly passed?: boolean;
+  readonly reason?: string;
+  /** Minutes until every DB was available. */
+  readonly restoreMinutes?: number;
+  /** Minutes the validation took. */
+  readonly validationMinutes?: number;
 }
 
 /** What a finished restore reports (also the CLI's final output). */
 export interface RestoreResult {
   readonly mode: RestoreMode;
+  /** Minutes from start to end: the restore, and for a drill its validation too. */
   readonly elapsedMinutes: number;
+  /** Drills: the validation verdict. */
+  readonly drill?: DrillVerdict;
   readonly restored: readonly (RestoreEndpoint & { readonly recoveryPoint: string; readonly snapshotId: string })[];
 }
 
 /** Events the state machine sends. */
 export type RestoreEvent =
   | { readonly action: "plan"; readonly input?: unknown; readonly maxChecks: number }
-  | { readonly action: "start" | "check" | "finish" | "recordFailure" | "cleanup"; readonly state: RestoreState };
+  | {
+      readonly action: "start" | "check" | "finish" | "announce" | "recordDrill" | "recordFailure" | "cleanup";
+      readonly state: RestoreState;
+    };
 
 type Deps = HandlerDeps<RestoreConfig>;
 
@@ -117,6 +154,10 @@ export function makeHandler(deps: Deps): (event: RestoreEvent) => Promise<Restor
           return await check(deps, event.state);
         case "finish":
           return finish(deps, event.state);
+        case "announce":
+          return await announce(deps, event.state);
+        case "recordDrill":
+          return recordDrill(deps, event.state);
         case "recordFailure":
           return recordFailure(deps, event.state);
         case "cleanup":
@@ -383,10 +424,132 @@ function finish(deps: Deps, state: RestoreState): RestoreState {
       snapshotId: t.snapshotId,
     })),
   };
-  emit(deps, "RestoreDurationMinutes", MetricUnit.NoUnit, elapsed, { Mode: state.mode });
-  if (state.mode === "drill") emit(deps, "DrillSucceeded", MetricUnit.Count, 1);
   deps.obs.logger.info("restore finished", { ...result });
+  if (state.mode === "drill") {
+    // A drill's RTO covers the validation too: its metrics wait for `recordDrill`.
+    return { ...state, result, drill: { id: drillId(state), restoreMinutes: elapsed } };
+  }
+  emit(deps, "RestoreDurationMinutes", MetricUnit.NoUnit, elapsed, { Mode: state.mode });
   return { ...state, result };
+}
+
+/** A drill's id: its restore token in compact form (`drill-20261125T060000Z`). */
+export function drillId(state: Pick<RestoreState, "startedAt">): string {
+  return `drill-${state.startedAt.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`;
+}
+
+function drillOnly(state: RestoreState, action: string): { result: RestoreResult; drill: DrillVerdict } {
+  if (state.mode !== "drill" || !state.result || !state.drill) {
+    throw new ConfigError(`restore: ${action} is only for a drill whose restore finished`);
+  }
+  return { result: state.result, drill: state.drill };
+}
+
+/**
+ * Puts "drill restored" on the restore region's default event bus: the drill id and each restored DB with its
+ * endpoint, so a validation job can connect before the clean-up.
+ */
+async function announce(deps: Deps, state: RestoreState): Promise<RestoreState> {
+  const { result, drill } = drillOnly(state, "announce");
+  const detail = {
+    drillId: drill.id,
+    region: state.region,
+    startedAt: state.startedAt,
+    restored: result.restored.map((r) => ({
+      db: r.key,
+      targetId: r.targetId,
+      ...(r.address ? { address: r.address } : {}),
+      ...(r.readerAddress ? { readerAddress: r.readerAddress } : {}),
+      ...(r.port ? { port: r.port } : {}),
+      recoveryPoint: r.recoveryPoint,
+      snapshotId: r.snapshotId,
+    })),
+  };
+  const out = await deps.clients.events(state.region).send(
+    new PutEventsCommand({
+      Entries: [{ Source: DRILL_EVENT.source, DetailType: DRILL_EVENT.detailType, Detail: JSON.stringify(detail) }],
+    }),
+  );
+  if ((out.FailedEntryCount ?? 0) > 0) {
+    const e = out.Entries?.[0];
+    throw new DrillEventError(`drill event not accepted: ${e?.ErrorCode ?? "unknown"} ${e?.ErrorMessage ?? ""}`.trim());
+  }
+  deps.obs.logger.info("drill announced", { drillId: drill.id });
+  return state;
+}
+
+/** The message of a Step Functions error cause (a Lambda's is `{"errorMessage","errorType",...}` as JSON). */
+function causeText(cause: string | undefined): string {
+  if (!cause) return "";
+  try {
+    const p = JSON.parse(cause) as { errorMessage?: unknown };
+    if (p && typeof p.errorMessage === "string") return p.errorMessage;
+  } catch {
+    // Not JSON: Step Functions' own text (a timeout, for instance).
+  }
+  return cause;
+}
+
+/** The validation's outcome: its answer when it is `{ passed: boolean, reason?: string }`, else a failure. */
+function verdictOf(state: RestoreState): { validation: "passed" | "failed" | "none"; reason?: string } {
+  if (state.validationError) {
+    const name = state.validationError.Error ?? "Error";
+    const why = causeText(state.validationError.Cause);
+    return {
+      validation: "failed",
+      reason:
+        name === "States.Timeout"
+          ? "the validation Lambda timed out"
+          : `the validation Lambda failed: ${name}${why ? `: ${why}` : ""}`,
+    };
+  }
+  if (!state.validation) return { validation: "none" };
+  const answer = state.validation.Payload as { passed?: unknown; reason?: unknown } | null | undefined;
+  if (
+    !answer ||
+    typeof answer !== "object" ||
+    typeof answer.passed !== "boolean" ||
+    (answer.reason !== undefined && typeof answer.reason !== "string")
+  ) {
+    return {
+      validation: "failed",
+      reason: `the validation Lambda answered ${JSON.stringify(answer ?? null).slice(0, 200)}, not { passed: boolean, reason?: string }`,
+    };
+  }
+  const reason = typeof answer.reason === "string" ? answer.reason.slice(0, 1000) : undefined;
+  return { validation: answer.passed ? "passed" : "failed", ...(reason ? { reason } : {}) };
+}
+
+/**
+ * Records a drill's verdict once its validation answered (or failed, or timed out, or none is configured): the
+ * drill's `RestoreDurationMinutes` covers restore + validation, `DrillSucceeded` is 1 only when it passed. A failed
+ * verdict is kept in `$.error` (`DrillValidationFailed`) for the state machine to fail with after the clean-up.
+ */
+function recordDrill(deps: Deps, state: RestoreState): RestoreState {
+  const { result, drill } = drillOnly(state, "recordDrill");
+  const elapsed = elapsedMinutes(state, deps.clock());
+  const { validation, reason } = verdictOf(state);
+  const passed = validation !== "failed";
+  const verdict: DrillVerdict = {
+    ...drill,
+    validation,
+    passed,
+    ...(reason ? { reason } : {}),
+    ...(validation !== "none" ? { validationMinutes: Math.round((elapsed - (drill.restoreMinutes ?? 0)) * 10) / 10 } : {}),
+  };
+  emit(deps, "RestoreDurationMinutes", MetricUnit.NoUnit, elapsed, { Mode: "drill" });
+  emit(deps, "DrillSucceeded", MetricUnit.Count, passed ? 1 : 0);
+  if (verdict.validationMinutes !== undefined)
+    emit(deps, "DrillValidationMinutes", MetricUnit.NoUnit, verdict.validationMinutes);
+  if (passed) deps.obs.logger.info("drill passed", { ...verdict });
+  else deps.obs.logger.error("drill failed validation", { ...verdict });
+  const { validation: _v, validationError: _e, ...rest } = state;
+  return {
+    ...rest,
+    drill: verdict,
+    result: { ...result, elapsedMinutes: elapsed, drill: verdict },
+    ...(passed ? {} : { error: { Error: DRILL_VALIDATION_FAILED, Cause: reason ?? "the validation failed" } }),
+  };
 }
 
 function recordFailure(deps: Deps, state: RestoreState): RestoreState {

@@ -20,6 +20,12 @@ export const DEFAULT_FRESHNESS_MINUTES = 15;
 /** Default name of the restore state machine (the CLI derives its ARN from it). */
 export const DEFAULT_STATE_MACHINE_NAME = "rds-pilot-light-restore";
 
+/** An unqualified or qualified (version/alias) Lambda function ARN. */
+export const LAMBDA_FUNCTION_ARN =
+  /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$/;
+/** Default seconds the drill validation Lambda may take (components/shared/restoreStateMachine.ts). */
+export const DEFAULT_DRILL_VALIDATION_TIMEOUT_SECONDS = 600;
+
 /** Validated `rds-pilot-light:restore` settings with every default resolved. */
 export interface RecoverySettings {
   /** DR account id; the CLI refuses a profile of any other account. */
@@ -47,6 +53,13 @@ export interface RecoverySettings {
   /** DBs that must have copies (`RPL_EXPECTED_DBS`). */
   readonly expectedDbs: readonly string[];
   readonly stateMachineName: string;
+  /**
+   * Lambda that checks a drill's restored data (`drillValidationLambdaArn`); its `{ passed, reason? }` decides the
+   * drill. In the restore region, so drills do not depend on any other region.
+   */
+  readonly drillValidationLambdaArn?: string;
+  /** Seconds the validation Lambda may take before the drill fails. @defaultValue 600 */
+  readonly drillValidationTimeoutSeconds: number;
 }
 
 const str = z.optional(z.string());
@@ -109,6 +122,25 @@ const block = z.object({
   stateMachineName: z.optional(
     z.string().check(z.regex(/^[A-Za-z0-9_-]{1,80}$/, "must be 1-80 letters, digits, _ or -")),
   ),
+  drillValidationLambdaArn: z.optional(
+    z
+      .string("must be a Lambda function ARN")
+      .check(
+        z.regex(
+          LAMBDA_FUNCTION_ARN,
+          "must be a Lambda function ARN such as arn:aws:lambda:eu-central-1:222222222222:function:drill-check",
+        ),
+      ),
+  ),
+  drillValidationTimeoutSeconds: z.optional(
+    z
+      .number()
+      .check(
+        z.int("must be a whole number of seconds"),
+        z.minimum(1, "must be at least 1 second"),
+        z.maximum(900, "must be at most 900 seconds (the longest a Lambda function runs)"),
+      ),
+  ),
 });
 
 /** Keys the block accepts. */
@@ -157,6 +189,13 @@ export function parseRecoverySettings(
   if (stages.includes("dr-region") && !stack.drRegion) {
     problems.push(`${key(["freshnessStages"])} lists dr-region but rds-pilot-light:drRegion is unset`);
   }
+  const validatorRegion = d.drillValidationLambdaArn?.match(LAMBDA_FUNCTION_ARN)?.[1];
+  if (validatorRegion !== undefined && validatorRegion !== region) {
+    // Drills (and the recovery path) must not depend on another region, which may be the one that is down.
+    problems.push(
+      `${key(["drillValidationLambdaArn"])} must be a Lambda in the restore region ${region} (got one in ${validatorRegion})`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems.map((p) => `${p}; fix it in ${stack.source}.`).join("\n"));
   return {
     ...(d.accountId ? { accountId: d.accountId } : {}),
@@ -177,6 +216,8 @@ export function parseRecoverySettings(
     freshnessStages: stages,
     expectedDbs: d.expectedDbs ?? [],
     stateMachineName: d.stateMachineName ?? DEFAULT_STATE_MACHINE_NAME,
+    ...(d.drillValidationLambdaArn ? { drillValidationLambdaArn: d.drillValidationLambdaArn } : {}),
+    drillValidationTimeoutSeconds: d.drillValidationTimeoutSeconds ?? DEFAULT_DRILL_VALIDATION_TIMEOUT_SECONDS,
   };
 }
 
