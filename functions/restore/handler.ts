@@ -35,8 +35,7 @@ import { MetricUnit } from "../lib/powertools";
 import { listSnapshots } from "../lib/rds";
 import { recordToTags, TAG, tagsToRecord } from "../lib/tags";
 import { DRILL_PREFIX, type RestoreConfig } from "./config";
-import { DrillEventError } from "./errors";
-import { RestoreFailedError, RestoreTargetExistsError } from "./errors";
+import { DrillEventError, RestoreFailedError, RestoreTargetExistsError } from "./errors";
 import {
   assertTargetsFree,
   isDrillId,
@@ -535,7 +534,9 @@ function recordDrill(deps: Deps, state: RestoreState): RestoreState {
     validation,
     passed,
     ...(reason ? { reason } : {}),
-    ...(validation !== "none" ? { validationMinutes: Math.round((elapsed - (drill.restoreMinutes ?? 0)) * 10) / 10 } : {}),
+    ...(validation !== "none"
+      ? { validationMinutes: Math.round((elapsed - (drill.restoreMinutes ?? 0)) * 10) / 10 }
+      : {}),
   };
   emit(deps, "RestoreDurationMinutes", MetricUnit.NoUnit, elapsed, { Mode: "drill" });
   emit(deps, "DrillSucceeded", MetricUnit.Count, passed ? 1 : 0);

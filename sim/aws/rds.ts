@@ -1247,6 +1247,7 @@ export class RdsModel {
       StorageEncrypted: d.kmsKeyArn !== undefined,
       ...(d.kmsKeyArn ? { KmsKeyId: d.kmsKeyArn } : {}),
       ...(d.clusterId ? { DBClusterIdentifier: d.clusterId } : {}),
+      ...(this.deps.now() >= d.readyAt ? { Endpoint: { Address: endpointOf(d), Port: portOf(d.engine) } } : {}),
       TagList: recordToTags(d.tags),
     };
   }
@@ -1265,6 +1266,13 @@ export class RdsModel {
         DBInstanceIdentifier: m.id,
         IsClusterWriter: i === 0,
       })),
+      ...(this.deps.now() >= d.readyAt
+        ? {
+            Endpoint: endpointOf(d, "cluster-"),
+            ReaderEndpoint: endpointOf(d, "cluster-ro-"),
+            Port: portOf(d.engine),
+          }
+        : {}),
       TagList: recordToTags(d.tags),
     };
   }
@@ -1382,4 +1390,21 @@ function snapshotFilters(kind: DbKind, filters: Filter[] | undefined): ((l: List
         throw invalidParameter("Filters.Name", f.Name, "is not a filter the model supports");
     }
   });
+}
+
+/**
+ * A DB's DNS endpoint in the RDS form `<id>.<unique id>.<region>.rds.amazonaws.com` (clusters: `cluster-` /
+ * `cluster-ro-` before the unique id); the model's unique id is the account's. Only once the DB exists: RDS shows
+ * no endpoint while a DB is being created.
+ */
+function endpointOf(d: DbRecord, kind = ""): string {
+  return `${d.id}.${kind}c${d.account}.${d.region}.rds.amazonaws.com`;
+}
+
+/** Default port of an engine (PostgreSQL 5432, MySQL/MariaDB 3306, SQL Server 1433, Oracle 1521). */
+function portOf(engine: string): number {
+  if (engine.includes("postgres")) return 5432;
+  if (engine.startsWith("sqlserver")) return 1433;
+  if (engine.startsWith("oracle")) return 1521;
+  return 3306;
 }

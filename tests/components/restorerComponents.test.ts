@@ -112,6 +112,25 @@ describe("SnapshotRestorer", () => {
     expect(keys.Resource).toEqual([`arn:aws:kms:${DR_REGION}:${DR}:key/region`]);
   });
 
+  it("wires the drill validation Lambda into the definition and lets the machine role invoke exactly it", async () => {
+    const check = `arn:aws:lambda:${DR_REGION}:${DR}:function:drill-check`;
+    const run = await build({ ...RESTORE, drillValidationLambdaArn: check, drillValidationTimeoutSeconds: 120 });
+
+    const definition = JSON.parse(run.named("restorer-sfn").inputs.definition as string);
+    expect(definition.States[RESTORE_STATES.validate]).toMatchObject({
+      Parameters: { FunctionName: check },
+      TimeoutSeconds: 120,
+    });
+    const policy = JSON.parse(run.named("restorer-sfn-role-policy").inputs.policy as string);
+    const invoke = policy.Statement.find((s: { Sid: string }) => s.Sid === "InvokeDrillValidation");
+    expect(invoke).toEqual({
+      Sid: "InvokeDrillValidation",
+      Effect: "Allow",
+      Action: ["lambda:InvokeFunction"],
+      Resource: [check],
+    });
+  });
+
   it("creates no schedule when drills are off", async () => {
     const run = await build({ ...RESTORE, drillSchedule: "off" });
     expect(run.ofType("aws:scheduler/schedule:Schedule").map((r) => r.name)).toEqual(["freshness-schedule"]);

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { freshnessPolicy } from "../../components/freshnessMonitor";
 import type { PolicyDocument } from "../../components/shared/iam";
 import { drKeyPolicy } from "../../components/shared/kms";
-import { restorerPolicy } from "../../components/snapshotRestorer";
+import { restoreMachinePolicy, restorerPolicy } from "../../components/snapshotRestorer";
 
 const DR = "222222222222";
 const REGION = "eu-central-1";
@@ -110,6 +110,34 @@ describe("restorerPolicy", () => {
     expect(await decide(open, "rds:RestoreDBInstanceFromDBSnapshot", rds("db", "orders"))).toBe("Allowed");
     expect(await decide(open, "rds:DeleteDBInstance", rds("db", "orders"))).toBe("ImplicitlyDenied");
     expect(open.Statement.some((s) => JSON.stringify(s.Action).includes("kms:"))).toBe(false);
+  });
+});
+
+describe("drill announcement and validation", () => {
+  const bus = (region: string) => `arn:aws:events:${region}:${DR}:event-bus/default`;
+  const fn = (name: string, region = REGION) => `arn:aws:lambda:${region}:${DR}:function:${name}`;
+
+  it("lets the restorer put events on the restore region's default bus only", async () => {
+    expect(await decide(policy, "events:PutEvents", bus(REGION))).toBe("Allowed");
+    expect(await decide(policy, "events:PutEvents", bus("eu-west-1"))).toBe("ImplicitlyDenied");
+    expect(await decide(policy, "events:PutEvents", `arn:aws:events:${REGION}:${DR}:event-bus/other`)).toBe(
+      "ImplicitlyDenied",
+    );
+  });
+
+  it("lets the state machine invoke the restorer and exactly the configured validation Lambda", async () => {
+    const machine = restoreMachinePolicy(fn("restorer"), fn("drill-check"));
+    expect(await decide(machine, "lambda:InvokeFunction", fn("restorer"))).toBe("Allowed");
+    expect(await decide(machine, "lambda:InvokeFunction", fn("drill-check"))).toBe("Allowed");
+    expect(await decide(machine, "lambda:InvokeFunction", `${fn("drill-check")}:v2`)).toBe("ImplicitlyDenied");
+    expect(await decide(machine, "lambda:InvokeFunction", fn("drill-check-other"))).toBe("ImplicitlyDenied");
+    expect(await decide(machine, "lambda:InvokeFunction", fn("other"))).toBe("ImplicitlyDenied");
+  });
+
+  it("grants no validation invoke when none is configured", async () => {
+    const machine = restoreMachinePolicy(fn("restorer"));
+    expect(await decide(machine, "lambda:InvokeFunction", fn("drill-check"))).toBe("ImplicitlyDenied");
+    expect(machine.Statement).toHaveLength(1);
   });
 });
 

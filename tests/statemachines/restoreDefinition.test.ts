@@ -51,6 +51,8 @@ describe("buildRestoreDefinition", () => {
         RESTORE_STATES.start,
         RESTORE_STATES.check,
         RESTORE_STATES.finish,
+        RESTORE_STATES.announce,
+        RESTORE_STATES.recordDrill,
         RESTORE_STATES.cleanup,
         RESTORE_STATES.recordFailure,
         RESTORE_STATES.cleanupAfterFailure,

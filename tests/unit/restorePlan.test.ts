@@ -265,6 +265,40 @@ describe("recovery settings and restorer environment", () => {
     expect(message).toContain("fix it in Pulumi.drprod.yaml.");
   });
 
+  it("accepts a drill validation Lambda in the restore region, with its timeout", () => {
+    const arn = `arn:aws:lambda:${DR_REGION}:222222222222:function:drill-check`;
+    expect(parseRecoverySettings({ drillValidationLambdaArn: arn }, stack)).toMatchObject({
+      drillValidationLambdaArn: arn,
+      drillValidationTimeoutSeconds: 600,
+    });
+    expect(
+      parseRecoverySettings({ drillValidationLambdaArn: arn, drillValidationTimeoutSeconds: 120 }, stack)
+        .drillValidationTimeoutSeconds,
+    ).toBe(120);
+    expect(parseRecoverySettings({}, stack).drillValidationLambdaArn).toBeUndefined();
+  });
+
+  it.each([
+    [
+      { drillValidationLambdaArn: "drill-check" },
+      'rds-pilot-light:restore.drillValidationLambdaArn must be a Lambda function ARN such as arn:aws:lambda:eu-central-1:222222222222:function:drill-check (got "drill-check"); fix it in Pulumi.drprod.yaml.',
+    ],
+    [
+      { drillValidationLambdaArn: "arn:aws:sns:eu-central-1:222222222222:topic" },
+      "rds-pilot-light:restore.drillValidationLambdaArn must be a Lambda function ARN",
+    ],
+    [
+      { drillValidationLambdaArn: "arn:aws:lambda:eu-west-1:222222222222:function:drill-check" },
+      "rds-pilot-light:restore.drillValidationLambdaArn must be a Lambda in the restore region eu-central-1 (got one in eu-west-1)",
+    ],
+    [
+      { drillValidationTimeoutSeconds: 901 },
+      "rds-pilot-light:restore.drillValidationTimeoutSeconds must be at most 900 seconds",
+    ],
+  ])("rejects %j with a message naming the key", (block, message) => {
+    expect(() => parseRecoverySettings(block, stack)).toThrow(message);
+  });
+
   it("requires a subnet group for the restorer", () => {
     const s = parseRecoverySettings({}, stack);
     expect(() => restoreEnvironment(s, [], stack.source)).toThrow("rds-pilot-light:restore.subnetGroup must be set");
