@@ -178,3 +178,12 @@ export function deploymentPlan(config: PilotLightConfig): DeploymentPlan {
     alerts: config.alerts.topicArn ? "existing" : "create",
   };
 }
+
+/**
+ * Region everything recovery needs lives in (issue 11): the Restorer (state machine + Lambda), the freshness
+ * monitor, their alarms and their alerts topic. `drRegion` when set, so a failover never depends on the source
+ * region; otherwise the stack region (a single-region DR account: its home region is already not production's).
+ */
+export function recoveryRegion(config: PilotLightConfig): string {
+  return config.drRegion ?? config.region;
+}

@@ -136,7 +136,7 @@ export function buildReport(
     snapshotsHeld: [...sampled.held.values()].filter((h) => h.max > 0),
     machines: machineReports,
     alarms,
-    recovery: { freshness: recovery.freshnessRuns, drills: recovery.drills },
+    recovery: { freshness: recovery.freshnessRuns, drills: recovery.drills, failovers: recovery.failovers },
     safety: { newestCopyDeleted: safety.newestCopyDeleted, belowMinKeep: safety.belowMinKeep.slice(0, 50) },
     faults: faultNotes,
     totals,

@@ -10,7 +10,7 @@ import pc from "picocolors";
 import { ConfigError } from "../functions/lib/errors";
 import { renderChart } from "./chart";
 import { polyfillPromiseWithResolvers } from "./polyfills";
-import { renderReport } from "./report";
+import { renderReport, type SimulationReport } from "./report";
 import { defaultScenario, loadScenario, type Scenario } from "./scenario";
 import { simulate } from "./simulate";
 
@@ -88,6 +88,26 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   };
 }
 
+/**
+ * Why the run fails, if it does: DBs that missed the RPO other than the scenario's `recovery.expectMissedRpo` (or
+ * expected misses that did not happen), and failovers that did not succeed within the RTO. Empty = exit 0.
+ */
+export function verdict(report: SimulationReport, expectMissedRpo: readonly string[]): string[] {
+  const out: string[] = [];
+  const expected = new Set(expectMissedRpo);
+  const missed = new Set(report.missedRpo);
+  const unexpected = [...missed].filter((d) => !expected.has(d));
+  const notMissed = [...expected].filter((d) => !missed.has(d));
+  if (unexpected.length > 0) out.push(`missed the RPO: ${unexpected.join(", ")}`);
+  if (notMissed.length > 0)
+    out.push(`expected to miss the RPO (recovery.expectMissedRpo) but met it: ${notMissed.join(", ")}`);
+  for (const f of report.recovery.failovers) {
+    if (!f.withinRto)
+      out.push(`failover started ${f.startedAt} did not complete within the RTO: ${f.status} ${f.error ?? ""}`.trim());
+  }
+  return out;
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   polyfillPromiseWithResolvers();
@@ -121,7 +141,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`(simulated ${scenario.days} days in ${(result.wallMs / 1000).toFixed(1)} s)\n`);
       if (opts.out) process.stdout.write(`Wrote ${join(opts.out, "report.json")} and ${join(opts.out, "chart.svg")}\n`);
     }
-    return report.missedRpo.length > 0 ? 1 : 0;
+    const problems = verdict(report, scenario.recovery.expectMissedRpo);
+    for (const p of problems) process.stderr.write(`${pc.red("simulate:")} ${p}\n`);
+    return problems.length > 0 ? 1 : 0;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     process.stderr.write(`${pc.red("simulate:")} ${opts?.debug && err instanceof Error ? (err.stack ?? msg) : msg}\n`);

@@ -42,7 +42,7 @@ export interface Machine {
 }
 
 /** What {@link Executions.start} tells `onDone` when an execution ends. */
-export type Ended = { status: string; error?: string; output?: unknown };
+export type Ended = { status: string; error?: string; cause?: string; output?: unknown };
 
 /** Per Lambda invocation: API calls made. */
 interface InvocationCounter {
@@ -155,11 +155,12 @@ export class Executions {
     step: string,
     definition: object,
     handlers: Record<string, TaskHandler>,
+    region = stack.config.region,
   ): Machine {
     const m: Machine = {
       name,
       account: stack.account,
-      region: stack.config.region,
+      region,
       step,
       definition,
       handlers,
@@ -196,6 +197,11 @@ export class Executions {
       onDone?.({ status: "FAILED", error: "SimulatedOutage" });
       return;
     }
+    if (this.regionDown(m.region)) {
+      this.recordFailure(m, "RegionOutage");
+      onDone?.({ status: "FAILED", error: "RegionOutage" });
+      return;
+    }
     m.running++;
     const handlers: Record<string, TaskHandler> = {};
     for (const [arn, h] of Object.entries(m.handlers)) {
@@ -216,11 +222,13 @@ export class Executions {
     engine.spawn(m.name, async () => {
       let status: string;
       let error: string | undefined;
+      let cause: string | undefined;
       let output: unknown;
       try {
         const r = await runStateMachine(m.definition, { handlers, input, onWait: (seconds) => seconds * 1000 });
         status = r.status;
         error = r.error;
+        cause = r.cause;
         output = r.output;
         if (process.env.RPL_SIM_DEBUG) {
           console.error(
@@ -243,8 +251,19 @@ export class Executions {
       m.running--;
       if (status === "SUCCEEDED") m.succeeded++;
       else this.recordFailure(m, error ?? status);
-      onDone?.({ status, ...(error !== undefined ? { error } : {}), output });
+      onDone?.({
+        status,
+        ...(error !== undefined ? { error } : {}),
+        ...(cause !== undefined ? { cause } : {}),
+        output,
+      });
     });
+  }
+
+  /** A region outage (`faults.outages[].region`) covers `region` now: nothing living there runs. */
+  regionDown(region: string): boolean {
+    const { engine, scenario, inWindow } = this.ctx;
+    return scenario.faults.outages.some((o) => o.region === region && inWindow(o, engine.now));
   }
 
   private recordFailure(m: Machine, error: string): void {

@@ -14,7 +14,7 @@ export function armFaults(ctx: SimContext): string[] {
   if (f.failedCopyRate > 0) faultNotes.push(`${f.failedCopyRate * 100}% of copies fail`);
   for (const o of f.outages) {
     faultNotes.push(
-      `${o.account ? `account ${o.account}` : `state machine ${o.stateMachine}${o.inAccount ? ` in ${o.inAccount}` : ""}`} down ` +
+      `${o.region ? `region ${o.region} (every account)` : o.account ? `account ${o.account}` : `state machine ${o.stateMachine}${o.inAccount ? ` in ${o.inAccount}` : ""}`} down ` +
         `${new Date(startMs + o.startHours * HOUR).toISOString()} for ${o.hours} h`,
     );
   }

@@ -6,7 +6,7 @@
  * alarms on the metrics those handlers emit.
  */
 import { buildRestoreDefinition } from "../components/shared/restoreStateMachine";
-import type { PilotLightConfig } from "../config";
+import { type PilotLightConfig, recoveryRegion } from "../config";
 import { parseFreshnessConfig } from "../functions/freshness/config";
 import { makeHandler as makeFreshnessHandler } from "../functions/freshness/handler";
 import type { AwsClients } from "../functions/lib/clients";
@@ -80,32 +80,75 @@ export interface RecoveryDeps {
 
 /**
  * The freshness Lambda's core as the FreshnessMonitor deploys it: environment from `freshnessEnvironment`, parsed by
- * `parseFreshnessConfig`, in the stack's home region.
+ * `parseFreshnessConfig`, running in the recovery region (`recoveryRegion`: the DR region when set) and told the
+ * home region, where the `dr` copies live.
  */
 export function freshnessHandlerFor(config: PilotLightConfig, deps: RecoveryDeps): () => Promise<unknown> {
-  const env = { ...freshnessEnvironment(recoverySettingsOf(config), config), AWS_REGION: config.region };
+  const env = {
+    RPL_HOME_REGION: config.region,
+    ...freshnessEnvironment(recoverySettingsOf(config), config),
+    AWS_REGION: recoveryRegion(config),
+  };
   return makeFreshnessHandler({ ...deps, config: parseFreshnessConfig(env) });
 }
 
 /**
  * The restore state machine as the SnapshotRestorer deploys it (definition from `buildRestoreDefinition` with the
- * stack's RTO; Lambda environment from `restoreEnvironment`, parsed by `parseRestoreConfig`).
+ * stack's RTO and drill validation Lambda; Lambda environment from `restoreEnvironment`, parsed by
+ * `parseRestoreConfig`), in the recovery region. `validator` stands in for the stack's drill validation Lambda.
  */
 export function restoreMachineFor(
   config: PilotLightConfig,
   functionArn: string,
   deps: RecoveryDeps,
+  validator?: TaskHandler,
 ): { definition: object; handlers: Record<string, TaskHandler>; settings: RecoverySettings } {
   const settings = recoverySettingsOf(config);
   const env = {
     ...restoreEnvironment(settings, config.retiredDbs, config.source),
-    AWS_REGION: config.region,
+    AWS_REGION: recoveryRegion(config),
   };
   const handler = makeRestoreHandler({ ...deps, config: parseRestoreConfig(env) });
+  const validatorArn = settings.drillValidationLambdaArn;
+  if (validatorArn && !validator) {
+    throw new Error(`restoreMachineFor: ${config.source} names a drill validation Lambda but no model was given`);
+  }
   return {
-    definition: buildRestoreDefinition({ functionArn, rtoMinutes: settings.rtoMinutes }),
-    handlers: { [functionArn]: (p) => handler(p as RestoreEvent) },
+    definition: buildRestoreDefinition({
+      functionArn,
+      rtoMinutes: settings.rtoMinutes,
+      ...(validatorArn
+        ? { validationFunctionArn: validatorArn, validationTimeoutSeconds: settings.drillValidationTimeoutSeconds }
+        : {}),
+    }),
+    handlers: {
+      [functionArn]: (p) => handler(p as RestoreEvent),
+      ...(validatorArn && validator ? { [validatorArn]: validator } : {}),
+    },
     settings,
+  };
+}
+
+/** The scenario's model of a drill validation Lambda (`recovery.drillValidator`). */
+export interface ValidatorModel {
+  readonly answer: "pass" | "fail" | "error";
+  readonly latencyMinutes: number;
+  readonly reason?: string | undefined;
+}
+
+/**
+ * A drill validation Lambda as the scenario describes it: takes `latencyMinutes` of virtual time (`sleep`), then
+ * answers `{ passed, reason? }` or throws. Past the state machine's TimeoutSeconds, Step Functions gives up first.
+ */
+export function modeledValidator(model: ValidatorModel, sleep: (ms: number) => Promise<void>): TaskHandler {
+  return async () => {
+    await sleep(model.latencyMinutes * 60_000);
+    if (model.answer === "error") {
+      const err = new Error(model.reason ?? "could not connect to the restored DB");
+      err.name = "DrillCheckError";
+      throw err;
+    }
+    return { passed: model.answer === "pass", ...(model.reason ? { reason: model.reason } : {}) };
   };
 }
 

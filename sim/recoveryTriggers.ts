@@ -3,19 +3,22 @@
  * SnapshotRestorer's drill state machine and its alarms.
  */
 
+import { recoveryRegion } from "../config";
 import { errorName } from "../functions/lib/errors";
 import { DRILL_PREFIX } from "../functions/restore/config";
+import { DRILL_VALIDATION_FAILED } from "../functions/restore/handler";
 import { drillInput, freshnessAlarmPeriodSeconds } from "../functions/restore/stackConfig";
-import type { Executions } from "./executions";
+import type { Executions, Machine } from "./executions";
 import {
   freshnessHandlerFor,
   MetricAlarmModel,
   type MetricDatum,
+  modeledValidator,
   recordingObservability,
   recoverySettingsOf,
   restoreMachineFor,
 } from "./recovery";
-import { AlarmTracker, type DrillReport, type FreshnessRunsReport, round1 } from "./report";
+import { AlarmTracker, type DrillReport, type FailoverReport, type FreshnessRunsReport, round1 } from "./report";
 import { parseSchedule } from "./schedule";
 import { HOUR, MINUTE, type SimContext, type Stack } from "./simContext";
 import { debugLog } from "./stepHandlers";
@@ -34,13 +37,15 @@ export interface RecoveryRecord {
   readonly alarms: AlarmTracker[];
   readonly freshnessRuns: FreshnessRunsReport[];
   readonly drills: DrillReport[];
+  /** Failovers the scenario started (`recovery.failovers`). */
+  readonly failovers: FailoverReport[];
   /** DR locations (`account|region`) a FreshnessMonitor watches: their sampled-age alarm is left out. */
   readonly monitored: Set<string>;
 }
 
 /** Arms the recovery components of DR stacks on the engine. */
 export class RecoveryTriggers {
-  readonly record: RecoveryRecord = { alarms: [], freshnessRuns: [], drills: [], monitored: new Set() };
+  readonly record: RecoveryRecord = { alarms: [], freshnessRuns: [], drills: [], failovers: [], monitored: new Set() };
 
   constructor(
     private readonly ctx: SimContext,
@@ -62,12 +67,14 @@ export class RecoveryTriggers {
     const minutes = settings.freshnessScheduleMinutes;
     const expression = `rate(${minutes} ${minutes === 1 ? "minute" : "minutes"})`;
     const periodMs = freshnessAlarmPeriodSeconds(minutes) * 1000;
-    const name = `${stack.account}/${c.region}/freshness`;
+    // The FreshnessMonitor lives in the recovery region (issue 11): a home-region outage does not stop it.
+    const home = recoveryRegion(c);
+    const name = `${stack.account}/${home}/freshness`;
     const alarms = new Map<string, { model: MetricAlarmModel; tracker: AlarmTracker }>();
     const datapoints: Record<string, number> = {};
     for (const stage of settings.freshnessStages) {
       monitored.add(`${stack.account}|${stage === "dr" ? c.region : c.drRegion}`);
-      const tracker = new AlarmTracker(`${stack.account}/${c.region} freshness alarm (${stage})`, "freshness");
+      const tracker = new AlarmTracker(`${stack.account}/${home} freshness alarm (${stage})`, "freshness");
       recoveryAlarms.push(tracker);
       alarms.set(stage, {
         model: new MetricAlarmModel({
@@ -105,7 +112,12 @@ export class RecoveryTriggers {
       periodMinutes: periodMs / MINUTE,
     };
     freshnessRuns.push(runs);
-    const invoke = (attempt: number) =>
+    const invoke = (attempt: number) => {
+      if (this.executions.regionDown(home)) {
+        // Scheduler and Lambda of a region that is down run nothing.
+        (runs as { lost: number }).lost++;
+        return;
+      }
       engine.spawn(name, async () => {
         (runs as { invocations: number }).invocations++;
         try {
@@ -118,6 +130,7 @@ export class RecoveryTriggers {
           else (runs as { lost: number }).lost++;
         }
       });
+    };
     const s = parseSchedule(expression, startMs);
     const arm = (after: number) => {
       const t = s.next(after);
@@ -146,11 +159,13 @@ export class RecoveryTriggers {
    * not breaching).
    */
   armDrills(stack: Stack, override: string | undefined): void {
-    const { engine, startMs, endMs, world } = this.ctx;
+    const { engine, startMs, endMs, world, scenario } = this.ctx;
     const { drills } = this.record;
     const recoveryAlarms = this.record.alarms;
     const c = stack.config;
-    const functionArn = `arn:aws:lambda:${c.region}:${stack.account}:function:rpl-${stack.name}-restore`.slice(0, 200);
+    // The SnapshotRestorer lives in the recovery region (issue 11).
+    const home = recoveryRegion(c);
+    const functionArn = `arn:aws:lambda:${home}:${stack.account}:function:rpl-${stack.name}-restore`.slice(0, 200);
     const dailyAlarm = (comparison: "GreaterThanThreshold" | "LessThanThreshold", threshold: number) =>
       new MetricAlarmModel({
         periodMs: DRILL_ALARM_PERIOD_MS,
@@ -173,14 +188,20 @@ export class RecoveryTriggers {
         );
       }
       if (d.name === "RestoreDurationMinutes" && d.dimensions.Mode === "drill") current.restoreMinutes = d.value;
+      if (d.name === "DrillValidationMinutes") current.validationMinutes = d.value;
     };
-    const { definition, handlers, settings } = restoreMachineFor(c, functionArn, {
-      clients: this.executions.clientsFor(stack.account),
-      clock: engine.clock,
-      obs: recordingObservability(onMetric, debugLog),
-    });
+    const { definition, handlers, settings } = restoreMachineFor(
+      c,
+      functionArn,
+      {
+        clients: this.executions.clientsFor(stack.account),
+        clock: engine.clock,
+        obs: recordingObservability(onMetric, debugLog),
+      },
+      modeledValidator(scenario.recovery.drillValidator, (ms) => engine.sleep(ms)),
+    );
     settingsRto = settings.rtoMinutes;
-    const machineName = `${stack.account}/${c.region}/restore`;
+    const machineName = `${stack.account}/${home}/restore`;
     drillAlarms.push(
       {
         metric: "DrillSucceeded",
@@ -194,11 +215,15 @@ export class RecoveryTriggers {
       },
     );
     for (const a of drillAlarms) recoveryAlarms.push(a.tracker);
-    const m = this.executions.newMachine(stack, machineName, "restore", definition, handlers);
+    const m = this.executions.newMachine(stack, machineName, "restore", definition, handlers, home);
+    for (const f of scenario.recovery.failovers) this.armFailover(m, settings, f);
     const expression = override ?? (settings.drillSchedule === "off" ? undefined : settings.drillSchedule);
     if (!expression) return;
     // Metrics of the drill in flight (drills of one machine never overlap in a schedule of hours or more).
-    let current: { restoreMinutes: number | null } = { restoreMinutes: null };
+    let current: { restoreMinutes: number | null; validationMinutes: number | null } = {
+      restoreMinutes: null,
+      validationMinutes: null,
+    };
     const drillDbs = () =>
       world
         .dbs(stack.account, settings.region)
@@ -210,7 +235,7 @@ export class RecoveryTriggers {
       const t = s.next(after);
       if (t === undefined || t > endMs) return;
       engine.at(t, () => {
-        current = { restoreMinutes: null };
+        current = { restoreMinutes: null, validationMinutes: null };
         const mine = current;
         const index = drills.length;
         const entry: DrillReport = {
@@ -220,6 +245,9 @@ export class RecoveryTriggers {
           finishedAt: null,
           durationMinutes: null,
           restoreMinutes: null,
+          validation: null,
+          validationMinutes: null,
+          validationReason: null,
           status: "RUNNING",
           error: null,
           restored: [],
@@ -232,13 +260,19 @@ export class RecoveryTriggers {
         this.executions.start(m, drillInput(settings), "schedule", (e) => {
           const left = drillDbs();
           // The drill's Succeed state outputs the restorer's result (`OutputPath: $.result`).
-          const result = e.output as { restored?: { targetId: string }[] } | undefined;
+          const result = e.output as
+            | { restored?: { targetId: string }[]; drill?: { validation?: "passed" | "none"; reason?: string } }
+            | undefined;
           const failed = e.status !== "SUCCEEDED";
+          const rejected = e.error === DRILL_VALIDATION_FAILED;
           drills[index] = {
             ...entry,
             finishedAt: new Date(engine.now).toISOString(),
             durationMinutes: round1((engine.now - t) / MINUTE),
             restoreMinutes: mine.restoreMinutes,
+            validation: rejected ? "failed" : (result?.drill?.validation ?? null),
+            validationMinutes: mine.validationMinutes,
+            validationReason: rejected ? (e.cause ?? null) : (result?.drill?.reason ?? null),
             status: failed ? "FAILED" : "SUCCEEDED",
             error: failed ? (e.error ?? e.status) : null,
             restored: (result?.restored ?? []).map((r) => r.targetId),
@@ -251,5 +285,55 @@ export class RecoveryTriggers {
       });
     };
     arm(startMs);
+  }
+
+  /** A failover an operator starts (`recovery.failovers`): the same restore state machine, `mode: restore`. */
+  private armFailover(
+    m: Machine,
+    settings: { rtoMinutes: number; region: string },
+    f: { atHours: number; dbIds?: string[] | undefined },
+  ): void {
+    const { engine, startMs, endMs } = this.ctx;
+    const { failovers } = this.record;
+    const t = startMs + f.atHours * HOUR;
+    if (t > endMs) return;
+    engine.at(t, () => {
+      const index = failovers.length;
+      const entry: FailoverReport = {
+        machine: m.name,
+        region: settings.region,
+        startedAt: new Date(t).toISOString(),
+        finishedAt: null,
+        status: "RUNNING",
+        error: null,
+        elapsedMinutes: null,
+        rtoMinutes: settings.rtoMinutes,
+        withinRto: false,
+        restored: [],
+      };
+      failovers.push(entry);
+      const input = { mode: "restore", ...(f.dbIds && f.dbIds.length > 0 ? { dbIds: f.dbIds } : {}) };
+      this.executions.start(m, input, "operator", (e) => {
+        const out = e.output as
+          | { elapsedMinutes?: number; restored?: { key: string; targetId: string; recoveryPoint: string }[] }
+          | undefined;
+        const ok = e.status === "SUCCEEDED";
+        const elapsed = out?.elapsedMinutes ?? null;
+        failovers[index] = {
+          ...entry,
+          finishedAt: new Date(engine.now).toISOString(),
+          status: ok ? "SUCCEEDED" : "FAILED",
+          error: ok ? null : (e.error ?? e.status),
+          elapsedMinutes: elapsed,
+          withinRto: ok && elapsed !== null && elapsed <= settings.rtoMinutes,
+          restored: (out?.restored ?? []).map((r) => ({
+            db: r.key,
+            targetId: r.targetId,
+            recoveryPoint: r.recoveryPoint,
+            ageAtStartMinutes: round1((t - Date.parse(r.recoveryPoint)) / MINUTE),
+          })),
+        };
+      });
+    });
   }
 }

@@ -97,8 +97,17 @@ export interface DrillReport {
   readonly finishedAt: string | null;
   /** Virtual minutes from start to end of the execution (clean-up included), or null while running. */
   readonly durationMinutes: number | null;
-  /** `RestoreDurationMinutes` the restorer published (time until every DB was available), or null if none. */
+  /**
+   * `RestoreDurationMinutes` the restorer published for the drill: restore plus validation (the drill's RTO
+   * measure), or null if none.
+   */
   readonly restoreMinutes: number | null;
+  /** What the drill validation Lambda decided (`none`: no validation configured), or null if it never got there. */
+  readonly validation: "passed" | "failed" | "none" | null;
+  /** Minutes the validation took (`DrillValidationMinutes`), or null. */
+  readonly validationMinutes: number | null;
+  /** The validation's reason, or why it failed. */
+  readonly validationReason: string | null;
   readonly status: "SUCCEEDED" | "FAILED" | "RUNNING";
   /** Error name of a failed execution. */
   readonly error: string | null;
@@ -157,7 +166,11 @@ export interface SimulationReport {
   readonly machines: readonly MachineReport[];
   readonly alarms: readonly AlarmReport[];
   /** The DR stacks' recovery components: freshness Lambda runs and scheduled drills. */
-  readonly recovery: { readonly freshness: readonly FreshnessRunsReport[]; readonly drills: readonly DrillReport[] };
+  readonly recovery: {
+    readonly freshness: readonly FreshnessRunsReport[];
+    readonly drills: readonly DrillReport[];
+    readonly failovers: readonly FailoverReport[];
+  };
   readonly safety: SafetyReport;
   readonly faults: readonly string[];
   readonly totals: {
@@ -183,6 +196,30 @@ export function percentile(sorted: readonly number[], p: number): number {
 /** Rounds to one decimal (report values stay short and stable). */
 export function round1(v: number): number {
   return Math.round(v * 10) / 10;
+}
+
+/** One failover (`mode: restore`) the scenario started (`recovery.failovers`). */
+export interface FailoverReport {
+  /** `<account>/<region>/restore`: the restore state machine, in the recovery region. */
+  readonly machine: string;
+  /** Region restored into. */
+  readonly region: string;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly status: "SUCCEEDED" | "FAILED" | "RUNNING";
+  readonly error: string | null;
+  /** Minutes until every DB was available (the restorer's `elapsedMinutes`), or null. */
+  readonly elapsedMinutes: number | null;
+  readonly rtoMinutes: number;
+  /** Succeeded within the RTO. */
+  readonly withinRto: boolean;
+  /** Each restored DB, with the recovery point used and its age when the failover started (the data lost). */
+  readonly restored: readonly {
+    readonly db: string;
+    readonly targetId: string;
+    readonly recoveryPoint: string;
+    readonly ageAtStartMinutes: number;
+  }[];
 }
 
 /** Tracks one alarm's state transitions. */
@@ -293,7 +330,7 @@ export function renderReport(r: SimulationReport, color = false): string {
     const more = a.episodes.length > 3 ? ` … ${a.episodes.length - 3} more` : "";
     out.push(`  ${c.yellow(a.name)} (${a.kind}): ${a.episodes.length}× — ${first.join("; ")}${more}`);
   }
-  if (r.recovery.freshness.length > 0 || r.recovery.drills.length > 0) {
+  if (r.recovery.freshness.length > 0 || r.recovery.drills.length > 0 || r.recovery.failovers.length > 0) {
     out.push("");
     out.push(c.bold("Recovery components"));
     for (const f of r.recovery.freshness) {
@@ -306,7 +343,20 @@ export function renderReport(r: SimulationReport, color = false): string {
       );
     }
     if (r.recovery.drills.length > 0) {
-      const d = [["drill", "started", "minutes", "restore min", "RTO", "result", "cleaned up", "alarm", "DBs"]];
+      const d = [
+        [
+          "drill",
+          "started",
+          "minutes",
+          "restore+validation min",
+          "RTO",
+          "validation",
+          "result",
+          "cleaned up",
+          "alarm",
+          "DBs",
+        ],
+      ];
       for (const x of r.recovery.drills) {
         d.push([
           x.machine,
@@ -314,6 +364,9 @@ export function renderReport(r: SimulationReport, color = false): string {
           x.durationMinutes === null ? "-" : String(x.durationMinutes),
           x.restoreMinutes === null ? "-" : String(x.restoreMinutes),
           String(x.rtoMinutes),
+          x.validation === null
+            ? "-"
+            : `${x.validation}${x.validationMinutes !== null ? ` (${x.validationMinutes} min)` : ""}${x.validationReason ? `: ${x.validationReason}` : ""}`,
           x.status === "SUCCEEDED" ? c.green("ok") : c.red(`${x.status}${x.error ? ` ${x.error}` : ""}`),
           x.cleanedUp ? "yes" : c.red(`NO: ${x.leftBehind.join(" ")}`),
           x.rtoAlarm ? c.red("ALARM") : "-",
@@ -323,6 +376,25 @@ export function renderReport(r: SimulationReport, color = false): string {
       out.push(table(d));
     } else {
       out.push("  no drill ran in the simulated time");
+    }
+    if (r.recovery.failovers.length > 0) {
+      const f = [
+        ["failover", "region", "started", "minutes", "RTO", "result", "DB -> restored (recovery point, age at start)"],
+      ];
+      for (const x of r.recovery.failovers) {
+        f.push([
+          x.machine,
+          x.region,
+          x.startedAt,
+          x.elapsedMinutes === null ? "-" : String(x.elapsedMinutes),
+          String(x.rtoMinutes),
+          x.withinRto
+            ? c.green("ok within RTO")
+            : c.red(`${x.status}${x.error ? ` ${x.error}` : ""}${x.status === "SUCCEEDED" ? " over RTO" : ""}`),
+          x.restored.map((d) => `${d.db} -> ${d.targetId} (${d.recoveryPoint}, ${d.ageAtStartMinutes} min)`).join("; "),
+        ]);
+      }
+      out.push(table(f));
     }
   }
   if (r.safety.newestCopyDeleted.length > 0 || r.safety.belowMinKeep.length > 0) {

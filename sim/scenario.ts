@@ -74,6 +74,11 @@ const outageSchema = z
   .strictObject({
     /** Every API call of this account fails (`InternalFailure`) during the window. */
     account: account.optional(),
+    /**
+     * The whole region is down during the window: every account's calls to it fail (`InternalFailure`, a 5xx) and
+     * no state machine living in it runs (executions started there fail as `RegionOutage`).
+     */
+    region: region.optional(),
     /** Executions of this step's state machine fail at start during the window (`take`, `share`, `copy`, ...). */
     stateMachine: z
       .string()
@@ -85,8 +90,8 @@ const outageSchema = z
     hours: positive,
   })
   .check(
-    z.refine((o) => (o.account === undefined) !== (o.stateMachine === undefined), {
-      message: "must name exactly one of account or stateMachine",
+    z.refine((o) => [o.account, o.stateMachine, o.region].filter((x) => x !== undefined).length === 1, {
+      message: "must name exactly one of account, region or stateMachine",
     }),
   );
 
@@ -109,6 +114,40 @@ const faultsSchema = z.strictObject({
         hours: positive.optional(),
       }),
     )
+    .default([]),
+});
+
+/**
+ * The recovery side of the scenario: the modeled drill validation Lambda (called when a DR stack sets
+ * `restore.drillValidationLambdaArn`), failovers an operator starts, and what the run is expected to show.
+ */
+const recoverySchema = z.strictObject({
+  drillValidator: z
+    .strictObject({
+      /** What the validation Lambda answers: `{ passed: true }`, `{ passed: false }`, or it throws. */
+      answer: z.enum(["pass", "fail", "error"]).default("pass"),
+      /** Virtual minutes it takes (longer than `restore.drillValidationTimeoutSeconds` = a timeout). */
+      latencyMinutes: nonNegative.default(5),
+      /** The `reason` it gives. */
+      reason: z.string().optional(),
+    })
+    .default({ answer: "pass", latencyMinutes: 5 }),
+  /** Failovers (`mode: restore`) started on the DR stacks' restore state machine. */
+  failovers: z
+    .array(
+      z.strictObject({
+        atHours: hours,
+        /** DBs to restore (`dbId` or `account/dbId`); default every DB with a copy. */
+        dbIds: z.array(z.string()).optional(),
+      }),
+    )
+    .default([]),
+  /**
+   * DBs (`account/id`) expected to miss the RPO (a region outage, say): the simulator's exit code is 0 when exactly
+   * these miss it and every failover succeeded within the RTO.
+   */
+  expectMissedRpo: z
+    .array(z.string().check(z.regex(/^\d{12}\/[A-Za-z][A-Za-z0-9-]*$/, "must be account/dbId")))
     .default([]),
 });
 
@@ -169,6 +208,11 @@ export const scenarioSchema = z.strictObject({
     copy: { fixedMinutes: 5, minutesPerGb: 0.1, crossRegionFactor: 1.5, jitter: 0.2 },
   }),
   faults: faultsSchema.default({ throttleRate: 0, failedCopyRate: 0, outages: [], deleteDbs: [], snapshotQuotas: [] }),
+  recovery: recoverySchema.default({
+    drillValidator: { answer: "pass", latencyMinutes: 5 },
+    failovers: [],
+    expectMissedRpo: [],
+  }),
 });
 
 /** A validated scenario, with stack files resolved to absolute paths. */
@@ -180,6 +224,8 @@ export type Scenario = z.infer<typeof scenarioSchema> & {
 export type ScenarioDb = z.infer<typeof dbSchema>;
 /** Fault section of a scenario. */
 export type ScenarioFaults = z.infer<typeof faultsSchema>;
+/** Recovery section of a scenario. */
+export type ScenarioRecovery = z.infer<typeof recoverySchema>;
 /** Trigger overrides of a scenario. */
 export type ScenarioTriggers = z.infer<typeof triggersSchema>;
 /** Duration model of a scenario. */

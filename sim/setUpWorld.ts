@@ -59,7 +59,8 @@ export function setUpWorld(scenario: Scenario, engine: Engine): SimContext {
     meanRate,
   );
   const faultRandom = makeRandom(scenario.seed, "faults");
-  const accountOutages = scenario.faults.outages.filter((o) => o.account !== undefined);
+  // Account outages and region outages (every account's calls to that region) are rules of the world itself.
+  const accountOutages = scenario.faults.outages.filter((o) => o.account !== undefined || o.region !== undefined);
   const inWindow = (o: HourWindow, t: number) =>
     t >= startMs + o.startHours * HOUR && t < startMs + (o.startHours + o.hours) * HOUR;
   // The stacks state each account's manual snapshot quota (raised quotas included); the model has one value for all
@@ -78,8 +79,8 @@ export function setUpWorld(scenario: Scenario, engine: Engine): SimContext {
       failCopyRate: scenario.faults.failedCopyRate,
       ...(accountOutages.length > 0
         ? {
-            outage: ({ account, now: at }) =>
-              accountOutages.some((o) => o.account === account && inWindow(o, at.getTime())),
+            outage: ({ account, region, now: at }) =>
+              accountOutages.some((o) => (o.account === account || o.region === region) && inWindow(o, at.getTime())),
           }
         : {}),
     },

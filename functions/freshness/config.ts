@@ -14,7 +14,10 @@ export type DrStage = Extract<Stage, "dr" | "dr-region">;
 
 /** Parsed freshness configuration. */
 export interface FreshnessConfig {
-  /** Region the Lambda runs in: the DR home region, where `dr` copies live. */
+  /**
+   * The DR account's home region, where `dr` copies live (`RPL_HOME_REGION`; default: the region the Lambda runs
+   * in). The FreshnessMonitor runs in the DR region (issue 11), so it names the home region explicitly.
+   */
   readonly region: string;
   /** DR region holding the `dr-region` copies (optional). */
   readonly drRegion?: string;
@@ -31,6 +34,7 @@ export interface FreshnessConfig {
 const unsetIfEmpty = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v);
 
 const schema = z.object({
+  RPL_HOME_REGION: z.optional(region),
   RPL_DR_REGION: z.optional(region),
   RPL_FRESHNESS_STAGES: z.optional(z.string()),
   RPL_EXPECTED_DBS: z.optional(z.string()),
@@ -60,6 +64,7 @@ export function parseStages(text: string | undefined, drRegion: string | undefin
 /** Parses the freshness Lambda's environment; throws a ConfigError naming every bad variable. */
 export function parseFreshnessConfig(env: Readonly<Record<string, string | undefined>>): FreshnessConfig {
   const cleaned = {
+    RPL_HOME_REGION: unsetIfEmpty(env.RPL_HOME_REGION),
     RPL_DR_REGION: unsetIfEmpty(env.RPL_DR_REGION),
     RPL_FRESHNESS_STAGES: unsetIfEmpty(env.RPL_FRESHNESS_STAGES),
     RPL_EXPECTED_DBS: unsetIfEmpty(env.RPL_EXPECTED_DBS),
@@ -75,7 +80,7 @@ export function parseFreshnessConfig(env: Readonly<Record<string, string | undef
   ];
   if (bad.length > 0) throw new ConfigError(`freshness Lambda configuration is invalid: ${bad.join("; ")}`);
   return {
-    region: runtimeRegion(env),
+    region: p.RPL_HOME_REGION ?? runtimeRegion(env),
     ...(p.RPL_DR_REGION ? { drRegion: p.RPL_DR_REGION } : {}),
     stages: parseStages(p.RPL_FRESHNESS_STAGES, p.RPL_DR_REGION),
     expected: expected.refs,
