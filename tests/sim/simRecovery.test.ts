@@ -34,7 +34,7 @@ describe("simulate: freshness alarm and drills", () => {
       expect(Date.parse(e.resolvedAt!)).toBeGreaterThan(Date.parse("2026-01-05T15:00:00Z"));
     }
     const f = outage.report.recovery.freshness[0]!;
-    expect(f).toMatchObject({ name: "222222222222/eu-west-1/freshness", schedule: "rate(15 minutes)", lost: 0 });
+    expect(f).toMatchObject({ name: "222222222222/eu-central-1/freshness", schedule: "rate(15 minutes)", lost: 0 });
     expect(f.datapoints.dr).toBeGreaterThan(40);
   });
 
@@ -49,7 +49,7 @@ describe("simulate: freshness alarm and drills", () => {
     expect(drills).toHaveLength(1);
     const d = drills[0]!;
     expect(d).toMatchObject({
-      machine: "222222222222/eu-west-1/restore",
+      machine: "222222222222/eu-central-1/restore",
       region: "eu-central-1",
       startedAt: "2026-01-05T08:00:00.000Z",
       status: "SUCCEEDED",
@@ -81,7 +81,7 @@ describe("simulate: freshness alarm and drills", () => {
     const d = r.report.recovery.drills[0]!;
     expect(d).toMatchObject({ status: "FAILED", cleanedUp: true, rtoAlarm: true, rtoMinutes: 10 });
     expect(r.report.alarms.filter((a) => a.kind === "drill").map((a) => a.name)).toContain(
-      "222222222222/eu-west-1/restore drill failed",
+      "222222222222/eu-central-1/restore drill failed",
     );
   }, 60_000);
 

@@ -48,7 +48,22 @@ describe("parseScenario", () => {
     [
       "an outage naming nothing",
       (r: Raw) => (r.faults = { outages: [{ startHours: 1, hours: 1 }] }),
-      "faults.outages[0]: must name exactly one of account or stateMachine",
+      "faults.outages[0]: must name exactly one of account, region or stateMachine",
+    ],
+    [
+      "an outage naming a region and an account",
+      (r: Raw) => (r.faults = { outages: [{ region: "eu-west-1", account: "111111111111", startHours: 1, hours: 1 }] }),
+      "faults.outages[0]: must name exactly one of account, region or stateMachine",
+    ],
+    [
+      "a drill validator answer that is not pass, fail or error",
+      (r: Raw) => (r.recovery = { drillValidator: { answer: "maybe" } }),
+      "recovery.drillValidator.answer",
+    ],
+    [
+      "an expected RPO miss that is not account/dbId",
+      (r: Raw) => (r.recovery = { expectMissedRpo: ["orders-db"] }),
+      "recovery.expectMissedRpo[0]: must be account/dbId",
     ],
     [
       "a bad schedule expression",
