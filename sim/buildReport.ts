@@ -51,6 +51,7 @@ export function buildReport(
         samplesOverRpo: s.over,
         firstCopyAt: s.firstCopyAt !== undefined ? new Date(s.firstCopyAt).toISOString() : null,
         copies: { full: s.full, incremental: s.incremental },
+        gbCopiedPerDay: round1(s.gbCopied / scenario.days),
         heldAtEnd: s.held,
       };
     }
@@ -116,6 +117,7 @@ export function buildReport(
     executionsFailed: machines.reduce((a, m) => a + m.failed, 0),
     copiesFull: dbStates.reduce((a, d) => a + [...d.stages.values()].reduce((b, s) => b + s.full, 0), 0),
     copiesIncremental: dbStates.reduce((a, d) => a + [...d.stages.values()].reduce((b, s) => b + s.incremental, 0), 0),
+    throttledCalls: ctx.world.throttled.length,
   };
   const report: SimulationReport = {
     scenario: {
@@ -139,6 +141,7 @@ export function buildReport(
     recovery: { freshness: recovery.freshnessRuns, drills: recovery.drills, failovers: recovery.failovers },
     safety: { newestCopyDeleted: safety.newestCopyDeleted, belowMinKeep: safety.belowMinKeep.slice(0, 50) },
     faults: faultNotes,
+    throttled: summarizeThrottled(ctx.world.throttled),
     totals,
     missedRpo: dbs.filter((d) => d.missedRpo).map((d) => `${d.account}/${d.id}`),
     series,
@@ -155,4 +158,18 @@ function sortKeys(o: Record<string, number>): Record<string, number> {
 function displayPath(p: string): string {
   const cwd = process.cwd();
   return p.startsWith(`${cwd}/`) ? p.slice(cwd.length + 1) : p;
+}
+
+/** RDS calls refused by the account's API budget (rule API-THROTTLING), counted per account, region and command. */
+function summarizeThrottled(
+  calls: readonly { account: string; region: string; command: string }[],
+): SimulationReport["throttled"] {
+  const counts = new Map<string, { account: string; region: string; command: string; count: number }>();
+  for (const c of calls) {
+    const k = `${c.account}|${c.region}|${c.command}`;
+    const e = counts.get(k) ?? { account: c.account, region: c.region, command: c.command, count: 0 };
+    e.count++;
+    counts.set(k, e);
+  }
+  return [...counts.values()].sort((a, b) => b.count - a.count);
 }

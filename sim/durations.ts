@@ -9,8 +9,8 @@
  * duration synchronously inside the call).
  */
 
-import { parseArn, recoveryPointOf } from "../functions/lib/model";
-import { TAG } from "../functions/lib/tags";
+import { type CopyThroughput, copyMinutesFor, DEFAULT_COPY_THROUGHPUT } from "../config/assumptions";
+import { recoveryPointOf } from "../functions/lib/model";
 import type { ModelTiming, RdsWorld } from "./aws/rdsModel";
 import type { Random } from "./random";
 import type { ScenarioDurations } from "./scenario";
@@ -46,6 +46,7 @@ export function makeTiming(
   now: () => number,
   defaultChangePercentPerHour: number,
 ): Required<Pick<ModelTiming, "snapshotMinutes" | "copyMinutes">> {
+  const throughput = copyThroughputOf(d.copy);
   const changedGb = (sizeGb: number, rate: number, sinceMs: number | undefined, fallbackHours: number) => {
     const hours = sinceMs === undefined ? fallbackHours : Math.max(0, sinceMs) / HOUR;
     return Math.min(sizeGb, (sizeGb * rate * hours) / 100);
@@ -66,24 +67,9 @@ export function makeTiming(
       }
       return Math.max(0.5, random.jitter(minutes, s.jitter));
     },
-    copyMinutes: ({ sizeGb, incremental, crossRegion }) => {
-      const c = d.copy;
-      let gb = sizeGb;
-      if (incremental) {
-        const op = slot.current;
-        const src = op ? sourceOf(world(), op) : undefined;
-        const rate = (src && changeRateOf(src.sourceAccount, src.dbId)) ?? defaultChangePercentPerHour;
-        const previous =
-          op && src
-            ? newestOf(world(), op.account, op.region, src.dbId, (x) => x.tags[TAG.sourceAccount] === src.sourceAccount)
-            : undefined;
-        const since =
-          src?.recoveryPoint !== undefined && previous !== undefined ? src.recoveryPoint - previous : undefined;
-        gb = changedGb(sizeGb, rate, since, 1);
-      }
-      const minutes = (c.fixedMinutes + c.minutesPerGb * gb) * (crossRegion ? c.crossRegionFactor : 1);
-      return Math.max(0.5, random.jitter(minutes, c.jitter));
-    },
+    // Rule COPY-BYTES: the model decides what the copy moves (gbMoved); the one formula turns it into minutes.
+    copyMinutes: ({ gbMoved, crossRegion }) =>
+      Math.max(0.5, random.jitter(copyMinutesFor(gbMoved, crossRegion, throughput), throughput.jitter)),
   };
 }
 
@@ -104,28 +90,17 @@ function newestOf(
   return best;
 }
 
-/** The snapshot a copy call reads from: its DB, source account and recovery point. */
-function sourceOf(
-  world: RdsWorld,
-  op: OperationContext,
-): { dbId: string; sourceAccount: string; recoveryPoint?: number } | undefined {
-  const ref = String(op.input.SourceDBSnapshotIdentifier ?? op.input.SourceDBClusterSnapshotIdentifier ?? "");
-  if (!ref) return undefined;
-  let account = op.account;
-  let region = String(op.input.SourceRegion ?? op.region);
-  let id = ref;
-  if (ref.startsWith("arn:")) {
-    const a = parseArn(ref);
-    account = a.account;
-    region = a.region;
-    id = a.resource.split(":").pop() ?? ref;
-  }
-  const s = world.snapshot(account, region, id);
-  if (!s) return undefined;
-  const rp = recoveryPointOf(s)?.getTime();
+/**
+ * The copy throughput a scenario's `durations.copy` states: GB per hour per kind of leg, defaulting to
+ * `DEFAULT_COPY_THROUGHPUT`; the older `minutesPerGb` / `crossRegionFactor` keys convert to GB per hour.
+ */
+export function copyThroughputOf(c: ScenarioDurations["copy"]): CopyThroughput {
+  const legacySame = c.minutesPerGb !== undefined && c.minutesPerGb > 0 ? 60 / c.minutesPerGb : undefined;
+  const legacyCross = legacySame !== undefined ? legacySame / (c.crossRegionFactor ?? 1.5) : undefined;
   return {
-    dbId: s.dbId,
-    sourceAccount: s.tags[TAG.sourceAccount] ?? s.account,
-    ...(rp !== undefined ? { recoveryPoint: rp } : {}),
+    sameRegionGbPerHour: c.sameRegionGbPerHour ?? legacySame ?? DEFAULT_COPY_THROUGHPUT.sameRegionGbPerHour,
+    crossRegionGbPerHour: c.crossRegionGbPerHour ?? legacyCross ?? DEFAULT_COPY_THROUGHPUT.crossRegionGbPerHour,
+    fixedMinutes: c.fixedMinutes,
+    jitter: c.jitter,
   };
 }

@@ -21,6 +21,8 @@ export interface AgeStats {
   readonly firstCopyAt: string | null;
   /** Copies that became available, by how RDS made them. */
   readonly copies: { readonly full: number; readonly incremental: number };
+  /** GB those copies moved, per simulated day (the transfer bill; rule COPY-BYTES). */
+  readonly gbCopiedPerDay: number;
   /** Available copies held at the end. */
   readonly heldAtEnd: number;
 }
@@ -179,7 +181,16 @@ export interface SimulationReport {
     readonly executionsFailed: number;
     readonly copiesFull: number;
     readonly copiesIncremental: number;
+    /** RDS calls refused with Throttling by the account's API budget. */
+    readonly throttledCalls: number;
   };
+  /** Throttled RDS calls per account, region and command (empty without an API budget). */
+  readonly throttled: readonly {
+    readonly account: string;
+    readonly region: string;
+    readonly command: string;
+    readonly count: number;
+  }[];
   /** DBs (`account/id`) that missed their RPO. */
   readonly missedRpo: readonly string[];
   /** Per DB and stage: `[minutes since start, age minutes]` points, hourly maxima (the chart uses finer data). */
@@ -263,7 +274,22 @@ export function renderReport(r: SimulationReport, color = false): string {
     ),
   );
   const dbRows: string[][] = [
-    ["DB", "kind", "GB", "RPO", "stage", "region", "p50", "p95", "max", ">RPO", "full/incr", "held", "result"],
+    [
+      "DB",
+      "kind",
+      "GB",
+      "RPO",
+      "stage",
+      "region",
+      "p50",
+      "p95",
+      "max",
+      ">RPO",
+      "full/incr",
+      "GB/day",
+      "held",
+      "result",
+    ],
   ];
   for (const d of r.dbs) {
     const stages = Object.entries(d.stages) as [DrStage, AgeStats][];
@@ -281,12 +307,20 @@ export function renderReport(r: SimulationReport, color = false): string {
         over ? c.red(String(a.max)) : String(a.max),
         String(a.samplesOverRpo),
         `${a.copies.full}/${a.copies.incremental}`,
+        String(a.gbCopiedPerDay),
         String(a.heldAtEnd),
         over ? c.red("MISSED") : c.green("met"),
       ]);
     });
   }
   out.push(table(dbRows));
+  if (r.throttled.length > 0) {
+    out.push(
+      `Throttled RDS calls (account API budget): ${r.throttled
+        .map((t) => `${t.account}/${t.region} ${t.command} x${t.count}`)
+        .join(", ")}`,
+    );
+  }
   out.push("");
   out.push(c.bold("Manual snapshots held vs quota"));
   const held = [["account", "region", "kind", "max", "at end", "quota"]];

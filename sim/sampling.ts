@@ -88,6 +88,7 @@ export function armSampling(ctx: SimContext, monitored: ReadonlySet<string>): Sa
               if (stage.account !== account || stage.region !== region) continue;
               if (s.incremental) stage.incremental++;
               else stage.full++;
+              stage.gbCopied += s.gbMoved;
               stage.firstCopyAt ??= t;
             }
           }

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import * as z from "zod";
+import { DEFAULT_CHANGE_PERCENT_PER_HOUR, DEFAULT_COPY_THROUGHPUT } from "../config/assumptions";
 import { ConfigError } from "../functions/lib/errors";
 import { DEFAULT_SCENARIO_PATH, DEFAULT_SCENARIO_YAML } from "./defaultScenario";
 
@@ -36,7 +37,7 @@ const dbSchema = z.strictObject({
   engine: z.string().optional(),
   sizeGb: positive,
   /** Percent of the data changed per hour; drives incremental snapshot and copy durations. */
-  changePercentPerHour: nonNegative.default(1),
+  changePercentPerHour: nonNegative.default(DEFAULT_CHANGE_PERCENT_PER_HOUR),
   /** Region of the DB; default the region of the source stack of its account. */
   region: region.optional(),
   /** Target RPO for this DB in minutes; default the scenario's `rpoMinutes`, then the stack config. */
@@ -60,14 +61,19 @@ const durationsSchema = z.strictObject({
     .default({ fixedMinutes: 3, minutesPerGb: 0.05, minutesPerChangedGb: 0.5, jitter: 0.2 }),
   copy: z
     .strictObject({
-      fixedMinutes: nonNegative.default(5),
-      /** Minutes per GB transferred: all of it for a full copy, the changed part for an incremental one. */
-      minutesPerGb: nonNegative.default(0.1),
-      /** Multiplier for copies to another region. */
-      crossRegionFactor: positive.default(1.5),
-      jitter: fraction.default(0.2),
+      /** Fixed minutes of every copy (assumption; default `DEFAULT_COPY_THROUGHPUT.fixedMinutes`). */
+      fixedMinutes: nonNegative.default(DEFAULT_COPY_THROUGHPUT.fixedMinutes),
+      /** GB per hour a copy inside one region moves (default `DEFAULT_COPY_THROUGHPUT`). */
+      sameRegionGbPerHour: positive.optional(),
+      /** GB per hour a copy into another region moves (default `DEFAULT_COPY_THROUGHPUT`). */
+      crossRegionGbPerHour: positive.optional(),
+      /** Older form: minutes per GB in one region (`sameRegionGbPerHour = 60 / minutesPerGb`). */
+      minutesPerGb: positive.optional(),
+      /** Older form: multiplier of `minutesPerGb` for copies to another region. */
+      crossRegionFactor: positive.optional(),
+      jitter: fraction.default(DEFAULT_COPY_THROUGHPUT.jitter),
     })
-    .default({ fixedMinutes: 5, minutesPerGb: 0.1, crossRegionFactor: 1.5, jitter: 0.2 }),
+    .default({ fixedMinutes: DEFAULT_COPY_THROUGHPUT.fixedMinutes, jitter: DEFAULT_COPY_THROUGHPUT.jitter }),
 });
 
 const outageSchema = z
@@ -175,6 +181,22 @@ const triggersSchema = z.strictObject({
     .default({}),
 });
 
+/** AWS account settings of the model (docs/model.md). */
+const awsSchema = z.strictObject({
+  /**
+   * RDS API request budget per account and region (rule API-THROTTLING); omitted = no budget. AWS's default is
+   * burst 300, 12 per second (RDS user guide, "Request throttling for the Amazon RDS API").
+   */
+  apiRateLimit: z
+    .strictObject({
+      burst: z.number().check(z.gte(1, "must be a number of requests >= 1")),
+      refillPerSecond: positive,
+    })
+    .optional(),
+  /** Snapshot copies in progress into one region per account (rule COPIES-IN-FLIGHT; current guide: 20). */
+  copiesInFlightPerRegion: z.int().check(z.gte(1, "must be a whole number >= 1")).default(20),
+});
+
 /** The scenario schema. */
 export const scenarioSchema = z.strictObject({
   name: z.string().check(z.minLength(1, "must not be empty")),
@@ -205,8 +227,10 @@ export const scenarioSchema = z.strictObject({
   dbs: z.record(account, z.array(dbSchema).check(z.minLength(1, "must list at least one DB"))),
   durations: durationsSchema.default({
     snapshot: { fixedMinutes: 3, minutesPerGb: 0.05, minutesPerChangedGb: 0.5, jitter: 0.2 },
-    copy: { fixedMinutes: 5, minutesPerGb: 0.1, crossRegionFactor: 1.5, jitter: 0.2 },
+    copy: { fixedMinutes: DEFAULT_COPY_THROUGHPUT.fixedMinutes, jitter: DEFAULT_COPY_THROUGHPUT.jitter },
   }),
+  /** AWS account settings of the model: API budget, copies in flight (docs/model.md). */
+  aws: awsSchema.default({ copiesInFlightPerRegion: 20 }),
   faults: faultsSchema.default({ throttleRate: 0, failedCopyRate: 0, outages: [], deleteDbs: [], snapshotQuotas: [] }),
   recovery: recoverySchema.default({
     drillValidator: { answer: "pass", latencyMinutes: 5 },

@@ -71,7 +71,12 @@ export function setUpWorld(scenario: Scenario, engine: Engine): SimContext {
   const worldQuota = Math.max(...stacks.map((s) => s.config.manualSnapshotQuota));
   world = new RdsWorld({
     clock: engine.clock,
-    quotas: { manualSnapshots: worldQuota, manualClusterSnapshots: worldQuota },
+    quotas: {
+      manualSnapshots: worldQuota,
+      manualClusterSnapshots: worldQuota,
+      copiesInFlightPerRegion: scenario.aws.copiesInFlightPerRegion,
+    },
+    ...(scenario.aws.apiRateLimit ? { apiRateLimit: scenario.aws.apiRateLimit } : {}),
     timing,
     faults: {
       random: () => faultRandom.next(),
@@ -117,6 +122,7 @@ export function setUpWorld(scenario: Scenario, engine: Engine): SimContext {
       const fixture = {
         id: db.id,
         sizeGb: db.sizeGb,
+        changePercentPerHour: db.changePercentPerHour,
         tags: db.tags,
         kmsKeyArn,
         ...(db.engine ? { engine: db.engine } : {}),
@@ -137,6 +143,7 @@ export function setUpWorld(scenario: Scenario, engine: Engine): SimContext {
           over: 0,
           full: 0,
           incremental: 0,
+          gbCopied: 0,
           held: 0,
           maxHeld: 0,
         });

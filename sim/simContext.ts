@@ -44,6 +44,8 @@ export interface StageState {
   firstCopyAt?: number;
   full: number;
   incremental: number;
+  /** GB moved by the copies counted in `full` / `incremental` (rule COPY-BYTES). */
+  gbCopied: number;
   held: number;
   maxHeld: number;
 }

@@ -57,6 +57,7 @@ import type {
   RestoreDBInstanceFromDBSnapshotCommandOutput,
   Tag,
 } from "@aws-sdk/client-rds";
+import { DEFAULT_CHANGE_PERCENT_PER_HOUR } from "../../config/assumptions";
 import { isValidSnapshotId } from "../../functions/lib/identifiers";
 import type { DbKind } from "../../functions/lib/model";
 import { recordToTags, TAG } from "../../functions/lib/tags";
@@ -125,6 +126,8 @@ export interface DbFixture {
   status?: string;
   kmsKeyArn?: string;
   clusterId?: string;
+  /** Percent of the data changed per hour (default `DEFAULT_CHANGE_PERCENT_PER_HOUR`). */
+  changePercentPerHour?: number;
 }
 
 /** A snapshot fixture created directly in its final state (foreign manual snapshots, automated ones). */
@@ -138,6 +141,7 @@ export interface SnapshotFixture {
   sizeGb?: number;
   kmsKeyArn?: string;
   engine?: string;
+  changePercentPerHour?: number;
 }
 
 interface Listed {
@@ -161,6 +165,13 @@ export class RdsModel {
   private readonly manualCounts = new Map<string, number>();
   /** `account|region` -> copies into there not yet seen finished, as of `at` (see `copiesInFlight`). */
   private readonly inFlight = new Map<string, { at: number; copies: Set<SnapRecord> }>();
+  /**
+   * `account|region|origin` -> completion time of the newest *completed* copy of that DB deleted there (rule
+   * INC-MOST-RECENT-DELETED: the next copy is full when the most recent copy was deleted).
+   */
+  private readonly deletedCopyAt = new Map<string, number>();
+  /** origin -> copies of that DB's snapshots not yet finished, in any destination (rule COPY-QUEUE-SAME-DB). */
+  private readonly pendingByOrigin = new Map<string, Set<SnapRecord>>();
   /** Bumped whenever any snapshot anywhere is added, removed, retagged or re-shared. */
   private structureVersion = 0;
   /** Recent Describe*Snapshots listings (before paging) by query, valid for one {@link structureVersion}. */
@@ -182,6 +193,8 @@ export class RdsModel {
     if (map.has(db.id)) throw new Error(`addDb: ${kind} ${db.id} already exists in ${account}/${region}`);
     const key = db.kmsKeyArn ? this.deps.kms.resolve(account, region, db.kmsKeyArn) : undefined;
     if (db.kmsKeyArn && !key) throw new Error(`addDb: kmsKeyArn ${db.kmsKeyArn} is not a key of the model`);
+    const rate = db.changePercentPerHour ?? DEFAULT_CHANGE_PERCENT_PER_HOUR;
+    if (!(rate >= 0)) throw new Error(`addDb: changePercentPerHour must be a number >= 0 (got ${rate})`);
     map.set(db.id, {
       kind,
       account,
@@ -194,6 +207,7 @@ export class RdsModel {
       status: db.status ?? "available",
       ...(key ? { kmsKeyArn: key.arn } : {}),
       ...(db.clusterId ? { clusterId: db.clusterId } : {}),
+      changePercentPerHour: rate,
       createdAt: this.deps.now(),
       readyAt: 0,
       busyUntil: 0,
@@ -231,7 +245,10 @@ export class RdsModel {
       sizeGb: f.sizeGb ?? 20,
       type: f.type ?? "manual",
       startedAt: at,
+      runsFrom: at,
       doneAt: at,
+      changePercentPerHour: f.changePercentPerHour ?? DEFAULT_CHANGE_PERCENT_PER_HOUR,
+      gbMoved: 0,
       fails: false,
       originalCreatedAt: at,
       ...(key ? { kmsKeyId: key.arn } : {}),
@@ -331,6 +348,7 @@ export class RdsModel {
       status: "available",
       ...(kmsKeyArn ? { kmsKeyArn } : {}),
       ...(input.DBClusterIdentifier ? { clusterId: input.DBClusterIdentifier } : {}),
+      changePercentPerHour: DEFAULT_CHANGE_PERCENT_PER_HOUR,
       createdAt: now,
       readyAt: now + this.deps.timing.restoreMinutes({ sizeGb, kind: "instance" }) * MINUTE,
       busyUntil: 0,
@@ -653,7 +671,10 @@ export class RdsModel {
       sizeGb: db.sizeGb,
       type: "manual",
       startedAt: now,
+      runsFrom: now,
       doneAt: now + minutes * MINUTE,
+      changePercentPerHour: db.changePercentPerHour,
+      gbMoved: 0,
       fails: false,
       originalCreatedAt: now,
       ...(db.kmsKeyArn ? { kmsKeyId: db.kmsKeyArn } : {}),
@@ -724,13 +745,16 @@ export class RdsModel {
       );
     }
 
-    // Incremental only when an earlier copy of the same DB is in the destination with the same key
-    // (CopySnapshot user guide, "Incremental snapshot copying").
-    const incremental = this.hasAvailable(account, region, src.origin, (s) => s.kmsKeyId === destKeyArn, now);
+    // Rule COPY-QUEUE-SAME-DB: the copy starts once earlier copies of the same source DB are complete; rules INC-*
+    // and AURORA-COPY-FULL decide, as of that start, whether it is incremental; COPY-BYTES sizes it.
+    const runsFrom = this.queueStart(src.origin, now);
+    const inc = this.incrementalBase(kind, account, region, src, destKeyArn, runsFrom);
+    const incremental = inc.base !== undefined;
+    const gbMoved = inc.base ? changedGb(src, inc.base) : src.sizeGb;
     const faults = this.deps.faults();
     const failRate = faults.failCopyRate ?? 0;
     const fails = failRate > 0 && (faults.random ?? half)() < failRate;
-    const minutes = this.deps.timing.copyMinutes({ sizeGb: src.sizeGb, kind, incremental, crossRegion });
+    const minutes = this.deps.timing.copyMinutes({ sizeGb: src.sizeGb, kind, incremental, crossRegion, gbMoved });
     const rec: SnapRecord = {
       kind,
       account,
@@ -743,7 +767,11 @@ export class RdsModel {
       sizeGb: src.sizeGb,
       type: "manual",
       startedAt: now,
-      doneAt: now + minutes * MINUTE,
+      runsFrom,
+      doneAt: runsFrom + minutes * MINUTE,
+      changePercentPerHour: src.changePercentPerHour,
+      gbMoved,
+      ...(inc.reason ? { fullReason: inc.reason } : {}),
       fails,
       originalCreatedAt: src.originalCreatedAt,
       ...(destKeyArn ? { kmsKeyId: destKeyArn } : {}),
@@ -758,6 +786,7 @@ export class RdsModel {
     };
     src.copies.add(rec);
     this.insert(rec);
+    getOrCreate(this.pendingByOrigin, rec.origin, () => new Set()).add(rec);
     return rec;
   }
 
@@ -963,6 +992,49 @@ export class RdsModel {
     return e.copies.size;
   }
 
+  /**
+   * When a copy of a snapshot of DB `origin` requested at `now` starts: after every unfinished copy of that DB, in
+   * any destination (rule COPY-QUEUE-SAME-DB; the guide says copies "for the same source DB instance" are queued).
+   */
+  private queueStart(origin: string, now: number): number {
+    const pending = this.pendingByOrigin.get(origin);
+    if (!pending) return now;
+    let start = now;
+    for (const c of pending) {
+      if (c.doneAt <= now) pending.delete(c);
+      else start = Math.max(start, c.doneAt);
+    }
+    return start;
+  }
+
+  /**
+   * The copy an incremental copy of `src` into (account, region) under `destKey`, starting at `start`, builds on; or
+   * why the copy is full. Rules AURORA-COPY-FULL, INC-SOURCE-NOT-COPY, INC-SAME-KMS-KEY, INC-PREVIOUS-COPY and
+   * INC-MOST-RECENT-DELETED (RDS user guide, "Incremental snapshot copying").
+   */
+  private incrementalBase(
+    kind: DbKind,
+    account: string,
+    region: string,
+    src: SnapRecord,
+    destKey: string | undefined,
+    start: number,
+  ): { base?: SnapRecord; reason?: string } {
+    if (kind === "cluster") return { reason: "Aurora DB cluster snapshot copies are always full" };
+    if (src.source) return { reason: "the source snapshot is itself a copy" };
+    const key = `${scope(account, region)}|${src.origin}`;
+    let base: SnapRecord | undefined;
+    for (const s of this.byOrigin.get(key) ?? []) {
+      if (!s.source || s.fails) continue;
+      if (s.kmsKeyId !== destKey) return { reason: "a copy of this DB in the destination uses another KMS key" };
+      if (s.doneAt <= start && s !== src && (!base || s.doneAt > base.doneAt)) base = s;
+    }
+    if (!base) return { reason: "no earlier completed copy of this DB in the destination" };
+    const deleted = this.deletedCopyAt.get(key);
+    if (deleted !== undefined && deleted >= base.doneAt) return { reason: "the most recent copy was deleted" };
+    return { base };
+  }
+
   private hasAvailable(
     account: string,
     region: string,
@@ -994,6 +1066,11 @@ export class RdsModel {
   }
 
   private remove(rec: SnapRecord): void {
+    if (rec.source && snapStatus(rec, this.deps.now()) === "available") {
+      const k = `${scope(rec.account, rec.region)}|${rec.origin}`;
+      this.deletedCopyAt.set(k, Math.max(this.deletedCopyAt.get(k) ?? rec.doneAt, rec.doneAt));
+    }
+    this.pendingByOrigin.get(rec.origin)?.delete(rec);
     this.snapMap(rec.account, rec.region, rec.kind).delete(rec.id);
     this.byOrigin.get(`${scope(rec.account, rec.region)}|${rec.origin}`)?.delete(rec);
     this.byLabel.get(labelKey(rec, rec.tags))?.delete(rec);
@@ -1091,6 +1168,7 @@ export class RdsModel {
       tags: tagRecord(tags, "Tags"),
       status: "available",
       ...(keyArn ? { kmsKeyArn: keyArn } : {}),
+      changePercentPerHour: snap.changePercentPerHour,
       createdAt: now,
       readyAt: now + this.deps.timing.restoreMinutes({ sizeGb: snap.sizeGb, kind }) * MINUTE,
       busyUntil: 0,
@@ -1316,6 +1394,15 @@ function getOrCreate<K, V>(map: Map<K, V>, key: K, make: () => V): V {
     map.set(key, v);
   }
   return v;
+}
+
+/**
+ * GB an incremental copy of `src` moves on top of `base`: the data the DB changed between the two recovery points at
+ * its change rate, never more than the whole snapshot (rule COPY-BYTES).
+ */
+function changedGb(src: SnapRecord, base: SnapRecord): number {
+  const hours = Math.abs(src.originalCreatedAt - base.originalCreatedAt) / 3_600_000;
+  return Math.min(src.sizeGb, (src.sizeGb * src.changePercentPerHour * hours) / 100);
 }
 
 function originOf(account: string, region: string, kind: DbKind, dbId: string): string {

@@ -59,10 +59,12 @@ import { accessDenied, eventsValidation, internalFailure, type ServiceName, thro
 import { KmsModel } from "./kms";
 import { type DbFixture, type ModelQuotas, RdsModel, type SnapshotFixture } from "./rds";
 import { DEFAULT_TIMING, type ModelFaults, type ModelTiming, type SnapRecord } from "./state";
+import { type ApiRateLimit, TokenBuckets } from "./throttle";
 
 export { AWS_RDS_ALIAS } from "./kms";
 export type { DbFixture, ModelQuotas, SnapshotFixture } from "./rds";
 export type { ModelFaults, ModelTiming } from "./state";
+export type { ApiRateLimit } from "./throttle";
 
 /** A snapshot as the model sees it: the normalized {@link Snapshot} plus what only the model knows. */
 export type ModelSnapshot = Snapshot & {
@@ -73,6 +75,12 @@ export type ModelSnapshot = Snapshot & {
   readonly completesAt: Date;
   /** Accounts in the `restore` attribute. */
   readonly sharedWith: readonly string[];
+  /** For a copy: when it really started (later than `startedAt` when queued behind copies of the same DB). */
+  readonly runsFrom: Date;
+  /** For a copy: GB moved (whole snapshot if full, changed data if incremental); 0 for other snapshots. */
+  readonly gbMoved: number;
+  /** For a full copy: why it could not be incremental. */
+  readonly fullReason?: string;
 };
 
 /** One recorded API call. */
@@ -90,6 +98,11 @@ export interface RdsWorldOptions {
   timing?: Partial<ModelTiming>;
   faults?: ModelFaults;
   quotas?: { manualSnapshots?: number; manualClusterSnapshots?: number; copiesInFlightPerRegion?: number };
+  /**
+   * RDS API request budget per account and region (rule API-THROTTLING). Undefined = no budget (unlimited); AWS's
+   * default is `RDS_API_RATE_LIMIT` (burst 300, 12 per second).
+   */
+  apiRateLimit?: ApiRateLimit;
 }
 
 /** Default quotas: 100 manual snapshots of each kind, 20 copies in flight per destination region and account. */
@@ -111,6 +124,8 @@ export class RdsWorld {
   readonly putEvents: { account: string; region: string; entry: PutEventsRequestEntry; at: Date }[] = [];
   /** Every API call, in order (also those that failed by an injected fault). */
   readonly calls: ModelCall[] = [];
+  /** RDS calls refused with `Throttling` because the account's API budget was spent (rule API-THROTTLING). */
+  readonly throttled: ModelCall[] = [];
   /** Called for each accepted PutEvents entry (the simulator routes events to rules). */
   onPutEvents?: (e: { account: string; region: string; entry: PutEventsRequestEntry }) => void;
 
@@ -126,10 +141,12 @@ export class RdsWorld {
     { version: number; builtAt: number; validUntil: number; list: ModelSnapshot[] }
   >();
   private eventCounter = 0;
+  private readonly buckets?: TokenBuckets;
 
   constructor(opts: RdsWorldOptions) {
     this.clock = opts.clock;
     this.faults = opts.faults ?? {};
+    if (opts.apiRateLimit) this.buckets = new TokenBuckets(opts.apiRateLimit);
     const timing = { ...DEFAULT_TIMING, ...definedOnly(opts.timing ?? {}) };
     const quotas = { ...DEFAULT_QUOTAS, ...definedOnly(opts.quotas ?? {}) };
     for (const [k, v] of Object.entries(quotas)) {
@@ -252,6 +269,9 @@ export class RdsWorld {
       startedAt: new Date(rec.startedAt),
       completesAt: new Date(rec.doneAt),
       sharedWith: [...rec.sharedWith].sort(),
+      runsFrom: new Date(rec.runsFrom),
+      gbMoved: rec.gbMoved,
+      ...(rec.fullReason ? { fullReason: rec.fullReason } : {}),
     });
     if (done) this.snapCache.set(rec, { tags: rec.tags, rev: rec.rev, snap });
     return snap;
@@ -427,7 +447,12 @@ export class RdsWorld {
   /** The single entry point of every call: record it, apply faults, then run the model. */
   private gate<T>(service: ServiceName, account: string, region: string, command: string, run: () => T): T {
     const now = this.clock();
-    this.calls.push({ account, region, command, at: now });
+    const call = { account, region, command, at: now };
+    this.calls.push(call);
+    if (service === "rds" && this.buckets && !this.buckets.take(`${account}|${region}`, now.getTime())) {
+      this.throttled.push(call);
+      throw throttling(service);
+    }
     const f = this.faults;
     if (f.accessDenied?.({ account, region, command })) throw accessDenied(service, account, command);
     if (f.outage?.({ account, region, command, now })) throw internalFailure(service);

@@ -3,21 +3,28 @@
  * progress: a snapshot or DB knows when it started and when it completes, and its status is derived from the
  * clock at each read, so advancing a virtual clock costs nothing.
  */
+import { copyMinutesFor, DEFAULT_COPY_THROUGHPUT } from "../../config/assumptions";
 import type { DbKind } from "../../functions/lib/model";
 
 /** Timing of long-running operations, in minutes of virtual time. */
 export interface ModelTiming {
   snapshotMinutes(i: { sizeGb: number; kind: DbKind; incremental: boolean }): number;
-  copyMinutes(i: { sizeGb: number; kind: DbKind; incremental: boolean; crossRegion: boolean }): number;
+  /**
+   * Minutes a copy runs once it starts. `gbMoved` is what the model decided the copy moves: the snapshot's allocated
+   * size for a full copy, the data changed since the base copy for an incremental one (rule COPY-BYTES).
+   */
+  copyMinutes(i: { sizeGb: number; kind: DbKind; incremental: boolean; crossRegion: boolean; gbMoved: number }): number;
   /** Restore or create of a DB until `available` (additive, optional; default 20 + 0.2 * sizeGb). */
   restoreMinutes?(i: { sizeGb: number; kind: DbKind }): number;
 }
 
-/** Defaults: snapshot 5 + 0.05*GB full / 3 incremental; copy 10 + 0.1*GB full / 4 + 0.02*GB incremental, +50% cross-region. */
+/**
+ * Defaults: snapshot 5 + 0.05*GB full / 3 incremental; copy: `copyMinutesFor(gbMoved, crossRegion)` with the default
+ * throughput assumptions of config/assumptions.ts, without jitter.
+ */
 export const DEFAULT_TIMING: Required<ModelTiming> = {
   snapshotMinutes: ({ sizeGb, incremental }) => (incremental ? 3 : 5 + 0.05 * sizeGb),
-  copyMinutes: ({ sizeGb, incremental, crossRegion }) =>
-    (incremental ? 4 + 0.02 * sizeGb : 10 + 0.1 * sizeGb) * (crossRegion ? 1.5 : 1),
+  copyMinutes: ({ gbMoved, crossRegion }) => copyMinutesFor(gbMoved, crossRegion, DEFAULT_COPY_THROUGHPUT),
   restoreMinutes: ({ sizeGb }) => 20 + 0.2 * sizeGb,
 };
 
@@ -49,6 +56,8 @@ export interface DbRecord {
   status: string;
   readonly kmsKeyArn?: string;
   readonly clusterId?: string;
+  /** Percent of the DB's data changed per hour (drives the size of incremental copies). */
+  readonly changePercentPerHour: number;
   readonly createdAt: number;
   /** Epoch ms when a restore/create finishes (status `creating` until then). */
   readonly readyAt: number;
@@ -70,8 +79,17 @@ export interface SnapRecord {
   readonly engine: string;
   readonly sizeGb: number;
   readonly type: "manual" | "automated";
+  /** When the snapshot or copy was requested (`SnapshotCreateTime`). */
   readonly startedAt: number;
+  /** When the work really starts: later than `startedAt` for a copy queued behind copies of the same DB. */
+  readonly runsFrom: number;
   readonly doneAt: number;
+  /** Percent of the DB's data changed per hour, carried from the DB to its snapshots and their copies. */
+  readonly changePercentPerHour: number;
+  /** GB the copy moved (0 for snapshots that are not copies). */
+  readonly gbMoved: number;
+  /** Why a copy is full (undefined for incremental copies and for snapshots that are not copies). */
+  readonly fullReason?: string;
   /** Decided when the copy starts (failCopyRate); shown once `doneAt` has passed. */
   readonly fails: boolean;
   /** Create time of the original snapshot (`OriginalSnapshotCreateTime`). */
@@ -112,8 +130,10 @@ export function snapStatus(s: SnapRecord, now: number): string {
 /** Percent done at `now` (0-100). */
 export function snapProgress(s: SnapRecord, now: number): number {
   if (now >= s.doneAt) return 100;
-  const span = s.doneAt - s.startedAt;
-  return span <= 0 ? 100 : Math.floor((100 * (now - s.startedAt)) / span);
+  // A queued copy shows no progress until it starts (RDS user guide, "Latency and multiple copy requests").
+  if (now < s.runsFrom) return 0;
+  const span = s.doneAt - s.runsFrom;
+  return span <= 0 ? 100 : Math.floor((100 * (now - s.runsFrom)) / span);
 }
 
 /** Derived status of a DB at `now`. */

@@ -18,14 +18,30 @@ describe("simulate", () => {
     expect(a.report.totals.executions).toBeGreaterThan(0);
   });
 
-  it("meets the RPO in the default scenario", async () => {
-    const { report } = await simulate({ ...defaultScenario(), days: 1 });
+  it("meets the RPO in the default scenario when copies are fast enough for two-step's full region copies", async () => {
+    const d = defaultScenario();
+    const fast = { ...d.durations.copy, sameRegionGbPerHour: 6000, crossRegionGbPerHour: 6000 };
+    const { report } = await simulate({ ...d, durations: { ...d.durations, copy: fast }, days: 1 });
     expect(report.safety).toEqual({ newestCopyDeleted: [], belowMinKeep: [] });
-    for (const d of report.dbs) {
-      expect(d.stages.dr?.samples).toBeGreaterThan(0);
-      expect(d.stages["dr-region"]?.copies.full).toBeGreaterThan(0);
+    for (const db of report.dbs) {
+      expect(db.stages.dr?.samples).toBeGreaterThan(0);
+      expect(db.stages["dr-region"]?.copies.full).toBeGreaterThan(0);
     }
     expect(report.missedRpo).toEqual([]);
+  });
+
+  it("makes every two-step DR-region copy and every Aurora copy full, and reports the GB they move", async () => {
+    // The default scenario as shipped (two-step): the region leg copies a copy (rule INC-SOURCE-NOT-COPY) and Aurora
+    // copies are full (AURORA-COPY-FULL), so no such copy is incremental and each moves the whole DB every time.
+    const { report } = await simulate({ ...defaultScenario(), days: 1 });
+    for (const db of report.dbs) {
+      const region = db.stages["dr-region"]!;
+      expect(region.copies.incremental, db.id).toBe(0);
+      expect(region.gbCopiedPerDay, db.id).toBeCloseTo(region.copies.full * db.sizeGb, 0);
+      if (db.kind === "cluster") expect(db.stages.dr?.copies.incremental, db.id).toBe(0);
+      else expect(db.stages.dr?.copies.incremental, db.id).toBeGreaterThan(0);
+    }
+    expect(report.totals.throttledCalls).toBe(0);
   });
 
   it("misses the RPO with the reference-style seed schedule", async () => {
@@ -43,6 +59,11 @@ describe("simulate with faults", () => {
     const base = loadScenario(resolve(scenarios, "faults.yaml"));
     const s: Scenario = {
       ...base,
+      // Copies fast enough that two-step's always-full DR-region copies fit in the RPO: this run is about faults.
+      durations: {
+        ...base.durations,
+        copy: { ...base.durations.copy, sameRegionGbPerHour: 6000, crossRegionGbPerHour: 6000 },
+      },
       days: HOURS / 24,
       warmupHours: 2,
       faults: {

@@ -436,7 +436,7 @@ describe("RdsWorld copies", () => {
       tags: { "rpl-stage": "dr" },
       copiedFrom: arn,
     });
-    expect((first.completesAt.getTime() - first.startedAt.getTime()) / 60_000).toBe(20); // 10 + 0.1 * 100
+    expect((first.completesAt.getTime() - first.startedAt.getTime()) / 60_000).toBe(15); // full: copyMinutesFor(100 GB, same region) = 5 + 60 * 100 / 600
     s.advance(20);
     expect(s.world.snapshots(DR, HOME)[0]?.status).toBe("available");
 
@@ -450,7 +450,9 @@ describe("RdsWorld copies", () => {
     );
     const second = s.world.snapshots(DR, HOME).find((x) => x.id === "rpl-c2")!;
     expect(second.incremental).toBe(true);
-    expect((second.completesAt.getTime() - second.startedAt.getTime()) / 60_000).toBe(6); // 4 + 0.02 * 100
+    // Incremental: 1 %/h of 100 GB over the 80 minutes between the two recovery points, at 600 GB/h, + 5 fixed.
+    expect(second.gbMoved).toBeCloseTo((100 * 80) / 60 / 100, 9);
+    expect((second.completesAt.getTime() - second.startedAt.getTime()) / 60_000).toBeCloseTo(5 + (60 * 4) / 3 / 600, 9);
 
     const otherKey = s.world.createKey(DR, HOME);
     const arn3 = await takeShared(s, "rpl-orders-3");
@@ -464,7 +466,7 @@ describe("RdsWorld copies", () => {
     expect(s.world.snapshots(DR, HOME).find((x) => x.id === "rpl-c3")?.incremental).toBe(false);
   });
 
-  it("copies across regions within an account with the destination region's key, 50% slower", async () => {
+  it("copies across regions within an account with the destination region's key, at the cross-region throughput", async () => {
     const s = setup();
     const arn = await takeShared(s);
     await s.dr.rds(HOME).send(
@@ -499,7 +501,9 @@ describe("RdsWorld copies", () => {
       KmsKeyId: s.drFarKey,
     });
     const far = s.world.snapshots(DR, FAR)[0]!;
-    expect((far.completesAt.getTime() - far.startedAt.getTime()) / 60_000).toBe(30);
+    // A copy of a copy is full: 100 GB at 150 GB/h + 5 fixed minutes.
+    expect(far.incremental).toBe(false);
+    expect((far.completesAt.getTime() - far.startedAt.getTime()) / 60_000).toBe(45);
   });
 
   it("copies cross-account and cross-region in one call from a shared ARN", async () => {
