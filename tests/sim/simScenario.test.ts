@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadStackFile } from "../../config";
+import { DEFAULT_COPY_THROUGHPUT } from "../../config/assumptions";
 import { DEFAULT_SCENARIO_YAML } from "../../sim/defaultScenario";
+import { copyThroughputOf } from "../../sim/durations";
 import { defaultScenario, loadScenario, parseScenario, parseScenarioText } from "../../sim/scenario";
 import { parseSchedule } from "../../sim/schedule";
 
@@ -25,6 +27,26 @@ describe("parseScenario", () => {
     expect(s.triggers).toEqual({ events: true, copyCheckLoop: true, schedules: {} });
     expect(s.dbs["111111111111"]![0]).toMatchObject({ kind: "instance", changePercentPerHour: 1, tags: {} });
     expect(s.faults.throttleRate).toBe(0);
+    expect(s.aws).toEqual({ copiesInFlightPerRegion: 20 });
+  });
+
+  it("reads the API budget and copy throughput, converting the older copy keys to GB per hour", () => {
+    const s = parseScenario(
+      {
+        ...valid(),
+        aws: { apiRateLimit: { burst: 300, refillPerSecond: 12 }, copiesInFlightPerRegion: 5 },
+        durations: { copy: { fixedMinutes: 5, minutesPerGb: 0.1, crossRegionFactor: 1.5, jitter: 0 } },
+      },
+      SRC,
+    );
+    expect(s.aws).toEqual({ apiRateLimit: { burst: 300, refillPerSecond: 12 }, copiesInFlightPerRegion: 5 });
+    expect(copyThroughputOf(s.durations.copy)).toEqual({
+      sameRegionGbPerHour: 600,
+      crossRegionGbPerHour: 400,
+      fixedMinutes: 5,
+      jitter: 0,
+    });
+    expect(copyThroughputOf(parseScenario(valid(), SRC).durations.copy)).toEqual(DEFAULT_COPY_THROUGHPUT);
   });
 
   it.each([
@@ -71,6 +93,11 @@ describe("parseScenario", () => {
       "triggers.schedules.taker: must be a schedule expression",
     ],
     ["missing days", (r: Raw) => delete r.days, "days:"],
+    [
+      "an API budget without refill",
+      (r: Raw) => (r.aws = { apiRateLimit: { burst: 10, refillPerSecond: 0 } }),
+      "aws.apiRateLimit.refillPerSecond: must be a number > 0 (got 0)",
+    ],
     [
       "a deleted DB that does not exist",
       (r: Raw) => (r.faults = { deleteDbs: [{ account: "111111111111", id: "nope", atHours: 1 }] }),
