@@ -187,7 +187,7 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidate closest to `word` (case-insensitive), if it is close enough to be a typo: at most a third of the
- * longer word's letters differ (at least 1, at most 4), or one contains the other.
+ * longer word's letters differ (at least 1, at most 4), or `candidate` contains `word` (4+ letters).
  */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
@@ -195,7 +195,7 @@ export function closest(word: string, candidates: readonly string[]): string | u
   for (const c of candidates) {
     const dist = editDistance(word.toLowerCase(), c.toLowerCase());
     const limit = Math.min(4, Math.max(1, Math.floor(Math.max(word.length, c.length) / 3)));
-    const contains = word.length >= 3 && c.toLowerCase().includes(word.toLowerCase());
+    const contains = word.length >= 4 && c.toLowerCase().includes(word.toLowerCase());
     if ((dist <= limit || contains) && dist < bestDistance) {
       best = c;
       bestDistance = dist;
