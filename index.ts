@@ -13,21 +13,19 @@ import { SnapshotJanitor } from "./components/snapshotJanitor";
 import { SnapshotRestorer } from "./components/snapshotRestorer";
 import { SnapshotSharer } from "./components/snapshotSharer";
 import { SnapshotTaker } from "./components/snapshotTaker";
-import { decodeConfigStrings, deploymentPlan, NAMESPACE, parseStackConfig } from "./config";
+import { deploymentPlan, type PilotLightConfig, readStackConfig } from "./config";
+import { ConfigError } from "./functions/lib/errors";
 
 const source = `Pulumi.${pulumi.getStack()}.yaml`;
-const cfg = new pulumi.Config(NAMESPACE);
-// Every key of our namespace that is set (including typos, which the schema rejects by name).
-const values: Record<string, string> = {};
-for (const fullKey of Object.keys(pulumi.runtime.allConfig())) {
-  if (!fullKey.startsWith(`${NAMESPACE}:`)) continue;
-  const key = fullKey.slice(NAMESPACE.length + 1);
-  const v = cfg.get(key);
-  if (v !== undefined) values[key] = v;
+// Every key of every namespace as Pulumi hands it to the program (strings; lists and objects as JSON), read by the
+// same reader as the CLI and `npm run check`. A ConfigError becomes a RunError: one line per problem, no trace.
+let config: PilotLightConfig;
+try {
+  config = readStackConfig(pulumi.runtime.allConfig(), source);
+} catch (err) {
+  if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+  throw err;
 }
-const config = parseStackConfig(decodeConfigStrings(values, source), source, {
-  region: new pulumi.Config("aws").get("region"),
-});
 for (const w of config.warnings) pulumi.log.warn(w);
 const plan = deploymentPlan(config);
 const has = (c: (typeof plan.components)[number]) => plan.components.includes(c);

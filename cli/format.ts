@@ -1,12 +1,27 @@
-/** Text helpers of the CLI: ages, tables, colours (picocolors, only on a TTY). */
+/** Text helpers of the CLI: ages, tables, colours (picocolors, only when wanted). */
 import pc from "picocolors";
 
-/** Colour functions; identity functions when output is not a terminal. */
+/** Colour functions; identity functions when colour is off. */
 export type Colors = ReturnType<typeof pc.createColors>;
 
-/** Colours for a stream. */
-export function colorsFor(isTTY: boolean): Colors {
-  return pc.createColors(isTTY);
+/**
+ * Whether to colour stdout: never with `--json`, `--no-color` or a non-empty `NO_COLOR` (https://no-color.org);
+ * always with `FORCE_COLOR`; otherwise only on a terminal that is not `TERM=dumb`. (picocolors' own detection turns
+ * colour on whenever `CI` is set, even when output goes to a file, so the CLI decides itself.)
+ */
+export function colorEnabled(
+  o: { isTTY: boolean; env: Readonly<Record<string, string | undefined>> },
+  flags: { json?: boolean; color?: boolean } = {},
+): boolean {
+  if (flags.json || flags.color === false) return false;
+  if (o.env.NO_COLOR) return false;
+  if (o.env.FORCE_COLOR && o.env.FORCE_COLOR !== "0") return true;
+  return o.isTTY && o.env.TERM !== "dumb";
+}
+
+/** Colours, on or off. */
+export function colorsFor(enabled: boolean): Colors {
+  return pc.createColors(enabled);
 }
 
 /** `35` -> `35m`, `185` -> `3h 05m`, `3000` -> `2d 2h`. */

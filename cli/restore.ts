@@ -1,8 +1,10 @@
 /**
  * `failover` and `drill`: preview the restore with the same planner the restorer Lambda runs (so an unknown DB or
- * a `--before` older than every copy fails here, before anything starts), then start the restore state machine
- * and follow the execution until it ends.
+ * a `--before` older than every copy fails here, before anything starts), show each DB's recovery point and its age
+ * against the RPO, ask for confirmation, then start the restore state machine in the DR region and follow the
+ * execution and each new DB until it ends. Every call goes to the recovery region (issue 11).
  */
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { DescribeExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { parseDbRef, parseDbRefList } from "../functions/freshness/dbRefs";
 import { ConfigError, errorMessage, SnapshotNotFoundError } from "../functions/lib/errors";
@@ -12,7 +14,7 @@ import { planRestore, type RestoreMode, type RestoreRequest, type RestoreTarget 
 import { checkAccount, credentialError } from "./aws";
 import type { CliContext } from "./context";
 import { CliError, usage } from "./errors";
-import { table } from "./format";
+import { formatAge, table } from "./format";
 
 /** Seconds between DescribeExecution calls while following. */
 export const POLL_SECONDS = 15;
@@ -21,11 +23,13 @@ export const POLL_SECONDS = 15;
 export interface RestoreOptions {
   readonly dbIds: readonly string[];
   readonly before?: string;
-  /** failover: actually start (without it the command only shows the plan). */
+  /** Start without asking. */
   readonly yes: boolean;
+  /** Only show the plan. */
+  readonly dryRun?: boolean;
   /** Follow the execution until it ends. */
   readonly wait: boolean;
-  /** Override of the state machine ARN (default: derived from the stack and account). */
+  /** Override of the state machine ARN (default: the stack's output, else derived from the stack and account). */
   readonly stateMachineArn?: string;
 }
 
@@ -51,7 +55,7 @@ export async function runRestore(ctx: CliContext, mode: RestoreMode, o: RestoreO
     if (typeof r === "string") throw usage(`--db: ${r}`);
   }
   const before = parseBefore(o.before, io.now());
-  const account = await checkAccount(io.aws, profile, stack.region, "DR", {
+  const account = await checkAccount(io.aws, profile, ctx.region, "DR", {
     ...(settings.accountId ? { oneOf: [settings.accountId] } : {}),
     ...(stack.role === "dr" ? { notIn: stack.sourceAccounts } : {}),
     stack: ctx.stack.source,
@@ -85,31 +89,60 @@ export async function runRestore(ctx: CliContext, mode: RestoreMode, o: RestoreO
     throw credentialError(err, profile) ?? err;
   }
 
-  const what = mode === "drill" ? "Drill" : "Failover";
+  const plan = planWithAges(targets, io.now(), stack.rpoMinutes);
+  const what = mode === "drill" ? "drill" : "failover";
+  const Title = mode === "drill" ? "Drill" : "Failover";
+  const olderThanRpo = plan.filter((t) => t.olderThanRpo);
   if (!ctx.json) {
-    io.out(c.bold(`${what} plan (${settings.region}, account ${account}):`));
+    io.out(c.bold(`${Title} plan (${settings.region}, account ${account}, RPO ${stack.rpoMinutes} min):`));
     for (const l of table(
-      ["DB", "KIND", "RECOVERY POINT", "SNAPSHOT", "NEW DB"],
-      targets.map((t) => [t.key, t.kind, t.recoveryPoint, t.snapshotId, [t.targetId, ...t.memberIds].join(" + ")]),
+      ["DB", "KIND", "RECOVERY POINT", "AGE", "SNAPSHOT", "NEW DB"],
+      plan.map((t) => [
+        t.key,
+        t.kind,
+        t.recoveryPoint,
+        t.olderThanRpo ? c.red(formatAge(t.ageMinutes)) : c.green(formatAge(t.ageMinutes)),
+        t.snapshotId,
+        [t.targetId, ...t.memberIds].join(" + "),
+      ]),
     )) {
       io.out(`  ${l}`);
     }
+    for (const t of olderThanRpo) {
+      io.out(
+        c.yellow(
+          `Warning: the newest copy of ${t.key} is ${formatAge(t.ageMinutes)} old, older than the RPO (${stack.rpoMinutes} min): restoring it loses more data than the RPO allows.`,
+        ),
+      );
+    }
   }
-  if (mode === "restore" && !o.yes) {
-    if (ctx.json) io.out(JSON.stringify({ dryRun: true, targets }, null, 2));
-    else io.out(c.yellow("Nothing started. Re-run with --yes to start the failover."));
+  if (o.dryRun) {
+    if (ctx.json) io.out(JSON.stringify({ dryRun: true, rpoMinutes: stack.rpoMinutes, targets: plan }, null, 2));
+    else io.out(c.yellow(`Nothing started (--dry-run).`));
     return 0;
   }
+  if (!o.yes) {
+    if (!io.stdinIsTTY) {
+      throw usage(
+        `refusing to start a ${what} without confirmation: stdin is not a terminal; pass --yes to start it (or --dry-run to only show the plan)`,
+      );
+    }
+    const n = plan.length;
+    const warn = olderThanRpo.length > 0 ? ` ${olderThanRpo.length} of them older than the RPO.` : "";
+    const ok = await io.confirm(
+      `Start the ${what} of ${n} DB${n === 1 ? "" : "s"} in ${settings.region}?${warn} [y/N] `,
+    );
+    if (!ok) throw new CliError(`${what} not started (not confirmed)`);
+  }
 
-  const arn =
-    o.stateMachineArn ?? `arn:aws:states:${stack.region}:${account}:stateMachine:${settings.stateMachineName}`;
+  const arn = o.stateMachineArn ?? (await restoreStateMachineArn(ctx, account));
   const stamp = io.now().toISOString().replace(/[-:]/g, "").slice(0, 15);
   let executionArn: string;
   try {
-    const started = await io.aws.sfn(profile, stack.region).send(
+    const started = await io.aws.sfn(profile, ctx.region).send(
       new StartExecutionCommand({
         stateMachineArn: arn,
-        name: `${mode === "drill" ? "drill" : "failover"}-${stamp}`,
+        name: `${what}-${stamp}`,
         input: JSON.stringify(request),
       }),
     );
@@ -127,20 +160,72 @@ export async function runRestore(ctx: CliContext, mode: RestoreMode, o: RestoreO
     if (ctx.json) io.out(JSON.stringify({ executionArn }, null, 2));
     return 0;
   }
-  return follow(ctx, executionArn, mode);
+  return follow(ctx, executionArn, mode, plan);
 }
 
-async function follow(ctx: CliContext, executionArn: string, mode: RestoreMode): Promise<number> {
+/** One restore target with the age of its recovery point. */
+export interface PlannedTarget extends RestoreTarget {
+  /** Minutes between the recovery point and now. */
+  readonly ageMinutes: number;
+  /** The recovery point is older than the RPO. */
+  readonly olderThanRpo: boolean;
+}
+
+/** Adds each target's age against the RPO. */
+export function planWithAges(targets: readonly RestoreTarget[], now: Date, rpoMinutes: number): PlannedTarget[] {
+  return targets.map((t) => {
+    const ageMinutes = Math.max(0, Math.floor((now.getTime() - Date.parse(t.recoveryPoint)) / 60_000));
+    return { ...t, ageMinutes, olderThanRpo: ageMinutes > rpoMinutes };
+  });
+}
+
+/**
+ * ARN of the restore state machine: the stack's `stateMachineArns.restorer` output when a stack name was given and
+ * `pulumi stack output` answers; otherwise derived from the stack config, with a notice on stderr saying so.
+ */
+export async function restoreStateMachineArn(ctx: CliContext, account: string): Promise<string> {
+  const derived = `arn:aws:states:${ctx.region}:${account}:stateMachine:${ctx.settings.stateMachineName}`;
+  let why: string;
+  if (ctx.stackName) {
+    try {
+      const outputs = await ctx.io.stackOutputs(ctx.stackName);
+      const arn = (outputs.stateMachineArns as { restorer?: unknown } | undefined)?.restorer;
+      if (typeof arn === "string" && arn.startsWith("arn:")) return arn;
+      why = `stack ${ctx.stackName} has no stateMachineArns.restorer output (is the restorer deployed?)`;
+    } catch (err) {
+      why = `pulumi stack output --stack ${ctx.stackName} failed: ${errorMessage(err).split("\n")[0]}`;
+    }
+  } else {
+    why = "a stack file was given, not a stack name";
+  }
+  ctx.io.err(`notice: ${why}; using the state machine ARN derived from ${ctx.stack.source}: ${derived}`);
+  return derived;
+}
+
+async function follow(
+  ctx: CliContext,
+  executionArn: string,
+  mode: RestoreMode,
+  plan: readonly PlannedTarget[],
+): Promise<number> {
   const { io } = ctx;
   const c = ctx.colors;
-  const sfn = io.aws.sfn(ctx.profile, ctx.stack.region);
+  const sfn = io.aws.sfn(ctx.profile, ctx.region);
+  const rds = io.aws.rds(ctx.profile, ctx.settings.region);
   const started = io.now().getTime();
+  const lastState = new Map<string, string>();
   for (;;) {
     const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     const elapsed = Math.round((io.now().getTime() - started) / 60_000);
     if (d.status === "RUNNING" || d.status === "PENDING_REDRIVE") {
-      const line = `  ${mode === "drill" ? "drill" : "failover"} running, ${elapsed} min elapsed`;
-      if (!ctx.json) (io.isTTY && io.progress ? io.progress : io.out)(line);
+      // Per-DB progress: the status of each new DB, printed when it changes.
+      for (const t of plan) {
+        const state = await dbState(rds, t);
+        if (lastState.get(t.key) === state) continue;
+        lastState.set(t.key, state);
+        if (!ctx.json)
+          io.out(`  ${t.key} -> ${t.targetId}: ${state === "available" ? c.green(state) : state} (${elapsed} min)`);
+      }
       await io.sleep(POLL_SECONDS * 1000);
       continue;
     }
@@ -159,10 +244,26 @@ async function follow(ctx: CliContext, executionArn: string, mode: RestoreMode):
       return 0;
     }
     const reason = [d.error, d.cause].filter((x) => x).join(": ") || "no error reported";
-    if (ctx.json) io.out(JSON.stringify({ executionArn, status: d.status, error: d.error, cause: d.cause }, null, 2));
     throw new CliError(
       `${mode === "drill" ? "drill" : "failover"} ${String(d.status).toLowerCase()}: ${firstLine(reason)} (${executionArn})`,
     );
+  }
+}
+
+/** Status of the DB a target creates (`pending` until RDS knows it). */
+async function dbState(rds: ReturnType<CliContext["io"]["aws"]["rds"]>, t: RestoreTarget): Promise<string> {
+  try {
+    if (t.kind === "cluster") {
+      const r = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: t.targetId }));
+      return r?.DBClusters?.[0]?.Status ?? "pending";
+    }
+    const r = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: t.targetId }));
+    return r?.DBInstances?.[0]?.DBInstanceStatus ?? "pending";
+  } catch (err) {
+    if (["DBInstanceNotFoundFault", "DBClusterNotFoundFault"].includes((err as { name?: string }).name ?? "")) {
+      return "pending";
+    }
+    throw err;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
- * `status`: per source DB, the newest source snapshot (with --source-profile) and whether it is shared with the DR
- * account, the newest DR copy and DR-region copy, their ages against the RPO, and manual-snapshot quota use. Uses
- * the freshness planner the alarm uses, so the CLI and the alarm never disagree.
+ * `status`: per source DB, the newest copy in the DR region (the stack's `drRegion`, else its region: the only
+ * region status talks to, so it works while the source region is down, issue 11), its age against the RPO, and
+ * manual-snapshot quota use there; with --source-profile also the newest source snapshot and whether it is shared.
+ * Uses the freshness planner the alarm uses, so the CLI and the alarm never disagree.
  */
 import {
   DescribeAccountAttributesCommand,
@@ -29,6 +30,8 @@ export interface QuotaUse {
 export interface StatusReport {
   readonly stack: string;
   readonly drAccount: string;
+  /** The region the copies were read from (the recovery region). */
+  readonly region: string;
   readonly sourceAccount?: string;
   readonly generatedAt: string;
   readonly rpoMinutes: number;
@@ -54,12 +57,12 @@ function refs(list: readonly string[]): DbRef[] {
 /** Gathers the report (no printing). */
 export async function buildStatus(ctx: CliContext, o: StatusOptions): Promise<StatusReport> {
   const { stack, io, profile } = ctx;
-  const drAccount = await checkAccount(io.aws, profile, stack.region, "DR", {
+  const drAccount = await checkAccount(io.aws, profile, ctx.region, "DR", {
     ...(ctx.settings.accountId ? { oneOf: [ctx.settings.accountId] } : {}),
     ...(stack.role === "dr" ? { notIn: stack.sourceAccounts } : {}),
     stack: ctx.stack.source,
   });
-  const regions = [stack.region, ...(stack.drRegion ? [stack.drRegion] : [])];
+  const regions = [ctx.region];
   const snapshots: Snapshot[] = [];
   const quotas: QuotaUse[] = [];
   for (const region of regions) {
@@ -77,11 +80,13 @@ export async function buildStatus(ctx: CliContext, o: StatusOptions): Promise<St
     }
   }
 
-  const stages: Stage[] = [...(o.sourceProfile ? (["source"] as const) : []), ...ctx.settings.freshnessStages];
+  // Only the stage whose copies live in the recovery region.
+  const drStage: Stage = stack.drRegion !== undefined && ctx.region === stack.drRegion ? "dr-region" : "dr";
+  const stages: Stage[] = [...(o.sourceProfile ? (["source"] as const) : []), drStage];
   let sourceAccount: string | undefined;
   const sourceSnapshots: Snapshot[] = [];
   if (o.sourceProfile) {
-    sourceAccount = await checkAccount(io.aws, o.sourceProfile, stack.region, "source", {
+    sourceAccount = await checkAccount(io.aws, o.sourceProfile, ctx.region, "source", {
       oneOf: stack.role === "dr" ? stack.sourceAccounts : [drAccount],
       stack: ctx.stack.source,
     });
@@ -128,6 +133,7 @@ export async function buildStatus(ctx: CliContext, o: StatusOptions): Promise<St
   return {
     stack: ctx.stack.source,
     drAccount,
+    region: ctx.region,
     ...(sourceAccount ? { sourceAccount } : {}),
     generatedAt: io.now().toISOString(),
     rpoMinutes: stack.rpoMinutes,
@@ -163,7 +169,7 @@ export function renderStatus(ctx: CliContext, r: StatusReport): string[] {
     return [d.key, d.kind ?? "?", ...cells, bad ? c.red(c.bold("STALE")) : c.green("ok")];
   });
   const lines = [
-    `${c.bold("rds-pilot-light status")}  stack ${r.stack}, DR account ${r.drAccount}, RPO ${r.rpoMinutes} min (ages of the newest available copy)`,
+    `${c.bold("rds-pilot-light status")}  stack ${r.stack}, DR account ${r.drAccount} in ${r.region}, RPO ${r.rpoMinutes} min (ages of the newest available copy)`,
     "",
     ...(rows.length > 0 ? table(header, rows) : [c.yellow("No owned copies found in the DR account yet.")]),
     "",

@@ -3,4 +3,5 @@
  * simulator and the CLI.
  */
 export * from "./derive";
+export * from "./read";
 export * from "./schema";

@@ -5,12 +5,10 @@
  * stack file that the CLI accepts is exactly one that `pulumi preview` accepts. Every rejection says which key, the
  * value it got, and what to change, in the file it came from.
  */
-import { readFileSync } from "node:fs";
-import { basename } from "node:path";
-import { parse as parseYaml } from "yaml";
 import * as z from "zod";
 import { ConfigError } from "../functions/lib/errors";
 import { DEFAULT_RETENTION, type RetentionPolicy, retentionFootprint } from "../functions/lib/retention";
+import { type CoerceReport, closest, coerceToSchema, emptyCoerceReport, objectKeys, toFilePath } from "./coerce";
 
 /** Config namespace (the Pulumi project name). */
 export const NAMESPACE = "rds-pilot-light";
@@ -102,6 +100,8 @@ export interface PilotLightConfig {
   readonly restore?: Readonly<Record<string, unknown>>;
   /** Non-fatal findings (e.g. an explicit interval that cannot meet the RPO); `index.ts` logs them as warnings. */
   readonly warnings: readonly string[];
+  /** Values that were not checked: `{secure: ...}` secrets of a stack file read offline (preview checks them). */
+  readonly unchecked?: readonly string[];
   /** File or source name the values came from, for messages. */
   readonly source: string;
 }
@@ -225,18 +225,18 @@ export function parseStackConfig(
   source: string,
   context: StackContext = {},
 ): PilotLightConfig {
+  // Values as `pulumi config set` writes them (or as the program receives them) -> the types the schema wants.
+  const report = emptyCoerceReport();
+  const values = coerceToSchema(rawSchema, raw, report) as Record<string, unknown>;
   const fail = (problems: readonly Problem[]): never => {
-    throw new ConfigError(problems.map((p) => formatProblem(p, raw, source)).join("\n"));
+    throw new ConfigError(problems.map((p) => formatProblem(p, values, source, report)).join("\n"));
   };
-  const parsed = rawSchema.safeParse(raw);
+  const parsed = rawSchema.safeParse(values);
   if (!parsed.success) {
     fail(
       parsed.error.issues.flatMap((i): Problem[] =>
         i.code === "unrecognized_keys"
-          ? i.keys.map((k) => ({
-              path: [...i.path, k],
-              message: `is not a known key (valid keys: ${validKeysAt(i.path).join(", ")})`,
-            }))
+          ? i.keys.map((k) => ({ path: [...i.path, k], message: unknownKeyMessage(k, validKeysAt(i.path)) }))
           : [{ path: i.path, message: i.message }],
       ),
     );
@@ -436,8 +436,15 @@ export function parseStackConfig(
     retiredDbs: r.retiredDbs,
     restore: r.restore,
     warnings,
+    ...(report.secrets.length > 0 ? { unchecked: report.secrets.map((p) => `${NAMESPACE}:${pathText(p)}`) } : {}),
     source,
   };
+}
+
+/** "is not a known key; did you mean X?" (or the valid keys when nothing is close). */
+export function unknownKeyMessage(key: string, valid: readonly string[]): string {
+  const guess = closest(key, valid);
+  return guess ? `is not a known key; did you mean ${guess}?` : `is not a known key (valid keys: ${valid.join(", ")})`;
 }
 
 /** Name of the DR account's event bus that receives "snapshot shared" events. */
@@ -459,65 +466,37 @@ export function deriveIntervalMinutes(rpoMinutes: number, pipelineMinutes: numbe
   return best;
 }
 
-/**
- * Reads a `Pulumi.<stack>.yaml` file and validates its `rds-pilot-light:*` keys (with `aws:region` as the home
- * region). Used by the CLI and the simulator; `index.ts` reads the same values through `pulumi.Config`.
- */
-export function loadStackFile(path: string): PilotLightConfig {
-  const doc = parseYaml(readFileSync(path, "utf8")) as { config?: Record<string, unknown> } | null;
-  const all = doc?.config ?? {};
-  const raw: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(all)) {
-    if (k.startsWith(`${NAMESPACE}:`)) raw[k.slice(NAMESPACE.length + 1)] = v;
-  }
-  const region = all["aws:region"];
-  return parseStackConfig(raw, basename(path), { region: typeof region === "string" ? region : undefined });
-}
-
-/**
- * Decodes the string values Pulumi hands a program (`pulumi.Config#get`) into typed values: keys whose schema is a
- * string stay strings (a regex such as `123` must not become a number); everything else is JSON (numbers, booleans,
- * lists and objects set in the stack file or with `pulumi config set --path`).
- */
-export function decodeConfigStrings(values: Readonly<Record<string, string>>, source: string): Record<string, unknown> {
-  const stringKeys = new Set(["role", "dbIdRegex", "optInTag", "drRegion", "copyMode"]);
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(values)) {
-    if (stringKeys.has(k)) {
-      out[k] = v;
-      continue;
-    }
-    try {
-      out[k] = JSON.parse(v);
-    } catch {
-      throw new ConfigError(
-        `${NAMESPACE}:${k} must be a number, true/false, a list or an object (got ${JSON.stringify(v)}); fix it in ${source}.`,
-      );
-    }
-  }
-  return out;
-}
-
 function validKeysAt(path: readonly PropertyKey[]): string[] {
   if (path.length === 0) return [...CONFIG_KEYS];
   const field = rawSchema.shape[path[0] as keyof typeof rawSchema.shape];
-  const inner = field instanceof z.ZodDefault || field instanceof z.ZodOptional ? field.unwrap() : field;
-  return inner instanceof z.ZodObject ? Object.keys(inner.shape) : [];
+  return field ? objectKeys(field) : [];
 }
 
-function formatProblem(p: Problem, raw: Record<string, unknown>, source: string): string {
+/** `alerts.emails[0]` for `["alerts", "emails", 0]`. */
+function pathText(path: readonly PropertyKey[]): string {
   let key = "";
-  let value: unknown = raw;
-  const [head, ...rest] = p.path;
-  if (head === "aws:region") return `aws:region ${p.message}; fix it in ${source}.`;
-  for (const seg of [head, ...rest]) {
-    if (seg === undefined) break;
+  for (const seg of path) {
     key += typeof seg === "number" ? `[${seg}]` : key === "" ? String(seg) : `.${String(seg)}`;
+  }
+  return key;
+}
+
+function formatProblem(p: Problem, values: Record<string, unknown>, source: string, report: CoerceReport): string {
+  if (p.path[0] === "aws:region") return `aws:region ${p.message}; fix it in ${source}.`;
+  let value: unknown = values;
+  for (const seg of p.path) {
     value = value !== null && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[seg] : undefined;
   }
-  if (p.derived) return `${NAMESPACE}:${key} ${p.message}; fix it in ${source}.`;
-  const got = value === undefined ? "unset" : JSON.stringify(value);
-  return `${NAMESPACE}:${key} ${p.message} (got ${got}); fix it in ${source}.`;
+  const filePath = toFilePath(p.path, report);
+  const key = `${NAMESPACE}:${pathText(filePath)}`;
+  if (p.derived) return `${key} ${p.message}; fix it in ${source}.`;
+  const wasNumber = report.numbersAsText.some((n) => JSON.stringify(n) === JSON.stringify(filePath));
+  const got = value === undefined ? "unset" : wasNumber ? `the number ${String(value)}` : JSON.stringify(value);
+  const hint =
+    wasNumber && p.message.includes("account id")
+      ? "; YAML reads an unquoted number and drops its leading zeros, so write the id in quotes as it is written in AWS"
+      : "";
+  return `${key} ${p.message} (got ${got})${hint}; fix it in ${source}.`;
 }
 
 function duplicates(list: readonly string[]): [number, string][] {

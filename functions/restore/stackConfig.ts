@@ -7,6 +7,8 @@
  * Pure (no Pulumi, no AWS), so the CLI can load it without a Pulumi runtime.
  */
 import * as z from "zod/mini";
+import { coerceToSchema, emptyCoerceReport } from "../../config/coerce";
+import { unknownKeyMessage } from "../../config/schema";
 import { parseDbRef } from "../freshness/dbRefs";
 import { ConfigError } from "../lib/errors";
 import { DRILL_PREFIX } from "./config";
@@ -157,10 +159,10 @@ export function parseRecoverySettings(
   const key = (path: readonly PropertyKey[]) =>
     `rds-pilot-light:restore${path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}`;
   const problems: string[] = [];
-  const input = raw ?? {};
+  // Numbers as strings, account ids as numbers, lists as JSON: as `pulumi config set --path` writes them.
+  const input = coerceToSchema(block, raw ?? {}, emptyCoerceReport()) as Record<string, unknown>;
   for (const k of Object.keys(input)) {
-    if (!RECOVERY_KEYS.includes(k))
-      problems.push(`${key([k])} is not a known key (valid keys: ${RECOVERY_KEYS.join(", ")})`);
+    if (!RECOVERY_KEYS.includes(k)) problems.push(`${key([k])} ${unknownKeyMessage(k, RECOVERY_KEYS)}`);
   }
   const r = z.safeParse(block, input);
   if (!r.success) {

@@ -8,7 +8,6 @@ import {
   copyCheckLoop,
   copyWindowHours,
   DEFAULTS,
-  decodeConfigStrings,
   deploymentPlan,
   deriveIntervalMinutes,
   handlerEnvironment,
@@ -42,8 +41,8 @@ describe("parseStackConfig: field rules", () => {
       'rds-pilot-light:sourceAccounts[1] must be a 12-digit AWS account id (got "12345"); fix it in Pulumi.test.yaml.',
     ],
     [
-      { role: "source", drAccounts: [222222222222] },
-      "rds-pilot-light:drAccounts[0] must be a 12-digit AWS account id (got 222222222222); fix it in Pulumi.test.yaml.",
+      { role: "source", drAccounts: [22222222222] },
+      "rds-pilot-light:drAccounts[0] must be a 12-digit AWS account id (got the number 22222222222); YAML reads an unquoted number and drops its leading zeros, so write the id in quotes as it is written in AWS; fix it in Pulumi.test.yaml.",
     ],
     [{ ...SRC, dbIdRegex: "(" }, "rds-pilot-light:dbIdRegex is not a valid JavaScript regular expression"],
     [{ role: "primary" }, 'rds-pilot-light:role must be "source", "dr" or "both" (got "primary")'],
@@ -83,13 +82,19 @@ describe("parseStackConfig: field rules", () => {
     expect(problemsOf(raw).join("\n")).toContain(message);
   });
 
-  it("names unknown keys and lists the valid ones, at the top level and inside blocks", () => {
+  it("names unknown keys with the key they probably meant, at the top level and inside blocks", () => {
     const problems = problemsOf({ ...SRC, rpominutes: 60, retention: { hours: 3 } });
     expect(problems).toContain(
-      `rds-pilot-light:rpominutes is not a known key (valid keys: ${CONFIG_KEYS.join(", ")}) (got 60); fix it in Pulumi.test.yaml.`,
+      "rds-pilot-light:rpominutes is not a known key; did you mean rpoMinutes? (got 60); fix it in Pulumi.test.yaml.",
     );
     expect(problems).toContain(
-      "rds-pilot-light:retention.hours is not a known key (valid keys: allHours, dailyDays, weeklyWeeks, monthlyMonths, minKeep) (got 3); fix it in Pulumi.test.yaml.",
+      "rds-pilot-light:retention.hours is not a known key; did you mean allHours? (got 3); fix it in Pulumi.test.yaml.",
+    );
+  });
+
+  it("lists the valid keys when no key is close", () => {
+    expect(problemsOf({ ...SRC, colour: "blue" })).toContain(
+      `rds-pilot-light:colour is not a known key (valid keys: ${CONFIG_KEYS.join(", ")}) (got "blue"); fix it in Pulumi.test.yaml.`,
     );
   });
 
@@ -293,35 +298,6 @@ describe("defaults", () => {
   it("passes the restore block through untouched", () => {
     const restore = { targetVpc: "vpc-1", anything: { nested: [1, 2] } };
     expect(parse({ ...DR, restore }).restore).toEqual(restore);
-  });
-});
-
-describe("decodeConfigStrings", () => {
-  it("keeps string keys as strings and parses the rest as JSON", () => {
-    expect(
-      decodeConfigStrings(
-        {
-          role: "source",
-          dbIdRegex: "123",
-          rpoMinutes: "60",
-          drAccounts: '["222222222222"]',
-          deleteIntermediateCopy: "false",
-        },
-        "Pulumi.x.yaml",
-      ),
-    ).toEqual({
-      role: "source",
-      dbIdRegex: "123",
-      rpoMinutes: 60,
-      drAccounts: ["222222222222"],
-      deleteIntermediateCopy: false,
-    });
-  });
-
-  it("names the key of a value that is not JSON", () => {
-    expect(() => decodeConfigStrings({ maxDbs: "ten" }, "Pulumi.x.yaml")).toThrow(
-      'rds-pilot-light:maxDbs must be a number, true/false, a list or an object (got "ten"); fix it in Pulumi.x.yaml.',
-    );
   });
 });
 

@@ -41,6 +41,8 @@ async function main() {
 }
 
 main().catch((err) => {
-  process.stderr.write(`${err?.name}: ${err?.message}\n`);
+  // A RunError is what the language host prints without a stack trace.
+  const name = pulumi.RunError.isInstance(err) ? "RunError" : err?.name;
+  process.stderr.write(`${name}: ${err?.message}\n`);
   process.exit(1);
 });

@@ -34,11 +34,16 @@ describe("index.ts under the language host's loader", () => {
     expect(types.filter((t) => t === "aws:lambda/function:Function")).toHaveLength(3);
   });
 
-  it("fails with the configuration message when the stack file is wrong", () => {
-    const r = load("prod", { ...stackConfig("Pulumi.prod.yaml"), "rds-pilot-light:drAccounts": '["2222"]' });
+  it("fails with a RunError (no stack trace at preview), one line per problem, when the stack file is wrong", () => {
+    const r = load("prod", {
+      ...stackConfig("Pulumi.prod.yaml"),
+      "rds-pilot-light:drAccounts": '["2222"]',
+      "rds-pilot-lite:maxDbs": "3",
+    });
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain(
-      'ConfigError: rds-pilot-light:drAccounts[0] must be a 12-digit AWS account id (got "2222"); fix it in Pulumi.prod.yaml.',
+    expect(r.stderr).toBe(
+      'RunError: rds-pilot-lite:maxDbs is in namespace "rds-pilot-lite", which this program never reads; did you mean rds-pilot-light:maxDbs? Fix it in Pulumi.prod.yaml.\n' +
+        'rds-pilot-light:drAccounts[0] must be a 12-digit AWS account id (got "2222"); fix it in Pulumi.prod.yaml.\n',
     );
   });
 });

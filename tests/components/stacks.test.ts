@@ -479,10 +479,9 @@ describe("configuration problems", () => {
     [{ "rds-pilot-light:components": ["copier"] }, 'rds-pilot-light:components[0] cannot deploy when role is "source"'],
     [{ "rds-pilot-light:maxDbs": 50 }, "above manualSnapshotQuota (1000)"],
     [{ "rds-pilot-light:rpoMinuts": 60 }, "rds-pilot-light:rpoMinuts is not a known key"],
-    [
-      { "rds-pilot-light:maxDbs": "ten" },
-      'rds-pilot-light:maxDbs must be a number, true/false, a list or an object (got "ten")',
-    ],
+    [{ "rds-pilot-light:maxDbs": "ten" }, 'rds-pilot-light:maxDbs must be a whole number of DBs (got "ten")'],
+    [{ "rds-pilot-light:rol": "source" }, "rds-pilot-light:rol is not a known key; did you mean role?"],
+    [{ "rds-pilot-lite:rpoMinutes": "90" }, 'rds-pilot-lite:rpoMinutes is in namespace "rds-pilot-lite"'],
   ])("rejects %j", async (override, message) => {
     await expect(runIndex({ ...stackConfig("Pulumi.prod.yaml"), ...override }, "prod", SOURCE)).rejects.toThrow(
       message,
