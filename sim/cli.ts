@@ -1,7 +1,7 @@
 /**
  * `npm run simulate [-- options]`: runs a scenario (default: the embedded scenarios/default.yaml) and prints the
  * report. Exit code 0 when every DB met its RPO, 1 when any missed it, 2 on bad input (one line; stack trace with
- * --debug). See README.md.
+ * --debug). See docs/simulation.md.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
