@@ -305,13 +305,15 @@ export function ageSpec(input: HtmlReportInput): Spec {
   }
   // Heatmap: one row per DB and stage, hourly-or-coarser cells coloured by the worst age / RPO in the cell.
   const width = Math.max(HOUR, Math.ceil((t1 - t0) / HEATMAP_BUCKETS / HOUR) * HOUR);
+  const lastCell = Math.max(0, Math.ceil((t1 - t0) / width) - 1);
   const cells: unknown[] = [];
   const rows: string[] = [];
   for (const [key, s] of samples) {
     rows.push(key);
     const worst = new Map<number, number>();
     for (const [t, a] of s.points) {
-      const b = Math.floor((t - t0) / width);
+      // A sample at the very end belongs to the last cell, not to a cell of its own.
+      const b = Math.min(Math.floor((t - t0) / width), lastCell);
       worst.set(b, Math.max(worst.get(b) ?? 0, a));
     }
     for (const [b, a] of worst) {
