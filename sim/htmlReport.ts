@@ -92,7 +92,9 @@ export function timeline(input: HtmlReportInput): { windows: ReportWindow[]; eve
   for (const o of f?.outages ?? []) {
     const what = o.account
       ? `account ${o.account} down`
-      : `state machine ${o.stateMachine}${o.inAccount ? ` in ${o.inAccount}` : ""} down`;
+      : o.region
+        ? `region ${o.region} down`
+        : `state machine ${o.stateMachine}${o.inAccount ? ` in ${o.inAccount}` : ""} down`;
     windows.push({ kind: "fault", label: what, start: at(o.startHours), end: at(o.startHours + o.hours) });
   }
   for (const q of f?.snapshotQuotas ?? []) {
@@ -125,6 +127,13 @@ export function timeline(input: HtmlReportInput): { windows: ReportWindow[]; eve
       kind: d.status === "SUCCEEDED" && !d.rtoAlarm ? "drill ok" : "drill failed",
       label: `drill ${d.machine}: ${d.status}${d.error ? ` (${d.error})` : ""}${d.restoreMinutes !== null ? `, ${d.restoreMinutes} min to restore` : ""}`,
       at: Date.parse(d.startedAt),
+    });
+  }
+  for (const f of report.recovery.failovers ?? []) {
+    events.push({
+      kind: f.status === "SUCCEEDED" && f.withinRto ? "drill ok" : "drill failed",
+      label: `failover ${f.machine}: ${f.status}${f.error ? ` (${f.error})` : ""}${f.elapsedMinutes !== null ? `, ${f.elapsedMinutes} min` : ""}`,
+      at: Date.parse(f.startedAt),
     });
   }
   return { windows, events };
