@@ -1,14 +1,14 @@
 /**
  * `npm run simulate [-- options]`: runs a scenario (default: the embedded scenarios/default.yaml) and prints the
  * report. Exit code 0 when every DB met its RPO, 1 when any missed it, 2 on bad input (one line; stack trace with
- * --debug). See README.md.
+ * --debug). See docs/simulation.md.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, extname, join } from "node:path";
 import { parseArgs } from "node:util";
 import pc from "picocolors";
 import { ConfigError } from "../functions/lib/errors";
-import { renderChart } from "./chart";
+import { renderHtmlReport } from "./htmlReport";
 import { polyfillPromiseWithResolvers } from "./polyfills";
 import { renderReport, type SimulationReport } from "./report";
 import { defaultScenario, loadScenario, type Scenario } from "./scenario";
@@ -18,12 +18,14 @@ import { simulate } from "./simulate";
 // its report, so silence it with the SDK's documented switch (aws/aws-sdk-js-v3#7983) unless the user set it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-const USAGE = `Usage: npm run simulate -- [--scenario FILE] [--days N] [--seed N] [--out DIR] [--json] [--no-progress] [--debug]
+const USAGE = `Usage: npm run simulate -- [--scenario FILE] [--days N] [--seed N] [--out FILE|DIR] [--json] [--no-progress] [--debug]
 
   --scenario FILE  scenario YAML (default: the embedded scenarios/default.yaml)
   --days N         override the scenario's number of virtual days
   --seed N         override the scenario's seed
-  --out DIR        write DIR/report.json and DIR/chart.svg
+  --out FILE.html  write a self-contained HTML report (charts of the recovery-point age; opens offline)
+  --out FILE.json  write the report as JSON
+  --out DIR        write DIR/report.html and DIR/report.json
   --json           print the report as JSON on stdout instead of tables
   --no-progress    no progress bar on stderr
   --debug          stack traces on errors; RPL_SIM_DEBUG=1 also prints every execution and handler warning
@@ -114,6 +116,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let opts: CliOptions | undefined;
   try {
     opts = parseCliArgs(argv);
+    const outputs = opts.out !== undefined ? outputFiles(opts.out) : undefined;
     if (opts.help) {
       process.stdout.write(`${USAGE}\n`);
       return 0;
@@ -125,21 +128,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     const result = await simulate(scenario, bar ? { onProgress: bar.update } : {});
     bar?.done();
     const { report } = result;
-    if (opts.out) {
-      mkdirSync(opts.out, { recursive: true });
-      writeFileSync(join(opts.out, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
-      const series = [...result.samples.entries()].map(([label, s]) => ({
-        label,
-        rpoMinutes: s.rpoMinutes,
-        points: s.points,
-      }));
-      writeFileSync(join(opts.out, "chart.svg"), renderChart(`Recovery-point age: ${scenario.name}`, series));
+    if (outputs) {
+      for (const file of [outputs.html, outputs.json]) if (file) mkdirSync(dirname(file), { recursive: true });
+      if (outputs.json) writeFileSync(outputs.json, `${JSON.stringify(report, null, 2)}\n`);
+      if (outputs.html) writeFileSync(outputs.html, renderHtmlReport({ report, samples: result.samples, scenario }));
     }
     if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else {
       process.stdout.write(`${renderReport(report, process.stdout.isTTY === true)}\n`);
       process.stdout.write(`(simulated ${scenario.days} days in ${(result.wallMs / 1000).toFixed(1)} s)\n`);
-      if (opts.out) process.stdout.write(`Wrote ${join(opts.out, "report.json")} and ${join(opts.out, "chart.svg")}\n`);
+      if (outputs) process.stdout.write(`Wrote ${[outputs.html, outputs.json].filter(Boolean).join(" and ")}\n`);
     }
     const problems = verdict(report, scenario.recovery.expectMissedRpo);
     for (const p of problems) process.stderr.write(`${pc.red("simulate:")} ${p}\n`);
@@ -149,6 +147,24 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${pc.red("simulate:")} ${opts?.debug && err instanceof Error ? (err.stack ?? msg) : msg}\n`);
     return 2;
   }
+}
+
+/**
+ * What `--out` writes: `*.html` the HTML report, `*.json` the JSON report, anything else a directory receiving both.
+ * `*.svg` (the hand-drawn chart the HTML report replaced) is refused with a ConfigError saying what to use instead.
+ */
+export function outputFiles(out: string): { html?: string; json?: string } {
+  const ext = extname(out).toLowerCase();
+  if (ext === ".html" || ext === ".htm") return { html: out };
+  if (ext === ".json") return { json: out };
+  if (ext === ".svg") {
+    throw new ConfigError(
+      `--out ${out}: the SVG chart was replaced by the HTML report; use --out ${out.slice(0, -ext.length)}.html (charts, opens offline) or --out DIR for report.html and report.json`,
+    );
+  }
+  if (ext !== "")
+    throw new ConfigError(`--out must be a .html file, a .json file or a directory (got ${JSON.stringify(out)})`);
+  return { html: join(out, "report.html"), json: join(out, "report.json") };
 }
 
 function progressBar(name: string): { update: (fraction: number) => void; done: () => void } {

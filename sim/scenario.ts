@@ -1,7 +1,7 @@
 /**
  * Simulation scenarios: which stacks take part, which DBs exist, how long RDS takes, and which faults happen.
  * A scenario is YAML validated with zod; a bad one fails with one line per problem naming the file and the field.
- * The format is documented in README.md.
+ * The format is documented in docs/simulation.md.
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";

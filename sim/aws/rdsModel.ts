@@ -7,7 +7,7 @@
  * faults, then runs the model. Long operations (snapshots, copies, restores) store when they start and end,
  * and their status is derived from `clock()` at each read, so a virtual clock can jump days at no cost.
  *
- * See README.md for what is simulated and what is not.
+ * See docs/internals.md (the RDS model) for what is simulated and what is not.
  */
 import {
   EventBridgeClient,
