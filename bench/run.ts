@@ -7,7 +7,12 @@
  *    (100 items per page), not with snapshots; plus each handler run's wall time at that size (model included), and
  *    the time of the pure planners alone on the same inputs (no model, no SDK).
  * 3. Bundle size of each Lambda (esbuild API, `@aws-sdk/*` external, minified, not written to disk).
+ * 4. CPU time (user + system) of the 20 DB x 7 day simulation (scenarios/twenty-dbs.yaml) in a child process.
+ *
+ * Arguments pick sections: `rpo`, `calls` (handler calls and planner times), `bundles`, `sim-cpu`; none = all.
  */
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { build } from "esbuild";
 import { type PilotLightConfig, parseStackConfig, type Step } from "../config";
@@ -49,6 +54,7 @@ async function main(): Promise<void> {
   if (want("rpo")) await rpoFigures();
   if (want("calls")) await callFigures();
   if (want("bundles")) await bundleFigures();
+  if (want("sim-cpu")) simulationCpuFigure();
 }
 
 function worst(r: SimulationReport): number {
@@ -270,6 +276,50 @@ async function plannerTimes(
     copy: median(() => planCopy({ config: copy, scope: { kind: "sweep" }, now, ...copyState })),
     expire: median(() => planExpire({ snapshots, now, stage: expire.stage, policy: expire.retention })),
   };
+}
+
+/** The command {@link simulationCpuFigure} measures (printed next to its figure). */
+const SIM_CPU_ARGS = [
+  "--import",
+  "tsx",
+  "sim/cli.ts",
+  "--scenario",
+  "scenarios/twenty-dbs.yaml",
+  "--json",
+  "--no-progress",
+];
+
+/**
+ * CPU time (user + system, from the child's resource usage) of the 20 DB x 7 day simulation, run as its own process
+ * with `node --import tsx` (the same as `npm run simulate -- --scenario scenarios/twenty-dbs.yaml`, without npm).
+ */
+function simulationCpuFigure(): void {
+  console.log("== Simulation CPU time: scenarios/twenty-dbs.yaml (20 DBs x 7 virtual days), one child process");
+  const before = process.resourceUsage();
+  const t = performance.now();
+  const r = spawnSync(process.execPath, SIM_CPU_ARGS, {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 1 << 30,
+  });
+  const wall = (performance.now() - t) / 1000;
+  // spawnSync waits for the child, so its usage is in this process's children usage (RUSAGE_CHILDREN).
+  const child = childrenCpuSeconds();
+  const status = r.status === 0 ? "ok" : `exit ${r.status ?? r.signal}: ${String(r.stderr).split("\n")[0]}`;
+  console.log(
+    `  node ${SIM_CPU_ARGS.join(" ")}\n  cpu ${child.toFixed(1)} s (user+sys), wall ${wall.toFixed(1)} s, ${status}` +
+      ` (bench process itself: ${((process.resourceUsage().userCPUTime - before.userCPUTime) / 1e6).toFixed(1)} s user)`,
+  );
+}
+
+/** User + system CPU seconds of this process's waited-for children, from `ps`-free `/proc/self/stat` (Linux). */
+function childrenCpuSeconds(): number {
+  // Fields 16 and 17 (cutime, cstime) in clock ticks; the comm field may hold spaces, so split after its ")".
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[13]) + Number(fields[14]);
+  const hz = Number(spawnSync("getconf", ["CLK_TCK"]).stdout?.toString().trim()) || 100;
+  return ticks / hz;
 }
 
 async function bundleFigures(): Promise<void> {

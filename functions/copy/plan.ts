@@ -21,7 +21,7 @@
  * by retention is never made again while the source still holds the original.
  */
 import type { ItemFailure } from "../lib/errors";
-import { drCopyId, ID_PREFIX } from "../lib/identifiers";
+import { drCopyIdMaker, ID_PREFIX } from "../lib/identifiers";
 import { type DbKind, recoveryPointOf, type Snapshot, stageOf } from "../lib/model";
 import { IN_PROGRESS_STATUSES, isCopyInFlight } from "../lib/rds";
 import { isOwned, MANAGED_BY_VALUE, TAG } from "../lib/tags";
@@ -172,9 +172,17 @@ interface Item {
   regional?: Snapshot;
 }
 
+/** Where a copy should go and from what; the full {@link CopyAction} is built only for copies that get a slot. */
+interface CopyTarget {
+  readonly region: string;
+  readonly kmsKeyId: string;
+  readonly stage: CopyStage;
+  readonly sourceArn: string;
+}
+
 interface Need {
   readonly item: Item;
-  readonly action: CopyAction;
+  readonly to: CopyTarget;
 }
 
 const OWN_PREFIX = `${ID_PREFIX}-`;
@@ -186,6 +194,7 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   const skipped: SkippedSnapshot[] = [];
   const items = new Map<string, Item>();
   const keyOf = (kind: DbKind, id: string) => `${kind}:${id}`;
+  const drCopyId = drCopyIdMaker();
 
   const addSource = (s: Snapshot, dbId: string, recoveryPoint: Date, ownSource: boolean) => {
     const targetId = drCopyId(s.account, dbId, recoveryPoint);
@@ -213,22 +222,22 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   const sourceInScope = (s: Snapshot) =>
     scope.kind === "sweep" || (scope.kind === "db" ? s.dbId.toLowerCase() === scope.dbId : scope.snapshotArn === s.arn);
 
+  // Other people's shares are none of our business; only report them when the run was asked about them.
+  const ignore = (s: Snapshot, reason: string) => {
+    if (inScopeArn(s)) skipped.push({ id: s.arn, reason });
+  };
   for (const s of input.shared) {
     if (!sourceInScope(s)) continue;
-    // Other people's shares are none of our business; only report them when the run was asked about them.
-    const ignore = (reason: string) => {
-      if (inScopeArn(s)) skipped.push({ id: s.arn, reason });
-    };
     if (!s.id.startsWith(OWN_PREFIX)) {
-      ignore(`identifier does not start with "${OWN_PREFIX}", so rds-pilot-light did not create it`);
+      ignore(s, `identifier does not start with "${OWN_PREFIX}", so rds-pilot-light did not create it`);
       continue;
     }
     if (!config.sourceAccounts.includes(s.account)) {
-      ignore(`owner account ${s.account} is not in RPL_SOURCE_ACCOUNTS`);
+      ignore(s, `owner account ${s.account} is not in RPL_SOURCE_ACCOUNTS`);
       continue;
     }
     if (s.status !== "available") {
-      ignore(`status is ${s.status}, not available`);
+      ignore(s, `status is ${s.status}, not available`);
       continue;
     }
     // Shares carry no tags for the receiving account, so the DB and recovery point come from the snapshot itself.
@@ -244,25 +253,23 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   for (const s of input.home) {
     if (s.type !== "manual" || stageOf(s) !== "source" || !config.sourceAccounts.includes(s.account)) continue;
     if (!sourceInScope(s)) continue;
-    const ignore = (reason: string) => {
-      if (inScopeArn(s)) skipped.push({ id: s.arn, reason });
-    };
     if (!s.id.startsWith(OWN_PREFIX)) {
-      ignore(`identifier does not start with "${OWN_PREFIX}", so rds-pilot-light did not create it`);
+      ignore(s, `identifier does not start with "${OWN_PREFIX}", so rds-pilot-light did not create it`);
       continue;
     }
     if (s.tags[TAG.sourceAccount] !== s.account) {
       ignore(
+        s,
         `tag ${TAG.sourceAccount} is ${JSON.stringify(s.tags[TAG.sourceAccount] ?? "")}, not its owner ${s.account}`,
       );
       continue;
     }
     if (!config.drRegion) {
-      ignore("the account's own snapshots are copied only into another region; set RPL_DR_REGION");
+      ignore(s, "the account's own snapshots are copied only into another region; set RPL_DR_REGION");
       continue;
     }
     if (s.status !== "available") {
-      ignore(`status is ${s.status}, not available`);
+      ignore(s, `status is ${s.status}, not available`);
       continue;
     }
     const recoveryPoint = recoveryPointOf(s);
@@ -346,7 +353,7 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
       phase,
       ...(failure ? { failure } : {}),
     });
-    if (need) needs.push({ item: it, action: need });
+    if (need) needs.push({ item: it, to: need });
   }
 
   // Intermediate deletes: only our own `dr` copy, only once its DR-region copy is available, and never while any
@@ -380,11 +387,10 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   let waiting = 0;
   const newestDone = newestDonePerDb(views);
   for (const region of Object.keys(inFlight)) {
-    const inRegion = needs.filter((n) => n.action.region === region);
-    const ordered = prioritize(inRegion, newestDone);
+    const inRegion = needs.filter((n) => n.to.region === region);
     const free = Math.max(0, config.maxCopiesInFlight - (inFlight[region] ?? 0));
-    copies.push(...ordered.slice(0, free).map((n) => n.action));
-    waiting += Math.max(0, ordered.length - free);
+    copies.push(...prioritize(inRegion, newestDone, free).map((n) => copyAction(n.item, n.to)));
+    waiting += Math.max(0, inRegion.length - free);
   }
 
   const failures = views.flatMap((v) => (v.failure ? [v.failure] : []));
@@ -431,7 +437,7 @@ function inScopeOf(it: Item, scope: CopyScope): boolean {
 }
 
 /** Decides the phase of one item and, when a copy should start, which one. */
-function assess(it: Item, config: CopyConfig): { phase: CopyPhase; failure?: ItemFailure; need?: CopyAction } {
+function assess(it: Item, config: CopyConfig): { phase: CopyPhase; failure?: ItemFailure; need?: CopyTarget } {
   const fail = (error: string, message: string) => ({
     phase: "failed" as const,
     failure: { id: it.item, error, message: `${it.targetId}: ${message}` },
@@ -468,7 +474,7 @@ function assess(it: Item, config: CopyConfig): { phase: CopyPhase; failure?: Ite
     region: string,
     kmsKeyId: string,
     stage: CopyStage,
-  ): { phase: CopyPhase; failure?: ItemFailure; need?: CopyAction } => {
+  ): { phase: CopyPhase; failure?: ItemFailure; need?: CopyTarget } => {
     const src = it.source;
     if (!src) return fail("SourceGone", "the shared snapshot is no longer shared and no copy exists");
     // CopyDBClusterSnapshot rejects KmsKeyId for an unencrypted source, and a DR copy must carry the DR key.
@@ -479,7 +485,7 @@ function assess(it: Item, config: CopyConfig): { phase: CopyPhase; failure?: Ite
           "encrypt the source cluster with a customer-managed KMS key",
       );
     }
-    return { phase: "copy-needed", need: copyAction(it, { region, kmsKeyId, stage, sourceArn: src.arn }) };
+    return { phase: "copy-needed", need: { region, kmsKeyId, stage, sourceArn: src.arn } };
   };
 
   if (!drRegion) {
@@ -503,7 +509,7 @@ function assess(it: Item, config: CopyConfig): { phase: CopyPhase; failure?: Ite
     if (h.status !== "available") return stuck(h, config.region);
     return {
       phase: "region-copy-needed",
-      need: copyAction(it, { region: drRegion, kmsKeyId: regionKey, stage: "dr-region", sourceArn: h.arn }),
+      need: { region: drRegion, kmsKeyId: regionKey, stage: "dr-region", sourceArn: h.arn },
     };
   }
   // An own-account source needs no cross-account hop into the home region: it is already there.
@@ -512,10 +518,7 @@ function assess(it: Item, config: CopyConfig): { phase: CopyPhase; failure?: Ite
     : fromSource(config.region, config.drKmsKeyArn, "dr");
 }
 
-function copyAction(
-  it: Item,
-  to: { region: string; kmsKeyId: string; stage: CopyStage; sourceArn: string },
-): CopyAction {
+function copyAction(it: Item, to: CopyTarget): CopyAction {
   return {
     type: "copy",
     item: it.item,
@@ -554,37 +557,50 @@ function newestDonePerDb(views: readonly CopyItemView[]): Map<string, number> {
 }
 
 /**
- * @internal Orders the copies waiting for one destination region: first the newest waiting recovery point of every DB (so
- * each DB's DR copy gets fresher before any backlog is filled), then the older ones; within each tier the DB whose
- * newest finished copy is oldest goes first; then newer recovery points; then the identifier, for determinism.
+ * @internal The first `limit` copies waiting for one destination region, in priority order: first the newest waiting
+ * recovery point of every DB (so each DB's DR copy gets fresher before any backlog is filled), then the older ones;
+ * within each tier the DB whose newest finished copy is oldest goes first; then newer recovery points; then the
+ * identifier, for determinism. Equal ranks keep their input order (as a stable sort would). Only `limit` copies can
+ * start, so this keeps the best `limit` in one pass instead of sorting every waiting copy.
  */
-function prioritize<T extends { item: Item }>(needs: readonly T[], newestDone: ReadonlyMap<string, number>): T[] {
+function prioritize<T extends { item: Item }>(
+  needs: readonly T[],
+  newestDone: ReadonlyMap<string, number>,
+  limit: number,
+): T[] {
+  if (limit <= 0 || needs.length === 0) return [];
   const newestNeeded = new Map<string, number>();
-  for (const n of needs) {
-    const k = dbKeyOf(n.item);
+  const keys = needs.map((n) => dbKeyOf(n.item));
+  needs.forEach((n, i) => {
+    const k = keys[i]!;
     newestNeeded.set(k, Math.max(newestNeeded.get(k) ?? Number.NEGATIVE_INFINITY, n.item.recoveryPoint.getTime()));
-  }
-  const rank = (n: T) => {
-    const k = dbKeyOf(n.item);
+  });
+  type Ranked = { n: T; tier: number; done: number; rp: number; id: string };
+  const before = (a: Ranked, b: Ranked) =>
+    a.tier - b.tier || compareNumbers(a.done, b.done) || compareNumbers(b.rp, a.rp) || collator.compare(a.id, b.id);
+  const best: Ranked[] = [];
+  needs.forEach((n, i) => {
+    const k = keys[i]!;
     const rp = n.item.recoveryPoint.getTime();
-    return {
+    const r: Ranked = {
+      n,
       tier: rp === newestNeeded.get(k) ? 0 : 1,
       done: newestDone.get(k) ?? Number.NEGATIVE_INFINITY,
       rp,
       id: n.item.targetId,
     };
-  };
-  return [...needs]
-    .map((n) => ({ n, r: rank(n) }))
-    .sort(
-      (a, b) =>
-        a.r.tier - b.r.tier ||
-        compareNumbers(a.r.done, b.r.done) ||
-        compareNumbers(b.r.rp, a.r.rp) ||
-        a.r.id.localeCompare(b.r.id),
-    )
-    .map(({ n }) => n);
+    if (best.length === limit && before(r, best[limit - 1]!) >= 0) return;
+    // After every kept copy that ranks before or equal to it (stable), then drop the one pushed past the limit.
+    let at = best.length;
+    while (at > 0 && before(r, best[at - 1]!) < 0) at--;
+    best.splice(at, 0, r);
+    if (best.length > limit) best.pop();
+  });
+  return best.map((r) => r.n);
 }
+
+/** `String.prototype.localeCompare` without arguments, as one reusable collator (same order, much faster). */
+const collator = new Intl.Collator();
 
 function compareNumbers(a: number, b: number): number {
   return a < b ? -1 : a > b ? 1 : 0;

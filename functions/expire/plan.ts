@@ -74,22 +74,65 @@ export function copySources(snapshots: readonly Snapshot[]): ReadonlySet<string>
 /** Plans deletions for every managed snapshot in `input.snapshots` (see the module comment for the rules). */
 export function planExpire(input: ExpireInput): ExpireAction[] {
   const protectedSources = copySources(input.snapshots);
-  const groups = new Map<string, Snapshot[]>();
+  // Grouped by DB identifier, then by comparing the other groupKey fields: no key string is built per snapshot.
+  // Each group's groupKey, which orders the report, is worked out once.
+  type Group = {
+    key: string;
+    account: string;
+    region: string;
+    stage: Stage;
+    sourceAccount: string;
+    kind: Snapshot["kind"];
+    members: Snapshot[];
+  };
+  const byDb = new Map<string, Group[]>();
+  const groups: Group[] = [];
+  const managed = managedStages(input.stage);
   for (const s of input.snapshots) {
-    if (!isManaged(s, input.stage)) continue;
+    if (!isOwned(s.tags) || s.type !== "manual") continue;
+    const stage = stageOf(s);
+    if (stage === undefined || !managed.includes(stage)) continue;
     if (input.dbId !== undefined && s.dbId !== input.dbId) continue;
-    const key = groupKey(s);
-    const list = groups.get(key);
-    if (list) list.push(s);
-    else groups.set(key, [s]);
+    const sourceAccount = s.tags[TAG.sourceAccount] ?? s.account;
+    let sameDb = byDb.get(s.dbId);
+    if (!sameDb) {
+      sameDb = [];
+      byDb.set(s.dbId, sameDb);
+    }
+    const group = sameDb.find(
+      (g) =>
+        g.account === s.account &&
+        g.region === s.region &&
+        g.stage === stage &&
+        g.sourceAccount === sourceAccount &&
+        g.kind === s.kind,
+    );
+    if (group) group.members.push(s);
+    else {
+      const g = {
+        key: groupKey(s),
+        account: s.account,
+        region: s.region,
+        stage,
+        sourceAccount,
+        kind: s.kind,
+        members: [s],
+      };
+      sameDb.push(g);
+      groups.push(g);
+    }
   }
 
   const actions: ExpireAction[] = [];
-  for (const key of [...groups.keys()].sort()) {
-    const members = sortNewestFirst(groups.get(key)!);
-    const dated = members.filter((s) => s.status === "available" && recoveryPointOf(s) !== undefined);
+  const ordered = groups.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const group of ordered) {
+    // Each snapshot's recovery point is read (its tag parsed) once.
+    const at = new Map<Snapshot, Date | undefined>();
+    for (const s of group.members) at.set(s, recoveryPointOf(s));
+    const members = sortNewestFirst(group.members, at);
+    const dated = members.filter((s) => s.status === "available" && at.get(s) !== undefined);
     const tierReasons = retentionReasons(
-      dated.map((s) => ({ id: s.id, at: recoveryPointOf(s)! })),
+      dated.map((s) => ({ id: s.id, at: at.get(s)! })),
       input.policy,
       input.now,
     );
@@ -97,13 +140,14 @@ export function planExpire(input: ExpireInput): ExpireAction[] {
 
     for (const s of members) {
       const reasons: KeepReason[] = [];
-      if (protectedSources.has(s.arn) || protectedSources.has(s.id)) reasons.push("copy-source");
+      if (protectedSources.size > 0 && (protectedSources.has(s.arn) || protectedSources.has(s.id)))
+        reasons.push("copy-source");
       if (s.status === "failed") {
         actions.push(reasons.length > 0 ? keep(s, reasons) : { type: "delete", snapshot: s, reason: "failed" });
         continue;
       }
       if (s.status !== "available") reasons.push("not-available");
-      else if (recoveryPointOf(s) === undefined) reasons.push("undated");
+      else if (at.get(s) === undefined) reasons.push("undated");
       else reasons.push(...tierOf.get(s)!);
       actions.push(reasons.length > 0 ? keep(s, reasons) : { type: "delete", snapshot: s, reason: "expired" });
     }
@@ -121,7 +165,8 @@ function keep(snapshot: Snapshot, reasons: readonly KeepReason[]): ExpireAction 
 }
 
 /** Newest recovery point first, undated last, ties by id: the order actions are reported in. */
-function sortNewestFirst(list: Snapshot[]): Snapshot[] {
-  const t = (s: Snapshot) => recoveryPointOf(s)?.getTime() ?? Number.NEGATIVE_INFINITY;
-  return [...list].sort((a, b) => t(b) - t(a) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+function sortNewestFirst(list: readonly Snapshot[], at: ReadonlyMap<Snapshot, Date | undefined>): Snapshot[] {
+  const t = new Map<Snapshot, number>();
+  for (const s of list) t.set(s, at.get(s)?.getTime() ?? Number.NEGATIVE_INFINITY);
+  return [...list].sort((a, b) => t.get(b)! - t.get(a)! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -54,18 +54,53 @@ export function sanitize(part: string): string {
  * that share a prefix still get different identifiers.
  */
 export function buildIdentifier(middle: readonly string[], at: Date): string {
-  const tail = timeSlug(at);
+  return `${ID_PREFIX}-${identifierBody(middle)}-${timeSlug(at)}`;
+}
+
+/** The middle of an identifier: sanitized parts, cut and hashed when too long (the slug is always 13 characters). */
+function identifierBody(middle: readonly string[]): string {
   const mid = middle
     .map(sanitize)
     .filter((p) => p.length > 0)
     .join("-");
-  const room = MAX_ID_LENGTH - ID_PREFIX.length - tail.length - 2; // two joining hyphens
+  const room = MAX_ID_LENGTH - ID_PREFIX.length - SLUG_LENGTH - 2; // two joining hyphens
   let body = mid;
   if (body.length > room) {
     const hash = shortHash(mid);
     body = `${sanitize(mid.slice(0, room - hash.length - 1))}-${hash}`;
   }
-  return `${ID_PREFIX}-${body}-${tail}`;
+  return body;
+}
+
+/** Length of {@link timeSlug}'s result (`yyyymmdd-hhmm`). */
+const SLUG_LENGTH = 13;
+
+/**
+ * {@link drCopyId} for a planner that names many copies in one run: the same identifiers, with the sanitized body per
+ * (account, DB) and the slug per recovery point worked out once. Use one per run (the caches grow with its inputs).
+ */
+export function drCopyIdMaker(): (sourceAccount: string, dbId: string, recoveryPoint: Date) => string {
+  const bodies = new Map<string, Map<string, string>>();
+  const slugs = new Map<number, string>();
+  return (sourceAccount, dbId, recoveryPoint) => {
+    let byDb = bodies.get(sourceAccount);
+    if (!byDb) {
+      byDb = new Map();
+      bodies.set(sourceAccount, byDb);
+    }
+    let body = byDb.get(dbId);
+    if (body === undefined) {
+      body = identifierBody([sourceAccount, dbId]);
+      byDb.set(dbId, body);
+    }
+    const ms = recoveryPoint.getTime();
+    let slug = slugs.get(ms);
+    if (slug === undefined) {
+      slug = timeSlug(recoveryPoint);
+      slugs.set(ms, slug);
+    }
+    return `${ID_PREFIX}-${body}-${slug}`;
+  };
 }
 
 /** Identifier of the manual snapshot the Taker creates of `dbId` for the schedule slot starting at `slot`. */

@@ -71,11 +71,28 @@ export function snapshotName(identifier: string | undefined): string {
 export function recoveryPointOf(s: Snapshot): Date | undefined {
   const tagged = s.tags[TAG.recoveryPoint];
   if (tagged) {
-    const d = new Date(tagged);
-    if (!Number.isNaN(d.getTime())) return d;
+    const ms = parsedTime(tagged);
+    if (!Number.isNaN(ms)) return new Date(ms);
   }
   return s.createdAt;
 }
+
+/**
+ * `new Date(text).getTime()`, remembered per text: parsing a date string is the costliest step of a planner run over
+ * thousands of snapshots, and the Taker stamps every snapshot of one run with the same recovery-point text. The
+ * cache only ever holds what `Date` itself parsed, and is emptied when it grows past {@link PARSED_TIMES_MAX}.
+ */
+function parsedTime(text: string): number {
+  let ms = parsedTimes.get(text);
+  if (ms === undefined) {
+    ms = new Date(text).getTime();
+    if (parsedTimes.size >= PARSED_TIMES_MAX) parsedTimes.clear();
+    parsedTimes.set(text, ms);
+  }
+  return ms;
+}
+const PARSED_TIMES_MAX = 100_000;
+const parsedTimes = new Map<string, number>();
 
 /** Pipeline stage of an owned snapshot (undefined for foreign ones). */
 export function stageOf(s: Snapshot): Stage | undefined {

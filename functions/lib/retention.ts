@@ -73,11 +73,6 @@ export function utcMonthIndex(at: Date): number {
   return at.getUTCFullYear() * 12 + at.getUTCMonth();
 }
 
-/** Newest first; equal times by id so every run picks the same snapshot. */
-function newestFirst(a: RetentionItem, b: RetentionItem): number {
-  return b.at.getTime() - a.at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
-
 /**
  * Applies `policy` to the dated, available snapshots of ONE group at `now`. Returns, per input index, why the
  * snapshot is kept; an empty list means the policy would let it go. Snapshots dated after `now` (clock skew) are
@@ -89,11 +84,19 @@ export function retentionReasons(
   now: Date,
 ): RetentionReason[][] {
   const reasons: RetentionReason[][] = items.map(() => []);
-  const order = items.map((_, i) => i).sort((a, b) => newestFirst(items[a]!, items[b]!));
+  // Each time is read once; the order is newestFirst's (newest first, equal times by id).
+  const times = items.map((it) => it.at.getTime());
+  const order = items
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const ia = items[a]!.id;
+      const ib = items[b]!.id;
+      return times[b]! - times[a]! || (ia < ib ? -1 : ia > ib ? 1 : 0);
+    });
   const nowMs = now.getTime();
 
   order.forEach((i, rank) => {
-    const age = nowMs - items[i]!.at.getTime();
+    const age = nowMs - times[i]!;
     if (age < policy.allHours * HOUR_MS || age < 0) reasons[i]!.push("recent");
     if (rank < policy.minKeep) reasons[i]!.push("min-keep");
   });

@@ -17,6 +17,9 @@ export const MAX_PUT_EVENTS_ENTRIES = 10;
 /** The `restore` attribute value that makes a snapshot public; never counted as an account. */
 export const PUBLIC_ATTRIBUTE_VALUE = "all";
 
+/** `String.prototype.localeCompare` without arguments, as one reusable collator (same order, much faster). */
+const collator = new Intl.Collator();
+
 /** Value of the `rpl-shared-set` tag for a DR account list: order and duplicates do not matter. */
 export function sharedSetValue(accounts: readonly string[]): string {
   return shortHash([...new Set(accounts)].sort().join(","));
@@ -48,7 +51,7 @@ export function planShare(input: {
   const pending: string[] = [];
   const ignored: { snapshotId: string; reason: IgnoreReason; status: string }[] = [];
   const sorted = [...input.snapshots].sort(
-    (a, b) => a.kind.localeCompare(b.kind) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    (a, b) => (a.kind === b.kind ? 0 : collator.compare(a.kind, b.kind)) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
   for (const s of sorted) {
     const stage = stageOf(s);

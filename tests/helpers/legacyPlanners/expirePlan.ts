@@ -1,0 +1,129 @@
+// Test oracle: this planner as it was before the performance work of issue 10 (git show 379bcd3:<same file>),
+// kept verbatim so tests/unit/plannerEquivalence.test.ts can check that the faster planner decides the same.
+/**
+ * The Janitor's planner: which of our manual snapshots to delete. Pure; the handler, the CLI (dry runs) and the
+ * simulator all call it. Safety rules come first and the retention policy (../lib/retention) only ever chooses
+ * among snapshots the rules allow deleting:
+ *
+ * - only snapshots carrying our ownership tag, of type `manual`, in a stage this Janitor manages;
+ * - never the source of a copy still in progress (RDS copies read the source until they finish), looking at every
+ *   region listed, so a DR-account Janitor protects home-region copies that feed the DR-region copy;
+ * - never a snapshot that is not `available`, except `failed` ones, which restore nothing and only use quota;
+ * - never an undated one (no recovery point to judge its age by).
+ */
+import { recoveryPointOf, type Snapshot, stageOf } from "../../../functions/lib/model";
+import { isOwned, type Stage, TAG } from "../../../functions/lib/tags";
+import { type RetentionPolicy, type RetentionReason, retentionReasons } from "./retention";
+
+/** Which account's snapshots this Janitor manages: the production (`source`) or the DR account (`dr`). */
+export type ExpireStage = "source" | "dr";
+
+/** Why a managed snapshot is kept. */
+export type KeepReason = RetentionReason | "copy-source" | "not-available" | "undated";
+
+/** What to do with one managed snapshot. Foreign and out-of-scope snapshots get no action at all. */
+export type ExpireAction =
+  | { readonly type: "delete"; readonly snapshot: Snapshot; readonly reason: "expired" | "failed" }
+  | { readonly type: "keep"; readonly snapshot: Snapshot; readonly reasons: readonly KeepReason[] };
+
+/** Input of {@link planExpire}. */
+export interface ExpireInput {
+  /** Every manual snapshot listed in every swept region (ours and others'; the planner filters). */
+  readonly snapshots: readonly Snapshot[];
+  readonly now: Date;
+  readonly stage: ExpireStage;
+  readonly policy: RetentionPolicy;
+  /** Only plan for the snapshots of this DB identifier (all source accounts and regions). */
+  readonly dbId?: string;
+}
+
+/** Snapshot stages (`rpl-stage` tag values) a Janitor of `stage` manages. */
+export function managedStages(stage: ExpireStage): readonly Stage[] {
+  return stage === "source" ? ["source"] : ["dr", "dr-region"];
+}
+
+/** True when the Janitor of `stage` may ever delete `s` (the retention policy still decides whether it does). */
+export function isManaged(s: Snapshot, stage: ExpireStage): boolean {
+  const st = stageOf(s);
+  return isOwned(s.tags) && s.type === "manual" && st !== undefined && managedStages(stage).includes(st);
+}
+
+/**
+ * Retention group of a snapshot: one DB's snapshots at one place and stage. `minKeep` and every tier apply per
+ * group, so the DR home-region copies and the DR-region copies each keep their own newest `minKeep`.
+ */
+export function groupKey(s: Snapshot): string {
+  const sourceAccount = s.tags[TAG.sourceAccount] ?? s.account;
+  return JSON.stringify([s.account, s.region, stageOf(s) ?? "", sourceAccount, s.kind, s.dbId]);
+}
+
+/**
+ * ARNs or identifiers of snapshots that a copy still in progress reads from. Any copy not yet `available` (and
+ * not `failed`) counts: deleting its source would fail it. Both the RDS field and our `rpl-copied-from` tag are
+ * used, so a copy is protected whichever of them names its source.
+ */
+export function copySources(snapshots: readonly Snapshot[]): ReadonlySet<string> {
+  const out = new Set<string>();
+  for (const t of snapshots) {
+    if (t.status === "available" || t.status === "failed") continue;
+    if (t.copiedFrom) out.add(t.copiedFrom);
+    const tagged = t.tags[TAG.copiedFrom];
+    if (tagged) out.add(tagged);
+  }
+  return out;
+}
+
+/** Plans deletions for every managed snapshot in `input.snapshots` (see the module comment for the rules). */
+export function planExpire(input: ExpireInput): ExpireAction[] {
+  const protectedSources = copySources(input.snapshots);
+  const groups = new Map<string, Snapshot[]>();
+  for (const s of input.snapshots) {
+    if (!isManaged(s, input.stage)) continue;
+    if (input.dbId !== undefined && s.dbId !== input.dbId) continue;
+    const key = groupKey(s);
+    const list = groups.get(key);
+    if (list) list.push(s);
+    else groups.set(key, [s]);
+  }
+
+  const actions: ExpireAction[] = [];
+  for (const key of [...groups.keys()].sort()) {
+    const members = sortNewestFirst(groups.get(key)!);
+    const dated = members.filter((s) => s.status === "available" && recoveryPointOf(s) !== undefined);
+    const tierReasons = retentionReasons(
+      dated.map((s) => ({ id: s.id, at: recoveryPointOf(s)! })),
+      input.policy,
+      input.now,
+    );
+    const tierOf = new Map(dated.map((s, i) => [s, tierReasons[i]!]));
+
+    for (const s of members) {
+      const reasons: KeepReason[] = [];
+      if (protectedSources.has(s.arn) || protectedSources.has(s.id)) reasons.push("copy-source");
+      if (s.status === "failed") {
+        actions.push(reasons.length > 0 ? keep(s, reasons) : { type: "delete", snapshot: s, reason: "failed" });
+        continue;
+      }
+      if (s.status !== "available") reasons.push("not-available");
+      else if (recoveryPointOf(s) === undefined) reasons.push("undated");
+      else reasons.push(...tierOf.get(s)!);
+      actions.push(reasons.length > 0 ? keep(s, reasons) : { type: "delete", snapshot: s, reason: "expired" });
+    }
+  }
+  return actions;
+}
+
+/** The snapshots a plan deletes. */
+export function deletions(actions: readonly ExpireAction[]): Snapshot[] {
+  return actions.flatMap((a) => (a.type === "delete" ? [a.snapshot] : []));
+}
+
+function keep(snapshot: Snapshot, reasons: readonly KeepReason[]): ExpireAction {
+  return { type: "keep", snapshot, reasons };
+}
+
+/** Newest recovery point first, undated last, ties by id: the order actions are reported in. */
+function sortNewestFirst(list: Snapshot[]): Snapshot[] {
+  const t = (s: Snapshot) => recoveryPointOf(s)?.getTime() ?? Number.NEGATIVE_INFINITY;
+  return [...list].sort((a, b) => t(b) - t(a) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}

@@ -1,0 +1,241 @@
+/**
+ * The faster planners (issue 10: take, share, copy, expire and the retention policy) decide exactly what they decided
+ * before: on random worlds, each returns a result deeply equal to its verbatim pre-change version kept in
+ * tests/helpers/legacyPlanners/. The worlds are small (so collisions happen: same identifiers, same recovery points,
+ * several kinds, accounts, regions and stages, foreign and failed snapshots, copies in flight) and the copy limit is
+ * random, so the bounded priority selection is exercised above and below the number of waiting copies.
+ * Fixed seed; on failure fast-check prints the seed and the shrunk counterexample.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { CopyConfig } from "../../functions/copy/config";
+import type { CopyScope } from "../../functions/copy/event";
+import { planCopy } from "../../functions/copy/plan";
+import { type ExpireStage, planExpire } from "../../functions/expire/plan";
+import { drCopyId, sourceSnapshotId } from "../../functions/lib/identifiers";
+import type { Db, DbKind, Snapshot } from "../../functions/lib/model";
+import { type RetentionPolicy, retentionReasons } from "../../functions/lib/retention";
+import { MANAGED_BY_VALUE, type Stage, TAG } from "../../functions/lib/tags";
+import { planShare } from "../../functions/share/plan";
+import { planTake } from "../../functions/take/plan";
+import { planCopy as legacyPlanCopy } from "../helpers/legacyPlanners/copyPlan";
+import { planExpire as legacyPlanExpire } from "../helpers/legacyPlanners/expirePlan";
+import { retentionReasons as legacyRetentionReasons } from "../helpers/legacyPlanners/retention";
+import { planShare as legacyPlanShare } from "../helpers/legacyPlanners/sharePlan";
+import { planTake as legacyPlanTake } from "../helpers/legacyPlanners/takePlan";
+
+const SEED = 1010;
+const RUNS = 300;
+const MINUTE = 60_000;
+const NOW = Date.parse("2026-06-15T12:07:00Z");
+const HOME = "eu-west-1";
+const DR = "eu-central-1";
+const DR_ACCOUNT = "999988887777";
+const SOURCES = ["111122223333", "444455556666"] as const;
+const DBS = ["orders", "Orders", "billing", "a".repeat(70)] as const;
+
+const policyArb: fc.Arbitrary<RetentionPolicy> = fc.record({
+  allHours: fc.integer({ min: 0, max: 48 }),
+  dailyDays: fc.integer({ min: 0, max: 10 }),
+  weeklyWeeks: fc.integer({ min: 0, max: 6 }),
+  monthlyMonths: fc.integer({ min: 0, max: 6 }),
+  minKeep: fc.integer({ min: 1, max: 4 }),
+});
+
+const snapArb = fc.record({
+  kind: fc.constantFrom<DbKind>("instance", "cluster"),
+  db: fc.constantFrom(...DBS),
+  account: fc.constantFrom(DR_ACCOUNT, ...SOURCES),
+  sourceAccount: fc.constantFrom(...SOURCES, DR_ACCOUNT),
+  region: fc.constantFrom(HOME, DR),
+  stage: fc.constantFrom<Stage | "none">("source", "dr", "dr-region", "none"),
+  owned: fc.oneof({ weight: 5, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+  type: fc.constantFrom("manual", "manual", "shared", "automated"),
+  status: fc.constantFrom("available", "available", "available", "creating", "copying", "pending", "failed"),
+  // Whole hours before now, so identifiers (minute resolution) and recovery points collide often.
+  ageHours: fc.option(fc.integer({ min: -1, max: 24 * 40 }), { freq: 12 }),
+  tagOffsetMinutes: fc.option(fc.integer({ min: -3, max: 3 }), { freq: 2 }),
+  badTag: fc.boolean(),
+  idFrom: fc.constantFrom("source", "copy", "other"),
+  encrypted: fc.boolean(),
+  copyOf: fc.option(fc.nat(), { freq: 4 }),
+});
+type SnapSpec = typeof snapArb extends fc.Arbitrary<infer T> ? T : never;
+
+function build(specs: readonly SnapSpec[]): Snapshot[] {
+  const base = specs.map((x, i): Snapshot => {
+    const created = x.ageHours === null ? undefined : new Date(NOW - x.ageHours * 60 * MINUTE);
+    const tagged =
+      created && x.tagOffsetMinutes !== null ? new Date(created.getTime() + x.tagOffsetMinutes * MINUTE) : created;
+    const id =
+      x.idFrom === "other" || !created
+        ? `x-${i}`
+        : x.idFrom === "source"
+          ? sourceSnapshotId(x.db, created)
+          : drCopyId(x.sourceAccount, x.db, tagged ?? created);
+    const tags: Record<string, string> = {};
+    if (x.owned && x.stage !== "none") {
+      tags[TAG.managedBy] = MANAGED_BY_VALUE;
+      tags[TAG.stage] = x.stage;
+      tags[TAG.sourceDb] = x.db;
+      tags[TAG.sourceKind] = x.kind;
+      tags[TAG.sourceAccount] = x.sourceAccount;
+      tags[TAG.sourceRegion] = HOME;
+      if (tagged) tags[TAG.recoveryPoint] = x.badTag ? "not a date" : tagged.toISOString();
+    }
+    const arn = `arn:aws:rds:${x.region}:${x.account}:${x.kind === "instance" ? "snapshot" : "cluster-snapshot"}:${id}`;
+    return {
+      kind: x.kind,
+      id,
+      arn,
+      dbId: x.db,
+      status: x.status,
+      type: x.type,
+      ...(created ? { createdAt: created } : {}),
+      encrypted: x.encrypted,
+      tags,
+      region: x.region,
+      account: x.account,
+      progress: x.status === "available" ? 100 : 10,
+      sizeGb: 20,
+    };
+  });
+  // Copies in flight read from another snapshot of the world (by ARN in the field, or by our tag).
+  return base.map((s, i) => {
+    const c = specs[i]!.copyOf;
+    if (c === null) return s;
+    const target = base[c % base.length]!;
+    return c % 2 === 0 ? { ...s, copiedFrom: target.arn } : { ...s, tags: { ...s.tags, [TAG.copiedFrom]: target.arn } };
+  });
+}
+
+const worldArb = fc.array(snapArb, { maxLength: 60 }).map(build);
+const opts = { seed: SEED, numRuns: RUNS };
+
+describe("faster planners decide as before", () => {
+  it("retentionReasons", () => {
+    const itemsArb = fc.array(
+      fc.record({ id: fc.constantFrom("a", "b", "c", "d", "e"), ageHours: fc.integer({ min: -2, max: 24 * 400 }) }),
+      { maxLength: 40 },
+    );
+    fc.assert(
+      fc.property(itemsArb, policyArb, (raw, policy) => {
+        const items = raw.map((r) => ({ id: r.id, at: new Date(NOW - r.ageHours * 60 * MINUTE) }));
+        expect(retentionReasons(items, policy, new Date(NOW))).toEqual(
+          legacyRetentionReasons(items, policy, new Date(NOW)),
+        );
+      }),
+      opts,
+    );
+  });
+
+  it("planExpire", () => {
+    fc.assert(
+      fc.property(
+        worldArb,
+        policyArb,
+        fc.constantFrom<ExpireStage>("source", "dr"),
+        fc.option(fc.constantFrom(...DBS)),
+        (snapshots, policy, stage, dbId) => {
+          const input = { snapshots, now: new Date(NOW), stage, policy, ...(dbId !== null ? { dbId } : {}) };
+          expect(planExpire(input)).toEqual(legacyPlanExpire(input));
+        },
+      ),
+      opts,
+    );
+  });
+
+  it("planShare", () => {
+    fc.assert(
+      fc.property(worldArb, fc.subarray([DR_ACCOUNT, "123412341234"], { minLength: 1 }), (snapshots, drAccounts) => {
+        expect(planShare({ snapshots, drAccounts })).toEqual(legacyPlanShare({ snapshots, drAccounts }));
+      }),
+      opts,
+    );
+  });
+
+  it("planTake", () => {
+    const dbArb = fc.record({
+      kind: fc.constantFrom<DbKind>("instance", "cluster"),
+      id: fc.constantFrom(...DBS, "ledger"),
+      status: fc.constantFrom("available", "available", "stopped"),
+      badArn: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(
+        worldArb,
+        fc.array(dbArb, { maxLength: 8 }),
+        fc.constantFrom(30, 60, 240),
+        fc.option(fc.record({ instance: fc.nat(5), cluster: fc.nat(5) })),
+        fc.option(fc.constantFrom(...DBS, "missing")),
+        (snapshots, rawDbs, intervalMinutes, used, scopeDbId) => {
+          const dbs: Db[] = rawDbs.map((d) => ({
+            kind: d.kind,
+            id: d.id,
+            arn: d.badArn
+              ? "not-an-arn"
+              : `arn:aws:rds:${HOME}:${SOURCES[0]}:${d.kind === "instance" ? "db" : "cluster"}:${d.id}`,
+            status: d.status,
+            engine: "postgres",
+            tags: {},
+            sizeGb: 20,
+          }));
+          const input = {
+            dbs,
+            snapshots,
+            now: new Date(NOW),
+            config: { dbIdRegex: /^[a-z]/, optInTag: undefined, intervalMinutes, quotaHeadroom: 1 },
+            quotas: used ? { instance: { used: used.instance, max: 6 }, cluster: { used: used.cluster, max: 6 } } : {},
+            ...(scopeDbId !== null ? { scopeDbId } : {}),
+          };
+          expect(planTake(input)).toEqual(legacyPlanTake(input));
+        },
+      ),
+      opts,
+    );
+  });
+
+  it("planCopy", () => {
+    const scopeArb = fc.oneof(
+      fc.constant<CopyScope>({ kind: "sweep" }),
+      fc.constantFrom(...DBS).map((db): CopyScope => ({ kind: "db", dbId: db.toLowerCase() })),
+      fc.nat().map((n) => n),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(snapArb, { maxLength: 60 }),
+        scopeArb,
+        fc.integer({ min: 1, max: 8 }),
+        fc.constantFrom("two-step", "direct"),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 24 * 50 }),
+        (specs, scopeOrIndex, maxCopiesInFlight, mode, drRegion, deleteIntermediate, copyWindowHours) => {
+          const all = build(specs);
+          const shared = all.filter((s) => s.type === "shared" && s.region === HOME && s.account !== DR_ACCOUNT);
+          const home = all.filter((s) => s.type === "manual" && s.region === HOME);
+          const regional = drRegion ? all.filter((s) => s.type === "manual" && s.region === DR) : [];
+          const scope: CopyScope =
+            typeof scopeOrIndex === "number"
+              ? { kind: "snapshot", snapshotArn: all[scopeOrIndex % Math.max(1, all.length)]?.arn ?? "arn:none" }
+              : scopeOrIndex;
+          const config: CopyConfig = {
+            region: HOME,
+            sourceAccounts: [...SOURCES, DR_ACCOUNT],
+            drKmsKeyArn: "arn:aws:kms:eu-west-1:999988887777:key/home",
+            ...(drRegion
+              ? { drRegion: DR, drRegionKmsKeyArn: "arn:aws:kms:eu-central-1:999988887777:key/region" }
+              : {}),
+            mode: mode as CopyConfig["mode"],
+            maxCopiesInFlight,
+            deleteIntermediate,
+            copyWindowHours,
+          } as CopyConfig;
+          const input = { config, scope, now: new Date(NOW), shared, home, regional };
+          expect(planCopy(input)).toEqual(legacyPlanCopy(input));
+        },
+      ),
+      opts,
+    );
+  });
+});
