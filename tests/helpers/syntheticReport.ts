@@ -46,6 +46,7 @@ export function syntheticInput(dbs: number, hours = 24): HtmlReportInput {
           samplesOverRpo: 0,
           firstCopyAt: null,
           copies: { full: 1, incremental: 10 },
+          gbCopiedPerDay: 12.5,
           heldAtEnd: 5,
         },
       },
@@ -99,8 +100,9 @@ export function syntheticInput(dbs: number, hours = 24): HtmlReportInput {
       failovers: [],
     },
     safety: { newestCopyDeleted: [], belowMinKeep: [] },
+    throttled: [],
     faults: ["account 111111111111 down 2026-01-05T12:00:00.000Z for 3 h"],
-    totals: { apiCalls: 0, executions: 0, executionsFailed: 0, copiesFull: 0, copiesIncremental: 0 },
+    totals: { apiCalls: 0, executions: 0, executionsFailed: 0, copiesFull: 0, copiesIncremental: 0, throttledCalls: 0 },
     missedRpo: [],
     series: {},
   };
