@@ -7,7 +7,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { PilotLightConfig } from "../config";
+import { type PilotLightConfig, recoveryRegion } from "../config";
 import { ConfigError } from "../functions/lib/errors";
 import { DRILL_PREFIX } from "../functions/restore/config";
 import {
@@ -28,7 +28,7 @@ import {
   stateMachinePolicy,
 } from "./shared/iam";
 import { buildRestoreDefinition } from "./shared/restoreStateMachine";
-import { failureAlarm, logGroup, serviceRole, stepFunction } from "./shared/stepResources";
+import { failureAlarm, logGroup, regionInput, serviceRole, stepFunction } from "./shared/stepResources";
 
 /** Lambda timeout (seconds): a plan lists every snapshot of the restore region; the other steps are a few calls. */
 export const RESTORER_TIMEOUT_SECONDS = 300;
@@ -62,6 +62,8 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
   readonly stateMachineName: string;
   /** Region restored into. */
   readonly restoreRegion: string;
+  /** Region the state machine, Lambda, schedule and alarms live in ({@link recoveryRegion}). */
+  readonly region: string;
   /** Drill schedule expression, or `off`. */
   readonly drillSchedule: string;
 
@@ -77,8 +79,12 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
     const environment = restoreEnvironment(settings, config.retiredDbs, config.source);
     const partition = args.partition ?? "aws";
     const keys = args.kmsKeyArns ?? defaultRestoreKeys(config, settings);
+    // Everything recovery needs lives in the recovery region (drRegion), so a failover works with the source region
+    // down; `region` is set only when that differs from the stack region (stepResources regionInput).
+    const region = recoveryRegion(config);
+    const at = region === config.region ? undefined : region;
 
-    const logs = logGroup(name, config.logRetentionDays, this);
+    const logs = logGroup(name, config.logRetentionDays, this, at);
     const policy = pulumi
       .all([args.accountId, logs.arn, pulumi.all(keys)])
       .apply(([account, logGroupArn, kmsKeyArns]) =>
@@ -102,6 +108,7 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
         logGroupName: logs.name,
         timeoutSeconds: RESTORER_TIMEOUT_SECONDS,
         dependsOn: [rolePolicy],
+        ...regionInput(at),
       },
       this,
     );
@@ -121,7 +128,7 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
     const sfn = new aws.sfn.StateMachine(
       `${name}-sfn`,
       // A fixed name, so the CLI can derive the ARN from the stack file and the account.
-      { name: settings.stateMachineName, roleArn: sfnRole.role.arn, definition, type: "STANDARD" },
+      { name: settings.stateMachineName, roleArn: sfnRole.role.arn, definition, type: "STANDARD", ...regionInput(at) },
       { parent: this, dependsOn: [sfnRole.policy] },
     );
 
@@ -138,6 +145,7 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
         `${name}-drill-schedule`,
         {
           description: "rds-pilot-light: weekly restore drill",
+          ...regionInput(at),
           scheduleExpression: settings.drillSchedule,
           flexibleTimeWindow: { mode: "OFF" },
           target: { arn: sfn.arn, roleArn: scheduleRole.role.arn, input: JSON.stringify(drillInput(settings)) },
@@ -152,11 +160,13 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
       args.alarmTopicArn,
       `rds-pilot-light: a restore or drill execution failed (${name})`,
       this,
+      at,
     );
     new aws.cloudwatch.MetricAlarm(
       `${name}-drill-failed-alarm`,
       {
         alarmDescription: `rds-pilot-light: the restore drill failed (${name}); see the state machine execution.`,
+        ...regionInput(at),
         namespace: "RdsPilotLight",
         metricName: "DrillSucceeded",
         dimensions: { service: RESTORE_SERVICE_NAME },
@@ -176,6 +186,7 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
       `${name}-drill-duration-alarm`,
       {
         alarmDescription: `rds-pilot-light: a restore drill took longer than the RTO of ${settings.rtoMinutes} minutes (${name}).`,
+        ...regionInput(at),
         namespace: "RdsPilotLight",
         metricName: "RestoreDurationMinutes",
         dimensions: { service: RESTORE_SERVICE_NAME, Mode: "drill" },
@@ -195,12 +206,14 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
     this.stateMachineArn = sfn.arn;
     this.stateMachineName = settings.stateMachineName;
     this.restoreRegion = settings.region;
+    this.region = region;
     this.drillSchedule = settings.drillSchedule;
     this.registerOutputs({
       functionArn: this.functionArn,
       stateMachineArn: this.stateMachineArn,
       stateMachineName: this.stateMachineName,
       restoreRegion: this.restoreRegion,
+      region: this.region,
       drillSchedule: this.drillSchedule,
     });
   }

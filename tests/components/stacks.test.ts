@@ -267,6 +267,8 @@ describe("Pulumi.drprod.yaml (DR account, two-step copy into eu-central-1)", () 
     expect(components(run)).toEqual([
       "FreshnessMonitor/freshness",
       "PilotLightAlerts/alerts",
+      // The recovery components' own topic in eu-central-1 (alarms publish only to same-region topics).
+      "PilotLightAlerts/alerts-recovery",
       "PilotLightKeys/keys",
       "SnapshotCopier/copier",
       "SnapshotJanitor/janitor",
@@ -408,6 +410,7 @@ describe("fan-in and fan-out", () => {
     expect(components(run)).toEqual([
       "FreshnessMonitor/freshness",
       "PilotLightAlerts/alerts",
+      "PilotLightAlerts/alerts-recovery",
       "PilotLightKeys/keys",
       "SnapshotCopier/copier",
       "SnapshotJanitor/janitor-dr",
