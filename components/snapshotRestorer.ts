@@ -2,13 +2,15 @@
  * SnapshotRestorer (DR account): the restore state machine (failover and drills, functions/restore), its Lambda and
  * role, a weekly drill schedule and three alarms: any execution failed, a drill failed, a drill slower than the RTO.
  *
- * The role may restore into any identifier with the configured prefix, but may delete only `rpl-drill-*` DBs: a
- * failover restore can never be deleted by this tool, whatever the state machine is asked to do.
+ * The role may restore into any identifier with the configured prefix, only with its own request tags, but may delete
+ * only `rpl-drill-*` DBs tagged as its drills: a failover restore can never be deleted by this tool, whatever the
+ * state machine is asked to do.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type PilotLightConfig, recoveryRegion } from "../config";
 import { ConfigError } from "../functions/lib/errors";
+import { MANAGED_BY_VALUE, RESTORE_TAG_KEYS, TAG } from "../functions/lib/tags";
 import { DRILL_PREFIX } from "../functions/restore/config";
 import {
   drillInput,
@@ -23,6 +25,7 @@ import {
   logsStatement,
   type PolicyDocument,
   rdsViaServices,
+  type Statement,
   snapshotArn,
   startExecutionPolicy,
   stateMachinePolicy,
@@ -265,11 +268,35 @@ export interface RestorerPolicyInput {
 }
 
 /**
+ * What marks a DB as made by the Restorer: the request of every create carries `rpl-restored-by=rds-pilot-light`
+ * and only the Restorer's own tag keys (`aws:RequestTag`, `aws:TagKeys`; RestoreDBInstanceFromDBSnapshot,
+ * RestoreDBClusterFromSnapshot, CreateDBInstance and AddTagsToResource support both, Service Authorization
+ * Reference: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html).
+ */
+export const RESTORER_REQUEST_TAG_CONDITION: NonNullable<Statement["Condition"]> = {
+  StringEquals: { [`aws:RequestTag/${TAG.restoredBy}`]: MANAGED_BY_VALUE },
+  "ForAllValues:StringEquals": { "aws:TagKeys": [...RESTORE_TAG_KEYS] },
+};
+
+/** A drill DB the Restorer made (resource tags; `rds:db-tag/...` for instances, `rds:cluster-tag/...` clusters). */
+function drillResourceCondition(kind: "db" | "cluster"): NonNullable<Statement["Condition"]> {
+  return {
+    StringEquals: {
+      [`rds:${kind}-tag/${TAG.restoredBy}`]: MANAGED_BY_VALUE,
+      [`rds:${kind}-tag/${TAG.drill}`]: "true",
+    },
+  };
+}
+
+/**
  * Restorer role: restore our `rpl-*` copies into `<prefix>*` or `rpl-drill-*` DBs with the configured subnet group;
- * create Aurora members there; tag them; delete ONLY `rpl-drill-*` DBs; use the DR keys only through RDS.
+ * create Aurora members there; tag them — every create only with the Restorer's request tags
+ * ({@link RESTORER_REQUEST_TAG_CONDITION}); delete ONLY `rpl-drill-*` DBs that carry the Restorer's tag and the drill
+ * tag; use the DR keys only through RDS.
  * Resource types per action follow the Service Authorization Reference (RestoreDBInstanceFromDBSnapshot needs db,
  * og, pg, subgrp and the snapshot; RestoreDBClusterFromSnapshot cluster, cluster-pg, og, subgrp and the cluster
- * snapshot; DeleteDBCluster cluster and cluster-snapshot).
+ * snapshot; DeleteDBCluster cluster and cluster-snapshot). The request-tag condition holds for every resource of a
+ * create request (the request's tags are the same whichever resource is evaluated).
  */
 export function restorerPolicy(i: RestorerPolicyInput): PolicyDocument {
   const arn = (type: string, id: string) => `arn:${i.partition}:rds:${i.region}:${i.account}:${type}:${id}`;
@@ -290,6 +317,7 @@ export function restorerPolicy(i: RestorerPolicyInput): PolicyDocument {
         arn("pg", "*"),
         arn("subgrp", i.subnetGroup),
       ],
+      Condition: RESTORER_REQUEST_TAG_CONDITION,
     },
     {
       Sid: "RestoreClustersFromOwnCopies",
@@ -302,18 +330,21 @@ export function restorerPolicy(i: RestorerPolicyInput): PolicyDocument {
         arn("og", "*"),
         arn("subgrp", i.subnetGroup),
       ],
+      Condition: RESTORER_REQUEST_TAG_CONDITION,
     },
     {
       Sid: "CreateAuroraMembers",
       Effect: "Allow",
       Action: ["rds:CreateDBInstance"],
       Resource: [...targets("db"), ...targets("cluster"), arn("pg", "*"), arn("og", "*"), arn("subgrp", i.subnetGroup)],
+      Condition: RESTORER_REQUEST_TAG_CONDITION,
     },
     {
       Sid: "TagRestoredDbs",
       Effect: "Allow",
       Action: ["rds:AddTagsToResource"],
       Resource: [...targets("db"), ...targets("cluster")],
+      Condition: RESTORER_REQUEST_TAG_CONDITION,
     },
     {
       // The "drill restored" event (functions/restore/handler.ts `announce`) goes to this region's default bus.
@@ -327,12 +358,22 @@ export function restorerPolicy(i: RestorerPolicyInput): PolicyDocument {
       Effect: "Allow",
       Action: ["rds:DeleteDBInstance"],
       Resource: [arn("db", `${DRILL_PREFIX}*`)],
+      Condition: drillResourceCondition("db"),
     },
     {
       Sid: "DeleteDrillClustersOnly",
       Effect: "Allow",
       Action: ["rds:DeleteDBCluster"],
-      Resource: [arn("cluster", `${DRILL_PREFIX}*`), arn("cluster-snapshot", `${DRILL_PREFIX}*`)],
+      Resource: [arn("cluster", `${DRILL_PREFIX}*`)],
+      Condition: drillResourceCondition("cluster"),
+    },
+    {
+      // DeleteDBCluster also names a cluster-snapshot resource (the final snapshot, skipped for drills); on its own
+      // it allows nothing, the cluster statement above decides.
+      Sid: "DrillClusterFinalSnapshotName",
+      Effect: "Allow",
+      Action: ["rds:DeleteDBCluster"],
+      Resource: [arn("cluster-snapshot", `${DRILL_PREFIX}*`)],
     },
   ];
   if (i.kmsKeyArns.length > 0) {
