@@ -4,8 +4,8 @@
  * subscriptions. With `rds-pilot-light:alerts.topicArn` the existing topic is used and nothing is created.
  *
  * With `region`, a second instance creates the recovery components' topic (key, topic, the same subscriptions) in
- * that region: CloudWatch alarms publish only to a topic in their own region, and the recovery alarms live in the
- * DR region so they still fire when the home region is down (config/derive.ts `recoveryAlerts`).
+ * that region, next to the recovery alarms, so an alert still goes out when the home region (and its topic) is down
+ * (config/derive.ts `recoveryAlerts`).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";

@@ -199,8 +199,9 @@ export type RecoveryAlerts =
   | { readonly kind: "existing"; readonly topicArn: string };
 
 /**
- * Which topic the recovery alarms notify. CloudWatch alarm actions publish only to an SNS topic in the alarm's own
- * region, and the alarms live in {@link recoveryRegion}, so a home-region topic cannot be used when the two differ.
+ * Which topic the recovery alarms notify: one in {@link recoveryRegion}, next to the alarms, because a home-region
+ * topic would go down with the home region exactly when the freshness alarm must reach someone (issue 11). The
+ * alarms and their topic are kept in one region (we rely on no cross-region alarm action).
  * Throws (naming the field) when an existing home-region topic is configured without a recovery-region one.
  */
 export function recoveryAlerts(config: PilotLightConfig): RecoveryAlerts {

@@ -89,7 +89,7 @@ describe("Pulumi.drprod.yaml: the recovery path lives in drRegion", () => {
     for (const a of alarms) {
       const topic = RECOVERY.includes(componentOf(run, a)) ? recoveryTopic : homeTopic;
       expect({ alarm: a.name, actions: a.inputs.alarmActions }).toEqual({ alarm: a.name, actions: [topic] });
-      // An alarm and the topic it notifies are in the same region (CloudWatch publishes only to same-region topics).
+      // An alarm and the topic it notifies are in the same region (no cross-region alarm action is relied on).
       expect(regionOf(a)).toBe(topic.split(":")[3]);
     }
     expect(alarms.filter((a) => regionOf(a) === DR_REGION).length).toBe(5);

@@ -267,7 +267,7 @@ describe("Pulumi.drprod.yaml (DR account, two-step copy into eu-central-1)", () 
     expect(components(run)).toEqual([
       "FreshnessMonitor/freshness",
       "PilotLightAlerts/alerts",
-      // The recovery components' own topic in eu-central-1 (alarms publish only to same-region topics).
+      // The recovery components' own topic in eu-central-1, next to their alarms (survives a home-region outage).
       "PilotLightAlerts/alerts-recovery",
       "PilotLightKeys/keys",
       "SnapshotCopier/copier",
