@@ -13,7 +13,13 @@ import { SnapshotJanitor } from "./components/snapshotJanitor";
 import { SnapshotRestorer } from "./components/snapshotRestorer";
 import { SnapshotSharer } from "./components/snapshotSharer";
 import { SnapshotTaker } from "./components/snapshotTaker";
-import { deploymentPlan, type PilotLightConfig, readStackConfig } from "./config";
+import {
+  deploymentPlan,
+  type PilotLightConfig,
+  readStackConfig,
+  recoveryAlerts,
+  recoveryRegion,
+} from "./config";
 import { ConfigError } from "./functions/lib/errors";
 
 const source = `Pulumi.${pulumi.getStack()}.yaml`;
@@ -52,16 +58,31 @@ const janitors = plan.janitorStages.map(
     new SnapshotJanitor(plan.janitorStages.length > 1 ? `janitor-${stage}` : "janitor", { ...withAlarm, stage }),
 );
 
-const freshness = has("freshness") ? new FreshnessMonitor("freshness", withAlarm) : undefined;
+// Recovery (restorer, freshness monitor, their alarms and topic) lives in the recovery region (issue 11).
+const recovers = has("freshness") || has("restorer");
+const recoveryTopic = recovers ? recoveryAlerts(config) : undefined;
+const recoveryTopicArn =
+  recoveryTopic === undefined || recoveryTopic.kind === "shared"
+    ? alerts.topicArn
+    : recoveryTopic.kind === "existing"
+      ? pulumi.output(recoveryTopic.topicArn)
+      : new PilotLightAlerts("alerts-recovery", { ...common, region: recoveryTopic.region }).topicArn;
+const withRecoveryAlarm = { ...common, alarmTopicArn: recoveryTopicArn };
+
+const freshness = has("freshness") ? new FreshnessMonitor("freshness", withRecoveryAlarm) : undefined;
 const drKeys = [keys.drKeyArn, keys.drRegionKeyArn].filter((k): k is pulumi.Output<string> => k !== undefined);
 const restorer = has("restorer")
-  ? new SnapshotRestorer("restorer", { ...withAlarm, ...(drKeys.length > 0 ? { kmsKeyArns: drKeys } : {}) })
+  ? new SnapshotRestorer("restorer", { ...withRecoveryAlarm, ...(drKeys.length > 0 ? { kmsKeyArns: drKeys } : {}) })
   : undefined;
 
 /** Deployed components (role-dependent). */
 export const deployedComponents = plan.components;
-/** SNS topic of every failure alarm. */
+/** SNS topic of the pipeline's failure alarms (stack region). */
 export const alertTopicArn = alerts.topicArn;
+/** SNS topic of the restorer and freshness alarms (recovery region; the same topic when that is the stack region). */
+export const recoveryAlertTopicArn = recovers ? recoveryTopicArn : undefined;
+/** Region the restorer and freshness monitor live in (the CLI's `status`, `failover` and `drill` talk to it). */
+export const recoveryRegionName = recovers ? recoveryRegion(config) : undefined;
 /** Source key: encrypt production DBs with it so their snapshots can be shared. */
 export const sourceKeyArn = keys.sourceKeyArn;
 /** DR keys the copies are encrypted with. */

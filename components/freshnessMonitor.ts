@@ -6,7 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { PilotLightConfig } from "../config";
+import { type PilotLightConfig, recoveryRegion } from "../config";
 import { ConfigError } from "../functions/lib/errors";
 import {
   FRESHNESS_SERVICE_NAME,
@@ -15,7 +15,7 @@ import {
   parseRecoverySettings,
 } from "../functions/restore/stackConfig";
 import { describeStatement, logsStatement, type PolicyDocument } from "./shared/iam";
-import { logGroup, serviceRole, stepFunction } from "./shared/stepResources";
+import { logGroup, regionInput, serviceRole, stepFunction } from "./shared/stepResources";
 
 /** Lambda timeout (seconds): two regions of snapshot listings. */
 export const FRESHNESS_TIMEOUT_SECONDS = 120;
@@ -38,6 +38,8 @@ export class FreshnessMonitor extends pulumi.ComponentResource {
   readonly stages: readonly string[];
   /** Schedule expression. */
   readonly scheduleExpression: string;
+  /** Region the Lambda, schedule and alarms live in ({@link recoveryRegion}). */
+  readonly region: string;
 
   constructor(name: string, args: FreshnessMonitorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("rds-pilot-light:snapshots:FreshnessMonitor", name, {}, opts);
@@ -51,7 +53,11 @@ export class FreshnessMonitor extends pulumi.ComponentResource {
     const environment = freshnessEnvironment(settings, config);
     const expression = `rate(${settings.freshnessScheduleMinutes} ${settings.freshnessScheduleMinutes === 1 ? "minute" : "minutes"})`;
 
-    const logs = logGroup(name, config.logRetentionDays, this);
+    // Runs in the recovery region (drRegion) and watches the home-region copies from there (issue 11): reads are
+    // Describe calls only, and an unreadable home region leaves its stage without a datapoint, which alarms.
+    const region = recoveryRegion(config);
+    const at = region === config.region ? undefined : region;
+    const logs = logGroup(name, config.logRetentionDays, this, at);
     const policy = logs.arn.apply((logGroupArn) => freshnessPolicy(logGroupArn));
     const { role, policy: rolePolicy } = serviceRole(`${name}-role`, "lambda.amazonaws.com", policy, this);
     const fn = stepFunction(
@@ -63,6 +69,7 @@ export class FreshnessMonitor extends pulumi.ComponentResource {
         logGroupName: logs.name,
         timeoutSeconds: FRESHNESS_TIMEOUT_SECONDS,
         dependsOn: [rolePolicy],
+        ...regionInput(at),
       },
       this,
     );
@@ -78,6 +85,7 @@ export class FreshnessMonitor extends pulumi.ComponentResource {
       `${name}-schedule`,
       {
         description: "rds-pilot-light: measure the age of the newest DR copies",
+        ...regionInput(at),
         scheduleExpression: expression,
         flexibleTimeWindow: { mode: "OFF" },
         target: { arn: fn.arn, roleArn: scheduleRole.role.arn, input: "{}" },
@@ -90,7 +98,9 @@ export class FreshnessMonitor extends pulumi.ComponentResource {
         {
           alarmDescription:
             `rds-pilot-light: the newest ${stage} copy of some DB is older than the RPO of ${config.rpoMinutes} minutes, ` +
-            "or some DB has no copy, or the freshness Lambda is not reporting. Run `npx rds-pilot-light status`.",
+            "or some DB has no copy, or the freshness Lambda is not reporting (or cannot read this stage's region). " +
+            "Run `npx rds-pilot-light status`.",
+          ...regionInput(at),
           namespace: "RdsPilotLight",
           metricName: "MaxRecoveryPointAgeMinutes",
           dimensions: { service: FRESHNESS_SERVICE_NAME, Stage: stage },
@@ -110,7 +120,9 @@ export class FreshnessMonitor extends pulumi.ComponentResource {
     this.functionArn = fn.arn;
     this.stages = settings.freshnessStages;
     this.scheduleExpression = expression;
+    this.region = region;
     this.registerOutputs({
+      region: this.region,
       functionArn: this.functionArn,
       stages: this.stages,
       scheduleExpression: this.scheduleExpression,

@@ -1,16 +1,28 @@
 /**
  * PilotLightKeys: the stack's customer-managed KMS keys, rotation on. Source side: the key the production DBs (and
  * so their snapshots) are encrypted with, usable by the DR accounts through RDS only. DR side: the keys the copies
- * are re-encrypted with, in the home region and (through an explicit provider) in the DR region. ARNs given in
- * `rds-pilot-light:kms` are used instead of creating keys.
+ * are re-encrypted with, in the home region and (per-resource `region`, the stack's own provider) in the DR region.
+ * ARNs given in `rds-pilot-light:kms` are used instead of creating keys.
+ *
+ * Keys and aliases are `protect`ed and `retainOnDelete`: a `pulumi destroy`, a rename or a replacement must never
+ * schedule deletion of the key every DR copy (and the production DBs) is encrypted with. Retiring one is a
+ * deliberate, documented procedure (docs/deployment-keys.md).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { deploymentPlan, type PilotLightConfig } from "../config";
 import { drKeyPolicy, sourceKeyPolicy } from "./shared/kms";
+import { regionInput } from "./shared/stepResources";
 
 /** Days KMS waits before deleting a key scheduled for deletion (maximum: the longest chance to cancel). */
 export const KEY_DELETION_WINDOW_DAYS = 30;
+
+/**
+ * Resource options of every key and alias: refuse deletion and replacement in Pulumi (`protect`), and leave the
+ * cloud resource alone even if it is removed from the state (`retainOnDelete`).
+ * https://www.pulumi.com/docs/iac/concepts/options/protect/ , https://www.pulumi.com/docs/iac/concepts/options/retainondelete/
+ */
+export const KEY_RESOURCE_OPTIONS = { protect: true, retainOnDelete: true } as const;
 
 /** Arguments of {@link PilotLightKeys}. */
 export interface PilotLightKeysArgs {
@@ -41,17 +53,23 @@ export class PilotLightKeys extends pulumi.ComponentResource {
       child: string,
       description: string,
       policy: pulumi.Input<string>,
-      provider?: aws.Provider,
+      region?: string,
     ): pulumi.Output<string> => {
       const k = new aws.kms.Key(
         `${name}-${child}`,
-        { description, enableKeyRotation: true, deletionWindowInDays: KEY_DELETION_WINDOW_DAYS, policy },
-        { parent: this, provider },
+        {
+          description,
+          enableKeyRotation: true,
+          deletionWindowInDays: KEY_DELETION_WINDOW_DAYS,
+          policy,
+          ...regionInput(region),
+        },
+        { parent: this, ...KEY_RESOURCE_OPTIONS },
       );
       new aws.kms.Alias(
         `${name}-${child}-alias`,
-        { name: `alias/rds-pilot-light/${stack}/${child}`, targetKeyId: k.keyId },
-        { parent: this, provider },
+        { name: `alias/rds-pilot-light/${stack}/${child}`, targetKeyId: k.keyId, ...regionInput(region) },
+        { parent: this, ...KEY_RESOURCE_OPTIONS },
       );
       return k.arn;
     };
@@ -81,11 +99,8 @@ export class PilotLightKeys extends pulumi.ComponentResource {
         ? key("dr", "rds-pilot-light DR key: DR copies in the home region", policy)
         : pulumi.output(config.kms.drKeyArn!);
       if (config.drRegion !== undefined) {
-        const provider = plan.keys.createDrRegion
-          ? new aws.Provider(`${name}-dr-region-provider`, { region: config.drRegion as aws.Region }, { parent: this })
-          : undefined;
-        this.drRegionKeyArn = provider
-          ? key("dr-region", "rds-pilot-light DR key: DR copies in the DR region", policy, provider)
+        this.drRegionKeyArn = plan.keys.createDrRegion
+          ? key("dr-region", "rds-pilot-light DR key: DR copies in the DR region", policy, config.drRegion)
           : pulumi.output(config.kms.drRegionKeyArn!);
       }
     }

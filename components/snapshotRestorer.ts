@@ -2,13 +2,15 @@
  * SnapshotRestorer (DR account): the restore state machine (failover and drills, functions/restore), its Lambda and
  * role, a weekly drill schedule and three alarms: any execution failed, a drill failed, a drill slower than the RTO.
  *
- * The role may restore into any identifier with the configured prefix, but may delete only `rpl-drill-*` DBs: a
- * failover restore can never be deleted by this tool, whatever the state machine is asked to do.
+ * The role may restore into any identifier with the configured prefix, only with its own request tags, but may delete
+ * only `rpl-drill-*` DBs tagged as its drills: a failover restore can never be deleted by this tool, whatever the
+ * state machine is asked to do.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { PilotLightConfig } from "../config";
+import { type PilotLightConfig, recoveryRegion } from "../config";
 import { ConfigError } from "../functions/lib/errors";
+import { MANAGED_BY_VALUE, RESTORE_TAG_KEYS, TAG } from "../functions/lib/tags";
 import { DRILL_PREFIX } from "../functions/restore/config";
 import {
   drillInput,
@@ -23,12 +25,13 @@ import {
   logsStatement,
   type PolicyDocument,
   rdsViaServices,
+  type Statement,
   snapshotArn,
   startExecutionPolicy,
   stateMachinePolicy,
 } from "./shared/iam";
 import { buildRestoreDefinition } from "./shared/restoreStateMachine";
-import { failureAlarm, logGroup, serviceRole, stepFunction } from "./shared/stepResources";
+import { failureAlarm, logGroup, regionInput, serviceRole, stepFunction } from "./shared/stepResources";
 
 /** Lambda timeout (seconds): a plan lists every snapshot of the restore region; the other steps are a few calls. */
 export const RESTORER_TIMEOUT_SECONDS = 300;
@@ -62,6 +65,8 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
   readonly stateMachineName: string;
   /** Region restored into. */
   readonly restoreRegion: string;
+  /** Region the state machine, Lambda, schedule and alarms live in ({@link recoveryRegion}). */
+  readonly region: string;
   /** Drill schedule expression, or `off`. */
   readonly drillSchedule: string;
 
@@ -77,8 +82,12 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
     const environment = restoreEnvironment(settings, config.retiredDbs, config.source);
     const partition = args.partition ?? "aws";
     const keys = args.kmsKeyArns ?? defaultRestoreKeys(config, settings);
+    // Everything recovery needs lives in the recovery region (drRegion), so a failover works with the source region
+    // down; `region` is set only when that differs from the stack region (stepResources regionInput).
+    const region = recoveryRegion(config);
+    const at = region === config.region ? undefined : region;
 
-    const logs = logGroup(name, config.logRetentionDays, this);
+    const logs = logGroup(name, config.logRetentionDays, this, at);
     const policy = pulumi
       .all([args.accountId, logs.arn, pulumi.all(keys)])
       .apply(([account, logGroupArn, kmsKeyArns]) =>
@@ -102,6 +111,7 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
         logGroupName: logs.name,
         timeoutSeconds: RESTORER_TIMEOUT_SECONDS,
         dependsOn: [rolePolicy],
+        ...regionInput(at),
       },
       this,
     );
@@ -121,7 +131,7 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
     const sfn = new aws.sfn.StateMachine(
       `${name}-sfn`,
       // A fixed name, so the CLI can derive the ARN from the stack file and the account.
-      { name: settings.stateMachineName, roleArn: sfnRole.role.arn, definition, type: "STANDARD" },
+      { name: settings.stateMachineName, roleArn: sfnRole.role.arn, definition, type: "STANDARD", ...regionInput(at) },
       { parent: this, dependsOn: [sfnRole.policy] },
     );
 
@@ -138,6 +148,7 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
         `${name}-drill-schedule`,
         {
           description: "rds-pilot-light: weekly restore drill",
+          ...regionInput(at),
           scheduleExpression: settings.drillSchedule,
           flexibleTimeWindow: { mode: "OFF" },
           target: { arn: sfn.arn, roleArn: scheduleRole.role.arn, input: JSON.stringify(drillInput(settings)) },
@@ -152,11 +163,13 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
       args.alarmTopicArn,
       `rds-pilot-light: a restore or drill execution failed (${name})`,
       this,
+      at,
     );
     new aws.cloudwatch.MetricAlarm(
       `${name}-drill-failed-alarm`,
       {
         alarmDescription: `rds-pilot-light: the restore drill failed (${name}); see the state machine execution.`,
+        ...regionInput(at),
         namespace: "RdsPilotLight",
         metricName: "DrillSucceeded",
         dimensions: { service: RESTORE_SERVICE_NAME },
@@ -176,6 +189,7 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
       `${name}-drill-duration-alarm`,
       {
         alarmDescription: `rds-pilot-light: a restore drill took longer than the RTO of ${settings.rtoMinutes} minutes (${name}).`,
+        ...regionInput(at),
         namespace: "RdsPilotLight",
         metricName: "RestoreDurationMinutes",
         dimensions: { service: RESTORE_SERVICE_NAME, Mode: "drill" },
@@ -195,12 +209,14 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
     this.stateMachineArn = sfn.arn;
     this.stateMachineName = settings.stateMachineName;
     this.restoreRegion = settings.region;
+    this.region = region;
     this.drillSchedule = settings.drillSchedule;
     this.registerOutputs({
       functionArn: this.functionArn,
       stateMachineArn: this.stateMachineArn,
       stateMachineName: this.stateMachineName,
       restoreRegion: this.restoreRegion,
+      region: this.region,
       drillSchedule: this.drillSchedule,
     });
   }
@@ -252,11 +268,35 @@ export interface RestorerPolicyInput {
 }
 
 /**
+ * What marks a DB as made by the Restorer: the request of every create carries `rpl-restored-by=rds-pilot-light`
+ * and only the Restorer's own tag keys (`aws:RequestTag`, `aws:TagKeys`; RestoreDBInstanceFromDBSnapshot,
+ * RestoreDBClusterFromSnapshot, CreateDBInstance and AddTagsToResource support both, Service Authorization
+ * Reference: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html).
+ */
+export const RESTORER_REQUEST_TAG_CONDITION: NonNullable<Statement["Condition"]> = {
+  StringEquals: { [`aws:RequestTag/${TAG.restoredBy}`]: MANAGED_BY_VALUE },
+  "ForAllValues:StringEquals": { "aws:TagKeys": [...RESTORE_TAG_KEYS] },
+};
+
+/** A drill DB the Restorer made (resource tags; `rds:db-tag/...` for instances, `rds:cluster-tag/...` clusters). */
+function drillResourceCondition(kind: "db" | "cluster"): NonNullable<Statement["Condition"]> {
+  return {
+    StringEquals: {
+      [`rds:${kind}-tag/${TAG.restoredBy}`]: MANAGED_BY_VALUE,
+      [`rds:${kind}-tag/${TAG.drill}`]: "true",
+    },
+  };
+}
+
+/**
  * Restorer role: restore our `rpl-*` copies into `<prefix>*` or `rpl-drill-*` DBs with the configured subnet group;
- * create Aurora members there; tag them; delete ONLY `rpl-drill-*` DBs; use the DR keys only through RDS.
+ * create Aurora members there; tag them — every create only with the Restorer's request tags
+ * ({@link RESTORER_REQUEST_TAG_CONDITION}); delete ONLY `rpl-drill-*` DBs that carry the Restorer's tag and the drill
+ * tag; use the DR keys only through RDS.
  * Resource types per action follow the Service Authorization Reference (RestoreDBInstanceFromDBSnapshot needs db,
  * og, pg, subgrp and the snapshot; RestoreDBClusterFromSnapshot cluster, cluster-pg, og, subgrp and the cluster
- * snapshot; DeleteDBCluster cluster and cluster-snapshot).
+ * snapshot; DeleteDBCluster cluster and cluster-snapshot). The request-tag condition holds for every resource of a
+ * create request (the request's tags are the same whichever resource is evaluated).
  */
 export function restorerPolicy(i: RestorerPolicyInput): PolicyDocument {
   const arn = (type: string, id: string) => `arn:${i.partition}:rds:${i.region}:${i.account}:${type}:${id}`;
@@ -277,6 +317,7 @@ export function restorerPolicy(i: RestorerPolicyInput): PolicyDocument {
         arn("pg", "*"),
         arn("subgrp", i.subnetGroup),
       ],
+      Condition: RESTORER_REQUEST_TAG_CONDITION,
     },
     {
       Sid: "RestoreClustersFromOwnCopies",
@@ -289,18 +330,21 @@ export function restorerPolicy(i: RestorerPolicyInput): PolicyDocument {
         arn("og", "*"),
         arn("subgrp", i.subnetGroup),
       ],
+      Condition: RESTORER_REQUEST_TAG_CONDITION,
     },
     {
       Sid: "CreateAuroraMembers",
       Effect: "Allow",
       Action: ["rds:CreateDBInstance"],
       Resource: [...targets("db"), ...targets("cluster"), arn("pg", "*"), arn("og", "*"), arn("subgrp", i.subnetGroup)],
+      Condition: RESTORER_REQUEST_TAG_CONDITION,
     },
     {
       Sid: "TagRestoredDbs",
       Effect: "Allow",
       Action: ["rds:AddTagsToResource"],
       Resource: [...targets("db"), ...targets("cluster")],
+      Condition: RESTORER_REQUEST_TAG_CONDITION,
     },
     {
       // The "drill restored" event (functions/restore/handler.ts `announce`) goes to this region's default bus.
@@ -314,12 +358,22 @@ export function restorerPolicy(i: RestorerPolicyInput): PolicyDocument {
       Effect: "Allow",
       Action: ["rds:DeleteDBInstance"],
       Resource: [arn("db", `${DRILL_PREFIX}*`)],
+      Condition: drillResourceCondition("db"),
     },
     {
       Sid: "DeleteDrillClustersOnly",
       Effect: "Allow",
       Action: ["rds:DeleteDBCluster"],
-      Resource: [arn("cluster", `${DRILL_PREFIX}*`), arn("cluster-snapshot", `${DRILL_PREFIX}*`)],
+      Resource: [arn("cluster", `${DRILL_PREFIX}*`)],
+      Condition: drillResourceCondition("cluster"),
+    },
+    {
+      // DeleteDBCluster also names a cluster-snapshot resource (the final snapshot, skipped for drills); on its own
+      // it allows nothing, the cluster statement above decides.
+      Sid: "DrillClusterFinalSnapshotName",
+      Effect: "Allow",
+      Action: ["rds:DeleteDBCluster"],
+      Resource: [arn("cluster-snapshot", `${DRILL_PREFIX}*`)],
     },
   ];
   if (i.kmsKeyArns.length > 0) {

@@ -2,6 +2,7 @@
  * Everything the components (and the simulator) derive from a {@link PilotLightConfig}: which components deploy,
  * each Lambda's environment, and each state machine's schedule. Written once here so no logic exists twice.
  */
+import { ConfigError } from "../functions/lib/errors";
 import type { ComponentName, PilotLightConfig } from "./schema";
 
 /** Handler steps that run as Lambdas of the snapshot pipeline. */
@@ -186,4 +187,41 @@ export function deploymentPlan(config: PilotLightConfig): DeploymentPlan {
  */
 export function recoveryRegion(config: PilotLightConfig): string {
   return config.drRegion ?? config.region;
+}
+
+/** Where the alarms of the recovery components notify. */
+export type RecoveryAlerts =
+  /** The stack's own alerts topic: it lives in the recovery region already. */
+  | { readonly kind: "shared" }
+  /** A second topic (with its own key and the same subscriptions) created in the recovery region. */
+  | { readonly kind: "create"; readonly region: string }
+  /** `alerts.recoveryTopicArn`, an existing topic in the recovery region. */
+  | { readonly kind: "existing"; readonly topicArn: string };
+
+/**
+ * Which topic the recovery alarms notify: one in {@link recoveryRegion}, next to the alarms, because a home-region
+ * topic would go down with the home region exactly when the freshness alarm must reach someone (issue 11). The
+ * alarms and their topic are kept in one region (we rely on no cross-region alarm action).
+ * Throws (naming the field) when an existing home-region topic is configured without a recovery-region one.
+ */
+export function recoveryAlerts(config: PilotLightConfig): RecoveryAlerts {
+  const region = recoveryRegion(config);
+  const { topicArn, recoveryTopicArn } = config.alerts;
+  const regionOf = (arn: string) => arn.split(":")[3];
+  if (recoveryTopicArn !== undefined) {
+    if (regionOf(recoveryTopicArn) !== region) {
+      throw new ConfigError(
+        `rds-pilot-light:alerts.recoveryTopicArn must be a topic in the recovery region ${region} (got "${recoveryTopicArn}"); fix it in ${config.source}.`,
+      );
+    }
+    return { kind: "existing", topicArn: recoveryTopicArn };
+  }
+  if (region === config.region) return { kind: "shared" };
+  if (topicArn !== undefined && regionOf(topicArn) === region) return { kind: "existing", topicArn };
+  if (topicArn !== undefined) {
+    throw new ConfigError(
+      `rds-pilot-light:alerts.recoveryTopicArn must be set to an SNS topic in ${region}: the restorer and freshness alarms live there and alerts.topicArn (${topicArn}) is in another region; fix it in ${config.source}.`,
+    );
+  }
+  return { kind: "create", region };
 }

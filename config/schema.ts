@@ -91,6 +91,8 @@ export interface PilotLightConfig {
   };
   readonly alerts: {
     readonly topicArn?: string;
+    /** Existing topic in the recovery region for the restorer/freshness alarms (config/derive.ts recoveryAlerts). */
+    readonly recoveryTopicArn?: string;
     readonly emails: readonly string[];
     readonly httpsEndpoints: readonly string[];
   };
@@ -181,12 +183,13 @@ export const rawSchema = z.strictObject({
     .strictObject(
       {
         topicArn: arnOf("sns", "arn:aws:sns:eu-west-1:111122223333:alerts").optional(),
+        recoveryTopicArn: arnOf("sns", "arn:aws:sns:eu-central-1:111122223333:alerts").optional(),
         emails: z.array(z.email("must be an e-mail address"), "must be a list of e-mail addresses").default([]),
         httpsEndpoints: z
           .array(z.url({ protocol: /^https$/, error: "must be an https:// URL" }), "must be a list of https:// URLs")
           .default([]),
       },
-      "must be an object with topicArn or emails/httpsEndpoints",
+      "must be an object with topicArn (and recoveryTopicArn) or emails/httpsEndpoints",
     )
     .default({ emails: [], httpsEndpoints: [] }),
   logRetentionDays: z

@@ -5,7 +5,7 @@
  * Rules: exact actions, exact ARNs; snapshot ARNs limited to our `rpl-` identifiers; deletes only with the
  * ownership tag condition; never `rds:*`; `"*"` only for RDS Describe calls (see {@link describeStatement}).
  */
-import { MANAGED_BY_VALUE, TAG } from "../../functions/lib/tags";
+import { COPY_TAG_KEYS, MANAGED_BY_VALUE, TAG, TAKE_TAG_KEYS } from "../../functions/lib/tags";
 
 /** An IAM policy statement. */
 export interface Statement {
@@ -38,6 +38,33 @@ export const OWNERSHIP_CONDITION = {
   snapshot: { StringEquals: { [`rds:snapshot-tag/${TAG.managedBy}`]: MANAGED_BY_VALUE } },
   clusterSnapshot: { StringEquals: { [`rds:cluster-snapshot-tag/${TAG.managedBy}`]: MANAGED_BY_VALUE } },
 } as const;
+
+/**
+ * Condition of the Taker's and Copier's `rds:AddTagsToResource` (issue 11). RDS authorises the `Tags` of a
+ * CreateDBSnapshot/CopyDBSnapshot as AddTagsToResource on the new snapshot, and `aws:RequestTag` / `aws:TagKeys`
+ * describe that request (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/security_iam_id-based-policy-examples-grant-permissions-tags-on-create.html,
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html). A tag call is allowed only
+ * when it writes the ownership tag with our value together with the full creation tag set (`required` present,
+ * `stage` one of ours) and no other key: a stray or partial tag call cannot mark a snapshot as owned.
+ *
+ * Limitation (docs/recovery-region.md): RDS has no condition key telling a create's tag call from a later one on an
+ * existing snapshot (as `ec2:CreateAction` does for EC2), so the `rpl-*`, own-account, own-region resource ARN is
+ * what keeps other snapshots out.
+ */
+export function ownTagsOnCreateCondition(
+  keys: readonly string[],
+  stages: readonly string[],
+  required: readonly string[],
+): NonNullable<Statement["Condition"]> {
+  return {
+    StringEquals: {
+      [`aws:RequestTag/${TAG.managedBy}`]: MANAGED_BY_VALUE,
+      [`aws:RequestTag/${TAG.stage}`]: stages.length === 1 ? stages[0]! : [...stages],
+    },
+    "ForAllValues:StringEquals": { "aws:TagKeys": [...keys] },
+    Null: Object.fromEntries(required.map((k) => [`aws:RequestTag/${k}`, "false"])),
+  };
+}
 
 /** ARN of our instance snapshots (`rpl-*`) in one account and region (`*` allowed). */
 export function snapshotArn(partition: string, region: string, account: string, id = `${SNAPSHOT_ID_PREFIX}*`): string {
@@ -132,6 +159,19 @@ export function takerPolicy(i: TakerPolicyInput): PolicyDocument {
         Effect: "Allow",
         Action: ["rds:AddTagsToResource"],
         Resource: [snapshotArn(p, r, a), clusterSnapshotArn(p, r, a)],
+        Condition: ownTagsOnCreateCondition(TAKE_TAG_KEYS, ["source"], [TAG.recoveryPoint, TAG.sourceDb]),
+      },
+      {
+        // A DB with CopyTagsToSnapshot passes its own tags to the new snapshot; RDS authorises those with
+        // rds:TagsFromRequest = false. They may never include the ownership tag.
+        Sid: "KeepInheritedTagsOnCreate",
+        Effect: "Allow",
+        Action: ["rds:AddTagsToResource"],
+        Resource: [snapshotArn(p, r, a), clusterSnapshotArn(p, r, a)],
+        Condition: {
+          Bool: { "rds:TagsFromRequest": false },
+          "ForAllValues:StringNotEquals": { "aws:TagKeys": [TAG.managedBy] },
+        },
       },
       logsStatement(i.logGroupArn),
     ],
@@ -250,6 +290,11 @@ export function copierPolicy(i: CopierPolicyInput): PolicyDocument {
       Effect: "Allow",
       Action: ["rds:AddTagsToResource"],
       Resource: [...ownSnapshots, ...ownClusterSnapshots],
+      Condition: ownTagsOnCreateCondition(
+        COPY_TAG_KEYS,
+        ["dr", "dr-region"],
+        [TAG.recoveryPoint, TAG.sourceDb, TAG.copiedFrom],
+      ),
     },
     {
       Sid: "UseDrKeysThroughRds",

@@ -18,9 +18,28 @@ export const ALARM_PERIOD_SECONDS = 300;
 
 const json = (doc: pulumi.Input<PolicyDocument>) => pulumi.output(doc).apply((d) => JSON.stringify(d));
 
+/**
+ * Per-resource `region` input (`@pulumi/aws` v7): set only when a child lives outside the stack region, so every
+ * resource still uses the stack's one provider and its credentials (`aws:profile`, `aws:assumeRoles`), which an
+ * explicit region-only provider would not inherit (pulumi/pulumi-aws#1307, #3259). Changing it replaces the resource.
+ * https://www.pulumi.com/registry/packages/aws/how-to-guides/aws-enhanced-region-support
+ */
+export function regionInput(region: string | undefined): { region?: string } {
+  return region === undefined ? {} : { region };
+}
+
 /** A log group with retention; the Lambda logs into it through `loggingConfig`. */
-export function logGroup(name: string, retentionDays: number, parent: pulumi.Resource): aws.cloudwatch.LogGroup {
-  return new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: retentionDays }, { parent });
+export function logGroup(
+  name: string,
+  retentionDays: number,
+  parent: pulumi.Resource,
+  region?: string,
+): aws.cloudwatch.LogGroup {
+  return new aws.cloudwatch.LogGroup(
+    `${name}-logs`,
+    { retentionInDays: retentionDays, ...regionInput(region) },
+    { parent },
+  );
 }
 
 /** An IAM role assumable by `service` (for this account only when `sourceAccount` is given) with one inline policy. */
@@ -48,6 +67,8 @@ export interface StepFunctionInputs {
   readonly logGroupName: pulumi.Input<string>;
   /** Resources the function must wait for (its role policy, so the first invocation is authorised). */
   readonly dependsOn: pulumi.Resource[];
+  /** Region of the function when not the stack region ({@link regionInput}). */
+  readonly region?: string;
 }
 
 /** The step Lambda: bundled handler, nodejs22.x on arm64, JSON logs into its own group. */
@@ -64,6 +85,7 @@ export function stepFunction(name: string, i: StepFunctionInputs, parent: pulumi
       memorySize: FUNCTION_MEMORY_MB,
       environment: { variables: i.environment },
       loggingConfig: { logFormat: "JSON", logGroup: i.logGroupName },
+      ...regionInput(i.region),
     },
     { parent, dependsOn: i.dependsOn },
   );
@@ -150,12 +172,14 @@ export function failureAlarm(
   topicArn: pulumi.Input<string>,
   description: string,
   parent: pulumi.Resource,
+  region?: string,
 ): aws.cloudwatch.MetricAlarm {
   const ids = FAILURE_METRICS.map((m) => m.charAt(0).toLowerCase() + m.slice(1));
   return new aws.cloudwatch.MetricAlarm(
     `${name}-alarm`,
     {
       alarmDescription: description,
+      ...regionInput(region),
       comparisonOperator: "GreaterThanOrEqualToThreshold",
       threshold: 1,
       evaluationPeriods: 1,

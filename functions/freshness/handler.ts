@@ -3,12 +3,14 @@
  * region, measures the newest available copy of every source DB per stage with {@link planFreshness}, and
  * publishes `RecoveryPointAgeMinutes` (per DB) and `MaxRecoveryPointAgeMinutes` (per stage, alarmed on).
  */
+
+import { errorName } from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
 import type { Snapshot } from "../lib/model";
 import { MetricUnit } from "../lib/powertools";
 import { listSnapshots } from "../lib/rds";
 import { isOwned } from "../lib/tags";
-import type { FreshnessConfig } from "./config";
+import type { DrStage, FreshnessConfig } from "./config";
 import { type FreshnessPlan, freshnessMetrics, planFreshness } from "./plan";
 
 /** What one run returns (small, for logs and a Choice state). */
@@ -20,18 +22,48 @@ export interface FreshnessSummary {
   readonly missing: number;
   /** Worst age per stage (`null` = some DB has no copy). */
   readonly maxAgeMinutes: Readonly<Record<string, number | null>>;
+  /** Stages whose region could not be read this run (no datapoint: their alarm fires). */
+  readonly unread: readonly DrStage[];
 }
 
-/** Lists the owned manual snapshots of every region the configured stages live in. */
-export async function listOwnedCopies(deps: HandlerDeps<FreshnessConfig>): Promise<Snapshot[]> {
-  const regions = new Set<string>();
-  if (deps.config.stages.includes("dr")) regions.add(deps.config.region);
-  if (deps.config.stages.includes("dr-region") && deps.config.drRegion) regions.add(deps.config.drRegion);
-  const out: Snapshot[] = [];
-  for (const r of regions) {
-    for (const s of await listSnapshots(deps.clients.rds(r), { type: "manual" })) if (isOwned(s.tags)) out.push(s);
+/** What {@link listOwnedCopies} could read. */
+export interface OwnedCopies {
+  readonly snapshots: Snapshot[];
+  /** Stages whose region could not be listed (no metric is published for them, so their alarm fires). */
+  readonly unread: DrStage[];
+}
+
+/**
+ * Lists the owned manual snapshots of every region the configured stages live in. The monitor runs in the DR
+ * region and also watches the home region (issue 11): a region that cannot be listed (down, throttled, denied)
+ * must not silence the other region's measurement, so its stages are reported unread and get no datapoint —
+ * their alarm treats missing data as breaching. Only when no region can be read does the run fail.
+ */
+export async function listOwnedCopies(deps: HandlerDeps<FreshnessConfig>): Promise<OwnedCopies> {
+  const stagesOf = new Map<string, DrStage[]>();
+  const add = (region: string, stage: DrStage) => stagesOf.set(region, [...(stagesOf.get(region) ?? []), stage]);
+  if (deps.config.stages.includes("dr")) add(deps.config.region, "dr");
+  if (deps.config.stages.includes("dr-region") && deps.config.drRegion) add(deps.config.drRegion, "dr-region");
+  const snapshots: Snapshot[] = [];
+  const unread: DrStage[] = [];
+  let firstError: unknown;
+  for (const [region, stages] of stagesOf) {
+    try {
+      for (const s of await listSnapshots(deps.clients.rds(region), { type: "manual" })) {
+        if (isOwned(s.tags)) snapshots.push(s);
+      }
+    } catch (err) {
+      firstError ??= err;
+      unread.push(...stages);
+      deps.obs.logger.error("region unreadable; its stages get no datapoint", {
+        region,
+        stages,
+        error: errorName(err),
+      });
+    }
   }
-  return out;
+  if (stagesOf.size > 0 && unread.length === deps.config.stages.length) throw firstError;
+  return { snapshots, unread };
 }
 
 /** Publishes the plan's metrics, each as its own EMF document so per-DB dimensions never mix. */
@@ -46,10 +78,10 @@ export function publishFreshness(deps: HandlerDeps<FreshnessConfig>, plan: Fresh
 /** Builds the freshness handler core. The event is ignored (every run measures everything). */
 export function makeHandler(deps: HandlerDeps<FreshnessConfig>): (event?: unknown) => Promise<FreshnessSummary> {
   return async () => {
-    const snapshots = await listOwnedCopies(deps);
+    const { snapshots, unread } = await listOwnedCopies(deps);
     const plan = planFreshness({
       snapshots,
-      stages: deps.config.stages,
+      stages: deps.config.stages.filter((st) => !unread.includes(st)),
       expected: deps.config.expected,
       retired: deps.config.retired,
       now: deps.clock(),
@@ -68,7 +100,7 @@ export function makeHandler(deps: HandlerDeps<FreshnessConfig>): (event?: unknow
       if (m.missing.length > 0) deps.obs.logger.warn("no available copy", { stage: m.stage, dbs: m.missing });
     }
     const maxAgeMinutes = Object.fromEntries(plan.maxima.map((m) => [m.stage, m.maxAgeMinutes]));
-    const summary = { dbs: plan.dbs.length, stale, missing, maxAgeMinutes };
+    const summary = { dbs: plan.dbs.length, stale, missing, maxAgeMinutes, unread };
     deps.obs.logger.info("freshness measured", summary);
     return summary;
   };

@@ -27,7 +27,48 @@ export const TAG = {
    * sorted DR account list. A matching value lets later runs skip the snapshot without an attribute call.
    */
   sharedSet: "rpl-shared-set",
+  /**
+   * On DBs the Restorer creates (value {@link MANAGED_BY_VALUE}). Its IAM role may create a DB only with this tag in
+   * the request and delete a drill DB only when it carries it (components/snapshotRestorer.ts restorerPolicy). A
+   * separate key from `rpl-managed-by`: a restored DB copies its tags to its own snapshots, which must never look
+   * like snapshots the Janitor may delete.
+   */
+  restoredBy: "rpl-restored-by",
+  /** On restored DBs: the run that created them (its start time), so a retry recognises its own DB. */
+  restoreToken: "rpl-restore-token",
+  /** On drill DBs: `true`. */
+  drill: "rpl-drill",
+  /** On restored DBs: the snapshot they came from. */
+  restoredFrom: "rpl-restored-from",
 } as const;
+
+/**
+ * Tag keys the Taker writes on a new snapshot (functions/take/plan.ts `takeTags`). Its IAM role may add tags only
+ * from this set (`aws:TagKeys`), so the tests evaluate the real tag sets against the real policy.
+ */
+export const TAKE_TAG_KEYS = [
+  TAG.managedBy,
+  TAG.sourceDb,
+  TAG.sourceKind,
+  TAG.sourceAccount,
+  TAG.sourceRegion,
+  TAG.recoveryPoint,
+  TAG.stage,
+] as const;
+
+/** Tag keys the Copier writes on a new copy (functions/copy/plan.ts): the Taker's plus `rpl-copied-from`. */
+export const COPY_TAG_KEYS = [...TAKE_TAG_KEYS, TAG.copiedFrom] as const;
+
+/** Tag keys the Restorer writes on the DBs it creates (functions/restore/handler.ts `tagsFor`). */
+export const RESTORE_TAG_KEYS = [
+  TAG.sourceDb,
+  TAG.sourceAccount,
+  TAG.recoveryPoint,
+  TAG.restoredFrom,
+  TAG.restoreToken,
+  TAG.drill,
+  TAG.restoredBy,
+] as const;
 
 /** Value of the ownership tag. */
 export const MANAGED_BY_VALUE = "rds-pilot-light";

@@ -33,7 +33,7 @@ import { ConfigError, errorName, isTransient, TransientAwsError } from "../lib/e
 import type { HandlerDeps } from "../lib/lambda";
 import { MetricUnit } from "../lib/powertools";
 import { listSnapshots } from "../lib/rds";
-import { recordToTags, TAG, tagsToRecord } from "../lib/tags";
+import { MANAGED_BY_VALUE, recordToTags, TAG, tagsToRecord } from "../lib/tags";
 import { DRILL_PREFIX, type RestoreConfig } from "./config";
 import { DrillEventError, RestoreFailedError, RestoreTargetExistsError } from "./errors";
 import {
@@ -46,11 +46,11 @@ import {
 } from "./plan";
 
 /** Tag on restored DBs: the run that created them. */
-export const RESTORE_TOKEN_TAG = "rpl-restore-token";
+export const RESTORE_TOKEN_TAG = TAG.restoreToken;
 /** Tag on drill DBs. */
-export const DRILL_TAG = "rpl-drill";
+export const DRILL_TAG = TAG.drill;
 /** Tag on restored DBs: the snapshot they came from. */
-export const RESTORED_FROM_TAG = "rpl-restored-from";
+export const RESTORED_FROM_TAG = TAG.restoredFrom;
 
 /** The "drill restored" event (docs/runbook-failover.md "Drill validation"). */
 export const DRILL_EVENT = { source: "rds-pilot-light", detailType: "RDS Pilot Light Drill Restored" } as const;
@@ -231,6 +231,8 @@ function tagsFor(state: RestoreState, t: RestoreTarget): Tag[] {
     [RESTORED_FROM_TAG]: t.snapshotArn,
     [RESTORE_TOKEN_TAG]: state.startedAt,
     ...(state.mode === "drill" ? { [DRILL_TAG]: "true" } : {}),
+    // The Restorer's IAM role may create (and, for drills, delete) only DBs carrying this tag (issue 11).
+    [TAG.restoredBy]: MANAGED_BY_VALUE,
   });
 }
 

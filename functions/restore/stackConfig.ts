@@ -254,11 +254,13 @@ export function restoreEnvironment(
 /** Environment of the freshness Lambda. */
 export function freshnessEnvironment(
   s: RecoverySettings,
-  stack: { drRegion?: string; rpoMinutes: number; retiredDbs: readonly string[] },
+  stack: { region?: string; drRegion?: string; rpoMinutes: number; retiredDbs: readonly string[] },
 ): Record<string, string> {
   return {
     POWERTOOLS_SERVICE_NAME: FRESHNESS_SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: "RdsPilotLight",
+    // The monitor runs in the recovery region (issue 11): it must be told where the home-region (`dr`) copies are.
+    ...(stack.region ? { RPL_HOME_REGION: stack.region } : {}),
     ...(stack.drRegion ? { RPL_DR_REGION: stack.drRegion } : {}),
     RPL_FRESHNESS_STAGES: s.freshnessStages.join(","),
     ...(s.expectedDbs.length > 0 ? { RPL_EXPECTED_DBS: s.expectedDbs.join(",") } : {}),

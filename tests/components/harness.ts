@@ -23,6 +23,8 @@ export interface Recorded {
   parent?: string;
   /** Provider reference (`urn::id`) when an explicit provider was given. */
   readonly provider?: string;
+  /** Resource options the program passed (recorded at construction; the mock monitor does not see them). */
+  opts?: { readonly protect?: boolean; readonly retainOnDelete?: boolean; readonly explicitProvider: boolean };
 }
 
 /**
@@ -136,7 +138,11 @@ export async function runUnderMocks<T>(
   );
   pulumi.runtime.setAllConfig(config);
   // Record the parent of every resource as it is constructed (the mock monitor does not pass it on).
-  const pending: { name: string; parent?: pulumi.Resource }[] = [];
+  const pending: {
+    name: string;
+    parent?: pulumi.Resource;
+    opts: { protect?: boolean; retainOnDelete?: boolean; explicitProvider: boolean };
+  }[] = [];
   const warnings: string[] = [];
   const origWarn = pulumi.log.warn;
   (pulumi.log as { warn: typeof pulumi.log.warn }).warn = async (msg: string) => {
@@ -149,7 +155,17 @@ export async function runUnderMocks<T>(
       pulumi.runtime.registerStackTransformation((args) => {
         constructed++;
         parents.set(args.resource, args.name);
-        pending.push({ name: args.name, parent: args.opts.parent });
+        const o = args.opts as pulumi.CustomResourceOptions;
+        pending.push({
+          name: args.name,
+          parent: args.opts.parent,
+          opts: {
+            ...(o.protect !== undefined ? { protect: o.protect } : {}),
+            ...(o.retainOnDelete !== undefined ? { retainOnDelete: o.retainOnDelete } : {}),
+            explicitProvider:
+              o.provider !== undefined || (o as pulumi.ComponentResourceOptions).providers !== undefined,
+          },
+        });
         return undefined;
       });
       try {
@@ -178,6 +194,7 @@ export async function runUnderMocks<T>(
   for (const p of pending) {
     const rec = resources.find((r) => r.name === p.name);
     if (rec && p.parent) rec.parent = parents.get(p.parent);
+    if (rec) rec.opts = p.opts;
   }
   return {
     resources,

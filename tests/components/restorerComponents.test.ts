@@ -76,8 +76,9 @@ describe("SnapshotRestorer", () => {
     expect(sfn.inputs.name).toBe("rds-pilot-light-restore");
     const definition = JSON.parse(sfn.inputs.definition as string);
     expect(definition.StartAt).toBe(RESTORE_STATES.plan);
+    // The restorer lives in the recovery region (drRegion), not the home region (issue 11).
     expect(definition.States[RESTORE_STATES.plan].Parameters.FunctionName).toBe(
-      `arn:aws:lambda:${HOME}:${DR}:function:restorer-fn`,
+      `arn:aws:lambda:${DR_REGION}:${DR}:function:restorer-fn`,
     );
     // RTO 240 min at one check a minute.
     expect(definition.States[RESTORE_STATES.plan].Parameters.Payload.maxChecks).toBe(240);
@@ -85,7 +86,7 @@ describe("SnapshotRestorer", () => {
     const schedule = run.named("restorer-drill-schedule");
     expect(schedule.inputs.scheduleExpression).toBe("cron(0 3 ? * SUN *)");
     const target = schedule.inputs.target as { arn: string; input: string };
-    expect(target.arn).toBe(`arn:aws:states:${HOME}:${DR}:stateMachine:rds-pilot-light-restore`);
+    expect(target.arn).toBe(`arn:aws:states:${DR_REGION}:${DR}:stateMachine:rds-pilot-light-restore`);
     expect(JSON.parse(target.input)).toEqual({ mode: "drill", dbIds: ["orders"] });
 
     expect(run.named("restorer-drill-failed-alarm").inputs).toMatchObject({
@@ -151,12 +152,16 @@ describe("FreshnessMonitor", () => {
       POWERTOOLS_METRICS_NAMESPACE: "RdsPilotLight",
       RPL_DR_REGION: DR_REGION,
       RPL_FRESHNESS_STAGES: "dr,dr-region",
+      // The monitor runs in the DR region and reads the home-region copies from there.
+      RPL_HOME_REGION: HOME,
       RPL_RETIRED_DBS: "legacy",
       RPL_RPO_MINUTES: "120",
     });
     const schedule = run.named("freshness-schedule");
     expect(schedule.inputs.scheduleExpression).toBe("rate(15 minutes)");
-    expect((schedule.inputs.target as { arn: string }).arn).toBe(`arn:aws:lambda:${HOME}:${DR}:function:freshness-fn`);
+    expect((schedule.inputs.target as { arn: string }).arn).toBe(
+      `arn:aws:lambda:${DR_REGION}:${DR}:function:freshness-fn`,
+    );
     for (const stage of ["dr", "dr-region"]) {
       expect(run.named(`freshness-${stage}-alarm`).inputs).toMatchObject({
         namespace: "RdsPilotLight",
@@ -176,7 +181,7 @@ describe("FreshnessMonitor", () => {
         Sid: "InvokeFreshness",
         Effect: "Allow",
         Action: ["lambda:InvokeFunction"],
-        Resource: [`arn:aws:lambda:${HOME}:${DR}:function:freshness-fn`],
+        Resource: [`arn:aws:lambda:${DR_REGION}:${DR}:function:freshness-fn`],
       },
     ]);
   });

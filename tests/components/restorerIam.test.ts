@@ -8,6 +8,7 @@ import { freshnessPolicy } from "../../components/freshnessMonitor";
 import type { PolicyDocument } from "../../components/shared/iam";
 import { drKeyPolicy } from "../../components/shared/kms";
 import { restoreMachinePolicy, restorerPolicy } from "../../components/snapshotRestorer";
+import { MANAGED_BY_VALUE, TAG } from "../../functions/lib/tags";
 
 const DR = "222222222222";
 const REGION = "eu-central-1";
@@ -47,39 +48,96 @@ async function decide(
   return res.overallResult;
 }
 
+/** The request context of a create the restore handler sends: its real tag set (functions/restore/handler.ts). */
+function requestTags(tags: Record<string, string>): Record<string, string | string[]> {
+  return {
+    ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])),
+    "aws:TagKeys": Object.keys(tags),
+  };
+}
+const RESTORE_TAGS = {
+  "rpl-source-db": "orders",
+  "rpl-source-account": "111111111111",
+  "rpl-recovery-point": "2026-11-25T02:00:00.000Z",
+  "rpl-restored-from": rds("snapshot", "rpl-111111111111-orders-20261125-0200"),
+  "rpl-restore-token": "2026-11-25T03:00:00.000Z",
+  [TAG.restoredBy]: MANAGED_BY_VALUE,
+};
+const DRILL_TAGS = { ...RESTORE_TAGS, "rpl-drill": "true" };
+const CREATE = requestTags(RESTORE_TAGS);
+/** Resource tags of a drill DB the restorer made, as `rds:db-tag/...` / `rds:cluster-tag/...`. */
+const drillDb = (kind: "db" | "cluster", tags: Record<string, string> = DRILL_TAGS) =>
+  Object.fromEntries(Object.entries(tags).map(([k, v]) => [`rds:${kind}-tag/${k}`, v]));
+
 describe("restorerPolicy", () => {
   it.each([
-    ["rds:RestoreDBInstanceFromDBSnapshot", rds("db", "dr-orders")],
-    ["rds:RestoreDBInstanceFromDBSnapshot", rds("db", "rpl-drill-orders-202611250300")],
-    ["rds:RestoreDBInstanceFromDBSnapshot", rds("snapshot", "rpl-111111111111-orders-20261125-0200")],
-    ["rds:RestoreDBInstanceFromDBSnapshot", rds("subgrp", "dr-db-subnets")],
-    ["rds:RestoreDBClusterFromSnapshot", rds("cluster", "dr-ledger")],
-    ["rds:RestoreDBClusterFromSnapshot", rds("cluster-snapshot", "rpl-111111111111-ledger-20261125-0200")],
-    ["rds:CreateDBInstance", rds("db", "dr-ledger-1")],
-    ["rds:CreateDBInstance", rds("cluster", "dr-ledger")],
-    ["rds:AddTagsToResource", rds("db", "dr-orders")],
-    ["rds:DeleteDBInstance", rds("db", "rpl-drill-orders-202611250300")],
-    ["rds:DeleteDBCluster", rds("cluster", "rpl-drill-ledger-202611250300")],
-    ["rds:DescribeDBSnapshots", "*"],
-  ])("allows %s on %s", async (action, resource) => {
-    expect(await decide(policy, action, resource)).toBe("Allowed");
+    ["rds:RestoreDBInstanceFromDBSnapshot", rds("db", "dr-orders"), CREATE],
+    ["rds:RestoreDBInstanceFromDBSnapshot", rds("db", "rpl-drill-orders-202611250300"), requestTags(DRILL_TAGS)],
+    ["rds:RestoreDBInstanceFromDBSnapshot", rds("snapshot", "rpl-111111111111-orders-20261125-0200"), CREATE],
+    ["rds:RestoreDBInstanceFromDBSnapshot", rds("subgrp", "dr-db-subnets"), CREATE],
+    ["rds:RestoreDBClusterFromSnapshot", rds("cluster", "dr-ledger"), CREATE],
+    ["rds:RestoreDBClusterFromSnapshot", rds("cluster-snapshot", "rpl-111111111111-ledger-20261125-0200"), CREATE],
+    ["rds:CreateDBInstance", rds("db", "dr-ledger-1"), CREATE],
+    ["rds:CreateDBInstance", rds("cluster", "dr-ledger"), CREATE],
+    ["rds:AddTagsToResource", rds("db", "dr-orders"), CREATE],
+    ["rds:DeleteDBInstance", rds("db", "rpl-drill-orders-202611250300"), drillDb("db")],
+    ["rds:DeleteDBCluster", rds("cluster", "rpl-drill-ledger-202611250300"), drillDb("cluster")],
+    ["rds:DescribeDBSnapshots", "*", {}],
+  ])("allows %s on %s (with the restorer's tags)", async (action, resource, context) => {
+    expect(await decide(policy, action, resource, context)).toBe("Allowed");
+  });
+
+  const { [TAG.restoredBy]: _, ...withoutRestoredBy } = RESTORE_TAGS;
+  it.each([
+    ["without any tag", {}],
+    ["without rpl-restored-by", requestTags(withoutRestoredBy)],
+    ["with another rpl-restored-by value", requestTags({ ...RESTORE_TAGS, [TAG.restoredBy]: "someone-else" })],
+    ["with a tag key the restorer never writes", requestTags({ ...RESTORE_TAGS, "rpl-managed-by": MANAGED_BY_VALUE })],
+  ])("denies every create and tag call %s", async (_, context) => {
+    for (const [action, resource] of [
+      ["rds:RestoreDBInstanceFromDBSnapshot", rds("db", "dr-orders")],
+      ["rds:RestoreDBClusterFromSnapshot", rds("cluster", "dr-ledger")],
+      ["rds:CreateDBInstance", rds("db", "dr-ledger-1")],
+      ["rds:AddTagsToResource", rds("db", "dr-orders")],
+    ] as const) {
+      expect({ action, decision: await decide(policy, action, resource, context) }).toEqual({
+        action,
+        decision: "ImplicitlyDenied",
+      });
+    }
   });
 
   it.each([
-    // A failover DB, any production-looking DB, or one in another region is never deletable.
-    ["rds:DeleteDBInstance", rds("db", "dr-orders")],
-    ["rds:DeleteDBInstance", rds("db", "orders")],
-    ["rds:DeleteDBInstance", rds("db", "rpl-drill-orders", "eu-west-1")],
-    ["rds:DeleteDBCluster", rds("cluster", "dr-ledger")],
-    ["rds:DeleteDBSnapshot", rds("snapshot", "rpl-111111111111-orders-20261125-0200")],
-    ["rds:DeleteDBClusterSnapshot", rds("cluster-snapshot", "rpl-111111111111-ledger-20261125-0200")],
+    // A failover DB, any production-looking DB, or one in another region is never deletable, tags or not.
+    ["rds:DeleteDBInstance", rds("db", "dr-orders"), drillDb("db")],
+    ["rds:DeleteDBInstance", rds("db", "orders"), drillDb("db")],
+    ["rds:DeleteDBInstance", rds("db", "rpl-drill-orders", "eu-west-1"), drillDb("db")],
+    ["rds:DeleteDBCluster", rds("cluster", "dr-ledger"), drillDb("cluster")],
+    // A drill-named DB the restorer did not make (no tags, or not a drill, or someone else's tag): not deletable.
+    ["rds:DeleteDBInstance", rds("db", "rpl-drill-orders-202611250300"), {}],
+    ["rds:DeleteDBInstance", rds("db", "rpl-drill-orders-202611250300"), drillDb("db", RESTORE_TAGS)],
+    [
+      "rds:DeleteDBInstance",
+      rds("db", "rpl-drill-orders-202611250300"),
+      drillDb("db", { ...DRILL_TAGS, [TAG.restoredBy]: "someone-else" }),
+    ],
+    ["rds:DeleteDBCluster", rds("cluster", "rpl-drill-ledger-202611250300"), {}],
+    ["rds:DeleteDBCluster", rds("cluster", "rpl-drill-ledger-202611250300"), drillDb("cluster", RESTORE_TAGS)],
+    ["rds:DeleteDBSnapshot", rds("snapshot", "rpl-111111111111-orders-20261125-0200"), {}],
+    ["rds:DeleteDBClusterSnapshot", rds("cluster-snapshot", "rpl-111111111111-ledger-20261125-0200"), {}],
     // Restores only into the configured prefix or drill names, only from our copies, only into our subnet group.
-    ["rds:RestoreDBInstanceFromDBSnapshot", rds("db", "orders")],
-    ["rds:RestoreDBInstanceFromDBSnapshot", rds("snapshot", "someone-elses-snapshot")],
-    ["rds:RestoreDBInstanceFromDBSnapshot", rds("subgrp", "public-subnets")],
-    ["rds:ModifyDBInstance", rds("db", "dr-orders")],
-  ])("denies %s on %s", async (action, resource) => {
-    expect(await decide(policy, action, resource)).toBe("ImplicitlyDenied");
+    ["rds:RestoreDBInstanceFromDBSnapshot", rds("db", "orders"), CREATE],
+    ["rds:RestoreDBInstanceFromDBSnapshot", rds("snapshot", "someone-elses-snapshot"), CREATE],
+    ["rds:RestoreDBInstanceFromDBSnapshot", rds("subgrp", "public-subnets"), CREATE],
+    // A foreign snapshot (another account's) is never a restore source.
+    [
+      "rds:RestoreDBInstanceFromDBSnapshot",
+      "arn:aws:rds:eu-central-1:999999999999:snapshot:rpl-111111111111-orders-20261125-0200",
+      CREATE,
+    ],
+    ["rds:ModifyDBInstance", rds("db", "dr-orders"), CREATE],
+  ])("denies %s on %s (%#)", async (action, resource, context) => {
+    expect(await decide(policy, action, resource, context)).toBe("ImplicitlyDenied");
   });
 
   it("uses the DR key only through RDS in the restore region", async () => {
@@ -107,8 +165,8 @@ describe("restorerPolicy", () => {
       kmsKeyArns: [],
       logGroupArn: `arn:aws:logs:eu-west-1:${DR}:log-group:restorer`,
     });
-    expect(await decide(open, "rds:RestoreDBInstanceFromDBSnapshot", rds("db", "orders"))).toBe("Allowed");
-    expect(await decide(open, "rds:DeleteDBInstance", rds("db", "orders"))).toBe("ImplicitlyDenied");
+    expect(await decide(open, "rds:RestoreDBInstanceFromDBSnapshot", rds("db", "orders"), CREATE)).toBe("Allowed");
+    expect(await decide(open, "rds:DeleteDBInstance", rds("db", "orders"), drillDb("db"))).toBe("ImplicitlyDenied");
     expect(open.Statement.some((s) => JSON.stringify(s.Action).includes("kms:"))).toBe(false);
   });
 });

@@ -267,6 +267,8 @@ describe("Pulumi.drprod.yaml (DR account, two-step copy into eu-central-1)", () 
     expect(components(run)).toEqual([
       "FreshnessMonitor/freshness",
       "PilotLightAlerts/alerts",
+      // The recovery components' own topic in eu-central-1, next to their alarms (survives a home-region outage).
+      "PilotLightAlerts/alerts-recovery",
       "PilotLightKeys/keys",
       "SnapshotCopier/copier",
       "SnapshotJanitor/janitor",
@@ -295,7 +297,8 @@ describe("Pulumi.drprod.yaml (DR account, two-step copy into eu-central-1)", () 
     });
 
     const drKey = `arn:aws:kms:eu-west-1:${DR}:key/keys-dr`;
-    const drRegionKey = `arn:aws:kms:eu-west-1:${DR}:key/keys-dr-region`; // mock ARNs use the stack region
+    // The DR-region key is created in eu-central-1 (per-resource region; the mock ARN follows its region input).
+    const drRegionKey = `arn:aws:kms:eu-central-1:${DR}:key/keys-dr-region`;
     const copyEnv = {
       POWERTOOLS_METRICS_NAMESPACE: "RdsPilotLight",
       RPL_SOURCE_ACCOUNTS: SOURCE,
@@ -311,11 +314,11 @@ describe("Pulumi.drprod.yaml (DR account, two-step copy into eu-central-1)", () 
     expect(env(run.named("copier-check-fn"))).toEqual({ ...copyEnv, POWERTOOLS_SERVICE_NAME: "rds-pilot-light-check" });
     expect(env(run.named("janitor-fn"))).toMatchObject({ RPL_STAGE: "dr", RPL_REGIONS: "eu-west-1,eu-central-1" });
 
-    // The DR-region key is created through an explicit eu-central-1 provider.
-    expect(run.named("keys-dr-region-provider").inputs.region).toBe("eu-central-1");
-    expect(run.named("keys-dr-region").provider).toMatch(/keys-dr-region-provider/);
-    expect(run.named("keys-dr-region-alias").provider).toMatch(/keys-dr-region-provider/);
-    expect(run.named("keys-dr").provider).toBeUndefined();
+    // The DR-region key uses the stack's provider with a per-resource region (issue 11; recoveryRegion.test.ts).
+    expect(run.ofType(T.provider)).toEqual([]);
+    expect(run.named("keys-dr-region").inputs.region).toBe("eu-central-1");
+    expect(run.named("keys-dr-region-alias").inputs.region).toBe("eu-central-1");
+    expect(run.named("keys-dr").inputs.region).toBeUndefined();
     for (const k of ["keys-dr", "keys-dr-region", "alerts-key"])
       expect(run.named(k).inputs.enableKeyRotation).toBe(true);
 
@@ -408,6 +411,7 @@ describe("fan-in and fan-out", () => {
     expect(components(run)).toEqual([
       "FreshnessMonitor/freshness",
       "PilotLightAlerts/alerts",
+      "PilotLightAlerts/alerts-recovery",
       "PilotLightKeys/keys",
       "SnapshotCopier/copier",
       "SnapshotJanitor/janitor-dr",
@@ -432,7 +436,7 @@ describe("fan-in and fan-out", () => {
         .ofType(T.key)
         .map((k) => k.name)
         .sort(),
-    ).toEqual(["alerts-key", "keys-dr", "keys-dr-region", "keys-source"]);
+    ).toEqual(["alerts-key", "alerts-recovery-key", "keys-dr", "keys-dr-region", "keys-source"]);
     expectValidMachines(run);
     expectLeastPrivilege(run);
   });

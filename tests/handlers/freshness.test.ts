@@ -40,7 +40,13 @@ describe("freshness handler", () => {
 
     const summary = await handler({});
 
-    expect(summary).toEqual({ dbs: 1, stale: 1, missing: 0, maxAgeMinutes: { dr: 60, "dr-region": 180 } });
+    expect(summary).toEqual({
+      dbs: 1,
+      stale: 1,
+      missing: 0,
+      maxAgeMinutes: { dr: 60, "dr-region": 180 },
+      unread: [],
+    });
     expect(spy.metrics).toEqual([
       {
         name: "RecoveryPointAgeMinutes",
@@ -69,5 +75,33 @@ describe("freshness handler", () => {
     expect(summary).toMatchObject({ dbs: 2, missing: 2, maxAgeMinutes: { dr: null, "dr-region": null } });
     expect(spy.metrics.filter((m) => m.name === "MaxRecoveryPointAgeMinutes")).toEqual([]);
     expect(spy.obs.logger.warn).toHaveBeenCalledWith("no available copy", { stage: "dr", dbs: [`${SOURCE}/billing`] });
+  });
+
+  it("measures the DR region when the home region is down, and publishes nothing for the home stage (alarm breaches)", async () => {
+    const spy = spyObservability();
+    const w = world();
+    // The whole home region is down (issue 11): every call there fails.
+    w.faults = { outage: ({ region }) => region === HOME };
+    const handler = makeHandler({ clients: w.clients(DR), clock: () => NOW, config: CONFIG, obs: spy.obs });
+
+    const summary = await handler({});
+
+    expect(summary).toEqual({ dbs: 1, stale: 1, missing: 0, maxAgeMinutes: { "dr-region": 180 }, unread: ["dr"] });
+    expect(spy.metrics.map((m) => m.dimensions.Stage)).toEqual(["dr-region", "dr-region"]);
+    expect(spy.obs.logger.error).toHaveBeenCalledWith("region unreadable; its stages get no datapoint", {
+      region: HOME,
+      stages: ["dr"],
+      error: expect.any(String),
+    });
+  });
+
+  it("fails the run when no region can be read (the Lambda error and missing data both alarm)", async () => {
+    const spy = spyObservability();
+    const w = world();
+    w.faults = { outage: () => true };
+    const handler = makeHandler({ clients: w.clients(DR), clock: () => NOW, config: CONFIG, obs: spy.obs });
+
+    await expect(handler({})).rejects.toThrow();
+    expect(spy.metrics).toEqual([]);
   });
 });
