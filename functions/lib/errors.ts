@@ -52,6 +52,18 @@ export class TransientAwsError extends PilotLightError {
   }
 }
 
+/**
+ * The run reached its time budget's end while it could not stop cleanly (middy's early-timeout abort, just before
+ * the Lambda's own timeout). Every step is resumable (finished items are recorded as they finish), so the state
+ * machines retry it like a transient error: the retry resumes where this run stopped (issue 13 item 1).
+ */
+export class StepTimeoutError extends PilotLightError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StepTimeoutError";
+  }
+}
+
 /** One entry of a {@link PartialFailureError}: which DB (or snapshot) failed and why. */
 export interface ItemFailure {
   /** DB identifier (or snapshot identifier when no DB is known). */

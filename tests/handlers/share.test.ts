@@ -184,6 +184,7 @@ describe("share handler", () => {
       pending: 1,
       notified: 2,
       failed: 0,
+      leftPending: 0,
       ignored: 1,
       snapshotIds: ["rpl-aurora-a", "rpl-orders-a"],
     });
