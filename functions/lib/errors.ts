@@ -125,3 +125,25 @@ export function asTransient(err: unknown, doing: string): unknown {
   if (!isTransient(err)) return err;
   return new TransientAwsError(`${doing}: ${errorName(err)}: ${errorMessage(err)}`, { cause: err });
 }
+
+/**
+ * The error to throw for `err`, with `doing` (step, call and item: `copy: DescribeDBSnapshots for orders-db`) in its
+ * message: throttling and transient faults become a TransientAwsError (retried), our own typed errors pass unchanged
+ * (they name their item already), anything else keeps its `name` (what Step Functions matches) with the context added.
+ */
+export function withContext(err: unknown, doing: string): unknown {
+  if (isTransient(err)) return asTransient(err, `${doing} failed`);
+  if (err instanceof PilotLightError) return err;
+  const e = new Error(`${doing} failed: ${errorName(err)}: ${errorMessage(err)}`, { cause: err });
+  e.name = errorName(err);
+  return e;
+}
+
+/** Runs `fn`, rethrowing any error {@link withContext} `doing`. */
+export async function inContext<T>(doing: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw withContext(err, doing);
+  }
+}

@@ -27,9 +27,11 @@ import {
   errorMessage,
   errorName,
   type ItemFailure,
+  inContext,
   ShareLimitError,
   SnapshotNotFoundError,
   TransientAwsError,
+  withContext,
 } from "../lib/errors";
 import { isValidSnapshotId } from "../lib/identifiers";
 import type { HandlerDeps } from "../lib/lambda";
@@ -241,7 +243,8 @@ export function parseShareEvent(event: unknown): ShareScope | undefined {
 async function findSnapshot(rds: RDSClient, scope: ShareScope): Promise<Snapshot[]> {
   const out: Snapshot[] = [];
   const notFound = (err: unknown) => {
-    if (!SNAPSHOT_NOT_FOUND.has(errorName(err))) throw asTransient(err, `describe snapshot ${scope.snapshotId}`);
+    if (!SNAPSHOT_NOT_FOUND.has(errorName(err)))
+      throw withContext(err, `${STEP}: DescribeDBSnapshots/DescribeDBClusterSnapshots for ${scope.snapshotId}`);
   };
   if (scope.kind !== "cluster") {
     try {
@@ -291,7 +294,7 @@ async function shareOne(
     try {
       km = await manager;
     } catch (err) {
-      throw asTransient(err, `describe KMS key ${s.kmsKeyId} of ${s.id}`);
+      throw withContext(err, `${STEP}: KMS DescribeKey ${s.kmsKeyId} for ${s.id} (DB ${s.dbId})`);
     }
     // RDS cannot share snapshots encrypted with the AWS managed key aws/rds (sharing user guide).
     if (km === "AWS") {
@@ -331,7 +334,10 @@ async function shareOne(
       throw new ShareLimitError(`sharing ${s.id} hit the RDS shared-snapshot quota: ${errorMessage(err)}`, {
         cause: err,
       });
-    throw asTransient(err, `sharing ${s.id}`);
+    throw withContext(
+      err,
+      `${STEP}: ${s.kind === "instance" ? "DescribeDBSnapshotAttributes/ModifyDBSnapshotAttribute" : "DescribeDBClusterSnapshotAttributes/ModifyDBClusterSnapshotAttribute"} for ${s.id} (DB ${s.dbId})`,
+    );
   }
 }
 
@@ -408,14 +414,9 @@ async function markShared(rds: RDSClient, s: Snapshot, accounts: readonly string
       }),
     );
   } catch (err) {
-    throw asTransient(err, `tagging ${s.id} as shared`);
+    throw withContext(err, `${STEP}: AddTagsToResource (${TAG.sharedSet}) for ${s.id}`);
   }
 }
 
-async function aws<T>(doing: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw asTransient(err, doing);
-  }
-}
+/** Runs one AWS call (or listing), naming step, call and item in any error it throws. */
+const aws = inContext;

@@ -124,6 +124,7 @@ describe("take handler", () => {
       ignored: 0,
       snapshotIds: [`rpl-aurora-${SLOT}`, `rpl-orders-${SLOT}`],
       skippedDbs: [{ dbId: "off", kind: "instance", reason: "not-available", detail: 'status is "stopped"' }],
+      leftPending: 0,
     });
     expect(metric("SnapshotsTaken")).toEqual([2]);
     expect(metric("StepFailures")).toEqual([0]);
@@ -284,7 +285,7 @@ describe("take handler", () => {
 
     expect(err).toBeInstanceOf(TransientAwsError);
     expect((err as Error).message).toBe(
-      `take failed for 1 item(s): a (TransientAwsError: creating rpl-a-${SLOT}: Throttling: Rate exceeded)`,
+      `take failed for 1 item(s): a (TransientAwsError: take: CreateDBSnapshot rpl-a-${SLOT} of a failed: Throttling: Rate exceeded)`,
     );
     expect(created()).toEqual([`rpl-a-${SLOT}`, `rpl-b-${SLOT}`]);
   });
@@ -305,7 +306,9 @@ describe("take handler", () => {
     world({ instances: [sdkInstance("a")] });
     rdsMock.on(DescribeDBInstancesCommand).rejects(awsError("Throttling", "Rate exceeded"));
     await expect(handler()({})).rejects.toThrow(
-      new TransientAwsError("list DB instances and clusters: Throttling: Rate exceeded"),
+      new TransientAwsError(
+        "take: DescribeDBInstances/DescribeDBClusters in eu-west-1 failed: Throttling: Rate exceeded",
+      ),
     );
     expect(created()).toEqual([]);
   });
