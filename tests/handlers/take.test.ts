@@ -273,7 +273,11 @@ describe("take handler", () => {
 
     expect(created()).toEqual([`rpl-a-${SLOT}`, `rpl-b-${SLOT}`]);
     expect((err as PartialFailureError).failures).toEqual([
-      { id: "b", error: "AccessDenied", message: `take: CreateDBSnapshot rpl-b-${SLOT} of b failed: AccessDenied: not authorized` },
+      {
+        id: "b",
+        error: "AccessDenied",
+        message: `take: CreateDBSnapshot rpl-b-${SLOT} of b failed: AccessDenied: not authorized`,
+      },
     ]);
   });
 
