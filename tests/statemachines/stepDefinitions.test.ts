@@ -198,7 +198,7 @@ describe("buildStepDefinition", () => {
     });
     // The resume loop hands over to the check loop, and its runs restart the check count.
     expect(states.HasCopyLeftWork).toMatchObject({ Default: "ContinueCopy" });
-    expect((states.HasCopyLeftWork?.Choices as { Next: string }[]).map((c) => c.Next)).toEqual(
+    expect(((states.HasCopyLeftWork?.Choices ?? []) as { Next: string }[]).map((c) => c.Next)).toEqual(
       Array(4).fill("IsCopyPending"),
     );
     expect(states.CountCopyRun?.Parameters).toEqual({
