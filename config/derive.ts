@@ -86,12 +86,29 @@ export function handlerEnvironment<T = string>(
 }
 
 /**
- * Hours back from now within which the Copier starts copies (`RPL_COPY_WINDOW_HOURS`): the DR Janitor's
- * `retention.allHours`, because it keeps every copy that young. An older copy may have been deleted by retention on
- * purpose, and copying it again from the source's longer-kept snapshot would churn. At least 1 hour.
+ * Hours back from now within which the Copier starts copies (`RPL_COPY_WINDOW_HOURS`), derived together with the DR
+ * retention so that no copy is made that the DR Janitor would delete within an interval (issue 13 item 4):
+ *
+ *   window = floor((retention.allHours × 60 − expectedCopyMinutes − snapshotIntervalMinutes) / 60) hours
+ *
+ * A recovery point copied at age ≤ window finishes copying by age window + expectedCopyMinutes, and stays younger
+ * than `allHours` (so the Janitor's "recent" tier keeps it) for at least one more snapshot interval. Only the
+ * recent tier is relied on: the daily/weekly/monthly tiers keep just the newest of a bucket and minKeep just the
+ * newest copies, which a later copy can displace. Throws a ConfigError naming `retention.allHours` when no whole hour
+ * is left (the Copier could then copy nothing).
  */
 export function copyWindowHours(config: PilotLightConfig): number {
-  return Math.max(1, config.retention.allHours);
+  const minutes = config.retention.allHours * 60 - config.expectedCopyMinutes - config.snapshotIntervalMinutes;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 1) {
+    const need = Math.ceil((60 + config.expectedCopyMinutes + config.snapshotIntervalMinutes) / 60);
+    throw new ConfigError(
+      `rds-pilot-light:retention.allHours (${config.retention.allHours}) leaves the Copier no copy window: a copy must ` +
+        `outlive its copy time (expectedCopyMinutes ${config.expectedCopyMinutes}) by one snapshot interval ` +
+        `(${config.snapshotIntervalMinutes} minutes) inside allHours, plus at least a 1-hour window; set allHours to at least ${need}.`,
+    );
+  }
+  return hours;
 }
 
 /** Regions a Janitor of `stage` sweeps: the source Janitor its home region, the DR Janitor home and DR region. */

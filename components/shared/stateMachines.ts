@@ -34,6 +34,16 @@
  * (RecoveryPointAgeMinutes > RPO) reports, so the execution succeeds with `leftPending: true` in its output instead of
  * firing the step-failure alarm whenever a first (full) copy outlasts a budget sized for incremental ones.
  *
+ * Resume loop (every step; issue 13 item 1): a handler stops taking new work before its Lambda's deadline and reports
+ * the items it did not start as `summary.leftPending`. The machine runs it again at once while that is > 0:
+ *
+ *   Has<Step>LeftWork (Choice on $.summary.leftPending, after the step Task)
+ *     missing, not a number or <= 0  -> (the check loop, or <Step>Succeeded)
+ *     runs >= maxRuns                -> (the same: the summary keeps leftPending > 0, the next run resumes)
+ *     otherwise                      -> Continue<Step> (the step Lambda again) -> Count<Step>Run (runs + 1) -> Has<Step>LeftWork
+ *
+ * Each run records what it finished as it goes (tags, events), so a continuation starts where the last run stopped.
+ *
  * State data between states is `{ summary, checks }`: `summary` is the last handler's JSON result (a small object such
  * as `{ pending: 3 }`), `checks` the number of loop invocations so far. The check Lambda and re-runs receive the
  * execution's original input (`$$.Execution.Input`), so a run scoped to one DB or snapshot stays in that scope.
@@ -68,7 +78,21 @@ export interface StepMachineOptions {
   check?: { functionArn: string; waitSeconds: number; maxChecks: number };
   /** Retry timing for Lambda service errors and `TransientAwsError`; fields left out take {@link DEFAULT_RETRY}. */
   retry?: Partial<RetryPolicy>;
+  /**
+   * Step Lambda runs per execution while its summary reports `leftPending > 0` (the first run included); default
+   * {@link DEFAULT_MAX_RUNS}. What is still left after that is resumed by the next scheduled or event run.
+   */
+  maxRuns?: number;
 }
+
+/**
+ * Default of `maxRuns`: ten runs of a 300 s Lambda (about 50 minutes) per execution, enough for a 750-snapshot share
+ * backlog; a larger backlog carries over to the next execution, which resumes it.
+ */
+export const DEFAULT_MAX_RUNS = 10;
+
+/** Upper bound of `maxRuns`: each run adds about 10 history events, far below the 25,000 of a Standard execution. */
+export const MAX_RUNS_LIMIT = 100;
 
 /** A state machine definition (JSONPath ASL). */
 export type AslDefinition = { Comment?: string; StartAt: string; States: Record<string, unknown> };
@@ -106,6 +130,9 @@ export const LAMBDA_SERVICE_ERRORS: readonly string[] = [
 export const RETRYABLE_ERRORS: readonly string[] = [
   ...LAMBDA_SERVICE_ERRORS,
   "TransientAwsError",
+  // A run that was still busy just before its Lambda's timeout (functions/lib/lambda.ts): the steps are resumable,
+  // so a retry continues from what the run recorded.
+  "StepTimeoutError",
   ...TRANSIENT_AWS_ERRORS,
 ];
 
@@ -161,6 +188,9 @@ export interface StepStateNames {
   readonly markLeftPending: string;
   readonly leftPending: string;
   readonly summaryInvalid: string;
+  readonly hasLeftWork: string;
+  readonly continueStep: string;
+  readonly countRun: string;
 }
 
 /** The state names of step `stepName` (so tests, alarms and docs never spell them twice). */
@@ -180,6 +210,9 @@ export function stepStateNames(stepName: string): StepStateNames {
     markLeftPending: `Mark${stepName}LeftPending`,
     leftPending: `${stepName}LeftPending`,
     summaryInvalid: `${stepName}SummaryInvalid`,
+    hasLeftWork: `Has${stepName}LeftWork`,
+    continueStep: `Continue${stepName}`,
+    countRun: `Count${stepName}Run`,
   };
 }
 
@@ -285,11 +318,18 @@ export function buildStepDefinition(o: StepMachineOptions): AslDefinition {
     ),
   };
 
+  const maxRuns = o.maxRuns ?? DEFAULT_MAX_RUNS;
+  wholeNumber("maxRuns", maxRuns, 1, MAX_RUNS_LIMIT);
+  Object.assign(
+    states,
+    resumeLoop(step, n, o.functionArn, retry, maxRuns, o.check ? n.isPending : n.succeeded, !!o.check),
+  );
+
   if (!o.check) {
     states[n.task] = lambdaTask({
       functionArn: o.functionArn,
-      resultSelector: { "summary.$": "$.Payload" },
-      next: n.succeeded,
+      resultSelector: { "summary.$": "$.Payload", runs: 1 },
+      next: n.hasLeftWork,
       retry,
       extraRetry: [NOT_YET_VISIBLE_RETRY],
       catchNext: n.failed,
@@ -309,8 +349,8 @@ export function buildStepDefinition(o: StepMachineOptions): AslDefinition {
 
   states[n.task] = lambdaTask({
     functionArn: o.functionArn,
-    resultSelector: { "summary.$": "$.Payload", checks: 0 },
-    next: n.isPending,
+    resultSelector: { "summary.$": "$.Payload", checks: 0, runs: 1 },
+    next: n.hasLeftWork,
     retry,
     extraRetry: [NOT_YET_VISIBLE_RETRY],
     catchNext: n.failed,
@@ -419,6 +459,56 @@ export function buildStepDefinition(o: StepMachineOptions): AslDefinition {
     Comment: `rds-pilot-light ${step}: run the ${step} Lambda, then check every ${waitSeconds} s while work is pending (at most ${maxChecks} checks and re-runs).`,
     StartAt: n.task,
     States: { ...states, ...terminal },
+  };
+}
+
+/**
+ * The resume loop's states (see the module comment): run the step again while its summary reports `leftPending > 0`,
+ * at most `maxRuns` runs in all, then go on to `next`.
+ */
+function resumeLoop(
+  step: string,
+  n: StepStateNames,
+  functionArn: string,
+  retry: RetryPolicy,
+  maxRuns: number,
+  next: string,
+  hasCheck: boolean,
+): Record<string, unknown> {
+  return {
+    [n.hasLeftWork]: {
+      Type: "Choice",
+      Comment: `Runs ${step} again while it stopped before its deadline with work left (leftPending > 0), at most ${maxRuns} runs.`,
+      // Ordered single-variable rules: `leftPending` is optional, so it is type-tested before it is compared.
+      Choices: [
+        { Not: { Variable: "$.summary.leftPending", IsPresent: true }, Next: next },
+        { Not: { Variable: "$.summary.leftPending", IsNumeric: true }, Next: next },
+        { Variable: "$.summary.leftPending", NumericLessThanEquals: 0, Next: next },
+        { Variable: "$.runs", NumericGreaterThanEquals: maxRuns, Next: next },
+      ],
+      Default: n.continueStep,
+    },
+    [n.continueStep]: lambdaTask({
+      functionArn,
+      payloadPath: "$$.Execution.Input",
+      resultSelector: { "summary.$": "$.Payload" },
+      resultPath: "$.latest",
+      next: n.countRun,
+      retry,
+      extraRetry: [NOT_YET_VISIBLE_RETRY],
+      catchNext: n.failed,
+      comment: `Runs the ${step} Lambda again on the execution input; it resumes where the last run stopped.`,
+    }),
+    [n.countRun]: {
+      Type: "Pass",
+      Comment: "Counts the run and keeps only the latest summary.",
+      Parameters: {
+        "runs.$": "States.MathAdd($.runs, 1)",
+        "summary.$": "$.latest.summary",
+        ...(hasCheck ? { checks: 0 } : {}),
+      },
+      Next: n.hasLeftWork,
+    },
   };
 }
 

@@ -8,5 +8,6 @@ export type CheckConfig = CopyConfig;
 
 /** Parses the Checker environment (the Copier's variables). */
 export function parseCheckConfig(env: Readonly<Record<string, string | undefined>>): CheckConfig {
-  return parseCopyConfig(env);
+  // Errors name the Checker's Lambda, not the Copier's (issue 13: "the Checker's config error calls itself copy").
+  return parseCopyConfig(env, "check");
 }

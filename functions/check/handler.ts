@@ -10,7 +10,9 @@
  */
 
 import { parseCopyScope } from "../copy/event";
+import { scopeLabel } from "../copy/handler";
 import { planCopyRun } from "../copy/state";
+import { inContext } from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
 import type { CheckConfig } from "./config";
 
@@ -36,7 +38,10 @@ export function makeHandler(deps: HandlerDeps<CheckConfig>): (event: unknown) =>
   const { clients, clock, config, obs } = deps;
   return async (event) => {
     const scope = parseCopyScope(event);
-    const { progress } = await planCopyRun(clients, config, scope, clock(), { countGlobalInFlight: false });
+    const { progress } = await inContext(
+      `check: DescribeDBSnapshots/DescribeDBClusterSnapshots (shared and manual) for ${scopeLabel(scope)} in ${config.region}`,
+      () => planCopyRun(clients, config, scope, clock(), { countGlobalInFlight: false }),
+    );
     const summary: CheckSummary = {
       pending: progress.pending,
       inProgress: progress.inProgress,

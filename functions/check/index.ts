@@ -6,4 +6,4 @@ import { lambdaHandler, liveDeps } from "../lib/lambda";
 import { parseCheckConfig } from "./config";
 import { makeHandler } from "./handler";
 
-export const handler = lambdaHandler(makeHandler(liveDeps(parseCheckConfig(process.env))));
+export const handler = lambdaHandler(makeHandler(liveDeps(parseCheckConfig(process.env))), "check");

@@ -11,6 +11,13 @@ import { runtimeRegion } from "../lib/lambda";
 /** `two-step`: share -> home-region copy -> DR-region copy. `direct`: one copy from the share into the DR region. */
 export type CopyMode = "two-step" | "direct";
 
+/**
+ * Largest `RPL_MAX_COPIES_IN_FLIGHT`: RDS allows up to 20 snapshot copy requests in progress to one destination
+ * region per account (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CopySnapshot.html; older pages
+ * said 5). A higher setting would only turn into SnapshotQuotaExceeded faults.
+ */
+export const MAX_COPIES_IN_FLIGHT_LIMIT = 20;
+
 /** Default of `RPL_MAX_COPIES_IN_FLIGHT`: the older, lower RDS limit of copies in progress per destination region. */
 export const DEFAULT_MAX_COPIES_IN_FLIGHT = 5;
 
@@ -62,10 +69,13 @@ const schema = z.object({
 });
 
 /** Parses the Copier/Checker environment; throws a ConfigError naming every bad or inconsistent variable. */
-export function parseCopyConfig(env: Readonly<Record<string, string | undefined>>): CopyConfig {
+export function parseCopyConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  step: "copy" | "check" = "copy",
+): CopyConfig {
   // An empty string means "unset" for the optional variables (Pulumi writes "" for absent optional config).
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
-  const e = parseEnv("copy", schema, cleaned);
+  const e = parseEnv(step, schema, cleaned);
   const home = runtimeRegion(env);
   const problems: string[] = [];
   const keyRegion = (arn: string) => KMS_KEY_ARN.exec(arn)?.[1];
@@ -76,8 +86,10 @@ export function parseCopyConfig(env: Readonly<Record<string, string | undefined>
       `RPL_DR_KMS_KEY_ARN must be a key in the Lambda's region ${home} (got ${JSON.stringify(e.RPL_DR_KMS_KEY_ARN)})`,
     );
   }
-  if (e.RPL_MAX_COPIES_IN_FLIGHT < 1) {
-    problems.push(`RPL_MAX_COPIES_IN_FLIGHT must be at least 1 (got "${e.RPL_MAX_COPIES_IN_FLIGHT}")`);
+  if (e.RPL_MAX_COPIES_IN_FLIGHT < 1 || e.RPL_MAX_COPIES_IN_FLIGHT > MAX_COPIES_IN_FLIGHT_LIMIT) {
+    problems.push(
+      `RPL_MAX_COPIES_IN_FLIGHT must be from 1 to ${MAX_COPIES_IN_FLIGHT_LIMIT}, the RDS limit of copies in progress per destination region (got "${e.RPL_MAX_COPIES_IN_FLIGHT}")`,
+    );
   }
   if (e.RPL_COPY_WINDOW_HOURS < 1) {
     problems.push(
@@ -106,7 +118,7 @@ export function parseCopyConfig(env: Readonly<Record<string, string | undefined>
       problems.push(`RPL_DELETE_INTERMEDIATE=true needs RPL_DR_REGION; without it the home copy is the only copy`);
     }
   }
-  if (problems.length > 0) throw new ConfigError(`copy Lambda configuration is invalid: ${problems.join("; ")}`);
+  if (problems.length > 0) throw new ConfigError(`${step} Lambda configuration is invalid: ${problems.join("; ")}`);
 
   return {
     region: home,

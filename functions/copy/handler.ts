@@ -10,7 +10,15 @@ import {
   DeleteDBSnapshotCommand,
 } from "@aws-sdk/client-rds";
 import { SNAPSHOT_ALREADY_EXISTS, SNAPSHOT_INVALID_STATE, SNAPSHOT_NOT_FOUND } from "../lib/awsErrors";
-import { ConfigError, errorName, type ItemFailure, SnapshotNotFoundError, TransientAwsError } from "../lib/errors";
+import { makeBudget, type RunContext } from "../lib/deadline";
+import {
+  ConfigError,
+  errorName,
+  type ItemFailure,
+  inContext,
+  SnapshotNotFoundError,
+  TransientAwsError,
+} from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
 import { parseArn } from "../lib/model";
 import { MetricUnit, type Observability } from "../lib/powertools";
@@ -40,16 +48,22 @@ export interface CopySummary {
   readonly failed: number;
   /** Source snapshots left alone, including those outside the copy window (logged with the reason). */
   readonly skipped: number;
+  /** Planned actions not started because the run's time budget ran out; the state machine runs it again. */
+  readonly leftPending: number;
 }
 
 /** Builds the Copier handler around injected clients, clock, config and observability. */
-export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown) => Promise<CopySummary> {
+export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run?: RunContext) => Promise<CopySummary> {
   const { clients, clock, config, obs } = deps;
-  return async (event) => {
+  return async (event, run) => {
+    const budget = makeBudget(clock, run);
     const scope = parseCopyScope(event);
     assertScopeRegion(scope, config);
     const now = clock();
-    const { actions, progress } = await planCopyRun(clients, config, scope, now);
+    const { actions, progress } = await inContext(
+      `copy: DescribeDBSnapshots/DescribeDBClusterSnapshots (shared and manual) for ${scopeLabel(scope)} in ${config.region}${config.drRegion ? ` and ${config.drRegion}` : ""}`,
+      () => planCopyRun(clients, config, scope, now),
+    );
     logSkipped(obs, progress.skipped);
     if (!progress.scopeMatched && scope.kind === "snapshot") {
       // Usually a share that is not visible yet; SnapshotNotFoundError lets the state machine retry with backoff.
@@ -60,7 +74,7 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown) => 
 
     const count = { started: 0, regionStarted: 0, existing: 0, deleted: 0, quotaWaiting: 0, copyFailed: 0 };
     const fullRegions = new Set<string>();
-    const { failures } = await forEachItem(
+    const { failures, leftPending } = await forEachItem(
       actions,
       (a) => a.item,
       async (a) => {
@@ -94,7 +108,10 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown) => 
           throw mapCopyError(err, a);
         }
       },
+      budget,
     );
+    if (leftPending > 0)
+      obs.logger.warn("copy stopped before its deadline; the rest is left for the next run", { leftPending });
 
     const allFailures: ItemFailure[] = [...progress.failures, ...failures];
     const inFlightBefore = Object.values(progress.inFlight).reduce((a, b) => a + b, 0);
@@ -107,6 +124,7 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown) => 
       intermediateDeleted: count.deleted,
       failed: allFailures.length,
       skipped: progress.skipped.length,
+      leftPending,
     };
     publishMetrics(summary, allFailures);
     obs.logger.info("copy finished", { ...summary });
@@ -188,6 +206,13 @@ export function logSkipped(obs: Observability, skipped: readonly SkippedSnapshot
     if (s.reason === OUTSIDE_COPY_WINDOW) obs.logger.debug("snapshot outside the copy window skipped", fields);
     else obs.logger.warn("snapshot skipped", fields);
   }
+}
+
+/** What a run is about, for error messages: one snapshot, one DB, or every DB. */
+export function scopeLabel(scope: CopyScope): string {
+  if (scope.kind === "snapshot") return scope.snapshotArn;
+  if (scope.kind === "db") return scope.dbId;
+  return "every DB";
 }
 
 /** Shares are only visible in the snapshot's own region, which must be the Lambda's. */

@@ -6,4 +6,4 @@ import { lambdaHandler, liveDeps } from "../lib/lambda";
 import { parseCopyConfig } from "./config";
 import { makeHandler } from "./handler";
 
-export const handler = lambdaHandler(makeHandler(liveDeps(parseCopyConfig(process.env))));
+export const handler = lambdaHandler(makeHandler(liveDeps(parseCopyConfig(process.env))), "copy");

@@ -4,7 +4,8 @@
  * field).
  */
 import * as z from "zod/mini";
-import { parseEnv, region } from "../lib/env";
+import { parseEnv, REGION_NAME, region } from "../lib/env";
+import { ConfigError } from "../lib/errors";
 import { runtimeRegion } from "../lib/lambda";
 import { checkRetentionJson, DEFAULT_RETENTION, type RetentionPolicy } from "../lib/retention";
 import type { ExpireStage } from "./plan";
@@ -67,7 +68,15 @@ export function parseExpireConfig(env: Readonly<Record<string, string | undefine
   }
   const parsed = parseEnv("expire", schema, cleaned);
   const home = runtimeRegion(env);
-  const regions = parsed.RPL_REGIONS && parsed.RPL_REGIONS.length > 0 ? parsed.RPL_REGIONS : [home];
+  if (!REGION_NAME.test(home)) {
+    throw new ConfigError(
+      `expire Lambda configuration is invalid: AWS_REGION must be an AWS region name (got ${JSON.stringify(home)})`,
+    );
+  }
+  const listed = parsed.RPL_REGIONS ?? [];
+  // The home region is always swept (issue 13 item 2): a DR Janitor whose RPL_REGIONS left it out would never expire
+  // the home-region copies, and a source Janitor's snapshots live there.
+  const regions = listed.includes(home) ? listed : [home, ...listed];
   return {
     region: home,
     stage: parsed.RPL_STAGE,

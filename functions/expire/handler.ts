@@ -5,7 +5,8 @@
  */
 import { DeleteDBClusterSnapshotCommand, DeleteDBSnapshotCommand, type RDSClient } from "@aws-sdk/client-rds";
 import { SNAPSHOT_INVALID_STATE, SNAPSHOT_NOT_FOUND } from "../lib/awsErrors";
-import { ConfigError, errorName } from "../lib/errors";
+import { makeBudget, type RunContext } from "../lib/deadline";
+import { ConfigError, errorName, inContext, withContext } from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
 import { type DbKind, recoveryPointOf, type Snapshot } from "../lib/model";
 import { MetricUnit } from "../lib/powertools";
@@ -46,6 +47,8 @@ export interface ExpireSummary {
   readonly skipped: number;
   /** Deletions that failed (the run then throws a PartialFailureError naming them). */
   readonly failed: number;
+  /** Deletions not started because the run's time budget ran out; the state machine runs it again. */
+  readonly leftPending: number;
   readonly dryRun: boolean;
   /** Dry run only: what would be deleted. */
   readonly plan?: readonly PlannedDeletion[];
@@ -70,15 +73,21 @@ export function parseExpireEvent(event: unknown): { dbId?: string; dryRun: boole
 type Outcome = "deleted" | "gone" | "skipped";
 
 /** Builds the handler core around injected dependencies (tests and the simulator pass fakes). */
-export function makeHandler(deps: HandlerDeps<ExpireConfig>): (event?: unknown) => Promise<ExpireSummary> {
+export function makeHandler(
+  deps: HandlerDeps<ExpireConfig>,
+): (event?: unknown, run?: RunContext) => Promise<ExpireSummary> {
   const { config, obs } = deps;
-  return async (event) => {
+  return async (event, run) => {
+    const budget = makeBudget(deps.clock, run);
     const input = parseExpireEvent(event);
     const now = deps.clock();
 
     const snapshots: Snapshot[] = [];
     for (const region of config.regions) {
-      const listed = await listSnapshots(deps.clients.rds(region), { type: "manual" });
+      const listed = await inContext(
+        `${STEP}: DescribeDBSnapshots/DescribeDBClusterSnapshots (manual) in ${region}`,
+        () => listSnapshots(deps.clients.rds(region), { type: "manual" }),
+      );
       // The region comes from the ARN; fall back to where it was listed so a delete never goes to "".
       for (const s of listed) snapshots.push(s.region ? s : { ...s, region });
     }
@@ -95,10 +104,18 @@ export function makeHandler(deps: HandlerDeps<ExpireConfig>): (event?: unknown) 
 
     if (input.dryRun) {
       obs.logger.info("expire dry run planned", { toDelete: doomed.length, kept });
-      return { deleted: 0, kept, skipped: 0, failed: 0, dryRun: true, plan: actions.flatMap(toPlanned) };
+      return {
+        deleted: 0,
+        kept,
+        skipped: 0,
+        failed: 0,
+        leftPending: 0,
+        dryRun: true,
+        plan: actions.flatMap(toPlanned),
+      };
     }
 
-    const { results, failures } = await forEachItem(
+    const { results, failures, leftPending } = await forEachItem(
       doomed,
       (s) => `${s.region}/${s.id}`,
       async (s): Promise<Outcome> => {
@@ -109,7 +126,10 @@ export function makeHandler(deps: HandlerDeps<ExpireConfig>): (event?: unknown) 
         else obs.logger.info("snapshot deleted", fields);
         return outcome;
       },
+      budget,
     );
+    if (leftPending > 0)
+      obs.logger.warn("expire stopped before its deadline; the rest is left for the next run", { leftPending });
     for (const f of failures) obs.logger.error("snapshot delete failed", { ...f });
 
     const deleted = results.filter((r) => r.value === "deleted" || r.value === "gone").length;
@@ -117,7 +137,7 @@ export function makeHandler(deps: HandlerDeps<ExpireConfig>): (event?: unknown) 
     emit(deps, "SnapshotsDeleted", deleted);
     emit(deps, "StepFailures", failures.length);
 
-    const summary = { deleted, kept, skipped, failed: failures.length, dryRun: false };
+    const summary = { deleted, kept, skipped, failed: failures.length, leftPending, dryRun: false };
     obs.logger.info("expire finished", summary);
     throwIfFailed(STEP, failures);
     return summary;
@@ -134,7 +154,8 @@ export async function deleteSnapshot(rds: RDSClient, kind: DbKind, id: string): 
     const name = errorName(err);
     if (SNAPSHOT_NOT_FOUND.has(name)) return "gone";
     if (SNAPSHOT_INVALID_STATE.has(name)) return "skipped";
-    throw err;
+    const call = kind === "instance" ? "DeleteDBSnapshot" : "DeleteDBClusterSnapshot";
+    throw withContext(err, `${STEP}: ${call} ${id}`);
   }
 }
 

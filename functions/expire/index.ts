@@ -6,4 +6,4 @@ import { lambdaHandler, liveDeps } from "../lib/lambda";
 import { parseExpireConfig } from "./config";
 import { makeHandler } from "./handler";
 
-export const handler = lambdaHandler(makeHandler(liveDeps(parseExpireConfig(process.env))));
+export const handler = lambdaHandler(makeHandler(liveDeps(parseExpireConfig(process.env))), "expire");

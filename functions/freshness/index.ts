@@ -6,4 +6,4 @@ import { lambdaHandler, liveDeps } from "../lib/lambda";
 import { parseFreshnessConfig } from "./config";
 import { makeHandler } from "./handler";
 
-export const handler = lambdaHandler(makeHandler(liveDeps(parseFreshnessConfig(process.env))));
+export const handler = lambdaHandler(makeHandler(liveDeps(parseFreshnessConfig(process.env))), "freshness");

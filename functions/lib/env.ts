@@ -66,10 +66,17 @@ export const regexSource = z.pipe(
   }),
 );
 
-/** An AWS region name such as `eu-west-1`. */
-export const region = z
-  .string()
-  .check(z.regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, "must be an AWS region such as eu-west-1"));
+/**
+ * AWS region names: `<area>[-gov|-iso…]-<direction>-<number>`, with the areas and directions AWS uses today
+ * (https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html lists every region code, e.g.
+ * `us-gov-west-1`, `ap-southeast-7`, `mx-central-1`, `il-central-1`). A new region of a new area needs an entry
+ * here; the pattern rejects typos such as `eu-west` or `europe-west-1` at cold start instead of on the first call.
+ */
+export const REGION_NAME =
+  /^(af|ap|ca|cn|eu|il|me|mx|sa|us)(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-\d{1,2}$/;
+
+/** An AWS region name such as `eu-west-1` ({@link REGION_NAME}). */
+export const region = z.string().check(z.regex(REGION_NAME, "must be an AWS region name such as eu-west-1"));
 
 /** `true`/`false`. */
 export const bool = z.pipe(

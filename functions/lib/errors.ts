@@ -52,6 +52,18 @@ export class TransientAwsError extends PilotLightError {
   }
 }
 
+/**
+ * The run reached its time budget's end while it could not stop cleanly (middy's early-timeout abort, just before
+ * the Lambda's own timeout). Every step is resumable (finished items are recorded as they finish), so the state
+ * machines retry it like a transient error: the retry resumes where this run stopped (issue 13 item 1).
+ */
+export class StepTimeoutError extends PilotLightError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StepTimeoutError";
+  }
+}
+
 /** One entry of a {@link PartialFailureError}: which DB (or snapshot) failed and why. */
 export interface ItemFailure {
   /** DB identifier (or snapshot identifier when no DB is known). */
@@ -112,4 +124,26 @@ export function isTransient(err: unknown): boolean {
 export function asTransient(err: unknown, doing: string): unknown {
   if (!isTransient(err)) return err;
   return new TransientAwsError(`${doing}: ${errorName(err)}: ${errorMessage(err)}`, { cause: err });
+}
+
+/**
+ * The error to throw for `err`, with `doing` (step, call and item: `copy: DescribeDBSnapshots for orders-db`) in its
+ * message: throttling and transient faults become a TransientAwsError (retried), our own typed errors pass unchanged
+ * (they name their item already), anything else keeps its `name` (what Step Functions matches) with the context added.
+ */
+export function withContext(err: unknown, doing: string): unknown {
+  if (isTransient(err)) return asTransient(err, `${doing} failed`);
+  if (err instanceof PilotLightError) return err;
+  const e = new Error(`${doing} failed: ${errorName(err)}: ${errorMessage(err)}`, { cause: err });
+  e.name = errorName(err);
+  return e;
+}
+
+/** Runs `fn`, rethrowing any error {@link withContext} `doing`. */
+export async function inContext<T>(doing: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw withContext(err, doing);
+  }
 }

@@ -14,6 +14,8 @@ import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { type AwsClients, liveClients } from "./clients";
 import { type Clock, systemClock } from "./clock";
+import type { RunContext } from "./deadline";
+import { StepTimeoutError } from "./errors";
 import { liveObservability, logger, metrics, type Observability } from "./powertools";
 
 /** Everything a handler touches outside its own code, injected. */
@@ -24,17 +26,48 @@ export interface HandlerDeps<C> {
   readonly obs: Observability;
 }
 
-/** A handler core: plain async function of the event, as tests and the simulator call it. */
-export type HandlerCore<E, R> = (event: E) => Promise<R>;
+/**
+ * A handler core: plain async function of the event, as tests and the simulator call it. The optional run context
+ * carries the Lambda's remaining time and abort signal (functions/lib/deadline.ts); without it a run has no deadline.
+ */
+export type HandlerCore<E, R> = (event: E, run?: RunContext) => Promise<R>;
+
+/**
+ * How long before the Lambda's own timeout middy aborts the handler (ms). The handlers' own budget stops taking new
+ * work much earlier (functions/lib/deadline.ts); this is the backstop for a call that hangs past that margin. It
+ * fires early enough for the error to be logged and returned as the function error, instead of the Lambda being
+ * killed (which Step Functions reports under a different name).
+ */
+export const TIMEOUT_EARLY_MS = 3_000;
 
 /** Production dependencies for a parsed config. */
 export function liveDeps<C>(config: C): HandlerDeps<C> {
   return { clients: liveClients(), clock: systemClock, config, obs: liveObservability };
 }
 
-/** Wraps a handler core for Lambda with the shared Powertools middlewares. */
-export function lambdaHandler<E, R>(core: HandlerCore<E, R>) {
-  return middy(async (event: E, _context: Context) => core(event))
+/**
+ * Wraps a handler core for Lambda with the shared Powertools middlewares. The core gets the context's remaining time
+ * and middy's abort signal; a run still busy {@link TIMEOUT_EARLY_MS} before the timeout fails with a
+ * `StepTimeoutError` naming `step` (not middy's generic `TimeoutError`), the one timeout name the state machines'
+ * retry policy handles (components/shared/stateMachines.ts RETRYABLE_ERRORS).
+ */
+export function lambdaHandler<E, R>(core: HandlerCore<E, R>, step = "step") {
+  return middy(
+    async (event: E, context: Context, opts?: { signal?: AbortSignal }) =>
+      core(event, {
+        remainingMs: () => context.getRemainingTimeInMillis(),
+        ...(opts?.signal ? { signal: opts.signal } : {}),
+      }),
+    {
+      timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
+      timeoutEarlyResponse: () => {
+        throw new StepTimeoutError(
+          `${step}: the Lambda was about to time out (${TIMEOUT_EARLY_MS} ms left) before the run returned; ` +
+            "finished items are recorded, so the retry resumes where it stopped",
+        );
+      },
+    },
+  )
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
 }

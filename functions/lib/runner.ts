@@ -2,6 +2,7 @@
  * Runs one action per item so that one item's failure never stops the others; after all have run, throws a
  * PartialFailureError naming every failed item (so Step Functions and the alarm see the run fail).
  */
+import type { Budget } from "./deadline";
 import { errorMessage, errorName, type ItemFailure, PartialFailureError, TransientAwsError } from "./errors";
 
 export interface ItemResult<R> {
@@ -11,15 +12,21 @@ export interface ItemResult<R> {
   readonly failure?: ItemFailure;
 }
 
-/** Applies `fn` to each item in order, collecting failures instead of stopping. */
+/**
+ * Applies `fn` to each item in order, collecting failures instead of stopping. With a `budget`, no item starts once
+ * it is exhausted (the deadline's margin is reached or the abort signal fired): `leftPending` counts the items not
+ * started, for the next run (or the state machine's resume loop) to do.
+ */
 export async function forEachItem<T, R>(
   items: readonly T[],
   idOf: (item: T) => string,
   fn: (item: T) => Promise<R>,
-): Promise<{ results: ItemResult<R>[]; failures: ItemFailure[] }> {
+  budget?: Budget,
+): Promise<{ results: ItemResult<R>[]; failures: ItemFailure[]; leftPending: number }> {
   const results: ItemResult<R>[] = [];
   const failures: ItemFailure[] = [];
-  for (const item of items) {
+  for (const [i, item] of items.entries()) {
+    if (budget?.exhausted()) return { results, failures, leftPending: items.length - i };
     const id = idOf(item);
     try {
       results.push({ id, ok: true, value: await fn(item) });
@@ -29,7 +36,7 @@ export async function forEachItem<T, R>(
       results.push({ id, ok: false, failure });
     }
   }
-  return { results, failures };
+  return { results, failures, leftPending: 0 };
 }
 
 /** Throws a PartialFailureError when any item failed. */

@@ -6,4 +6,4 @@ import { lambdaHandler, liveDeps } from "../lib/lambda";
 import { parseRestoreConfig } from "./config";
 import { makeHandler } from "./handler";
 
-export const handler = lambdaHandler(makeHandler(liveDeps(parseRestoreConfig(process.env))));
+export const handler = lambdaHandler(makeHandler(liveDeps(parseRestoreConfig(process.env))), "restore");

@@ -20,15 +20,18 @@ import {
 } from "@aws-sdk/client-rds";
 import { SHARED_SNAPSHOT_QUOTA_EXCEEDED, SNAPSHOT_INVALID_STATE, SNAPSHOT_NOT_FOUND } from "../lib/awsErrors";
 import type { AwsClients } from "../lib/clients";
+import { makeBudget, type RunContext } from "../lib/deadline";
 import {
   asTransient,
   ConfigError,
   errorMessage,
   errorName,
   type ItemFailure,
+  inContext,
   ShareLimitError,
   SnapshotNotFoundError,
   TransientAwsError,
+  withContext,
 } from "../lib/errors";
 import { isValidSnapshotId } from "../lib/identifiers";
 import type { HandlerDeps } from "../lib/lambda";
@@ -81,7 +84,12 @@ export interface ShareSummary {
   readonly failed: number;
   /** Listed snapshots that are not ours, not source copies or not in a shareable state. */
   readonly ignored: number;
-  /** Identifiers of the snapshots shared (or found shared) and announced in this run. */
+  /**
+   * Snapshots to share that this run did not start because its time budget ran out (newest of every DB first, so
+   * these are the oldest); the state machine runs the step again while > 0 (bounded), else the next run does them.
+   */
+  readonly leftPending: number;
+  /** Identifiers of the snapshots shared (or found shared), announced and tagged in this run. */
   readonly snapshotIds: readonly string[];
 }
 
@@ -99,53 +107,80 @@ type ShareOutcome = {
 };
 
 /** Builds the Sharer around injected clients, clock, config and observability. */
-export function makeHandler(deps: HandlerDeps<ShareConfig>): (event?: unknown) => Promise<ShareSummary> {
+export function makeHandler(
+  deps: HandlerDeps<ShareConfig>,
+): (event?: unknown, run?: RunContext) => Promise<ShareSummary> {
   const { config, obs } = deps;
-  return async (event) => {
+  return async (event, run) => {
+    const budget = makeBudget(deps.clock, run);
     const scope = parseShareEvent(event);
     const rds = deps.clients.rds(config.region);
     if (scope) obs.logger.appendKeys({ snapshotId: scope.snapshotId });
 
     const snapshots = scope
       ? await findSnapshot(rds, scope)
-      : await aws("list manual snapshots", () => listSnapshots(rds, { type: "manual" }));
+      : await aws(`${STEP}: DescribeDBSnapshots/DescribeDBClusterSnapshots (manual) in ${config.region}`, () =>
+          listSnapshots(rds, { type: "manual" }),
+        );
     const plan = planShare({ snapshots, drAccounts: config.drAccounts });
     if (scope) for (const i of plan.ignored) obs.logger.info("snapshot ignored", { ...i });
 
+    // Batches of one PutEvents call: each batch is shared, announced and tagged before the next starts, so a run cut
+    // short by its budget has recorded everything it finished (the tag makes the next run skip it without a call).
     const keyManagers = new Map<string, Promise<string | undefined>>();
-    const { results, failures } = await forEachItem(
-      plan.toShare,
-      (s) => s.id,
-      (s) => shareOne(rds, deps.clients, keyManagers, config, s),
-    );
-    const outcomes = results.flatMap((r) => (r.ok && r.value ? [r.value] : []));
-    for (const o of outcomes) {
-      if (o.state === "shared")
-        obs.logger.info("snapshot shared", {
-          snapshotId: o.snapshot.id,
-          dbId: o.snapshot.dbId,
-          accountsAdded: o.added,
-        });
+    const outcomes: ShareOutcome[] = [];
+    const announced: Snapshot[] = [];
+    const allFailures: ItemFailure[] = [];
+    let leftPending = 0;
+    for (const [b, batch] of chunk(plan.toShare, MAX_PUT_EVENTS_ENTRIES).entries()) {
+      const sharing = await forEachItem(
+        batch,
+        (s) => s.id,
+        (s) => shareOne(rds, deps.clients, keyManagers, config, s),
+        budget,
+      );
+      const done = sharing.results.flatMap((r) => (r.ok && r.value ? [r.value] : []));
+      for (const o of done) {
+        if (o.state === "shared")
+          obs.logger.info("snapshot shared", {
+            snapshotId: o.snapshot.id,
+            dbId: o.snapshot.dbId,
+            accountsAdded: o.added,
+          });
+      }
+      outcomes.push(...done);
+      const toAnnounce = done
+        .filter((o) => o.state === "shared" || o.state === "already-shared")
+        .map((o) => o.snapshot);
+      const eventFailures = await announce(deps.clients, config.eventBusArns, toAnnounce);
+      const batchAnnounced = toAnnounce.filter((s) => !eventFailures.has(s.id));
+      // Tagging is cheap and marks the work done: it is not cut short by the budget (only by the abort signal).
+      const tagging = await forEachItem(
+        batchAnnounced,
+        (s) => s.id,
+        (s) => markShared(rds, s, config.drAccounts),
+      );
+      const tagged = new Set(tagging.results.filter((r) => r.ok).map((r) => r.id));
+      announced.push(...batchAnnounced.filter((s) => tagged.has(s.id)));
+      allFailures.push(
+        ...sharing.failures,
+        ...[...eventFailures].map(([id, f]) => ({ id, ...f })),
+        ...tagging.failures,
+      );
+      if (sharing.leftPending > 0 || budget.exhausted()) {
+        const started = b * MAX_PUT_EVENTS_ENTRIES + batch.length - sharing.leftPending;
+        leftPending = plan.toShare.length - started;
+        break;
+      }
     }
-
-    const toAnnounce = outcomes
-      .filter((o) => o.state === "shared" || o.state === "already-shared")
-      .map((o) => o.snapshot);
-    const eventFailures = await announce(deps.clients, config.eventBusArns, toAnnounce);
-    const announced = toAnnounce.filter((s) => !eventFailures.has(s.id));
-
-    const tagging = await forEachItem(
-      announced,
-      (s) => s.id,
-      (s) => markShared(rds, s, config.drAccounts),
-    );
-    const allFailures: ItemFailure[] = [
-      ...failures,
-      ...[...eventFailures].map(([id, f]) => ({ id, ...f })),
-      ...tagging.failures,
-    ];
     for (const f of allFailures)
       obs.logger.error("snapshot share failed", { snapshotId: f.id, error: f.error, message: f.message });
+    if (leftPending > 0) {
+      obs.logger.warn("share stopped before its deadline; the rest is left for the next run", {
+        leftPending,
+        aborted: budget.aborted(),
+      });
+    }
 
     const shared = outcomes.filter((o) => o.state === "shared").length;
     obs.metrics.addMetric("SnapshotsShared", MetricUnit.Count, shared);
@@ -159,6 +194,7 @@ export function makeHandler(deps: HandlerDeps<ShareConfig>): (event?: unknown) =
       notified: config.eventBusArns.length > 0 ? announced.length : 0,
       failed: new Set(allFailures.map((f) => f.id)).size,
       ignored: plan.ignored.length + outcomes.filter((o) => o.state === "gone").length,
+      leftPending,
       snapshotIds: announced.map((s) => s.id),
     };
     obs.logger.info("share finished", { summary });
@@ -207,7 +243,8 @@ export function parseShareEvent(event: unknown): ShareScope | undefined {
 async function findSnapshot(rds: RDSClient, scope: ShareScope): Promise<Snapshot[]> {
   const out: Snapshot[] = [];
   const notFound = (err: unknown) => {
-    if (!SNAPSHOT_NOT_FOUND.has(errorName(err))) throw asTransient(err, `describe snapshot ${scope.snapshotId}`);
+    if (!SNAPSHOT_NOT_FOUND.has(errorName(err)))
+      throw withContext(err, `${STEP}: DescribeDBSnapshots/DescribeDBClusterSnapshots for ${scope.snapshotId}`);
   };
   if (scope.kind !== "cluster") {
     try {
@@ -257,7 +294,7 @@ async function shareOne(
     try {
       km = await manager;
     } catch (err) {
-      throw asTransient(err, `describe KMS key ${s.kmsKeyId} of ${s.id}`);
+      throw withContext(err, `${STEP}: KMS DescribeKey ${s.kmsKeyId} for ${s.id} (DB ${s.dbId})`);
     }
     // RDS cannot share snapshots encrypted with the AWS managed key aws/rds (sharing user guide).
     if (km === "AWS") {
@@ -297,7 +334,10 @@ async function shareOne(
       throw new ShareLimitError(`sharing ${s.id} hit the RDS shared-snapshot quota: ${errorMessage(err)}`, {
         cause: err,
       });
-    throw asTransient(err, `sharing ${s.id}`);
+    throw withContext(
+      err,
+      `${STEP}: ${s.kind === "instance" ? "DescribeDBSnapshotAttributes/ModifyDBSnapshotAttribute" : "DescribeDBClusterSnapshotAttributes/ModifyDBClusterSnapshotAttribute"} for ${s.id} (DB ${s.dbId})`,
+    );
   }
 }
 
@@ -374,14 +414,9 @@ async function markShared(rds: RDSClient, s: Snapshot, accounts: readonly string
       }),
     );
   } catch (err) {
-    throw asTransient(err, `tagging ${s.id} as shared`);
+    throw withContext(err, `${STEP}: AddTagsToResource (${TAG.sharedSet}) for ${s.id}`);
   }
 }
 
-async function aws<T>(doing: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw asTransient(err, doing);
-  }
-}
+/** Runs one AWS call (or listing), naming step, call and item in any error it throws. */
+const aws = inContext;

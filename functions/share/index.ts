@@ -6,4 +6,4 @@ import { lambdaHandler, liveDeps } from "../lib/lambda";
 import { parseShareConfig } from "./config";
 import { makeHandler } from "./handler";
 
-export const handler = lambdaHandler(makeHandler(liveDeps(parseShareConfig(process.env))));
+export const handler = lambdaHandler(makeHandler(liveDeps(parseShareConfig(process.env))), "share");

@@ -5,6 +5,7 @@
 import { ShareLimitError } from "../lib/errors";
 import { shortHash } from "../lib/identifiers";
 import { recoveryPointOf, type Snapshot, stageOf } from "../lib/model";
+import { newestFirstRoundRobin } from "../lib/order";
 import { TAG } from "../lib/tags";
 import { MAX_SHARE_ACCOUNTS } from "./config";
 
@@ -30,7 +31,10 @@ export type IgnoreReason = "not-owned" | "not-source-stage" | "not-shareable-sta
 
 /** Everything the planner decided. */
 export interface SharePlan {
-  /** Available, ours, stage source, not yet marked shared with this account set. */
+  /**
+   * Available, ours, stage source, not yet marked shared with this account set; newest recovery point first, DBs in
+   * turn ({@link shareOrder}), so a run cut short by its time budget has shared the newest snapshot of every DB.
+   */
   readonly toShare: readonly Snapshot[];
   /** Ids of snapshots whose `rpl-shared-set` tag already matches (no call needed). */
   readonly alreadyShared: readonly string[];
@@ -63,7 +67,16 @@ export function planShare(input: {
     else if (s.tags[TAG.sharedSet] === want) alreadyShared.push(s.id);
     else toShare.push(s);
   }
-  return { toShare, alreadyShared, pending, ignored };
+  return { toShare: shareOrder(toShare), alreadyShared, pending, ignored };
+}
+
+/** The Sharer's work order: newest recovery point first, one DB at a time in turn (lib/order.ts). */
+export function shareOrder(snapshots: readonly Snapshot[]): Snapshot[] {
+  return newestFirstRoundRobin(snapshots, {
+    group: (s) => `${s.kind}|${s.tags[TAG.sourceAccount] || s.account}|${s.dbId}`,
+    time: (s) => recoveryPointOf(s)?.getTime(),
+    id: (s) => s.id,
+  });
 }
 
 /**

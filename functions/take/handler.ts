@@ -10,7 +10,16 @@ import {
   type RDSClient,
 } from "@aws-sdk/client-rds";
 import { DB_INVALID_STATE, SNAPSHOT_ALREADY_EXISTS, SNAPSHOT_QUOTA_EXCEEDED } from "../lib/awsErrors";
-import { asTransient, ConfigError, errorMessage, errorName, type ItemFailure, SnapshotQuotaError } from "../lib/errors";
+import { makeBudget, type RunContext } from "../lib/deadline";
+import {
+  ConfigError,
+  errorMessage,
+  errorName,
+  type ItemFailure,
+  inContext,
+  SnapshotQuotaError,
+  withContext,
+} from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
 import { MetricUnit } from "../lib/powertools";
 import { listDbs, listSnapshots } from "../lib/rds";
@@ -49,33 +58,43 @@ export interface TakeSummary {
   readonly snapshotIds: readonly string[];
   /** Why each skipped DB was skipped. */
   readonly skippedDbs: readonly Skip[];
+  /** DBs to snapshot that this run did not start because its time budget ran out; the state machine runs it again. */
+  readonly leftPending: number;
 }
 
 type CreateOutcome = "created" | "existed" | "db-not-available";
 
 /** Builds the Taker around injected clients, clock, config and observability. */
-export function makeHandler(deps: HandlerDeps<TakeConfig>): (event?: unknown) => Promise<TakeSummary> {
+export function makeHandler(
+  deps: HandlerDeps<TakeConfig>,
+): (event?: unknown, run?: RunContext) => Promise<TakeSummary> {
   const { config, obs } = deps;
-  return async (event) => {
+  return async (event, run) => {
+    const budget = makeBudget(deps.clock, run);
     const scopeDbId = parseTakeEvent(event);
     const now = deps.clock();
     const rds = deps.clients.rds(config.region);
     if (scopeDbId) obs.logger.appendKeys({ dbId: scopeDbId });
 
     const [dbs, snapshots, quotas] = await Promise.all([
-      aws("list DB instances and clusters", () => listDbs(rds, scopeDbId ? { id: scopeDbId } : undefined)),
-      aws("list manual snapshots", () =>
+      aws(`${STEP}: DescribeDBInstances/DescribeDBClusters in ${config.region}`, () =>
+        listDbs(rds, scopeDbId ? { id: scopeDbId } : undefined),
+      ),
+      aws(`${STEP}: DescribeDBSnapshots/DescribeDBClusterSnapshots (manual) in ${config.region}`, () =>
         listSnapshots(rds, { type: "manual", ...(scopeDbId ? { dbId: scopeDbId } : {}) }),
       ),
-      aws("read manual snapshot quotas", () => readQuotas(rds)),
+      aws(`${STEP}: DescribeAccountAttributes in ${config.region}`, () => readQuotas(rds)),
     ]);
     const plan = planTake({ dbs, snapshots, now, config, quotas, ...(scopeDbId ? { scopeDbId } : {}) });
 
-    const { results, failures } = await forEachItem(
+    const { results, failures, leftPending } = await forEachItem(
       plan.create,
       (a) => a.dbId,
       (a) => create(rds, a),
+      budget,
     );
+    if (leftPending > 0)
+      obs.logger.warn("take stopped before its deadline; the rest is left for the next run", { leftPending });
     const skipped: Skip[] = [...plan.skipped];
     const snapshotIds: string[] = [];
     let created = 0;
@@ -130,6 +149,7 @@ export function makeHandler(deps: HandlerDeps<TakeConfig>): (event?: unknown) =>
       ignored: plan.ignored,
       snapshotIds,
       skippedDbs: skipped,
+      leftPending,
     };
     obs.logger.info("take finished", { summary });
     throwIfFailedOrRetry(STEP, allFailures);
@@ -192,14 +212,12 @@ async function create(rds: RDSClient, a: CreateAction): Promise<CreateOutcome> {
         },
       );
     }
-    throw asTransient(err, `creating ${a.snapshotId}`);
+    throw withContext(
+      err,
+      `${STEP}: ${a.kind === "instance" ? "CreateDBSnapshot" : "CreateDBClusterSnapshot"} ${a.snapshotId} of ${a.dbId}`,
+    );
   }
 }
 
-async function aws<T>(doing: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw asTransient(err, doing);
-  }
-}
+/** Runs one AWS call (or listing), naming step, call and item in any error it throws. */
+const aws = inContext;

@@ -6,4 +6,4 @@ import { lambdaHandler, liveDeps } from "../lib/lambda";
 import { parseTakeConfig } from "./config";
 import { makeHandler } from "./handler";
 
-export const handler = lambdaHandler(makeHandler(liveDeps(parseTakeConfig(process.env))));
+export const handler = lambdaHandler(makeHandler(liveDeps(parseTakeConfig(process.env))), "take");

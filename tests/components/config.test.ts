@@ -342,7 +342,7 @@ describe("handlerEnvironment", () => {
       RPL_COPY_MODE: "direct",
       RPL_MAX_COPIES_IN_FLIGHT: "20",
       RPL_DELETE_INTERMEDIATE: "true",
-      RPL_COPY_WINDOW_HOURS: "24",
+      RPL_COPY_WINDOW_HOURS: String(copyWindowHours(dr)),
     });
   });
   it.each(["copy", "check"] as const)("%s of a both stack: the account is its own source, DR region set", (step) => {
@@ -357,26 +357,37 @@ describe("handlerEnvironment", () => {
       RPL_COPY_MODE: "two-step",
       RPL_MAX_COPIES_IN_FLIGHT: "5",
       RPL_DELETE_INTERMEDIATE: "false",
-      RPL_COPY_WINDOW_HOURS: "24",
+      RPL_COPY_WINDOW_HOURS: String(copyWindowHours(both)),
     });
     expect(() => handlerEnvironment(both, step, { drKmsKeyArn: "K1", drRegionKmsKeyArn: "K2" })).toThrow(
       `handlerEnvironment(${step}) needs accountId`,
     );
   });
-  it.each([
-    [24, "24"],
-    [72, "72"],
-    [1, "1"],
-    [0, "1"], // a zero window would copy nothing; the DR Janitor still keeps the newest copies (minKeep)
-  ])("derives RPL_COPY_WINDOW_HOURS from the DR retention.allHours %d as %s (at least 1)", (allHours, expected) => {
+  it.each([24, 72, 6])(
+    "derives RPL_COPY_WINDOW_HOURS from the DR retention.allHours %d minus copy time and one interval",
+    (allHours) => {
+      const c = parse({
+        role: "dr",
+        sourceAccounts: ["111111111111"],
+        retention: { allHours, dailyDays: 7, weeklyWeeks: 0, monthlyMonths: 0, minKeep: 3 },
+        manualSnapshotQuota: 500,
+      });
+      const expected = Math.floor((allHours * 60 - c.expectedCopyMinutes - c.snapshotIntervalMinutes) / 60);
+      expect(expected).toBeGreaterThan(0);
+      expect(copyWindowHours(c)).toBe(expected);
+      expect(handlerEnvironment(c, "copy", { drKmsKeyArn: "K1" }).RPL_COPY_WINDOW_HOURS).toBe(String(expected));
+    },
+  );
+  it.each([0, 1])("rejects a DR retention.allHours of %d: it leaves no copy window, naming the field", (allHours) => {
     const c = parse({
       role: "dr",
       sourceAccounts: ["111111111111"],
       retention: { allHours, dailyDays: 7, weeklyWeeks: 0, monthlyMonths: 0, minKeep: 3 },
       manualSnapshotQuota: 500,
     });
-    expect(copyWindowHours(c)).toBe(Number(expected));
-    expect(handlerEnvironment(c, "copy", { drKmsKeyArn: "K1" }).RPL_COPY_WINDOW_HOURS).toBe(expected);
+    expect(() => copyWindowHours(c)).toThrow(
+      /^rds-pilot-light:retention\.allHours \(\d+\) leaves the Copier no copy window/,
+    );
   });
   it("expire, per stage", () => {
     expect(handlerEnvironment(src, "expire", { stage: "source" })).toEqual({

@@ -308,7 +308,7 @@ describe("Pulumi.drprod.yaml (DR account, two-step copy into eu-central-1)", () 
       RPL_COPY_MODE: "two-step",
       RPL_MAX_COPIES_IN_FLIGHT: "5",
       RPL_DELETE_INTERMEDIATE: "false",
-      RPL_COPY_WINDOW_HOURS: "24",
+      RPL_COPY_WINDOW_HOURS: "23", // allHours 24 h minus copy time and one interval (config/derive.ts copyWindowHours)
     };
     expect(env(run.named("copier-fn"))).toEqual({ ...copyEnv, POWERTOOLS_SERVICE_NAME: "rds-pilot-light-copy" });
     expect(env(run.named("copier-check-fn"))).toEqual({ ...copyEnv, POWERTOOLS_SERVICE_NAME: "rds-pilot-light-check" });
@@ -425,7 +425,7 @@ describe("fan-in and fan-out", () => {
       expect(env(run.named(fn))).toMatchObject({
         RPL_SOURCE_ACCOUNTS: "555555555555",
         RPL_DR_REGION: "eu-central-1",
-        RPL_COPY_WINDOW_HOURS: "24",
+        RPL_COPY_WINDOW_HOURS: "23", // allHours 24 h minus copy time and one interval (config/derive.ts copyWindowHours)
       });
       expect(env(run.named(fn)).RPL_DR_REGION_KMS_KEY_ARN).toEqual(expect.stringMatching(/^arn:aws:kms:/));
     }

@@ -91,6 +91,7 @@ describe("copy handler", () => {
       intermediateDeleted: 0,
       failed: 0,
       skipped: 0,
+      leftPending: 0,
     });
     expect(w.metric("SnapshotsCopied", "Stage", "dr")).toEqual([2]);
     expect(w.metric("StepFailures", "Step", "copy")).toEqual([0]);

@@ -125,7 +125,7 @@ describe("expire handler", () => {
 
     const summary = await run({});
 
-    expect(summary).toEqual({ deleted: 3, kept: 3, skipped: 0, failed: 0, dryRun: false });
+    expect(summary).toEqual({ deleted: 3, kept: 3, skipped: 0, failed: 0, leftPending: 0, dryRun: false });
     for (const m of [home, dr]) {
       expect(m.commandCalls(DescribeDBSnapshotsCommand)[0]!.args[0].input).toEqual({
         SnapshotType: "manual",
@@ -170,7 +170,7 @@ describe("expire handler", () => {
     const summary = await run({});
 
     expect(markers).toEqual([undefined, "page-2"]);
-    expect(summary).toEqual({ deleted: 147, kept: 3, skipped: 0, failed: 0, dryRun: false });
+    expect(summary).toEqual({ deleted: 147, kept: 3, skipped: 0, failed: 0, leftPending: 0, dryRun: false });
     const deleted = new Set(
       home.commandCalls(DeleteDBSnapshotCommand).map((x) => x.args[0].input.DBSnapshotIdentifier),
     );
@@ -188,7 +188,7 @@ describe("expire handler", () => {
     lists(dr, []);
     const { run } = setup({ retention: policy({ minKeep: 1 }) });
 
-    expect(await run({})).toEqual({ deleted: 0, kept: 1, skipped: 0, failed: 0, dryRun: false });
+    expect(await run({})).toEqual({ deleted: 0, kept: 1, skipped: 0, failed: 0, leftPending: 0, dryRun: false });
     expect(home.commandCalls(DeleteDBSnapshotCommand)).toHaveLength(0);
   });
 
@@ -217,6 +217,7 @@ describe("expire handler", () => {
       kept: 1,
       skipped: 0,
       failed: 0,
+      leftPending: 0,
       dryRun: true,
       plan: [
         {
@@ -247,7 +248,14 @@ describe("expire handler", () => {
     lists(dr, []);
     const { run } = setup({ retention: policy({ minKeep: 1 }) });
 
-    expect(await run({ dbId: "orders-db" })).toEqual({ deleted: 1, kept: 1, skipped: 0, failed: 0, dryRun: false });
+    expect(await run({ dbId: "orders-db" })).toEqual({
+      deleted: 1,
+      kept: 1,
+      skipped: 0,
+      failed: 0,
+      leftPending: 0,
+      dryRun: false,
+    });
     expect(home.commandCalls(DeleteDBSnapshotCommand).map((x) => x.args[0].input)).toEqual([
       { DBSnapshotIdentifier: idOf(orders[0]!) },
     ]);
@@ -266,7 +274,7 @@ describe("expire handler", () => {
     home.on(command).rejects(awsError(error));
     const { run, logger } = setup({ retention: policy({ minKeep: 1 }) });
 
-    expect(await run({})).toEqual({ deleted: 1, kept: 1, skipped: 0, failed: 0, dryRun: false });
+    expect(await run({})).toEqual({ deleted: 1, kept: 1, skipped: 0, failed: 0, leftPending: 0, dryRun: false });
     expect(logger.info).toHaveBeenCalledWith("snapshot already gone", expect.objectContaining({ kind }));
   });
 
@@ -290,7 +298,7 @@ describe("expire handler", () => {
       .rejects(awsError(error));
     const { run, logger, emitted } = setup({ retention: policy({ minKeep: 1 }) });
 
-    expect(await run({})).toEqual({ deleted: 1, kept: 1, skipped: 1, failed: 0, dryRun: false });
+    expect(await run({})).toEqual({ deleted: 1, kept: 1, skipped: 1, failed: 0, leftPending: 0, dryRun: false });
     expect(home.commandCalls(command)).toHaveLength(2);
     expect(logger.warn).toHaveBeenCalledWith(
       "snapshot not deletable in its current state; skipped",
@@ -319,9 +327,16 @@ describe("expire handler", () => {
 
       expect(err).toBeInstanceOf(PartialFailureError);
       expect((err as PartialFailureError).failures).toEqual([
-        { id: `${HOME}/${idOf(s[0]!)}`, error, message: `${error} from RDS` },
+        {
+          id: `${HOME}/${idOf(s[0]!)}`,
+          error: error === "Throttling" ? "TransientAwsError" : error,
+          message:
+            error === "Throttling"
+              ? `expire: DeleteDBSnapshot ${idOf(s[0]!)} failed: Throttling: Throttling from RDS`
+              : `expire: DeleteDBSnapshot ${idOf(s[0]!)} failed: ${error}: ${error} from RDS`,
+        },
       ]);
-      expect((err as Error).message).toContain(`expire failed for 1 item(s): ${HOME}/${idOf(s[0]!)} (${error}`);
+      expect((err as Error).message).toContain(`expire failed for 1 item(s): ${HOME}/${idOf(s[0]!)} (`);
       expect(home.commandCalls(DeleteDBSnapshotCommand)).toHaveLength(2);
       expect(dr.commandCalls(DeleteDBSnapshotCommand)).toHaveLength(1);
       expect(emitted.map((e) => [e.name, e.value])).toEqual([
@@ -333,6 +348,7 @@ describe("expire handler", () => {
         kept: 2,
         skipped: 0,
         failed: 1,
+        leftPending: 0,
         dryRun: false,
       });
     },
@@ -370,7 +386,7 @@ describe("expire handler", () => {
     ]);
     const { run, emitted } = setup({ stage: "source", regions: [HOME], retention: policy({ minKeep: 1 }) });
 
-    expect(await run(undefined)).toEqual({ deleted: 1, kept: 1, skipped: 0, failed: 0, dryRun: false });
+    expect(await run(undefined)).toEqual({ deleted: 1, kept: 1, skipped: 0, failed: 0, leftPending: 0, dryRun: false });
     expect(dr.calls()).toHaveLength(0);
     expect(emitted[0]!.dimensions).toEqual({ Stage: "source" });
   });

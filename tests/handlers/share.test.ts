@@ -184,6 +184,7 @@ describe("share handler", () => {
       pending: 1,
       notified: 2,
       failed: 0,
+      leftPending: 0,
       ignored: 1,
       snapshotIds: ["rpl-aurora-a", "rpl-orders-a"],
     });
@@ -282,7 +283,13 @@ describe("share handler", () => {
     kmsMock.on(DescribeKeyCommand).rejects(awsError("AccessDeniedException", "no kms:DescribeKey"));
     const err = await handler()({}).catch((e: unknown) => e);
     expect((err as PartialFailureError).failures).toEqual([
-      { id: "rpl-a1", error: "AccessDeniedException", message: "no kms:DescribeKey" },
+      {
+        id: "rpl-a1",
+        error: "AccessDeniedException",
+        message: expect.stringMatching(
+          /^share: KMS DescribeKey .* for rpl-a1 \(DB .*\) failed: AccessDeniedException: no kms:DescribeKey$/,
+        ),
+      },
     ]);
     expect(modified()).toEqual([]);
   });
@@ -483,7 +490,9 @@ describe("share handler", () => {
       world({});
       rdsMock.on(DescribeDBSnapshotsCommand).rejects(awsError("Throttling", "Rate exceeded"));
       await expect(handler()({ snapshotId: "rpl-x" })).rejects.toThrow(
-        new TransientAwsError("describe snapshot rpl-x: Throttling: Rate exceeded"),
+        new TransientAwsError(
+          "share: DescribeDBSnapshots/DescribeDBClusterSnapshots for rpl-x failed: Throttling: Rate exceeded",
+        ),
       );
     });
 

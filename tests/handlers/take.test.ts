@@ -124,6 +124,7 @@ describe("take handler", () => {
       ignored: 0,
       snapshotIds: [`rpl-aurora-${SLOT}`, `rpl-orders-${SLOT}`],
       skippedDbs: [{ dbId: "off", kind: "instance", reason: "not-available", detail: 'status is "stopped"' }],
+      leftPending: 0,
     });
     expect(metric("SnapshotsTaken")).toEqual([2]);
     expect(metric("StepFailures")).toEqual([0]);
@@ -272,7 +273,11 @@ describe("take handler", () => {
 
     expect(created()).toEqual([`rpl-a-${SLOT}`, `rpl-b-${SLOT}`]);
     expect((err as PartialFailureError).failures).toEqual([
-      { id: "b", error: "AccessDenied", message: "not authorized" },
+      {
+        id: "b",
+        error: "AccessDenied",
+        message: `take: CreateDBSnapshot rpl-b-${SLOT} of b failed: AccessDenied: not authorized`,
+      },
     ]);
   });
 
@@ -284,7 +289,7 @@ describe("take handler", () => {
 
     expect(err).toBeInstanceOf(TransientAwsError);
     expect((err as Error).message).toBe(
-      `take failed for 1 item(s): a (TransientAwsError: creating rpl-a-${SLOT}: Throttling: Rate exceeded)`,
+      `take failed for 1 item(s): a (TransientAwsError: take: CreateDBSnapshot rpl-a-${SLOT} of a failed: Throttling: Rate exceeded)`,
     );
     expect(created()).toEqual([`rpl-a-${SLOT}`, `rpl-b-${SLOT}`]);
   });
@@ -305,7 +310,9 @@ describe("take handler", () => {
     world({ instances: [sdkInstance("a")] });
     rdsMock.on(DescribeDBInstancesCommand).rejects(awsError("Throttling", "Rate exceeded"));
     await expect(handler()({})).rejects.toThrow(
-      new TransientAwsError("list DB instances and clusters: Throttling: Rate exceeded"),
+      new TransientAwsError(
+        "take: DescribeDBInstances/DescribeDBClusters in eu-west-1 failed: Throttling: Rate exceeded",
+      ),
     );
     expect(created()).toEqual([]);
   });

@@ -73,7 +73,7 @@ describe("buildStepDefinition", () => {
           Comment: "Runs the Take Lambda on the execution input.",
           Resource: LAMBDA_INVOKE,
           Parameters: { FunctionName: arn("take"), "Payload.$": "$" },
-          ResultSelector: { "summary.$": "$.Payload" },
+          ResultSelector: { "summary.$": "$.Payload", runs: 1 },
           Retry: [
             {
               ErrorEquals: RETRYABLE_ERRORS,
@@ -85,7 +85,45 @@ describe("buildStepDefinition", () => {
             { ErrorEquals: ["SnapshotNotFoundError"], IntervalSeconds: 30, MaxAttempts: 3, BackoffRate: 2 },
           ],
           Catch: [{ ErrorEquals: ["States.ALL"], Next: "TakeFailed" }],
-          Next: "TakeSucceeded",
+          Next: "HasTakeLeftWork",
+        },
+        HasTakeLeftWork: {
+          Type: "Choice",
+          Comment:
+            "Runs Take again while it stopped before its deadline with work left (leftPending > 0), at most 10 runs.",
+          Choices: [
+            { Not: { Variable: "$.summary.leftPending", IsPresent: true }, Next: "TakeSucceeded" },
+            { Not: { Variable: "$.summary.leftPending", IsNumeric: true }, Next: "TakeSucceeded" },
+            { Variable: "$.summary.leftPending", NumericLessThanEquals: 0, Next: "TakeSucceeded" },
+            { Variable: "$.runs", NumericGreaterThanEquals: 10, Next: "TakeSucceeded" },
+          ],
+          Default: "ContinueTake",
+        },
+        ContinueTake: {
+          Type: "Task",
+          Comment: "Runs the Take Lambda again on the execution input; it resumes where the last run stopped.",
+          Resource: LAMBDA_INVOKE,
+          Parameters: { FunctionName: arn("take"), "Payload.$": "$$.Execution.Input" },
+          ResultSelector: { "summary.$": "$.Payload" },
+          ResultPath: "$.latest",
+          Retry: [
+            {
+              ErrorEquals: RETRYABLE_ERRORS,
+              IntervalSeconds: 10,
+              MaxAttempts: 4,
+              BackoffRate: 2,
+              MaxDelaySeconds: 300,
+            },
+            { ErrorEquals: ["SnapshotNotFoundError"], IntervalSeconds: 30, MaxAttempts: 3, BackoffRate: 2 },
+          ],
+          Catch: [{ ErrorEquals: ["States.ALL"], Next: "TakeFailed" }],
+          Next: "CountTakeRun",
+        },
+        CountTakeRun: {
+          Type: "Pass",
+          Comment: "Counts the run and keeps only the latest summary.",
+          Parameters: { "runs.$": "States.MathAdd($.runs, 1)", "summary.$": "$.latest.summary" },
+          Next: "HasTakeLeftWork",
         },
         TakeSucceeded: { Type: "Succeed", Comment: "Take finished; output is { summary, checks? }." },
         TakeFailed: {
@@ -106,6 +144,7 @@ describe("buildStepDefinition", () => {
       "Lambda.SdkClientException",
       "Lambda.TooManyRequestsException",
       "TransientAwsError",
+      "StepTimeoutError",
       ...TRANSIENT_AWS_ERRORS,
     ]);
     expect(RETRYABLE_ERRORS).toContain("Throttling");
@@ -148,11 +187,24 @@ describe("buildStepDefinition", () => {
         n.markLeftPending,
         n.leftPending,
         n.summaryInvalid,
+        n.hasLeftWork,
+        n.continueStep,
+        n.countRun,
       ].sort(),
     );
     expect(states.Copy).toMatchObject({
-      ResultSelector: { "summary.$": "$.Payload", checks: 0 },
-      Next: "IsCopyPending",
+      ResultSelector: { "summary.$": "$.Payload", checks: 0, runs: 1 },
+      Next: "HasCopyLeftWork",
+    });
+    // The resume loop hands over to the check loop, and its runs restart the check count.
+    expect(states.HasCopyLeftWork).toMatchObject({ Default: "ContinueCopy" });
+    expect(((states.HasCopyLeftWork?.Choices ?? []) as { Next: string }[]).map((c) => c.Next)).toEqual(
+      Array(4).fill("IsCopyPending"),
+    );
+    expect(states.CountCopyRun?.Parameters).toEqual({
+      "runs.$": "States.MathAdd($.runs, 1)",
+      "summary.$": "$.latest.summary",
+      checks: 0,
     });
     expect(states.IsCopyPending).toEqual({
       Type: "Choice",

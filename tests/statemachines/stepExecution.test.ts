@@ -44,9 +44,9 @@ describe("step machine without a check", () => {
     return runStateMachine(takeMachine(), { handlers: { [arn("take")]: take }, input: { dbId: "orders" } }).then(
       (r) => {
         expect(r.status).toBe("SUCCEEDED");
-        expect(r.output).toEqual({ summary: { taken: 2, skipped: 1 } });
+        expect(r.output).toEqual({ summary: { taken: 2, skipped: 1 }, runs: 1 });
         expect(take.payloads).toEqual([{ dbId: "orders" }]);
-        expect(r.states).toEqual(["Take", "TakeSucceeded"]);
+        expect(r.states).toEqual(["Take", "HasTakeLeftWork", "TakeSucceeded"]);
         expect(r.retries).toEqual([]);
         expect(r.waits).toEqual([]);
       },
@@ -61,7 +61,7 @@ describe("step machine without a check", () => {
     );
     const r = await runStateMachine(takeMachine(), { handlers: { [arn("take")]: take } });
     expect(r.status).toBe("SUCCEEDED");
-    expect(r.output).toEqual({ summary: { taken: 1 } });
+    expect(r.output).toEqual({ summary: { taken: 1 }, runs: 1 });
     expect(take.payloads).toHaveLength(3);
     expect(r.retries).toEqual([
       { state: "Take", error: "TransientAwsError", attempt: 1, delaySeconds: 10 },
@@ -131,6 +131,53 @@ describe("step machine without a check", () => {
   });
 });
 
+describe("resume loop on leftPending", () => {
+  it("runs the step again on the execution input while it left work, until nothing is left", async () => {
+    const share = scripted(
+      { shared: 40, leftPending: 80 },
+      { shared: 40, leftPending: 40 },
+      { shared: 40, leftPending: 0 },
+    );
+    const definition = buildStepDefinition({ stepName: "Share", functionArn: arn("share") });
+    const r = await runStateMachine(definition, { handlers: { [arn("share")]: share }, input: { sweep: true } });
+    expect(r.status).toBe("SUCCEEDED");
+    expect(r.output).toEqual({ runs: 3, summary: { shared: 40, leftPending: 0 } });
+    expect(share.payloads).toEqual(Array(3).fill({ sweep: true }));
+    expect(r.taskCalls.map((c) => c.state)).toEqual(["Share", "ContinueShare", "ContinueShare"]);
+  });
+
+  it("stops after maxRuns with the work still left in its output, for the next execution to resume", async () => {
+    const share = scripted({ shared: 10, leftPending: 500 });
+    const definition = buildStepDefinition({ stepName: "Share", functionArn: arn("share"), maxRuns: 4 });
+    const r = await runStateMachine(definition, { handlers: { [arn("share")]: share } });
+    expect(r.status).toBe("SUCCEEDED");
+    expect(r.output).toEqual({ runs: 4, summary: { shared: 10, leftPending: 500 } });
+    expect(share.payloads).toHaveLength(4);
+  });
+
+  it("retries a StepTimeoutError (a run the Lambda's timeout cut short) and resumes", async () => {
+    const take = scripted(named("StepTimeoutError", "take: the Lambda was about to time out"), { taken: 1 });
+    const r = await runStateMachine(takeMachine(), { handlers: { [arn("take")]: take } });
+    expect(r.status).toBe("SUCCEEDED");
+    expect(r.retries).toEqual([{ state: "Take", error: "StepTimeoutError", attempt: 1, delaySeconds: 10 }]);
+  });
+
+  it("hands over to the check loop once the step left nothing", async () => {
+    const copy = scripted({ started: 5, pending: 5, leftPending: 3 }, { started: 3, pending: 8, leftPending: 0 });
+    const check = scripted({ pending: 0 });
+    const r = await runStateMachine(copyMachine(), { handlers: { [COPY]: copy, [CHECK]: check } });
+    expect(r.status).toBe("SUCCEEDED");
+    expect(r.taskCalls.map((c) => c.state)).toEqual(["Copy", "ContinueCopy", "CheckCopy"]);
+    expect(r.output).toEqual({ checks: 1, summary: { pending: 0 } });
+  });
+
+  it("rejects maxRuns outside 1..100, naming the field", () => {
+    expect(() => buildStepDefinition({ stepName: "Take", functionArn: arn("take"), maxRuns: 0 })).toThrow(
+      "maxRuns must be a whole number from 1 to 100 (got 0)",
+    );
+  });
+});
+
 describe("step machine with a check loop", () => {
   it("waits and checks until nothing is pending, passing the original input to the check", async () => {
     const copy = scripted({ started: 3, pending: 3 });
@@ -182,7 +229,7 @@ describe("step machine with a check loop", () => {
       handlers: { [COPY]: scripted({ pending: 0, skipped: 4 }), [CHECK]: check },
     });
     expect(r.status).toBe("SUCCEEDED");
-    expect(r.output).toEqual({ checks: 0, summary: { pending: 0, skipped: 4 } });
+    expect(r.output).toEqual({ checks: 0, runs: 1, summary: { pending: 0, skipped: 4 } });
     expect(r.waits).toEqual([]);
     expect(check.payloads).toEqual([]);
   });
@@ -275,7 +322,7 @@ describe("runStateMachine", () => {
   it("passes handler results through JSON like Lambda does", async () => {
     const take: TaskHandler = async () => ({ at: new Date("2026-11-25T06:00:00Z"), gone: undefined });
     const r = await runStateMachine(takeMachine(), { handlers: { [arn("take")]: take } });
-    expect(r.output).toEqual({ summary: { at: "2026-11-25T06:00:00.000Z" } });
+    expect(r.output).toEqual({ summary: { at: "2026-11-25T06:00:00.000Z" }, runs: 1 });
   });
 
   it("rejects a definition whose Lambda has no handler, naming it", async () => {

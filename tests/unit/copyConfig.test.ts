@@ -98,7 +98,17 @@ describe("parseCopyConfig", () => {
     ],
     ["an unknown mode", { RPL_COPY_MODE: "fast" }, /RPL_COPY_MODE: must be two-step or direct \(got "fast"\)/],
     ["direct without a DR region", { RPL_COPY_MODE: "direct" }, /RPL_COPY_MODE=direct needs RPL_DR_REGION/],
-    ["a zero limit", { RPL_MAX_COPIES_IN_FLIGHT: "0" }, /RPL_MAX_COPIES_IN_FLIGHT must be at least 1/],
+    ["a zero limit", { RPL_MAX_COPIES_IN_FLIGHT: "0" }, /RPL_MAX_COPIES_IN_FLIGHT must be from 1 to 20/],
+    [
+      "a limit above the RDS maximum",
+      { RPL_MAX_COPIES_IN_FLIGHT: "500" },
+      /^copy Lambda configuration is invalid: RPL_MAX_COPIES_IN_FLIGHT must be from 1 to 20, the RDS limit of copies in progress per destination region \(got "500"\)$/,
+    ],
+    [
+      "a DR region that is not a region name",
+      { RPL_DR_REGION: "europe-west-1" },
+      /RPL_DR_REGION: must be an AWS region name/,
+    ],
     [
       "a non-numeric limit",
       { RPL_MAX_COPIES_IN_FLIGHT: "five" },
@@ -125,5 +135,16 @@ describe("parseCopyConfig", () => {
     const env = { ...minimal, ...over };
     expect(() => parseCopyConfig(env)).toThrow(ConfigError);
     expect(() => parseCopyConfig(env)).toThrow(message);
+  });
+});
+
+describe("parseCheckConfig", () => {
+  it("names the check Lambda, not the copy Lambda, in its configuration errors", () => {
+    expect(() => parseCheckConfig({ ...minimal, RPL_MAX_COPIES_IN_FLIGHT: "500" })).toThrow(
+      /^check Lambda configuration is invalid: RPL_MAX_COPIES_IN_FLIGHT must be from 1 to 20/,
+    );
+    expect(() => parseCheckConfig({ AWS_REGION: HOME, RPL_DR_KMS_KEY_ARN: HOME_KEY })).toThrow(
+      /^check Lambda configuration is invalid: RPL_SOURCE_ACCOUNTS/,
+    );
   });
 });

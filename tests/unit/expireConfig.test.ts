@@ -63,3 +63,26 @@ describe("parseExpireConfig", () => {
     for (const part of parts) expect(message).toContain(part);
   });
 });
+
+describe("parseExpireConfig cold-start validation (issue 13 item 2)", () => {
+  it("always sweeps the home region, first, even when RPL_REGIONS leaves it out", () => {
+    const c = parseExpireConfig({ AWS_REGION: "eu-west-1", RPL_STAGE: "dr", RPL_REGIONS: "eu-central-1" });
+    expect(c.regions).toEqual(["eu-west-1", "eu-central-1"]);
+  });
+
+  it.each(["eu-west", "europe-west-1", "xx-west-1", "eu-wst-1", "us-east-1a"])(
+    "rejects %s in RPL_REGIONS as not a region name, naming the expire Lambda and the variable",
+    (bad) => {
+      expect(() => parseExpireConfig({ AWS_REGION: "eu-west-1", RPL_STAGE: "dr", RPL_REGIONS: bad })).toThrow(
+        `expire Lambda configuration is invalid: RPL_REGIONS: "${bad}" is not an AWS region such as eu-west-1`,
+      );
+    },
+  );
+
+  it.each(["us-gov-west-1", "ap-southeast-7", "mx-central-1", "il-central-1", "cn-northwest-1", "ca-west-1"])(
+    "accepts the region name %s",
+    (name) => {
+      expect(parseExpireConfig({ AWS_REGION: name, RPL_STAGE: "dr", RPL_REGIONS: name }).regions).toEqual([name]);
+    },
+  );
+});
