@@ -68,7 +68,8 @@ export class PilotLightKeys extends pulumi.ComponentResource {
                   account,
                   region: config.region,
                   drAccounts: config.drAccounts,
-                  ...(config.copyMode === "direct" && config.drRegion ? { extraRdsRegions: [config.drRegion] } : {}),
+                  // fan-out and direct copy the share straight into drRegion: RDS there uses this key.
+                  ...(config.copyMode !== "two-step" && config.drRegion ? { extraRdsRegions: [config.drRegion] } : {}),
                 }),
               ),
             ),
