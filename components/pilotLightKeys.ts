@@ -7,7 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { deploymentPlan, type PilotLightConfig } from "../config";
-import { drKeyPolicy, sourceKeyPolicy } from "./shared/kms";
+import { drKeyPolicy, sourceKeyExtraRegions, sourceKeyPolicy } from "./shared/kms";
 
 /** Days KMS waits before deleting a key scheduled for deletion (maximum: the longest chance to cancel). */
 export const KEY_DELETION_WINDOW_DAYS = 30;
@@ -68,8 +68,7 @@ export class PilotLightKeys extends pulumi.ComponentResource {
                   account,
                   region: config.region,
                   drAccounts: config.drAccounts,
-                  // fan-out and direct copy the share straight into drRegion: RDS there uses this key.
-                  ...(config.copyMode !== "two-step" && config.drRegion ? { extraRdsRegions: [config.drRegion] } : {}),
+                  extraRdsRegions: sourceKeyExtraRegions(config.copyMode, config.drRegion),
                 }),
               ),
             ),

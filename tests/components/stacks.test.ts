@@ -244,7 +244,8 @@ describe("Pulumi.prod.yaml (source account)", () => {
     const dr = policy.Statement.find((s) => s.Sid === "DrAccountsUseKeyThroughRds")!;
     expect(dr.Principal).toEqual({ AWS: [`arn:aws:iam::${DR}:root`] });
     expect(dr.Condition?.StringEquals).toEqual({
-      "kms:ViaService": ["rds.eu-west-1.amazonaws.com"],
+      // fan-out (the default): RDS in the DR stacks' drRegion copies the share straight into that region.
+      "kms:ViaService": ["rds.eu-west-1.amazonaws.com", "rds.eu-central-1.amazonaws.com"],
       "kms:CallerAccount": [DR],
     });
     expect(
@@ -261,7 +262,7 @@ describe("Pulumi.prod.yaml (source account)", () => {
   });
 });
 
-describe("Pulumi.drprod.yaml (DR account, two-step copy into eu-central-1)", () => {
+describe("Pulumi.drprod.yaml (DR account, fan-out copy into eu-central-1)", () => {
   it("deploys the Copier with its bus, rule and check loop, a DR Janitor over both regions, and both DR keys", async () => {
     const run = await runIndex("Pulumi.drprod.yaml", "drprod", DR);
     expect(components(run)).toEqual([
@@ -302,7 +303,7 @@ describe("Pulumi.drprod.yaml (DR account, two-step copy into eu-central-1)", () 
       RPL_DR_KMS_KEY_ARN: drKey,
       RPL_DR_REGION: "eu-central-1",
       RPL_DR_REGION_KMS_KEY_ARN: drRegionKey,
-      RPL_COPY_MODE: "two-step",
+      RPL_COPY_MODE: "fan-out",
       RPL_MAX_COPIES_IN_FLIGHT: "5",
       RPL_DELETE_INTERMEDIATE: "false",
       RPL_COPY_WINDOW_HOURS: "24",
