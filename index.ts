@@ -14,6 +14,7 @@ import { SnapshotRestorer } from "./components/snapshotRestorer";
 import { SnapshotSharer } from "./components/snapshotSharer";
 import { SnapshotTaker } from "./components/snapshotTaker";
 import { decodeConfigStrings, deploymentPlan, NAMESPACE, parseStackConfig } from "./config";
+import { fullCopyWarnings } from "./config/feasibility";
 
 const source = `Pulumi.${pulumi.getStack()}.yaml`;
 const cfg = new pulumi.Config(NAMESPACE);
@@ -29,6 +30,7 @@ const config = parseStackConfig(decodeConfigStrings(values, source), source, {
   region: new pulumi.Config("aws").get("region"),
 });
 for (const w of config.warnings) pulumi.log.warn(w);
+for (const w of fullCopyWarnings(config)) pulumi.log.warn(w);
 const plan = deploymentPlan(config);
 const has = (c: (typeof plan.components)[number]) => plan.components.includes(c);
 
