@@ -5,6 +5,7 @@
 
 import { basename } from "node:path";
 import type { Machine } from "./executions";
+import { feasibilityOfRun } from "./feasibilityReport";
 import type { RecoveryRecord } from "./recoveryTriggers";
 import {
   type AgeStats,
@@ -141,6 +142,7 @@ export function buildReport(
     faults: faultNotes,
     totals,
     missedRpo: dbs.filter((d) => d.missedRpo).map((d) => `${d.account}/${d.id}`),
+    feasibility: feasibilityOfRun(scenario, stacks, { dbs }),
     series,
   };
 
