@@ -119,11 +119,12 @@ export function renderFeasibility(
     const stages = Object.entries(d.stages) as [DrStage, { max: number }][];
     stages.forEach(([stage, a], i) => {
       const floor = f.floorMinutes[stage];
-      const result = infeasible.has(key)
-        ? paint.yellow("INFEASIBLE")
-        : a.max > d.rpoMinutes
-          ? paint.red("MISSED")
-          : paint.green("met");
+      const result =
+        a.max <= d.rpoMinutes
+          ? paint.green("met")
+          : infeasible.has(key)
+            ? paint.yellow("INFEASIBLE")
+            : paint.red("MISSED");
       rows.push([
         i === 0 ? key : "",
         i === 0 ? f.mode : "",
