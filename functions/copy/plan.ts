@@ -4,7 +4,11 @@
  * now. The Copier applies {@link CopyPlan.actions}; the Checker returns only {@link CopyPlan.progress}, so both
  * always agree on what "pending" and "waiting" mean.
  *
- * Pipeline per recovery point (identifier `drCopyId(sourceAccount, dbId, recoveryPoint)` in every region):
+ * Pipeline per recovery point (identifier `drCopyId(sourceAccount, dbId, recoveryPoint)` in every region;
+ * docs/copy-topology.md):
+ * - fan-out (default): shared snapshot -> home-region copy (stage `dr`) and, at the same time, shared snapshot ->
+ *   DR-region copy (stage `dr-region`) in one cross-account cross-region CopyDBSnapshot. DB instances only: DB
+ *   clusters follow two-step (see {@link isFanOut}).
  * - two-step: shared snapshot -> home-region copy (stage `dr`, DR key) -> DR-region copy (stage `dr-region`, DR-region
  *   key) -> optionally delete the home copy.
  * - direct: shared snapshot -> DR-region copy in one CopyDBSnapshot/CopyDBClusterSnapshot call. The API accepts a
