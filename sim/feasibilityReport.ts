@@ -100,18 +100,23 @@ export function exitCodeOf(report: Pick<SimulationReport, "missedRpo" | "feasibi
   return infeasible.size > 0 ? 3 : 0;
 }
 
-/** The report's "feasible vs achieved" table and the INFEASIBLE lines (plain text; `paint` adds colour). */
+/** The report's "feasible vs achieved" section: title, table rows (report.ts lays them out) and INFEASIBLE notes. */
+export interface FeasibilitySection {
+  readonly title: string;
+  readonly rows: readonly (readonly string[])[];
+  readonly notes: readonly string[];
+}
+
+/** Builds the "feasible vs achieved" section, or undefined without feasibility data (`paint` adds colour). */
 export function renderFeasibility(
   r: SimulationReport,
   paint: { red: (s: string) => string; yellow: (s: string) => string; green: (s: string) => string },
-): string[] {
+): FeasibilitySection | undefined {
   const list = r.feasibility ?? [];
-  if (list.length === 0) return [];
+  if (list.length === 0) return undefined;
   const byDb = new Map(list.map((f) => [f.db, f]));
   const infeasible = new Set(infeasibleMisses(r, list));
-  const rows: string[][] = [
-    ["DB", "mode", "stage", "feasible (min)", "achieved max (min)", "full every interval", "result"],
-  ];
+  const rows: string[][] = [["DB", "mode", "stage", "feasible", "achieved max", "full every interval", "result"]];
   for (const d of r.dbs) {
     const key = `${d.account}/${d.id}`;
     const f = byDb.get(key);
@@ -136,15 +141,12 @@ export function renderFeasibility(
       ]);
     });
   }
-  const out = [
-    "Feasible vs achieved recovery-point age (feasible = best age the copy arithmetic allows)",
-    ...align(rows),
-  ];
-  for (const db of infeasible) {
-    const f = byDb.get(db);
-    out.push(paint.yellow(`  INFEASIBLE ${db}: ${f?.reason ?? ""}`));
-  }
-  return out;
+  const notes = [...infeasible].map((db) => paint.yellow(`  INFEASIBLE ${db}: ${byDb.get(db)?.reason ?? ""}`));
+  return {
+    title: "Feasible vs achieved recovery-point age (minutes; feasible = best age the copy arithmetic allows)",
+    rows,
+    notes,
+  };
 }
 
 function toReport(db: string, mode: FeasibilityCopyMode, f: Feasibility): DbFeasibility {
@@ -158,14 +160,4 @@ function toReport(db: string, mode: FeasibilityCopyMode, f: Feasibility): DbFeas
     feasible: f.feasible,
     reason: f.reason ?? null,
   };
-}
-
-function align(rows: readonly (readonly string[])[]): string[] {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colours to measure widths.
-  const visible = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "").length;
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, visible(c))));
-  return rows.map((row) =>
-    `  ${row.map((c, i) => c + " ".repeat((widths[i] ?? 0) - visible(c))).join("  ")}`.trimEnd(),
-  );
 }

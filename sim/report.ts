@@ -291,7 +291,7 @@ export function renderReport(r: SimulationReport, color = false): string {
   }
   out.push(table(dbRows));
   const feasible = renderFeasibility(r, c);
-  if (feasible.length > 0) out.push("", c.bold(feasible[0] ?? ""), ...feasible.slice(1));
+  if (feasible) out.push("", c.bold(feasible.title), table(feasible.rows), ...feasible.notes);
   out.push("");
   out.push(c.bold("Manual snapshots held vs quota"));
   const held = [["account", "region", "kind", "max", "at end", "quota"]];
