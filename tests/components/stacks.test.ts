@@ -505,6 +505,9 @@ describe("configuration problems", () => {
       "rds-pilot-light:snapshotIntervalMinutes (60) + expectedSnapshotMinutes (10) + expectedCopyMinutes (20) = 90 minutes " +
         "exceeds rpoMinutes (60); recovery points will be older than the RPO. Lower snapshotIntervalMinutes to 30 or " +
         "remove it in Pulumi.prod.yaml.",
+      // config/feasibility.ts fullCopyWarnings: fan-out (the default) needs the DR region in the source key policy.
+      'copyMode "fan-out": if the DR stacks copy into a DR region, set drRegion here too so the source key lets RDS ' +
+        "in that region use it (docs/copy-topology.md)",
     ]);
     expect(env(run.named("taker-fn")).RPL_INTERVAL_MINUTES).toBe("60");
   });
