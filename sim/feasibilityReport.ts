@@ -5,7 +5,7 @@
  * its RPO while that RPO is below its feasible floor is INFEASIBLE (a configuration to change: a longer RPO, a smaller
  * DB, another topology), not a miss of the pipeline.
  *
- * Exit code of `npm run simulate` (sim/cli.ts, {@link exitCodeOf}): 0 every DB met its RPO; 1 a DB whose RPO is
+ * Exit code of `npm run simulate` (sim/cli.ts, `exitCodeOf`, which also applies `recovery.expectMissedRpo`): 0 every DB met its RPO; 1 a DB whose RPO is
  * feasible missed it (the pipeline fell short); 3 no feasible DB missed, but some DB's RPO is infeasible as configured
  * (reported with the reason); 2 bad input.
  */
@@ -91,13 +91,6 @@ export function infeasibleMisses(
 ): string[] {
   const missed = new Set(report.missedRpo);
   return list.filter((f) => !f.feasible && missed.has(f.db)).map((f) => f.db);
-}
-
-/** The CLI's exit code (see the module comment). */
-export function exitCodeOf(report: Pick<SimulationReport, "missedRpo" | "feasibility">): 0 | 1 | 3 {
-  const infeasible = new Set(infeasibleMisses(report, report.feasibility ?? []));
-  if (report.missedRpo.some((db) => !infeasible.has(db))) return 1;
-  return infeasible.size > 0 ? 3 : 0;
 }
 
 /** The report's "feasible vs achieved" section: title, table rows (report.ts lays them out) and INFEASIBLE notes. */

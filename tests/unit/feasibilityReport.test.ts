@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type DbFeasibility, exitCodeOf, infeasibleMisses, renderFeasibility } from "../../sim/feasibilityReport";
+import { exitCodeOf } from "../../sim/cli";
+import { type DbFeasibility, infeasibleMisses, renderFeasibility } from "../../sim/feasibilityReport";
 import type { SimulationReport } from "../../sim/report";
 
 const f = (db: string, feasible: boolean): DbFeasibility => ({
@@ -21,7 +22,13 @@ describe("exitCodeOf", () => {
     [[A, B], [f(A, true), f(B, false)], 1],
     [[A], [], 1],
   ] as const)("missed %j with feasibility %# -> %d", (missed, list, code) => {
-    expect(exitCodeOf({ missedRpo: [...missed], feasibility: [...list] })).toBe(code);
+    const report = { missedRpo: [...missed], feasibility: [...list], recovery: { failovers: [] } };
+    expect(exitCodeOf(report as unknown as SimulationReport, []).code).toBe(code);
+  });
+
+  it("still honours recovery.expectMissedRpo beside the infeasible DBs", () => {
+    const report = { missedRpo: [A, B], feasibility: [f(A, true), f(B, false)], recovery: { failovers: [] } };
+    expect(exitCodeOf(report as unknown as SimulationReport, [A])).toEqual({ code: 3, problems: [] });
   });
 });
 
