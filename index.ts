@@ -13,13 +13,8 @@ import { SnapshotJanitor } from "./components/snapshotJanitor";
 import { SnapshotRestorer } from "./components/snapshotRestorer";
 import { SnapshotSharer } from "./components/snapshotSharer";
 import { SnapshotTaker } from "./components/snapshotTaker";
-import {
-  deploymentPlan,
-  type PilotLightConfig,
-  readStackConfig,
-  recoveryAlerts,
-  recoveryRegion,
-} from "./config";
+import { deploymentPlan, type PilotLightConfig, readStackConfig, recoveryAlerts, recoveryRegion } from "./config";
+import { fullCopyWarnings } from "./config/feasibility";
 import { ConfigError } from "./functions/lib/errors";
 
 const source = `Pulumi.${pulumi.getStack()}.yaml`;
@@ -33,6 +28,7 @@ try {
   throw err;
 }
 for (const w of config.warnings) pulumi.log.warn(w);
+for (const w of fullCopyWarnings(config)) pulumi.log.warn(w);
 const plan = deploymentPlan(config);
 const has = (c: (typeof plan.components)[number]) => plan.components.includes(c);
 

@@ -11,7 +11,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { deploymentPlan, type PilotLightConfig } from "../config";
-import { drKeyPolicy, sourceKeyPolicy } from "./shared/kms";
+import { drKeyPolicy, sourceKeyExtraRegions, sourceKeyPolicy } from "./shared/kms";
 import { regionInput } from "./shared/stepResources";
 
 /** Days KMS waits before deleting a key scheduled for deletion (maximum: the longest chance to cancel). */
@@ -86,7 +86,7 @@ export class PilotLightKeys extends pulumi.ComponentResource {
                   account,
                   region: config.region,
                   drAccounts: config.drAccounts,
-                  ...(config.copyMode === "direct" && config.drRegion ? { extraRdsRegions: [config.drRegion] } : {}),
+                  extraRdsRegions: sourceKeyExtraRegions(config.copyMode, config.drRegion),
                 }),
               ),
             ),

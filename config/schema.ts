@@ -36,7 +36,8 @@ export const DEFAULTS = {
   quotaHeadroom: 2,
   /** With the default retention at a 30-minute interval one DB keeps 74 snapshots: only one DB fits quota 100. */
   maxDbs: 1,
-  copyMode: "two-step" as const,
+  /** Both DR copies from the source's share (docs/copy-topology.md); clusters fall back to two-step. */
+  copyMode: "fan-out" as const,
   /** The current CopySnapshot guide says 20 copies in flight per destination region; older docs and field reports say 5. */
   maxCopiesInFlight: 5,
   deleteIntermediateCopy: false,
@@ -80,7 +81,7 @@ export interface PilotLightConfig {
   readonly quotaHeadroom: number;
   readonly maxDbs: number;
   readonly drRegion?: string;
-  readonly copyMode: "two-step" | "direct";
+  readonly copyMode: "fan-out" | "two-step" | "direct";
   readonly maxCopiesInFlight: number;
   readonly deleteIntermediateCopy: boolean;
   readonly kms: {
@@ -165,7 +166,9 @@ export const rawSchema = z.strictObject({
   quotaHeadroom: count(0, "snapshots").default(DEFAULTS.quotaHeadroom),
   maxDbs: count(1, "DBs").default(DEFAULTS.maxDbs),
   drRegion: region.optional(),
-  copyMode: z.enum(["two-step", "direct"], 'must be "two-step" or "direct"').default(DEFAULTS.copyMode),
+  copyMode: z
+    .enum(["fan-out", "two-step", "direct"], 'must be "fan-out", "two-step" or "direct"')
+    .default(DEFAULTS.copyMode),
   maxCopiesInFlight: count(1, "copies").max(20, "must be at most 20").default(DEFAULTS.maxCopiesInFlight),
   deleteIntermediateCopy: z.boolean("must be true or false").default(DEFAULTS.deleteIntermediateCopy),
   kms: z
@@ -326,6 +329,13 @@ export function parseStackConfig(
         message: "needs drRegion: without it the home-region copy is the only DR copy",
       });
     }
+  }
+  if (r.role !== "source" && r.drRegion !== undefined && r.deleteIntermediateCopy && r.copyMode === "fan-out") {
+    problems.push({
+      path: ["deleteIntermediateCopy"],
+      message:
+        'does not apply to copyMode "fan-out", whose home-region copy is not an intermediate; set copyMode "two-step", or "direct" for no home-region copy',
+    });
   }
   for (const [i, a] of duplicates(drAccounts))
     problems.push({ path: ["drAccounts", i], message: `repeats account ${a}` });

@@ -5,6 +5,7 @@
 
 import { basename } from "node:path";
 import type { Machine } from "./executions";
+import { feasibilityOfRun } from "./feasibilityReport";
 import type { RecoveryRecord } from "./recoveryTriggers";
 import {
   type AgeStats,
@@ -144,6 +145,7 @@ export function buildReport(
     throttled: summarizeThrottled(ctx.world.throttled),
     totals,
     missedRpo: dbs.filter((d) => d.missedRpo).map((d) => `${d.account}/${d.id}`),
+    feasibility: feasibilityOfRun(scenario, stacks, { dbs }),
     series,
   };
 

@@ -1,13 +1,15 @@
 /**
  * `npm run simulate [-- options]`: runs a scenario (default: the embedded scenarios/default.yaml) and prints the
- * report. Exit code 0 when every DB met its RPO, 1 when any missed it, 2 on bad input (one line; stack trace with
- * --debug). See docs/simulation.md.
+ * report. Exit code 0 when every DB met its RPO, 1 when a DB whose RPO is feasible missed it, 3 when only DBs whose
+ * RPO is below their feasible floor missed (INFEASIBLE, sim/feasibilityReport.ts), 2 on bad input (one line; stack
+ * trace with --debug). See docs/simulation.md and docs/copy-topology.md.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, extname, join } from "node:path";
 import { parseArgs } from "node:util";
 import pc from "picocolors";
 import { ConfigError } from "../functions/lib/errors";
+import { infeasibleMisses } from "./feasibilityReport";
 import { renderHtmlReport } from "./htmlReport";
 import { polyfillPromiseWithResolvers } from "./polyfills";
 import { renderReport, type SimulationReport } from "./report";
@@ -30,7 +32,8 @@ const USAGE = `Usage: npm run simulate -- [--scenario FILE] [--days N] [--seed N
   --no-progress    no progress bar on stderr
   --debug          stack traces on errors; RPL_SIM_DEBUG=1 also prints every execution and handler warning
 
-Exit code: 0 every DB met its RPO, 1 some DB missed it, 2 bad input.`;
+Exit code: 0 every DB met its RPO, 1 some DB missed a feasible RPO, 2 bad input,
+           3 no feasible RPO missed but some DB's RPO is INFEASIBLE (below its feasible floor).`;
 
 /** Parsed command line. */
 export interface CliOptions {
@@ -110,6 +113,20 @@ export function verdict(report: SimulationReport, expectMissedRpo: readonly stri
   return out;
 }
 
+/**
+ * The exit code and the problems behind it: 1 when {@link verdict} finds a problem (a DB missed an RPO it can reach,
+ * an expected miss did not happen, a failover overran the RTO); else 3 when DBs missed an RPO below their feasible
+ * floor (INFEASIBLE, sim/feasibilityReport.ts: a configuration to change, not a pipeline failure); else 0.
+ */
+export function exitCodeOf(
+  report: SimulationReport,
+  expectMissedRpo: readonly string[],
+): { code: 0 | 1 | 3; problems: string[] } {
+  const infeasible = infeasibleMisses(report, report.feasibility ?? []);
+  const problems = verdict(report, [...expectMissedRpo, ...infeasible]);
+  return { code: problems.length > 0 ? 1 : infeasible.length > 0 ? 3 : 0, problems };
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   polyfillPromiseWithResolvers();
@@ -139,9 +156,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`(simulated ${scenario.days} days in ${(result.wallMs / 1000).toFixed(1)} s)\n`);
       if (outputs) process.stdout.write(`Wrote ${[outputs.html, outputs.json].filter(Boolean).join(" and ")}\n`);
     }
-    const problems = verdict(report, scenario.recovery.expectMissedRpo);
-    for (const p of problems) process.stderr.write(`${pc.red("simulate:")} ${p}\n`);
-    return problems.length > 0 ? 1 : 0;
+    const { code, problems } = exitCodeOf(report, scenario.recovery.expectMissedRpo);
+    for (const p of problems)
+      process.stderr.write(`${pc.red("simulate:")} ${p}
+`);
+    return code;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     process.stderr.write(`${pc.red("simulate:")} ${opts?.debug && err instanceof Error ? (err.stack ?? msg) : msg}\n`);

@@ -3,6 +3,7 @@
  * (JSON-serialisable, deterministic for a seed) plus a text rendering for the terminal.
  */
 import pc from "picocolors";
+import { type DbFeasibility, infeasibleMisses, renderFeasibility } from "./feasibilityReport";
 
 /** Where a DR copy lives: `dr` = DR account, home region; `dr-region` = DR account, DR region. */
 export type DrStage = "dr" | "dr-region";
@@ -191,8 +192,10 @@ export interface SimulationReport {
     readonly command: string;
     readonly count: number;
   }[];
-  /** DBs (`account/id`) that missed their RPO. */
+  /** DBs (`account/id`) that missed their RPO (including the infeasible ones). */
   readonly missedRpo: readonly string[];
+  /** Feasible floor per DB and stage (sim/feasibilityReport.ts); a miss below the floor is INFEASIBLE. */
+  readonly feasibility?: readonly DbFeasibility[];
   /** Per DB and stage: `[minutes since start, age minutes]` points, hourly maxima (the chart uses finer data). */
   readonly series: Readonly<Record<string, readonly (readonly [number, number])[]>>;
 }
@@ -321,6 +324,8 @@ export function renderReport(r: SimulationReport, color = false): string {
         .join(", ")}`,
     );
   }
+  const feasible = renderFeasibility(r, c);
+  if (feasible) out.push("", c.bold(feasible.title), table(feasible.rows), ...feasible.notes);
   out.push("");
   out.push(c.bold("Manual snapshots held vs quota"));
   const held = [["account", "region", "kind", "max", "at end", "quota"]];
@@ -442,11 +447,20 @@ export function renderReport(r: SimulationReport, color = false): string {
     `Totals: ${t.executions} executions (${t.executionsFailed} failed), ${t.apiCalls} API calls, ` +
       `${t.copiesFull} full and ${t.copiesIncremental} incremental copies.`,
   );
+  const infeasible = new Set(infeasibleMisses(r, r.feasibility ?? []));
+  const missed = r.missedRpo.filter((db) => !infeasible.has(db));
   out.push(
-    r.missedRpo.length === 0
-      ? c.green(`Every DB met its RPO.`)
-      : c.red(`${r.missedRpo.length} DB(s) missed the RPO: ${r.missedRpo.join(", ")}`),
+    missed.length === 0
+      ? c.green(infeasible.size === 0 ? `Every DB met its RPO.` : `Every DB whose RPO is feasible met it.`)
+      : c.red(`${missed.length} DB(s) missed the RPO: ${missed.join(", ")}`),
   );
+  if (infeasible.size > 0) {
+    out.push(
+      c.yellow(
+        `${infeasible.size} DB(s) have an RPO below their feasible floor (INFEASIBLE): ${[...infeasible].join(", ")}`,
+      ),
+    );
+  }
   return out.join("\n");
 }
 

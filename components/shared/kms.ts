@@ -34,6 +34,15 @@ export interface SourceKeyPolicyInput {
   readonly extraRdsRegions?: readonly string[];
 }
 
+/**
+ * Regions besides the key's own whose RDS uses the source key: in `fan-out` and `direct` mode the DR account copies
+ * the share straight into `drRegion` (one cross-account cross-region CopyDBSnapshot), so RDS there needs the key;
+ * `two-step` copies the share only in its own region. Set the source stack's `drRegion` to the DR stacks' one.
+ */
+export function sourceKeyExtraRegions(copyMode: "fan-out" | "two-step" | "direct", drRegion?: string): string[] {
+  return copyMode !== "two-step" && drRegion !== undefined ? [drRegion] : [];
+}
+
 /** Policy of the source CMK: the account administers it; the DR accounts use it through RDS only. */
 export function sourceKeyPolicy(i: SourceKeyPolicyInput): PolicyDocument {
   const statements: Statement[] = [accountRootStatement(i.partition, i.account)];

@@ -8,8 +8,18 @@ import { accountList, bool, parseEnv, positiveInt, region } from "../lib/env";
 import { ConfigError } from "../lib/errors";
 import { runtimeRegion } from "../lib/lambda";
 
-/** `two-step`: share -> home-region copy -> DR-region copy. `direct`: one copy from the share into the DR region. */
-export type CopyMode = "two-step" | "direct";
+/**
+ * How the DR copies are made (docs/copy-topology.md):
+ * - `fan-out` (default): the home-region copy and the DR-region copy both come from the source's shared snapshot,
+ *   requested at once; the DR-region copy is one cross-account cross-region CopyDBSnapshot. DB clusters fall back to
+ *   `two-step` (Aurora cannot copy across account and region in one step).
+ * - `two-step`: share -> home-region copy -> DR-region copy of that copy (a copy of a copy: always a full copy).
+ * - `direct`: one copy from the share into the DR region, no home-region copy.
+ */
+export type CopyMode = "fan-out" | "two-step" | "direct";
+
+/** Copy modes, default first. */
+export const COPY_MODES = ["fan-out", "two-step", "direct"] as const satisfies readonly CopyMode[];
 
 /**
  * Largest `RPL_MAX_COPIES_IN_FLIGHT`: RDS allows up to 20 snapshot copy requests in progress to one destination
@@ -62,7 +72,7 @@ const schema = z.object({
   RPL_DR_KMS_KEY_ARN: kmsArn,
   RPL_DR_REGION: z.optional(region),
   RPL_DR_REGION_KMS_KEY_ARN: z.optional(kmsArn),
-  RPL_COPY_MODE: z._default(z.enum(["two-step", "direct"], "must be two-step or direct"), "two-step"),
+  RPL_COPY_MODE: z._default(z.enum(COPY_MODES, "must be fan-out, two-step or direct"), "fan-out"),
   RPL_MAX_COPIES_IN_FLIGHT: z.prefault(positiveInt("copies"), String(DEFAULT_MAX_COPIES_IN_FLIGHT)),
   RPL_DELETE_INTERMEDIATE: z.prefault(bool, "false"),
   RPL_COPY_WINDOW_HOURS: z.prefault(positiveInt("hours"), String(DEFAULT_COPY_WINDOW_HOURS)),
@@ -114,9 +124,17 @@ export function parseCopyConfig(
     if (e.RPL_COPY_MODE === "direct") {
       problems.push(`RPL_COPY_MODE=direct needs RPL_DR_REGION (the region to copy into); set it or use two-step`);
     }
+    // Without a DR region there is one copy (home region) and fan-out and two-step are the same thing.
     if (e.RPL_DELETE_INTERMEDIATE) {
       problems.push(`RPL_DELETE_INTERMEDIATE=true needs RPL_DR_REGION; without it the home copy is the only copy`);
     }
+  }
+  if (e.RPL_DELETE_INTERMEDIATE && e.RPL_COPY_MODE === "fan-out" && e.RPL_DR_REGION !== undefined) {
+    // In fan-out the home-region copy is a DR copy in its own right, and deleting it makes the next one full.
+    problems.push(
+      "RPL_DELETE_INTERMEDIATE=true does not apply to RPL_COPY_MODE=fan-out, whose home-region copy is not an " +
+        "intermediate; use two-step, or direct for no home-region copy",
+    );
   }
   if (problems.length > 0) throw new ConfigError(`${step} Lambda configuration is invalid: ${problems.join("; ")}`);
 

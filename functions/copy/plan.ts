@@ -4,7 +4,11 @@
  * now. The Copier applies {@link CopyPlan.actions}; the Checker returns only {@link CopyPlan.progress}, so both
  * always agree on what "pending" and "waiting" mean.
  *
- * Pipeline per recovery point (identifier `drCopyId(sourceAccount, dbId, recoveryPoint)` in every region):
+ * Pipeline per recovery point (identifier `drCopyId(sourceAccount, dbId, recoveryPoint)` in every region;
+ * docs/copy-topology.md):
+ * - fan-out (default): shared snapshot -> home-region copy (stage `dr`) and, at the same time, shared snapshot ->
+ *   DR-region copy (stage `dr-region`) in one cross-account cross-region CopyDBSnapshot. DB instances only: DB
+ *   clusters follow two-step (see {@link isFanOut}).
  * - two-step: shared snapshot -> home-region copy (stage `dr`, DR key) -> DR-region copy (stage `dr-region`, DR-region
  *   key) -> optionally delete the home copy.
  * - direct: shared snapshot -> DR-region copy in one CopyDBSnapshot/CopyDBClusterSnapshot call. The API accepts a
@@ -21,7 +25,7 @@
  * by retention is never made again while the source still holds the original.
  */
 import type { ItemFailure } from "../lib/errors";
-import { drCopyIdMaker, ID_PREFIX } from "../lib/identifiers";
+import { drCopyId, ID_PREFIX } from "../lib/identifiers";
 import { type DbKind, recoveryPointOf, type Snapshot, stageOf } from "../lib/model";
 import { IN_PROGRESS_STATUSES, isCopyInFlight } from "../lib/rds";
 import { isOwned, MANAGED_BY_VALUE, TAG } from "../lib/tags";
@@ -172,17 +176,9 @@ interface Item {
   regional?: Snapshot;
 }
 
-/** Where a copy should go and from what; the full {@link CopyAction} is built only for copies that get a slot. */
-interface CopyTarget {
-  readonly region: string;
-  readonly kmsKeyId: string;
-  readonly stage: CopyStage;
-  readonly sourceArn: string;
-}
-
 interface Need {
   readonly item: Item;
-  readonly to: CopyTarget;
+  readonly action: CopyAction;
 }
 
 const OWN_PREFIX = `${ID_PREFIX}-`;
@@ -194,7 +190,6 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   const skipped: SkippedSnapshot[] = [];
   const items = new Map<string, Item>();
   const keyOf = (kind: DbKind, id: string) => `${kind}:${id}`;
-  const drCopyId = drCopyIdMaker();
 
   const addSource = (s: Snapshot, dbId: string, recoveryPoint: Date, ownSource: boolean) => {
     const targetId = drCopyId(s.account, dbId, recoveryPoint);
@@ -222,22 +217,22 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   const sourceInScope = (s: Snapshot) =>
     scope.kind === "sweep" || (scope.kind === "db" ? s.dbId.toLowerCase() === scope.dbId : scope.snapshotArn === s.arn);
 
-  // Other people's shares are none of our business; only report them when the run was asked about them.
-  const ignore = (s: Snapshot, reason: string) => {
-    if (inScopeArn(s)) skipped.push({ id: s.arn, reason });
-  };
   for (const s of input.shared) {
     if (!sourceInScope(s)) continue;
+    // Other people's shares are none of our business; only report them when the run was asked about them.
+    const ignore = (reason: string) => {
+      if (inScopeArn(s)) skipped.push({ id: s.arn, reason });
+    };
     if (!s.id.startsWith(OWN_PREFIX)) {
-      ignore(s, `identifier does not start with "${OWN_PREFIX}", so rds-pilot-light did not create it`);
+      ignore(`identifier does not start with "${OWN_PREFIX}", so rds-pilot-light did not create it`);
       continue;
     }
     if (!config.sourceAccounts.includes(s.account)) {
-      ignore(s, `owner account ${s.account} is not in RPL_SOURCE_ACCOUNTS`);
+      ignore(`owner account ${s.account} is not in RPL_SOURCE_ACCOUNTS`);
       continue;
     }
     if (s.status !== "available") {
-      ignore(s, `status is ${s.status}, not available`);
+      ignore(`status is ${s.status}, not available`);
       continue;
     }
     // Shares carry no tags for the receiving account, so the DB and recovery point come from the snapshot itself.
@@ -253,23 +248,25 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   for (const s of input.home) {
     if (s.type !== "manual" || stageOf(s) !== "source" || !config.sourceAccounts.includes(s.account)) continue;
     if (!sourceInScope(s)) continue;
+    const ignore = (reason: string) => {
+      if (inScopeArn(s)) skipped.push({ id: s.arn, reason });
+    };
     if (!s.id.startsWith(OWN_PREFIX)) {
-      ignore(s, `identifier does not start with "${OWN_PREFIX}", so rds-pilot-light did not create it`);
+      ignore(`identifier does not start with "${OWN_PREFIX}", so rds-pilot-light did not create it`);
       continue;
     }
     if (s.tags[TAG.sourceAccount] !== s.account) {
       ignore(
-        s,
         `tag ${TAG.sourceAccount} is ${JSON.stringify(s.tags[TAG.sourceAccount] ?? "")}, not its owner ${s.account}`,
       );
       continue;
     }
     if (!config.drRegion) {
-      ignore(s, "the account's own snapshots are copied only into another region; set RPL_DR_REGION");
+      ignore("the account's own snapshots are copied only into another region; set RPL_DR_REGION");
       continue;
     }
     if (s.status !== "available") {
-      ignore(s, `status is ${s.status}, not available`);
+      ignore(`status is ${s.status}, not available`);
       continue;
     }
     const recoveryPoint = recoveryPointOf(s);
@@ -325,14 +322,19 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   const needs: Need[] = [];
   const windowStart = input.now.getTime() - config.copyWindowHours * HOUR_MS;
   for (const it of scoped) {
-    const { phase, failure, need } = assess(it, config);
+    const outsideWindow = it.recoveryPoint.getTime() < windowStart;
+    const assessed = isFanOut(it, config) ? assessFanOut(it, config, outsideWindow) : assess(it, config);
+    const { phase, failure } = assessed;
+    const itemNeeds = assessed.needs ?? (assessed.need ? [assessed.need] : []);
     // Outside the window the DR Janitor may already have deleted this recovery point's copy by retention; copying it
     // from the source again would only be deleted again, on every sweep. A source-side failure there is moot for the
     // same reason. The DR-region leg from our own home copy is still finished: that copy exists, so retention has
     // not removed this recovery point, and a slow home copy must not strand it without its DR-region copy.
     const fromSourceNow =
-      (need !== undefined && need.sourceArn === it.source?.arn) || failure?.error === "UnencryptedSource";
-    if (fromSourceNow && it.recoveryPoint.getTime() < windowStart) {
+      itemNeeds.some((n) => n.sourceArn === it.source?.arn) ||
+      failure?.error === "UnencryptedSource" ||
+      assessed.outsideWindow === true;
+    if (fromSourceNow && outsideWindow) {
       skipped.push({
         // Only copies from a source get here, so the source is set; the identifier is a defensive fallback.
         id: it.source?.arn ?? it.targetId,
@@ -353,7 +355,7 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
       phase,
       ...(failure ? { failure } : {}),
     });
-    if (need) needs.push({ item: it, to: need });
+    for (const action of itemNeeds) needs.push({ item: it, action });
   }
 
   // Intermediate deletes: only our own `dr` copy, only once its DR-region copy is available, and never while any
@@ -387,10 +389,11 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   let waiting = 0;
   const newestDone = newestDonePerDb(views);
   for (const region of Object.keys(inFlight)) {
-    const inRegion = needs.filter((n) => n.to.region === region);
+    const inRegion = needs.filter((n) => n.action.region === region);
+    const ordered = prioritize(inRegion, newestDone);
     const free = Math.max(0, config.maxCopiesInFlight - (inFlight[region] ?? 0));
-    copies.push(...prioritize(inRegion, newestDone, free).map((n) => copyAction(n.item, n.to)));
-    waiting += Math.max(0, inRegion.length - free);
+    copies.push(...ordered.slice(0, free).map((n) => n.action));
+    waiting += Math.max(0, ordered.length - free);
   }
 
   const failures = views.flatMap((v) => (v.failure ? [v.failure] : []));
@@ -437,7 +440,7 @@ function inScopeOf(it: Item, scope: CopyScope): boolean {
 }
 
 /** Decides the phase of one item and, when a copy should start, which one. */
-function assess(it: Item, config: CopyConfig): { phase: CopyPhase; failure?: ItemFailure; need?: CopyTarget } {
+function assess(it: Item, config: CopyConfig): Assessment {
   const fail = (error: string, message: string) => ({
     phase: "failed" as const,
     failure: { id: it.item, error, message: `${it.targetId}: ${message}` },
@@ -474,7 +477,7 @@ function assess(it: Item, config: CopyConfig): { phase: CopyPhase; failure?: Ite
     region: string,
     kmsKeyId: string,
     stage: CopyStage,
-  ): { phase: CopyPhase; failure?: ItemFailure; need?: CopyTarget } => {
+  ): { phase: CopyPhase; failure?: ItemFailure; need?: CopyAction } => {
     const src = it.source;
     if (!src) return fail("SourceGone", "the shared snapshot is no longer shared and no copy exists");
     // CopyDBClusterSnapshot rejects KmsKeyId for an unencrypted source, and a DR copy must carry the DR key.
@@ -485,7 +488,7 @@ function assess(it: Item, config: CopyConfig): { phase: CopyPhase; failure?: Ite
           "encrypt the source cluster with a customer-managed KMS key",
       );
     }
-    return { phase: "copy-needed", need: { region, kmsKeyId, stage, sourceArn: src.arn } };
+    return { phase: "copy-needed", need: copyAction(it, { region, kmsKeyId, stage, sourceArn: src.arn }) };
   };
 
   if (!drRegion) {
@@ -509,7 +512,7 @@ function assess(it: Item, config: CopyConfig): { phase: CopyPhase; failure?: Ite
     if (h.status !== "available") return stuck(h, config.region);
     return {
       phase: "region-copy-needed",
-      need: { region: drRegion, kmsKeyId: regionKey, stage: "dr-region", sourceArn: h.arn },
+      need: copyAction(it, { region: drRegion, kmsKeyId: regionKey, stage: "dr-region", sourceArn: h.arn }),
     };
   }
   // An own-account source needs no cross-account hop into the home region: it is already there.
@@ -518,7 +521,99 @@ function assess(it: Item, config: CopyConfig): { phase: CopyPhase; failure?: Ite
     : fromSource(config.region, config.drKmsKeyArn, "dr");
 }
 
-function copyAction(it: Item, to: CopyTarget): CopyAction {
+/** Result of assessing one item: its phase, and the copies to start now (fan-out may start two at once). */
+interface Assessment {
+  readonly phase: CopyPhase;
+  readonly failure?: ItemFailure;
+  readonly need?: CopyAction;
+  readonly needs?: readonly CopyAction[];
+  /** Fan-out: a copy from the source is due but the recovery point is outside the copy window. */
+  readonly outsideWindow?: boolean;
+}
+
+/**
+ * Fan-out applies to DB instance snapshots shared from another account when a DR region is configured. DB cluster
+ * snapshots fall back to two-step: Aurora cannot copy a cluster snapshot across account and region in one step
+ * ("You can't copy a DB cluster snapshot across Regions and accounts in a single step",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_CopySnapshot.html). An own-account source
+ * (single-account stack) already goes straight into the DR region.
+ */
+function isFanOut(it: Item, config: CopyConfig): boolean {
+  return config.mode === "fan-out" && config.drRegion !== undefined && it.kind === "instance" && !it.ownSource;
+}
+
+/**
+ * Fan-out: the home-region copy and the DR-region copy both come from the shared snapshot, and both are requested
+ * as soon as the share is seen. CopyDBSnapshot accepts a source ARN in another account and another region
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html, SourceDBSnapshotIdentifier),
+ * so the DR-region copy is not a copy of a copy and can be incremental. The item is done when both copies are
+ * available. When the share is gone (or outside the copy window) before the DR-region copy started, that copy is
+ * made from the home-region copy instead (a full copy, but the recovery point is not lost).
+ */
+function assessFanOut(it: Item, config: CopyConfig, outsideWindow: boolean): Assessment {
+  const drRegion = config.drRegion ?? "";
+  const fail = (error: string, message: string): Assessment => ({
+    phase: "failed",
+    failure: { id: it.item, error, message: `${it.targetId}: ${message}` },
+  });
+  const base = assess(it, config);
+  // Foreign or colliding identifiers fail before anything else (assess checks them first).
+  if (
+    base.phase === "failed" &&
+    base.failure &&
+    base.failure.error !== "CopyFailed" &&
+    base.failure.error !== "SourceGone"
+  ) {
+    return base;
+  }
+  const h = it.home;
+  const r = it.regional;
+  for (const [s, where] of [
+    [h, config.region],
+    [r, drRegion],
+  ] as const) {
+    if (s && !IN_PROGRESS_STATUSES.has(s.status) && s.status !== "available") {
+      return fail(
+        "CopyFailed",
+        `the copy in ${where} has status ${s.status}; delete it to let rds-pilot-light copy this recovery point again`,
+      );
+    }
+  }
+  const src = outsideWindow ? undefined : it.source;
+  const needs: CopyAction[] = [];
+  let dueFromSource = false;
+  if (!h) {
+    if (src)
+      needs.push(
+        copyAction(it, { region: config.region, kmsKeyId: config.drKmsKeyArn, stage: "dr", sourceArn: src.arn }),
+      );
+    else if (it.source && !r) dueFromSource = true;
+  }
+  if (!r) {
+    const regionKey = config.drRegionKmsKeyArn ?? "";
+    if (src)
+      needs.push(copyAction(it, { region: drRegion, kmsKeyId: regionKey, stage: "dr-region", sourceArn: src.arn }));
+    else if (h?.status === "available") {
+      needs.push(copyAction(it, { region: drRegion, kmsKeyId: regionKey, stage: "dr-region", sourceArn: h.arn }));
+    } else if (!h) {
+      if (it.source) dueFromSource = true;
+      else return fail("SourceGone", "the shared snapshot is no longer shared and no copy exists");
+    }
+  }
+  const running = (s: Snapshot | undefined) => s !== undefined && IN_PROGRESS_STATUSES.has(s.status);
+  let phase: CopyPhase;
+  if (running(r)) phase = "region-in-progress";
+  else if (running(h)) phase = "home-in-progress";
+  else if (!h && needs.some((n) => n.stage === "dr")) phase = "copy-needed";
+  else if (!r) phase = h ? "region-copy-needed" : "copy-needed";
+  else phase = "done";
+  return { phase, needs, ...(dueFromSource ? { outsideWindow: true } : {}) };
+}
+
+function copyAction(
+  it: Item,
+  to: { region: string; kmsKeyId: string; stage: CopyStage; sourceArn: string },
+): CopyAction {
   return {
     type: "copy",
     item: it.item,
@@ -557,50 +652,37 @@ function newestDonePerDb(views: readonly CopyItemView[]): Map<string, number> {
 }
 
 /**
- * @internal The first `limit` copies waiting for one destination region, in priority order: first the newest waiting
- * recovery point of every DB (so each DB's DR copy gets fresher before any backlog is filled), then the older ones;
- * within each tier the DB whose newest finished copy is oldest goes first; then newer recovery points; then the
- * identifier, for determinism. Equal ranks keep their input order (as a stable sort would). Only `limit` copies can
- * start, so this keeps the best `limit` in one pass instead of sorting every waiting copy.
+ * @internal Orders the copies waiting for one destination region: first the newest waiting recovery point of every DB (so
+ * each DB's DR copy gets fresher before any backlog is filled), then the older ones; within each tier the DB whose
+ * newest finished copy is oldest goes first; then newer recovery points; then the identifier, for determinism.
  */
-function prioritize<T extends { item: Item }>(
-  needs: readonly T[],
-  newestDone: ReadonlyMap<string, number>,
-  limit: number,
-): T[] {
-  if (limit <= 0 || needs.length === 0) return [];
+function prioritize<T extends { item: Item }>(needs: readonly T[], newestDone: ReadonlyMap<string, number>): T[] {
   const newestNeeded = new Map<string, number>();
-  const keys = needs.map((n) => dbKeyOf(n.item));
-  needs.forEach((n, i) => {
-    const k = keys[i]!;
+  for (const n of needs) {
+    const k = dbKeyOf(n.item);
     newestNeeded.set(k, Math.max(newestNeeded.get(k) ?? Number.NEGATIVE_INFINITY, n.item.recoveryPoint.getTime()));
-  });
-  type Ranked = { n: T; tier: number; done: number; rp: number; id: string };
-  const before = (a: Ranked, b: Ranked) =>
-    a.tier - b.tier || compareNumbers(a.done, b.done) || compareNumbers(b.rp, a.rp) || collator.compare(a.id, b.id);
-  const best: Ranked[] = [];
-  needs.forEach((n, i) => {
-    const k = keys[i]!;
+  }
+  const rank = (n: T) => {
+    const k = dbKeyOf(n.item);
     const rp = n.item.recoveryPoint.getTime();
-    const r: Ranked = {
-      n,
+    return {
       tier: rp === newestNeeded.get(k) ? 0 : 1,
       done: newestDone.get(k) ?? Number.NEGATIVE_INFINITY,
       rp,
       id: n.item.targetId,
     };
-    if (best.length === limit && before(r, best[limit - 1]!) >= 0) return;
-    // After every kept copy that ranks before or equal to it (stable), then drop the one pushed past the limit.
-    let at = best.length;
-    while (at > 0 && before(r, best[at - 1]!) < 0) at--;
-    best.splice(at, 0, r);
-    if (best.length > limit) best.pop();
-  });
-  return best.map((r) => r.n);
+  };
+  return [...needs]
+    .map((n) => ({ n, r: rank(n) }))
+    .sort(
+      (a, b) =>
+        a.r.tier - b.r.tier ||
+        compareNumbers(a.r.done, b.r.done) ||
+        compareNumbers(b.r.rp, a.r.rp) ||
+        a.r.id.localeCompare(b.r.id),
+    )
+    .map(({ n }) => n);
 }
-
-/** `String.prototype.localeCompare` without arguments, as one reusable collator (same order, much faster). */
-const collator = new Intl.Collator();
 
 function compareNumbers(a: number, b: number): number {
   return a < b ? -1 : a > b ? 1 : 0;

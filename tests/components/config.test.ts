@@ -56,7 +56,7 @@ describe("parseStackConfig: field rules", () => {
       { ...DR, drRegion: "Frankfurt" },
       'rds-pilot-light:drRegion must be an AWS region such as eu-west-1 (got "Frankfurt")',
     ],
-    [{ ...DR, copyMode: "fast" }, 'rds-pilot-light:copyMode must be "two-step" or "direct" (got "fast")'],
+    [{ ...DR, copyMode: "fast" }, 'rds-pilot-light:copyMode must be "fan-out", "two-step" or "direct" (got "fast")'],
     [{ ...DR, maxCopiesInFlight: 21 }, "rds-pilot-light:maxCopiesInFlight must be at most 20 (got 21)"],
     [
       { ...DR, deleteIntermediateCopy: "yes" },
@@ -153,6 +153,10 @@ describe("parseStackConfig: role rules", () => {
       'rds-pilot-light:copyMode is "direct", which copies straight into drRegion; set drRegion',
     ],
     [{ ...DR, deleteIntermediateCopy: true }, "rds-pilot-light:deleteIntermediateCopy needs drRegion"],
+    [
+      { ...DR, drRegion: "eu-central-1", deleteIntermediateCopy: true },
+      'rds-pilot-light:deleteIntermediateCopy does not apply to copyMode "fan-out"',
+    ],
     [
       { ...DR, drRegion: "eu-central-1", kms: { drRegionKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/x" } },
       "rds-pilot-light:kms.drRegionKeyArn must be a key in drRegion (eu-central-1)",
@@ -283,7 +287,7 @@ describe("defaults", () => {
       manualSnapshotQuota: 100,
       quotaHeadroom: 2,
       maxDbs: 1,
-      copyMode: "two-step",
+      copyMode: "fan-out",
       maxCopiesInFlight: 5,
       deleteIntermediateCopy: false,
       kms: {},
@@ -354,7 +358,7 @@ describe("handlerEnvironment", () => {
       RPL_DR_KMS_KEY_ARN: "K1",
       RPL_DR_REGION: "eu-central-1",
       RPL_DR_REGION_KMS_KEY_ARN: "K2",
-      RPL_COPY_MODE: "two-step",
+      RPL_COPY_MODE: "fan-out",
       RPL_MAX_COPIES_IN_FLIGHT: "5",
       RPL_DELETE_INTERMEDIATE: "false",
       RPL_COPY_WINDOW_HOURS: String(copyWindowHours(both)),

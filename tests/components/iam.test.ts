@@ -16,7 +16,7 @@ import {
   stateMachinePolicy,
   takerPolicy,
 } from "../../components/shared/iam";
-import { alertsKeyPolicy, drKeyPolicy, sourceKeyPolicy } from "../../components/shared/kms";
+import { alertsKeyPolicy, drKeyPolicy, sourceKeyExtraRegions, sourceKeyPolicy } from "../../components/shared/kms";
 
 const SOURCE = "111111111111";
 const DR = "222222222222";
@@ -390,6 +390,98 @@ describe("sourceKeyPolicy (cross-account: the copier's own policy AND the key po
   it("has no DR statements for the single-account role", () => {
     const single = sourceKeyPolicy({ partition: "aws", account: SOURCE, region: HOME, drAccounts: [] });
     expect(single.Statement.map((s) => s.Sid)).toEqual(["AccountRootAdministersKey"]);
+  });
+});
+
+describe("fan-out: the DR-region copy reads the share across account and region in one call", () => {
+  const shared = `arn:aws:rds:${HOME}:${SOURCE}:snapshot:rpl-orders-20250101-0000`;
+  const VIA_DR_REGION = { "kms:ViaService": `rds.${DR_REGION}.amazonaws.com` };
+  const fanOutKey = sourceKeyPolicy({
+    partition: "aws",
+    account: SOURCE,
+    region: HOME,
+    drAccounts: [DR],
+    extraRdsRegions: sourceKeyExtraRegions("fan-out", DR_REGION),
+  });
+  it.each([
+    ["fan-out", [DR_REGION]],
+    ["direct", [DR_REGION]],
+    ["two-step", []],
+  ] as const)("copyMode %s lets RDS in %j use the source key", (mode, regions) => {
+    expect(sourceKeyExtraRegions(mode, DR_REGION)).toEqual(regions);
+    expect(sourceKeyExtraRegions(mode, undefined)).toEqual([]);
+  });
+  it("the copier (running against the DR region) may copy a share that lives in the home region of a source account", async () => {
+    const sharedWith: PolicyDocument = {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { AWS: `arn:aws:iam::${DR}:root` },
+          Action: "rds:CopyDBSnapshot",
+          Resource: shared,
+        },
+      ],
+    };
+    expect(
+      await decide({
+        action: "rds:CopyDBSnapshot",
+        principal: copierRole,
+        resource: shared,
+        identity: copier,
+        resourcePolicy: sharedWith,
+        context: { "aws:RequestedRegion": DR_REGION },
+      }),
+    ).toBe("Allowed");
+  });
+  it.each(["kms:Decrypt", "kms:DescribeKey", "kms:ReEncryptFrom"])(
+    "the fan-out source key and the copier's policy both allow %s through RDS in the DR region",
+    async (action) => {
+      expect(
+        await decide({
+          action,
+          principal: copierRole,
+          resource: SOURCE_KEY,
+          identity: copier,
+          resourcePolicy: fanOutKey,
+          context: { ...VIA_DR_REGION, "kms:CallerAccount": DR },
+        }),
+      ).toBe("Allowed");
+    },
+  );
+  it("the fan-out source key lets RDS in the DR region create a grant, only for an AWS resource", async () => {
+    const base = { action: "kms:CreateGrant", principal: copierRole, resource: SOURCE_KEY, identity: copier };
+    const ctx = (forAws: string) => ({
+      ...VIA_DR_REGION,
+      "kms:CallerAccount": DR,
+      "kms:GrantIsForAWSResource": forAws,
+    });
+    expect(await decide({ ...base, resourcePolicy: fanOutKey, context: ctx("true") })).toBe("Allowed");
+    expect(await decide({ ...base, resourcePolicy: fanOutKey, context: ctx("false") })).toBe("ImplicitlyDenied");
+  });
+  it("a two-step source key does not let RDS in the DR region use it (fan-out needs the source stack's drRegion)", async () => {
+    expect(
+      await decide({
+        action: "kms:Decrypt",
+        principal: copierRole,
+        resource: SOURCE_KEY,
+        identity: copier,
+        resourcePolicy: sourceKey,
+        context: { ...VIA_DR_REGION, "kms:CallerAccount": DR },
+      }),
+    ).toBe("ImplicitlyDenied");
+  });
+  it("the fan-out source key still refuses RDS in any third region", async () => {
+    expect(
+      await decide({
+        action: "kms:Decrypt",
+        principal: copierRole,
+        resource: SOURCE_KEY,
+        identity: copier,
+        resourcePolicy: fanOutKey,
+        context: { "kms:ViaService": "rds.us-east-1.amazonaws.com", "kms:CallerAccount": DR },
+      }),
+    ).toBe("ImplicitlyDenied");
   });
 });
 

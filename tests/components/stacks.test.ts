@@ -244,7 +244,8 @@ describe("Pulumi.prod.yaml (source account)", () => {
     const dr = policy.Statement.find((s) => s.Sid === "DrAccountsUseKeyThroughRds")!;
     expect(dr.Principal).toEqual({ AWS: [`arn:aws:iam::${DR}:root`] });
     expect(dr.Condition?.StringEquals).toEqual({
-      "kms:ViaService": ["rds.eu-west-1.amazonaws.com"],
+      // fan-out (the default): RDS in the DR stacks' drRegion copies the share straight into that region.
+      "kms:ViaService": ["rds.eu-west-1.amazonaws.com", "rds.eu-central-1.amazonaws.com"],
       "kms:CallerAccount": [DR],
     });
     expect(
@@ -261,7 +262,7 @@ describe("Pulumi.prod.yaml (source account)", () => {
   });
 });
 
-describe("Pulumi.drprod.yaml (DR account, two-step copy into eu-central-1)", () => {
+describe("Pulumi.drprod.yaml (DR account, fan-out copy into eu-central-1)", () => {
   it("deploys the Copier with its bus, rule and check loop, a DR Janitor over both regions, and both DR keys", async () => {
     const run = await runIndex("Pulumi.drprod.yaml", "drprod", DR);
     expect(components(run)).toEqual([
@@ -305,7 +306,7 @@ describe("Pulumi.drprod.yaml (DR account, two-step copy into eu-central-1)", () 
       RPL_DR_KMS_KEY_ARN: drKey,
       RPL_DR_REGION: "eu-central-1",
       RPL_DR_REGION_KMS_KEY_ARN: drRegionKey,
-      RPL_COPY_MODE: "two-step",
+      RPL_COPY_MODE: "fan-out",
       RPL_MAX_COPIES_IN_FLIGHT: "5",
       RPL_DELETE_INTERMEDIATE: "false",
       RPL_COPY_WINDOW_HOURS: "23", // allHours 24 h minus copy time and one interval (config/derive.ts copyWindowHours)
@@ -507,6 +508,9 @@ describe("configuration problems", () => {
       "rds-pilot-light:snapshotIntervalMinutes (60) + expectedSnapshotMinutes (10) + expectedCopyMinutes (20) = 90 minutes " +
         "exceeds rpoMinutes (60); recovery points will be older than the RPO. Lower snapshotIntervalMinutes to 30 or " +
         "remove it in Pulumi.prod.yaml.",
+      // config/feasibility.ts fullCopyWarnings: fan-out (the default) needs the DR region in the source key policy.
+      'copyMode "fan-out": if the DR stacks copy into a DR region, set drRegion here too so the source key lets RDS ' +
+        "in that region use it (docs/copy-topology.md)",
     ]);
     expect(env(run.named("taker-fn")).RPL_INTERVAL_MINUTES).toBe("60");
   });

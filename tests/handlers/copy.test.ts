@@ -195,6 +195,27 @@ describe("copy handler", () => {
     },
   );
 
+  it("fan-out: sends both copies of a shared instance snapshot at once, each client in its destination region", async () => {
+    const s = rawShared({ account: SRC_A, dbId: "orders", at: T1 });
+    const w = world({ home: { shared: [s] }, config: { mode: "fan-out" } });
+    const summary = await makeHandler(w.deps)({});
+    const expected = (key: string, stage: string) =>
+      expect.objectContaining({
+        SourceDBSnapshotIdentifier: arnOfRaw(s),
+        KmsKeyId: key,
+        Tags: expect.arrayContaining([
+          { Key: "rpl-stage", Value: stage },
+          { Key: "rpl-copied-from", Value: arnOfRaw(s) },
+        ]),
+      });
+    expect(w.home.commandCalls(CopyDBSnapshotCommand).map((c) => c.args[0].input)).toEqual([expected(HOME_KEY, "dr")]);
+    // The DR-region client gets the source ARN in the other account and region (the SDK pre-signs from it).
+    expect(w.dr.commandCalls(CopyDBSnapshotCommand).map((c) => c.args[0].input)).toEqual([
+      expected(REGION_KEY, "dr-region"),
+    ]);
+    expect(summary).toMatchObject({ started: 1, regionStarted: 1, pending: 1 });
+  });
+
   it.each(["instance", "cluster"] as const)(
     "deletes the intermediate home %s copy once the DR-region copy is available",
     async (kind) => {

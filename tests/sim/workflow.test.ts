@@ -124,6 +124,8 @@ function pipeline() {
           RPL_DR_KMS_KEY_ARN: drKey,
           RPL_DR_REGION: FAR,
           RPL_DR_REGION_KMS_KEY_ARN: drFarKey,
+          // Default mode (fan-out); RPL_TEST_COPY_MODE=two-step|direct runs the same workflow in another mode.
+          ...(process.env.RPL_TEST_COPY_MODE ? { RPL_COPY_MODE: process.env.RPL_TEST_COPY_MODE } : {}),
         }),
       ),
     ),

@@ -58,6 +58,9 @@ function setup(opts: { maxCopiesInFlight?: number; maxChecks?: number } = {}) {
     RPL_DR_KMS_KEY_ARN: drKey,
     RPL_DR_REGION: FAR,
     RPL_DR_REGION_KMS_KEY_ARN: drFarKey,
+    // Default mode (fan-out); RPL_TEST_COPY_MODE=two-step runs the same tests in two-step (direct makes no home-region
+    // copy and no second leg, which these tests assert, so it does not apply here).
+    ...(process.env.RPL_TEST_COPY_MODE ? { RPL_COPY_MODE: process.env.RPL_TEST_COPY_MODE } : {}),
     ...(opts.maxCopiesInFlight ? { RPL_MAX_COPIES_IN_FLIGHT: String(opts.maxCopiesInFlight) } : {}),
   });
   const handlers: Record<string, TaskHandler> = {

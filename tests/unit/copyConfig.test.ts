@@ -12,7 +12,7 @@ describe("parseCopyConfig", () => {
       region: HOME,
       sourceAccounts: [SRC_A],
       drKmsKeyArn: HOME_KEY,
-      mode: "two-step",
+      mode: "fan-out",
       maxCopiesInFlight: DEFAULT_MAX_COPIES_IN_FLIGHT,
       deleteIntermediate: false,
       copyWindowHours: DEFAULT_COPY_WINDOW_HOURS,
@@ -49,7 +49,7 @@ describe("parseCopyConfig", () => {
       RPL_COPY_MODE: "",
       RPL_COPY_WINDOW_HOURS: "",
     };
-    expect(parseCopyConfig(env)).toMatchObject({ mode: "two-step", copyWindowHours: 24 });
+    expect(parseCopyConfig(env)).toMatchObject({ mode: "fan-out", copyWindowHours: 24 });
     expect(parseCopyConfig(env).drRegion).toBeUndefined();
   });
 
@@ -96,7 +96,7 @@ describe("parseCopyConfig", () => {
       { RPL_DR_REGION: "Frankfurt", RPL_DR_REGION_KMS_KEY_ARN: REGION_KEY },
       /RPL_DR_REGION: must be an AWS region/,
     ],
-    ["an unknown mode", { RPL_COPY_MODE: "fast" }, /RPL_COPY_MODE: must be two-step or direct \(got "fast"\)/],
+    ["an unknown mode", { RPL_COPY_MODE: "fast" }, /RPL_COPY_MODE: must be fan-out, two-step or direct \(got "fast"\)/],
     ["direct without a DR region", { RPL_COPY_MODE: "direct" }, /RPL_COPY_MODE=direct needs RPL_DR_REGION/],
     ["a zero limit", { RPL_MAX_COPIES_IN_FLIGHT: "0" }, /RPL_MAX_COPIES_IN_FLIGHT must be from 1 to 20/],
     [
@@ -125,6 +125,11 @@ describe("parseCopyConfig", () => {
       "a negative copy window",
       { RPL_COPY_WINDOW_HOURS: "-24" },
       /RPL_COPY_WINDOW_HOURS: must be a positive whole number of hours \(got "-24"\)/,
+    ],
+    [
+      "deleting intermediates in fan-out mode",
+      { RPL_DELETE_INTERMEDIATE: "true", RPL_DR_REGION: DR, RPL_DR_REGION_KMS_KEY_ARN: REGION_KEY },
+      /RPL_DELETE_INTERMEDIATE=true does not apply to RPL_COPY_MODE=fan-out/,
     ],
     [
       "deleting intermediates without a DR region",

@@ -252,6 +252,109 @@ describe("planCopy", () => {
     });
   });
 
+  describe("fan-out mode", () => {
+    const fan = { mode: "fan-out" } as const;
+    const s = rawShared({ account: SRC_A, dbId: "orders", at: T1 });
+    const home = (status: string, from = arnOfRaw(s)) =>
+      rawCopy({ id: idA1, stage: "dr", status, dbId: "orders", at: T1, copiedFrom: from });
+    const regional = (status: string) =>
+      rawCopy({ id: idA1, stage: "dr-region", status, dbId: "orders", at: T1, copiedFrom: arnOfRaw(s) });
+
+    it("requests both DR copies from the shared snapshot at once, each under its region's DR key", () => {
+      const plan = planCopy(input({ shared: [s], config: fan }));
+      expect(
+        copies(plan.actions).map((a) => [a.stage, a.region, a.sourceArn, a.kmsKeyId, a.tags["rpl-copied-from"]]),
+      ).toEqual([
+        ["dr", HOME, arnOfRaw(s), HOME_KEY, arnOfRaw(s)],
+        ["dr-region", DR, arnOfRaw(s), REGION_KEY, arnOfRaw(s)],
+      ]);
+      expect(plan.progress.items[0]?.phase).toBe("copy-needed");
+    });
+
+    it.each([
+      ["no copy yet", [], [], "copy-needed", ["dr", "dr-region"]],
+      ["both copies running", [home("copying")], [regional("pending")], "region-in-progress", []],
+      ["home running, region not started", [home("copying")], [], "home-in-progress", ["dr-region"]],
+      ["region running, home not started", [], [regional("copying")], "region-in-progress", ["dr"]],
+      ["home available, region running", [home("available")], [regional("copying")], "region-in-progress", []],
+      ["region available, home running", [home("copying")], [regional("available")], "home-in-progress", []],
+      ["region available, home missing", [], [regional("available")], "copy-needed", ["dr"]],
+      ["both available", [home("available")], [regional("available")], "done", []],
+    ] as const)("%s -> %s", (_name, h, r, phase, stages) => {
+      const plan = planCopy(input({ shared: [s], home: [...h], regional: [...r], config: fan }));
+      expect(plan.progress.items.map((i) => i.phase)).toEqual([phase]);
+      expect(copies(plan.actions).map((a) => a.stage)).toEqual(stages);
+      for (const a of copies(plan.actions)) expect(a.sourceArn).toBe(arnOfRaw(s));
+      expect(plan.progress.pending).toBe(phase === "done" ? 0 : 1);
+    });
+
+    it("makes the DR-region copy from the home copy when the share is gone (the recovery point is kept)", () => {
+      const plan = planCopy(input({ shared: [], home: [home("available")], config: fan }));
+      expect(copies(plan.actions).map((a) => [a.stage, a.sourceArn])).toEqual([["dr-region", homeCopyArn(idA1)]]);
+    });
+
+    it("is done when the share is gone and only the DR-region copy is left (nothing to copy the home copy from)", () => {
+      const plan = planCopy(input({ shared: [], regional: [regional("available")], config: fan }));
+      expect(plan.actions).toEqual([]);
+      expect(plan.progress.items.map((i) => i.phase)).toEqual(["done"]);
+      expect(plan.progress.failures).toEqual([]);
+    });
+
+    it("reports a failed DR-region copy and starts nothing more for it", () => {
+      const plan = planCopy(
+        input({ shared: [s], home: [home("available")], regional: [regional("failed")], config: fan }),
+      );
+      expect(plan.actions).toEqual([]);
+      expect(plan.progress.failures).toEqual([
+        {
+          id: `${SRC_A}/orders`,
+          error: "CopyFailed",
+          message: expect.stringContaining(`the copy in ${DR} has status failed`),
+        },
+      ]);
+    });
+
+    it("still fails the item when a foreign snapshot holds our identifier", () => {
+      const foreign = rawCopy({ id: idA1, stage: "dr-region", owned: false });
+      const plan = planCopy(input({ shared: [s], regional: [foreign], config: fan }));
+      expect(plan.actions).toEqual([]);
+      expect(plan.progress.failures[0]?.error).toBe("ForeignSnapshotExists");
+    });
+
+    it("falls back to two-step for a DB cluster snapshot (Aurora cannot copy across account and region at once)", () => {
+      const c = rawShared({ account: SRC_A, dbId: "aurora", at: T1, kind: "cluster" });
+      const first = planCopy(input({ shared: [c], config: fan }));
+      expect(copies(first.actions).map((a) => [a.stage, a.region, a.sourceArn])).toEqual([["dr", HOME, arnOfRaw(c)]]);
+      const id = drCopyId(SRC_A, "aurora", new Date(T1));
+      const h = rawCopy({ id, kind: "cluster", stage: "dr", dbId: "aurora", at: T1, copiedFrom: arnOfRaw(c) });
+      const second = planCopy(input({ shared: [c], home: [h], config: fan }));
+      expect(copies(second.actions).map((a) => [a.stage, a.region, a.sourceArn])).toEqual([
+        ["dr-region", DR, arnOfRaw(h)],
+      ]);
+    });
+
+    it("fills each destination region's free slots independently", () => {
+      const shared = [1, 2, 3].map((i) => rawShared({ account: SRC_A, dbId: `db${i}`, at: T1 }));
+      const busy = [1, 2, 3, 4].map((i) => rawCopy({ id: `rpl-busy-${i}`, stage: "dr-region", status: "creating" }));
+      const plan = planCopy(input({ shared, regional: busy, config: fan }));
+      expect(copies(plan.actions).filter((a) => a.region === HOME)).toHaveLength(3);
+      expect(copies(plan.actions).filter((a) => a.region === DR)).toHaveLength(1);
+      expect(plan.progress.waiting).toBe(2);
+    });
+
+    it("outside the copy window copies nothing from the share but finishes the DR-region copy from the home copy", () => {
+      const old = "2026-02-20T10:00:00.000Z";
+      const so = rawShared({ account: SRC_A, dbId: "orders", at: old });
+      const id = drCopyId(SRC_A, "orders", new Date(old));
+      const untouched = planCopy(input({ shared: [so], config: fan }));
+      expect(untouched.actions).toEqual([]);
+      expect(untouched.progress.skipped.map((k) => k.reason)).toEqual([OUTSIDE_COPY_WINDOW]);
+      const h = rawCopy({ id, stage: "dr", dbId: "orders", at: old, copiedFrom: arnOfRaw(so) });
+      const finished = planCopy(input({ shared: [so], home: [h], config: fan }));
+      expect(copies(finished.actions).map((a) => [a.stage, a.sourceArn])).toEqual([["dr-region", homeCopyArn(id)]]);
+    });
+  });
+
   it("refuses an unencrypted shared cluster snapshot (KmsKeyId would be rejected) but copies an instance", () => {
     const c = rawShared({ account: SRC_A, dbId: "aurora", at: T1, kind: "cluster", encrypted: false });
     const i = rawShared({ account: SRC_A, dbId: "orders", at: T1, encrypted: false });
