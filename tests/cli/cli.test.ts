@@ -497,7 +497,7 @@ describe("rds-pilot-light check", () => {
     expect(err).toEqual([]);
     expect(out).toEqual([
       `ok ${join(project, "Pulumi.prod.yaml")}`,
-      "  role source, region eu-west-1",
+      "  role source, region eu-west-1, drRegion eu-central-1",
       "  components: taker, sharer, janitor",
       "  keys created: source CMK",
       "  schedules:",

@@ -25,6 +25,15 @@ import { planShare as legacyPlanShare } from "../helpers/legacyPlanners/sharePla
 import { planTake as legacyPlanTake } from "../helpers/legacyPlanners/takePlan";
 
 const SEED = 1010;
+
+/** The same object with each top-level list sorted, for planners whose order changed on purpose. */
+function unordered<T extends object>(o: T): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    out[k] = Array.isArray(v) ? [...v].map((x) => JSON.stringify(x)).sort() : v;
+  }
+  return out;
+}
 const RUNS = 300;
 const MINUTE = 60_000;
 const NOW = Date.parse("2026-06-15T12:07:00Z");
@@ -148,7 +157,11 @@ describe("faster planners decide as before", () => {
   it("planShare", () => {
     fc.assert(
       fc.property(worldArb, fc.subarray([DR_ACCOUNT, "123412341234"], { minLength: 1 }), (snapshots, drAccounts) => {
-        expect(planShare({ snapshots, drAccounts })).toEqual(legacyPlanShare({ snapshots, drAccounts }));
+        // The Sharer now works newest recovery point first, per DB round-robin (issue 13): the same decisions in a
+        // different order, so the lists are compared as sets.
+        expect(unordered(planShare({ snapshots, drAccounts }))).toEqual(
+          unordered(legacyPlanShare({ snapshots, drAccounts })),
+        );
       }),
       opts,
     );

@@ -102,7 +102,11 @@ describe("readStackConfig: values as pulumi config set writes them", () => {
   it.each([
     ["a top-level string number", 'rds-pilot-light:rpoMinutes: "120"', { rpoMinutes: 120 }],
     ["a YAML number (--type int)", "rds-pilot-light:rpoMinutes: 120", { rpoMinutes: 120 }],
-    ["a top-level string boolean", 'rds-pilot-light:deleteIntermediateCopy: "true"', { deleteIntermediateCopy: true }],
+    [
+      "a top-level string boolean",
+      'rds-pilot-light:copyMode: two-step\n  rds-pilot-light:deleteIntermediateCopy: "true"',
+      { deleteIntermediateCopy: true },
+    ],
     ["a list as a JSON string", "rds-pilot-light:retiredDbs: '[\"old-db\"]'", { retiredDbs: ["old-db"] }],
     ["a regex that looks like a number", 'rds-pilot-light:dbIdRegex: "123"', { dbIdRegex: "123" }],
     ["a regex written as a YAML number", "rds-pilot-light:dbIdRegex: 123", { dbIdRegex: "123" }],
