@@ -34,8 +34,8 @@ describe("scenarios/fanout-vs-two-step-*.yaml", () => {
   const run = (mode: string) =>
     simulate({
       ...loadScenario(resolve(scenarios, `fanout-vs-two-step-${mode}.yaml`)),
-      days: 0.5,
-      warmupHours: 4,
+      days: 1,
+      warmupHours: 8,
     });
   let fan: SimulationResult;
   let two: SimulationResult;
@@ -62,8 +62,13 @@ describe("scenarios/fanout-vs-two-step-*.yaml", () => {
     expect(exitCodeOf(fan.report, []).code).toBe(0);
     const infeasible = two.report.feasibility?.filter((f) => !f.feasible).map((f) => f.db);
     expect(infeasible).toEqual(["111111111111/orders-db", "111111111111/billing-ledger"]);
-    // No DB with a feasible RPO may miss it in either mode (exit 1). Whether two-step's infeasible DBs are seen to
-    // miss (exit 3) depends on the model counting its copy-of-a-copy region leg as full (issue 9 item 1).
-    expect(exitCodeOf(two.report, []).code).not.toBe(1);
+    // Two-step misses as well, and not only where the floor says so: under the faithful model (copies of one source
+    // DB queue behind each other, rule COPY-QUEUE-SAME-DB) the home-region leg of the next recovery point waits
+    // for the previous full region copy, which the per-DB floor does not count yet (a known limitation, see
+    // docs/copy-topology.md). So two-step is a failed run (exit 1), never a pass.
+    expect(two.report.missedRpo).toEqual(
+      expect.arrayContaining(["111111111111/orders-db", "111111111111/billing-ledger"]),
+    );
+    expect(exitCodeOf(two.report, []).code).not.toBe(0);
   });
 });
