@@ -10,7 +10,14 @@ export function armFaults(ctx: SimContext): string[] {
   const { scenario, engine, startMs, world, dbStates, sourceStacks, stacks, worldQuota } = ctx;
   const faultNotes: string[] = [];
   const f = scenario.faults;
-  if (f.throttleRate > 0) faultNotes.push(`${f.throttleRate * 100}% of API calls throttled`);
+  const rates = typeof f.throttleRate === "number" ? { all: f.throttleRate } : f.throttleRate;
+  for (const [service, rate] of Object.entries(rates)) {
+    if (rate && rate > 0) {
+      faultNotes.push(
+        `${rate * 100}% of ${service === "all" ? "API" : service} attempts throttled (SDK retries apply)`,
+      );
+    }
+  }
   if (f.failedCopyRate > 0) faultNotes.push(`${f.failedCopyRate * 100}% of copies fail`);
   for (const o of f.outages) {
     faultNotes.push(

@@ -29,6 +29,20 @@ export function makeRandom(seed: number, label = ""): Random {
   };
 }
 
+/**
+ * Replaces `Math.random` with a PRNG seeded from `seed` until the returned function restores it. The model's SDK
+ * clients retry with the SDK's own strategy (sim/aws/rdsModel.ts), whose backoff jitter calls `Math.random`; a run
+ * is single-threaded on the engine, so seeding it keeps the same seed giving the same report.
+ */
+export function seedMathRandom(seed: number): () => void {
+  const saved = Math.random;
+  const r = makeRandom(seed, "sdk-backoff");
+  Math.random = r.next;
+  return () => {
+    Math.random = saved;
+  };
+}
+
 function hash32(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {

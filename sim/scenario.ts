@@ -102,8 +102,16 @@ const outageSchema = z
   );
 
 const faultsSchema = z.strictObject({
-  /** Probability that any AWS call is throttled. */
-  throttleRate: fraction.default(0),
+  /**
+   * Probability that an AWS *attempt* is throttled (the handlers' SDK retry strategy retries it, docs/faults.md):
+   * one fraction for every service, or `{ rds, kms, events }` fractions per service.
+   */
+  throttleRate: z
+    .union([
+      fraction,
+      z.strictObject({ rds: fraction.optional(), kms: fraction.optional(), events: fraction.optional() }),
+    ])
+    .default(0),
   /** Probability that a started copy ends `failed`. */
   failedCopyRate: fraction.default(0),
   outages: z.array(outageSchema).default([]),

@@ -78,6 +78,8 @@ export function setUpWorld(scenario: Scenario, engine: Engine): SimContext {
     },
     ...(scenario.aws.apiRateLimit ? { apiRateLimit: scenario.aws.apiRateLimit } : {}),
     timing,
+    // Faults hit each attempt and the handlers' own SDK retry strategy retries them, backing off in virtual time.
+    sdkRetries: true,
     faults: {
       random: () => faultRandom.next(),
       throttleRate: scenario.faults.throttleRate,

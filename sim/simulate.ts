@@ -14,6 +14,7 @@ import { buildReport, type SampleSeries } from "./buildReport";
 import { Engine } from "./engine";
 import { Executions } from "./executions";
 import { armFaults } from "./faults";
+import { seedMathRandom } from "./random";
 import { RecoveryTriggers } from "./recoveryTriggers";
 import type { SimulationReport } from "./report";
 import { armSampling } from "./sampling";
@@ -56,7 +57,13 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
   const sampled = armSampling(ctx, recovery.record.monitored);
 
   const { startMs, endMs } = ctx;
-  await engine.runUntil(endMs, (t) => options.onProgress?.((t - startMs) / (endMs - startMs)));
+  // The SDK's retry backoff draws its jitter from Math.random: seeded for the run, so reports stay reproducible.
+  const restoreRandom = seedMathRandom(scenario.seed);
+  try {
+    await engine.runUntil(endMs, (t) => options.onProgress?.((t - startMs) / (endMs - startMs)));
+  } finally {
+    restoreRandom();
+  }
 
   const { report, samples } = buildReport(ctx, {
     machines: executions.machines,

@@ -10,6 +10,14 @@ import { RDSClient } from "@aws-sdk/client-rds";
 /** SDK attempts per call (first try + retries), with adaptive client-side rate limiting. */
 export const SDK_MAX_ATTEMPTS = 6;
 
+/**
+ * Retry configuration of every SDK client the handlers use. The simulator's model clients use it too, so that its
+ * injected faults (throttling, outages) hit each *attempt* and this strategy retries them, as on AWS.
+ */
+export function sdkRetryConfig(): { maxAttempts: number; retryMode: "adaptive" } {
+  return { maxAttempts: SDK_MAX_ATTEMPTS, retryMode: "adaptive" };
+}
+
 /** Factory of per-region clients; handlers receive this, tests pass clients bound to fakes. */
 export interface AwsClients {
   rds(region: string): RDSClient;
@@ -22,7 +30,7 @@ export function liveClients(): AwsClients {
   const rds = new Map<string, RDSClient>();
   const kms = new Map<string, KMSClient>();
   const events = new Map<string, EventBridgeClient>();
-  const opts = (region: string) => ({ region, maxAttempts: SDK_MAX_ATTEMPTS, retryMode: "adaptive" as const });
+  const opts = (region: string) => ({ region, ...sdkRetryConfig() });
   return {
     rds: (region) => getOr(rds, region, () => new RDSClient(opts(region))),
     kms: (region) => getOr(kms, region, () => new KMSClient(opts(region))),

@@ -45,7 +45,7 @@ import {
   RestoreDBClusterFromSnapshotCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
 } from "@aws-sdk/client-rds";
-import type { AwsClients } from "../../functions/lib/clients";
+import { type AwsClients, sdkRetryConfig } from "../../functions/lib/clients";
 import {
   type Db,
   type DbKind,
@@ -103,6 +103,14 @@ export interface RdsWorldOptions {
    * default is `RDS_API_RATE_LIMIT` (burst 300, 12 per second).
    */
   apiRateLimit?: ApiRateLimit;
+  /**
+   * True: the model's SDK clients retry as the handlers' live clients do ({@link sdkRetryConfig}: `SDK_MAX_ATTEMPTS`
+   * attempts, the SDK's backoff and retry quota; not adaptive mode's wall-clock rate limiter), so each injected fault
+   * hits one *attempt*. Their backoff waits on
+   * `setTimeout`, so use this where `setTimeout` runs on virtual time (processes of sim/engine.ts), as the simulator
+   * does. Default false: one attempt per call, so a fault surfaces at once (unit and handler tests on real time).
+   */
+  sdkRetries?: boolean;
 }
 
 /** Default quotas: 100 manual snapshots of each kind, 20 copies in flight per destination region and account. */
@@ -113,6 +121,19 @@ export const DEFAULT_QUOTAS: ModelQuotas = {
 };
 
 const DUMMY_CREDENTIALS = { accessKeyId: "MODEL", secretAccessKey: "MODEL" };
+/**
+ * Client settings the SDK would otherwise load from the environment and ~/.aws/config on the first call: real file
+ * I/O, which a process of the simulator's engine must not wait on (sim/engine.ts).
+ */
+const PINNED_CONFIG = {
+  credentials: DUMMY_CREDENTIALS,
+  defaultsMode: "standard",
+  authSchemePreference: [] as string[],
+  useDualstackEndpoint: false,
+  useFipsEndpoint: false,
+  userAgentAppId: "rpl-model",
+  ignoreConfiguredEndpointUrls: true,
+} as const;
 /** PutEvents accepts at most 10 entries per call (EventBridge API reference). */
 const MAX_PUT_EVENTS = 10;
 
@@ -142,11 +163,18 @@ export class RdsWorld {
   >();
   private eventCounter = 0;
   private readonly buckets?: TokenBuckets;
+  private readonly sdkConfig: { maxAttempts: number; retryMode: "standard" };
 
   constructor(opts: RdsWorldOptions) {
     this.clock = opts.clock;
     this.faults = opts.faults ?? {};
     if (opts.apiRateLimit) this.buckets = new TokenBuckets(opts.apiRateLimit);
+    // Adaptive mode's client-side rate limiter measures rates on wall-clock Date.now(), which is meaningless under the
+    // simulator's virtual clock (it parked a process for hours of virtual time): the model keeps the handlers'
+    // attempts and the standard strategy's backoff, retry quota and error classification, without that limiter.
+    this.sdkConfig = opts.sdkRetries
+      ? { maxAttempts: sdkRetryConfig().maxAttempts, retryMode: "standard" }
+      : { maxAttempts: 1, retryMode: "standard" };
     const timing = { ...DEFAULT_TIMING, ...definedOnly(opts.timing ?? {}) };
     const quotas = { ...DEFAULT_QUOTAS, ...definedOnly(opts.quotas ?? {}) };
     for (const [k, v] of Object.entries(quotas)) {
@@ -367,7 +395,7 @@ export class RdsWorld {
     route(CreateDBInstanceCommand, "CreateDBInstance", (i) => r.createDBInstance(account, region, i));
     route(DeleteDBInstanceCommand, "DeleteDBInstance", (i) => r.deleteDBInstance(account, region, i));
     route(DeleteDBClusterCommand, "DeleteDBCluster", (i) => r.deleteDBCluster(account, region, i));
-    return this.stub(new RDSClient({ region, credentials: DUMMY_CREDENTIALS }), "rds", account, region, routes);
+    return this.stub(new RDSClient({ region, ...PINNED_CONFIG, ...this.sdkConfig }), "rds", account, region, routes);
   }
 
   private kmsClient(account: string, region: string): KMSClient {
@@ -376,7 +404,7 @@ export class RdsWorld {
       routes.set(cmd, { name, fn: fn as (input: unknown) => unknown });
     route(DescribeKeyCommand, "DescribeKey", (i) => this.kms.describeKey(account, region, i));
     route(ListAliasesCommand, "ListAliases", (i) => this.kms.listAliases(account, region, i));
-    return this.stub(new KMSClient({ region, credentials: DUMMY_CREDENTIALS }), "kms", account, region, routes);
+    return this.stub(new KMSClient({ region, ...PINNED_CONFIG, ...this.sdkConfig }), "kms", account, region, routes);
   }
 
   private eventsClient(account: string, region: string): EventBridgeClient {
@@ -384,7 +412,7 @@ export class RdsWorld {
     const fn = (i: unknown) => this.putEventsImpl(account, region, i as PutEventsCommandInput);
     routes.set(PutEventsCommand, { name: "PutEvents", fn });
     return this.stub(
-      new EventBridgeClient({ region, credentials: DUMMY_CREDENTIALS }),
+      new EventBridgeClient({ region, ...PINNED_CONFIG, ...this.sdkConfig }),
       "events",
       account,
       region,
@@ -393,10 +421,13 @@ export class RdsWorld {
   }
 
   /**
-   * Replaces the client's `send` on this instance and routes each command by its class. The client stays a real
-   * SDK client (`instanceof RDSClient`, so the paginators accept it); nothing of the SDK's middleware stack runs.
-   * No aws-sdk-client-mock here: sinon recorded every call with a captured stack and matched fakes by deep
-   * equality, which made long simulations several times slower. The model records calls itself (`calls`).
+   * Makes a real SDK client answer from the model, each *attempt* through the SDK's own retry middleware: `send`
+   * is replaced on the instance by the client's retry middleware alone (as configured: the handlers' strategy,
+   * {@link sdkRetryConfig}, when `sdkRetries`) wrapped around the model. An injected throttling or outage fault fails
+   * one attempt, and the SDK's retry strategy backs off (on virtual time inside engine processes) and retries it, as
+   * on AWS. Serialization, endpoints, signing and HTTP never run: they cost about a millisecond per call, and their
+   * first call reads ~/.aws/config, real I/O a process of the simulator's engine must not wait on. The client stays
+   * a real SDK client (`instanceof RDSClient`, so the paginators accept it). The model records attempts (`calls`).
    */
   private stub<C extends RDSClient | KMSClient | EventBridgeClient>(
     client: C,
@@ -405,16 +436,29 @@ export class RdsWorld {
     region: string,
     routes: Map<CommandClass, Route>,
   ): C {
-    const send = async (command: { input: unknown }) => {
+    const stack = (client.middlewareStack as unknown as RetryOnlyStack).clone();
+    // identify() omits middleware placed relative to one the command adds (httpAuthSchemeMiddleware).
+    for (const mw of [...stack.identify().map((n) => n.split(" ")[0]!), "httpAuthSchemeMiddleware"]) {
+      if (mw !== "retryMiddleware") stack.remove(mw);
+    }
+    if (stack.identify().join() !== "retryMiddleware - finalizeRequest")
+      throw new Error(`${service} model: unexpected SDK middleware left: ${stack.identify().join(", ")}`);
+    const answer = async (args: { input: unknown; route: Route }) => {
       // Settle asynchronously like a real call, so callers cannot depend on synchronous side effects.
       await undefined;
-      const r = routes.get(command.constructor as CommandClass);
-      if (!r) {
+      const out = this.gate(service, account, region, args.route.name, () => args.route.fn(args.input)) as object;
+      // A fresh $metadata: the retry middleware writes the attempt count into it.
+      return { output: { ...out, $metadata: { httpStatusCode: 200 } }, response: { statusCode: 200, headers: {} } };
+    };
+    const handler = stack.resolve(answer, {});
+    const send = async (command: { input: unknown }) => {
+      const route = routes.get(command.constructor as CommandClass);
+      if (!route) {
         throw new Error(
           `${service} model: ${command.constructor.name} not implemented (account ${account}, region ${region})`,
         );
       }
-      return this.gate(service, account, region, r.name, () => r.fn(command.input));
+      return (await handler({ input: command.input, route })).output;
     };
     Object.defineProperty(client, "send", { value: send, writable: true, configurable: true });
     return client;
@@ -456,10 +500,18 @@ export class RdsWorld {
     const f = this.faults;
     if (f.accessDenied?.({ account, region, command })) throw accessDenied(service, account, command);
     if (f.outage?.({ account, region, command, now })) throw internalFailure(service);
-    const rate = f.throttleRate ?? 0;
+    const rate = typeof f.throttleRate === "number" ? f.throttleRate : (f.throttleRate?.[service] ?? 0);
     if (rate > 0 && (f.random ?? half)() < rate) throw throttling(service);
     return run();
   }
+}
+
+/** The part of the SDK's middleware stack used here (typed loosely: the three clients' stacks differ in types). */
+interface RetryOnlyStack {
+  clone(): RetryOnlyStack;
+  identify(): string[];
+  remove(name: string): boolean;
+  resolve<A, O>(handler: (args: A) => Promise<O>, context: object): (args: A) => Promise<O>;
 }
 
 /** An SDK command class (the key commands are routed by). */

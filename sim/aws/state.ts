@@ -32,8 +32,11 @@ export const DEFAULT_TIMING: Required<ModelTiming> = {
 export interface ModelFaults {
   /** Injected PRNG in [0, 1). Default `() => 0.5` (never `Math.random`, so runs stay deterministic). */
   random?: () => number;
-  /** Probability that any call throws `Throttling` / `ThrottlingException`. */
-  throttleRate?: number;
+  /**
+   * Probability that an *attempt* (each try of the SDK's retry strategy) throws `Throttling` / `ThrottlingException`:
+   * one rate for every service, or one per service.
+   */
+  throttleRate?: number | Partial<Record<"rds" | "kms" | "events", number>>;
   /** Probability that a started copy ends `failed`. */
   failCopyRate?: number;
   /** Return true to make the call throw `AccessDenied` / `AccessDeniedException`. */

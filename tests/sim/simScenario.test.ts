@@ -49,6 +49,12 @@ describe("parseScenario", () => {
     expect(copyThroughputOf(parseScenario(valid(), SRC).durations.copy)).toEqual(DEFAULT_COPY_THROUGHPUT);
   });
 
+  it("accepts throttle rates per service", () => {
+    const r = valid() as Raw;
+    r.faults = { throttleRate: { rds: 0.1, kms: 0.02 } };
+    expect(parseScenario(r, SRC).faults.throttleRate).toEqual({ rds: 0.1, kms: 0.02 });
+  });
+
   it.each([
     [
       "a negative size",
@@ -61,6 +67,11 @@ describe("parseScenario", () => {
       "a bad DB identifier",
       (r: Raw) => (r.dbs["111111111111"][0].id = "9db"),
       "dbs.111111111111[0].id: must be an RDS identifier",
+    ],
+    [
+      "a per-service throttle rate above 1",
+      (r: Raw) => (r.faults = { throttleRate: { kms: 1.5 } }),
+      "faults.throttleRate",
     ],
     [
       "a throttle rate above 1",

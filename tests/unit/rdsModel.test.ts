@@ -22,8 +22,10 @@ import {
   RestoreDBInstanceFromDBSnapshotCommand,
 } from "@aws-sdk/client-rds";
 import { describe, expect, it } from "vitest";
+import { SDK_MAX_ATTEMPTS } from "../../functions/lib/clients";
 import { listDbs, listSnapshots } from "../../functions/lib/rds";
 import { RdsWorld, type RdsWorldOptions } from "../../sim/aws/rdsModel";
+import { Engine } from "../../sim/engine";
 
 const SRC = "111111111111";
 const DR = "222222222222";
@@ -730,13 +732,48 @@ describe("RdsWorld tags, restore and DB lifecycle", () => {
 });
 
 describe("RdsWorld faults, KMS and events", () => {
-  it("throttles every call at throttleRate 1 with the RDS error name, recording the call", async () => {
+  it("throttles each attempt; the handlers' SDK retry strategy retries it, and gives up after its max attempts", async () => {
+    // The SDK backs off with setTimeout, which is virtual inside an engine process (as in the simulator).
+    const engine = new Engine(T0.getTime());
+    const draws = [0, 0, 0.9];
+    const s = setup({
+      clock: engine.clock,
+      sdkRetries: true,
+      faults: { throttleRate: 0.5, random: () => draws.shift() ?? 0.9 },
+    });
+    const results: Record<string, unknown> = {};
+    const settle = async (key: string, p: Promise<{ $metadata: { attempts?: number } }>) => {
+      await p.then(
+        (v) => (results[key] = v.$metadata.attempts),
+        (e: Error) => (results[key] = e.name),
+      );
+    };
+    let throttledAttempts = 0;
+    engine.spawn("calls", async () => {
+      // Two throttled attempts, then one through: the call succeeds on its third attempt.
+      await settle("ok", s.src.rds(HOME).send(new DescribeDBSnapshotsCommand({})));
+      // Every attempt throttled: the SDK gives up after SDK_MAX_ATTEMPTS with the RDS error name.
+      s.world.faults = { throttleRate: 1 };
+      const before = s.world.callCount("DescribeDBSnapshots");
+      await settle("failed", s.src.rds(HOME).send(new DescribeDBSnapshotsCommand({})));
+      throttledAttempts = s.world.callCount("DescribeDBSnapshots") - before;
+      // Per-service rates: KMS throttled, RDS not.
+      s.world.faults = { throttleRate: { kms: 1 } };
+      await settle("kms", s.src.kms(HOME).send(new DescribeKeyCommand({ KeyId: s.srcKey })));
+      await settle("rds", s.src.rds(HOME).send(new DescribeDBSnapshotsCommand({})));
+    });
+    await engine.runUntil(T0.getTime() + 3_600_000);
+    expect(results).toEqual({ ok: 3, failed: "Throttling", kms: "ThrottlingException", rds: 1 });
+    expect(throttledAttempts).toBe(SDK_MAX_ATTEMPTS);
+    // The backoff passed in virtual time.
+    expect(engine.now).toBeGreaterThan(T0.getTime());
+  });
+
+  it("without sdkRetries, makes one attempt per call, so a fault surfaces at once", async () => {
     const s = setup({ faults: { throttleRate: 1 } });
     const err = await errorOf(s.src.rds(HOME).send(new DescribeDBSnapshotsCommand({})));
     expect(err.name).toBe("Throttling");
-    expect(s.world.calls.at(-1)).toMatchObject({ account: SRC, region: HOME, command: "DescribeDBSnapshots" });
-    const kmsErr = await errorOf(s.src.kms(HOME).send(new DescribeKeyCommand({ KeyId: s.srcKey })));
-    expect(kmsErr.name).toBe("ThrottlingException");
+    expect(s.world.callCount("DescribeDBSnapshots")).toBe(1);
   });
 
   it("applies accessDenied and outage predicates, and picks up runtime changes to faults", async () => {
