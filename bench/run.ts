@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: prints figures, never pass/fail.
  *
- * 1. Worst-case recovery-point age, default scenario vs seed-schedule, and their ratio; the simulation wall time of
- *    those two (7 virtual days) and of scenarios/twenty-dbs.yaml for 1 virtual day (its 7 days take minutes).
+ * 1. Worst-case recovery-point age and GB copied per day per DR stage of fan-out vs two-step (same DBs:
+ *    scenarios/fanout-vs-two-step-*.yaml) and of the default scenario vs seed-schedule (same DBs), with the ratios;
+ *    the simulation wall time of those four and of scenarios/twenty-dbs.yaml for 1 virtual day.
  * 2. RDS API calls per handler run for 10, 100 and 1,000 DBs with 48 snapshots each: listing calls grow with pages
  *    (100 items per page), not with snapshots; plus each handler run's wall time at that size (model included), and
  *    the time of the pure planners alone on the same inputs (no model, no SDK).
@@ -63,15 +64,47 @@ function worst(r: SimulationReport): number {
   return max;
 }
 
+/** GB copied per day into a DR stage, summed over the DBs (the transfer bill). */
+function gbPerDay(r: SimulationReport, stage: "dr" | "dr-region"): number {
+  return r.dbs.reduce((a, d) => a + (d.stages[stage]?.gbCopiedPerDay ?? 0), 0);
+}
+
+/** The copy mode(s) of a run, as its feasibility section names them. */
+function modesOf(r: SimulationReport): string {
+  return [...new Set(r.feasibility?.map((f) => f.mode) ?? [])].join("+") || "-";
+}
+
 async function rpoFigures(): Promise<void> {
-  console.log("== Worst-case recovery-point age (7 virtual days, after warm-up)");
+  // Two pairs with the same DBs, durations and seed: fan-out vs two-step (scenarios/fanout-vs-two-step-*.yaml,
+  // 3 virtual days), and the default (events, fan-out) vs the reference tool's independent schedules
+  // (scenarios/seed-schedule.yaml, 7 virtual days).
+  const fan = await simulate(loadScenario(resolve(ROOT, "scenarios/fanout-vs-two-step-fan-out.yaml")));
+  const two = await simulate(loadScenario(resolve(ROOT, "scenarios/fanout-vs-two-step-two-step.yaml")));
   const def = await simulate(defaultScenario());
   const seed = await simulate(loadScenario(resolve(ROOT, "scenarios/seed-schedule.yaml")));
-  const a = worst(def.report);
-  const b = worst(seed.report);
-  console.log(`  default       ${a.toFixed(1)} min (RPO misses: ${def.report.missedRpo.length} DBs)`);
-  console.log(`  seed-schedule ${b.toFixed(1)} min (RPO misses: ${seed.report.missedRpo.length} DBs)`);
-  console.log(`  ratio seed/default ${a > 0 ? (b / a).toFixed(2) : "n/a"}`);
+  console.log("== Worst-case recovery-point age (any DB, any stage, after warm-up) and GB copied per day");
+  console.log(
+    `  ${"scenario".padEnd(34)} ${"mode".padEnd(9)} ${"days".padStart(4)} ${"worst min".padStart(9)} ` +
+      `${"misses".padStart(6)} ${"GB/d dr".padStart(9)} ${"GB/d dr-region".padStart(14)}`,
+  );
+  for (const r of [fan, two, def, seed]) {
+    const rep = r.report;
+    console.log(
+      `  ${rep.scenario.name.padEnd(34)} ${modesOf(rep).padEnd(9)} ${String(rep.scenario.days).padStart(4)} ` +
+        `${worst(rep).toFixed(1).padStart(9)} ${String(rep.missedRpo.length).padStart(6)} ` +
+        `${gbPerDay(rep, "dr").toFixed(1).padStart(9)} ${gbPerDay(rep, "dr-region").toFixed(1).padStart(14)}`,
+    );
+  }
+  const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : "n/a");
+  const region = (r: SimulationReport) => gbPerDay(r, "dr-region");
+  console.log(
+    `  ratio two-step / fan-out (same DBs): worst ${ratio(worst(two.report), worst(fan.report))}, ` +
+      `DR-region GB/day ${ratio(region(two.report), region(fan.report))}`,
+  );
+  console.log(
+    `  ratio seed-schedule / default (same DBs): worst ${ratio(worst(seed.report), worst(def.report))}, ` +
+      `DR-region GB/day ${ratio(region(seed.report), region(def.report))}`,
+  );
   console.log(
     `  API calls over the run: default ${def.report.totals.apiCalls}, seed-schedule ${seed.report.totals.apiCalls}`,
   );
@@ -79,13 +112,15 @@ async function rpoFigures(): Promise<void> {
   // twenty-dbs runs 1 virtual day here, not the scenario's 7: a week of 20 DBs takes many minutes of wall time.
   const twenty = await simulate({ ...loadScenario(resolve(ROOT, "scenarios/twenty-dbs.yaml")), days: 1 });
   for (const [name, r] of [
+    ["fanout-vs-two-step-fan-out (3 DBs, 3 days)", fan],
+    ["fanout-vs-two-step-two-step (3 DBs, 3 days)", two],
     ["default (3 DBs, 7 days)", def],
     ["seed-schedule (3 DBs, 7 days)", seed],
     ["twenty-dbs (20 DBs, 1 day)", twenty],
   ] as const) {
     const t = r.report.totals;
     console.log(
-      `  ${name.padEnd(30)} ${(r.wallMs / 1000).toFixed(1).padStart(6)} s  ` +
+      `  ${name.padEnd(44)} ${(r.wallMs / 1000).toFixed(1).padStart(6)} s  ` +
         `(${t.executions} executions, ${t.apiCalls} API calls, RPO misses: ${r.report.missedRpo.length} DBs)`,
     );
   }

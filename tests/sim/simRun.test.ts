@@ -18,35 +18,24 @@ describe("simulate", () => {
     expect(a.report.totals.executions).toBeGreaterThan(0);
   });
 
-  it("meets the RPO in the default scenario when copies are fast enough for two-step's full region copies", async () => {
-    const d = defaultScenario();
-    const fast = { ...d.durations.copy, sameRegionGbPerHour: 6000, crossRegionGbPerHour: 6000 };
-    const { report } = await simulate({ ...d, durations: { ...d.durations, copy: fast }, days: 1 });
-    expect(report.safety).toEqual({ newestCopyDeleted: [], belowMinKeep: [] });
-    for (const db of report.dbs) {
-      expect(db.stages.dr?.samples).toBeGreaterThan(0);
-      expect(db.stages["dr-region"]?.copies.full).toBeGreaterThan(0);
-    }
-    expect(report.missedRpo).toEqual([]);
-  });
-
-  it("copies instances incrementally in fan-out, Aurora always in full, and reports the GB they move", async () => {
-    // The default scenario as shipped (fan-out): an instance's DR-region copy comes from the source's shared snapshot,
-    // so it is incremental after the first; an Aurora cluster falls back to two-step and its copies are always full
-    // (AURORA-COPY-FULL), each moving the whole DB.
+  it("meets the RPO in the default scenario (fan-out, default throughputs), and reports the GB each copy moves", async () => {
+    // Fan-out: the instances' DR-region copies come from the share, so after the first they are incremental
+    // (rule INC-PREVIOUS-COPY); Aurora copies are always full (AURORA-COPY-FULL) and move the whole cluster each time.
     const { report } = await simulate({ ...defaultScenario(), days: 1 });
+    expect(report.safety).toEqual({ newestCopyDeleted: [], belowMinKeep: [] });
+    expect(report.missedRpo).toEqual([]);
     for (const db of report.dbs) {
       const region = db.stages["dr-region"]!;
+      expect(db.stages.dr?.samples, db.id).toBeGreaterThan(0);
       if (db.kind === "cluster") {
         expect(region.copies.incremental, db.id).toBe(0);
         expect(db.stages.dr?.copies.incremental, db.id).toBe(0);
         expect(region.gbCopiedPerDay, db.id).toBeCloseTo(region.copies.full * db.sizeGb, 0);
       } else {
         expect(db.stages.dr?.copies.incremental, db.id).toBeGreaterThan(0);
+        expect(region.copies.full, db.id).toBe(1);
         expect(region.copies.incremental, db.id).toBeGreaterThan(0);
-        expect(region.gbCopiedPerDay, db.id).toBeLessThan(
-          region.copies.full * db.sizeGb + region.copies.incremental * db.sizeGb,
-        );
+        expect(region.gbCopiedPerDay, db.id).toBeLessThan((region.copies.full + region.copies.incremental) * db.sizeGb);
       }
     }
     expect(report.totals.throttledCalls).toBe(0);
@@ -67,7 +56,7 @@ describe("simulate with faults", () => {
     const base = loadScenario(resolve(scenarios, "faults.yaml"));
     const s: Scenario = {
       ...base,
-      // Copies fast enough that two-step's always-full DR-region copies fit in the RPO: this run is about faults.
+      // Copies fast enough that the 500 GB Aurora cluster's always-full copies fit in the RPO: this run is about faults.
       durations: {
         ...base.durations,
         copy: { ...base.durations.copy, sameRegionGbPerHour: 6000, crossRegionGbPerHour: 6000 },
