@@ -121,8 +121,9 @@ export class FreshnessMonitor extends pulumi.ComponentResource {
 
     // One alarm per expected DB and stage (issue 13): a stale or missing DB alarms on its own, named in the alarm's
     // (auto-generated) name and its description (both are in the SNS notification), and cannot mask another DB. DBs not listed in
-    // restore.expectedDbs are covered by the per-stage alarm above. CloudWatch cannot alarm on a SEARCH expression
-    // ("Alarms on Metrics Insights queries / SEARCH are not supported"), so per-DB alarms need the list at deploy time.
+    // restore.expectedDbs are covered by the per-stage alarm above. CloudWatch cannot alarm on a SEARCH expression ("When an expression contains a SEARCH
+    // function, it cannot be used within an Alarm", https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_cloudwatch.MathExpressionProps.html),
+    // so per-DB alarms need the DB list at deploy time.
     for (const alarm of expectedDbAlarms(settings.expectedDbs, config.retiredDbs, settings.freshnessStages)) {
       new aws.cloudwatch.MetricAlarm(
         `${name}-${alarm.stage}-${alarm.slug}-alarm`,
