@@ -1,12 +1,14 @@
 /**
  * FreshnessMonitor (DR account): a Lambda (functions/freshness) run every 15 minutes by EventBridge Scheduler that
- * publishes the age of the newest available DR copy of every source DB, and one alarm per stage on the worst age
- * (`MaxRecoveryPointAgeMinutes` > RPO). Missing data is breaching: a broken Lambda, or a DB with no copy at all,
+ * publishes the age of the newest available DR copy of every source DB, one alarm per stage on the worst age of the
+ * DBs not listed in `restore.expectedDbs` (`MaxRecoveryPointAgeMinutes` > RPO), and one alarm per listed DB and stage
+ * (`ExpectedDbRecoveryPointAgeMinutes`, dimension `Db`), so one stale DB cannot mask another (issue 13). Missing data is breaching: a broken Lambda, or a DB with no copy at all,
  * alarms instead of going quiet.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type PilotLightConfig, recoveryRegion } from "../config";
+import { expectedDbAlarms } from "../functions/freshness/alarms";
 import { ConfigError } from "../functions/lib/errors";
 import {
   FRESHNESS_SERVICE_NAME,
@@ -104,6 +106,36 @@ export class FreshnessMonitor extends pulumi.ComponentResource {
           namespace: "RdsPilotLight",
           metricName: "MaxRecoveryPointAgeMinutes",
           dimensions: { service: FRESHNESS_SERVICE_NAME, Stage: stage },
+          statistic: "Maximum",
+          period: freshnessAlarmPeriodSeconds(settings.freshnessScheduleMinutes),
+          evaluationPeriods: 1,
+          comparisonOperator: "GreaterThanThreshold",
+          threshold: config.rpoMinutes,
+          treatMissingData: "breaching",
+          alarmActions: [args.alarmTopicArn],
+          okActions: [args.alarmTopicArn],
+        },
+        { parent: this },
+      );
+    }
+
+    // One alarm per expected DB and stage (issue 13): a stale or missing DB alarms on its own, named in the alarm's
+    // (auto-generated) name and its description (both are in the SNS notification), and cannot mask another DB. DBs not listed in
+    // restore.expectedDbs are covered by the per-stage alarm above. CloudWatch cannot alarm on a SEARCH expression ("When an expression contains a SEARCH
+    // function, it cannot be used within an Alarm", https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_cloudwatch.MathExpressionProps.html),
+    // so per-DB alarms need the DB list at deploy time.
+    for (const alarm of expectedDbAlarms(settings.expectedDbs, config.retiredDbs, settings.freshnessStages)) {
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-${alarm.stage}-${alarm.slug}-alarm`,
+        {
+          alarmDescription:
+            `rds-pilot-light: DB ${alarm.ref}: its newest ${alarm.stage} copy is older than the RPO of ${config.rpoMinutes} ` +
+            "minutes, or it has no copy, or the freshness Lambda is not reporting. " +
+            `Run \`npx rds-pilot-light status\`; if the DB was deleted on purpose, add it to retiredDbs.`,
+          ...regionInput(at),
+          namespace: "RdsPilotLight",
+          metricName: "ExpectedDbRecoveryPointAgeMinutes",
+          dimensions: { service: FRESHNESS_SERVICE_NAME, Stage: alarm.stage, Db: alarm.ref },
           statistic: "Maximum",
           period: freshnessAlarmPeriodSeconds(settings.freshnessScheduleMinutes),
           evaluationPeriods: 1,

@@ -15,6 +15,7 @@ import {
 } from "../config";
 import { snapshotSharedPattern } from "./shared/events";
 import { checkerPolicy, copierPolicy, drEventBusPolicy } from "./shared/iam";
+import { quotaAlarms } from "./shared/quotaAlarms";
 import { buildStepDefinition } from "./shared/stateMachines";
 import {
   eventRule,
@@ -153,6 +154,12 @@ export class SnapshotCopier extends pulumi.ComponentResource {
     }
     schedule(name, expression, sfn.arn, this, args.accountId);
     failureAlarm(name, sfn.arn, args.alarmTopicArn, `rds-pilot-light: snapshot Copier run failed (${name})`, this);
+    const quotaRegions = [config.region, ...(config.drRegion ? [config.drRegion] : [])];
+    quotaAlarms(
+      name,
+      { step: "copy", accountId: args.accountId, regions: quotaRegions, topicArn: args.alarmTopicArn },
+      this,
+    );
 
     this.functionArn = fn.arn;
     this.checkFunctionArn = checkFn.arn;

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { handlerEnvironment, type PilotLightConfig, schedulesFor } from "../config";
 import { takerPolicy } from "./shared/iam";
+import { quotaAlarms } from "./shared/quotaAlarms";
 import { buildStepDefinition } from "./shared/stateMachines";
 import { failureAlarm, logGroup, schedule, serviceRole, stateMachine, stepFunction } from "./shared/stepResources";
 
@@ -59,6 +60,11 @@ export class SnapshotTaker extends pulumi.ComponentResource {
     const sfn = stateMachine(name, definition, [fn.arn], this, args.accountId);
     schedule(name, expression, sfn.arn, this, args.accountId);
     failureAlarm(name, sfn.arn, args.alarmTopicArn, `rds-pilot-light: snapshot Taker run failed (${name})`, this);
+    quotaAlarms(
+      name,
+      { step: "take", accountId: args.accountId, regions: [region], topicArn: args.alarmTopicArn },
+      this,
+    );
 
     this.functionArn = fn.arn;
     this.stateMachineArn = sfn.arn;

@@ -4,6 +4,7 @@
  */
 
 import { recoveryRegion } from "../config";
+import { expectedDbAlarms } from "../functions/freshness/alarms";
 import { errorName } from "../functions/lib/errors";
 import { DRILL_PREFIX } from "../functions/restore/config";
 import { DRILL_VALIDATION_FAILED } from "../functions/restore/handler";
@@ -88,13 +89,35 @@ export class RecoveryTriggers {
       });
       datapoints[stage] = 0;
     }
+    // One alarm per expected DB and stage (issue 13), as components/freshnessMonitor.ts creates them.
+    for (const e of expectedDbAlarms(settings.expectedDbs, c.retiredDbs, settings.freshnessStages)) {
+      const tracker = new AlarmTracker(
+        `${stack.account}/${home} freshness alarm (${e.stage}, DB ${e.ref})`,
+        "freshness",
+      );
+      recoveryAlarms.push(tracker);
+      const model = new MetricAlarmModel({
+        periodMs,
+        threshold: c.rpoMinutes,
+        comparison: "GreaterThanThreshold",
+        statistic: "Maximum",
+        treatMissingData: "breaching",
+      });
+      alarms.set(`${e.stage}|${e.ref}`, { model, tracker });
+    }
     const onMetric = (d: MetricDatum) => {
-      if (d.name !== "MaxRecoveryPointAgeMinutes") return;
       const stage = d.dimensions.Stage ?? "";
-      const a = alarms.get(stage);
+      const key =
+        d.name === "MaxRecoveryPointAgeMinutes"
+          ? stage
+          : d.name === "ExpectedDbRecoveryPointAgeMinutes"
+            ? `${stage}|${d.dimensions.Db ?? ""}`
+            : undefined;
+      if (key === undefined) return;
+      const a = alarms.get(key);
       if (!a) return;
       a.model.put(engine.now, d.value);
-      datapoints[stage] = (datapoints[stage] ?? 0) + 1;
+      if (key === stage) datapoints[stage] = (datapoints[stage] ?? 0) + 1;
     };
     const handler = freshnessHandlerFor(c, {
       clients: this.executions.clientsFor(stack.account),

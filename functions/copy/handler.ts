@@ -22,6 +22,7 @@ import {
 import type { HandlerDeps } from "../lib/lambda";
 import { parseArn } from "../lib/model";
 import { MetricUnit, type Observability } from "../lib/powertools";
+import { publishQuotaBlocked, type QuotaBlockedItem } from "../lib/quotaMetric";
 import { forEachItem, throwIfFailed } from "../lib/runner";
 import { recordToTags } from "../lib/tags";
 import type { CopyConfig } from "./config";
@@ -74,6 +75,7 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
 
     const count = { started: 0, regionStarted: 0, existing: 0, deleted: 0, quotaWaiting: 0, copyFailed: 0 };
     const fullRegions = new Set<string>();
+    const quotaBlocked: QuotaBlockedItem[] = [];
     const { failures, leftPending } = await forEachItem(
       actions,
       (a) => a.item,
@@ -84,6 +86,7 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
         }
         if (fullRegions.has(a.region)) {
           count.quotaWaiting++;
+          quotaBlocked.push({ region: a.region, kind: a.kind });
           return;
         }
         try {
@@ -103,7 +106,10 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
             obs.logger.info("copy already exists", { targetId: a.targetId, region: a.region });
             return;
           }
-          if (COPY_QUOTA_ERRORS.has(errorName(err))) fullRegions.add(a.region);
+          if (COPY_QUOTA_ERRORS.has(errorName(err))) {
+            fullRegions.add(a.region);
+            quotaBlocked.push({ region: a.region, kind: a.kind });
+          }
           count.copyFailed++;
           throw mapCopyError(err, a);
         }
@@ -127,6 +133,7 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
       leftPending,
     };
     publishMetrics(summary, allFailures);
+    publishQuotaBlocked(obs, quotaBlocked);
     obs.logger.info("copy finished", { ...summary });
 
     if (allFailures.length > 0 && allFailures.every((f) => f.error === "TransientAwsError")) {

@@ -1,7 +1,8 @@
 /**
  * Freshness Lambda (DR account, every 15 minutes): lists the owned copies in the DR home region and the DR
  * region, measures the newest available copy of every source DB per stage with {@link planFreshness}, and
- * publishes `RecoveryPointAgeMinutes` (per DB) and `MaxRecoveryPointAgeMinutes` (per stage, alarmed on).
+ * publishes `RecoveryPointAgeMinutes` (per DB), `MaxRecoveryPointAgeMinutes` (per stage, over the DBs not listed in
+ * `RPL_EXPECTED_DBS`, alarmed on) and `ExpectedDbRecoveryPointAgeMinutes` (per listed DB and stage, alarmed on).
  */
 
 import { errorName } from "../lib/errors";
@@ -20,7 +21,7 @@ export interface FreshnessSummary {
   readonly stale: number;
   /** DB/stage pairs without any available copy. */
   readonly missing: number;
-  /** Worst age per stage (`null` = some DB has no copy). */
+  /** Worst age per stage over DBs not listed in `expected` (`null` = some such DB has no copy). */
   readonly maxAgeMinutes: Readonly<Record<string, number | null>>;
   /** Stages whose region could not be read this run (no datapoint: their alarm fires). */
   readonly unread: readonly DrStage[];
@@ -96,9 +97,11 @@ export function makeHandler(deps: HandlerDeps<FreshnessConfig>): (event?: unknow
         if (c.ageMinutes === null) missing++;
       }
     }
-    for (const m of plan.maxima) {
-      if (m.missing.length > 0) deps.obs.logger.warn("no available copy", { stage: m.stage, dbs: m.missing });
-    }
+    // Every DB without a copy, listed in restore.expectedDbs or not (the maxima cover only unlisted DBs).
+    plan.maxima.forEach((m, i) => {
+      const dbs = plan.dbs.filter((d) => d.stages[i]?.ageMinutes === null).map((d) => d.key);
+      if (dbs.length > 0) deps.obs.logger.warn("no available copy", { stage: m.stage, dbs });
+    });
     const maxAgeMinutes = Object.fromEntries(plan.maxima.map((m) => [m.stage, m.maxAgeMinutes]));
     const summary = { dbs: plan.dbs.length, stale, missing, maxAgeMinutes, unread };
     deps.obs.logger.info("freshness measured", summary);

@@ -52,24 +52,42 @@ export interface DbFreshness {
   readonly stages: readonly StageFreshness[];
 }
 
-/** Worst age per stage: the value the alarm watches. */
+/**
+ * Worst age per stage over the DBs *not* listed in `expected` (issue 13): each listed DB has its own alarm on
+ * `ExpectedDbRecoveryPointAgeMinutes`, so one stale listed DB cannot mask another, nor keep the catch-all alarm of
+ * the unlisted DBs in ALARM.
+ */
 export interface StageMaximum {
   readonly stage: Stage;
-  /** Largest age over DBs; `null` when any DB has no copy in this stage, or there are no DBs. */
+  /**
+   * Largest age over unlisted DBs; `null` when an unlisted DB has no copy in this stage, or when there are no DBs
+   * at all. `0` when every DB is listed in `expected` (their own alarms watch them).
+   */
   readonly maxAgeMinutes: number | null;
   /** Keys of DBs without an available copy in this stage. */
   readonly missing: readonly string[];
+}
+
+/** Age of one DB listed in `expected`, per stage: the value its own alarm watches. */
+export interface ExpectedAge {
+  /** The reference exactly as configured (`dbId` or `account/dbId`): the alarm's `Db` dimension. */
+  readonly ref: string;
+  readonly stage: Stage;
+  /** Largest age over the DBs the reference matches; `null` when one of them has no copy in this stage. */
+  readonly ageMinutes: number | null;
 }
 
 /** Result of {@link planFreshness}. */
 export interface FreshnessPlan {
   readonly dbs: readonly DbFreshness[];
   readonly maxima: readonly StageMaximum[];
+  /** One entry per expected (not retired) DB and stage. */
+  readonly expected: readonly ExpectedAge[];
 }
 
 /** One metric datum to publish (EMF). */
 export interface FreshnessMetric {
-  readonly name: "RecoveryPointAgeMinutes" | "MaxRecoveryPointAgeMinutes";
+  readonly name: "RecoveryPointAgeMinutes" | "MaxRecoveryPointAgeMinutes" | "ExpectedDbRecoveryPointAgeMinutes";
   readonly dimensions: Readonly<Record<string, string>>;
   readonly value: number;
 }
@@ -123,14 +141,25 @@ export function planFreshness(input: FreshnessInput): FreshnessPlan {
       stages: input.stages.map((stage) => measure(stage, g.byStage.get(stage) ?? [], input.now, input.rpoMinutes)),
     }));
 
+  const expectedRefs = (input.expected ?? []).filter((r) => !isRetired(r.account, r.dbId));
+  const isListed = (d: DbFreshness) => expectedRefs.some((r) => refMatches(r, d.sourceAccount, d.dbId));
+  const worst = (cells: readonly (number | null)[]) =>
+    cells.some((a) => a === null) || cells.length === 0 ? null : Math.max(...(cells as number[]));
   const maxima: StageMaximum[] = input.stages.map((stage, i) => {
-    const cells = dbs.map((d) => ({ key: d.key, cell: d.stages[i]! }));
-    const missing = cells.filter((c) => c.cell.ageMinutes === null).map((c) => c.key);
-    const ages = cells.map((c) => c.cell.ageMinutes).filter((a): a is number => a !== null);
-    const maxAgeMinutes = missing.length > 0 || ages.length === 0 ? null : Math.max(...ages);
+    const unlisted = dbs.filter((d) => !isListed(d));
+    const missing = unlisted.filter((d) => d.stages[i]!.ageMinutes === null).map((d) => d.key);
+    const maxAgeMinutes =
+      dbs.length > 0 && unlisted.length === 0 ? 0 : worst(unlisted.map((d) => d.stages[i]!.ageMinutes));
     return { stage, maxAgeMinutes, missing };
   });
-  return { dbs, maxima };
+  const expected: ExpectedAge[] = expectedRefs.flatMap((r) =>
+    input.stages.map((stage, i) => ({
+      ref: dbKey(r.account, r.dbId),
+      stage,
+      ageMinutes: worst(dbs.filter((d) => refMatches(r, d.sourceAccount, d.dbId)).map((d) => d.stages[i]!.ageMinutes)),
+    })),
+  );
+  return { dbs, maxima, expected };
 }
 
 function measure(stage: Stage, copies: readonly Snapshot[], now: Date, rpoMinutes: number | undefined): StageFreshness {
@@ -159,8 +188,9 @@ function measure(stage: Stage, copies: readonly Snapshot[], now: Date, rpoMinute
 
 /**
  * The metric data the freshness Lambda publishes: one `RecoveryPointAgeMinutes` per DB and stage (dimensions
- * `Stage`, `DbId`), and one `MaxRecoveryPointAgeMinutes` per stage (dimension `Stage`) unless the maximum is
- * `null` (missing data makes the alarm breach).
+ * `Stage`, `DbId`), one `MaxRecoveryPointAgeMinutes` per stage (dimension `Stage`) unless the maximum is
+ * `null` (missing data makes the alarm breach), and one `ExpectedDbRecoveryPointAgeMinutes` per expected DB and
+ * stage (dimensions `Stage`, `Db` = the reference as configured) unless that DB has no copy.
  */
 export function freshnessMetrics(plan: FreshnessPlan): FreshnessMetric[] {
   const out: FreshnessMetric[] = [];
@@ -177,6 +207,14 @@ export function freshnessMetrics(plan: FreshnessPlan): FreshnessMetric[] {
   for (const m of plan.maxima) {
     if (m.maxAgeMinutes === null) continue;
     out.push({ name: "MaxRecoveryPointAgeMinutes", dimensions: { Stage: m.stage }, value: m.maxAgeMinutes });
+  }
+  for (const e of plan.expected) {
+    if (e.ageMinutes === null) continue;
+    out.push({
+      name: "ExpectedDbRecoveryPointAgeMinutes",
+      dimensions: { Stage: e.stage, Db: e.ref },
+      value: e.ageMinutes,
+    });
   }
   return out;
 }

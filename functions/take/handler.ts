@@ -22,6 +22,7 @@ import {
 } from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
 import { MetricUnit } from "../lib/powertools";
+import { publishQuotaBlocked } from "../lib/quotaMetric";
 import { listDbs, listSnapshots } from "../lib/rds";
 import { forEachItem, throwIfFailedOrRetry } from "../lib/runner";
 import { recordToTags } from "../lib/tags";
@@ -133,6 +134,13 @@ export function makeHandler(
     for (const f of failures)
       obs.logger.error("snapshot create failed", { dbId: f.id, error: f.error, message: f.message });
 
+    const kindOf = new Map(plan.create.map((a) => [a.dbId, a.kind]));
+    publishQuotaBlocked(obs, [
+      ...plan.quotaBlocked.map((q) => ({ region: config.region, kind: q.kind })),
+      ...failures
+        .filter((f) => f.error === "SnapshotQuotaError" && kindOf.has(f.id))
+        .map((f) => ({ region: config.region, kind: kindOf.get(f.id)! })),
+    ]);
     const allFailures = [...quotaFailures, ...failures];
     obs.metrics.addMetric("SnapshotsTaken", MetricUnit.Count, created);
     obs.metrics.addMetric("StepFailures", MetricUnit.Count, allFailures.length);

@@ -187,6 +187,44 @@ describe("FreshnessMonitor", () => {
   });
 });
 
+describe("FreshnessMonitor per-DB alarms (issue 13)", () => {
+  it("adds one alarm per expected DB and stage, naming the DB, and none for a retired DB", async () => {
+    const run = await build({ ...RESTORE, expectedDbs: ["orders", "111111111111/billing", "legacy"] });
+
+    const alarms = run
+      .ofType("aws:cloudwatch/metricAlarm:MetricAlarm")
+      .filter((r) => r.name.startsWith("freshness-"))
+      .map((r) => r.name)
+      .sort();
+    expect(alarms).toEqual([
+      "freshness-dr-111111111111-billing-alarm",
+      "freshness-dr-alarm",
+      "freshness-dr-orders-alarm",
+      "freshness-dr-region-111111111111-billing-alarm",
+      "freshness-dr-region-alarm",
+      "freshness-dr-region-orders-alarm",
+    ]);
+    const billing = run.named("freshness-dr-region-111111111111-billing-alarm").inputs;
+    expect(billing).toMatchObject({
+      namespace: "RdsPilotLight",
+      metricName: "ExpectedDbRecoveryPointAgeMinutes",
+      dimensions: { service: "rds-pilot-light-freshness", Stage: "dr-region", Db: "111111111111/billing" },
+      statistic: "Maximum",
+      period: 1800,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 120,
+      treatMissingData: "breaching",
+      alarmActions: [TOPIC],
+      okActions: [TOPIC],
+    });
+    expect(billing.alarmDescription).toContain("DB 111111111111/billing");
+    const fn = run.named("freshness-fn");
+    expect((fn.inputs.environment as { variables: Record<string, string> }).variables.RPL_EXPECTED_DBS).toBe(
+      "orders,111111111111/billing,legacy",
+    );
+  });
+});
+
 describe("recovery Lambda bundles", () => {
   it.each([
     ["restore", "RestoreDBClusterFromSnapshot"],

@@ -324,6 +324,11 @@ describe("copy handler", () => {
     w.home.on(CopyDBSnapshotCommand).rejects(new SnapshotQuotaExceededFault({ message: "full", ...meta }));
     await expect(makeHandler(w.deps)({})).rejects.toThrow(/SnapshotQuotaError/);
     expect(w.dr.commandCalls(CopyDBSnapshotCommand)).toHaveLength(1);
+    // Issue 13: the full quota has its own datum, naming region and kind (the alarm adds the account).
+    const blocked = w.emitted.filter((m) => m.values.some(([n]) => n === "SnapshotQuotaBlocked"));
+    expect(blocked).toEqual([
+      { dims: { Region: HOME, Kind: "instance" }, values: [["SnapshotQuotaBlocked", "Count", 1]] },
+    ]);
   });
 
   it("turns throttling that outlived the SDK retries into a retryable TransientAwsError", async () => {

@@ -65,15 +65,17 @@ describe("freshness handler", () => {
     ]);
   });
 
-  it("publishes no maximum for a stage where an expected DB has no copy (the alarm breaches on missing data)", async () => {
+  it("publishes no datum for an expected DB without a copy (its own alarm breaches) and keeps the other DB's maximum", async () => {
     const spy = spyObservability();
     const config = { ...CONFIG, expected: [{ account: SOURCE, dbId: "billing" }] };
     const handler = makeHandler({ clients: world().clients(DR), clock: () => NOW, config, obs: spy.obs });
 
     const summary = await handler({});
 
-    expect(summary).toMatchObject({ dbs: 2, missing: 2, maxAgeMinutes: { dr: null, "dr-region": null } });
-    expect(spy.metrics.filter((m) => m.name === "MaxRecoveryPointAgeMinutes")).toEqual([]);
+    // billing has its own alarm (issue 13), so it no longer withholds the maximum of the unlisted DB orders.
+    expect(summary).toMatchObject({ dbs: 2, missing: 2, maxAgeMinutes: { dr: 60, "dr-region": 180 } });
+    expect(spy.metrics.filter((m) => m.name === "ExpectedDbRecoveryPointAgeMinutes")).toEqual([]);
+    expect(spy.metrics.filter((m) => m.name === "MaxRecoveryPointAgeMinutes").map((m) => m.value)).toEqual([60, 180]);
     expect(spy.obs.logger.warn).toHaveBeenCalledWith("no available copy", { stage: "dr", dbs: [`${SOURCE}/billing`] });
   });
 

@@ -20,6 +20,7 @@ import { recordToTags } from "../../functions/lib/tags";
 import type { TakeConfig } from "../../functions/take/config";
 import { makeHandler } from "../../functions/take/handler";
 import { takeTags } from "../../functions/take/plan";
+import { spyObservability } from "../helpers/restoreFixtures";
 import {
   awsError,
   db,
@@ -226,6 +227,37 @@ describe("take handler", () => {
     );
     expect(metric("StepFailures")).toEqual([2]);
     expect(spies.metrics.addMetadata).toHaveBeenCalledWith("failedDbs", "a,b");
+  });
+
+  it("publishes SnapshotQuotaBlocked per region and kind for held-back and quota-failed DBs (issue 13)", async () => {
+    world({
+      instances: [sdkInstance("a"), sdkInstance("b")],
+      clusters: [sdkCluster("c")],
+      quotas: [
+        { AccountQuotaName: "ManualSnapshots", Used: 0, Max: 100 },
+        { AccountQuotaName: "ManualClusterSnapshots", Used: 98, Max: 100 },
+      ],
+    });
+    rdsMock
+      .on(CreateDBSnapshotCommand, { DBInstanceIdentifier: "a" })
+      .rejects(new SnapshotQuotaExceededFault({ message: "quota", $metadata: {} }));
+    const spy = spyObservability();
+
+    await expect(makeHandler(depsWith(clients, config, NOW, spy.obs))({})).rejects.toThrow(PartialFailureError);
+
+    // c is held back by the cluster headroom; a hit the instance quota on create; b was taken.
+    expect(spy.metrics.filter((m) => m.name === "SnapshotQuotaBlocked")).toEqual([
+      { name: "SnapshotQuotaBlocked", unit: "Count", value: 1, dimensions: { Region: REGION, Kind: "cluster" } },
+      { name: "SnapshotQuotaBlocked", unit: "Count", value: 1, dimensions: { Region: REGION, Kind: "instance" } },
+    ]);
+  });
+
+  it("publishes no SnapshotQuotaBlocked when nothing was blocked (the quota alarm returns to OK)", async () => {
+    world({ instances: [sdkInstance("a")] });
+    const spy = spyObservability();
+    await makeHandler(depsWith(clients, config, NOW, spy.obs))({});
+    expect(created()).toEqual([`rpl-a-${SLOT}`]);
+    expect(spy.metrics.filter((m) => m.name === "SnapshotQuotaBlocked")).toEqual([]);
   });
 
   it("applies the cluster quota to clusters only", async () => {

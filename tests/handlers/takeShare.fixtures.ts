@@ -163,7 +163,14 @@ export function awsError(name: string, message = name): Error {
 /** Observability whose logger and metrics are spies. */
 export function spyObs() {
   const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn(), debug: vi.fn(), appendKeys: vi.fn() };
-  const metrics = { addMetric: vi.fn(), addMetadata: vi.fn(), publishStoredMetrics: vi.fn(), singleMetric: vi.fn() };
+  // singleMetric returns a no-op builder (tests that check single metrics use spyObservability).
+  const single = { addDimension: vi.fn(), addMetric: vi.fn() };
+  const metrics = {
+    addMetric: vi.fn(),
+    addMetadata: vi.fn(),
+    publishStoredMetrics: vi.fn(),
+    singleMetric: vi.fn(() => single),
+  };
   return { logger, metrics, obs: { logger, metrics } as unknown as Observability };
 }
 

@@ -36,7 +36,10 @@ describe("scenarios/region-outage.yaml (shortened)", () => {
   }, 180_000);
 
   it("raises the home-stage freshness alarm from the DR region during the outage", () => {
-    const home = run.report.alarms.find((a) => a.name === `222222222222/${DR_REGION} freshness alarm (dr)`);
+    // orders-db is listed in restore.expectedDbs, so its own per-DB alarm (issue 13) is the one that fires.
+    const home = run.report.alarms.find(
+      (a) => a.name === `222222222222/${DR_REGION} freshness alarm (dr, DB 111111111111/orders-db)`,
+    );
     expect(home?.kind).toBe("freshness");
     const fired = home!.episodes.map((e) => Date.parse(e.firedAt));
     expect(fired.some((t) => t >= OUTAGE_START && t < OUTAGE_END)).toBe(true);

@@ -98,9 +98,51 @@ describe("planFreshness", () => {
       [`${SOURCE}/orders`, 60, false],
       ["billing", null, true],
     ]);
-    expect(plan.maxima).toEqual([{ stage: "dr", maxAgeMinutes: null, missing: ["billing"] }]);
+    // Both DBs are listed, so each has its own alarm; the per-stage alarm of unlisted DBs has nothing to watch.
+    expect(plan.maxima).toEqual([{ stage: "dr", maxAgeMinutes: 0, missing: [] }]);
+    expect(plan.expected).toEqual([
+      { ref: `${SOURCE}/orders`, stage: "dr", ageMinutes: 60 },
+      { ref: "billing", stage: "dr", ageMinutes: null },
+    ]);
+    // billing has no datum: its own alarm (missing data = breaching) fires, naming it.
     expect(freshnessMetrics(plan)).toEqual([
       { name: "RecoveryPointAgeMinutes", dimensions: { Stage: "dr", DbId: `${SOURCE}/orders` }, value: 60 },
+      { name: "MaxRecoveryPointAgeMinutes", dimensions: { Stage: "dr" }, value: 0 },
+      {
+        name: "ExpectedDbRecoveryPointAgeMinutes",
+        dimensions: { Stage: "dr", Db: `${SOURCE}/orders` },
+        value: 60,
+      },
+    ]);
+  });
+
+  it("keeps one stale listed DB from masking another: each listed DB has its own datum (issue 13)", () => {
+    const plan = planFreshness({
+      snapshots: [
+        copy("orders", "2026-11-25T11:00:00Z"),
+        copy("billing", "2026-11-20T00:00:00Z"),
+        copy("audit", "2026-11-25T11:30:00Z"),
+        copy("audit", "2026-11-25T06:00:00Z", { stage: "dr-region" }),
+      ],
+      stages: ["dr", "dr-region"],
+      expected: [{ dbId: "orders" }, { account: SOURCE, dbId: "billing" }],
+      now: NOW,
+      rpoMinutes: 120,
+    });
+
+    const ages = freshnessMetrics(plan)
+      .filter((m) => m.name === "ExpectedDbRecoveryPointAgeMinutes")
+      .map((m) => [m.dimensions.Db, m.dimensions.Stage, m.value]);
+    // billing is 5.5 days old; orders still reports its own 60 minutes (under the RPO), so its alarm stays OK.
+    expect(ages).toEqual([
+      ["orders", "dr", 60],
+      [`${SOURCE}/billing`, "dr", 7920],
+    ]);
+    // Neither listed DB has a dr-region copy: no datum, their dr-region alarms fire. The unlisted DB (audit) is
+    // the only one in the per-stage maximum, so the stale billing does not hold that alarm either.
+    expect(plan.maxima).toEqual([
+      { stage: "dr", maxAgeMinutes: 30, missing: [] },
+      { stage: "dr-region", maxAgeMinutes: 360, missing: [] },
     ]);
   });
 
