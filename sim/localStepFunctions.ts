@@ -13,6 +13,7 @@
  *   a caller can advance a virtual clock before the next state; retry delays are reported in `retries`.
  */
 import { type RunOptions, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
+import { installFastJsonPath } from "./fastJsonPath";
 import { polyfillPromiseWithResolvers } from "./polyfills";
 
 /** A local stand-in for one Lambda: receives the invoke payload, returns the function's result. */
@@ -130,6 +131,7 @@ class DataLimitExceededError extends Error {
  */
 export async function runStateMachine(definition: object, options: RunStateMachineOptions): Promise<ExecutionResult> {
   polyfillPromiseWithResolvers();
+  installFastJsonPath();
   const def = structuredClone(definition) as StateMachineDefinition;
   const {
     tasks,
