@@ -204,6 +204,8 @@ async function callFigures(): Promise<void> {
       step: Step,
       account: string,
       stage?: "source" | "dr",
+      event: unknown = {},
+      target?: number,
     ) => {
       const clients: AwsClients = world.clients(account);
       const handler = await loadStepHandler({
@@ -217,21 +219,32 @@ async function callFigures(): Promise<void> {
       const t = performance.now();
       let error = "";
       try {
-        await handler({});
+        await handler(event);
       } catch (err) {
         error = ` (${(err as Error).name})`;
       }
       const ms = performance.now() - t;
       const c = countSince(world, from);
+      const bound = target === undefined ? "" : `  reads target <= ${target}: ${c.list <= target ? "met" : "NOT met"}`;
       console.log(
-        `  ${String(n).padEnd(6)} ${label.padEnd(15)} ${String(c.list).padStart(7)}  ${String(c.write).padStart(5)}  ${ms.toFixed(0).padStart(7)}${error}`,
+        `  ${String(n).padEnd(6)} ${label.padEnd(15)} ${String(c.list).padStart(7)}  ${String(c.write).padStart(5)}  ${ms.toFixed(0).padStart(7)}${error}${bound}`,
       );
     };
-    await run("take", source, "take", SOURCE);
+    // Event-started runs name one recovery point: the newest seeded (available) source snapshot of the first DB.
+    const eventSnapshotId = sourceSnapshotId("db-0000", new Date(now - 20 * 60_000));
+    const eventArn = `arn:aws:rds:${REGION}:${SOURCE}:snapshot:${eventSnapshotId}`;
+    await run("take", source, "take", SOURCE, undefined, {}, 15);
+    await run("share-event", source, "share", SOURCE, undefined, {
+      "detail-type": "RDS DB Snapshot Event",
+      detail: { SourceIdentifier: eventSnapshotId },
+    });
     await run("share (first)", source, "share", SOURCE);
     await run("share (again)", source, "share", SOURCE);
+    now += 20 * 60_000;
+    await run("copy-event", dr, "copy", DR, undefined, { snapshotArn: eventArn }, 3);
+    await run("check-event", dr, "check", DR, undefined, { snapshotArn: eventArn }, 1);
     await run("copy", dr, "copy", DR);
-    now += 60 * 60_000;
+    now += 40 * 60_000;
     await run("check", dr, "check", DR);
     await run("expire source", source, "expire", SOURCE, "source");
     await run("expire dr", dr, "expire", DR, "dr");

@@ -109,6 +109,14 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
           if (COPY_QUOTA_ERRORS.has(errorName(err))) {
             fullRegions.add(a.region);
             quotaBlocked.push({ region: a.region, kind: a.kind });
+            // A scoped run does not count other DBs' copies in flight (issue 10): RDS's refusal is the back-pressure,
+            // and the copy waits for the state machine's next round. A sweep counted every copy in flight from its
+            // full listing, so a refusal there is the manual snapshot quota: a failure naming the fix.
+            if (scope.kind !== "sweep") {
+              count.quotaWaiting++;
+              obs.logger.warn("copy refused by RDS quota; waiting", { targetId: a.targetId, region: a.region });
+              return;
+            }
           }
           count.copyFailed++;
           throw mapCopyError(err, a);

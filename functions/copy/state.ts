@@ -5,7 +5,7 @@
 import type { AwsClients } from "../lib/clients";
 import { buildIdentifier, MAX_ID_LENGTH } from "../lib/identifiers";
 import { type DbKind, parseArn, snapshotName } from "../lib/model";
-import { countCopiesInFlight, listSnapshots } from "../lib/rds";
+import { listSnapshots } from "../lib/rds";
 import type { CopyConfig } from "./config";
 import type { CopyScope } from "./event";
 import { type CopyPlan, type CopyPlanInput, planCopy } from "./plan";
@@ -57,40 +57,26 @@ export function listFilterOf(scope: CopyScope): ListFilter | undefined {
   return { dbId, kind };
 }
 
-/** Options of {@link planCopyRun}. */
+/** Options of {@link planCopyRun}. Kept for callers; scoped runs never count other DBs' copies (issue 10). */
 export interface PlanRunOptions {
-  /**
-   * Count the owned copies in flight of every DB in a destination region before a scoped plan starts a copy there
-   * (default `true`: the Copier must, the in-flight limit counts copies of every DB). The read-only Checker passes
-   * `false`: its scoped plan then counts only its own DB's copies, so `ready` means "startable if a slot is free"; the
-   * Copier it triggers does the real count before starting anything and reports `waiting` when no slot is free.
-   */
+  /** @deprecated Ignored: back-pressure on copies in flight is RDS's own `SnapshotQuotaExceeded` (copy/handler.ts). */
   readonly countGlobalInFlight?: boolean;
 }
 
 /**
- * Lists and plans one Copier or Checker run. A scoped run lists only its DB's snapshots; only when that plan would
- * start a copy (and `countGlobalInFlight` is not `false`) does it count the destination region's copies in flight
- * over a full listing, without normalizing it ({@link countCopiesInFlight}).
+ * Lists and plans one Copier or Checker run. A scoped run lists only its DB's snapshots (reads bounded by the work,
+ * not by the region: issue 10) and counts only its own DB's copies in flight; the region-wide limit on copies in
+ * flight is enforced by RDS, which refuses a copy over it with `SnapshotQuotaExceeded`, and the Copier treats that
+ * refusal in a scoped run as "waiting" (back-pressure), not as a failure. A sweep lists everything, so its count is
+ * exact.
  */
 export async function planCopyRun(
   clients: AwsClients,
   config: CopyConfig,
   scope: CopyScope,
   now: Date,
-  options: PlanRunOptions = {},
+  _options: PlanRunOptions = {},
 ): Promise<CopyPlan> {
-  const filter = listFilterOf(scope);
-  const state = await listCopyState(clients, config, filter);
-  const plan = planCopy({ config, scope, now, ...state });
-  if (!filter || options.countGlobalInFlight === false) return plan;
-  const regions = new Set(plan.actions.flatMap((a) => (a.type === "copy" ? [a.region] : [])));
-  if (regions.size === 0) return plan;
-  const inFlight: Record<string, number> = {};
-  await Promise.all(
-    [...regions].map(async (region) => {
-      inFlight[region] = await countCopiesInFlight(clients.rds(region));
-    }),
-  );
-  return planCopy({ config, scope, now, ...state, inFlight });
+  const state = await listCopyState(clients, config, listFilterOf(scope));
+  return planCopy({ config, scope, now, ...state });
 }

@@ -21,13 +21,14 @@ import {
   withContext,
 } from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
+import type { Db, DbKind } from "../lib/model";
 import { MetricUnit } from "../lib/powertools";
 import { publishQuotaBlocked } from "../lib/quotaMetric";
 import { listDbs, listSnapshots } from "../lib/rds";
 import { forEachItem, throwIfFailedOrRetry } from "../lib/runner";
 import { recordToTags } from "../lib/tags";
 import type { TakeConfig } from "./config";
-import { type CreateAction, planTake, QUOTA_NAME, type Quotas, type Skip } from "./plan";
+import { type CreateAction, isSelected, planTake, QUOTA_NAME, type Quotas, type Skip } from "./plan";
 
 /** Step name used in errors and logs. */
 export const STEP = "take";
@@ -77,15 +78,22 @@ export function makeHandler(
     const rds = deps.clients.rds(config.region);
     if (scopeDbId) obs.logger.appendKeys({ dbId: scopeDbId });
 
-    const [dbs, snapshots, quotas] = await Promise.all([
+    // Reads bounded by the work (issue 10): DBs and quotas only. Snapshot ids are deterministic per slot and RDS
+    // refuses a second create under the same id (SnapshotAlreadyExists = the slot is covered), so the snapshot
+    // listing is needed only when the quota headroom is shorter than the DBs that could be due: then the planner
+    // must see each DB's newest snapshot to protect the stalest DBs first.
+    const [dbs, quotas] = await Promise.all([
       aws(`${STEP}: DescribeDBInstances/DescribeDBClusters in ${config.region}`, () =>
         listDbs(rds, scopeDbId ? { id: scopeDbId } : undefined),
       ),
-      aws(`${STEP}: DescribeDBSnapshots/DescribeDBClusterSnapshots (manual) in ${config.region}`, () =>
-        listSnapshots(rds, { type: "manual", ...(scopeDbId ? { dbId: scopeDbId } : {}) }),
-      ),
       aws(`${STEP}: DescribeAccountAttributes in ${config.region}`, () => readQuotas(rds)),
     ]);
+    const listed = needsSnapshotListing(dbs, quotas, config, scopeDbId);
+    const snapshots = listed
+      ? await aws(`${STEP}: DescribeDBSnapshots/DescribeDBClusterSnapshots (manual) in ${config.region}`, () =>
+          listSnapshots(rds, { type: "manual", ...(scopeDbId ? { dbId: scopeDbId } : {}) }),
+        )
+      : [];
     const plan = planTake({ dbs, snapshots, now, config, quotas, ...(scopeDbId ? { scopeDbId } : {}) });
 
     const { results, failures, leftPending } = await forEachItem(
@@ -163,6 +171,30 @@ export function makeHandler(
     throwIfFailedOrRetry(STEP, allFailures);
     return summary;
   };
+}
+
+/**
+ * Whether the run must list snapshots: only when some kind's quota headroom is shorter than the DBs that could be due
+ * (selected, `available`, in scope). Otherwise every such DB gets a create under its slot id and RDS refuses the ones
+ * that exist (rule: CreateDBSnapshot returns DBSnapshotAlreadyExists for an identifier in use,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSnapshot.html).
+ */
+export function needsSnapshotListing(
+  dbs: readonly Db[],
+  quotas: Quotas,
+  config: Pick<TakeConfig, "dbIdRegex" | "optInTag" | "quotaHeadroom">,
+  scopeDbId?: string,
+): boolean {
+  const candidates: Record<DbKind, number> = { instance: 0, cluster: 0 };
+  for (const db of dbs) {
+    if (scopeDbId !== undefined && db.id !== scopeDbId) continue;
+    if (db.status === "available" && isSelected(db, config)) candidates[db.kind]++;
+  }
+  for (const kind of ["instance", "cluster"] as const) {
+    const q = quotas[kind];
+    if (q && candidates[kind] > 0 && q.max - q.used - candidates[kind] < config.quotaHeadroom) return true;
+  }
+  return false;
 }
 
 /** Reads `{ dbId }` from the event; anything without `dbId` is a sweep. */

@@ -86,7 +86,8 @@ describe("take handler", () => {
       clusters: [sdkCluster("aurora")],
       snapshots: [sdkSnapshot("rpl-fresh-x", "fresh", { createdAt: "2026-11-25T06:00:04Z" })],
       quotas: [
-        { AccountQuotaName: "ManualSnapshots", Used: 10, Max: 100 },
+        // 3 free, 2 candidate instances, headroom 2: too short to create blindly, so the run lists snapshots.
+        { AccountQuotaName: "ManualSnapshots", Used: 97, Max: 100 },
         { AccountQuotaName: "ManualClusterSnapshots", Used: 3, Max: 100 },
       ],
     });
@@ -148,7 +149,8 @@ describe("take handler", () => {
     const snaps = ids
       .slice(0, 120)
       .map((id) => sdkSnapshot(`rpl-${id}-fresh`, id, { createdAt: "2026-11-25T06:01:00Z" }));
-    world({});
+    // 150 free for 150 candidates, headroom 2: the run lists snapshots to find the 30 due.
+    world({ quotas: [{ AccountQuotaName: "ManualSnapshots", Used: 0, Max: 150 }] });
     // The SDK paginator reuses (mutates) its input object, so record each call's Marker as it is sent.
     const dbMarkers: (string | undefined)[] = [];
     const snapMarkers: (string | undefined)[] = [];
@@ -382,11 +384,8 @@ describe("take handler", () => {
     expect(rdsMock.commandCalls(DescribeDBClustersCommand)[0]?.args[0].input).toMatchObject({
       DBClusterIdentifier: "orders",
     });
-    expect(rdsMock.commandCalls(DescribeDBSnapshotsCommand)[0]?.args[0].input).toMatchObject({
-      SnapshotType: "manual",
-      MaxRecords: 100,
-      Filters: [{ Name: "db-instance-id", Values: ["orders"] }],
-    });
+    // Quota headroom is ample, so no snapshot listing: the slot id and RDS's SnapshotAlreadyExists decide.
+    expect(rdsMock.commandCalls(DescribeDBSnapshotsCommand)).toHaveLength(0);
     expect(created()).toEqual([`rpl-orders-${SLOT}`]);
     expect(summary.created).toBe(1);
     expect(spies.logger.appendKeys).toHaveBeenCalledWith({ dbId: "orders" });
@@ -426,6 +425,8 @@ describe("take handler", () => {
         sdkSnapshot("s-due", "due", { createdAt: "2026-03-29T00:59:59Z" }),
         sdkSnapshot("s-fresh", "fresh", { createdAt: "2026-03-29T01:00:00Z" }),
       ],
+      // 3 free for 2 candidates, headroom 2: the run lists snapshots.
+      quotas: [{ AccountQuotaName: "ManualSnapshots", Used: 97, Max: 100 }],
     });
     const summary = await handler({}, "2026-03-29T01:30:00Z")({});
     expect(created()).toEqual(["rpl-due-20260329-0100"]);
