@@ -15,6 +15,7 @@ import { SnapshotSharer } from "./components/snapshotSharer";
 import { SnapshotTaker } from "./components/snapshotTaker";
 import { deploymentPlan, type PilotLightConfig, readStackConfig, recoveryAlerts, recoveryRegion } from "./config";
 import { fullCopyWarnings } from "./config/feasibility";
+import { copierArgs, janitorArgs, sharerArgs, takerArgs } from "./config/toArgs";
 import { ConfigError } from "./functions/lib/errors";
 
 const source = `Pulumi.${pulumi.getStack()}.yaml`;
@@ -39,20 +40,25 @@ const common = { config, accountId, partition };
 const alerts = new PilotLightAlerts("alerts", common);
 const keys = new PilotLightKeys("keys", common);
 const withAlarm = { ...common, alarmTopicArn: alerts.topicArn };
+// The pipeline components take their own args (config/toArgs.ts maps the stack configuration to them).
+const refs = { accountId, partition, alarmTopicArn: alerts.topicArn };
 
-const taker = has("taker") ? new SnapshotTaker("taker", withAlarm) : undefined;
-const sharer = has("sharer") ? new SnapshotSharer("sharer", withAlarm) : undefined;
+const taker = has("taker") ? new SnapshotTaker("taker", takerArgs(config, refs)) : undefined;
+const sharer = has("sharer") ? new SnapshotSharer("sharer", sharerArgs(config, refs)) : undefined;
 const copier = has("copier")
-  ? new SnapshotCopier("copier", {
-      ...withAlarm,
-      drKmsKeyArn: keys.drKeyArn!,
-      ...(keys.drRegionKeyArn ? { drRegionKmsKeyArn: keys.drRegionKeyArn } : {}),
-    })
+  ? new SnapshotCopier(
+      "copier",
+      copierArgs(config, {
+        ...refs,
+        drKmsKeyArn: keys.drKeyArn!,
+        ...(keys.drRegionKeyArn ? { drRegionKmsKeyArn: keys.drRegionKeyArn } : {}),
+      }),
+    )
   : undefined;
-const janitors = plan.janitorStages.map(
-  (stage) =>
-    new SnapshotJanitor(plan.janitorStages.length > 1 ? `janitor-${stage}` : "janitor", { ...withAlarm, stage }),
-);
+const janitors = plan.janitorStages.map((stage) => {
+  const name = plan.janitorStages.length > 1 ? `janitor-${stage}` : "janitor";
+  return new SnapshotJanitor(name, janitorArgs(config, refs, stage, name));
+});
 
 // Recovery (restorer, freshness monitor, their alarms and topic) lives in the recovery region (issue 11).
 const recovers = has("freshness") || has("restorer");

@@ -14,6 +14,7 @@ import {
   resolveStackFile,
   schedulesFor,
 } from "../config";
+import { type FeasibilityCopyMode, fullCopyWarnings } from "../config/feasibility";
 import { ConfigError } from "../functions/lib/errors";
 import { retentionFootprint } from "../functions/lib/retention";
 import { parseRecoverySettings, type RecoverySettings, restoreEnvironment } from "../functions/restore/stackConfig";
@@ -49,15 +50,30 @@ export interface CheckReport {
     readonly needed: number;
     readonly quota: number;
   };
-  /**
-   * Feasible RPO per configured expectation. `null` until config/feasibility.ts lands (issue 12 item 2; another
-   * helper writes it): TODO(https://github.com/rds-pilot-light/issues/12) fill it from there.
-   */
-  readonly feasibleRpo: null;
+  /** Feasible RPO as far as the stack file can tell (config/feasibility.ts). */
+  readonly feasibleRpo: FeasibleRpoReport;
   readonly recovery?: RecoverySettings;
   readonly warnings: readonly string[];
   /** `{secure: ...}` values the offline check cannot decrypt (preview checks them). */
   readonly unchecked: readonly string[];
+}
+
+/**
+ * What the stack file says about the feasible RPO. A stack file holds no DB sizes or change rates, so no per-DB floor
+ * can be computed offline from it (`npm run simulate` with a scenario's DBs prints the per-DB table,
+ * docs/copy-topology.md); what it does decide is which copies are full every interval ({@link fullCopyWarnings}).
+ */
+export interface FeasibleRpoReport {
+  readonly copyMode: FeasibilityCopyMode;
+  /** Per-DB floors: always empty from a stack file, which configures no DB sizes. */
+  readonly perDb: readonly [];
+  /** Full-copy warnings implied by role, copyMode and drRegion (the same lines preview prints). */
+  readonly fullCopyWarnings: readonly string[];
+}
+
+/** {@link FeasibleRpoReport} of a validated configuration. */
+export function feasibleRpoOf(config: PilotLightConfig): FeasibleRpoReport {
+  return { copyMode: config.copyMode, perDb: [], fullCopyWarnings: fullCopyWarnings(config) };
 }
 
 /**
@@ -109,7 +125,7 @@ export function checkStack(stackOrFile: string, cwd = process.cwd()): CheckRepor
       needed: perDb * dbsPerRegion + config.quotaHeadroom,
       quota: config.manualSnapshotQuota,
     },
-    feasibleRpo: null,
+    feasibleRpo: feasibleRpoOf(config),
     ...(recovery ? { recovery } : {}),
     warnings: config.warnings,
     unchecked: config.unchecked ?? [],
@@ -140,7 +156,8 @@ export function renderCheck(r: CheckReport, c: Colors): string[] {
     ...Object.entries(r.schedules).map(([k, v]) => `    ${k.padEnd(10)} ${v}`),
     `  snapshot interval: ${i.minutes} min (${intervalWhy})`,
     `  quota per account and region: ${q.perDb} snapshots kept per DB x ${q.dbsPerRegion} DBs + headroom ${q.headroom} = ${q.needed} <= manualSnapshotQuota ${q.quota}`,
-    "  feasible RPO: not computed (config/feasibility.ts is not on main yet; issue 12 item 2)",
+    `  feasible RPO: copyMode ${r.feasibleRpo.copyMode}; no DB sizes in a stack file, so no per-DB floor (see docs/copy-topology.md)`,
+    ...r.feasibleRpo.fullCopyWarnings.map((w) => c.yellow(`  full copies: ${w}`)),
   ];
   if (r.recovery) {
     const s = r.recovery;

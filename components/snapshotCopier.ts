@@ -5,14 +5,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  copyCheckLoop,
-  DR_EVENT_BUS_NAME,
-  deploymentPlan,
-  handlerEnvironment,
-  type PilotLightConfig,
-  schedulesFor,
-} from "../config";
+import { DR_EVENT_BUS_NAME, type PilotLightConfig } from "../config";
+import { copyCheckLoop, copyEnvironment, lambdaEnvironment, rateExpression } from "../config/derive";
 import { snapshotSharedPattern } from "./shared/events";
 import { checkerPolicy, copierPolicy, drEventBusPolicy } from "./shared/iam";
 import { quotaAlarms } from "./shared/quotaAlarms";
@@ -29,8 +23,33 @@ import {
 
 /** Arguments of {@link SnapshotCopier}. */
 export interface SnapshotCopierArgs {
-  /** Validated stack configuration (`sourceAccounts`, `drRegion`, `copyMode`, `maxCopiesInFlight`, ...). */
-  readonly config: PilotLightConfig;
+  /** Region the Copier runs in, the DR account's home region (the provider's region). Config: `aws:region`. */
+  readonly region: string;
+  /**
+   * Source accounts whose shared snapshots are copied. @defaultValue the account itself (single-account role `both`:
+   * its own snapshots are the sources) Config: `sourceAccounts`.
+   */
+  readonly sourceAccounts?: readonly string[];
+  /** Create the DR event bus the source Sharers notify. @defaultValue `true` when `sourceAccounts` is given */
+  readonly eventBus?: boolean;
+  /** Second (DR) region copies go on to. @defaultValue none (home-region copies only) Config: `drRegion`. */
+  readonly drRegion?: string;
+  /** Source CMK ARNs the copy may use. @defaultValue any key of the source accounts (`arn:aws:kms:*:<source>:key/*`) Config: `kms.sourceKeyArns`. */
+  readonly sourceKeyArns?: readonly string[];
+  /** Copy topology. @defaultValue `"fan-out"` Config: `copyMode` (docs/copy-topology.md). */
+  readonly copyMode?: PilotLightConfig["copyMode"];
+  /** Copies in progress per destination region. @defaultValue `5` Config: `maxCopiesInFlight`. */
+  readonly maxCopiesInFlight?: number;
+  /** Delete the home-region copy once the DR-region copy is available. @defaultValue `false` Config: `deleteIntermediateCopy`. */
+  readonly deleteIntermediateCopy?: boolean;
+  /** Hours back within which snapshots are copied. @defaultValue `24` Config: derived from `retention.allHours` (config/derive.ts copyWindowHours). */
+  readonly copyWindowHours?: number;
+  /** Minutes a copy usually takes (sizes the check loop). @defaultValue `20` Config: `expectedCopyMinutes`. */
+  readonly expectedCopyMinutes?: number;
+  /** Minutes between fallback runs. @defaultValue `60` Config: `fallbackScheduleMinutes`. */
+  readonly scheduleMinutes?: number;
+  /** CloudWatch Logs retention (days). @defaultValue `30` Config: `logRetentionDays`. */
+  readonly logRetentionDays?: number;
   /** This (DR) account's id. */
   readonly accountId: pulumi.Input<string>;
   /** DR key in the home region (`rds-pilot-light:kms.drKeyArn` or the stack's key). */
@@ -58,37 +77,48 @@ export class SnapshotCopier extends pulumi.ComponentResource {
 
   constructor(name: string, args: SnapshotCopierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("rds-pilot-light:snapshots:SnapshotCopier", name, {}, opts);
-    const { config } = args;
-    const expression = schedulesFor(config).copier;
-    if (expression === undefined)
-      throw new Error(`SnapshotCopier ${name}: "copier" is not in rds-pilot-light:components`);
-    if (config.drRegion !== undefined && args.drRegionKmsKeyArn === undefined) {
-      throw new Error(`SnapshotCopier ${name}: drRegionKmsKeyArn is required because rds-pilot-light:drRegion is set`);
+    if (args.drRegion !== undefined && args.drRegionKmsKeyArn === undefined) {
+      throw new Error(`SnapshotCopier ${name}: drRegionKmsKeyArn is required because drRegion is set`);
     }
+    const expression = rateExpression(args.scheduleMinutes ?? 60);
     const partition = args.partition ?? "aws";
-    const plan = deploymentPlan(config);
-    const refs = {
-      drKmsKeyArn: pulumi.output(args.drKmsKeyArn),
-      accountId: pulumi.output(args.accountId),
-      ...(args.drRegionKmsKeyArn ? { drRegionKmsKeyArn: pulumi.output(args.drRegionKmsKeyArn) } : {}),
-    };
+    const sourceAccounts = args.sourceAccounts;
+    const createBus = args.eventBus ?? sourceAccounts !== undefined;
+    if (createBus && sourceAccounts === undefined)
+      throw new Error(`SnapshotCopier ${name}: eventBus needs sourceAccounts (the accounts allowed to put events)`);
+    const logRetentionDays = args.logRetentionDays ?? 30;
+    const environment = (step: "copy" | "check") =>
+      lambdaEnvironment(
+        step,
+        copyEnvironment<pulumi.Output<string>>({
+          sourceAccounts: sourceAccounts ?? [pulumi.output(args.accountId)],
+          drKmsKeyArn: pulumi.output(args.drKmsKeyArn),
+          ...(args.drRegion !== undefined
+            ? { drRegion: args.drRegion, drRegionKmsKeyArn: pulumi.output(args.drRegionKmsKeyArn!) }
+            : {}),
+          copyMode: args.copyMode ?? "fan-out",
+          maxCopiesInFlight: args.maxCopiesInFlight ?? 5,
+          deleteIntermediateCopy: args.deleteIntermediateCopy ?? false,
+          copyWindowHours: args.copyWindowHours ?? 24,
+        }),
+      );
 
-    const logs = logGroup(name, config.logRetentionDays, this);
-    const checkLogs = logGroup(`${name}-check`, config.logRetentionDays, this);
+    const logs = logGroup(name, logRetentionDays, this);
+    const checkLogs = logGroup(`${name}-check`, logRetentionDays, this);
     const policy = pulumi
       .all([args.accountId, logs.arn, args.drKmsKeyArn, pulumi.output(args.drRegionKmsKeyArn)])
       .apply(([account, logGroupArn, drKey, drRegionKey]) =>
         copierPolicy({
           partition,
-          region: config.region,
+          region: args.region,
           account,
           logGroupArn,
           // In the single-account role the "shared" snapshots are the account's own source snapshots.
-          sourceAccounts: config.role === "both" ? [account] : config.sourceAccounts,
-          drRegion: config.drRegion,
+          sourceAccounts: sourceAccounts ?? [account],
+          drRegion: args.drRegion,
           drKeyArns: drRegionKey ? [drKey, drRegionKey] : [drKey],
-          sourceKeyArns: config.kms.sourceKeyArns,
-          deleteIntermediate: config.deleteIntermediateCopy,
+          sourceKeyArns: args.sourceKeyArns,
+          deleteIntermediate: args.deleteIntermediateCopy ?? false,
         }),
       );
     const { role, policy: rolePolicy } = serviceRole(`${name}-role`, "lambda.amazonaws.com", policy, this);
@@ -97,7 +127,7 @@ export class SnapshotCopier extends pulumi.ComponentResource {
       {
         step: "copy",
         roleArn: role.arn,
-        environment: handlerEnvironment(config, "copy", refs),
+        environment: environment("copy"),
         logGroupName: logs.name,
         dependsOn: [rolePolicy],
       },
@@ -115,13 +145,13 @@ export class SnapshotCopier extends pulumi.ComponentResource {
       {
         step: "check",
         roleArn: checkRole.role.arn,
-        environment: handlerEnvironment(config, "check", refs),
+        environment: environment("check"),
         logGroupName: checkLogs.name,
         dependsOn: [checkRole.policy],
       },
       this,
     );
-    const loop = copyCheckLoop(config);
+    const loop = copyCheckLoop({ expectedCopyMinutes: args.expectedCopyMinutes ?? 20 });
     const definition = pulumi
       .all([fn.arn, checkFn.arn])
       .apply(([functionArn, checkArn]) =>
@@ -132,24 +162,17 @@ export class SnapshotCopier extends pulumi.ComponentResource {
     const sfn = stateMachine(name, definition, [fn.arn, checkFn.arn], this, args.accountId);
 
     let eventBusArn: pulumi.Output<string> | undefined;
-    if (plan.drEventBus) {
+    if (createBus && sourceAccounts !== undefined) {
       const bus = new aws.cloudwatch.EventBus(`${name}-bus`, { name: DR_EVENT_BUS_NAME }, { parent: this });
       new aws.cloudwatch.EventBusPolicy(
         `${name}-bus-policy`,
         {
           eventBusName: bus.name,
-          policy: bus.arn.apply((arn) => JSON.stringify(drEventBusPolicy(arn, config.sourceAccounts, partition))),
+          policy: bus.arn.apply((arn) => JSON.stringify(drEventBusPolicy(arn, [...sourceAccounts], partition))),
         },
         { parent: this },
       );
-      eventRule(
-        `${name}-shared`,
-        snapshotSharedPattern(config.sourceAccounts),
-        sfn.arn,
-        this,
-        args.accountId,
-        bus.name,
-      );
+      eventRule(`${name}-shared`, snapshotSharedPattern([...sourceAccounts]), sfn.arn, this, args.accountId, bus.name);
       eventBusArn = bus.arn;
     }
     schedule(name, expression, sfn.arn, this, args.accountId);

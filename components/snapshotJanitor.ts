@@ -3,15 +3,24 @@
  * (functions/expire). Deletes are limited by IAM to snapshots carrying the ownership tag.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { handlerEnvironment, janitorRegions, type PilotLightConfig, schedulesFor } from "../config";
+import { expireEnvironment, lambdaEnvironment, rateExpression } from "../config/derive";
+import { DEFAULT_RETENTION, type RetentionPolicy } from "../functions/lib/retention";
 import { janitorPolicy } from "./shared/iam";
 import { buildStepDefinition } from "./shared/stateMachines";
 import { failureAlarm, logGroup, schedule, serviceRole, stateMachine, stepFunction } from "./shared/stepResources";
 
 /** Arguments of {@link SnapshotJanitor}. */
 export interface SnapshotJanitorArgs {
-  /** Validated stack configuration (`retention`, `janitorScheduleMinutes`, `drRegion`, ...). */
-  readonly config: PilotLightConfig;
+  /** Region the Janitor runs in (the provider's region). Config: `aws:region`. */
+  readonly region: string;
+  /** Regions swept. @defaultValue `[region]` (the index maps role and `drRegion` to it, config/derive.ts janitorRegions) */
+  readonly regions?: readonly string[];
+  /** Retention policy. @defaultValue `DEFAULT_RETENTION` (functions/lib/retention.ts) Config: `retention`. */
+  readonly retention?: RetentionPolicy;
+  /** Minutes between sweeps. @defaultValue `60` Config: `janitorScheduleMinutes`. */
+  readonly scheduleMinutes?: number;
+  /** CloudWatch Logs retention (days). @defaultValue `30` Config: `logRetentionDays`. */
+  readonly logRetentionDays?: number;
   /** Which owned snapshots this Janitor manages: `source` (source account) or `dr` (DR copies). */
   readonly stage: "source" | "dr";
   /** This account's id. */
@@ -35,23 +44,17 @@ export class SnapshotJanitor extends pulumi.ComponentResource {
 
   constructor(name: string, args: SnapshotJanitorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("rds-pilot-light:snapshots:SnapshotJanitor", name, {}, opts);
-    const expression = schedulesFor(args.config).janitor;
-    if (expression === undefined)
-      throw new Error(`SnapshotJanitor ${name}: "janitor" is not in rds-pilot-light:components`);
-    if (args.stage === "source" && args.config.role === "dr") {
-      throw new Error(`SnapshotJanitor ${name}: stage "source" needs role source or both (role is "dr")`);
-    }
-    if (args.stage === "dr" && args.config.role === "source") {
-      throw new Error(`SnapshotJanitor ${name}: stage "dr" needs role dr or both (role is "source")`);
-    }
+    const regions = [...(args.regions ?? [args.region])];
+    if (regions.length === 0) throw new Error(`SnapshotJanitor ${name}: regions is empty`);
+    const expression = rateExpression(args.scheduleMinutes ?? 60);
     const partition = args.partition ?? "aws";
-    const regions = janitorRegions(args.config, args.stage);
+    const retention = args.retention ?? DEFAULT_RETENTION;
 
-    const logs = logGroup(name, args.config.logRetentionDays, this);
+    const logs = logGroup(name, args.logRetentionDays ?? 30, this);
     const policy = pulumi
       .all([args.accountId, logs.arn])
       .apply(([account, logGroupArn]) =>
-        janitorPolicy({ partition, region: args.config.region, account, logGroupArn, regions }),
+        janitorPolicy({ partition, region: args.region, account, logGroupArn, regions }),
       );
     const { role, policy: rolePolicy } = serviceRole(`${name}-role`, "lambda.amazonaws.com", policy, this);
     const fn = stepFunction(
@@ -59,7 +62,7 @@ export class SnapshotJanitor extends pulumi.ComponentResource {
       {
         step: "expire",
         roleArn: role.arn,
-        environment: handlerEnvironment(args.config, "expire", { stage: args.stage }),
+        environment: lambdaEnvironment("expire", expireEnvironment({ stage: args.stage, regions, retention })),
         logGroupName: logs.name,
         dependsOn: [rolePolicy],
       },

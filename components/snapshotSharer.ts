@@ -4,7 +4,8 @@
  * event missed.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { handlerEnvironment, type PilotLightConfig, schedulesFor } from "../config";
+import { lambdaEnvironment, rateExpression, shareEnvironment } from "../config/derive";
+import { MAX_DR_ACCOUNTS } from "../config/schema";
 import { rdsSnapshotCreatedPattern } from "./shared/events";
 import { sharerPolicy } from "./shared/iam";
 import { buildStepDefinition } from "./shared/stateMachines";
@@ -20,8 +21,16 @@ import {
 
 /** Arguments of {@link SnapshotSharer}. */
 export interface SnapshotSharerArgs {
-  /** Validated stack configuration (`drAccounts`, `drEventBusArns`, `fallbackScheduleMinutes`, ...). */
-  readonly config: PilotLightConfig;
+  /** Region the Sharer runs in (the provider's region). Config: `aws:region`. */
+  readonly region: string;
+  /** DR account ids each snapshot is shared with (1-20, the RDS sharing limit). Config: `drAccounts`. */
+  readonly drAccounts: readonly string[];
+  /** Event buses of the DR accounts notified of each share. @defaultValue `[]` (the fallback schedule only) Config: `drEventBusArns`. */
+  readonly drEventBusArns?: readonly string[];
+  /** Minutes between fallback runs. @defaultValue `60` Config: `fallbackScheduleMinutes`. */
+  readonly scheduleMinutes?: number;
+  /** CloudWatch Logs retention (days). @defaultValue `30` Config: `logRetentionDays`. */
+  readonly logRetentionDays?: number;
   /** This account's id. */
   readonly accountId: pulumi.Input<string>;
   /** SNS topic the failure alarm notifies (`rds-pilot-light:alerts`). */
@@ -43,16 +52,16 @@ export class SnapshotSharer extends pulumi.ComponentResource {
 
   constructor(name: string, args: SnapshotSharerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("rds-pilot-light:snapshots:SnapshotSharer", name, {}, opts);
-    const expression = schedulesFor(args.config).sharer;
-    if (expression === undefined)
-      throw new Error(`SnapshotSharer ${name}: "sharer" is not in rds-pilot-light:components`);
-    if (args.config.drAccounts.length === 0)
-      throw new Error(`SnapshotSharer ${name}: rds-pilot-light:drAccounts is empty`);
+    if (args.drAccounts.length === 0 || args.drAccounts.length > MAX_DR_ACCOUNTS)
+      throw new Error(
+        `SnapshotSharer ${name}: drAccounts must list 1-${MAX_DR_ACCOUNTS} accounts (got ${args.drAccounts.length})`,
+      );
+    const expression = rateExpression(args.scheduleMinutes ?? 60);
     const partition = args.partition ?? "aws";
-    const region = args.config.region;
-    const eventBusArns = args.config.drEventBusArns;
+    const region = args.region;
+    const eventBusArns = [...(args.drEventBusArns ?? [])];
 
-    const logs = logGroup(name, args.config.logRetentionDays, this);
+    const logs = logGroup(name, args.logRetentionDays ?? 30, this);
     const policy = pulumi
       .all([args.accountId, logs.arn])
       .apply(([account, logGroupArn]) => sharerPolicy({ partition, region, account, logGroupArn, eventBusArns }));
@@ -62,7 +71,10 @@ export class SnapshotSharer extends pulumi.ComponentResource {
       {
         step: "share",
         roleArn: role.arn,
-        environment: handlerEnvironment(args.config, "share"),
+        environment: lambdaEnvironment(
+          "share",
+          shareEnvironment({ drAccounts: args.drAccounts, drEventBusArns: eventBusArns }),
+        ),
         logGroupName: logs.name,
         dependsOn: [rolePolicy],
       },

@@ -3,22 +3,56 @@
  * whose newest snapshot is older than the interval (functions/take).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { handlerEnvironment, type PilotLightConfig, schedulesFor } from "../config";
+import { lambdaEnvironment, rateExpression, takeEnvironment } from "../config/derive";
 import { takerPolicy } from "./shared/iam";
 import { quotaAlarms } from "./shared/quotaAlarms";
 import { buildStepDefinition } from "./shared/stateMachines";
 import { failureAlarm, logGroup, schedule, serviceRole, stateMachine, stepFunction } from "./shared/stepResources";
 
+/** Default {@link SnapshotTakerArgs.intervalMinutes}: one snapshot an hour. */
+export const DEFAULT_TAKER_INTERVAL_MINUTES = 60;
+/** Default {@link SnapshotTakerArgs.quotaHeadroom}. */
+export const DEFAULT_QUOTA_HEADROOM = 2;
+/** Default CloudWatch Logs retention of the component's log groups (days). */
+export const DEFAULT_LOG_RETENTION_DAYS = 30;
+
 /** Arguments of {@link SnapshotTaker}. */
 export interface SnapshotTakerArgs {
-  /** Validated stack configuration (config keys `rds-pilot-light:*`). */
-  readonly config: PilotLightConfig;
+  /** Region the Taker runs in and snapshots (the provider's region). Config: `aws:region`. */
+  readonly region: string;
   /** This account's id. */
   readonly accountId: pulumi.Input<string>;
-  /** SNS topic the failure alarm notifies (`rds-pilot-light:alerts`). */
+  /** SNS topic the failure alarm notifies. Config: `rds-pilot-light:alerts`. */
   readonly alarmTopicArn: pulumi.Input<string>;
+  /** JavaScript regular expression DB instance/cluster ids must match. @defaultValue `".*"` Config: `dbIdRegex`. */
+  readonly dbIdRegex?: string;
+  /** Only DBs carrying this tag (`"key"` or `"key=value"`) are snapshotted. @defaultValue none (all matching DBs) Config: `optInTag`. */
+  readonly optInTag?: string;
+  /** Minutes between snapshots of one DB, and the schedule. @defaultValue `60` Config: `snapshotIntervalMinutes` (derived from `rpoMinutes`). */
+  readonly intervalMinutes?: number;
+  /** Manual snapshots to leave free in the quota; the Taker skips below it. @defaultValue `2` Config: `quotaHeadroom`. */
+  readonly quotaHeadroom?: number;
+  /** CloudWatch Logs retention (days). @defaultValue `30` Config: `logRetentionDays`. */
+  readonly logRetentionDays?: number;
   /** AWS partition. @defaultValue `"aws"` */
   readonly partition?: string;
+}
+
+/** {@link SnapshotTakerArgs} with every default resolved. */
+export function resolveTakerArgs(args: SnapshotTakerArgs) {
+  const intervalMinutes = args.intervalMinutes ?? DEFAULT_TAKER_INTERVAL_MINUTES;
+  if (!Number.isInteger(intervalMinutes) || intervalMinutes < 1)
+    throw new Error(`SnapshotTaker: intervalMinutes must be a whole number of minutes >= 1 (got ${intervalMinutes})`);
+  return {
+    partition: args.partition ?? "aws",
+    logRetentionDays: args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
+    settings: {
+      dbIdRegex: args.dbIdRegex ?? ".*",
+      ...(args.optInTag !== undefined ? { optInTag: args.optInTag } : {}),
+      intervalMinutes,
+      quotaHeadroom: args.quotaHeadroom ?? DEFAULT_QUOTA_HEADROOM,
+    },
+  };
 }
 
 /** Scheduled snapshot taker: Lambda, state machine, schedule and failure alarm. */
@@ -32,13 +66,11 @@ export class SnapshotTaker extends pulumi.ComponentResource {
 
   constructor(name: string, args: SnapshotTakerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("rds-pilot-light:snapshots:SnapshotTaker", name, {}, opts);
-    const expression = schedulesFor(args.config).taker;
-    if (expression === undefined)
-      throw new Error(`SnapshotTaker ${name}: "taker" is not in rds-pilot-light:components`);
-    const partition = args.partition ?? "aws";
-    const region = args.config.region;
+    const { partition, logRetentionDays, settings } = resolveTakerArgs(args);
+    const expression = rateExpression(settings.intervalMinutes);
+    const region = args.region;
 
-    const logs = logGroup(name, args.config.logRetentionDays, this);
+    const logs = logGroup(name, logRetentionDays, this);
     const policy = pulumi
       .all([args.accountId, logs.arn])
       .apply(([account, logGroupArn]) => takerPolicy({ partition, region, account, logGroupArn }));
@@ -48,7 +80,7 @@ export class SnapshotTaker extends pulumi.ComponentResource {
       {
         step: "take",
         roleArn: role.arn,
-        environment: handlerEnvironment(args.config, "take"),
+        environment: lambdaEnvironment("take", takeEnvironment(settings)),
         logGroupName: logs.name,
         dependsOn: [rolePolicy],
       },

@@ -41,48 +41,130 @@ export function handlerEnvironment<T = string>(
   step: Step,
   refs: HandlerRefs<T> = {},
 ): Record<string, string | T> {
-  const env: Record<string, string | T> = {
-    POWERTOOLS_SERVICE_NAME: `rds-pilot-light-${step}`,
-    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-  };
+  const env: Record<string, string | T> = lambdaEnvironment(step, {});
   const need = <V>(v: V | undefined, what: string): V => {
     if (v === undefined) throw new Error(`handlerEnvironment(${step}) needs ${what}`);
     return v;
   };
   switch (step) {
     case "take":
-      env.RPL_DB_ID_REGEX = config.dbIdRegex;
-      if (config.optInTag !== undefined) env.RPL_OPT_IN_TAG = config.optInTag;
-      env.RPL_INTERVAL_MINUTES = String(config.snapshotIntervalMinutes);
-      env.RPL_QUOTA_HEADROOM = String(config.quotaHeadroom);
-      break;
+      return {
+        ...env,
+        ...takeEnvironment({
+          dbIdRegex: config.dbIdRegex,
+          optInTag: config.optInTag,
+          intervalMinutes: config.snapshotIntervalMinutes,
+          quotaHeadroom: config.quotaHeadroom,
+        }),
+      };
     case "share":
-      env.RPL_DR_ACCOUNTS = config.drAccounts.join(",");
-      if (config.drEventBusArns.length > 0) env.RPL_DR_EVENT_BUS_ARNS = config.drEventBusArns.join(",");
-      break;
+      return { ...env, ...shareEnvironment({ drAccounts: config.drAccounts, drEventBusArns: config.drEventBusArns }) };
     case "copy":
     case "check":
-      env.RPL_SOURCE_ACCOUNTS =
-        config.role === "both" ? need(refs.accountId, "accountId") : (config.sourceAccounts.join(",") as string | T);
-      env.RPL_DR_KMS_KEY_ARN = need(refs.drKmsKeyArn, "drKmsKeyArn");
-      if (config.drRegion !== undefined) {
-        env.RPL_DR_REGION = config.drRegion;
-        env.RPL_DR_REGION_KMS_KEY_ARN = need(refs.drRegionKmsKeyArn, "drRegionKmsKeyArn");
-      }
-      env.RPL_COPY_MODE = config.copyMode;
-      env.RPL_MAX_COPIES_IN_FLIGHT = String(config.maxCopiesInFlight);
-      env.RPL_DELETE_INTERMEDIATE = String(config.deleteIntermediateCopy);
-      env.RPL_COPY_WINDOW_HOURS = String(copyWindowHours(config));
-      break;
+      return {
+        ...env,
+        ...copyEnvironment<T>({
+          sourceAccounts:
+            config.role === "both"
+              ? [need(refs.accountId, "accountId")]
+              : (config.sourceAccounts as readonly (string | T)[]),
+          drKmsKeyArn: need(refs.drKmsKeyArn, "drKmsKeyArn"),
+          ...(config.drRegion !== undefined
+            ? { drRegion: config.drRegion, drRegionKmsKeyArn: need(refs.drRegionKmsKeyArn, "drRegionKmsKeyArn") }
+            : {}),
+          copyMode: config.copyMode,
+          maxCopiesInFlight: config.maxCopiesInFlight,
+          deleteIntermediateCopy: config.deleteIntermediateCopy,
+          copyWindowHours: copyWindowHours(config),
+        }),
+      };
     case "expire": {
       const stage = need(refs.stage, "stage");
-      env.RPL_STAGE = stage;
-      env.RPL_REGIONS = janitorRegions(config, stage).join(",");
-      env.RPL_RETENTION = JSON.stringify(config.retention);
-      break;
+      return {
+        ...env,
+        ...expireEnvironment({ stage, regions: janitorRegions(config, stage), retention: config.retention }),
+      };
     }
   }
-  return env;
+}
+
+/** A step Lambda's full environment: the Powertools variables, then its `RPL_*` variables. */
+export function lambdaEnvironment<T = string>(step: Step, rpl: Record<string, string | T>): Record<string, string | T> {
+  return {
+    POWERTOOLS_SERVICE_NAME: `rds-pilot-light-${step}`,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    ...rpl,
+  };
+}
+
+/** The take Lambda's settings (functions/take/config.ts parses them). */
+export interface TakeSettings {
+  readonly dbIdRegex: string;
+  readonly optInTag?: string;
+  readonly intervalMinutes: number;
+  readonly quotaHeadroom: number;
+}
+
+/** `RPL_*` variables of the take Lambda. */
+export function takeEnvironment(s: TakeSettings): Record<string, string> {
+  return {
+    RPL_DB_ID_REGEX: s.dbIdRegex,
+    ...(s.optInTag !== undefined ? { RPL_OPT_IN_TAG: s.optInTag } : {}),
+    RPL_INTERVAL_MINUTES: String(s.intervalMinutes),
+    RPL_QUOTA_HEADROOM: String(s.quotaHeadroom),
+  };
+}
+
+/** `RPL_*` variables of the share Lambda. */
+export function shareEnvironment(s: {
+  readonly drAccounts: readonly string[];
+  readonly drEventBusArns: readonly string[];
+}): Record<string, string> {
+  return {
+    RPL_DR_ACCOUNTS: s.drAccounts.join(","),
+    ...(s.drEventBusArns.length > 0 ? { RPL_DR_EVENT_BUS_ARNS: s.drEventBusArns.join(",") } : {}),
+  };
+}
+
+/** The copy and check Lambdas' settings. `T` is `string` or `pulumi.Output<string>` (see {@link HandlerRefs}). */
+export interface CopySettings<T> {
+  /** Accounts whose shared snapshots are copied (the account itself in the single-account role). */
+  readonly sourceAccounts: readonly (string | T)[];
+  readonly drKmsKeyArn: T;
+  readonly drRegion?: string;
+  readonly drRegionKmsKeyArn?: T;
+  readonly copyMode: string;
+  readonly maxCopiesInFlight: number;
+  readonly deleteIntermediateCopy: boolean;
+  readonly copyWindowHours: number;
+}
+
+/** `RPL_*` variables of the copy and check Lambdas (the same for both). */
+export function copyEnvironment<T>(s: CopySettings<T>): Record<string, string | T> {
+  // One account (the single-account role's own id, possibly an Output) is passed through as is.
+  const accounts =
+    s.sourceAccounts.length === 1 ? (s.sourceAccounts[0] as string | T) : (s.sourceAccounts as string[]).join(",");
+  if (s.drRegion !== undefined && s.drRegionKmsKeyArn === undefined) {
+    throw new Error("copyEnvironment needs drRegionKmsKeyArn because drRegion is set");
+  }
+  return {
+    RPL_SOURCE_ACCOUNTS: accounts,
+    RPL_DR_KMS_KEY_ARN: s.drKmsKeyArn,
+    ...(s.drRegion !== undefined ? { RPL_DR_REGION: s.drRegion, RPL_DR_REGION_KMS_KEY_ARN: s.drRegionKmsKeyArn! } : {}),
+    RPL_COPY_MODE: s.copyMode,
+    RPL_MAX_COPIES_IN_FLIGHT: String(s.maxCopiesInFlight),
+    RPL_DELETE_INTERMEDIATE: String(s.deleteIntermediateCopy),
+    RPL_COPY_WINDOW_HOURS: String(s.copyWindowHours),
+  };
+}
+
+/** `RPL_*` variables of the expire Lambda. */
+export function expireEnvironment(s: {
+  readonly stage: "source" | "dr";
+  readonly regions: readonly string[];
+  readonly retention: unknown;
+}): Record<string, string> {
+  return { RPL_STAGE: s.stage, RPL_REGIONS: s.regions.join(","), RPL_RETENTION: JSON.stringify(s.retention) };
 }
 
 /**
@@ -147,7 +229,10 @@ export function schedulesFor(config: PilotLightConfig): Schedules {
 }
 
 /** Check loop of the Copier machine: poll every 5 minutes, for up to four times the expected copy time (>= 1 h). */
-export function copyCheckLoop(config: PilotLightConfig): { waitSeconds: number; maxChecks: number } {
+export function copyCheckLoop(config: Pick<PilotLightConfig, "expectedCopyMinutes">): {
+  waitSeconds: number;
+  maxChecks: number;
+} {
   const budgetSeconds = Math.max(3600, config.expectedCopyMinutes * 4 * 60);
   return { waitSeconds: COPY_CHECK_WAIT_SECONDS, maxChecks: Math.ceil(budgetSeconds / COPY_CHECK_WAIT_SECONDS) };
 }

@@ -506,7 +506,15 @@ describe("rds-pilot-light check", () => {
       "    janitor    rate(60 minutes)",
       "  snapshot interval: 30 min (derived: rpoMinutes 60 - snapshot 10 - copy 20 = 30 min, floored to 30)",
       "  quota per account and region: 74 snapshots kept per DB x 10 DBs + headroom 2 = 742 <= manualSnapshotQuota 1000",
-      "  feasible RPO: not computed (config/feasibility.ts is not on main yet; issue 12 item 2)",
+      "  feasible RPO: copyMode fan-out; no DB sizes in a stack file, so no per-DB floor (see docs/copy-topology.md)",
+    ]);
+  });
+
+  it("prints the full-copy warnings of a DR stack's copy mode and drRegion", async () => {
+    expect(await runCli(["check", "drprod"], at())).toBe(0);
+    expect(out.filter((l) => l.includes("feasible RPO") || l.includes("full copies"))).toEqual([
+      "  feasible RPO: copyMode fan-out; no DB sizes in a stack file, so no per-DB floor (see docs/copy-topology.md)",
+      "  full copies: Aurora DB clusters: every copy is a full copy (Aurora has no incremental copies), and fan-out falls back to two-step for them; check their sizes with the feasibility table (docs/copy-topology.md)",
     ]);
   });
 
@@ -522,6 +530,13 @@ describe("rds-pilot-light check", () => {
       quota: { perDb: 74, dbsPerRegion: 10, needed: 742, quota: 1000 },
     });
     expect(r.recovery.subnetGroup).toBe("dr-db-subnets");
+    expect(r.feasibleRpo).toEqual({
+      copyMode: "fan-out",
+      perDb: [],
+      fullCopyWarnings: [
+        "Aurora DB clusters: every copy is a full copy (Aurora has no incremental copies), and fan-out falls back to two-step for them; check their sizes with the feasibility table (docs/copy-topology.md)",
+      ],
+    });
   });
 
   it("exits 1 naming every bad key and the file", async () => {

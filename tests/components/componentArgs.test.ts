@@ -5,6 +5,7 @@ import { SnapshotJanitor } from "../../components/snapshotJanitor";
 import { SnapshotSharer } from "../../components/snapshotSharer";
 import { SnapshotTaker } from "../../components/snapshotTaker";
 import { parseStackConfig } from "../../config";
+import { copierArgs, janitorArgs, sharerArgs, takerArgs } from "../../config/toArgs";
 import { runUnderMocks } from "./harness";
 
 vi.mock("../../components/shared/bundle", async () => {
@@ -29,27 +30,27 @@ describe("component argument checks", () => {
   it.each([
     [
       "a DR Janitor on a source stack",
-      () => new SnapshotJanitor("janitor", { ...common, config: source, stage: "dr" }),
+      () => new SnapshotJanitor("janitor", janitorArgs(source, common, "dr")),
       'SnapshotJanitor janitor: stage "dr" needs role dr or both (role is "source")',
     ],
     [
       "a source Janitor on a DR stack",
-      () => new SnapshotJanitor("janitor", { ...common, config: dr, stage: "source" }),
+      () => new SnapshotJanitor("janitor", janitorArgs(dr, common, "source")),
       'SnapshotJanitor janitor: stage "source" needs role source or both (role is "dr")',
     ],
     [
       "a Copier without the DR-region key while drRegion is set",
-      () => new SnapshotCopier("copier", { ...common, config: dr, drKmsKeyArn: "arn:aws:kms:eu-west-1:1:key/x" }),
+      () => new SnapshotCopier("copier", copierArgs(dr, { ...common, drKmsKeyArn: "arn:aws:kms:eu-west-1:1:key/x" })),
       "SnapshotCopier copier: drRegionKmsKeyArn is required because rds-pilot-light:drRegion is set",
     ],
     [
       "a Taker on a stack whose components leave it out",
-      () => new SnapshotTaker("taker", { ...common, config: dr }),
+      () => new SnapshotTaker("taker", takerArgs(dr, common)),
       'SnapshotTaker taker: "taker" is not in rds-pilot-light:components',
     ],
     [
       "a Sharer on a DR stack",
-      () => new SnapshotSharer("sharer", { ...common, config: dr }),
+      () => new SnapshotSharer("sharer", sharerArgs(dr, common)),
       'SnapshotSharer sharer: "sharer" is not in rds-pilot-light:components',
     ],
   ])("refuses %s, creating no child", async (_what, build, message) => {
@@ -60,7 +61,7 @@ describe("component argument checks", () => {
   it("creates its children once the arguments are consistent", async () => {
     const run = await runUnderMocks(
       { "aws:region": "eu-west-1" },
-      async () => new SnapshotJanitor("janitor", { ...common, config: dr, stage: "dr" }),
+      async () => new SnapshotJanitor("janitor", janitorArgs(dr, common, "dr")),
     );
     expect(
       run.resources
