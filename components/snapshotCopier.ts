@@ -177,7 +177,7 @@ export class SnapshotCopier extends pulumi.ComponentResource {
     }
     schedule(name, expression, sfn.arn, this, args.accountId);
     failureAlarm(name, sfn.arn, args.alarmTopicArn, `rds-pilot-light: snapshot Copier run failed (${name})`, this);
-    const quotaRegions = [config.region, ...(config.drRegion ? [config.drRegion] : [])];
+    const quotaRegions = [args.region, ...(args.drRegion ? [args.drRegion] : [])];
     quotaAlarms(
       name,
       { step: "copy", accountId: args.accountId, regions: quotaRegions, topicArn: args.alarmTopicArn },

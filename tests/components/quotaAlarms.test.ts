@@ -1,8 +1,10 @@
 /** Quota alarms of the Taker and the Copier under Pulumi mocks (issue 13): one per region and kind, naming them. */
+
 import { describe, expect, it, vi } from "vitest";
 import { SnapshotCopier } from "../../components/snapshotCopier";
 import { SnapshotTaker } from "../../components/snapshotTaker";
 import { parseStackConfig } from "../../config";
+import { copierArgs, takerArgs } from "../../config/toArgs";
 import { runUnderMocks } from "./harness";
 
 vi.mock("../../components/shared/bundle", async () => {
@@ -24,7 +26,7 @@ describe("quota alarms", () => {
     const source = parseStackConfig({ role: "source", drAccounts: ["222222222222"] }, "Pulumi.test.yaml", at);
     const run = await runUnderMocks(
       { "aws:region": "eu-west-1" },
-      async () => new SnapshotTaker("taker", { config: source, accountId: "111111111111", alarmTopicArn: TOPIC }),
+      async () => new SnapshotTaker("taker", takerArgs(source, { accountId: "111111111111", alarmTopicArn: TOPIC })),
     );
     const alarms = quotaAlarmsOf(run);
     expect(alarms.map((a) => a.name).sort()).toEqual([
@@ -58,13 +60,15 @@ describe("quota alarms", () => {
     const run = await runUnderMocks(
       { "aws:region": "eu-west-1" },
       async () =>
-        new SnapshotCopier("copier", {
-          config: dr,
-          accountId: "222222222222",
-          alarmTopicArn: TOPIC,
-          drKmsKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/home",
-          drRegionKmsKeyArn: "arn:aws:kms:eu-central-1:222222222222:key/region",
-        }),
+        new SnapshotCopier(
+          "copier",
+          copierArgs(dr, {
+            accountId: "222222222222",
+            alarmTopicArn: TOPIC,
+            drKmsKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/home",
+            drRegionKmsKeyArn: "arn:aws:kms:eu-central-1:222222222222:key/region",
+          }),
+        ),
     );
     expect(
       quotaAlarmsOf(run)
