@@ -39,7 +39,6 @@ const common = { config, accountId, partition };
 
 const alerts = new PilotLightAlerts("alerts", common);
 const keys = new PilotLightKeys("keys", common);
-const withAlarm = { ...common, alarmTopicArn: alerts.topicArn };
 // The pipeline components take their own args (config/toArgs.ts maps the stack configuration to them).
 const refs = { accountId, partition, alarmTopicArn: alerts.topicArn };
 
