@@ -12,7 +12,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
-import { type AwsClients, liveClients } from "./clients";
+import { type AwsClients, liveClients, withAbortSignal } from "./clients";
 import { type Clock, systemClock } from "./clock";
 import type { RunContext } from "./deadline";
 import { StepTimeoutError } from "./errors";
@@ -54,10 +54,13 @@ export function liveDeps<C>(config: C): HandlerDeps<C> {
 export function lambdaHandler<E, R>(core: HandlerCore<E, R>, step = "step") {
   return middy(
     async (event: E, context: Context, opts?: { signal?: AbortSignal }) =>
-      core(event, {
-        remainingMs: () => context.getRemainingTimeInMillis(),
-        ...(opts?.signal ? { signal: opts.signal } : {}),
-      }),
+      // The signal also reaches every SDK call of the run (functions/lib/clients.ts `abortable`).
+      withAbortSignal(opts?.signal, () =>
+        core(event, {
+          remainingMs: () => context.getRemainingTimeInMillis(),
+          ...(opts?.signal ? { signal: opts.signal } : {}),
+        }),
+      ),
     {
       timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
       timeoutEarlyResponse: () => {
