@@ -15,7 +15,16 @@ import { SnapshotSharer } from "./components/snapshotSharer";
 import { SnapshotTaker } from "./components/snapshotTaker";
 import { deploymentPlan, type PilotLightConfig, readStackConfig, recoveryAlerts, recoveryRegion } from "./config";
 import { fullCopyWarnings } from "./config/feasibility";
-import { copierArgs, janitorArgs, sharerArgs, takerArgs } from "./config/toArgs";
+import {
+  alertsArgs,
+  copierArgs,
+  freshnessArgs,
+  janitorArgs,
+  keysArgs,
+  restorerArgs,
+  sharerArgs,
+  takerArgs,
+} from "./config/toArgs";
 import { ConfigError } from "./functions/lib/errors";
 
 const source = `Pulumi.${pulumi.getStack()}.yaml`;
@@ -35,11 +44,10 @@ const has = (c: (typeof plan.components)[number]) => plan.components.includes(c)
 
 const accountId = aws.getCallerIdentityOutput().accountId;
 const partition = "aws";
-const common = { config, accountId, partition };
 
-const alerts = new PilotLightAlerts("alerts", common);
-const keys = new PilotLightKeys("keys", common);
-// The pipeline components take their own args (config/toArgs.ts maps the stack configuration to them).
+// Every component takes its own args; config/toArgs.ts maps the stack configuration to them.
+const alerts = new PilotLightAlerts("alerts", alertsArgs(config, { accountId, partition }));
+const keys = new PilotLightKeys("keys", keysArgs(config, { accountId, partition }));
 const refs = { accountId, partition, alarmTopicArn: alerts.topicArn };
 
 const taker = has("taker") ? new SnapshotTaker("taker", takerArgs(config, refs)) : undefined;
@@ -67,13 +75,17 @@ const recoveryTopicArn =
     ? alerts.topicArn
     : recoveryTopic.kind === "existing"
       ? pulumi.output(recoveryTopic.topicArn)
-      : new PilotLightAlerts("alerts-recovery", { ...common, region: recoveryTopic.region }).topicArn;
-const withRecoveryAlarm = { ...common, alarmTopicArn: recoveryTopicArn };
+      : new PilotLightAlerts("alerts-recovery", alertsArgs(config, { accountId, partition }, recoveryTopic.region))
+          .topicArn;
+const recoveryRefs = { accountId, partition, alarmTopicArn: recoveryTopicArn };
 
-const freshness = has("freshness") ? new FreshnessMonitor("freshness", withRecoveryAlarm) : undefined;
+const freshness = has("freshness") ? new FreshnessMonitor("freshness", freshnessArgs(config, recoveryRefs)) : undefined;
 const drKeys = [keys.drKeyArn, keys.drRegionKeyArn].filter((k): k is pulumi.Output<string> => k !== undefined);
 const restorer = has("restorer")
-  ? new SnapshotRestorer("restorer", { ...withRecoveryAlarm, ...(drKeys.length > 0 ? { kmsKeyArns: drKeys } : {}) })
+  ? new SnapshotRestorer(
+      "restorer",
+      restorerArgs(config, { ...recoveryRefs, ...(drKeys.length > 0 ? { kmsKeyArns: drKeys } : {}) }),
+    )
   : undefined;
 
 /** Deployed components (role-dependent). */

@@ -2,12 +2,11 @@
  * FreshnessMonitor (DR account): a Lambda (functions/freshness) run every 15 minutes by EventBridge Scheduler that
  * publishes the age of the newest available DR copy of every source DB, one alarm per stage on the worst age of the
  * DBs not listed in `restore.expectedDbs` (`MaxRecoveryPointAgeMinutes` > RPO), and one alarm per listed DB and stage
- * (`ExpectedDbRecoveryPointAgeMinutes`, dimension `Db`), so one stale DB cannot mask another (issue 13). Missing data is breaching: a broken Lambda, or a DB with no copy at all,
- * alarms instead of going quiet.
+ * (`ExpectedDbRecoveryPointAgeMinutes`, dimension `Db`), so one stale DB cannot mask another (issue 13). Missing
+ * data is breaching: a broken Lambda, or a DB with no copy at all, alarms instead of going quiet.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type PilotLightConfig, recoveryRegion } from "../config";
 import { expectedDbAlarms } from "../functions/freshness/alarms";
 import { ConfigError } from "../functions/lib/errors";
 import {
@@ -17,22 +16,52 @@ import {
   parseRecoverySettings,
 } from "../functions/restore/stackConfig";
 import { describeStatement, logsStatement, type PolicyDocument } from "./shared/iam";
+import { placement } from "./shared/placement";
 import { logGroup, regionInput, serviceRole, stepFunction } from "./shared/stepResources";
 
 /** Lambda timeout (seconds): two regions of snapshot listings. */
 export const FRESHNESS_TIMEOUT_SECONDS = 120;
+/** Default {@link FreshnessMonitorArgs.rpoMinutes}. */
+export const DEFAULT_FRESHNESS_RPO_MINUTES = 60;
+/** Default {@link FreshnessMonitorArgs.logRetentionDays}. */
+export const DEFAULT_FRESHNESS_LOG_RETENTION_DAYS = 30;
 
 /** Arguments of {@link FreshnessMonitor}. */
 export interface FreshnessMonitorArgs {
-  /** Validated stack configuration (`rpoMinutes`, `drRegion`, `retiredDbs`, `restore.freshness*`, `restore.expectedDbs`). */
-  readonly config: PilotLightConfig;
-  /** This (DR) account's id. */
+  /** This (DR) account's id: the account whose `rpl-*` DR copies are measured. */
   readonly accountId: pulumi.Input<string>;
-  /** SNS topic the alarms notify. */
+  /** SNS topic the alarms notify (ALARM and OK). Config: `alerts` (`alerts.recoveryTopicArn` outside the stack region). */
   readonly alarmTopicArn: pulumi.Input<string>;
+  /** Region of the home-region DR copies (stage `dr`). Config: `aws:region`. */
+  readonly homeRegion: string;
+  /** Region of the DR-region copies (stage `dr-region`). @defaultValue none (one stage) Config: `drRegion`. */
+  readonly drRegion?: string;
+  /**
+   * Region the Lambda, schedule and alarms are created in (per-resource `region`); put them where a failover runs.
+   * @defaultValue the stack's `aws:region` Config: `drRegion` when set (config/derive.ts `recoveryRegion`).
+   */
+  readonly region?: string;
+  /** Alarm threshold: the newest copy may be this many minutes old. @defaultValue `60` Config: `rpoMinutes`. */
+  readonly rpoMinutes?: number;
+  /** Minutes between measurements. @defaultValue `15` Config: `restore.freshnessScheduleMinutes`. */
+  readonly scheduleMinutes?: number;
+  /**
+   * Stages alarmed on. @defaultValue `["dr"]`, plus `"dr-region"` when `drRegion` is set Config:
+   * `restore.freshnessStages`.
+   */
+  readonly stages?: readonly ("dr" | "dr-region")[];
+  /**
+   * DBs (`dbId` or `sourceAccount/dbId`) that get their own alarm per stage; the others share one per-stage alarm.
+   * @defaultValue `[]` Config: `restore.expectedDbs`.
+   */
+  readonly expectedDbs?: readonly string[];
+  /** DBs deleted on purpose: measured no more, no alarm. @defaultValue `[]` Config: `retiredDbs`. */
+  readonly retiredDbs?: readonly string[];
+  /** CloudWatch Logs retention (days). @defaultValue `30` Config: `logRetentionDays`. */
+  readonly logRetentionDays?: number;
 }
 
-/** Freshness Lambda + schedule + one alarm per stage. */
+/** Freshness Lambda + schedule + one alarm per stage (and per expected DB and stage). */
 export class FreshnessMonitor extends pulumi.ComponentResource {
   /** ARN of the freshness Lambda. */
   readonly functionArn: pulumi.Output<string>;
@@ -40,26 +69,47 @@ export class FreshnessMonitor extends pulumi.ComponentResource {
   readonly stages: readonly string[];
   /** Schedule expression. */
   readonly scheduleExpression: string;
-  /** Region the Lambda, schedule and alarms live in ({@link recoveryRegion}). */
+  /** Region the Lambda, schedule and alarms live in. */
   readonly region: string;
 
   constructor(name: string, args: FreshnessMonitorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("rds-pilot-light:snapshots:FreshnessMonitor", name, {}, opts);
-    const { config } = args;
-    if (config.role === "source") {
-      throw new ConfigError(
-        `FreshnessMonitor ${name}: needs role dr or both (role is "source"); fix it in ${config.source}.`,
-      );
+    const who = `FreshnessMonitor ${name}`;
+    const rpoMinutes = args.rpoMinutes ?? DEFAULT_FRESHNESS_RPO_MINUTES;
+    if (!Number.isInteger(rpoMinutes) || rpoMinutes < 1) {
+      throw new ConfigError(`${who}: rpoMinutes must be a whole number of minutes >= 1 (got ${rpoMinutes})`);
     }
-    const settings = parseRecoverySettings(config.restore, config);
-    const environment = freshnessEnvironment(settings, config);
-    const expression = `rate(${settings.freshnessScheduleMinutes} ${settings.freshnessScheduleMinutes === 1 ? "minute" : "minutes"})`;
+    if (args.stages?.includes("dr-region") && args.drRegion === undefined) {
+      throw new ConfigError(`${who}: stages lists "dr-region" but drRegion is unset; set drRegion or drop the stage`);
+    }
+    // The same validation and defaults as the stack's restore block (functions/restore/stackConfig.ts).
+    const settings = parseRecoverySettings(
+      {
+        ...(args.scheduleMinutes !== undefined ? { freshnessScheduleMinutes: args.scheduleMinutes } : {}),
+        ...(args.stages !== undefined ? { freshnessStages: [...args.stages] } : {}),
+        ...(args.expectedDbs !== undefined ? { expectedDbs: [...args.expectedDbs] } : {}),
+      },
+      {
+        region: args.homeRegion,
+        ...(args.drRegion !== undefined ? { drRegion: args.drRegion } : {}),
+        source: `the args of ${who}`,
+        keyPrefix: "args",
+      },
+    );
+    const retiredDbs = args.retiredDbs ?? [];
+    const environment = freshnessEnvironment(settings, {
+      region: args.homeRegion,
+      ...(args.drRegion !== undefined ? { drRegion: args.drRegion } : {}),
+      rpoMinutes,
+      retiredDbs,
+    });
+    const minutes = settings.freshnessScheduleMinutes;
+    const expression = `rate(${minutes} ${minutes === 1 ? "minute" : "minutes"})`;
 
     // Runs in the recovery region (drRegion) and watches the home-region copies from there (issue 11): reads are
     // Describe calls only, and an unreadable home region leaves its stage without a datapoint, which alarms.
-    const region = recoveryRegion(config);
-    const at = region === config.region ? undefined : region;
-    const logs = logGroup(name, config.logRetentionDays, this, at);
+    const { region, at } = placement(who, args.region);
+    const logs = logGroup(name, args.logRetentionDays ?? DEFAULT_FRESHNESS_LOG_RETENTION_DAYS, this, at);
     const policy = logs.arn.apply((logGroupArn) => freshnessPolicy(logGroupArn));
     const { role, policy: rolePolicy } = serviceRole(`${name}-role`, "lambda.amazonaws.com", policy, this);
     const fn = stepFunction(
@@ -99,7 +149,7 @@ export class FreshnessMonitor extends pulumi.ComponentResource {
         `${name}-${stage}-alarm`,
         {
           alarmDescription:
-            `rds-pilot-light: the newest ${stage} copy of some DB is older than the RPO of ${config.rpoMinutes} minutes, ` +
+            `rds-pilot-light: the newest ${stage} copy of some DB is older than the RPO of ${rpoMinutes} minutes, ` +
             "or some DB has no copy, or the freshness Lambda is not reporting (or cannot read this stage's region). " +
             "Run `npx rds-pilot-light status`.",
           ...regionInput(at),
@@ -110,7 +160,7 @@ export class FreshnessMonitor extends pulumi.ComponentResource {
           period: freshnessAlarmPeriodSeconds(settings.freshnessScheduleMinutes),
           evaluationPeriods: 1,
           comparisonOperator: "GreaterThanThreshold",
-          threshold: config.rpoMinutes,
+          threshold: rpoMinutes,
           treatMissingData: "breaching",
           alarmActions: [args.alarmTopicArn],
           okActions: [args.alarmTopicArn],
@@ -124,12 +174,12 @@ export class FreshnessMonitor extends pulumi.ComponentResource {
     // restore.expectedDbs are covered by the per-stage alarm above. CloudWatch cannot alarm on a SEARCH expression ("When an expression contains a SEARCH
     // function, it cannot be used within an Alarm", https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_cloudwatch.MathExpressionProps.html),
     // so per-DB alarms need the DB list at deploy time.
-    for (const alarm of expectedDbAlarms(settings.expectedDbs, config.retiredDbs, settings.freshnessStages)) {
+    for (const alarm of expectedDbAlarms(settings.expectedDbs, retiredDbs, settings.freshnessStages)) {
       new aws.cloudwatch.MetricAlarm(
         `${name}-${alarm.stage}-${alarm.slug}-alarm`,
         {
           alarmDescription:
-            `rds-pilot-light: DB ${alarm.ref}: its newest ${alarm.stage} copy is older than the RPO of ${config.rpoMinutes} ` +
+            `rds-pilot-light: DB ${alarm.ref}: its newest ${alarm.stage} copy is older than the RPO of ${rpoMinutes} ` +
             "minutes, or it has no copy, or the freshness Lambda is not reporting. " +
             `Run \`npx rds-pilot-light status\`; if the DB was deleted on purpose, add it to retiredDbs.`,
           ...regionInput(at),
@@ -140,7 +190,7 @@ export class FreshnessMonitor extends pulumi.ComponentResource {
           period: freshnessAlarmPeriodSeconds(settings.freshnessScheduleMinutes),
           evaluationPeriods: 1,
           comparisonOperator: "GreaterThanThreshold",
-          threshold: config.rpoMinutes,
+          threshold: rpoMinutes,
           treatMissingData: "breaching",
           alarmActions: [args.alarmTopicArn],
           okActions: [args.alarmTopicArn],

@@ -8,7 +8,6 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type PilotLightConfig, recoveryRegion } from "../config";
 import { ConfigError } from "../functions/lib/errors";
 import { MANAGED_BY_VALUE, RESTORE_TAG_KEYS, TAG } from "../functions/lib/tags";
 import { DRILL_PREFIX } from "../functions/restore/config";
@@ -30,6 +29,7 @@ import {
   startExecutionPolicy,
   stateMachinePolicy,
 } from "./shared/iam";
+import { placement } from "./shared/placement";
 import { buildRestoreDefinition } from "./shared/restoreStateMachine";
 import { failureAlarm, logGroup, regionInput, serviceRole, stepFunction } from "./shared/stepResources";
 
@@ -37,22 +37,100 @@ import { failureAlarm, logGroup, regionInput, serviceRole, stepFunction } from "
 export const RESTORER_TIMEOUT_SECONDS = 300;
 /** Period (seconds) of the drill alarms: one day, so a weekly drill's single datapoint is seen. */
 export const DRILL_ALARM_PERIOD_SECONDS = 86_400;
+/** Default {@link SnapshotRestorerArgs.logRetentionDays}. */
+export const DEFAULT_RESTORER_LOG_RETENTION_DAYS = 30;
 
-/** Arguments of {@link SnapshotRestorer}. */
+/**
+ * Arguments of {@link SnapshotRestorer}. Every field except the ids, topic and keys is validated with the stack's
+ * `restore` block rules (functions/restore/stackConfig.ts), and defaults the same way.
+ */
 export interface SnapshotRestorerArgs {
-  /** Validated stack configuration (`restore` block, `retiredDbs`, `kms`, `drRegion`, `logRetentionDays`). */
-  readonly config: PilotLightConfig;
-  /** This (DR) account's id. */
+  /** This (DR) account's id: the account whose `rpl-*` copies are restored. */
   readonly accountId: pulumi.Input<string>;
-  /** SNS topic the alarms notify. */
+  /** SNS topic the alarms notify. Config: `alerts` (`alerts.recoveryTopicArn` outside the stack region). */
   readonly alarmTopicArn: pulumi.Input<string>;
+  /** Region whose copies are restored and where DBs are created. Config: `restore.region` (default `drRegion`). */
+  readonly restoreRegion: string;
+  /** DB subnet group in `restoreRegion` restored DBs go into. Config: `restore.subnetGroup`. */
+  readonly subnetGroup: string;
   /**
-   * KMS keys the DR copies in the restore region are encrypted with (the restored DBs use them).
-   * @defaultValue `kms.drKeyArn` / `kms.drRegionKeyArn` of the restore region, plus `restore.kmsKeyArn`
+   * Region the state machine, Lambda, drill schedule and alarms are created in (per-resource `region`).
+   * @defaultValue the stack's `aws:region` Config: `drRegion` when set (config/derive.ts `recoveryRegion`).
+   */
+  readonly region?: string;
+  /** VPC security groups of restored DBs. @defaultValue `[]` (the VPC default) Config: `restore.securityGroupIds`. */
+  readonly securityGroupIds?: readonly string[];
+  /** Instance class of failover restores. @defaultValue the snapshot's Config: `restore.instanceClass`. */
+  readonly instanceClass?: string;
+  /** Instance class of drill restores. @defaultValue `instanceClass` Config: `restore.drillInstanceClass`. */
+  readonly drillInstanceClass?: string;
+  /** DB parameter group of restored instances. @defaultValue the engine default Config: `restore.parameterGroup`. */
+  readonly parameterGroup?: string;
+  /** Cluster parameter group of restored clusters. @defaultValue the engine default Config: `restore.clusterParameterGroup`. */
+  readonly clusterParameterGroup?: string;
+  /** Multi-AZ failover instances. @defaultValue `false` Config: `restore.multiAz`. */
+  readonly multiAz?: boolean;
+  /** KMS key restored clusters are encrypted with. @defaultValue the copy's key Config: `restore.kmsKeyArn`. */
+  readonly kmsKeyArn?: string;
+  /**
+   * KMS keys the restorer may use, through RDS only: the keys of the copies in `restoreRegion` and `kmsKeyArn`.
+   * @defaultValue `[kmsKeyArn]` when set, else `[]` Config: `kms.drKeyArn`/`kms.drRegionKeyArn` (the created keys).
    */
   readonly kmsKeyArns?: pulumi.Input<string>[];
+  /** Prefix of failover DB identifiers (`""` = the source id). @defaultValue `""` Config: `restore.namePrefix`. */
+  readonly namePrefix?: string;
+  /** Minutes a restore may take (alarm threshold; drill validation included). @defaultValue `240` Config: `restore.rtoMinutes`. */
+  readonly rtoMinutes?: number;
+  /** Scheduler expression of the drill, or `"off"`. @defaultValue `"cron(0 3 ? * SUN *)"` Config: `restore.drillSchedule`. */
+  readonly drillSchedule?: string;
+  /** DBs the scheduled drill restores (`dbId` or `account/dbId`). @defaultValue `[]` (all) Config: `restore.drillDbIds`. */
+  readonly drillDbIds?: readonly string[];
+  /** Name of the restore state machine. @defaultValue `"rds-pilot-light-restore"` Config: `restore.stateMachineName`. */
+  readonly stateMachineName?: string;
+  /**
+   * Lambda (in `restoreRegion`) that checks a drill's restored data; its `{ passed, reason? }` decides the drill.
+   * @defaultValue none (a drill passes when the DB is available) Config: `restore.drillValidationLambdaArn`.
+   */
+  readonly drillValidationLambdaArn?: string;
+  /** Seconds the validation Lambda may take. @defaultValue `600` Config: `restore.drillValidationTimeoutSeconds`. */
+  readonly drillValidationTimeoutSeconds?: number;
+  /** DBs deleted on purpose: never restored. @defaultValue `[]` Config: `retiredDbs`. */
+  readonly retiredDbs?: readonly string[];
+  /** CloudWatch Logs retention (days). @defaultValue `30` Config: `logRetentionDays`. */
+  readonly logRetentionDays?: number;
   /** AWS partition. @defaultValue `"aws"` */
   readonly partition?: string;
+}
+
+/** {@link SnapshotRestorerArgs} validated and resolved into the restore settings the Lambda and schedule use. */
+export function resolveRestorerArgs(name: string, args: SnapshotRestorerArgs): RecoverySettings {
+  if (!args.subnetGroup) {
+    throw new ConfigError(`SnapshotRestorer ${name}: subnetGroup must be the DB subnet group restored DBs go into`);
+  }
+  const raw: Record<string, unknown> = {
+    region: args.restoreRegion,
+    subnetGroup: args.subnetGroup,
+    securityGroupIds: args.securityGroupIds,
+    instanceClass: args.instanceClass,
+    drillInstanceClass: args.drillInstanceClass,
+    parameterGroup: args.parameterGroup,
+    clusterParameterGroup: args.clusterParameterGroup,
+    multiAz: args.multiAz,
+    kmsKeyArn: args.kmsKeyArn,
+    namePrefix: args.namePrefix,
+    rtoMinutes: args.rtoMinutes,
+    drillSchedule: args.drillSchedule,
+    drillDbIds: args.drillDbIds,
+    stateMachineName: args.stateMachineName,
+    drillValidationLambdaArn: args.drillValidationLambdaArn,
+    drillValidationTimeoutSeconds: args.drillValidationTimeoutSeconds,
+  };
+  for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
+  return parseRecoverySettings(raw, {
+    region: args.restoreRegion,
+    source: `the args of SnapshotRestorer ${name}`,
+    keyPrefix: "args",
+  });
 }
 
 /** Restore state machine + Lambda + drill schedule + alarms. */
@@ -65,29 +143,24 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
   readonly stateMachineName: string;
   /** Region restored into. */
   readonly restoreRegion: string;
-  /** Region the state machine, Lambda, schedule and alarms live in ({@link recoveryRegion}). */
+  /** Region the state machine, Lambda, schedule and alarms live in. */
   readonly region: string;
   /** Drill schedule expression, or `off`. */
   readonly drillSchedule: string;
 
   constructor(name: string, args: SnapshotRestorerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("rds-pilot-light:snapshots:SnapshotRestorer", name, {}, opts);
-    const { config } = args;
-    if (config.role === "source") {
-      throw new ConfigError(
-        `SnapshotRestorer ${name}: needs role dr or both (role is "source"); fix it in ${config.source}.`,
-      );
-    }
-    const settings = parseRecoverySettings(config.restore, config);
-    const environment = restoreEnvironment(settings, config.retiredDbs, config.source);
+    const who = `SnapshotRestorer ${name}`;
+    const settings = resolveRestorerArgs(name, args);
+    const retiredDbs = args.retiredDbs ?? [];
+    const environment = restoreEnvironment(settings, retiredDbs, `the args of ${who}`);
     const partition = args.partition ?? "aws";
-    const keys = args.kmsKeyArns ?? defaultRestoreKeys(config, settings);
+    const keys = args.kmsKeyArns ?? (settings.kmsKeyArn !== undefined ? [settings.kmsKeyArn] : []);
     // Everything recovery needs lives in the recovery region (drRegion), so a failover works with the source region
     // down; `region` is set only when that differs from the stack region (stepResources regionInput).
-    const region = recoveryRegion(config);
-    const at = region === config.region ? undefined : region;
+    const { region, at } = placement(who, args.region);
 
-    const logs = logGroup(name, config.logRetentionDays, this, at);
+    const logs = logGroup(name, args.logRetentionDays ?? DEFAULT_RESTORER_LOG_RETENTION_DAYS, this, at);
     const policy = pulumi
       .all([args.accountId, logs.arn, pulumi.all(keys)])
       .apply(([account, logGroupArn, kmsKeyArns]) =>
@@ -96,7 +169,7 @@ export class SnapshotRestorer extends pulumi.ComponentResource {
           account,
           region: settings.region,
           namePrefix: settings.namePrefix,
-          subnetGroup: settings.subnetGroup!,
+          subnetGroup: args.subnetGroup,
           kmsKeyArns,
           logGroupArn,
         }),
@@ -241,16 +314,6 @@ export function restoreMachinePolicy(functionArn: string, validationLambdaArn?: 
       },
     ],
   };
-}
-
-/** The DR keys of the restore region, from the stack's `kms` block and `restore.kmsKeyArn`. */
-export function defaultRestoreKeys(config: PilotLightConfig, settings: RecoverySettings): string[] {
-  const keys = [
-    settings.region === config.region ? config.kms.drKeyArn : undefined,
-    settings.region === config.drRegion ? config.kms.drRegionKeyArn : undefined,
-    settings.kmsKeyArn,
-  ].filter((k): k is string => k !== undefined);
-  return [...new Set(keys)];
 }
 
 /** Inputs of {@link restorerPolicy}. */

@@ -2,11 +2,18 @@
  * Maps the stack configuration to each component's own args (issue 12 item 6): the components take only what they
  * need, so another Pulumi program can use them without this project's stack format; index.ts calls these.
  */
+import type { FreshnessMonitorArgs } from "../components/freshnessMonitor";
+import type { PilotLightAlertsArgs } from "../components/pilotLightAlerts";
+import type { PilotLightKeysArgs } from "../components/pilotLightKeys";
+import { sourceKeyExtraRegions } from "../components/shared/kms";
 import type { SnapshotCopierArgs } from "../components/snapshotCopier";
 import type { SnapshotJanitorArgs } from "../components/snapshotJanitor";
+import type { SnapshotRestorerArgs } from "../components/snapshotRestorer";
 import type { SnapshotSharerArgs } from "../components/snapshotSharer";
 import type { SnapshotTakerArgs } from "../components/snapshotTaker";
-import { copyWindowHours, janitorRegions, schedulesFor } from "./derive";
+import { ConfigError } from "../functions/lib/errors";
+import { parseRecoverySettings, type RecoverySettings, restoreEnvironment } from "../functions/restore/stackConfig";
+import { copyWindowHours, janitorRegions, recoveryRegion, schedulesFor } from "./derive";
 import type { PilotLightConfig } from "./schema";
 
 /** Values every component needs that come from resources, not from the stack file. */
@@ -97,6 +104,137 @@ export function janitorArgs(
     regions: janitorRegions(config, stage),
     retention: config.retention,
     scheduleMinutes: config.janitorScheduleMinutes,
+    logRetentionDays: config.logRetentionDays,
+  };
+}
+
+/** {@link PilotLightAlertsArgs} of the stack's alerts topic (`alerts`); with `region`, the recovery topic there. */
+export function alertsArgs(
+  config: PilotLightConfig,
+  refs: Pick<CommonRefs, "accountId" | "partition">,
+  region?: string,
+): PilotLightAlertsArgs {
+  const { alerts } = config;
+  return {
+    ...refs,
+    // The recovery-region topic is always created (recoveryAlerts decides when an existing one is used instead).
+    ...(region === undefined && alerts.topicArn !== undefined ? { topicArn: alerts.topicArn } : {}),
+    ...(region === undefined && alerts.topicArn !== undefined
+      ? {}
+      : { emails: alerts.emails, httpsEndpoints: alerts.httpsEndpoints }),
+    ...(region !== undefined && region !== config.region ? { region } : {}),
+  };
+}
+
+/** {@link PilotLightKeysArgs} of a stack: the source key on source sides, the DR keys on DR sides. */
+export function keysArgs(
+  config: PilotLightConfig,
+  refs: Pick<CommonRefs, "accountId" | "partition">,
+): PilotLightKeysArgs {
+  return {
+    ...refs,
+    ...(config.role !== "dr"
+      ? {
+          source: {
+            drAccounts: config.drAccounts,
+            extraRdsRegions: sourceKeyExtraRegions(config.copyMode, config.drRegion),
+            ...(config.kms.sourceKeyArn !== undefined ? { keyArn: config.kms.sourceKeyArn } : {}),
+          },
+        }
+      : {}),
+    ...(config.role !== "source"
+      ? {
+          dr: {
+            ...(config.kms.drKeyArn !== undefined ? { keyArn: config.kms.drKeyArn } : {}),
+            ...(config.drRegion !== undefined ? { drRegion: config.drRegion } : {}),
+            ...(config.drRegion !== undefined && config.kms.drRegionKeyArn !== undefined
+              ? { drRegionKeyArn: config.kms.drRegionKeyArn }
+              : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+function requireRecoveryRole(config: PilotLightConfig, who: string): void {
+  if (config.role === "source") {
+    throw new ConfigError(`${who}: needs role dr or both (role is "source"); fix it in ${config.source}.`);
+  }
+}
+
+/** The stack's recovery region, as a component's `region` arg (omitted when it is the stack region). */
+function recoveryAt(config: PilotLightConfig): { region?: string } {
+  const region = recoveryRegion(config);
+  return region === config.region ? {} : { region };
+}
+
+/** {@link FreshnessMonitorArgs} of a DR stack (`rpoMinutes`, `drRegion`, `retiredDbs`, `restore.freshness*`, `restore.expectedDbs`). */
+export function freshnessArgs(
+  config: PilotLightConfig,
+  refs: Pick<CommonRefs, "accountId" | "alarmTopicArn">,
+  name = "freshness",
+): FreshnessMonitorArgs {
+  requireRecoveryRole(config, `FreshnessMonitor ${name}`);
+  const settings = parseRecoverySettings(config.restore, config);
+  return {
+    ...refs,
+    homeRegion: config.region,
+    ...(config.drRegion !== undefined ? { drRegion: config.drRegion } : {}),
+    ...recoveryAt(config),
+    rpoMinutes: config.rpoMinutes,
+    scheduleMinutes: settings.freshnessScheduleMinutes,
+    stages: settings.freshnessStages,
+    expectedDbs: settings.expectedDbs,
+    retiredDbs: config.retiredDbs,
+    logRetentionDays: config.logRetentionDays,
+  };
+}
+
+/** The DR keys of the restore region, from the stack's `kms` block and `restore.kmsKeyArn`. */
+export function defaultRestoreKeys(config: PilotLightConfig, settings: RecoverySettings): string[] {
+  const keys = [
+    settings.region === config.region ? config.kms.drKeyArn : undefined,
+    settings.region === config.drRegion ? config.kms.drRegionKeyArn : undefined,
+    settings.kmsKeyArn,
+  ].filter((k): k is string => k !== undefined);
+  return [...new Set(keys)];
+}
+
+/**
+ * {@link SnapshotRestorerArgs} of a DR stack (the `restore` block, `retiredDbs`, `drRegion`). `kmsKeyArns` are the
+ * stack's DR keys (resources); without them, the keys the stack file names ({@link defaultRestoreKeys}).
+ */
+export function restorerArgs(
+  config: PilotLightConfig,
+  refs: Pick<CommonRefs, "accountId" | "alarmTopicArn" | "partition"> & Pick<SnapshotRestorerArgs, "kmsKeyArns">,
+  name = "restorer",
+): SnapshotRestorerArgs {
+  requireRecoveryRole(config, `SnapshotRestorer ${name}`);
+  const s = parseRecoverySettings(config.restore, config);
+  // Fails with the stack-file message (restore.subnetGroup ... fix it in Pulumi.<stack>.yaml) before the component.
+  restoreEnvironment(s, config.retiredDbs, config.source);
+  const { kmsKeyArns, ...common } = refs;
+  return {
+    ...common,
+    ...recoveryAt(config),
+    restoreRegion: s.region,
+    subnetGroup: s.subnetGroup!,
+    securityGroupIds: s.securityGroupIds,
+    ...(s.instanceClass !== undefined ? { instanceClass: s.instanceClass } : {}),
+    ...(s.drillInstanceClass !== undefined ? { drillInstanceClass: s.drillInstanceClass } : {}),
+    ...(s.parameterGroup !== undefined ? { parameterGroup: s.parameterGroup } : {}),
+    ...(s.clusterParameterGroup !== undefined ? { clusterParameterGroup: s.clusterParameterGroup } : {}),
+    multiAz: s.multiAz,
+    ...(s.kmsKeyArn !== undefined ? { kmsKeyArn: s.kmsKeyArn } : {}),
+    kmsKeyArns: kmsKeyArns ?? defaultRestoreKeys(config, s),
+    namePrefix: s.namePrefix,
+    rtoMinutes: s.rtoMinutes,
+    drillSchedule: s.drillSchedule,
+    drillDbIds: s.drillDbIds,
+    stateMachineName: s.stateMachineName,
+    ...(s.drillValidationLambdaArn !== undefined ? { drillValidationLambdaArn: s.drillValidationLambdaArn } : {}),
+    drillValidationTimeoutSeconds: s.drillValidationTimeoutSeconds,
+    retiredDbs: config.retiredDbs,
     logRetentionDays: config.logRetentionDays,
   };
 }

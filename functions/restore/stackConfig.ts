@@ -149,15 +149,17 @@ const block = z.object({
 export const RECOVERY_KEYS = Object.keys(block.shape);
 
 /**
- * Validates the `restore` block. `stack` gives the stack region, the DR region and the file name for messages.
+ * Validates the `restore` block. `stack` gives the stack region, the DR region, the file name for messages and
+ * (components validating their args) the prefix fields are named with (default `rds-pilot-light:restore`).
  * Throws a ConfigError listing every problem, one line each.
  */
 export function parseRecoverySettings(
   raw: Readonly<Record<string, unknown>> | undefined,
-  stack: { region: string; drRegion?: string; source: string },
+  stack: { region: string; drRegion?: string; source: string; keyPrefix?: string },
 ): RecoverySettings {
+  // Components validating their own args name the fields `args.*` (stack.keyPrefix) instead of the stack keys.
   const key = (path: readonly PropertyKey[]) =>
-    `rds-pilot-light:restore${path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}`;
+    `${stack.keyPrefix ?? "rds-pilot-light:restore"}${path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}`;
   const problems: string[] = [];
   // Numbers as strings, account ids as numbers, lists as JSON: as `pulumi config set --path` writes them.
   const input = coerceToSchema(block, raw ?? {}, emptyCoerceReport()) as Record<string, unknown>;

@@ -1,11 +1,15 @@
 /** Components check their arguments before creating any child (STYLE.md constructor order). */
 import { describe, expect, it, vi } from "vitest";
+import { FreshnessMonitor } from "../../components/freshnessMonitor";
+import { PilotLightAlerts } from "../../components/pilotLightAlerts";
+import { PilotLightKeys } from "../../components/pilotLightKeys";
 import { SnapshotCopier } from "../../components/snapshotCopier";
 import { SnapshotJanitor } from "../../components/snapshotJanitor";
+import { SnapshotRestorer } from "../../components/snapshotRestorer";
 import { SnapshotSharer } from "../../components/snapshotSharer";
 import { SnapshotTaker } from "../../components/snapshotTaker";
 import { parseStackConfig } from "../../config";
-import { copierArgs, janitorArgs, sharerArgs, takerArgs } from "../../config/toArgs";
+import { copierArgs, freshnessArgs, janitorArgs, sharerArgs, takerArgs } from "../../config/toArgs";
 import { runUnderMocks } from "./harness";
 
 vi.mock("../../components/shared/bundle", async () => {
@@ -52,6 +56,56 @@ describe("component argument checks", () => {
       "a Sharer on a DR stack",
       () => new SnapshotSharer("sharer", sharerArgs(dr, common)),
       'SnapshotSharer sharer: "sharer" is not in rds-pilot-light:components',
+    ],
+    [
+      "a FreshnessMonitor on a source stack",
+      () => new FreshnessMonitor("freshness", freshnessArgs(source, common)),
+      'FreshnessMonitor freshness: needs role dr or both (role is "source"); fix it in Pulumi.test.yaml.',
+    ],
+    [
+      "a FreshnessMonitor watching dr-region without a drRegion",
+      () => new FreshnessMonitor("freshness", { ...common, homeRegion: "eu-west-1", stages: ["dr", "dr-region"] }),
+      'FreshnessMonitor freshness: stages lists "dr-region" but drRegion is unset; set drRegion or drop the stage',
+    ],
+    [
+      "a FreshnessMonitor with an expected DB that is no DB identifier",
+      () => new FreshnessMonitor("freshness", { ...common, homeRegion: "eu-west-1", expectedDbs: ["no/such/db"] }),
+      "args.expectedDbs[0]",
+    ],
+    [
+      "a SnapshotRestorer with an RTO below 10 minutes",
+      () =>
+        new SnapshotRestorer("restorer", {
+          ...common,
+          restoreRegion: "eu-west-1",
+          subnetGroup: "dr-db-subnets",
+          rtoMinutes: 5,
+        }),
+      "args.rtoMinutes must be at least 10 minutes (got 5); fix it in the args of SnapshotRestorer restorer.",
+    ],
+    [
+      "a SnapshotRestorer without a subnet group",
+      () => new SnapshotRestorer("restorer", { ...common, restoreRegion: "eu-west-1", subnetGroup: "" }),
+      "SnapshotRestorer restorer: subnetGroup must be the DB subnet group restored DBs go into",
+    ],
+    [
+      "an alerts topic both existing and subscribed",
+      () =>
+        new PilotLightAlerts("alerts", {
+          accountId: common.accountId,
+          topicArn: common.alarmTopicArn,
+          emails: ["ops@example.com"],
+        }),
+      "PilotLightAlerts alerts: topicArn and emails/httpsEndpoints are mutually exclusive",
+    ],
+    [
+      "a DR-region key ARN without the DR region",
+      () =>
+        new PilotLightKeys("keys", {
+          accountId: common.accountId,
+          dr: { drRegionKeyArn: "arn:aws:kms:eu-central-1:111111111111:key/x" },
+        }),
+      "PilotLightKeys keys: dr.drRegionKeyArn is set but dr.drRegion is not; set both or neither",
     ],
   ])("refuses %s, creating no child", async (_what, build, message) => {
     const run = runUnderMocks({ "aws:region": "eu-west-1" }, async () => build());

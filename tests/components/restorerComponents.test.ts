@@ -38,8 +38,9 @@ async function build(restore: Record<string, unknown>): Promise<MockRun<unknown>
     async () => {
       const { SnapshotRestorer } = await import("../../components/snapshotRestorer");
       const { FreshnessMonitor } = await import("../../components/freshnessMonitor");
-      new SnapshotRestorer("restorer", { config, accountId: DR, alarmTopicArn: TOPIC });
-      new FreshnessMonitor("freshness", { config, accountId: DR, alarmTopicArn: TOPIC });
+      const { freshnessArgs, restorerArgs } = await import("../../config/toArgs");
+      new SnapshotRestorer("restorer", restorerArgs(config, { accountId: DR, alarmTopicArn: TOPIC }));
+      new FreshnessMonitor("freshness", freshnessArgs(config, { accountId: DR, alarmTopicArn: TOPIC }));
       return undefined;
     },
     "drprod",
