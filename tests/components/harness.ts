@@ -93,6 +93,8 @@ export async function runUnderMocks<T>(
   program: () => Promise<T>,
   stack = "test",
   account = MOCK_ACCOUNT,
+  /** Pulumi project name: the namespace `new pulumi.Config()` reads (examples/ programs have their own). */
+  project = "rds-pilot-light",
 ): Promise<MockRun<T>> {
   const region = config["aws:region"] ?? "eu-west-1";
   const resources: Recorded[] = [];
@@ -132,7 +134,7 @@ export async function runUnderMocks<T>(
         throw new Error(`unmocked call ${args.token}`);
       },
     },
-    "rds-pilot-light",
+    project,
     stack,
     true,
   );
