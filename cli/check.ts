@@ -1,7 +1,7 @@
 /**
  * `check` (`npm run check -- <stack>`): validates a stack file offline with the reader preview uses, and prints
- * what preview would deploy: components, schedules, the derived snapshot interval, the quota arithmetic and the
- * recovery settings. No AWS and no Pulumi calls.
+ * what preview would deploy: components, schedules, the derived snapshot interval, the quota arithmetic, the
+ * recovery settings and, when `dbProfiles` gives the DBs' sizes, the feasible RPO per DB. No AWS and no Pulumi calls.
  */
 import { basename } from "node:path";
 import {
@@ -14,7 +14,8 @@ import {
   resolveStackFile,
   schedulesFor,
 } from "../config";
-import { type FeasibilityCopyMode, fullCopyWarnings } from "../config/feasibility";
+import { feasibilityOfProfiles } from "../config/dbProfiles";
+import { type FeasibilityCopyMode, formatMinutes, fullCopyWarnings } from "../config/feasibility";
 import { ConfigError } from "../functions/lib/errors";
 import { retentionFootprint } from "../functions/lib/retention";
 import { parseRecoverySettings, type RecoverySettings, restoreEnvironment } from "../functions/restore/stackConfig";
@@ -58,22 +59,62 @@ export interface CheckReport {
   readonly unchecked: readonly string[];
 }
 
+/** Feasible RPO of one DB of `dbProfiles` (config/feasibility.ts). */
+export interface DbFeasibleRpo {
+  readonly db: string;
+  readonly kind: "instance" | "cluster";
+  readonly sizeGb: number;
+  /** The DB's RPO (its own, else the stack's). */
+  readonly rpoMinutes: number;
+  /** Best worst-case recovery-point age of the last stage (the one the RPO is measured on), minutes. */
+  readonly floorMinutes: number;
+  /** The same per stage (`source`, `dr`, `dr-region`), minutes. */
+  readonly stages: Readonly<Record<string, number>>;
+  readonly fullEveryInterval: boolean;
+  readonly feasible: boolean;
+  readonly reason: string | null;
+}
+
 /**
- * What the stack file says about the feasible RPO. A stack file holds no DB sizes or change rates, so no per-DB floor
- * can be computed offline from it (`npm run simulate` with a scenario's DBs prints the per-DB table,
- * docs/copy-topology.md); what it does decide is which copies are full every interval ({@link fullCopyWarnings}).
+ * What the stack file says about the feasible RPO. Per-DB floors need the DBs' sizes and kinds, which only the
+ * optional `dbProfiles` key gives (config/dbProfiles.ts); the full-copy warnings follow from role, copyMode and
+ * drRegion alone.
  */
 export interface FeasibleRpoReport {
   readonly copyMode: FeasibilityCopyMode;
-  /** Per-DB floors: always empty from a stack file, which configures no DB sizes. */
-  readonly perDb: readonly [];
+  /** Per-DB floors of `dbProfiles` (empty without it). */
+  readonly perDb: readonly DbFeasibleRpo[];
+  /** `restore.expectedDbs` entries with no `dbProfiles` entry (no floor for them). */
+  readonly unprofiledExpectedDbs: readonly string[];
   /** Full-copy warnings implied by role, copyMode and drRegion (the same lines preview prints). */
   readonly fullCopyWarnings: readonly string[];
 }
 
-/** {@link FeasibleRpoReport} of a validated configuration. */
-export function feasibleRpoOf(config: PilotLightConfig): FeasibleRpoReport {
-  return { copyMode: config.copyMode, perDb: [], fullCopyWarnings: fullCopyWarnings(config) };
+/** {@link FeasibleRpoReport} of a validated configuration (`recovery`: its parsed restore block, if any). */
+export function feasibleRpoOf(config: PilotLightConfig, recovery?: RecoverySettings): FeasibleRpoReport {
+  const profiles = config.dbProfiles ?? [];
+  const perDb = feasibilityOfProfiles(config, profiles).map((f, i): DbFeasibleRpo => {
+    const p = profiles[i]!;
+    return {
+      db: p.id,
+      kind: p.kind,
+      sizeGb: p.sizeGb,
+      rpoMinutes: p.rpoMinutes ?? config.rpoMinutes,
+      floorMinutes: round1(f.floorMinutes),
+      stages: Object.fromEntries(f.stages.map((s) => [s.stage, round1(s.floorMinutes)])),
+      fullEveryInterval: f.fullEveryInterval,
+      feasible: f.feasible,
+      reason: f.reason ?? null,
+    };
+  });
+  const profiled = new Set(profiles.map((p) => p.id));
+  const unprofiledExpectedDbs =
+    profiles.length === 0 ? [] : (recovery?.expectedDbs ?? []).filter((ref) => !profiled.has(ref));
+  return { copyMode: config.copyMode, perDb, unprofiledExpectedDbs, fullCopyWarnings: fullCopyWarnings(config) };
+}
+
+function round1(m: number): number {
+  return Math.round(m * 10) / 10;
 }
 
 /**
@@ -125,7 +166,7 @@ export function checkStack(stackOrFile: string, cwd = process.cwd()): CheckRepor
       needed: perDb * dbsPerRegion + config.quotaHeadroom,
       quota: config.manualSnapshotQuota,
     },
-    feasibleRpo: feasibleRpoOf(config),
+    feasibleRpo: feasibleRpoOf(config, recovery),
     ...(recovery ? { recovery } : {}),
     warnings: config.warnings,
     unchecked: config.unchecked ?? [],
@@ -156,8 +197,7 @@ export function renderCheck(r: CheckReport, c: Colors): string[] {
     ...Object.entries(r.schedules).map(([k, v]) => `    ${k.padEnd(10)} ${v}`),
     `  snapshot interval: ${i.minutes} min (${intervalWhy})`,
     `  quota per account and region: ${q.perDb} snapshots kept per DB x ${q.dbsPerRegion} DBs + headroom ${q.headroom} = ${q.needed} <= manualSnapshotQuota ${q.quota}`,
-    `  feasible RPO: copyMode ${r.feasibleRpo.copyMode}; no DB sizes in a stack file, so no per-DB floor (see docs/copy-topology.md)`,
-    ...r.feasibleRpo.fullCopyWarnings.map((w) => c.yellow(`  full copies: ${w}`)),
+    ...renderFeasibleRpo(r.feasibleRpo, c),
   ];
   if (r.recovery) {
     const s = r.recovery;
@@ -168,6 +208,30 @@ export function renderCheck(r: CheckReport, c: Colors): string[] {
   for (const u of r.unchecked)
     lines.push(c.yellow(`  not checked offline: ${u} is a secret ({secure: ...}); preview checks it`));
   for (const w of r.warnings) lines.push(c.yellow(`  warning: ${w}`));
+  return lines;
+}
+
+/** The feasible-RPO lines of {@link renderCheck}. */
+function renderFeasibleRpo(f: FeasibleRpoReport, c: Colors): string[] {
+  const lines: string[] = [];
+  if (f.perDb.length === 0) {
+    lines.push(
+      `  feasible RPO: copyMode ${f.copyMode}; a per-DB floor needs each DB's size and kind: list them in rds-pilot-light:dbProfiles (id, kind, sizeGb; docs/configuration.md)`,
+    );
+  } else {
+    lines.push(
+      `  feasible RPO (copyMode ${f.copyMode}; copy throughput and change rate are assumptions, config/assumptions.ts):`,
+    );
+    const width = Math.max(...f.perDb.map((d) => d.db.length));
+    for (const d of f.perDb) {
+      const head = `    ${d.db.padEnd(width)}  ${d.kind.padEnd(8)} ${String(d.sizeGb).padStart(6)} GB  best age ${formatMinutes(d.floorMinutes)}, RPO ${formatMinutes(d.rpoMinutes)}`;
+      lines.push(d.feasible ? `${head}: ${c.green("feasible")}` : `${head}: ${c.red("INFEASIBLE")} (${d.reason})`);
+    }
+    for (const db of f.unprofiledExpectedDbs) {
+      lines.push(c.yellow(`    ${db}: in restore.expectedDbs but not in dbProfiles, so no floor`));
+    }
+  }
+  for (const w of f.fullCopyWarnings) lines.push(c.yellow(`  full copies: ${w}`));
   return lines;
 }
 

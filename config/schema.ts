@@ -9,6 +9,7 @@ import * as z from "zod";
 import { ConfigError } from "../functions/lib/errors";
 import { DEFAULT_RETENTION, type RetentionPolicy, retentionFootprint } from "../functions/lib/retention";
 import { type CoerceReport, closest, coerceToSchema, emptyCoerceReport, objectKeys, toFilePath } from "./coerce";
+import { type DbProfile, dbProfilesSchema } from "./dbProfiles";
 
 /** Config namespace (the Pulumi project name). */
 export const NAMESPACE = "rds-pilot-light";
@@ -99,6 +100,8 @@ export interface PilotLightConfig {
   };
   readonly logRetentionDays: number;
   readonly retiredDbs: readonly string[];
+  /** Sizes and kinds of the protected DBs (config/dbProfiles.ts): `check` prints their feasible RPO; deploys nothing. */
+  readonly dbProfiles?: readonly DbProfile[];
   /** Free-form block owned by the recovery components; passed through untouched. */
   readonly restore?: Readonly<Record<string, unknown>>;
   /** Non-fatal findings (e.g. an explicit interval that cannot meet the RPO); `index.ts` logs them as warnings. */
@@ -203,6 +206,7 @@ export const rawSchema = z.strictObject({
     .default(DEFAULTS.logRetentionDays),
   retiredDbs: z.array(z.string("must be a DB identifier"), "must be a list of DB identifiers").default([]),
   restore: z.record(z.string(), z.unknown(), "must be an object").optional(),
+  dbProfiles: dbProfilesSchema.optional(),
 });
 
 /** Keys the namespace accepts. */
@@ -448,6 +452,7 @@ export function parseStackConfig(
     logRetentionDays: r.logRetentionDays,
     retiredDbs: r.retiredDbs,
     restore: r.restore,
+    ...(r.dbProfiles !== undefined ? { dbProfiles: r.dbProfiles } : {}),
     warnings,
     ...(report.secrets.length > 0 ? { unchecked: report.secrets.map((p) => `${NAMESPACE}:${pathText(p)}`) } : {}),
     source,

@@ -17,6 +17,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CliAws } from "../../cli/aws";
 import type { CliIo } from "../../cli/context";
 import { runCli } from "../../cli/main";
+import { feasibility, formatMinutes } from "../../config/feasibility";
 import { recordToTags } from "../../functions/lib/tags";
 import { copyTags, DR, DR_REGION, HOME, SOURCE } from "../helpers/restoreFixtures";
 
@@ -506,14 +507,14 @@ describe("rds-pilot-light check", () => {
       "    janitor    rate(60 minutes)",
       "  snapshot interval: 30 min (derived: rpoMinutes 60 - snapshot 10 - copy 20 = 30 min, floored to 30)",
       "  quota per account and region: 74 snapshots kept per DB x 10 DBs + headroom 2 = 742 <= manualSnapshotQuota 1000",
-      "  feasible RPO: copyMode fan-out; no DB sizes in a stack file, so no per-DB floor (see docs/copy-topology.md)",
+      "  feasible RPO: copyMode fan-out; a per-DB floor needs each DB's size and kind: list them in rds-pilot-light:dbProfiles (id, kind, sizeGb; docs/configuration.md)",
     ]);
   });
 
   it("prints the full-copy warnings of a DR stack's copy mode and drRegion", async () => {
     expect(await runCli(["check", "drprod"], at())).toBe(0);
     expect(out.filter((l) => l.includes("feasible RPO") || l.includes("full copies"))).toEqual([
-      "  feasible RPO: copyMode fan-out; no DB sizes in a stack file, so no per-DB floor (see docs/copy-topology.md)",
+      "  feasible RPO: copyMode fan-out; a per-DB floor needs each DB's size and kind: list them in rds-pilot-light:dbProfiles (id, kind, sizeGb; docs/configuration.md)",
       "  full copies: Aurora DB clusters: every copy is a full copy (Aurora has no incremental copies), and fan-out falls back to two-step for them; check their sizes with the feasibility table (docs/copy-topology.md)",
     ]);
   });
@@ -533,10 +534,78 @@ describe("rds-pilot-light check", () => {
     expect(r.feasibleRpo).toEqual({
       copyMode: "fan-out",
       perDb: [],
+      unprofiledExpectedDbs: [],
       fullCopyWarnings: [
         "Aurora DB clusters: every copy is a full copy (Aurora has no incremental copies), and fan-out falls back to two-step for them; check their sizes with the feasibility table (docs/copy-topology.md)",
       ],
     });
+  });
+
+  // dbProfiles as `pulumi config set --path 'rds-pilot-light:dbProfiles[0].sizeGb' 200` writes them (numbers), and
+  // one size as a string (`pulumi config set` without --path): the reader accepts both.
+  const sized = `${readFileSync(join(ROOT, "Pulumi.drprod.yaml"), "utf8")}  rds-pilot-light:dbProfiles:
+    - id: 111111111111/customers-db
+      kind: instance
+      sizeGb: 200
+    - id: 111111111111/billing-aurora
+      kind: cluster
+      sizeGb: "500"
+      rpoMinutes: 240
+`;
+  writeFileSync(join(project, "Pulumi.sized.yaml"), sized);
+  writeFileSync(
+    join(project, "Pulumi.badsize.yaml"),
+    sized.replace("sizeGb: 200", "sizeGb: 0").replace("kind: cluster", "kind: aurora"),
+  );
+
+  it("prints the feasible RPO per DB of dbProfiles with the simulator's formula (config/feasibility.ts)", async () => {
+    expect(await runCli(["check", "sized"], at())).toBe(0);
+    // The DR stack: fan-out into drRegion, 30-minute interval, 10 minutes per snapshot (expectedSnapshotMinutes).
+    const pipeline = { intervalMinutes: 30, snapshotMinutes: 10, mode: "fan-out", drRegion: true } as const;
+    const customers = feasibility({
+      ...pipeline,
+      dbId: "111111111111/customers-db",
+      kind: "instance",
+      sizeGb: 200,
+      changePercentPerHour: 1,
+      rpoMinutes: 60,
+    });
+    const billing = feasibility({
+      ...pipeline,
+      dbId: "111111111111/billing-aurora",
+      kind: "cluster",
+      sizeGb: 500,
+      changePercentPerHour: 1,
+      rpoMinutes: 240,
+    });
+    expect(customers.feasible).toBe(true);
+    expect(billing.feasible).toBe(false);
+    const lines = out.filter((l) => l.startsWith("    111111111111/") || l.includes("feasible RPO"));
+    expect(lines).toEqual([
+      "  feasible RPO (copyMode fan-out; copy throughput and change rate are assumptions, config/assumptions.ts):",
+      `    111111111111/customers-db    instance    200 GB  best age ${formatMinutes(customers.floorMinutes)}, RPO 1 h: feasible`,
+      `    111111111111/billing-aurora  cluster     500 GB  best age ${formatMinutes(billing.floorMinutes)}, RPO 4 h: INFEASIBLE (${billing.reason})`,
+      "    111111111111/orders-db: in restore.expectedDbs but not in dbProfiles, so no floor",
+    ]);
+  });
+
+  it("gives the per-DB floors in --json", async () => {
+    expect(await runCli(["check", "sized", "--json"], at())).toBe(0);
+    const r = JSON.parse(out.join("\n"));
+    expect(r.feasibleRpo.perDb.map((d: { db: string; feasible: boolean }) => [d.db, d.feasible])).toEqual([
+      ["111111111111/customers-db", true],
+      ["111111111111/billing-aurora", false],
+    ]);
+    expect(Object.keys(r.feasibleRpo.perDb[0].stages)).toEqual(["source", "dr", "dr-region"]);
+    expect(r.feasibleRpo.unprofiledExpectedDbs).toEqual(["111111111111/orders-db"]);
+  });
+
+  it("refuses a bad DB profile, naming the key and the file", async () => {
+    expect(await runCli(["check", "badsize"], at())).toBe(1);
+    expect(err).toEqual([
+      "rds-pilot-light: error: rds-pilot-light:dbProfiles[0].sizeGb must be a number of GB > 0 (got 0); fix it in Pulumi.badsize.yaml.",
+      'rds-pilot-light: error: rds-pilot-light:dbProfiles[1].kind must be "instance" or "cluster" (got "aurora"); fix it in Pulumi.badsize.yaml.',
+    ]);
   });
 
   it("exits 1 naming every bad key and the file", async () => {
