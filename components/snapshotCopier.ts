@@ -5,7 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DR_EVENT_BUS_NAME, type PilotLightConfig } from "../config";
+import { DR_EVENT_BUS_NAME } from "../config";
 import { copyCheckLoop, copyEnvironment, lambdaEnvironment, rateExpression } from "../config/derive";
 import { snapshotSharedPattern } from "./shared/events";
 import { checkerPolicy, copierPolicy, drEventBusPolicy } from "./shared/iam";
@@ -37,7 +37,7 @@ export interface SnapshotCopierArgs {
   /** Source CMK ARNs the copy may use. @defaultValue any key of the source accounts (`arn:aws:kms:*:<source>:key/*`) Config: `kms.sourceKeyArns`. */
   readonly sourceKeyArns?: readonly string[];
   /** Copy topology. @defaultValue `"fan-out"` Config: `copyMode` (docs/copy-topology.md). */
-  readonly copyMode?: PilotLightConfig["copyMode"];
+  readonly copyMode?: "fan-out" | "two-step" | "direct";
   /** Copies in progress per destination region. @defaultValue `5` Config: `maxCopiesInFlight`. */
   readonly maxCopiesInFlight?: number;
   /** Delete the home-region copy once the DR-region copy is available. @defaultValue `false` Config: `deleteIntermediateCopy`. */
