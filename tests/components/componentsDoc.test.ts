@@ -68,4 +68,9 @@ describe("components barrel and docs/components.md", () => {
       }
     },
   );
+
+  it("shows the usage snippet exactly as examples/taker-only/index.ts has it", () => {
+    const example = readFileSync(path.join(ROOT, "examples", "taker-only", "index.ts"), "utf8").trim();
+    expect(doc).toContain(example);
+  });
 });
