@@ -2,12 +2,12 @@
  * Sharer (source account): shares our available source snapshots with every DR account, tells the DR accounts'
  * event buses, and marks each snapshot so later sweeps skip it without an attribute call.
  *
- * Order per snapshot: check the key -> add missing accounts -> announce -> tag. The tag comes last so a snapshot
+ * Order per snapshot: check the key (KeyManager, cached per container) -> add the DR accounts (idempotent, no read
+ * first) -> announce -> tag. The tag comes last so a snapshot
  * whose announcement failed is announced again by the next run (the Copier is idempotent: its copy ids are
  * deterministic), rather than silently never copied.
  */
 import { PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
-import { DescribeKeyCommand } from "@aws-sdk/client-kms";
 import {
   AddTagsToResourceCommand,
   DescribeDBClusterSnapshotAttributesCommand,
@@ -34,6 +34,7 @@ import {
   withContext,
 } from "../lib/errors";
 import { isValidSnapshotId } from "../lib/identifiers";
+import { type KeyManagerCache, keyManagerCache } from "../lib/keyManagers";
 import type { HandlerDeps } from "../lib/lambda";
 import { type DbKind, fromDbClusterSnapshot, fromDbSnapshot, parseArn, type Snapshot } from "../lib/model";
 import { MetricUnit } from "../lib/powertools";
@@ -72,9 +73,12 @@ export interface ShareScope {
 
 /** What a run did; small enough for a Choice state. Counts are snapshots. */
 export interface ShareSummary {
-  /** Snapshots that got at least one DR account added this run. */
+  /**
+   * Snapshots whose `restore` attribute this run made include every DR account (one idempotent
+   * ModifyDB(Cluster)SnapshotAttribute each; an account that was there already is not told apart).
+   */
   readonly shared: number;
-  /** Snapshots already shared with every DR account (by tag, or found so in the attribute). */
+  /** Snapshots already shared with every DR account, known from their `rpl-shared-set` tag (no call made). */
   readonly alreadyShared: number;
   /** Our source snapshots still `creating`: run again later. */
   readonly pending: number;
@@ -102,7 +106,7 @@ const TRANSIENT_ENTRY_ERRORS: ReadonlySet<string> = new Set([
 
 type ShareOutcome = {
   readonly snapshot: Snapshot;
-  readonly state: "shared" | "already-shared" | "pending" | "gone";
+  readonly state: "shared" | "pending" | "gone";
   readonly added: readonly string[];
 };
 
@@ -111,6 +115,8 @@ export function makeHandler(
   deps: HandlerDeps<ShareConfig>,
 ): (event?: unknown, run?: RunContext) => Promise<ShareSummary> {
   const { config, obs } = deps;
+  // One DescribeKey per key for the life of this handler, i.e. of the Lambda container (lib/keyManagers.ts).
+  const keyManagers = keyManagerCache(deps.clients);
   return async (event, run) => {
     const budget = makeBudget(deps.clock, run);
     const scope = parseShareEvent(event);
@@ -127,7 +133,6 @@ export function makeHandler(
 
     // Batches of one PutEvents call: each batch is shared, announced and tagged before the next starts, so a run cut
     // short by its budget has recorded everything it finished (the tag makes the next run skip it without a call).
-    const keyManagers = new Map<string, Promise<string | undefined>>();
     const outcomes: ShareOutcome[] = [];
     const announced: Snapshot[] = [];
     const allFailures: ItemFailure[] = [];
@@ -136,7 +141,7 @@ export function makeHandler(
       const sharing = await forEachItem(
         batch,
         (s) => s.id,
-        (s) => shareOne(rds, deps.clients, keyManagers, config, s),
+        (s) => shareOne(rds, keyManagers, config, s),
         budget,
       );
       const done = sharing.results.flatMap((r) => (r.ok && r.value ? [r.value] : []));
@@ -145,13 +150,11 @@ export function makeHandler(
           obs.logger.info("snapshot shared", {
             snapshotId: o.snapshot.id,
             dbId: o.snapshot.dbId,
-            accountsAdded: o.added,
+            accounts: o.added,
           });
       }
       outcomes.push(...done);
-      const toAnnounce = done
-        .filter((o) => o.state === "shared" || o.state === "already-shared")
-        .map((o) => o.snapshot);
+      const toAnnounce = done.filter((o) => o.state === "shared").map((o) => o.snapshot);
       const eventFailures = await announce(deps.clients, config.eventBusArns, toAnnounce);
       const batchAnnounced = toAnnounce.filter((s) => !eventFailures.has(s.id));
       // Tagging is cheap and marks the work done: it is not cut short by the budget (only by the abort signal).
@@ -189,7 +192,7 @@ export function makeHandler(
 
     const summary: ShareSummary = {
       shared,
-      alreadyShared: plan.alreadyShared.length + outcomes.filter((o) => o.state === "already-shared").length,
+      alreadyShared: plan.alreadyShared.length,
       pending: plan.pending.length + outcomes.filter((o) => o.state === "pending").length,
       notified: config.eventBusArns.length > 0 ? announced.length : 0,
       failed: new Set(allFailures.map((f) => f.id)).size,
@@ -274,25 +277,14 @@ async function findSnapshot(rds: RDSClient, scope: ShareScope): Promise<Snapshot
 
 async function shareOne(
   rds: RDSClient,
-  clients: AwsClients,
-  keyManagers: Map<string, Promise<string | undefined>>,
+  keyManagers: KeyManagerCache,
   config: ShareConfig,
   s: Snapshot,
 ): Promise<ShareOutcome> {
   if (s.encrypted && s.kmsKeyId) {
-    const region = s.region || config.region;
-    const cacheKey = `${region}|${s.kmsKeyId}`;
-    let manager = keyManagers.get(cacheKey);
-    if (!manager) {
-      const keyId = s.kmsKeyId;
-      const kms = clients.kms(region);
-      // One DescribeKey per key per run: the promise is cached, so concurrent and later lookups share it.
-      manager = (async () => (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.KeyManager)();
-      keyManagers.set(cacheKey, manager);
-    }
     let km: string | undefined;
     try {
-      km = await manager;
+      km = await keyManagers.get(s.region || config.region, s.kmsKeyId);
     } catch (err) {
       throw withContext(err, `${STEP}: KMS DescribeKey ${s.kmsKeyId} for ${s.id} (DB ${s.dbId})`);
     }
@@ -304,16 +296,17 @@ async function shareOne(
       );
     }
   }
+  // No DescribeDBSnapshotAttributes first: `ValuesToAdd` adds the accounts to the `restore` attribute, so naming an
+  // account that is already there changes nothing (ModifyDBSnapshotAttribute API reference), and RDS itself refuses
+  // a 21st account with SharedSnapshotQuotaExceeded. The attribute is read only then, to name the accounts.
+  const accounts = [...new Set(config.drAccounts)].sort();
   try {
-    const current = await readRestoreAccounts(rds, s);
-    const add = accountsToAdd(s.id, current, config.drAccounts);
-    if (add.length === 0) return { snapshot: s, state: "already-shared", added: [] };
     if (s.kind === "instance") {
       await rds.send(
         new ModifyDBSnapshotAttributeCommand({
           DBSnapshotIdentifier: s.id,
           AttributeName: "restore",
-          ValuesToAdd: add,
+          ValuesToAdd: accounts,
         }),
       );
     } else {
@@ -321,24 +314,42 @@ async function shareOne(
         new ModifyDBClusterSnapshotAttributeCommand({
           DBClusterSnapshotIdentifier: s.id,
           AttributeName: "restore",
-          ValuesToAdd: add,
+          ValuesToAdd: accounts,
         }),
       );
     }
-    return { snapshot: s, state: "shared", added: add };
+    return { snapshot: s, state: "shared", added: accounts };
   } catch (err) {
     const name = errorName(err);
     if (SNAPSHOT_NOT_FOUND.has(name)) return { snapshot: s, state: "gone", added: [] };
     if (SNAPSHOT_INVALID_STATE.has(name)) return { snapshot: s, state: "pending", added: [] };
-    if (SHARED_SNAPSHOT_QUOTA_EXCEEDED.has(name))
-      throw new ShareLimitError(`sharing ${s.id} hit the RDS shared-snapshot quota: ${errorMessage(err)}`, {
-        cause: err,
-      });
+    if (SHARED_SNAPSHOT_QUOTA_EXCEEDED.has(name)) throw await shareLimitError(rds, s, config, err);
     throw withContext(
       err,
-      `${STEP}: ${s.kind === "instance" ? "DescribeDBSnapshotAttributes/ModifyDBSnapshotAttribute" : "DescribeDBClusterSnapshotAttributes/ModifyDBClusterSnapshotAttribute"} for ${s.id} (DB ${s.dbId})`,
+      `${STEP}: ${s.kind === "instance" ? "ModifyDBSnapshotAttribute" : "ModifyDBClusterSnapshotAttribute"} for ${s.id} (DB ${s.dbId})`,
     );
   }
+}
+
+/**
+ * The error for a share RDS refused with SharedSnapshotQuotaExceeded: reads the `restore` attribute (the one read
+ * this path needs) so the message names the accounts already there and the ones that did not fit.
+ */
+async function shareLimitError(rds: RDSClient, s: Snapshot, config: ShareConfig, cause: unknown): Promise<Error> {
+  const rdsSays = `sharing ${s.id} hit the RDS shared-snapshot quota: ${errorMessage(cause)}`;
+  let current: string[];
+  try {
+    current = await readRestoreAccounts(rds, s);
+  } catch {
+    return new ShareLimitError(rdsSays, { cause });
+  }
+  try {
+    accountsToAdd(s.id, current, config.drAccounts);
+  } catch (limit) {
+    if (limit instanceof ShareLimitError) return new ShareLimitError(limit.message, { cause });
+    throw limit;
+  }
+  return new ShareLimitError(rdsSays, { cause });
 }
 
 async function readRestoreAccounts(rds: RDSClient, s: Snapshot): Promise<string[]> {

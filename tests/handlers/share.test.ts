@@ -76,8 +76,16 @@ function world(o: {
       ],
     },
   }));
-  rdsMock.on(ModifyDBSnapshotAttributeCommand).resolves({});
-  rdsMock.on(ModifyDBClusterSnapshotAttributeCommand).resolves({});
+  // As RDS: ValuesToAdd joins the restore attribute (a set), and more than 20 accounts is SharedSnapshotQuotaExceeded.
+  const modify = (id: string | undefined, add: string[] | undefined) => {
+    const next = new Set([...(o.restore?.[id ?? ""] ?? []), ...(add ?? [])]);
+    if (next.size > 20) throw awsError("SharedSnapshotQuotaExceededFault", `would be ${next.size} accounts`);
+    return {};
+  };
+  rdsMock.on(ModifyDBSnapshotAttributeCommand).callsFake((i) => modify(i.DBSnapshotIdentifier, i.ValuesToAdd));
+  rdsMock
+    .on(ModifyDBClusterSnapshotAttributeCommand)
+    .callsFake((i) => modify(i.DBClusterSnapshotIdentifier, i.ValuesToAdd));
   rdsMock.on(AddTagsToResourceCommand).resolves({});
   kmsMock.on(DescribeKeyCommand).callsFake((input) => ({
     KeyMetadata: { KeyId: input.KeyId, KeyManager: input.KeyId === AWS_KEY ? "AWS" : "CUSTOMER" },
@@ -132,13 +140,12 @@ describe("share handler", () => {
     const summary = await handler()({});
 
     expect(modified()).toEqual([{ DBSnapshotIdentifier: "rpl-orders-a", AttributeName: "restore", ValuesToAdd: DR }]);
+    // Every DR account is named, also one the attribute holds already: adding is idempotent, so nothing is read first.
     expect(rdsMock.commandCalls(ModifyDBClusterSnapshotAttributeCommand).map((c) => c.args[0].input)).toEqual([
-      { DBClusterSnapshotIdentifier: "rpl-aurora-a", AttributeName: "restore", ValuesToAdd: ["222222222222"] },
+      { DBClusterSnapshotIdentifier: "rpl-aurora-a", AttributeName: "restore", ValuesToAdd: DR },
     ]);
-    // Tagged snapshots cost no attribute call.
-    expect(rdsMock.commandCalls(DescribeDBSnapshotAttributesCommand).map((c) => c.args[0].input)).toEqual([
-      { DBSnapshotIdentifier: "rpl-orders-a" },
-    ]);
+    expect(rdsMock.commandCalls(DescribeDBSnapshotAttributesCommand)).toEqual([]);
+    expect(rdsMock.commandCalls(DescribeDBClusterSnapshotAttributesCommand)).toEqual([]);
     expect(kmsMock.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).toEqual([{ KeyId: CMK }]);
     expect(busMock.commandCalls(PutEventsCommand).map((c) => c.args[0].input)).toEqual([
       {
@@ -193,23 +200,24 @@ describe("share handler", () => {
     expect(spies.logger.info).toHaveBeenCalledWith("snapshot shared", {
       snapshotId: "rpl-orders-a",
       dbId: "orders",
-      accountsAdded: DR,
+      accounts: DR,
     });
   });
 
-  it("does not modify a snapshot already shared with every account, but still announces and tags it", async () => {
+  it("shares an untagged snapshot that already holds every account with one idempotent modify, then announces and tags it", async () => {
     world({
       snapshots: [sdkSnapshot("rpl-orders-a", "orders", { createdAt: "2026-11-25T06:00:04Z" })],
       restore: { "rpl-orders-a": DR },
     });
     const summary = await handler()({});
-    expect(modified()).toEqual([]);
+    expect(modified()).toEqual([{ DBSnapshotIdentifier: "rpl-orders-a", AttributeName: "restore", ValuesToAdd: DR }]);
+    expect(rdsMock.commandCalls(DescribeDBSnapshotAttributesCommand)).toEqual([]);
     expect(entries(busMock)).toHaveLength(1);
     expect(tagged()).toEqual([snapArn("instance", "rpl-orders-a")]);
-    expect(summary).toMatchObject({ shared: 0, alreadyShared: 1, notified: 1, failed: 0 });
+    expect(summary).toMatchObject({ shared: 1, alreadyShared: 0, notified: 1, failed: 0 });
   });
 
-  it("re-shares a snapshot tagged for a different account set, adding only the new account", async () => {
+  it("re-shares a snapshot tagged for a different account set, naming every DR account", async () => {
     const old = sharedSetValue(["333333333333"]);
     world({
       snapshots: [
@@ -221,9 +229,7 @@ describe("share handler", () => {
       restore: { "rpl-orders-a": ["333333333333"] },
     });
     await handler()({});
-    expect(modified()).toEqual([
-      { DBSnapshotIdentifier: "rpl-orders-a", AttributeName: "restore", ValuesToAdd: ["222222222222"] },
-    ]);
+    expect(modified()).toEqual([{ DBSnapshotIdentifier: "rpl-orders-a", AttributeName: "restore", ValuesToAdd: DR }]);
     expect(tagged()).toEqual([snapArn("instance", "rpl-orders-a")]);
   });
 
@@ -249,7 +255,11 @@ describe("share handler", () => {
           "Remove stale accounts from its restore attribute or shorten RPL_DR_ACCOUNTS.",
       },
     ]);
-    expect(modified().map((m) => m.DBSnapshotIdentifier)).toEqual(["rpl-ok"]);
+    // RDS refused the modify; only then is the attribute read, to name the accounts in the message.
+    expect(modified().map((m) => m.DBSnapshotIdentifier)).toEqual(["rpl-full", "rpl-ok"]);
+    expect(rdsMock.commandCalls(DescribeDBSnapshotAttributesCommand).map((c) => c.args[0].input)).toEqual([
+      { DBSnapshotIdentifier: "rpl-full" },
+    ]);
     expect(tagged()).toEqual([snapArn("instance", "rpl-ok")]);
     expect(metric("StepFailures")).toEqual([1]);
   });
@@ -276,6 +286,38 @@ describe("share handler", () => {
         "encrypt DB a with a customer managed KMS key whose policy allows the DR accounts",
     );
     expect(modified().map((m) => m.DBSnapshotIdentifier)).toEqual(["rpl-b1", "rpl-b2"]);
+  });
+
+  it("describes each key once per container: a second invocation of the same handler makes no DescribeKey call", async () => {
+    world({ snapshots: [sdkSnapshot("rpl-b1", "b", { createdAt: "2026-11-25T06:00:04Z", kmsKeyId: CMK })] });
+    const warm = handler();
+    await warm({});
+    world({ snapshots: [sdkSnapshot("rpl-b2", "b", { createdAt: "2026-11-25T06:30:04Z", kmsKeyId: CMK })] });
+
+    await warm({});
+
+    expect(kmsMock.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input.KeyId)).toEqual([CMK]);
+    expect(modified().map((m) => m.DBSnapshotIdentifier)).toEqual(["rpl-b1", "rpl-b2"]);
+    // A new container (a new handler) asks again.
+    await handler()({});
+    expect(kmsMock.commandCalls(DescribeKeyCommand)).toHaveLength(2);
+  });
+
+  it("does not remember a failed DescribeKey: the next invocation asks again and shares", async () => {
+    world({ snapshots: [sdkSnapshot("rpl-a1", "a", { createdAt: "2026-11-25T06:00:04Z", kmsKeyId: CMK })] });
+    let calls = 0;
+    kmsMock.on(DescribeKeyCommand).callsFake((input) => {
+      calls++;
+      if (calls === 1) throw awsError("AccessDeniedException", "no kms:DescribeKey");
+      return { KeyMetadata: { KeyId: input.KeyId, KeyManager: "CUSTOMER" } };
+    });
+    const warm = handler();
+    expect(await warm({}).catch((e: unknown) => e)).toBeInstanceOf(PartialFailureError);
+
+    const summary = await warm({});
+
+    expect(kmsMock.commandCalls(DescribeKeyCommand)).toHaveLength(2);
+    expect(summary).toMatchObject({ shared: 1, failed: 0 });
   });
 
   it("fails a snapshot whose key cannot be described, with the KMS error name", async () => {
