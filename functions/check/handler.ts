@@ -7,14 +7,18 @@
  * and that count needs a full listing of each destination region. So its `ready` counts copies that are startable if
  * a slot is free; the Copier the state machine then re-runs counts every DB's copies before starting anything and
  * reports `waiting` when no slot is free. A sweep lists everything anyway, so its `ready`/`waiting` are exact.
+ *
+ * A check whose input is the Sharer's event (it names the recovery point) first describes that recovery point's
+ * final copy by identifier (check/read.ts): while that copy runs, the poll costs one read and reports it pending.
  */
 
-import { parseCopyScope } from "../copy/event";
+import { namedRecoveryPoint, parseCopyScope } from "../copy/event";
 import { scopeLabel } from "../copy/handler";
 import { planCopyRun } from "../copy/state";
 import { inContext } from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
 import type { CheckConfig } from "./config";
+import { runningCopyOf } from "./read";
 
 /** What the Checker returns to the state machine's Choice state. */
 export interface CheckSummary {
@@ -38,6 +42,19 @@ export function makeHandler(deps: HandlerDeps<CheckConfig>): (event: unknown) =>
   const { clients, clock, config, obs } = deps;
   return async (event) => {
     const scope = parseCopyScope(event);
+    // Started by a "snapshot shared" event: one describe by identifier settles most polls (check/read.ts).
+    const named = namedRecoveryPoint(event);
+    const running = named
+      ? await inContext(
+          `check: DescribeDBSnapshots/DescribeDBClusterSnapshots by identifier for ${named.snapshotArn}`,
+          () => runningCopyOf(clients, config, named),
+        )
+      : undefined;
+    if (running) {
+      const summary: CheckSummary = { pending: 1, inProgress: [running.targetId], waiting: 0, ready: 0, failed: 0 };
+      obs.logger.info("check finished", { ...summary, inProgress: 1, reads: running.reads });
+      return summary;
+    }
     const { progress } = await inContext(
       `check: DescribeDBSnapshots/DescribeDBClusterSnapshots (shared and manual) for ${scopeLabel(scope)} in ${config.region}`,
       () => planCopyRun(clients, config, scope, clock(), { countGlobalInFlight: false }),

@@ -57,3 +57,51 @@ function snapshotArnOf(value: unknown, field: string): string {
   }
   return value;
 }
+
+/**
+ * The recovery point a "snapshot shared" event names (docs/CONTRACTS.md "Event contract between accounts"): the
+ * Sharer puts the DB, its kind and the recovery point (the share's `SnapshotCreateTime`, which the Copier names
+ * copies after) next to the ARN, so a run can work out the DR copy identifier without reading the share first.
+ */
+export interface NamedRecoveryPoint {
+  readonly snapshotArn: string;
+  readonly kind: "instance" | "cluster";
+  /** Owner of the shared snapshot, from its ARN (the Copier names copies after the ARN's account). */
+  readonly sourceAccount: string;
+  readonly dbId: string;
+  readonly recoveryPoint: Date;
+}
+
+/**
+ * The recovery point an event names, or undefined when it names none (a sweep, a `{ dbId }` or plain
+ * `{ snapshotArn }` scope, or an event whose `detail.recoveryPoint` is empty because the Sharer did not know it).
+ * A field that is present but malformed is a ConfigError naming it; the kind must match the ARN's resource type.
+ */
+export function namedRecoveryPoint(event: unknown): NamedRecoveryPoint | undefined {
+  const scope = parseCopyScope(event);
+  if (scope.kind !== "snapshot") return undefined;
+  const e = event as Record<string, unknown>;
+  const detail = (e.detail ?? e) as Record<string, unknown>;
+  const where = e.detail ? "detail." : "";
+  const { recoveryPoint, dbId, kind } = detail;
+  if (recoveryPoint === undefined || recoveryPoint === "") return undefined;
+  const at = typeof recoveryPoint === "string" ? new Date(recoveryPoint) : new Date(Number.NaN);
+  if (Number.isNaN(at.getTime())) {
+    throw new ConfigError(
+      `copy input ${where}recoveryPoint must be an ISO-8601 time such as 2026-01-01T00:00:00.000Z (got ${JSON.stringify(recoveryPoint)})`,
+    );
+  }
+  if (typeof dbId !== "string" || !/^[A-Za-z][A-Za-z0-9-]{0,62}$/.test(dbId)) {
+    throw new ConfigError(
+      `copy input ${where}dbId must be the DB instance or cluster identifier of the shared snapshot (got ${JSON.stringify(dbId)})`,
+    );
+  }
+  const parts = scope.snapshotArn.split(":");
+  const arnKind = parts[5] === "cluster-snapshot" ? "cluster" : "instance";
+  if (kind !== arnKind) {
+    throw new ConfigError(
+      `copy input ${where}kind must be "${arnKind}" for ${scope.snapshotArn} (got ${JSON.stringify(kind)})`,
+    );
+  }
+  return { snapshotArn: scope.snapshotArn, kind: arnKind, sourceAccount: parts[4] ?? "", dbId, recoveryPoint: at };
+}
