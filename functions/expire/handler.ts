@@ -83,10 +83,14 @@ export function makeHandler(
     const now = deps.clock();
 
     const snapshots: Snapshot[] = [];
+    // A run scoped to one DB (a per-DB Map item) lists only that DB's snapshots, filtered server-side: ours carry
+    // the source DB's identifier in DBInstanceIdentifier/DBClusterIdentifier (copies keep it), the same value as
+    // their rpl-source-db tag, which is what planExpire's dbId scope compares.
+    const only = input.dbId !== undefined ? { dbId: input.dbId } : {};
     for (const region of config.regions) {
       const listed = await inContext(
         `${STEP}: DescribeDBSnapshots/DescribeDBClusterSnapshots (manual) in ${region}`,
-        () => listSnapshots(deps.clients.rds(region), { type: "manual" }),
+        () => listSnapshots(deps.clients.rds(region), { type: "manual", ...only }),
       );
       // The region comes from the ARN; fall back to where it was listed so a delete never goes to "".
       for (const s of listed) snapshots.push(s.region ? s : { ...s, region });

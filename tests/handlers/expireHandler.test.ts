@@ -259,6 +259,14 @@ describe("expire handler", () => {
     expect(home.commandCalls(DeleteDBSnapshotCommand).map((x) => x.args[0].input)).toEqual([
       { DBSnapshotIdentifier: idOf(orders[0]!) },
     ]);
+    // The listing is narrowed server-side to the DB (a per-DB run reads its DB's pages, not the region's).
+    for (const mock of [home, dr]) {
+      for (const c of [DescribeDBSnapshotsCommand, DescribeDBClusterSnapshotsCommand] as const) {
+        const filters = mock.commandCalls(c).map((x) => x.args[0].input.Filters);
+        expect(filters.length).toBeGreaterThan(0);
+        for (const f of filters) expect(f?.[0]?.Values).toEqual(["orders-db"]);
+      }
+    }
   });
 
   it.each([
