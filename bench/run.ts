@@ -10,7 +10,10 @@
  * 3. Bundle size of each Lambda (esbuild API, `@aws-sdk/*` external, minified, not written to disk).
  * 4. CPU time (user + system) of the 20 DB x 7 day simulation (scenarios/twenty-dbs.yaml) in a child process.
  *
- * Arguments pick sections: `rpo`, `calls` (handler calls and planner times), `bundles`, `sim-cpu`; none = all.
+ * 5. The SDK's adaptive vs standard retry mode under the model's rate-based throttling (bench/retryMode.ts).
+ *
+ * Arguments pick sections: `rpo`, `calls` (handler calls and planner times), `bundles`, `sim-cpu`, `retry`; none =
+ * all.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -34,6 +37,7 @@ import { polyfillPromiseWithResolvers } from "../sim/polyfills";
 import type { SimulationReport } from "../sim/report";
 import { defaultScenario, loadScenario } from "../sim/scenario";
 import { loadStepConfig, loadStepHandler, simulate } from "../sim/simulate";
+import { retryFigures } from "./retryMode";
 
 // The SDK warns once per process on Node.js 20 that future versions need Node.js 22; the simulator's output is
 // its report, so silence it with the SDK's documented switch (aws/aws-sdk-js-v3#7983) unless the user set it.
@@ -56,6 +60,7 @@ async function main(): Promise<void> {
   if (want("calls")) await callFigures();
   if (want("bundles")) await bundleFigures();
   if (want("sim-cpu")) simulationCpuFigure();
+  if (want("retry")) await retryFigures();
 }
 
 function worst(r: SimulationReport): number {

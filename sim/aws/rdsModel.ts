@@ -111,6 +111,11 @@ export interface RdsWorldOptions {
    * does. Default false: one attempt per call, so a fault surfaces at once (unit and handler tests on real time).
    */
   sdkRetries?: boolean;
+  /**
+   * Retry mode of those clients when `sdkRetries` (default `standard`, see the constructor). `adaptive` only where
+   * `Date.now()` and `setTimeout` both run on virtual time (fake timers), as the bench's `retry` section does.
+   */
+  sdkRetryMode?: "standard" | "adaptive";
 }
 
 /** Default quotas: 100 manual snapshots of each kind, 20 copies in flight per destination region and account. */
@@ -163,7 +168,7 @@ export class RdsWorld {
   >();
   private eventCounter = 0;
   private readonly buckets?: TokenBuckets;
-  private readonly sdkConfig: { maxAttempts: number; retryMode: "standard" };
+  private readonly sdkConfig: { maxAttempts: number; retryMode: "standard" | "adaptive" };
 
   constructor(opts: RdsWorldOptions) {
     this.clock = opts.clock;
@@ -173,7 +178,7 @@ export class RdsWorld {
     // simulator's virtual clock (it parked a process for hours of virtual time): the model keeps the handlers'
     // attempts and the standard strategy's backoff, retry quota and error classification, without that limiter.
     this.sdkConfig = opts.sdkRetries
-      ? { maxAttempts: sdkRetryConfig().maxAttempts, retryMode: "standard" }
+      ? { maxAttempts: sdkRetryConfig().maxAttempts, retryMode: opts.sdkRetryMode ?? "standard" }
       : { maxAttempts: 1, retryMode: "standard" };
     const timing = { ...DEFAULT_TIMING, ...definedOnly(opts.timing ?? {}) };
     const quotas = { ...DEFAULT_QUOTAS, ...definedOnly(opts.quotas ?? {}) };
@@ -331,8 +336,9 @@ export class RdsWorld {
   // ---------------------------------------------------------------- SDK clients
 
   /** SDK clients of one account, one per region and service, cached; their `send` runs the model. */
-  clients(account: string): AwsClients {
-    const cached = this.clientCache.get(account);
+  clients(account: string, opts?: { fresh?: boolean }): AwsClients {
+    // `fresh`: new clients, not shared (one simulated Lambda container each: adaptive mode limits per client).
+    const cached = opts?.fresh ? undefined : this.clientCache.get(account);
     if (cached) return cached;
     const rds = new Map<string, RDSClient>();
     const kms = new Map<string, KMSClient>();
@@ -342,7 +348,7 @@ export class RdsWorld {
       kms: (region) => getOr(kms, region, () => this.kmsClient(account, region)),
       events: (region) => getOr(events, region, () => this.eventsClient(account, region)),
     };
-    this.clientCache.set(account, made);
+    if (!opts?.fresh) this.clientCache.set(account, made);
     return made;
   }
 
