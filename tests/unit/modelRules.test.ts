@@ -215,7 +215,7 @@ describe("model rules: cluster hops and deletions", () => {
     const s = setup();
     const a1 = await s.takeShared("orders", "s1");
     const a2 = await s.takeShared("orders", "s2");
-    const running = await s.copy(HOME, a1, "h1", s.drKey);
+    await s.copy(HOME, a1, "h1", s.drKey); // running
     const queued = await s.copy(FAR, a1, "f1", s.drFarKey);
     const behind = await s.copy(HOME, a2, "h2", s.drKey);
     const behindMinutes = behind.completesAt.getTime() - behind.runsFrom.getTime();
