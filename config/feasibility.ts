@@ -124,7 +124,8 @@ export interface Feasibility {
   readonly queueMinutesPerRecoveryPoint: number;
   /**
    * Estimated minutes from the first snapshot until the first full copies landed and the backlog they left drained
-   * (first snapshot + every leg as a full copy, one after the other, / (1 - load)); infinite when the backlog grows.
+   * (first snapshot + every leg as a full copy at the slow end of the jitter, one after the other, / (1 - load));
+   * infinite when the backlog grows.
    * Before that the age is above the steady-state floor: a simulation's warm-up should cover it.
    */
   readonly seedMinutes: number;
@@ -174,11 +175,14 @@ export function legsOf(i: FeasibilityInput): FeasibilityLeg[] {
   return [leg("dr", "source", false), leg("dr-region", "dr", true)];
 }
 
-/** Minutes the first copies of a DB take end to end: first snapshot, then every leg as a full copy, one by one. */
+/**
+ * Minutes the first copies of a DB take end to end: first snapshot, then every leg as a full copy, one by one, each
+ * at the slow end of the jitter (the seeding estimate should cover a run's warm-up, so it errs long).
+ */
 function seedChainMinutes(i: FeasibilityInput, legs: readonly FeasibilityLeg[]): number {
   const t = i.throughput ?? DEFAULT_COPY_THROUGHPUT;
   const first = i.firstSnapshotMinutes ?? i.snapshotMinutes;
-  return first + legs.reduce((sum, l) => sum + copyMinutesFor(i.sizeGb, l.crossRegion, t), 0);
+  return first + legs.reduce((sum, l) => sum + copyMinutesFor(i.sizeGb, l.crossRegion, t) * (1 + t.jitter), 0);
 }
 
 /** Computes the feasible floors of one DB (with the region loads it is given, see {@link feasibilityOfFleet}). */

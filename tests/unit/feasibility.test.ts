@@ -191,11 +191,13 @@ describe("feasibility", () => {
       firstSnapshotMinutes: 23,
     };
     const f = feasibility(i);
-    const chain = 23 + copyMinutesFor(400, false) + copyMinutesFor(400, true);
-    expect(chain).toBe(233);
+    // 45 + 165 min of full copies, at the slow end of the 20 % jitter.
+    const chain = 23 + (copyMinutesFor(400, false) + copyMinutesFor(400, true)) * 1.2;
+    expect(chain).toBeCloseTo(275, 9);
     const load = f.queueMinutesPerRecoveryPoint / 30;
     expect(f.seedMinutes).toBeCloseTo(chain / (1 - load), 9);
-    expect(f.seedMinutes).toBeGreaterThan(5 * 60);
+    // The 3-day fan-out run with a 6 h warm-up scored billing-ledger's seeding (ages of 65 min until about 7 h).
+    expect(f.seedMinutes).toBeGreaterThan(6.5 * 60);
     expect(feasibility({ ...i, firstSnapshotMinutes: undefined }).seedMinutes).toBeCloseTo(
       (chain - 23 + 3.25) / (1 - load),
       9,
