@@ -279,7 +279,8 @@ export function feasibility(i: FeasibilityInput): Feasibility {
 
 /**
  * Feasibility of every DB one DR stack copies, with the copy-slot load of its destination regions: per stage, the
- * copy-minutes in flight per minute summed over the DBs ({@link FeasibilityLeg.inFlightMinutes} / interval), against
+ * copy-minutes in flight per minute summed over the DBs ({@link FeasibilityLeg.inFlightMinutes} per recovery point,
+ * one recovery point per interval, or per queue cycle for a DB whose own queue cannot keep up: a lower bound), against
  * `copySlots` (the Copier's `maxCopiesInFlight`, at most the account's copies-in-flight quota per region).
  */
 export function feasibilityOfFleet(inputs: readonly FeasibilityInput[], copySlots: number): Feasibility[] {
@@ -287,7 +288,13 @@ export function feasibilityOfFleet(inputs: readonly FeasibilityInput[], copySlot
   const inUse: Record<"dr" | "dr-region", number> = { dr: 0, "dr-region": 0 };
   for (const i of inputs) {
     validate(i);
-    for (const l of legsOf(i)) inUse[l.stage] += l.inFlightMinutes / i.intervalMinutes;
+    const legs = legsOf(i);
+    // A DB whose own queue cannot keep up completes one recovery point per queue cycle, not one per interval.
+    const cycle = Math.max(
+      i.intervalMinutes,
+      legs.reduce((sum, l) => sum + l.copyMinutes, 0),
+    );
+    for (const l of legs) inUse[l.stage] += l.inFlightMinutes / cycle;
   }
   const regionLoad = {
     dr: { slotsInUse: inUse.dr, slots: copySlots },

@@ -177,6 +177,11 @@ describe("feasibility", () => {
     expect(tight[0]?.reason).toMatch(
       /copies into the dr-region region of all DBs need 3.1 copy slots on average, not less than the 2 slots/,
     );
+    // A 500 GB cluster whose own queue cannot keep up holds its slots one recovery point per queue cycle (260 min),
+    // not one per interval, so it doesn't make the instances beside it infeasible.
+    const cluster = { ...base, dbId: "aurora", kind: "cluster" as const, sizeGb: 500 };
+    const mixed = feasibilityOfFleet([cluster, dbs[0] as FeasibilityInput], 2);
+    expect(mixed.map((f) => f.feasible)).toEqual([false, true]);
     expect(() => feasibilityOfFleet(dbs, 0)).toThrow(/copySlots must be a number >= 1 \(got 0\)/);
   });
 
