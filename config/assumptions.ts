@@ -43,3 +43,12 @@ export function copyMinutesFor(
   const gbPerHour = crossRegion ? t.crossRegionGbPerHour : t.sameRegionGbPerHour;
   return t.fixedMinutes + (60 * Math.max(0, gbMoved)) / gbPerHour;
 }
+
+/**
+ * What a copy shows once its source snapshot was deleted while the copy was queued or running. AWS says only that
+ * "If the snapshot is being copied, the copy operation is terminated" (DeleteDBSnapshot / DeleteDBClusterSnapshot API
+ * reference, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBSnapshot.html); it does not say
+ * what the target snapshot shows. Assumption: it shows `failed` (like any failed copy), so the Copier's handling of
+ * failed copies applies, and copies of the same DB queued behind it move up the queue.
+ */
+export const TERMINATED_COPY_STATUS: "failed" = "failed";

@@ -2,7 +2,8 @@
  * Feasible recovery point per DB: from a DB's size, change rate and kind, the copy mode and the copy throughputs,
  * the best recovery-point age each stage can reach (source snapshot, home-region DR copy, DR-region copy) and whether
  * every interval's copy is a full one. Pure arithmetic on {@link copyMinutesFor}, the formula the simulator's model
- * uses for copy durations, so the floor printed here and the durations the model produces agree.
+ * uses for copy durations, so the floor printed here and the durations the model produces agree. The simulator's
+ * report (sim/feasibilityReport.ts) and `npm run check` (cli/check.ts) both call this module.
  *
  * Which copies are full (AWS rules, docs/copy-topology.md):
  * - Aurora DB cluster snapshot copies are always full ("Aurora doesn't support incremental snapshot copying",
@@ -13,10 +14,20 @@
  * Clusters in fan-out fall back to two-step (functions/copy/plan.ts): their DR-region copy is a copy of a copy.
  *
  * The floor of a stage is the age of its newest recovery point just before the next one lands, in steady state:
- * one snapshot interval plus the time from the snapshot's recovery point to the stage's copy being available. When
- * a copy takes longer than the interval, copies of one DB queue behind each other (RDS queues copies of the same
- * source DB, "Limitations" in the copy guide), so the stage gets at most one new recovery point per copy duration and
- * the floor becomes the copy duration plus the copy chain. A lower bound: jitter, queues and retries only add to it.
+ * latency (recovery point -> copy available in the stage) + spacing (time between two recovery points landing):
+ * - Same-DB queue (model rule COPY-QUEUE-SAME-DB: RDS runs the copies of one source DB one after the other, in every
+ *   destination). Per recovery point the DB's queue is busy for the sum of its legs' copy times, so
+ *   - latency: fan-out's two legs are requested at once but run one after the other (the Copier asks for the home
+ *     copy first, so the DR-region copy lands after both); two-step's region leg starts after the home copy;
+ *   - spacing >= the queue's busy time per recovery point; when that reaches the snapshot interval the queue cannot
+ *     keep up (the Copier copies every recovery point, so the backlog grows without bound): infeasible.
+ * - Copies in flight per destination region (rule COPIES-IN-FLIGHT, and the Copier's `maxCopiesInFlight`): a copy
+ *   holds one of the region's slots from its request until it completes, queued time included. When the copy-minutes
+ *   of all DBs of a DR stack per interval exceed slots x interval ({@link feasibilityOfFleet}), the region serves
+ *   each DB at most once per `load x interval` (load = demand / capacity; the Copier serves the DB furthest behind
+ *   first, so the slots are shared fairly) and the spacing of that stage rises to it; at a load of 1 or more the
+ *   backlog grows: infeasible.
+ * A lower bound: jitter, retries and the Copier's polling only add to it.
  */
 import {
   type CopyThroughput,
@@ -24,7 +35,6 @@ import {
   DEFAULT_CHANGE_PERCENT_PER_HOUR,
   DEFAULT_COPY_THROUGHPUT,
 } from "./assumptions";
-
 /** Copy topology (config `copyMode`, env `RPL_COPY_MODE`). */
 export type FeasibilityCopyMode = "fan-out" | "two-step" | "direct";
 
@@ -51,6 +61,21 @@ export interface FeasibilityInput {
   /** Target RPO of the DB, minutes; the verdict compares it with the worst floor. */
   readonly rpoMinutes: number;
   readonly throughput?: CopyThroughput;
+  /** Minutes the first (full) snapshot takes; default {@link FeasibilityInput.snapshotMinutes}. For the seeding time. */
+  readonly firstSnapshotMinutes?: number;
+  /**
+   * Load of the copy slots of each DR stage's destination region from every DB of the DR stack (demand / capacity,
+   * {@link feasibilityOfFleet}); absent: this DB alone, which never fills a slot on its own.
+   */
+  readonly regionLoad?: Readonly<Partial<Record<"dr" | "dr-region", RegionLoad>>>;
+}
+
+/** Copy-slot load of one destination region, from every DB copying into it. */
+export interface RegionLoad {
+  /** Copy-minutes in flight (queued + running) per minute, summed over the DBs: the slots in use on average. */
+  readonly slotsInUse: number;
+  /** Copies that can be in flight into the region at once (the Copier's `maxCopiesInFlight`, at most RDS's quota). */
+  readonly slots: number;
 }
 
 /** One copy leg as the topology makes it. */
@@ -67,6 +92,11 @@ export interface FeasibilityLeg {
   readonly gbPerCopy: number;
   /** Minutes per copy (before jitter), {@link copyMinutesFor}. */
   readonly copyMinutes: number;
+  /**
+   * Minutes the copy holds one of its region's copy slots per recovery point: its own copy time plus, for fan-out's
+   * second leg, the home copy it queues behind (COPY-QUEUE-SAME-DB).
+   */
+  readonly inFlightMinutes: number;
 }
 
 /** The best age a stage can hold, in steady state. */
@@ -83,8 +113,22 @@ export interface Feasibility {
   readonly dbId: string;
   readonly legs: readonly FeasibilityLeg[];
   readonly stages: readonly StageFloor[];
-  /** Floor of the last stage (the one the RPO is measured on). */
+  /** Worst floor over the DR stages (each stage's age is held to the RPO). */
   readonly floorMinutes: number;
+  /**
+   * True when the DB's copy queue or a destination region's copy slots cannot keep up with the snapshots: the
+   * backlog, and the recovery-point age, grow without bound (the floor is then only where it starts).
+   */
+  readonly backlogGrows: boolean;
+  /** Minutes the DB's copy queue is busy per recovery point (sum of its legs' copy times). */
+  readonly queueMinutesPerRecoveryPoint: number;
+  /**
+   * Estimated minutes from the first snapshot until the first full copies landed and the backlog they left drained
+   * (first snapshot + every leg as a full copy at the slow end of the jitter, one after the other, / (1 - load));
+   * infinite when the backlog grows.
+   * Before that the age is above the steady-state floor: a simulation's warm-up should cover it.
+   */
+  readonly seedMinutes: number;
   /** True when every interval's copy of some leg is a full copy. */
   readonly fullEveryInterval: boolean;
   /** True when the RPO is at least the floor. */
@@ -106,6 +150,7 @@ export function legsOf(i: FeasibilityInput): FeasibilityLeg[] {
           ? "a copy of a copy is full (two-step region leg)"
           : "";
     const gb = fullReason ? i.sizeGb : changedGb;
+    const copyMinutes = copyMinutesFor(gb, crossRegion, t);
     return {
       stage,
       from,
@@ -113,61 +158,149 @@ export function legsOf(i: FeasibilityInput): FeasibilityLeg[] {
       alwaysFull: fullReason !== "",
       fullReason,
       gbPerCopy: gb,
-      copyMinutes: copyMinutesFor(gb, crossRegion, t),
+      copyMinutes,
+      inFlightMinutes: copyMinutes,
     };
   };
   if (i.singleAccount) return i.drRegion ? [leg("dr-region", "source", true)] : [];
   if (!i.drRegion) return [leg("dr", "source", false)];
   if (i.mode === "direct") return [leg("dr-region", "source", true)];
   // Clusters cannot copy across account and region in one step: fan-out falls back to two-step for them.
-  if (i.mode === "fan-out" && i.kind === "instance")
-    return [leg("dr", "source", false), leg("dr-region", "source", true)];
+  if (i.mode === "fan-out" && i.kind === "instance") {
+    const home = leg("dr", "source", false);
+    const region = leg("dr-region", "source", true);
+    // Both requested at once from the share; RDS runs the second (the DR-region copy) after the first.
+    return [home, { ...region, inFlightMinutes: home.copyMinutes + region.copyMinutes }];
+  }
   return [leg("dr", "source", false), leg("dr-region", "dr", true)];
 }
 
-/** Computes the feasible floors of one DB. */
+/**
+ * Minutes the first copies of a DB take end to end: first snapshot, then every leg as a full copy, one by one, each
+ * at the slow end of the jitter (the seeding estimate should cover a run's warm-up, so it errs long).
+ */
+function seedChainMinutes(i: FeasibilityInput, legs: readonly FeasibilityLeg[]): number {
+  const t = i.throughput ?? DEFAULT_COPY_THROUGHPUT;
+  const first = i.firstSnapshotMinutes ?? i.snapshotMinutes;
+  return first + legs.reduce((sum, l) => sum + copyMinutesFor(i.sizeGb, l.crossRegion, t) * (1 + t.jitter), 0);
+}
+
+/** Computes the feasible floors of one DB (with the region loads it is given, see {@link feasibilityOfFleet}). */
 export function feasibility(i: FeasibilityInput): Feasibility {
   validate(i);
   const legs = legsOf(i);
+  // COPY-QUEUE-SAME-DB: every leg of one recovery point runs in the DB's single queue.
+  const queue = legs.reduce((sum, l) => sum + l.copyMinutes, 0);
+  const queueLoad = queue / i.intervalMinutes;
   const latency = new Map<FeasibilityStage, number>([["source", i.snapshotMinutes]]);
-  // Steady-state spacing of recovery points in a stage: a leg slower than the interval holds one per copy.
-  const spacing = new Map<FeasibilityStage, number>([["source", i.intervalMinutes]]);
   const stages: StageFloor[] = [stageFloor("source", i.snapshotMinutes, i.intervalMinutes)];
+  let sourceLegsDone = i.snapshotMinutes; // legs from the share run one after the other, in request order
+  let worstLoad: { stage: "dr" | "dr-region"; load: RegionLoad } | undefined;
   for (const l of legs) {
-    const lat = (latency.get(l.from) ?? 0) + l.copyMinutes;
-    const fromSpacing = spacing.get(l.from) ?? i.intervalMinutes;
-    const space = Math.max(fromSpacing, l.copyMinutes);
+    let lat: number;
+    if (l.from === "source") {
+      sourceLegsDone += l.copyMinutes;
+      lat = sourceLegsDone;
+    } else {
+      lat = (latency.get(l.from) ?? 0) + l.copyMinutes;
+    }
     latency.set(l.stage, lat);
-    spacing.set(l.stage, space);
-    stages.push(stageFloor(l.stage, lat, space));
+    const load = i.regionLoad?.[l.stage];
+    const regionFactor = load ? load.slotsInUse / load.slots : 0;
+    if (load && (!worstLoad || regionFactor > worstLoad.load.slotsInUse / worstLoad.load.slots)) {
+      worstLoad = { stage: l.stage, load };
+    }
+    const spacing = Math.max(i.intervalMinutes, queue, regionFactor * i.intervalMinutes);
+    stages.push(stageFloor(l.stage, lat, spacing));
   }
-  const last = stages[stages.length - 1] as StageFloor;
+  const drStages = stages.length > 1 ? stages.slice(1) : stages;
+  const worst = drStages.reduce((a, b) => (b.floorMinutes > a.floorMinutes ? b : a));
+  const regionFactor = worstLoad ? worstLoad.load.slotsInUse / worstLoad.load.slots : 0;
+  const saturation = Math.max(queueLoad, regionFactor);
   const fullEveryInterval = legs.some((l) => l.alwaysFull);
-  const feasible = i.rpoMinutes >= last.floorMinutes;
+  // CLUSTER-COPY-ONE-HOP: RDS refuses a one-step copy of a shared cluster snapshot into another region.
+  const oneHopCluster = i.mode === "direct" && i.kind === "cluster" && i.drRegion && !i.singleAccount;
+  const feasible = !oneHopCluster && saturation < 1 && i.rpoMinutes >= worst.floorMinutes;
+  const seedChain = seedChainMinutes(i, legs);
+  const seedMinutes = saturation < 1 ? seedChain / (1 - saturation) : Number.POSITIVE_INFINITY;
   const t = i.throughput ?? DEFAULT_COPY_THROUGHPUT;
   let reason: string | undefined;
-  if (!feasible) {
+  if (oneHopCluster) {
+    reason =
+      'copyMode "direct": RDS copies a DB cluster snapshot across accounts only within one region, so the ' +
+      'shared cluster snapshot cannot be copied into the DR region in one step; use "fan-out" or "two-step"';
+  } else if (!feasible) {
+    const parts: string[] = [];
     const slowest = [...legs].sort((a, b) => b.copyMinutes - a.copyMinutes)[0];
-    const floor = `best recovery-point age ${formatMinutes(last.floorMinutes)} > RPO ${formatMinutes(i.rpoMinutes)}`;
     if (slowest) {
       const gbPerHour = slowest.crossRegion ? t.crossRegionGbPerHour : t.sameRegionGbPerHour;
       const what = slowest.alwaysFull ? slowest.fullReason : "incremental copies";
-      reason =
+      parts.push(
         `${what}: ${formatGb(slowest.gbPerCopy)} at ${formatGb(gbPerHour, "")} GB/h ` +
-        `${slowest.crossRegion ? "cross-region" : "same-region"} = ${formatMinutes(slowest.copyMinutes)} per copy; ${floor}`;
+          `${slowest.crossRegion ? "cross-region" : "same-region"} = ${formatMinutes(slowest.copyMinutes)} per copy`,
+      );
     } else {
-      reason = `snapshots every ${formatMinutes(i.intervalMinutes)}: ${floor}`;
+      parts.push(`snapshots every ${formatMinutes(i.intervalMinutes)}`);
     }
+    if (legs.length > 1 && queue > i.intervalMinutes * 0.5) {
+      parts.push(
+        `copies of one DB run one after the other: ${formatMinutes(queue)} per recovery point` +
+          (queueLoad >= 1
+            ? `, not less than the ${formatMinutes(i.intervalMinutes)} interval, so the backlog grows`
+            : ""),
+      );
+    }
+    if (worstLoad && regionFactor >= 1) {
+      parts.push(
+        `copies into the ${worstLoad.stage} region of all DBs need ${round1(worstLoad.load.slotsInUse)} copy slots ` +
+          `on average, not less than the ${worstLoad.load.slots} slots, so the backlog grows`,
+      );
+    }
+    parts.push(
+      saturation >= 1
+        ? `no steady recovery-point age (RPO ${formatMinutes(i.rpoMinutes)})`
+        : `best recovery-point age ${formatMinutes(worst.floorMinutes)} > RPO ${formatMinutes(i.rpoMinutes)}`,
+    );
+    reason = parts.join("; ");
   }
   return {
     dbId: i.dbId,
     legs,
     stages,
-    floorMinutes: last.floorMinutes,
+    floorMinutes: worst.floorMinutes,
+    backlogGrows: saturation >= 1,
+    queueMinutesPerRecoveryPoint: queue,
+    seedMinutes,
     fullEveryInterval,
     feasible,
     ...(reason !== undefined ? { reason } : {}),
   };
+}
+
+/**
+ * Feasibility of every DB one DR stack copies, with the copy-slot load of its destination regions: per stage, the
+ * copy-minutes in flight per minute summed over the DBs ({@link FeasibilityLeg.inFlightMinutes} per recovery point,
+ * one recovery point per interval, or per queue cycle for a DB whose own queue cannot keep up: a lower bound), against
+ * `copySlots` (the Copier's `maxCopiesInFlight`, at most the account's copies-in-flight quota per region).
+ */
+export function feasibilityOfFleet(inputs: readonly FeasibilityInput[], copySlots: number): Feasibility[] {
+  if (!(copySlots >= 1)) throw new RangeError(`feasibility: copySlots must be a number >= 1 (got ${copySlots})`);
+  const inUse: Record<"dr" | "dr-region", number> = { dr: 0, "dr-region": 0 };
+  for (const i of inputs) {
+    validate(i);
+    const legs = legsOf(i);
+    // A DB whose own queue cannot keep up completes one recovery point per queue cycle, not one per interval.
+    const cycle = Math.max(
+      i.intervalMinutes,
+      legs.reduce((sum, l) => sum + l.copyMinutes, 0),
+    );
+    for (const l of legs) inUse[l.stage] += l.inFlightMinutes / cycle;
+  }
+  const regionLoad = {
+    dr: { slotsInUse: inUse.dr, slots: copySlots },
+    "dr-region": { slotsInUse: inUse["dr-region"], slots: copySlots },
+  };
+  return inputs.map((i) => feasibility({ ...i, regionLoad }));
 }
 
 /**
@@ -195,6 +328,12 @@ export function fullCopyWarnings(c: {
     out.push(
       'copyMode "two-step": every DR-region copy is a copy of a copy, so it is a full copy every interval; ' +
         '"fan-out" copies both from the share (docs/copy-topology.md)',
+    );
+  }
+  if (c.copyMode === "direct" && c.role === "dr") {
+    out.push(
+      'copyMode "direct" cannot copy Aurora DB cluster snapshots: RDS copies a cluster snapshot across accounts ' +
+        'only within one region; use "fan-out" (clusters take two steps) for clusters (docs/model.md)',
     );
   }
   out.push(
@@ -235,6 +374,10 @@ export function formatMinutes(m: number): string {
   const h = Math.floor(r / 60);
   const rest = r % 60;
   return rest === 0 ? `${h} h` : `${h} h ${rest} min`;
+}
+
+function round1(x: number): string {
+  return (Math.round(x * 10) / 10).toLocaleString("en-US");
 }
 
 function formatGb(gb: number, unit = " GB"): string {

@@ -10,7 +10,13 @@
  * (reported with the reason); 2 bad input.
  */
 import type { CopyThroughput } from "../config/assumptions";
-import { type Feasibility, type FeasibilityCopyMode, feasibility } from "../config/feasibility";
+import {
+  type Feasibility,
+  type FeasibilityCopyMode,
+  type FeasibilityInput,
+  feasibilityOfFleet,
+  formatMinutes,
+} from "../config/feasibility";
 import type { PilotLightConfig } from "../config/schema";
 import { copyThroughputOf } from "./durations";
 import type { DrStage, SimulationReport } from "./report";
@@ -26,6 +32,11 @@ export interface DbFeasibility {
   readonly fullEveryInterval: boolean;
   readonly feasible: boolean;
   readonly reason: string | null;
+  /**
+   * Estimated minutes from the first snapshot until the first full copies landed and their backlog drained (null:
+   * the backlog never drains). A run's warm-up shorter than this scores the seeding as misses.
+   */
+  readonly seedMinutes: number | null;
 }
 
 /** Stack facts the arithmetic needs. */
@@ -43,14 +54,18 @@ export function throughputOf(d: ScenarioDurations): CopyThroughput {
   return copyThroughputOf(d.copy);
 }
 
-/** Feasibility of every DB of a run, in the order of `report.dbs`. */
+/**
+ * Feasibility of every DB of a run, in the order of `report.dbs`. The DBs one DR stack copies share its copy slots
+ * per destination region (the stack's `maxCopiesInFlight`, at most the scenario's `aws.copiesInFlightPerRegion`), so
+ * they are computed together ({@link feasibilityOfFleet}).
+ */
 export function feasibilityOfRun(
   scenario: Scenario,
   stacks: readonly FeasibilityStack[],
   report: Pick<SimulationReport, "dbs">,
 ): DbFeasibility[] {
   const throughput = throughputOf(scenario.durations);
-  const out: DbFeasibility[] = [];
+  const groups = new Map<FeasibilityStack, { key: string; input: FeasibilityInput }[]>();
   for (const d of report.dbs) {
     const db = scenario.dbs[d.account]?.find((x) => x.id === d.id);
     const source = stacks.find((s) => s.account === d.account && s.config.role !== "dr");
@@ -62,22 +77,42 @@ export function feasibilityOfRun(
     const interval = source.config.snapshotIntervalMinutes;
     const changedGb = Math.min(db.sizeGb, (db.sizeGb * db.changePercentPerHour * interval) / 6000);
     const snap = scenario.durations.snapshot;
-    const f = feasibility({
+    const input: FeasibilityInput = {
       dbId: d.id,
       kind: d.kind,
       sizeGb: db.sizeGb,
       changePercentPerHour: db.changePercentPerHour,
       intervalMinutes: interval,
       snapshotMinutes: snap.fixedMinutes + snap.minutesPerChangedGb * changedGb,
+      firstSnapshotMinutes: snap.fixedMinutes + snap.minutesPerGb * db.sizeGb,
       mode: dr.config.copyMode,
       drRegion: dr.config.drRegion !== undefined,
       singleAccount: dr.config.role === "both",
       rpoMinutes: d.rpoMinutes,
       throughput,
-    });
-    out.push(toReport(`${d.account}/${d.id}`, dr.config.copyMode, f));
+    };
+    const group = groups.get(dr) ?? [];
+    group.push({ key: `${d.account}/${d.id}`, input });
+    groups.set(dr, group);
   }
-  return out;
+  const byKey = new Map<string, DbFeasibility>();
+  for (const [dr, group] of groups) {
+    const slots = Math.min(dr.config.maxCopiesInFlight, scenario.aws.copiesInFlightPerRegion);
+    const list = feasibilityOfFleet(
+      group.map((g) => g.input),
+      slots,
+    );
+    list.forEach((f, n) => {
+      const key = (group[n] as { key: string }).key;
+      byKey.set(key, toReport(key, dr.config.copyMode, f));
+    });
+  }
+  return report.dbs.flatMap((d) => byKey.get(`${d.account}/${d.id}`) ?? []);
+}
+
+/** DBs whose estimated seeding ends after the run's warm-up: the report says their first scored hours may miss. */
+export function seedingAfterWarmup(list: readonly DbFeasibility[], warmupHours: number): DbFeasibility[] {
+  return list.filter((f) => f.seedMinutes === null || f.seedMinutes > warmupHours * 60);
 }
 
 /** DBs (`account/id`) that missed their RPO while it is below their feasible floor. */
@@ -131,6 +166,16 @@ export function renderFeasibility(
     });
   }
   const notes = [...infeasible].map((db) => paint.yellow(`  INFEASIBLE ${db}: ${byDb.get(db)?.reason ?? ""}`));
+  const warmupHours = r.scenario?.warmupHours;
+  for (const f of warmupHours === undefined ? [] : seedingAfterWarmup(list, warmupHours)) {
+    if (infeasible.has(f.db) || f.seedMinutes === null) continue;
+    notes.push(
+      paint.yellow(
+        `  note ${f.db}: its first full copies and their backlog take about ${formatMinutes(f.seedMinutes)} ` +
+          `(estimate), longer than the ${warmupHours} h warm-up: early samples may count as misses`,
+      ),
+    );
+  }
   return {
     title: "Feasible vs achieved recovery-point age (minutes; feasible = best age the copy arithmetic allows)",
     rows,
@@ -148,5 +193,6 @@ function toReport(db: string, mode: FeasibilityCopyMode, f: Feasibility): DbFeas
     fullEveryInterval: f.fullEveryInterval,
     feasible: f.feasible,
     reason: f.reason ?? null,
+    seedMinutes: Number.isFinite(f.seedMinutes) ? Math.round(f.seedMinutes) : null,
   };
 }

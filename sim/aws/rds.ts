@@ -57,7 +57,7 @@ import type {
   RestoreDBInstanceFromDBSnapshotCommandOutput,
   Tag,
 } from "@aws-sdk/client-rds";
-import { DEFAULT_CHANGE_PERCENT_PER_HOUR } from "../../config/assumptions";
+import { DEFAULT_CHANGE_PERCENT_PER_HOUR, TERMINATED_COPY_STATUS } from "../../config/assumptions";
 import { isValidSnapshotId } from "../../functions/lib/identifiers";
 import type { DbKind } from "../../functions/lib/model";
 import { recordToTags, TAG } from "../../functions/lib/tags";
@@ -708,6 +708,15 @@ export class RdsModel {
     }
     const crossRegion = src.region !== region;
     const crossAccount = src.account !== account;
+    // Rule CLUSTER-COPY-ONE-HOP: a DB cluster snapshot crosses accounts only inside one region, so a shared
+    // cluster snapshot can't be copied into another region in one step (Aurora user guide).
+    if (kind === "cluster" && crossRegion && crossAccount) {
+      throw rdsGeneric(
+        "InvalidParameterCombination",
+        `DB cluster snapshot ${src.arn} is owned by another account and is in another region: copy it into ` +
+          `${src.region} first, then copy that copy to ${region}`,
+      );
+    }
     if (this.snapMap(account, region, kind).has(id)) throw snapshotAlreadyExists(kind, id);
     const tags = {
       ...(p.copyTags && !crossAccount ? src.tags : {}),
@@ -802,13 +811,41 @@ export class RdsModel {
     if (snapStatus(rec, now) === "creating") {
       throw invalidSnapshotState(kind, `Snapshot ${rec.id} is being created and can't be deleted yet`);
     }
+    // Rule DELETE-SOURCE-TERMINATES-COPY: deleting a snapshot that is being copied terminates the copy.
     for (const c of rec.copies) {
-      if (snapStatus(c, now) === "creating") {
-        throw invalidSnapshotState(kind, `Snapshot ${rec.id} is the source of copy ${c.arn} in progress`);
-      }
+      if (snapStatus(c, now) === "creating") this.terminateCopy(c, now);
     }
     this.remove(rec);
     return rec;
+  }
+
+  /**
+   * Ends a copy whose source was deleted while the copy was queued or running: it shows `failed` from `now` on
+   * (assumption TERMINATED_COPY_STATUS, config/assumptions.ts: AWS says only that the copy is terminated), and the
+   * copies of the same DB queued behind it move up the queue (their incremental decision is kept).
+   */
+  private terminateCopy(c: SnapRecord, now: number): void {
+    c.doneAt = now;
+    c.runsFrom = Math.min(c.runsFrom, now);
+    c.fails = TERMINATED_COPY_STATUS === "failed";
+    this.touch(c);
+    const pending = [...(this.pendingByOrigin.get(c.origin) ?? [])]
+      .filter((p) => p !== c && p.runsFrom > now)
+      .sort((a, b) => a.runsFrom - b.runsFrom || a.startedAt - b.startedAt);
+    let free = now;
+    for (const p of this.pendingByOrigin.get(c.origin) ?? []) {
+      if (p !== c && p.runsFrom <= now && p.doneAt > free) free = p.doneAt;
+    }
+    for (const p of pending) {
+      const minutes = p.doneAt - p.runsFrom;
+      const start = Math.max(p.startedAt, free);
+      if (start < p.runsFrom) {
+        p.runsFrom = start;
+        p.doneAt = start + minutes;
+        this.touch(p);
+      }
+      free = Math.max(free, p.doneAt);
+    }
   }
 
   private modifyAttribute(

@@ -27,6 +27,9 @@ const SHARE_GUIDE = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER
 const QUOTAS_GUIDE = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html";
 const THROTTLING_GUIDE = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-api-throttling.html";
 const COPY_API = "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html";
+const AURORA_CROSS_ACCOUNT_GUIDE =
+  "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_CopyDBClusterSnapshot.CrossAccount.html";
+const DELETE_API = "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBSnapshot.html";
 
 /** The rules, in the order docs/model.md lists them. */
 export const MODEL_RULES: readonly ModelRule[] = [
@@ -74,6 +77,17 @@ export const MODEL_RULES: readonly ModelRule[] = [
     enforcedIn: "sim/aws/rds.ts RdsModel.incrementalBase",
   },
   {
+    id: "CLUSTER-COPY-ONE-HOP",
+    statement:
+      'A DB cluster snapshot is copied across accounts only within one region ("You can only copy DB cluster ' +
+      "snapshots across accounts in the same AWS Region\"), so a shared cluster snapshot can't be copied into another " +
+      "region in one step. AWS documents no error code for it: the model answers InvalidParameterCombination (a " +
+      "common RDS error, APIReference/CommonErrors.html).",
+    url: AURORA_CROSS_ACCOUNT_GUIDE,
+    section: "Copying a DB cluster snapshot across accounts",
+    enforcedIn: "sim/aws/rds.ts RdsModel.copySnapshot",
+  },
+  {
     id: "COPY-QUEUE-SAME-DB",
     statement:
       "Copies requested for the same source DB instance are queued internally: a later copy won't start until the " +
@@ -90,6 +104,16 @@ export const MODEL_RULES: readonly ModelRule[] = [
     url: COPY_GUIDE,
     section: "Limitations",
     enforcedIn: "sim/aws/rds.ts RdsModel.copySnapshot (copiesInFlight)",
+  },
+  {
+    id: "DELETE-SOURCE-TERMINATES-COPY",
+    statement:
+      'Deleting a snapshot that is being copied terminates the copy ("If the snapshot is being copied, the copy ' +
+      "operation is terminated\"). AWS doesn't say what the copy then shows: the model marks it failed and moves the " +
+      "DB's queued copies up (assumption TERMINATED_COPY_STATUS, config/assumptions.ts).",
+    url: DELETE_API,
+    section: "DeleteDBSnapshot (and DeleteDBClusterSnapshot): description",
+    enforcedIn: "sim/aws/rds.ts RdsModel.deleteSnapshot, RdsModel.terminateCopy",
   },
   {
     id: "MANUAL-SNAPSHOT-QUOTA",

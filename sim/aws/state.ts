@@ -85,8 +85,8 @@ export interface SnapRecord {
   /** When the snapshot or copy was requested (`SnapshotCreateTime`). */
   readonly startedAt: number;
   /** When the work really starts: later than `startedAt` for a copy queued behind copies of the same DB. */
-  readonly runsFrom: number;
-  readonly doneAt: number;
+  runsFrom: number;
+  doneAt: number;
   /** Percent of the DB's data changed per hour, carried from the DB to its snapshots and their copies. */
   readonly changePercentPerHour: number;
   /** GB the copy moved (0 for snapshots that are not copies). */
@@ -94,7 +94,7 @@ export interface SnapRecord {
   /** Why a copy is full (undefined for incremental copies and for snapshots that are not copies). */
   readonly fullReason?: string;
   /** Decided when the copy starts (failCopyRate); shown once `doneAt` has passed. */
-  readonly fails: boolean;
+  fails: boolean;
   /** Create time of the original snapshot (`OriginalSnapshotCreateTime`). */
   readonly originalCreatedAt: number;
   readonly kmsKeyId?: string;
@@ -106,7 +106,7 @@ export interface SnapRecord {
   readonly crossRegion: boolean;
   readonly crossAccount: boolean;
   readonly incremental: boolean;
-  /** Copies made from this snapshot (to refuse deleting it while one is in flight). */
+  /** Copies made from this snapshot (deleting it terminates those still queued or running). */
   readonly copies: Set<SnapRecord>;
   /** Bumped on every change of tags or sharing (cached views compare it). */
   rev: number;

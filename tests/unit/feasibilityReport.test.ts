@@ -10,6 +10,7 @@ const f = (db: string, feasible: boolean): DbFeasibility => ({
   fullEveryInterval: !feasible,
   feasible,
   reason: feasible ? null : "Aurora copies are full: 2,048 GB at 150 GB/h cross-region = 14 h per copy",
+  seedMinutes: feasible ? 120 : null,
 });
 const A = "111111111111/a";
 const B = "111111111111/b";
@@ -60,5 +61,13 @@ describe("renderFeasibility", () => {
 
   it("renders nothing without feasibility data", () => {
     expect(renderFeasibility({ ...report, feasibility: [] }, plain)).toBeUndefined();
+  });
+
+  it("notes a feasible DB whose estimated seeding outlasts the warm-up, and not one it fits in", () => {
+    const withWarmup = (h: number) => ({ ...report, scenario: { warmupHours: h } }) as unknown as SimulationReport;
+    expect(renderFeasibility(withWarmup(1), plain)?.notes).toContain(
+      `  note ${A}: its first full copies and their backlog take about 2 h (estimate), longer than the 1 h warm-up: early samples may count as misses`,
+    );
+    expect(renderFeasibility(withWarmup(2), plain)?.notes.some((n) => n.includes("note"))).toBe(false);
   });
 });

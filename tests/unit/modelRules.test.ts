@@ -11,6 +11,7 @@ import {
   CreateDBSnapshotCommand,
   DeleteDBSnapshotCommand,
   DescribeDBSnapshotsCommand,
+  ModifyDBClusterSnapshotAttributeCommand,
   ModifyDBSnapshotAttributeCommand,
 } from "@aws-sdk/client-rds";
 import { describe, expect, it } from "vitest";
@@ -167,6 +168,70 @@ describe("model rules: incremental copies", () => {
     }
     expect(kinds).toEqual([false, false, false]);
     expect(s.world.snapshot(SRC, FAR, "c3-far")?.fullReason).toBe("Aurora DB cluster snapshot copies are always full");
+  });
+});
+
+describe("model rules: cluster hops and deletions", () => {
+  it("[CLUSTER-COPY-ONE-HOP] a shared cluster snapshot is copied in its region, not straight into another", async () => {
+    const s = setup();
+    await s.src
+      .rds(HOME)
+      .send(new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: "ledger", DBClusterSnapshotIdentifier: "c1" }));
+    s.advance(60);
+    await s.src.rds(HOME).send(
+      new ModifyDBClusterSnapshotAttributeCommand({
+        DBClusterSnapshotIdentifier: "c1",
+        AttributeName: "restore",
+        ValuesToAdd: [DR],
+      }),
+    );
+    const arn = `arn:aws:rds:${HOME}:${SRC}:cluster-snapshot:c1`;
+    const copy = (region: string, target: string, key: string) =>
+      s.dr.rds(region).send(
+        new CopyDBClusterSnapshotCommand({
+          SourceDBClusterSnapshotIdentifier: arn,
+          TargetDBClusterSnapshotIdentifier: target,
+          KmsKeyId: key,
+        }),
+      );
+    const err = await errorOf(copy(FAR, "c1-far", s.drFarKey));
+    expect(err.name).toBe("InvalidParameterCombination");
+    expect(err.message).toContain(`copy it into ${HOME} first`);
+    expect(s.world.snapshot(DR, FAR, "c1-far")).toBeUndefined();
+    // The two hops work: same-region cross-account, then same-account cross-region.
+    await copy(HOME, "c1-home", s.drKey);
+    s.advance(600);
+    await s.dr.rds(FAR).send(
+      new CopyDBClusterSnapshotCommand({
+        SourceDBClusterSnapshotIdentifier: `arn:aws:rds:${HOME}:${DR}:cluster-snapshot:c1-home`,
+        TargetDBClusterSnapshotIdentifier: "c1-far",
+        KmsKeyId: s.drFarKey,
+      }),
+    );
+    expect(s.world.snapshot(DR, FAR, "c1-far")).toBeDefined();
+  });
+
+  it("[DELETE-SOURCE-TERMINATES-COPY] deleting a snapshot fails its running and queued copies; the DB's queue moves up", async () => {
+    const s = setup();
+    const a1 = await s.takeShared("orders", "s1");
+    const a2 = await s.takeShared("orders", "s2");
+    await s.copy(HOME, a1, "h1", s.drKey); // running
+    const queued = await s.copy(FAR, a1, "f1", s.drFarKey);
+    const behind = await s.copy(HOME, a2, "h2", s.drKey);
+    const behindMinutes = behind.completesAt.getTime() - behind.runsFrom.getTime();
+    expect(behind.runsFrom.getTime()).toBe(queued.completesAt.getTime());
+    s.advance(1);
+    // AWS: "If the snapshot is being copied, the copy operation is terminated" - the delete succeeds.
+    await s.src.rds(HOME).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: "s1" }));
+    const status = async (region: string, id: string) =>
+      (await s.dr.rds(region).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id }))).DBSnapshots?.[0]
+        ?.Status;
+    expect(await status(HOME, "h1")).toBe("failed");
+    expect(await status(FAR, "f1")).toBe("failed");
+    const moved = s.world.snapshot(DR, HOME, "h2")!;
+    expect(moved.runsFrom.getTime()).toBe(s.now().getTime());
+    expect(moved.completesAt.getTime() - moved.runsFrom.getTime()).toBe(behindMinutes);
+    expect(await status(HOME, "h2")).toBe("creating");
   });
 });
 
