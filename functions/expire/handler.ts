@@ -86,7 +86,12 @@ export function makeHandler(
     for (const region of config.regions) {
       const listed = await inContext(
         `${STEP}: DescribeDBSnapshots/DescribeDBClusterSnapshots (manual) in ${region}`,
-        () => listSnapshots(deps.clients.rds(region), { type: "manual" }),
+        // A `{ dbId }` run (a sweep item, functions/lib/sweep.ts) lists only that DB's snapshots (server-side filter).
+        () =>
+          listSnapshots(deps.clients.rds(region), {
+            type: "manual",
+            ...(input.dbId !== undefined ? { dbId: input.dbId } : {}),
+          }),
       );
       // The region comes from the ARN; fall back to where it was listed so a delete never goes to "".
       for (const s of listed) snapshots.push(s.region ? s : { ...s, region });
