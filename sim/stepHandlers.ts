@@ -86,7 +86,7 @@ export async function loadStepHandler(o: StepHandlerOptions): Promise<TaskHandle
   const deps = { clients: o.clients, clock: o.clock, config: config as never, obs: silentObs };
   const core = mod.makeHandler(deps);
   const lister = await loadSweepLister(o.step);
-  return lister ? withSweepList(core, lister(deps)) : core;
+  return lister ? withSweepList(core, lister(deps), o.step) : core;
 }
 
 type SweepLister = (deps: HandlerDeps<never>) => () => Promise<SweepList>;

@@ -408,9 +408,8 @@ export function stateMachinePolicy(functionArns: readonly string[]): PolicyDocum
  * are named `execution:<stateMachineName>/<mapRunLabel>:<id>`, hence the `/*` pattern).
  */
 export function distributedMapPolicy(stateMachineArn: string): PolicyDocument {
-  const m = /^(arn:[^:]+:states:[^:]+:\d{12}):stateMachine:([A-Za-z0-9_-]{1,80})$/.exec(stateMachineArn);
-  if (!m) throw new Error(`distributedMapPolicy: not a state machine ARN: ${stateMachineArn}`);
-  const [, prefix, name] = m;
+  // arn:aws:states:<region>:<account>:stateMachine:<name> -> arn:aws:states:<region>:<account>:execution:<name>/*
+  const executions = `${stateMachineArn.replace(":stateMachine:", ":execution:")}/*`;
   return {
     Version: "2012-10-17",
     Statement: [
@@ -424,7 +423,7 @@ export function distributedMapPolicy(stateMachineArn: string): PolicyDocument {
         Sid: "TrackOwnChildExecutions",
         Effect: "Allow",
         Action: ["states:DescribeExecution", "states:StopExecution"],
-        Resource: [`${prefix}:execution:${name}/*`],
+        Resource: [executions],
       },
     ],
   };

@@ -11,10 +11,12 @@
  *         -> <Step>EachDb (Map: one iteration per item, MaxConcurrency from the API budget, config/apiBudget.ts)
  *              iteration = the same scoped machine run on `{ dbId }`: step Task, resume loop, check loop; its Fail
  *              states become Pass states that return { dbId, error }, so one DB's failure never stops the others
- *         -> Count<Step>Failures (Pass: how many iterations returned an error)
- *         -> Did<Step>SweepFail (Choice) -> Describe<Step>SweepFailures (Pass) -> <Step>Failed (Fail:
- *            PartialFailureError naming every failed DB, after all of them ran)
- *                                        -> <Step>Succeeded
+ *         -> Report<Step>Sweep (Task: the step Lambda with { "sweep": "report", results }: throws PartialFailureError
+ *            naming every failed DB, after all of them ran -> <Step>Failed; else -> <Step>Succeeded)
+ *
+ * The report is a Lambda call, not JSONPath: counting the failed iterations needs a filter expression, and a filter
+ * that matches nothing is a States.Runtime error (aws-local-stepfunctions raises it; AWS documents no empty-array
+ * result for it), so a sweep with no failure would fail.
  *
  * Inside an iteration `$$.Execution.Input` is the parent execution's input in Inline mode (the sweep's `{}`), so the
  * iteration carries its scope in its state data instead: every state of the scoped machine that sends the execution
@@ -33,7 +35,7 @@
  * No Pulumi imports here (same reason as stateMachines.ts).
  */
 import { ConfigError } from "../../functions/lib/errors";
-import { SWEEP_LIST_INPUT } from "../../functions/lib/sweep";
+import { SWEEP_LIST_INPUT, SWEEP_REPORT } from "../../functions/lib/sweep";
 import {
   type AslDefinition,
   buildStepDefinition,
@@ -71,18 +73,10 @@ export function sweepStateNames(stepName: string) {
     isSweep: `Is${stepName}Sweep`,
     list: `List${stepName}Items`,
     map: `${stepName}EachDb`,
-    countFailures: `Count${stepName}Failures`,
-    didFail: `Did${stepName}SweepFail`,
-    describeFailures: `Describe${stepName}SweepFailures`,
+    report: `Report${stepName}Sweep`,
     itemDone: `${stepName}ItemDone`,
   } as const;
 }
-
-/** Failed DBs named in the execution's cause (each `{"dbId","error"}` is well under 200 characters). */
-export const CAUSE_ITEMS = 100;
-
-/** Error name of a sweep in which some DBs failed: what a one-Lambda sweep reported for the same outcome. */
-export const SWEEP_FAILED_ERROR = "PartialFailureError";
 
 /**
  * The step machine of {@link buildStepDefinition} with sweeps fanned out per DB (see the module comment). Scoped
@@ -125,7 +119,7 @@ export function buildSweepStepDefinition(o: StepMachineOptions & { sweep: SweepO
     },
     [s.map]: {
       Type: "Map",
-      Comment: `Runs ${step} once per DB, at most ${maxConcurrency} at a time; a failed DB is reported, the others go on.`,
+      Comment: `Runs ${step} once per DB, at most ${maxConcurrency} at a time; a failed DB is recorded, the others go on.`,
       ItemsPath: "$.items",
       ItemSelector: { "scope.$": "$$.Map.Item.Value" },
       MaxConcurrency: maxConcurrency,
@@ -135,31 +129,18 @@ export function buildSweepStepDefinition(o: StepMachineOptions & { sweep: SweepO
         StartAt: `${ITEM_PREFIX}${n.task}`,
         States: itemStates(scoped, step),
       },
-      // Iterations return { dbId } or { dbId, error }; only the failed ones are kept.
-      ResultSelector: { "dbs.$": "States.ArrayLength($)", "failed.$": "$[?(@.error)]" },
-      Next: s.countFailures,
+      // The output is one { dbId } or { dbId, error } per DB.
+      Next: s.report,
     },
-    [s.countFailures]: {
-      Type: "Pass",
-      Comment: "Counts the DBs whose run failed.",
-      Parameters: { "dbs.$": "$.dbs", "failed.$": "$.failed", "failedCount.$": "States.ArrayLength($.failed)" },
-      Next: s.didFail,
-    },
-    [s.didFail]: {
-      Type: "Choice",
-      Comment: "Fails the execution, after every DB ran, when any DB's run failed.",
-      Choices: [{ Variable: "$.failedCount", NumericGreaterThan: 0, Next: s.describeFailures }],
-      Default: n.succeeded,
-    },
-    [s.describeFailures]: {
-      Type: "Pass",
-      Comment: `Names every failed DB and its error in the execution's error (${SWEEP_FAILED_ERROR}).`,
-      Parameters: {
-        Error: SWEEP_FAILED_ERROR,
-        // The first CAUSE_ITEMS failures only: a Fail state's cause is limited to 32,768 characters.
-        "Cause.$": `States.Format('${step.toLowerCase()} sweep: {} of {} DBs failed (first ${CAUSE_ITEMS} listed): {}', $.failedCount, $.dbs, States.JsonToString(States.ArrayGetItem(States.ArrayPartition($.failed, ${CAUSE_ITEMS}), 0)))`,
-      },
-      Next: n.failed,
+    [s.report]: {
+      Type: "Task",
+      Comment: `Runs the ${step} Lambda in report mode: fails with PartialFailureError naming every failed DB, else returns { dbs, failed: 0 }.`,
+      Resource: LAMBDA_INVOKE,
+      Parameters: { FunctionName: o.functionArn, Payload: { sweep: SWEEP_REPORT, "results.$": "$" } },
+      ResultSelector: { "summary.$": "$.Payload" },
+      ...(retry.maxAttempts > 0 ? { Retry: retryFor(retry) } : {}),
+      Catch: catchAllTo(n.failed),
+      Next: n.succeeded,
     },
   };
   return {

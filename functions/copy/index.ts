@@ -10,4 +10,4 @@ import { makeHandler } from "./handler";
 import { makeSweepLister } from "./sweep";
 
 const deps = liveDeps(parseCopyConfig(process.env));
-export const handler = lambdaHandler(withSweepList(makeHandler(deps), makeSweepLister(deps)), "copy");
+export const handler = lambdaHandler(withSweepList(makeHandler(deps), makeSweepLister(deps), "copy"), "copy");

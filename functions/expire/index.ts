@@ -10,4 +10,4 @@ import { makeHandler } from "./handler";
 import { makeSweepLister } from "./sweep";
 
 const deps = liveDeps(parseExpireConfig(process.env));
-export const handler = lambdaHandler(withSweepList(makeHandler(deps), makeSweepLister(deps)), "expire");
+export const handler = lambdaHandler(withSweepList(makeHandler(deps), makeSweepLister(deps), "expire"), "expire");

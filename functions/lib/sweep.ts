@@ -10,11 +10,30 @@
  * The list run never changes anything in AWS: it only reads and plans.
  */
 import type { RunContext } from "./deadline";
-import { ConfigError } from "./errors";
+import { ConfigError, type ItemFailure, PartialFailureError } from "./errors";
 import type { HandlerCore } from "./lambda";
 
 /** Input that asks a step Lambda for its sweep items instead of running the step. */
 export const SWEEP_LIST_INPUT = { sweep: "list" } as const;
+
+/** `sweep` value of the input that asks a step Lambda to report the Map's results ({@link reportSweep}). */
+export const SWEEP_REPORT = "report";
+
+/** What one Map iteration returns: its DB, and the error name when that DB's run failed. */
+export interface SweepItemResult {
+  readonly dbId: string;
+  readonly error?: string;
+}
+
+/** What a sweep's report step returns when every DB's run succeeded. */
+export interface SweepReport {
+  /** DBs run. */
+  readonly dbs: number;
+  readonly failed: 0;
+}
+
+/** DBs named in the error of a sweep with failures (the rest are counted): Step Functions keeps 32,768 characters of a cause. */
+export const REPORTED_FAILURES = 100;
 
 /** One Map item: the scope of one per-DB run. */
 export interface SweepItem {
@@ -29,11 +48,37 @@ export interface SweepList {
 
 /** Whether `event` is {@link SWEEP_LIST_INPUT}. */
 export function isSweepListInput(event: unknown): boolean {
-  return (
-    !!event &&
-    typeof event === "object" &&
-    !Array.isArray(event) &&
-    (event as Record<string, unknown>).sweep === SWEEP_LIST_INPUT.sweep
+  return sweepField(event) === SWEEP_LIST_INPUT.sweep;
+}
+
+function sweepField(event: unknown): unknown {
+  return event && typeof event === "object" && !Array.isArray(event)
+    ? (event as Record<string, unknown>).sweep
+    : undefined;
+}
+
+/**
+ * The report step of a sweep: `{ sweep: "report", results }`, where `results` is the Map's output (one
+ * {@link SweepItemResult} per DB). Returns `{ dbs, failed: 0 }` when every DB's run succeeded; otherwise throws a
+ * PartialFailureError naming each failed DB and its error (the first {@link REPORTED_FAILURES}), so the execution
+ * fails, after every DB ran, with the error a one-Lambda sweep reported for the same outcome.
+ */
+export function reportSweep(step: string, event: unknown): SweepReport {
+  const results = (event as { results?: unknown }).results;
+  if (!Array.isArray(results)) {
+    throw new ConfigError(`${step} sweep report input.results must be the Map state's output array`);
+  }
+  const failed = (results as SweepItemResult[]).filter((r) => r && typeof r.error === "string");
+  if (failed.length === 0) return { dbs: results.length, failed: 0 };
+  const named: ItemFailure[] = failed.slice(0, REPORTED_FAILURES).map((f) => ({
+    id: String(f.dbId),
+    error: String(f.error),
+    message: "the DB's run failed; its iteration (or child execution) and the Lambda log have the cause",
+  }));
+  const more = failed.length - named.length;
+  throw new PartialFailureError(
+    `${step} sweep (${failed.length} of ${results.length} DBs${more > 0 ? `, first ${named.length} named` : ""})`,
+    named,
   );
 }
 
@@ -44,14 +89,21 @@ export function sweepItems(dbIds: Iterable<string>): SweepList {
 }
 
 /**
- * A handler core that answers {@link SWEEP_LIST_INPUT} with `list` and passes every other input to `core`
- * unchanged. Used by each step's Lambda entry point and by the simulator, so both run the same list step.
+ * A handler core that answers {@link SWEEP_LIST_INPUT} with `list`, a report input with {@link reportSweep}, and
+ * passes every other input to `core` unchanged. Used by each step's Lambda entry point and by the simulator, so
+ * both run the same list and report steps.
  */
 export function withSweepList<E, R>(
   core: HandlerCore<E, R>,
   list: (run?: RunContext) => Promise<SweepList>,
-): HandlerCore<E, R | SweepList> {
-  return (event, run) => (isSweepListInput(event) ? list(run) : core(event, run));
+  step: string,
+): HandlerCore<E, R | SweepList | SweepReport> {
+  return async (event, run) => {
+    const mode = sweepField(event);
+    if (mode === SWEEP_LIST_INPUT.sweep) return list(run);
+    if (mode === SWEEP_REPORT) return reportSweep(step, event);
+    return core(event, run);
+  };
 }
 
 /**

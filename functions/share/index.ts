@@ -10,4 +10,4 @@ import { makeHandler } from "./handler";
 import { makeSweepLister } from "./sweep";
 
 const deps = liveDeps(parseShareConfig(process.env));
-export const handler = lambdaHandler(withSweepList(makeHandler(deps), makeSweepLister(deps)), "share");
+export const handler = lambdaHandler(withSweepList(makeHandler(deps), makeSweepLister(deps), "share"), "share");

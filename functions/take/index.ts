@@ -10,4 +10,4 @@ import { makeHandler } from "./handler";
 import { makeSweepLister } from "./sweep";
 
 const deps = liveDeps(parseTakeConfig(process.env));
-export const handler = lambdaHandler(withSweepList(makeHandler(deps), makeSweepLister(deps)), "take");
+export const handler = lambdaHandler(withSweepList(makeHandler(deps), makeSweepLister(deps), "take"), "take");
