@@ -3,7 +3,7 @@
  * each Lambda's environment, and each state machine's schedule. Written once here so no logic exists twice.
  */
 import { ConfigError } from "../functions/lib/errors";
-import { sweepMaxConcurrency } from "./apiBudget";
+import { type ApiRateLimit, RDS_API_RATE_LIMIT, sweepMaxConcurrency } from "./apiBudget";
 import type { ComponentName, PilotLightConfig } from "./schema";
 
 /** Handler steps that run as Lambdas of the snapshot pipeline. */
@@ -234,13 +234,16 @@ export function schedulesFor(config: PilotLightConfig): Schedules {
  * its MaxConcurrency, derived from the account's RDS API budget and `sweep.apiShare` unless `sweep.maxConcurrency`
  * sets it (config/apiBudget.ts; the budget is AWS's published default, rds-api-throttling.html).
  */
-export function sweepMapOptions(config: Pick<PilotLightConfig, "sweep">): {
+export function sweepMapOptions(
+  config: Pick<PilotLightConfig, "sweep">,
+  limit: ApiRateLimit = RDS_API_RATE_LIMIT,
+): {
   mode: "INLINE" | "DISTRIBUTED";
   maxConcurrency: number;
 } {
   return {
     mode: config.sweep.mode === "inline" ? "INLINE" : "DISTRIBUTED",
-    maxConcurrency: sweepMaxConcurrency(config.sweep),
+    maxConcurrency: sweepMaxConcurrency(config.sweep, limit),
   };
 }
 

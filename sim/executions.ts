@@ -136,7 +136,9 @@ export class Executions {
     const handlers: Record<string, TaskHandler> = { [fnArn(step + (stage ? `-${stage}` : ""))]: await bind(step) };
     let definition: object;
     // The definitions the components deploy: sweeps fan out per DB on a Map (components/shared/sweepMachine.ts).
-    const sweep = sweepMapOptions(c);
+    // A scenario's own API budget (aws.apiRateLimit) is the account's budget the concurrency is derived from.
+    const limit = this.ctx.scenario.aws.apiRateLimit;
+    const sweep = limit && c.sweep.maxConcurrency === undefined ? sweepMapOptions(c, limit) : sweepMapOptions(c);
     if (step === "copy" && this.ctx.scenario.triggers.copyCheckLoop) {
       handlers[fnArn("check")] = await bind("check");
       definition = buildSweepStepDefinition({
