@@ -6,11 +6,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DR_EVENT_BUS_NAME } from "../config";
-import { copyCheckLoop, copyEnvironment, lambdaEnvironment, rateExpression } from "../config/derive";
+import { SWEEP_DEFAULTS } from "../config/apiBudget";
+import { copyCheckLoop, copyEnvironment, lambdaEnvironment, rateExpression, sweepMapOptions } from "../config/derive";
 import { snapshotSharedPattern } from "./shared/events";
 import { checkerPolicy, copierPolicy, drEventBusPolicy } from "./shared/iam";
 import { quotaAlarms } from "./shared/quotaAlarms";
-import { buildStepDefinition } from "./shared/stateMachines";
 import {
   eventRule,
   failureAlarm,
@@ -20,6 +20,7 @@ import {
   stateMachine,
   stepFunction,
 } from "./shared/stepResources";
+import { buildSweepStepDefinition, type SweepOptions } from "./shared/sweepMachine";
 
 /** Arguments of {@link SnapshotCopier}. */
 export interface SnapshotCopierArgs {
@@ -58,6 +59,11 @@ export interface SnapshotCopierArgs {
   readonly drRegionKmsKeyArn?: pulumi.Input<string>;
   /** SNS topic the failure alarm notifies (`rds-pilot-light:alerts`). */
   readonly alarmTopicArn: pulumi.Input<string>;
+  /**
+   * How schedule-started sweeps fan out per DB (Map mode and MaxConcurrency). @defaultValue DISTRIBUTED, MaxConcurrency
+   * derived from the default RDS API budget (config/apiBudget.ts) Config: \`sweep\`.
+   */
+  readonly sweep?: SweepOptions;
   /** AWS partition. @defaultValue `"aws"` */
   readonly partition?: string;
 }
@@ -152,14 +158,22 @@ export class SnapshotCopier extends pulumi.ComponentResource {
       this,
     );
     const loop = copyCheckLoop({ expectedCopyMinutes: args.expectedCopyMinutes ?? 20 });
+    const sweep = args.sweep ?? sweepMapOptions({ sweep: SWEEP_DEFAULTS });
     const definition = pulumi
       .all([fn.arn, checkFn.arn])
       .apply(([functionArn, checkArn]) =>
         JSON.stringify(
-          buildStepDefinition({ stepName: "Copy", functionArn, check: { functionArn: checkArn, ...loop } }),
+          buildSweepStepDefinition({ stepName: "Copy", functionArn, check: { functionArn: checkArn, ...loop }, sweep }),
         ),
       );
-    const sfn = stateMachine(name, definition, [fn.arn, checkFn.arn], this, args.accountId);
+    const sfn = stateMachine(
+      name,
+      definition,
+      [fn.arn, checkFn.arn],
+      this,
+      args.accountId,
+      sweep.mode === "DISTRIBUTED",
+    );
 
     let eventBusArn: pulumi.Output<string> | undefined;
     if (createBus && sourceAccounts !== undefined) {

@@ -3,11 +3,12 @@
  * (functions/expire). Deletes are limited by IAM to snapshots carrying the ownership tag.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { expireEnvironment, lambdaEnvironment, rateExpression } from "../config/derive";
+import { SWEEP_DEFAULTS } from "../config/apiBudget";
+import { expireEnvironment, lambdaEnvironment, rateExpression, sweepMapOptions } from "../config/derive";
 import { DEFAULT_RETENTION, type RetentionPolicy } from "../functions/lib/retention";
 import { janitorPolicy } from "./shared/iam";
-import { buildStepDefinition } from "./shared/stateMachines";
 import { failureAlarm, logGroup, schedule, serviceRole, stateMachine, stepFunction } from "./shared/stepResources";
+import { buildSweepStepDefinition, type SweepOptions } from "./shared/sweepMachine";
 
 /** Arguments of {@link SnapshotJanitor}. */
 export interface SnapshotJanitorArgs {
@@ -27,6 +28,11 @@ export interface SnapshotJanitorArgs {
   readonly accountId: pulumi.Input<string>;
   /** SNS topic the failure alarm notifies (`rds-pilot-light:alerts`). */
   readonly alarmTopicArn: pulumi.Input<string>;
+  /**
+   * How schedule-started sweeps fan out per DB (Map mode and MaxConcurrency). @defaultValue DISTRIBUTED, MaxConcurrency
+   * derived from the default RDS API budget (config/apiBudget.ts) Config: \`sweep\`.
+   */
+  readonly sweep?: SweepOptions;
   /** AWS partition. @defaultValue `"aws"` */
   readonly partition?: string;
 }
@@ -68,10 +74,11 @@ export class SnapshotJanitor extends pulumi.ComponentResource {
       },
       this,
     );
+    const sweep = args.sweep ?? sweepMapOptions({ sweep: SWEEP_DEFAULTS });
     const definition = fn.arn.apply((functionArn) =>
-      JSON.stringify(buildStepDefinition({ stepName: "Expire", functionArn })),
+      JSON.stringify(buildSweepStepDefinition({ stepName: "Expire", functionArn, sweep })),
     );
-    const sfn = stateMachine(name, definition, [fn.arn], this, args.accountId);
+    const sfn = stateMachine(name, definition, [fn.arn], this, args.accountId, sweep.mode === "DISTRIBUTED");
     schedule(name, expression, sfn.arn, this, args.accountId);
     failureAlarm(name, sfn.arn, args.alarmTopicArn, `rds-pilot-light: snapshot Janitor run failed (${name})`, this);
 

@@ -4,11 +4,11 @@
  * event missed.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { lambdaEnvironment, rateExpression, shareEnvironment } from "../config/derive";
+import { SWEEP_DEFAULTS } from "../config/apiBudget";
+import { lambdaEnvironment, rateExpression, shareEnvironment, sweepMapOptions } from "../config/derive";
 import { MAX_DR_ACCOUNTS } from "../config/schema";
 import { rdsSnapshotCreatedPattern } from "./shared/events";
 import { sharerPolicy } from "./shared/iam";
-import { buildStepDefinition } from "./shared/stateMachines";
 import {
   eventRule,
   failureAlarm,
@@ -18,6 +18,7 @@ import {
   stateMachine,
   stepFunction,
 } from "./shared/stepResources";
+import { buildSweepStepDefinition, type SweepOptions } from "./shared/sweepMachine";
 
 /** Arguments of {@link SnapshotSharer}. */
 export interface SnapshotSharerArgs {
@@ -35,6 +36,11 @@ export interface SnapshotSharerArgs {
   readonly accountId: pulumi.Input<string>;
   /** SNS topic the failure alarm notifies (`rds-pilot-light:alerts`). */
   readonly alarmTopicArn: pulumi.Input<string>;
+  /**
+   * How schedule-started sweeps fan out per DB (Map mode and MaxConcurrency). @defaultValue DISTRIBUTED, MaxConcurrency
+   * derived from the default RDS API budget (config/apiBudget.ts) Config: \`sweep\`.
+   */
+  readonly sweep?: SweepOptions;
   /** AWS partition. @defaultValue `"aws"` */
   readonly partition?: string;
 }
@@ -80,10 +86,11 @@ export class SnapshotSharer extends pulumi.ComponentResource {
       },
       this,
     );
+    const sweep = args.sweep ?? sweepMapOptions({ sweep: SWEEP_DEFAULTS });
     const definition = fn.arn.apply((functionArn) =>
-      JSON.stringify(buildStepDefinition({ stepName: "Share", functionArn })),
+      JSON.stringify(buildSweepStepDefinition({ stepName: "Share", functionArn, sweep })),
     );
-    const sfn = stateMachine(name, definition, [fn.arn], this, args.accountId);
+    const sfn = stateMachine(name, definition, [fn.arn], this, args.accountId, sweep.mode === "DISTRIBUTED");
     const { rule } = eventRule(`${name}-rds-events`, rdsSnapshotCreatedPattern(), sfn.arn, this, args.accountId);
     schedule(name, expression, sfn.arn, this, args.accountId);
     failureAlarm(name, sfn.arn, args.alarmTopicArn, `rds-pilot-light: snapshot Sharer run failed (${name})`, this);

@@ -3,11 +3,12 @@
  * whose newest snapshot is older than the interval (functions/take).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { lambdaEnvironment, rateExpression, takeEnvironment } from "../config/derive";
+import { SWEEP_DEFAULTS } from "../config/apiBudget";
+import { lambdaEnvironment, rateExpression, sweepMapOptions, takeEnvironment } from "../config/derive";
 import { takerPolicy } from "./shared/iam";
 import { quotaAlarms } from "./shared/quotaAlarms";
-import { buildStepDefinition } from "./shared/stateMachines";
 import { failureAlarm, logGroup, schedule, serviceRole, stateMachine, stepFunction } from "./shared/stepResources";
+import { buildSweepStepDefinition, type SweepOptions } from "./shared/sweepMachine";
 
 /** Default {@link SnapshotTakerArgs.intervalMinutes}: one snapshot an hour. */
 export const DEFAULT_TAKER_INTERVAL_MINUTES = 60;
@@ -34,6 +35,11 @@ export interface SnapshotTakerArgs {
   readonly quotaHeadroom?: number;
   /** CloudWatch Logs retention (days). @defaultValue `30` Config: `logRetentionDays`. */
   readonly logRetentionDays?: number;
+  /**
+   * How schedule-started sweeps fan out per DB (Map mode and MaxConcurrency). @defaultValue DISTRIBUTED, MaxConcurrency
+   * derived from the default RDS API budget (config/apiBudget.ts) Config: \`sweep\`.
+   */
+  readonly sweep?: SweepOptions;
   /** AWS partition. @defaultValue `"aws"` */
   readonly partition?: string;
 }
@@ -86,10 +92,11 @@ export class SnapshotTaker extends pulumi.ComponentResource {
       },
       this,
     );
+    const sweep = args.sweep ?? sweepMapOptions({ sweep: SWEEP_DEFAULTS });
     const definition = fn.arn.apply((functionArn) =>
-      JSON.stringify(buildStepDefinition({ stepName: "Take", functionArn })),
+      JSON.stringify(buildSweepStepDefinition({ stepName: "Take", functionArn, sweep })),
     );
-    const sfn = stateMachine(name, definition, [fn.arn], this, args.accountId);
+    const sfn = stateMachine(name, definition, [fn.arn], this, args.accountId, sweep.mode === "DISTRIBUTED");
     schedule(name, expression, sfn.arn, this, args.accountId);
     failureAlarm(name, sfn.arn, args.alarmTopicArn, `rds-pilot-light: snapshot Taker run failed (${name})`, this);
     quotaAlarms(

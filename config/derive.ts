@@ -3,6 +3,7 @@
  * each Lambda's environment, and each state machine's schedule. Written once here so no logic exists twice.
  */
 import { ConfigError } from "../functions/lib/errors";
+import { type ApiRateLimit, RDS_API_RATE_LIMIT, sweepMaxConcurrency } from "./apiBudget";
 import type { ComponentName, PilotLightConfig } from "./schema";
 
 /** Handler steps that run as Lambdas of the snapshot pipeline. */
@@ -225,6 +226,24 @@ export function schedulesFor(config: PilotLightConfig): Schedules {
     ...(has("sharer") ? { sharer: rateExpression(config.fallbackScheduleMinutes) } : {}),
     ...(has("copier") ? { copier: rateExpression(config.fallbackScheduleMinutes) } : {}),
     ...(has("janitor") ? { janitor: rateExpression(config.janitorScheduleMinutes) } : {}),
+  };
+}
+
+/**
+ * How a stack's schedule-started sweeps fan out (components/shared/sweepMachine.ts): the Map's processing mode and
+ * its MaxConcurrency, derived from the account's RDS API budget and `sweep.apiShare` unless `sweep.maxConcurrency`
+ * sets it (config/apiBudget.ts; the budget is AWS's published default, rds-api-throttling.html).
+ */
+export function sweepMapOptions(
+  config: Pick<PilotLightConfig, "sweep">,
+  limit: ApiRateLimit = RDS_API_RATE_LIMIT,
+): {
+  mode: "INLINE" | "DISTRIBUTED";
+  maxConcurrency: number;
+} {
+  return {
+    mode: config.sweep.mode === "inline" ? "INLINE" : "DISTRIBUTED",
+    maxConcurrency: sweepMaxConcurrency(config.sweep, limit),
   };
 }
 

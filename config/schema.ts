@@ -8,6 +8,7 @@
 import * as z from "zod";
 import { ConfigError } from "../functions/lib/errors";
 import { DEFAULT_RETENTION, type RetentionPolicy, retentionFootprint } from "../functions/lib/retention";
+import { type SweepConfig, sweepSchema } from "./apiBudget";
 import { type CoerceReport, closest, coerceToSchema, emptyCoerceReport, objectKeys, toFilePath } from "./coerce";
 import { type DbProfile, dbProfilesSchema } from "./dbProfiles";
 
@@ -99,6 +100,8 @@ export interface PilotLightConfig {
     readonly httpsEndpoints: readonly string[];
   };
   readonly logRetentionDays: number;
+  /** How schedule-started sweeps fan out per DB (config/apiBudget.ts derives the Map's MaxConcurrency). */
+  readonly sweep: SweepConfig;
   readonly retiredDbs: readonly string[];
   /** Sizes and kinds of the protected DBs (config/dbProfiles.ts): `check` prints their feasible RPO; deploys nothing. */
   readonly dbProfiles?: readonly DbProfile[];
@@ -198,6 +201,7 @@ export const rawSchema = z.strictObject({
       "must be an object with topicArn (and recoveryTopicArn) or emails/httpsEndpoints",
     )
     .default({ emails: [], httpsEndpoints: [] }),
+  sweep: sweepSchema,
   logRetentionDays: z
     .number("must be a number of days")
     .refine((v) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), {
@@ -450,6 +454,7 @@ export function parseStackConfig(
     kms: r.kms,
     alerts: r.alerts,
     logRetentionDays: r.logRetentionDays,
+    sweep: r.sweep,
     retiredDbs: r.retiredDbs,
     restore: r.restore,
     ...(r.dbProfiles !== undefined ? { dbProfiles: r.dbProfiles } : {}),

@@ -13,7 +13,7 @@ import type { SnapshotSharerArgs } from "../components/snapshotSharer";
 import type { SnapshotTakerArgs } from "../components/snapshotTaker";
 import { ConfigError } from "../functions/lib/errors";
 import { parseRecoverySettings, type RecoverySettings, restoreEnvironment } from "../functions/restore/stackConfig";
-import { copyWindowHours, janitorRegions, recoveryRegion, schedulesFor } from "./derive";
+import { copyWindowHours, janitorRegions, recoveryRegion, schedulesFor, sweepMapOptions } from "./derive";
 import type { PilotLightConfig } from "./schema";
 
 /** Values every component needs that come from resources, not from the stack file. */
@@ -39,6 +39,7 @@ export function takerArgs(config: PilotLightConfig, refs: CommonRefs, name = "ta
     intervalMinutes: config.snapshotIntervalMinutes,
     quotaHeadroom: config.quotaHeadroom,
     logRetentionDays: config.logRetentionDays,
+    sweep: sweepMapOptions(config),
   };
 }
 
@@ -52,6 +53,7 @@ export function sharerArgs(config: PilotLightConfig, refs: CommonRefs, name = "s
     drEventBusArns: config.drEventBusArns,
     scheduleMinutes: config.fallbackScheduleMinutes,
     logRetentionDays: config.logRetentionDays,
+    sweep: sweepMapOptions(config),
   };
 }
 
@@ -80,6 +82,7 @@ export function copierArgs(
     expectedCopyMinutes: config.expectedCopyMinutes,
     scheduleMinutes: config.fallbackScheduleMinutes,
     logRetentionDays: config.logRetentionDays,
+    sweep: sweepMapOptions(config),
   };
 }
 
@@ -105,6 +108,7 @@ export function janitorArgs(
     retention: config.retention,
     scheduleMinutes: config.janitorScheduleMinutes,
     logRetentionDays: config.logRetentionDays,
+    sweep: sweepMapOptions(config),
   };
 }
 

@@ -6,8 +6,8 @@
  */
 
 import { AsyncLocalStorage } from "node:async_hooks";
-import { buildStepDefinition } from "../components/shared/stateMachines";
-import { copyCheckLoop, type Step } from "../config";
+import { buildSweepStepDefinition } from "../components/shared/sweepMachine";
+import { copyCheckLoop, type Step, sweepMapOptions } from "../config";
 import type { AwsClients } from "../functions/lib/clients";
 import { errorName } from "../functions/lib/errors";
 import { recoveryPointOf, type Snapshot } from "../functions/lib/model";
@@ -135,15 +135,24 @@ export class Executions {
     const name = `${stack.account}/${c.region}/${step}${stage ? `-${stage}` : ""}`;
     const handlers: Record<string, TaskHandler> = { [fnArn(step + (stage ? `-${stage}` : ""))]: await bind(step) };
     let definition: object;
+    // The definitions the components deploy: sweeps fan out per DB on a Map (components/shared/sweepMachine.ts).
+    // A scenario's own API budget (aws.apiRateLimit) is the account's budget the concurrency is derived from.
+    const limit = this.ctx.scenario.aws.apiRateLimit;
+    const sweep = limit && c.sweep.maxConcurrency === undefined ? sweepMapOptions(c, limit) : sweepMapOptions(c);
     if (step === "copy" && this.ctx.scenario.triggers.copyCheckLoop) {
       handlers[fnArn("check")] = await bind("check");
-      definition = buildStepDefinition({
+      definition = buildSweepStepDefinition({
         stepName,
         functionArn: fnArn(step),
         check: { functionArn: fnArn("check"), ...copyCheckLoop(c) },
+        sweep,
       });
     } else {
-      definition = buildStepDefinition({ stepName, functionArn: fnArn(step + (stage ? `-${stage}` : "")) });
+      definition = buildSweepStepDefinition({
+        stepName,
+        functionArn: fnArn(step + (stage ? `-${stage}` : "")),
+        sweep,
+      });
     }
     return this.newMachine(stack, name, step + (stage ? `-${stage}` : ""), definition, handlers);
   }

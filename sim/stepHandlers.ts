@@ -8,6 +8,7 @@ import { handlerEnvironment, type PilotLightConfig, type Step } from "../config"
 import type { AwsClients } from "../functions/lib/clients";
 import type { HandlerDeps } from "../functions/lib/lambda";
 import type { Observability } from "../functions/lib/powertools";
+import { type SweepList, withSweepList } from "../functions/lib/sweep";
 import type { TaskHandler } from "./localStepFunctions";
 
 /** Handler modules, loaded once per process with a valid environment (they parse it at import). */
@@ -77,10 +78,32 @@ export interface StepHandlerOptions {
 /**
  * A step's handler core exactly as the stacks configure it: environment from `handlerEnvironment`, parsed by the
  * handler's own config parser, passed to its `makeHandler` with the given clients and clock (used by the bench).
+ * Like the Lambda entry points (functions/<step>/index.ts), it answers a sweep's list step with the step's
+ * `sweep.ts` lister (functions/lib/sweep.ts); the Checker has none (it runs inside the Copier's iterations).
  */
 export async function loadStepHandler(o: StepHandlerOptions): Promise<TaskHandler> {
   const { mod, config } = await loadStepModule(o);
-  return mod.makeHandler({ clients: o.clients, clock: o.clock, config: config as never, obs: silentObs });
+  const deps = { clients: o.clients, clock: o.clock, config: config as never, obs: silentObs };
+  const core = mod.makeHandler(deps);
+  const lister = await loadSweepLister(o.step);
+  return lister ? withSweepList(core, lister(deps), o.step) : core;
+}
+
+type SweepLister = (deps: HandlerDeps<never>) => () => Promise<SweepList>;
+
+async function loadSweepLister(step: Step): Promise<SweepLister | undefined> {
+  switch (step) {
+    case "take":
+      return (await import("../functions/take/sweep")).makeSweepLister as SweepLister;
+    case "share":
+      return (await import("../functions/share/sweep")).makeSweepLister as SweepLister;
+    case "copy":
+      return (await import("../functions/copy/sweep")).makeSweepLister as SweepLister;
+    case "expire":
+      return (await import("../functions/expire/sweep")).makeSweepLister as SweepLister;
+    default:
+      return undefined;
+  }
 }
 
 /**

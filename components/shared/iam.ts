@@ -400,6 +400,35 @@ export function stateMachinePolicy(functionArns: readonly string[]): PolicyDocum
   };
 }
 
+/**
+ * What a state machine with a Distributed Map needs on itself (components/shared/sweepMachine.ts): start its own
+ * child executions, and describe and stop them. Only the DISTRIBUTED sweep mode needs it; an INLINE Map needs nothing
+ * beyond the Lambda invocations. Source: Step Functions developer guide, "IAM policies for using Distributed Map
+ * states", https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html (child executions
+ * are named `execution:<stateMachineName>/<mapRunLabel>:<id>`, hence the `/*` pattern).
+ */
+export function distributedMapPolicy(stateMachineArn: string): PolicyDocument {
+  // arn:aws:states:<region>:<account>:stateMachine:<name> -> arn:aws:states:<region>:<account>:execution:<name>/*
+  const executions = `${stateMachineArn.replace(":stateMachine:", ":execution:")}/*`;
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "StartOwnChildExecutions",
+        Effect: "Allow",
+        Action: ["states:StartExecution"],
+        Resource: [stateMachineArn],
+      },
+      {
+        Sid: "TrackOwnChildExecutions",
+        Effect: "Allow",
+        Action: ["states:DescribeExecution", "states:StopExecution"],
+        Resource: [executions],
+      },
+    ],
+  };
+}
+
 /** Scheduler / EventBridge rule role: start exactly one state machine. */
 export function startExecutionPolicy(stateMachineArn: string): PolicyDocument {
   return {

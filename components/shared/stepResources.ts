@@ -7,7 +7,13 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Step } from "../../config";
 import { handlerArchive, LAMBDA_RUNTIME } from "./bundle";
-import { type PolicyDocument, startExecutionPolicy, stateMachinePolicy, trustPolicy } from "./iam";
+import {
+  distributedMapPolicy,
+  type PolicyDocument,
+  startExecutionPolicy,
+  stateMachinePolicy,
+  trustPolicy,
+} from "./iam";
 
 /** Lambda timeout (seconds): a sweep of many DBs and snapshots, with SDK retries, stays well inside it. */
 export const FUNCTION_TIMEOUT_SECONDS = 300;
@@ -91,21 +97,34 @@ export function stepFunction(name: string, i: StepFunctionInputs, parent: pulumi
   );
 }
 
-/** A STANDARD state machine with a role that can invoke exactly `functionArns`. */
+/**
+ * A STANDARD state machine with a role that can invoke exactly `functionArns`. With `distributedMap` (a sweep in
+ * DISTRIBUTED mode, components/shared/sweepMachine.ts) the role may also start, describe and stop the machine's own
+ * child executions; that policy is a second resource created after the machine, because it names the machine's ARN.
+ */
 export function stateMachine(
   name: string,
   definition: pulumi.Input<string>,
   functionArns: pulumi.Input<string>[],
   parent: pulumi.Resource,
   account: pulumi.Input<string>,
+  distributedMap = false,
 ): aws.sfn.StateMachine {
   const policy = pulumi.all(functionArns).apply((arns) => stateMachinePolicy(arns));
   const { role, policy: rolePolicy } = serviceRole(`${name}-sfn-role`, "states.amazonaws.com", policy, parent, account);
-  return new aws.sfn.StateMachine(
+  const machine = new aws.sfn.StateMachine(
     `${name}-sfn`,
     { roleArn: role.arn, definition, type: "STANDARD" },
     { parent, dependsOn: [rolePolicy] },
   );
+  if (distributedMap) {
+    new aws.iam.RolePolicy(
+      `${name}-sfn-role-map-policy`,
+      { role: role.name, policy: json(machine.arn.apply((arn) => distributedMapPolicy(arn))) },
+      { parent },
+    );
+  }
+  return machine;
 }
 
 /** An EventBridge Scheduler schedule that starts `stateMachineArn` with `{}`. */

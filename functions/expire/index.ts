@@ -1,9 +1,13 @@
 /**
  * Lambda entry point of the expire step. Parsing the environment here, at module load, makes a bad variable fail the
- * cold start with a ConfigError naming it; `handler.ts` stays importable by tests and the simulator.
+ * cold start with a ConfigError naming it; `handler.ts` stays importable by tests and the simulator. The list step
+ * of a fanned-out sweep (`{ "sweep": "list" }`, functions/lib/sweep.ts) is answered by `sweep.ts`.
  */
 import { lambdaHandler, liveDeps } from "../lib/lambda";
+import { withSweepList } from "../lib/sweep";
 import { parseExpireConfig } from "./config";
 import { makeHandler } from "./handler";
+import { makeSweepLister } from "./sweep";
 
-export const handler = lambdaHandler(makeHandler(liveDeps(parseExpireConfig(process.env))), "expire");
+const deps = liveDeps(parseExpireConfig(process.env));
+export const handler = lambdaHandler(withSweepList(makeHandler(deps), makeSweepLister(deps), "expire"), "expire");

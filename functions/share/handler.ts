@@ -40,6 +40,7 @@ import { type DbKind, fromDbClusterSnapshot, fromDbSnapshot, parseArn, type Snap
 import { MetricUnit } from "../lib/powertools";
 import { listSnapshots } from "../lib/rds";
 import { forEachItem, throwIfFailedOrRetry } from "../lib/runner";
+import { parseDbScope } from "../lib/sweep";
 import { TAG } from "../lib/tags";
 import type { ShareConfig } from "./config";
 import {
@@ -123,10 +124,12 @@ export function makeHandler(
     const rds = deps.clients.rds(config.region);
     if (scope) obs.logger.appendKeys({ snapshotId: scope.snapshotId });
 
+    // A sweep item of the fanned-out sweep (functions/lib/sweep.ts) is `{ dbId }`: list that DB's snapshots only.
+    const dbId = scope ? undefined : parseDbScope(event, STEP);
     const snapshots = scope
       ? await findSnapshot(rds, scope)
       : await aws(`${STEP}: DescribeDBSnapshots/DescribeDBClusterSnapshots (manual) in ${config.region}`, () =>
-          listSnapshots(rds, { type: "manual" }),
+          listSnapshots(rds, { type: "manual", ...(dbId ? { dbId } : {}) }),
         );
     const plan = planShare({ snapshots, drAccounts: config.drAccounts });
     if (scope) for (const i of plan.ignored) obs.logger.info("snapshot ignored", { ...i });

@@ -4,14 +4,11 @@
  * a sustained 12 requests per second, per account and region). Time is the model's virtual clock.
  */
 
-/** Token bucket settings: `burst` tokens at most, refilled at `refillPerSecond`. */
-export interface ApiRateLimit {
-  readonly burst: number;
-  readonly refillPerSecond: number;
-}
+import type { ApiRateLimit } from "../../config/apiBudget";
 
-/** AWS's published default for the RDS API (rds-api-throttling.html). */
-export const RDS_API_RATE_LIMIT: ApiRateLimit = { burst: 300, refillPerSecond: 12 };
+// AWS's published default for the RDS API (rds-api-throttling.html), in one place: config/apiBudget.ts, where the
+// sweeps' MaxConcurrency is derived from it as well.
+export { type ApiRateLimit, RDS_API_RATE_LIMIT } from "../../config/apiBudget";
 
 /** Validates a rate limit, naming the field. */
 export function checkRateLimit(limit: ApiRateLimit, field = "apiRateLimit"): ApiRateLimit {

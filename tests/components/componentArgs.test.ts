@@ -133,6 +133,8 @@ describe("component argument checks", () => {
       "janitor-schedule-role-policy",
       "janitor-sfn",
       "janitor-sfn-role",
+      // The default sweep mode is DISTRIBUTED: the machine may start and track its own child executions.
+      "janitor-sfn-role-map-policy",
       "janitor-sfn-role-policy",
     ]);
   });

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import {
   checkerPolicy,
   copierPolicy,
+  distributedMapPolicy,
   drEventBusPolicy,
   janitorPolicy,
   type PolicyDocument,
@@ -594,6 +595,42 @@ describe("takerPolicy", () => {
   });
 });
 
+describe("distributedMapPolicy (a sweep's Distributed Map starts its own child executions)", () => {
+  const machine = `arn:aws:states:${HOME}:${DR}:stateMachine:copier-sfn-1234567`;
+  const role = `arn:aws:iam::${DR}:role/copier-sfn-role`;
+  const identity = distributedMapPolicy(machine);
+  it.each([
+    ["starts an execution of its own machine", "states:StartExecution", machine, "Allowed"],
+    [
+      "starts an execution of another machine",
+      "states:StartExecution",
+      `arn:aws:states:${HOME}:${DR}:stateMachine:other`,
+      "ImplicitlyDenied",
+    ],
+    [
+      "describes one of its child executions",
+      "states:DescribeExecution",
+      `arn:aws:states:${HOME}:${DR}:execution:copier-sfn-1234567/CopyEachDb:0f1e2d`,
+      "Allowed",
+    ],
+    [
+      "stops one of its child executions",
+      "states:StopExecution",
+      `arn:aws:states:${HOME}:${DR}:execution:copier-sfn-1234567/CopyEachDb:0f1e2d`,
+      "Allowed",
+    ],
+    [
+      "stops an execution of another machine",
+      "states:StopExecution",
+      `arn:aws:states:${HOME}:${DR}:execution:other/run:1`,
+      "ImplicitlyDenied",
+    ],
+    ["deletes its own machine", "states:DeleteStateMachine", machine, "ImplicitlyDenied"],
+  ])("%s: %s", async (_name, action, resource, expected) => {
+    expect(await decide({ action, principal: role, resource, identity })).toBe(expected);
+  });
+});
+
 describe("every policy document", () => {
   const all: [string, PolicyDocument][] = [
     ["taker", taker],
@@ -606,6 +643,7 @@ describe("every policy document", () => {
     ["alertsKey", alertsKeyPolicy("aws", DR)],
     ["stateMachine", stateMachinePolicy([`arn:aws:lambda:${HOME}:${DR}:function:f`])],
     ["startExecution", startExecutionPolicy(`arn:aws:states:${HOME}:${DR}:stateMachine:m`)],
+    ["distributedMap", distributedMapPolicy(`arn:aws:states:${HOME}:${DR}:stateMachine:m`)],
     ["bus", drEventBusPolicy(BUS, [SOURCE])],
   ];
   const actions = (d: PolicyDocument) => d.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));

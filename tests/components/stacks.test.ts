@@ -235,6 +235,28 @@ describe("Pulumi.prod.yaml (source account)", () => {
       fnArn("taker-fn"),
       `${fnArn("taker-fn")}:*`,
     ]);
+    // The sweep's Distributed Map (the default mode) starts child executions of this machine and no other.
+    expect(taker.States.TakeEachDb).toMatchObject({
+      Type: "Map",
+      ItemProcessor: { ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" } },
+    });
+    expect(JSON.parse(run.named("taker-sfn-role-map-policy").inputs.policy as string)).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "StartOwnChildExecutions",
+          Effect: "Allow",
+          Action: ["states:StartExecution"],
+          Resource: [sfnArn("taker-sfn")],
+        },
+        {
+          Sid: "TrackOwnChildExecutions",
+          Effect: "Allow",
+          Action: ["states:DescribeExecution", "states:StopExecution"],
+          Resource: [`arn:aws:states:eu-west-1:${SOURCE}:execution:taker-sfn/*`],
+        },
+      ],
+    });
   });
 
   it("creates a rotating source key the DR account can use through RDS only, and an encrypted alerts topic", async () => {

@@ -1,0 +1,229 @@
+/**
+ * Step machines whose sweeps fan out per DB on a Step Functions Map state (issue 10 item 2; docs/steps.md "Sweeps
+ * fan out per DB").
+ *
+ *   Is<Step>Sweep (Choice)
+ *     input has dbId, snapshotId, snapshotArn, detail (an EventBridge event) or dryRun
+ *         -> <Step> ... : the scoped machine of buildStepDefinition, unchanged (event-started runs, CLI runs)
+ *     otherwise (a schedule's `{}`)
+ *         -> List<Step>Items (Task: the step Lambda with { "sweep": "list" }; one listing pass, the step's own
+ *            planner, returns { items: [{ dbId }] } for the DBs with work; functions/lib/sweep.ts)
+ *         -> <Step>EachDb (Map: one iteration per item, MaxConcurrency from the API budget, config/apiBudget.ts)
+ *              iteration = the same scoped machine run on `{ dbId }`: step Task, resume loop, check loop; its Fail
+ *              states become Pass states that return { dbId, error }, so one DB's failure never stops the others
+ *         -> Report<Step>Sweep (Task: the step Lambda with { "sweep": "report", results }: throws PartialFailureError
+ *            naming every failed DB, after all of them ran -> <Step>Failed; else -> <Step>Succeeded)
+ *
+ * The report is a Lambda call, not JSONPath: counting the failed iterations needs a filter expression, and a filter
+ * that matches nothing is a States.Runtime error (aws-local-stepfunctions raises it; AWS documents no empty-array
+ * result for it), so a sweep with no failure would fail.
+ *
+ * Inside an iteration `$$.Execution.Input` is the parent execution's input in Inline mode (the sweep's `{}`), so the
+ * iteration carries its scope in its state data instead: every state of the scoped machine that sends the execution
+ * input or rebuilds the state data is rewritten here to send and keep `$.scope`. The rewrite is mechanical and
+ * checked by tests/statemachines/sweepMachine.test.ts (every Task of an iteration sends the item's scope).
+ *
+ * Processing mode: `DISTRIBUTED` runs each iteration as a child execution with its own history (Standard, because the
+ * copy check loop waits longer than an Express execution may run) and needs states:StartExecution on the machine
+ * itself (components/shared/iam.ts `distributedMapPolicy`); `INLINE` keeps every iteration in the parent's history,
+ * which is limited to 25,000 events and 40 concurrent iterations
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html). The definition uses no
+ * Distributed-only field (ItemReader, ItemBatcher, ResultWriter, ToleratedFailure*), so both modes behave alike, and
+ * aws-local-stepfunctions (which ignores ProcessorConfig and runs every Map inline) runs exactly this definition in
+ * the tests and the simulator.
+ *
+ * No Pulumi imports here (same reason as stateMachines.ts).
+ */
+import { ConfigError } from "../../functions/lib/errors";
+import { SWEEP_LIST_INPUT, SWEEP_REPORT } from "../../functions/lib/sweep";
+import {
+  type AslDefinition,
+  buildStepDefinition,
+  catchAllTo,
+  LAMBDA_INVOKE,
+  resolveRetry,
+  retryFor,
+  type StepMachineOptions,
+  stepStateNames,
+} from "./stateMachines";
+
+/** Map processing modes (ASL `ItemProcessor.ProcessorConfig.Mode`). */
+export type SweepMapMode = "INLINE" | "DISTRIBUTED";
+
+/** How a sweep fans out. */
+export interface SweepOptions {
+  /** Iterations running at once (ASL `MaxConcurrency`); config/apiBudget.ts derives it from the RDS API budget. */
+  readonly maxConcurrency: number;
+  readonly mode: SweepMapMode;
+}
+
+/** Upper bound of MaxConcurrency per mode: 40 concurrent iterations inline, 10,000 child executions distributed. */
+export const MAX_CONCURRENCY_LIMIT: Readonly<Record<SweepMapMode, number>> = { INLINE: 40, DISTRIBUTED: 10_000 };
+
+/**
+ * Input fields that make a run scoped (one Lambda run, as before the fan-out): the scopes the step handlers accept
+ * (`dbId`, `snapshotId`, `snapshotArn`), any EventBridge event (`detail`), and the Janitor's `dryRun` (its plan is
+ * the output, so it stays one run).
+ */
+export const SCOPE_FIELDS = ["dbId", "snapshotId", "snapshotArn", "detail", "dryRun"] as const;
+
+/** Names of the states a sweep adds, derived from the step name. */
+export function sweepStateNames(stepName: string) {
+  return {
+    isSweep: `Is${stepName}Sweep`,
+    list: `List${stepName}Items`,
+    map: `${stepName}EachDb`,
+    report: `Report${stepName}Sweep`,
+    itemDone: `${stepName}ItemDone`,
+  } as const;
+}
+
+/**
+ * The step machine of {@link buildStepDefinition} with sweeps fanned out per DB (see the module comment). Scoped
+ * inputs run the unchanged scoped machine. Throws a ConfigError naming the option when an option is invalid.
+ */
+export function buildSweepStepDefinition(o: StepMachineOptions & { sweep: SweepOptions }): AslDefinition {
+  const scoped = buildStepDefinition(o);
+  const { mode, maxConcurrency } = o.sweep;
+  if (mode !== "INLINE" && mode !== "DISTRIBUTED") {
+    throw new ConfigError(`sweep.mode must be "INLINE" or "DISTRIBUTED" (got ${JSON.stringify(mode)})`);
+  }
+  const limit = MAX_CONCURRENCY_LIMIT[mode];
+  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > limit) {
+    throw new ConfigError(
+      `sweep.maxConcurrency must be a whole number from 1 to ${limit} in ${mode} mode (got ${JSON.stringify(maxConcurrency)})`,
+    );
+  }
+  const step = o.stepName;
+  const n = stepStateNames(step);
+  const s = sweepStateNames(step);
+  const retry = resolveRetry(o.retry);
+
+  const states: Record<string, unknown> = {
+    [s.isSweep]: {
+      Type: "Choice",
+      Comment: `A scoped input (${SCOPE_FIELDS.join(", ")}) runs ${step} once; anything else (a schedule) fans out per DB.`,
+      Choices: [{ Or: SCOPE_FIELDS.map((f) => ({ Variable: `$.${f}`, IsPresent: true })), Next: n.task }],
+      Default: s.list,
+    },
+    ...scoped.States,
+    [s.list]: {
+      Type: "Task",
+      Comment: `Runs the ${step} Lambda in list mode: one listing pass and the planner; returns one item per DB with work.`,
+      Resource: LAMBDA_INVOKE,
+      Parameters: { FunctionName: o.functionArn, Payload: { ...SWEEP_LIST_INPUT } },
+      ResultSelector: { "items.$": "$.Payload.items" },
+      ...(retry.maxAttempts > 0 ? { Retry: retryFor(retry) } : {}),
+      Catch: catchAllTo(n.failed),
+      Next: s.map,
+    },
+    [s.map]: {
+      Type: "Map",
+      Comment: `Runs ${step} once per DB, at most ${maxConcurrency} at a time; a failed DB is recorded, the others go on.`,
+      ItemsPath: "$.items",
+      ItemSelector: { "scope.$": "$$.Map.Item.Value" },
+      MaxConcurrency: maxConcurrency,
+      ItemProcessor: {
+        ProcessorConfig:
+          mode === "DISTRIBUTED" ? { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" } : { Mode: "INLINE" },
+        StartAt: `${ITEM_PREFIX}${n.task}`,
+        States: itemStates(scoped, step),
+      },
+      // The output is one { dbId } or { dbId, error } per DB.
+      Next: s.report,
+    },
+    [s.report]: {
+      Type: "Task",
+      Comment: `Runs the ${step} Lambda in report mode: fails with PartialFailureError naming every failed DB, else returns { dbs, failed: 0 }.`,
+      Resource: LAMBDA_INVOKE,
+      Parameters: { FunctionName: o.functionArn, Payload: { sweep: SWEEP_REPORT, "results.$": "$" } },
+      ResultSelector: { "summary.$": "$.Payload" },
+      ...(retry.maxAttempts > 0 ? { Retry: retryFor(retry) } : {}),
+      Catch: catchAllTo(n.failed),
+      Next: n.succeeded,
+    },
+  };
+  return {
+    Comment: `${scoped.Comment} Sweeps fan out per DB (${mode} Map, at most ${maxConcurrency} at a time).`,
+    StartAt: s.isSweep,
+    States: states,
+  };
+}
+
+type AnyState = Record<string, unknown> & { Type: string };
+
+/** Prefix of the iteration's state names: state names must be unique across a machine, nested ones included. */
+export const ITEM_PREFIX = "Db";
+
+/**
+ * The scoped machine's states rewritten to run as one Map iteration on `{ scope: { dbId } }` and renamed with
+ * {@link ITEM_PREFIX}: Tasks send `$.scope`, the first Task and every Pass keep `scope` in the state data, Catchers
+ * keep it too (`ResultPath`), and Fail / Succeed states become Pass states returning `{ dbId, error }` / `{ dbId }`.
+ */
+function itemStates(scoped: AslDefinition, step: string): Record<string, unknown> {
+  const n = stepStateNames(step);
+  const s = sweepStateNames(step);
+  const rename = (name: string) => `${ITEM_PREFIX}${name}`;
+  const done = rename(s.itemDone);
+  const out: Record<string, unknown> = {};
+  for (const [name, raw] of Object.entries(scoped.States)) {
+    const st = structuredClone(raw) as AnyState;
+    if (typeof st.Next === "string") st.Next = rename(st.Next);
+    if (typeof st.Default === "string") st.Default = rename(st.Default);
+    if (Array.isArray(st.Choices)) {
+      st.Choices = (st.Choices as Record<string, unknown>[]).map((c) => ({ ...c, Next: rename(String(c.Next)) }));
+    }
+    if (st.Type === "Task") {
+      const params = st.Parameters as Record<string, unknown>;
+      params["Payload.$"] = "$.scope";
+      if (st.Catch) {
+        st.Catch = (st.Catch as Record<string, unknown>[]).map((c) => ({
+          ...c,
+          ResultPath: "$.caught",
+          Next: rename(String(c.Next)),
+        }));
+      }
+      if (st.ResultPath === undefined) {
+        // The first Task replaces the state data with { summary, checks?, runs }: keep the result aside instead and
+        // rebuild the data, scope included, in a Pass.
+        const selector = st.ResultSelector as Record<string, unknown>;
+        const start = rename(`Start${name}`);
+        out[start] = {
+          Type: "Pass",
+          Comment: "Keeps the item's scope next to the first summary.",
+          Parameters: {
+            ...Object.fromEntries(Object.entries(selector).filter(([k]) => k !== "summary.$")),
+            "summary.$": "$.first.summary",
+            "scope.$": "$.scope",
+          },
+          Next: st.Next,
+        };
+        st.ResultSelector = { "summary.$": "$.Payload" };
+        st.ResultPath = "$.first";
+        st.Next = start;
+      }
+    } else if (st.Type === "Pass" && st.Parameters) {
+      (st.Parameters as Record<string, unknown>)["scope.$"] = "$.scope";
+    } else if (st.Type === "Fail") {
+      const error = name === n.failed ? { "error.$": "$.caught.Error" } : { error: String(st.Error) };
+      out[rename(name)] = {
+        Type: "Pass",
+        Comment: `This DB failed (${name}); the sweep reports it after every DB ran.`,
+        Parameters: { "dbId.$": "$.scope.dbId", ...error },
+        End: true,
+      };
+      continue;
+    } else if (st.Type === "Succeed") {
+      out[rename(name)] = { Type: "Pass", Comment: String(st.Comment ?? ""), Next: done };
+      continue;
+    }
+    out[rename(name)] = st;
+  }
+  out[done] = {
+    Type: "Pass",
+    Comment: "This DB's run succeeded; only its identifier is returned (the Map result stays small).",
+    Parameters: { "dbId.$": "$.scope.dbId" },
+    End: true,
+  };
+  return out;
+}

@@ -1,0 +1,90 @@
+/**
+ * The account's RDS API budget and how much of it a fanned-out sweep may use (issue 10 item 2; docs/steps.md
+ * "Sweeps fan out per DB").
+ *
+ * RDS throttles control-plane requests per account and region with a token bucket: by default a burst of 300
+ * requests refilled at 12 per second (RDS user guide, "Request throttling for the Amazon RDS API",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-api-throttling.html). The simulator's model enforces
+ * the same figures (sim/aws/throttle.ts reads them from here).
+ *
+ * A sweep's Map runs one step Lambda per DB, at most MaxConcurrency at a time. Each run makes its calls one after
+ * another (a few in parallel at most), so the sweep's request rate is about MaxConcurrency × the rate of one run:
+ *
+ *   MaxConcurrency = max(1, floor(refillPerSecond × apiShare / RUN_REQUESTS_PER_SECOND))
+ *
+ * capped by the Map mode's own limit. `apiShare` leaves the rest of the budget to event-started runs and to every
+ * other caller in the account; `sweep.maxConcurrency` overrides the result.
+ */
+import * as z from "zod";
+
+/** Token bucket of an API: `burst` requests at most, refilled at `refillPerSecond`. */
+export interface ApiRateLimit {
+  readonly burst: number;
+  readonly refillPerSecond: number;
+}
+
+/** AWS's published default RDS API budget per account and region (rds-api-throttling.html, see the module comment). */
+export const RDS_API_RATE_LIMIT: ApiRateLimit = { burst: 300, refillPerSecond: 12 };
+
+/**
+ * Requests per second one per-DB step run makes at most (assumption: sequential calls of roughly half a second each
+ * including the SDK's overhead, two at a time where a handler reads in parallel; AWS publishes no latency figure).
+ */
+export const RUN_REQUESTS_PER_SECOND = 2;
+
+/** Defaults of the `sweep` stack-config block. */
+export const SWEEP_DEFAULTS = {
+  /** Each DB's run is a child execution with its own history (no 25,000-event limit shared by 1,000 DBs). */
+  mode: "distributed" as const,
+  /** Half the account's RDS request rate: the other half stays free for event-started runs and other callers. */
+  apiShare: 0.5,
+};
+
+/** Largest MaxConcurrency per mode: 40 iterations inline, 10,000 child executions distributed (Step Functions guide). */
+export const SWEEP_CONCURRENCY_LIMIT = { inline: 40, distributed: 10_000 } as const;
+
+/** The resolved `sweep` block of a stack config. */
+export interface SweepConfig {
+  /** Map processing mode: `distributed` (child executions) or `inline` (iterations in the parent's history). */
+  readonly mode: "inline" | "distributed";
+  /** Share of the account's RDS request rate a sweep may use, in (0, 1]. */
+  readonly apiShare: number;
+  /** Explicit MaxConcurrency; without it {@link sweepMaxConcurrency} derives one from `apiShare`. */
+  readonly maxConcurrency?: number;
+}
+
+/** The zod schema of the `sweep` block (config/schema.ts). */
+export const sweepSchema = z
+  .strictObject(
+    {
+      mode: z.enum(["inline", "distributed"], 'must be "inline" or "distributed"').default(SWEEP_DEFAULTS.mode),
+      apiShare: z
+        .number("must be a number greater than 0 and at most 1")
+        .gt(0, "must be greater than 0")
+        .max(1, "must be at most 1")
+        .default(SWEEP_DEFAULTS.apiShare),
+      maxConcurrency: z
+        .number("must be a whole number of concurrent DB runs")
+        .int("must be a whole number of concurrent DB runs")
+        .min(1, "must be at least 1")
+        .max(SWEEP_CONCURRENCY_LIMIT.distributed, `must be at most ${SWEEP_CONCURRENCY_LIMIT.distributed}`)
+        .optional(),
+    },
+    "must be an object with mode, apiShare, maxConcurrency",
+  )
+  .default({ mode: SWEEP_DEFAULTS.mode, apiShare: SWEEP_DEFAULTS.apiShare })
+  .refine((s) => s.maxConcurrency === undefined || s.maxConcurrency <= SWEEP_CONCURRENCY_LIMIT[s.mode], {
+    message: `maxConcurrency must be at most ${SWEEP_CONCURRENCY_LIMIT.inline} in inline mode (Step Functions runs at most 40 inline iterations at once)`,
+    path: ["maxConcurrency"],
+  });
+
+/**
+ * MaxConcurrency of a sweep's Map: `sweep.maxConcurrency` when set, else derived from the RDS API budget (module
+ * comment), at least 1 and at most the mode's limit.
+ */
+export function sweepMaxConcurrency(sweep: SweepConfig, limit: ApiRateLimit = RDS_API_RATE_LIMIT): number {
+  const cap = SWEEP_CONCURRENCY_LIMIT[sweep.mode];
+  if (sweep.maxConcurrency !== undefined) return Math.min(cap, sweep.maxConcurrency);
+  const derived = Math.floor((limit.refillPerSecond * sweep.apiShare) / RUN_REQUESTS_PER_SECOND);
+  return Math.min(cap, Math.max(1, derived));
+}
