@@ -720,15 +720,19 @@ function holderFailsIn(it: Item, s: Snapshot, where: string | undefined): boolea
 /** The copy from the source into the home region (`home`) or straight into the DR region (`region`). */
 function fromSource(it: Item, leg: Leg): void {
   const src = it.source;
-  if (!src) return fail(it, "SourceGone", "the shared snapshot is no longer shared and no copy exists");
+  if (!src) {
+    fail(it, "SourceGone", "the shared snapshot is no longer shared and no copy exists");
+    return;
+  }
   // CopyDBClusterSnapshot rejects KmsKeyId for an unencrypted source, and a DR copy must carry the DR key.
   if (src.kind === "cluster" && !src.encrypted) {
-    return fail(
+    fail(
       it,
       "UnencryptedSource",
       `source cluster snapshot ${src.arn} is not encrypted, so it cannot be copied under the DR key; ` +
         "encrypt the source cluster with a customer-managed KMS key",
     );
+    return;
   }
   it.phase = "copy-needed";
   if (leg === "home") it.homeNeed = src.arn;
@@ -741,7 +745,10 @@ function assess(it: Item, config: CopyConfig): void {
   const drRegion = config.drRegion;
   if (!drRegion) {
     const h = it.home;
-    if (!h) return fromSource(it, "home");
+    if (!h) {
+      fromSource(it, "home");
+      return;
+    }
     if (IN_PROGRESS_STATUSES.has(h.status)) it.phase = "home-in-progress";
     else if (h.status === "available") it.phase = "done";
     else stuck(it, h, config.region);
@@ -797,8 +804,14 @@ function assessFanOut(it: Item, config: CopyConfig, outsideWindow: boolean): voi
   if (holderFails(it, config)) return;
   const h = it.home;
   const r = it.regional;
-  if (h && !IN_PROGRESS_STATUSES.has(h.status) && h.status !== "available") return stuck(it, h, config.region);
-  if (r && !IN_PROGRESS_STATUSES.has(r.status) && r.status !== "available") return stuck(it, r, drRegion);
+  if (h && !IN_PROGRESS_STATUSES.has(h.status) && h.status !== "available") {
+    stuck(it, h, config.region);
+    return;
+  }
+  if (r && !IN_PROGRESS_STATUSES.has(r.status) && r.status !== "available") {
+    stuck(it, r, drRegion);
+    return;
+  }
   const src = outsideWindow ? undefined : it.source;
   let dueFromSource = false;
   if (!h) {
@@ -810,7 +823,10 @@ function assessFanOut(it: Item, config: CopyConfig, outsideWindow: boolean): voi
     else if (h?.status === "available") it.regionNeed = h.arn;
     else if (!h) {
       if (it.source) dueFromSource = true;
-      else return fail(it, "SourceGone", "the shared snapshot is no longer shared and no copy exists");
+      else {
+        fail(it, "SourceGone", "the shared snapshot is no longer shared and no copy exists");
+        return;
+      }
     }
   }
   if (r && IN_PROGRESS_STATUSES.has(r.status)) it.phase = "region-in-progress";
