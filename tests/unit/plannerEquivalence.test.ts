@@ -308,20 +308,23 @@ describe("faster planners decide as before", () => {
               });
             }
           }
-          // Some finished home copies, so DBs differ in how far behind they are.
-          for (const i of doneAt) {
-            const s = shared[i % shared.length]!;
+          // Finished copies (home-region copy, and for every other one also the DR-region copy, so the recovery
+          // point is done), so DBs differ in how far behind they are and the "oldest newest done first" rule decides.
+          const regional: Snapshot[] = [];
+          doneAt.forEach((n, j) => {
+            const s = shared[n % shared.length]!;
             const at = s.createdAt!;
             const id = drCopyId(s.account, s.dbId, at);
-            home.push({
+            const copy = (region: string, stage: Stage): Snapshot => ({
               ...s,
               id,
-              arn: `arn:aws:rds:${HOME}:${DR_ACCOUNT}:${s.kind === "instance" ? "snapshot" : "cluster-snapshot"}:${id}`,
+              arn: `arn:aws:rds:${region}:${DR_ACCOUNT}:${s.kind === "instance" ? "snapshot" : "cluster-snapshot"}:${id}`,
               type: "manual",
               account: DR_ACCOUNT,
+              region,
               tags: {
                 [TAG.managedBy]: MANAGED_BY_VALUE,
-                [TAG.stage]: "dr",
+                [TAG.stage]: stage,
                 [TAG.sourceDb]: s.dbId,
                 [TAG.sourceKind]: s.kind,
                 [TAG.sourceAccount]: s.account,
@@ -330,7 +333,9 @@ describe("faster planners decide as before", () => {
                 [TAG.copiedFrom]: s.arn,
               },
             });
-          }
+            home.push(copy(HOME, "dr"));
+            if (j % 2 === 0) regional.push(copy(DR, "dr-region"));
+          });
           const config = {
             region: HOME,
             sourceAccounts: [...SOURCES],
@@ -342,7 +347,7 @@ describe("faster planners decide as before", () => {
             deleteIntermediate: false,
             copyWindowHours: 23,
           } as CopyConfig;
-          const input = { config, scope: { kind: "sweep" } as const, now: new Date(NOW), shared, home, regional: [] };
+          const input = { config, scope: { kind: "sweep" } as const, now: new Date(NOW), shared, home, regional };
           expect(planCopy(input)).toEqual(legacyPlanCopy(input));
         },
       ),
