@@ -25,7 +25,7 @@
  * by retention is never made again while the source still holds the original.
  */
 import type { ItemFailure } from "../lib/errors";
-import { drCopyId, ID_PREFIX } from "../lib/identifiers";
+import { drCopyIdBody, ID_PREFIX, timeSlug } from "../lib/identifiers";
 import { type DbKind, recoveryPointOf, type Snapshot, stageOf } from "../lib/model";
 import { IN_PROGRESS_STATUSES, isCopyInFlight } from "../lib/rds";
 import { isOwned, MANAGED_BY_VALUE, TAG } from "../lib/tags";
@@ -160,79 +160,212 @@ export interface CopyPlan {
   readonly progress: CopyProgress;
 }
 
-interface Item {
-  readonly key: string;
-  readonly item: string;
-  readonly targetId: string;
-  readonly kind: DbKind;
-  readonly sourceAccount: string;
-  readonly sourceRegion: string;
-  readonly dbId: string;
-  readonly recoveryPoint: Date;
-  /** The source is the account's own `source`-stage snapshot (single-account stack): copy straight to the DR region. */
-  readonly ownSource: boolean;
-  source?: Snapshot;
-  home?: Snapshot;
-  regional?: Snapshot;
+/** Per source DB (kind, account, identifier): what the priority order reads. */
+interface DbState {
+  /** Newest fully copied recovery point (ms); -Infinity when none. */
+  newestDone: number;
+  /** Newest recovery point with a copy waiting in the destination region of pass {@link neededPass}. */
+  needed: number;
+  neededPass: number;
 }
 
-interface Need {
-  readonly item: Item;
-  readonly action: CopyAction;
+/** Per source account and DB identifier: the strings every item of it shares, worked out once per run. */
+interface DbRecord {
+  /** `<sourceAccount>/<dbId>` */
+  readonly item: string;
+  readonly account: string;
+  readonly dbId: string;
+  /** The items of {@link drCopyIdBody}(account, dbId), looked up on first use. */
+  body: BodyRecord | undefined;
+  instance: DbState | undefined;
+  cluster: DbState | undefined;
+}
+
+/**
+ * One recovery point of one source DB, with what the assessment decided for it. Kept small: a sweep makes one per
+ * recovery point in the region (48,000 at 1,000 DBs).
+ */
+class Item {
+  source: Snapshot | undefined = undefined;
+  home: Snapshot | undefined = undefined;
+  regional: Snapshot | undefined = undefined;
+  phase: CopyPhase = "done";
+  failure: ItemFailure | undefined = undefined;
+  /** Source ARN of the copy to start into the home region (stage `dr`, DR key), if one is due. */
+  homeNeed: string | undefined = undefined;
+  /** Source ARN of the copy to start into the DR region (stage `dr-region`, DR-region key), if one is due. */
+  regionNeed: string | undefined = undefined;
+  /** Fan-out: a copy from the source is due but the recovery point is outside the copy window. */
+  dueFromSource = false;
+  constructor(
+    /** The source DB (account and identifier). */
+    readonly db: DbRecord,
+    readonly state: DbState,
+    readonly targetId: string,
+    readonly kind: DbKind,
+    readonly sourceRegion: string,
+    readonly recoveryPoint: Date,
+    /** The source is the account's own `source`-stage snapshot (single-account stack): copy straight to the DR region. */
+    readonly ownSource: boolean,
+  ) {}
+}
+
+/** The items whose identifier has one body (`rpl-<body>-<yyyymmdd-hhmm>`), by kind and then by time slug. */
+interface BodyRecord {
+  readonly body: string;
+  /** `rpl-<body>-`, the start of every identifier under this body. */
+  readonly prefix: string;
+  readonly byKind: Map<string, Map<string, Item>>;
+}
+
+/**
+ * The items of one run, keyed like RDS keys snapshots (kind and identifier), in the order they were first added, and
+ * the per-DB records. No identifier is hashed per item: a copy identifier is `rpl-<body>-<slug>` with a 13-character
+ * slug (lib/identifiers.ts), so (body, slug) names it exactly; the body is worked out once per DB and the slug once
+ * per minute, and an identifier listed by RDS is split back into the two to be looked up. Identifiers of another
+ * shape cannot be copy identifiers and are kept by full identifier.
+ */
+class ItemIndex {
+  readonly order: Item[] = [];
+  private readonly bodies = new Map<string, BodyRecord>();
+  private readonly others = new Map<string, Map<string, Item>>();
+  private readonly dbs = new Map<string, Map<string, DbRecord>>();
+  private readonly states = new Map<string, DbState>();
+  private readonly slugs = new Map<number, string>();
+
+  db(account: string, dbId: string): DbRecord {
+    let byDb = this.dbs.get(account);
+    if (!byDb) {
+      byDb = new Map();
+      this.dbs.set(account, byDb);
+    }
+    let rec = byDb.get(dbId);
+    if (!rec) {
+      rec = { item: `${account}/${dbId}`, account, dbId, body: undefined, instance: undefined, cluster: undefined };
+      byDb.set(dbId, rec);
+    }
+    return rec;
+  }
+
+  /** The priority state of a DB, shared by every (kind, account, DB) with the same `kind:account:dbId` key. */
+  state(rec: DbRecord, kind: DbKind): DbState {
+    const cached = kind === "instance" ? rec.instance : kind === "cluster" ? rec.cluster : undefined;
+    if (cached) return cached;
+    const key = `${kind}:${rec.account}:${rec.dbId}`;
+    let st = this.states.get(key);
+    if (!st) {
+      st = { newestDone: Number.NEGATIVE_INFINITY, needed: Number.NEGATIVE_INFINITY, neededPass: -1 };
+      this.states.set(key, st);
+    }
+    if (kind === "instance") rec.instance = st;
+    else if (kind === "cluster") rec.cluster = st;
+    return st;
+  }
+
+  /** The slug of `at` (yyyymmdd-hhmm, UTC, minute resolution), one string per minute. */
+  slug(at: Date): string {
+    const minute = Math.floor(at.getTime() / MINUTE_MS);
+    let slug = this.slugs.get(minute);
+    if (slug === undefined) {
+      slug = timeSlug(at);
+      this.slugs.set(minute, slug);
+    }
+    return slug;
+  }
+
+  /** The map of `kind` items under `body`. */
+  private slots(body: string, kind: string): Map<string, Item> {
+    let b = this.bodies.get(body);
+    if (!b) {
+      b = { body, prefix: `${OWN_PREFIX}${body}-`, byKind: new Map() };
+      this.bodies.set(body, b);
+    }
+    return slotsOf(b, kind);
+  }
+
+  /** Slot map of the source copies of `rec`: `drCopyId(rec.account, rec.dbId, ·)` is `rpl-<body>-<slug>`. */
+  dbSlots(rec: DbRecord, kind: string): Map<string, Item> {
+    if (!rec.body) {
+      const body = drCopyIdBody(rec.account, rec.dbId);
+      const existing = this.bodies.get(body);
+      rec.body = existing ?? { body, prefix: `${OWN_PREFIX}${body}-`, byKind: new Map() };
+      if (!existing) this.bodies.set(body, rec.body);
+    }
+    return slotsOf(rec.body, kind);
+  }
+
+  /** The item with this kind and identifier, if any. */
+  find(kind: string, id: string): Item | undefined {
+    const split = splitCopyId(id);
+    if (!split) return this.others.get(kind)?.get(id);
+    return this.bodies.get(split.body)?.byKind.get(kind)?.get(split.slug);
+  }
+
+  /** Adds an item under its own identifier (an adopted copy). */
+  addById(it: Item): void {
+    const split = splitCopyId(it.targetId);
+    let m: Map<string, Item>;
+    if (split) m = this.slots(split.body, it.kind);
+    else {
+      m = this.others.get(it.kind) ?? new Map();
+      this.others.set(it.kind, m);
+    }
+    m.set(split ? split.slug : it.targetId, it);
+    this.order.push(it);
+  }
+}
+
+function slotsOf(b: BodyRecord, kind: string): Map<string, Item> {
+  let m = b.byKind.get(kind);
+  if (!m) {
+    m = new Map();
+    b.byKind.set(kind, m);
+  }
+  return m;
+}
+
+/** Length of a time slug (`yyyymmdd-hhmm`), always 13 characters (lib/identifiers.ts). */
+const SLUG_LENGTH = 13;
+const PREFIX_LENGTH = ID_PREFIX.length + 1;
+
+/** `rpl-<body>-<slug>` -> `{ body, slug }`; undefined for an identifier of another shape. */
+function splitCopyId(id: string): { body: string; slug: string } | undefined {
+  const n = id.length;
+  if (n < PREFIX_LENGTH + SLUG_LENGTH + 1 || !id.startsWith(OWN_PREFIX) || id.charCodeAt(n - SLUG_LENGTH - 1) !== 45) {
+    return undefined;
+  }
+  return { body: id.slice(PREFIX_LENGTH, n - SLUG_LENGTH - 1), slug: id.slice(n - SLUG_LENGTH) };
 }
 
 const OWN_PREFIX = `${ID_PREFIX}-`;
 const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
 
 /** Plans one Copier run (pure: no I/O, no clock). */
 export function planCopy(input: CopyPlanInput): CopyPlan {
   const { config, scope } = input;
   const skipped: SkippedSnapshot[] = [];
-  const items = new Map<string, Item>();
-  const keyOf = (kind: DbKind, id: string) => `${kind}:${id}`;
+  const index = new ItemIndex();
+  // Only a run asked about one snapshot reports why it left that snapshot alone.
+  const askedArn = scope.kind === "snapshot" ? scope.snapshotArn : undefined;
 
-  const addSource = (s: Snapshot, dbId: string, recoveryPoint: Date, ownSource: boolean) => {
-    const targetId = drCopyId(s.account, dbId, recoveryPoint);
-    const key = keyOf(s.kind, targetId);
-    const existing = items.get(key);
-    if (existing?.source) {
-      skipped.push({ id: s.arn, reason: `maps to ${targetId}, the same DR copy as ${existing.source.arn}` });
-      return;
-    }
-    items.set(key, {
-      key,
-      item: `${s.account}/${dbId}`,
-      targetId,
-      kind: s.kind,
-      sourceAccount: s.account,
-      sourceRegion: s.region,
-      dbId,
-      recoveryPoint,
-      ownSource,
-      source: s,
-    });
-  };
-  const inScopeArn = (s: Snapshot) => scope.kind === "snapshot" && scope.snapshotArn === s.arn;
-  // Out-of-scope sources are dropped before any identifier is computed: a scoped run costs its own DB, not a sweep.
-  const sourceInScope = (s: Snapshot) =>
-    scope.kind === "sweep" || (scope.kind === "db" ? s.dbId.toLowerCase() === scope.dbId : scope.snapshotArn === s.arn);
-
-  for (const s of input.shared) {
-    if (!sourceInScope(s)) continue;
+  const shared = input.shared;
+  for (let i = 0; i < shared.length; i++) {
+    const s = shared[i]!;
+    // Out-of-scope sources are dropped before any identifier is computed: a scoped run costs its own DB, not a sweep.
+    if (!sourceInScope(s, scope)) continue;
     // Other people's shares are none of our business; only report them when the run was asked about them.
-    const ignore = (reason: string) => {
-      if (inScopeArn(s)) skipped.push({ id: s.arn, reason });
-    };
     if (!s.id.startsWith(OWN_PREFIX)) {
-      ignore(`identifier does not start with "${OWN_PREFIX}", so rds-pilot-light did not create it`);
+      if (s.arn === askedArn) skipped.push({ id: s.arn, reason: NOT_OURS });
       continue;
     }
     if (!config.sourceAccounts.includes(s.account)) {
-      ignore(`owner account ${s.account} is not in RPL_SOURCE_ACCOUNTS`);
+      if (s.arn === askedArn)
+        skipped.push({ id: s.arn, reason: `owner account ${s.account} is not in RPL_SOURCE_ACCOUNTS` });
       continue;
     }
     if (s.status !== "available") {
-      ignore(`status is ${s.status}, not available`);
+      if (s.arn === askedArn) skipped.push({ id: s.arn, reason: `status is ${s.status}, not available` });
       continue;
     }
     // Shares carry no tags for the receiving account, so the DB and recovery point come from the snapshot itself.
@@ -240,33 +373,38 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
       skipped.push({ id: s.arn, reason: "RDS returned no DB identifier or SnapshotCreateTime for it" });
       continue;
     }
-    addSource(s, s.dbId, s.createdAt, false);
+    addSource(index, skipped, s, s.dbId, s.createdAt, false);
   }
 
   // Single account (role `both`): a manual snapshot listed in the home region is owned by the Lambda's own account
   // (its ARN says so), and our Taker tagged it, so the tags give the DB and the recovery point.
-  for (const s of input.home) {
+  const home = input.home;
+  for (let i = 0; i < home.length; i++) {
+    const s = home[i]!;
     if (s.type !== "manual" || stageOf(s) !== "source" || !config.sourceAccounts.includes(s.account)) continue;
-    if (!sourceInScope(s)) continue;
-    const ignore = (reason: string) => {
-      if (inScopeArn(s)) skipped.push({ id: s.arn, reason });
-    };
+    if (!sourceInScope(s, scope)) continue;
     if (!s.id.startsWith(OWN_PREFIX)) {
-      ignore(`identifier does not start with "${OWN_PREFIX}", so rds-pilot-light did not create it`);
+      if (s.arn === askedArn) skipped.push({ id: s.arn, reason: NOT_OURS });
       continue;
     }
     if (s.tags[TAG.sourceAccount] !== s.account) {
-      ignore(
-        `tag ${TAG.sourceAccount} is ${JSON.stringify(s.tags[TAG.sourceAccount] ?? "")}, not its owner ${s.account}`,
-      );
+      if (s.arn === askedArn)
+        skipped.push({
+          id: s.arn,
+          reason: `tag ${TAG.sourceAccount} is ${JSON.stringify(s.tags[TAG.sourceAccount] ?? "")}, not its owner ${s.account}`,
+        });
       continue;
     }
     if (!config.drRegion) {
-      ignore("the account's own snapshots are copied only into another region; set RPL_DR_REGION");
+      if (s.arn === askedArn)
+        skipped.push({
+          id: s.arn,
+          reason: "the account's own snapshots are copied only into another region; set RPL_DR_REGION",
+        });
       continue;
     }
     if (s.status !== "available") {
-      ignore(`status is ${s.status}, not available`);
+      if (s.arn === askedArn) skipped.push({ id: s.arn, reason: `status is ${s.status}, not available` });
       continue;
     }
     const recoveryPoint = recoveryPointOf(s);
@@ -274,88 +412,91 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
       skipped.push({ id: s.arn, reason: `has no ${TAG.sourceDb} tag or DB identifier, or no recovery point` });
       continue;
     }
-    addSource(s, s.dbId, recoveryPoint, true);
+    addSource(index, skipped, s, s.dbId, recoveryPoint, true);
   }
 
   // Our own copies keep their pipeline going even after the shared original has expired at the source.
-  const adopt = (s: Snapshot, stage: CopyStage) => {
-    if (stageOf(s) !== stage) return;
-    if (scope.kind === "db" && s.tags[TAG.sourceDb]?.toLowerCase() !== scope.dbId) return;
-    const key = keyOf(s.kind, s.id);
-    if (items.has(key)) return;
-    const recoveryPoint = recoveryPointOf(s);
-    const account = s.tags[TAG.sourceAccount];
-    const dbId = s.tags[TAG.sourceDb];
-    if (!recoveryPoint || !account || !dbId) return;
-    items.set(key, {
-      key,
-      item: `${account}/${dbId}`,
-      targetId: s.id,
-      kind: s.kind,
-      sourceAccount: account,
-      sourceRegion: s.tags[TAG.sourceRegion] ?? "",
-      dbId,
-      recoveryPoint,
-      // The DR-region leg of an adopted item starts from its home copy, never from a source.
-      ownSource: false,
-    });
-  };
-  for (const s of input.home) adopt(s, "dr");
-  if (config.drRegion) for (const s of input.regional) adopt(s, "dr-region");
-
-  const homeById = new Map(input.home.map((s) => [keyOf(s.kind, s.id), s]));
-  const regionalById = new Map(input.regional.map((s) => [keyOf(s.kind, s.id), s]));
-  for (const it of items.values()) {
-    const h = homeById.get(it.key);
-    const r = config.drRegion ? regionalById.get(it.key) : undefined;
-    if (h) it.home = h;
-    if (r) it.regional = r;
-  }
+  const homeFound = input.home.map((s) => adopt(index, s, "dr", scope));
+  const regionalFound = config.drRegion ? input.regional.map((s) => adopt(index, s, "dr-region", scope)) : [];
+  attach(index, input.home, homeFound, "home");
+  if (config.drRegion) attach(index, input.regional, regionalFound, "regional");
 
   const inFlight: Record<string, number> = {
     [config.region]: input.inFlight?.[config.region] ?? countInFlight(input.home),
   };
   if (config.drRegion) inFlight[config.drRegion] = input.inFlight?.[config.drRegion] ?? countInFlight(input.regional);
 
-  const scoped = [...items.values()].filter((it) => inScopeOf(it, scope));
+  const scoped: Item[] = [];
+  const kept: Item[] = [];
   const views: CopyItemView[] = [];
-  const needs: Need[] = [];
+  const failures: ItemFailure[] = [];
+  const inProgress: string[] = [];
+  let pending = 0;
   const windowStart = input.now.getTime() - config.copyWindowHours * HOUR_MS;
-  for (const it of scoped) {
-    const outsideWindow = it.recoveryPoint.getTime() < windowStart;
-    const assessed = isFanOut(it, config) ? assessFanOut(it, config, outsideWindow) : assess(it, config);
-    const { phase, failure } = assessed;
-    const itemNeeds = assessed.needs ?? (assessed.need ? [assessed.need] : []);
+  let windowStartText: string | undefined;
+  const order = index.order;
+  for (let i = 0; i < order.length; i++) {
+    const it = order[i]!;
+    if (scope.kind !== "sweep" && !inScopeOf(it, scope)) continue;
+    scoped.push(it);
+    const rp = it.recoveryPoint.getTime();
+    const outsideWindow = rp < windowStart;
+    if (isFanOut(it, config)) assessFanOut(it, config, outsideWindow);
+    else assess(it, config);
     // Outside the window the DR Janitor may already have deleted this recovery point's copy by retention; copying it
     // from the source again would only be deleted again, on every sweep. A source-side failure there is moot for the
     // same reason. The DR-region leg from our own home copy is still finished: that copy exists, so retention has
     // not removed this recovery point, and a slow home copy must not strand it without its DR-region copy.
-    const fromSourceNow =
-      itemNeeds.some((n) => n.sourceArn === it.source?.arn) ||
-      failure?.error === "UnencryptedSource" ||
-      assessed.outsideWindow === true;
-    if (fromSourceNow && outsideWindow) {
-      skipped.push({
-        // Only copies from a source get here, so the source is set; the identifier is a defensive fallback.
-        id: it.source?.arn ?? it.targetId,
-        reason: OUTSIDE_COPY_WINDOW,
-        detail:
-          `recovery point ${it.recoveryPoint.toISOString()} is older than the ${config.copyWindowHours}-hour copy ` +
-          `window (RPL_COPY_WINDOW_HOURS) that starts at ${new Date(windowStart).toISOString()}`,
-      });
-      continue;
+    if (outsideWindow) {
+      const src = it.source;
+      const fromSourceNow =
+        (src !== undefined && (it.homeNeed === src.arn || it.regionNeed === src.arn)) ||
+        it.failure?.error === "UnencryptedSource" ||
+        it.dueFromSource;
+      if (fromSourceNow) {
+        windowStartText ??= new Date(windowStart).toISOString();
+        skipped.push({
+          // Only copies from a source get here, so the source is set; the identifier is a defensive fallback.
+          id: src?.arn ?? it.targetId,
+          reason: OUTSIDE_COPY_WINDOW,
+          detail:
+            `recovery point ${it.recoveryPoint.toISOString()} is older than the ${config.copyWindowHours}-hour copy ` +
+            `window (RPL_COPY_WINDOW_HOURS) that starts at ${windowStartText}`,
+        });
+        continue;
+      }
     }
-    views.push({
-      item: it.item,
-      targetId: it.targetId,
-      kind: it.kind,
-      sourceAccount: it.sourceAccount,
-      dbId: it.dbId,
-      recoveryPoint: it.recoveryPoint,
-      phase,
-      ...(failure ? { failure } : {}),
-    });
-    for (const action of itemNeeds) needs.push({ item: it, action });
+    kept.push(it);
+    const phase = it.phase;
+    const failure = it.failure;
+    views.push(
+      failure
+        ? {
+            item: it.db.item,
+            targetId: it.targetId,
+            kind: it.kind,
+            sourceAccount: it.db.account,
+            dbId: it.db.dbId,
+            recoveryPoint: it.recoveryPoint,
+            phase,
+            failure,
+          }
+        : {
+            item: it.db.item,
+            targetId: it.targetId,
+            kind: it.kind,
+            sourceAccount: it.db.account,
+            dbId: it.db.dbId,
+            recoveryPoint: it.recoveryPoint,
+            phase,
+          },
+    );
+    if (failure) failures.push(failure);
+    if (phase === "done") it.state.newestDone = Math.max(it.state.newestDone, rp);
+    else if (phase !== "failed") {
+      pending++;
+      if (phase === "home-in-progress" || phase === "region-in-progress") inProgress.push(it.targetId);
+    }
   }
 
   // Intermediate deletes: only our own `dr` copy, only once its DR-region copy is available, and never while any
@@ -363,20 +504,24 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   const deletes: DeleteIntermediateAction[] = [];
   if (config.deleteIntermediate && config.drRegion) {
     const sources = new Set<string>();
-    for (const s of [...input.home, ...input.regional]) {
-      if (!IN_PROGRESS_STATUSES.has(s.status)) continue;
-      if (s.copiedFrom) sources.add(s.copiedFrom);
-      const tagged = s.tags[TAG.copiedFrom];
-      if (tagged) sources.add(tagged);
+    for (const list of [input.home, input.regional]) {
+      for (let i = 0; i < list.length; i++) {
+        const s = list[i]!;
+        if (!IN_PROGRESS_STATUSES.has(s.status)) continue;
+        if (s.copiedFrom) sources.add(s.copiedFrom);
+        const tagged = s.tags[TAG.copiedFrom];
+        if (tagged) sources.add(tagged);
+      }
     }
-    for (const it of scoped) {
+    for (let i = 0; i < scoped.length; i++) {
+      const it = scoped[i]!;
       const h = it.home;
       const r = it.regional;
       if (!h || !r || r.status !== "available" || !isOwnedCopy(r, "dr-region")) continue;
       if (!isOwnedCopy(h, "dr") || h.status !== "available" || sources.has(h.arn)) continue;
       deletes.push({
         type: "delete-intermediate",
-        item: it.item,
+        item: it.db.item,
         kind: h.kind,
         region: config.region,
         snapshotId: h.id,
@@ -387,23 +532,21 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
 
   const copies: CopyAction[] = [];
   let waiting = 0;
-  const newestDone = newestDonePerDb(views);
+  let pass = 0;
   for (const region of Object.keys(inFlight)) {
-    const inRegion = needs.filter((n) => n.action.region === region);
-    const ordered = prioritize(inRegion, newestDone);
     const free = Math.max(0, config.maxCopiesInFlight - (inFlight[region] ?? 0));
-    copies.push(...ordered.slice(0, free).map((n) => n.action));
-    waiting += Math.max(0, ordered.length - free);
+    const { chosen, count } = chooseCopies(kept, region, config, free, pass++);
+    waiting += Math.max(0, count - free);
+    for (const c of chosen) copies.push(copyAction(c.it, c.leg, config));
   }
 
-  const failures = views.flatMap((v) => (v.failure ? [v.failure] : []));
   const scopeMatched = scope.kind === "sweep" || scoped.length > 0 || skipped.length > 0;
   return {
     actions: [...deletes, ...copies],
     progress: {
       items: views,
-      pending: views.filter((v) => v.phase !== "done" && v.phase !== "failed").length,
-      inProgress: views.filter((v) => v.phase.endsWith("in-progress")).map((v) => v.targetId),
+      pending,
+      inProgress,
       inFlight,
       waiting,
       ready: deletes.length + copies.length,
@@ -412,6 +555,93 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
       scopeMatched,
     },
   };
+}
+
+const NOT_OURS = `identifier does not start with "${OWN_PREFIX}", so rds-pilot-light did not create it`;
+
+function sourceInScope(s: Snapshot, scope: CopyScope): boolean {
+  return (
+    scope.kind === "sweep" || (scope.kind === "db" ? s.dbId.toLowerCase() === scope.dbId : scope.snapshotArn === s.arn)
+  );
+}
+
+/** Adds a source snapshot's recovery point, unless another source already maps to the same DR copy. */
+function addSource(
+  index: ItemIndex,
+  skipped: SkippedSnapshot[],
+  s: Snapshot,
+  dbId: string,
+  recoveryPoint: Date,
+  ownSource: boolean,
+): void {
+  const rec = index.db(s.account, dbId);
+  const slots = index.dbSlots(rec, s.kind);
+  const slug = index.slug(recoveryPoint);
+  // Sources are added before any copy is adopted, so an existing item always has a source.
+  const existing = slots.get(slug);
+  if (existing?.source) {
+    skipped.push({
+      id: s.arn,
+      reason: `maps to ${existing.targetId}, the same DR copy as ${existing.source.arn}`,
+    });
+    return;
+  }
+  const it = new Item(
+    rec,
+    index.state(rec, s.kind),
+    (rec.body?.prefix ?? "") + slug,
+    s.kind,
+    s.region,
+    recoveryPoint,
+    ownSource,
+  );
+  it.source = s;
+  slots.set(slug, it);
+  index.order.push(it);
+}
+
+/**
+ * Adopts one of our copies of `stage` whose recovery point has no item yet. Returns the item with the snapshot's kind
+ * and identifier (found or adopted), if any.
+ */
+function adopt(index: ItemIndex, s: Snapshot, stage: CopyStage, scope: CopyScope): Item | undefined {
+  const found = index.find(s.kind, s.id);
+  if (found || stageOf(s) !== stage) return found;
+  if (scope.kind === "db" && s.tags[TAG.sourceDb]?.toLowerCase() !== scope.dbId) return undefined;
+  const recoveryPoint = recoveryPointOf(s);
+  const account = s.tags[TAG.sourceAccount];
+  const dbId = s.tags[TAG.sourceDb];
+  if (!recoveryPoint || !account || !dbId) return undefined;
+  const rec = index.db(account, dbId);
+  const it = new Item(
+    rec,
+    index.state(rec, s.kind),
+    s.id,
+    s.kind,
+    s.tags[TAG.sourceRegion] ?? "",
+    recoveryPoint,
+    // The DR-region leg of an adopted item starts from its home copy, never from a source.
+    false,
+  );
+  index.addById(it);
+  return it;
+}
+
+/**
+ * Gives each item the snapshot listed under its kind and identifier (the last one listed wins, as in a map filled in
+ * listing order). `found[i]` is the item already looked up for `listed[i]`, if any.
+ */
+function attach(
+  index: ItemIndex,
+  listed: readonly Snapshot[],
+  found: readonly (Item | undefined)[],
+  field: "home" | "regional",
+): void {
+  for (let i = 0; i < listed.length; i++) {
+    const s = listed[i] as Snapshot;
+    const it = found[i] ?? index.find(s.kind, s.id);
+    if (it) it[field] = s;
+  }
 }
 
 /**
@@ -431,7 +661,7 @@ function inScopeOf(it: Item, scope: CopyScope): boolean {
     case "sweep":
       return true;
     case "db":
-      return it.dbId.toLowerCase() === scope.dbId;
+      return it.db.dbId.toLowerCase() === scope.dbId;
     case "snapshot":
       return [it.source?.arn, it.home?.tags[TAG.copiedFrom], it.regional?.tags[TAG.copiedFrom]].includes(
         scope.snapshotArn,
@@ -439,97 +669,114 @@ function inScopeOf(it: Item, scope: CopyScope): boolean {
   }
 }
 
-/** Decides the phase of one item and, when a copy should start, which one. */
-function assess(it: Item, config: CopyConfig): Assessment {
-  const fail = (error: string, message: string) => ({
-    phase: "failed" as const,
-    failure: { id: it.item, error, message: `${it.targetId}: ${message}` },
-  });
-  const drRegion = config.drRegion;
-  for (const [s, where] of [
-    [it.home, config.region],
-    [it.regional, drRegion],
-  ] as const) {
-    if (!s) continue;
-    if (!isOwned(s.tags)) {
-      return fail(
-        "ForeignSnapshotExists",
-        `a snapshot with this identifier already exists in ${where} but is not tagged ` +
-          `${TAG.managedBy}=${MANAGED_BY_VALUE}; rename or delete it so the DR copy can be made`,
-      );
-    }
-    const tagged = recoveryPointOf(s);
-    if (it.source && tagged && tagged.getTime() !== it.recoveryPoint.getTime()) {
-      return fail(
-        "IdentifierCollision",
-        `the copy in ${where} holds recovery point ${tagged.toISOString()}, but shared snapshot ${it.source.arn} ` +
-          `was taken at ${it.recoveryPoint.toISOString()} (two snapshots of one DB in the same minute); only the first is copied`,
-      );
-    }
-  }
-  const stuck = (s: Snapshot, where: string) =>
+function fail(it: Item, error: string, message: string): void {
+  it.phase = "failed";
+  it.failure = { id: it.db.item, error, message: `${it.targetId}: ${message}` };
+}
+
+/** A copy in `where` that is neither running nor available needs an operator. */
+function stuck(it: Item, s: Snapshot, where: string | undefined): void {
+  fail(
+    it,
+    "CopyFailed",
+    `the copy in ${where} has status ${s.status}; delete it to let rds-pilot-light copy this recovery point again`,
+  );
+}
+
+/**
+ * Fails the item when a snapshot already holding its identifier is not ours, or holds another recovery point.
+ * True when it did.
+ */
+function holderFails(it: Item, config: CopyConfig): boolean {
+  return (
+    (it.home !== undefined && holderFailsIn(it, it.home, config.region)) ||
+    (it.regional !== undefined && holderFailsIn(it, it.regional, config.drRegion))
+  );
+}
+
+function holderFailsIn(it: Item, s: Snapshot, where: string | undefined): boolean {
+  if (!isOwned(s.tags)) {
     fail(
-      "CopyFailed",
-      `the copy in ${where} has status ${s.status}; delete it to let rds-pilot-light copy this recovery point again`,
+      it,
+      "ForeignSnapshotExists",
+      `a snapshot with this identifier already exists in ${where} but is not tagged ` +
+        `${TAG.managedBy}=${MANAGED_BY_VALUE}; rename or delete it so the DR copy can be made`,
     );
+    return true;
+  }
+  const tagged = recoveryPointOf(s);
+  if (it.source && tagged && tagged.getTime() !== it.recoveryPoint.getTime()) {
+    fail(
+      it,
+      "IdentifierCollision",
+      `the copy in ${where} holds recovery point ${tagged.toISOString()}, but shared snapshot ${it.source.arn} ` +
+        `was taken at ${it.recoveryPoint.toISOString()} (two snapshots of one DB in the same minute); only the first is copied`,
+    );
+    return true;
+  }
+  return false;
+}
 
-  const fromSource = (
-    region: string,
-    kmsKeyId: string,
-    stage: CopyStage,
-  ): { phase: CopyPhase; failure?: ItemFailure; need?: CopyAction } => {
-    const src = it.source;
-    if (!src) return fail("SourceGone", "the shared snapshot is no longer shared and no copy exists");
-    // CopyDBClusterSnapshot rejects KmsKeyId for an unencrypted source, and a DR copy must carry the DR key.
-    if (src.kind === "cluster" && !src.encrypted) {
-      return fail(
-        "UnencryptedSource",
-        `source cluster snapshot ${src.arn} is not encrypted, so it cannot be copied under the DR key; ` +
-          "encrypt the source cluster with a customer-managed KMS key",
-      );
-    }
-    return { phase: "copy-needed", need: copyAction(it, { region, kmsKeyId, stage, sourceArn: src.arn }) };
-  };
+/** The copy from the source into the home region (`home`) or straight into the DR region (`region`). */
+function fromSource(it: Item, leg: Leg): void {
+  const src = it.source;
+  if (!src) {
+    fail(it, "SourceGone", "the shared snapshot is no longer shared and no copy exists");
+    return;
+  }
+  // CopyDBClusterSnapshot rejects KmsKeyId for an unencrypted source, and a DR copy must carry the DR key.
+  if (src.kind === "cluster" && !src.encrypted) {
+    fail(
+      it,
+      "UnencryptedSource",
+      `source cluster snapshot ${src.arn} is not encrypted, so it cannot be copied under the DR key; ` +
+        "encrypt the source cluster with a customer-managed KMS key",
+    );
+    return;
+  }
+  it.phase = "copy-needed";
+  if (leg === "home") it.homeNeed = src.arn;
+  else it.regionNeed = src.arn;
+}
 
+/** Decides the phase of one item (two-step, direct, or no DR region) and, when a copy should start, which one. */
+function assess(it: Item, config: CopyConfig): void {
+  if (holderFails(it, config)) return;
+  const drRegion = config.drRegion;
   if (!drRegion) {
     const h = it.home;
-    if (!h) return fromSource(config.region, config.drKmsKeyArn, "dr");
-    if (IN_PROGRESS_STATUSES.has(h.status)) return { phase: "home-in-progress" };
-    if (h.status === "available") return { phase: "done" };
-    return stuck(h, config.region);
+    if (!h) {
+      fromSource(it, "home");
+      return;
+    }
+    if (IN_PROGRESS_STATUSES.has(h.status)) it.phase = "home-in-progress";
+    else if (h.status === "available") it.phase = "done";
+    else stuck(it, h, config.region);
+    return;
   }
-
-  const regionKey = config.drRegionKmsKeyArn ?? "";
   const r = it.regional;
   if (r) {
-    if (IN_PROGRESS_STATUSES.has(r.status)) return { phase: "region-in-progress" };
-    if (r.status === "available") return { phase: "done" };
-    return stuck(r, drRegion);
+    if (IN_PROGRESS_STATUSES.has(r.status)) it.phase = "region-in-progress";
+    else if (r.status === "available") it.phase = "done";
+    else stuck(it, r, drRegion);
+    return;
   }
   const h = it.home;
   if (h) {
-    if (IN_PROGRESS_STATUSES.has(h.status)) return { phase: "home-in-progress" };
-    if (h.status !== "available") return stuck(h, config.region);
-    return {
-      phase: "region-copy-needed",
-      need: copyAction(it, { region: drRegion, kmsKeyId: regionKey, stage: "dr-region", sourceArn: h.arn }),
-    };
+    if (IN_PROGRESS_STATUSES.has(h.status)) it.phase = "home-in-progress";
+    else if (h.status !== "available") stuck(it, h, config.region);
+    else {
+      it.phase = "region-copy-needed";
+      it.regionNeed = h.arn;
+    }
+    return;
   }
   // An own-account source needs no cross-account hop into the home region: it is already there.
-  return config.mode === "direct" || it.ownSource
-    ? fromSource(drRegion, regionKey, "dr-region")
-    : fromSource(config.region, config.drKmsKeyArn, "dr");
+  fromSource(it, config.mode === "direct" || it.ownSource ? "region" : "home");
 }
 
-/** Result of assessing one item: its phase, and the copies to start now (fan-out may start two at once). */
-interface Assessment {
-  readonly phase: CopyPhase;
-  readonly failure?: ItemFailure;
-  readonly need?: CopyAction;
-  readonly needs?: readonly CopyAction[];
-  /** Fan-out: a copy from the source is due but the recovery point is outside the copy window. */
-  readonly outsideWindow?: boolean;
-}
+/** Which copy of an item: into the home region (stage `dr`) or into the DR region (stage `dr-region`). */
+type Leg = "home" | "region";
 
 /**
  * Fan-out applies to DB instance snapshots shared from another account when a DR region is configured. DB cluster
@@ -550,140 +797,156 @@ function isFanOut(it: Item, config: CopyConfig): boolean {
  * available. When the share is gone (or outside the copy window) before the DR-region copy started, that copy is
  * made from the home-region copy instead (a full copy, but the recovery point is not lost).
  */
-function assessFanOut(it: Item, config: CopyConfig, outsideWindow: boolean): Assessment {
+function assessFanOut(it: Item, config: CopyConfig, outsideWindow: boolean): void {
   const drRegion = config.drRegion ?? "";
-  const fail = (error: string, message: string): Assessment => ({
-    phase: "failed",
-    failure: { id: it.item, error, message: `${it.targetId}: ${message}` },
-  });
-  const base = assess(it, config);
-  // Foreign or colliding identifiers fail before anything else (assess checks them first).
-  if (
-    base.phase === "failed" &&
-    base.failure &&
-    base.failure.error !== "CopyFailed" &&
-    base.failure.error !== "SourceGone"
-  ) {
-    return base;
-  }
+  // Foreign or colliding identifiers fail before anything else. (Fan-out items are DB instances, so the cluster-only
+  // UnencryptedSource check of two-step never applies.)
+  if (holderFails(it, config)) return;
   const h = it.home;
   const r = it.regional;
-  for (const [s, where] of [
-    [h, config.region],
-    [r, drRegion],
-  ] as const) {
-    if (s && !IN_PROGRESS_STATUSES.has(s.status) && s.status !== "available") {
-      return fail(
-        "CopyFailed",
-        `the copy in ${where} has status ${s.status}; delete it to let rds-pilot-light copy this recovery point again`,
-      );
-    }
+  if (h && !IN_PROGRESS_STATUSES.has(h.status) && h.status !== "available") {
+    stuck(it, h, config.region);
+    return;
+  }
+  if (r && !IN_PROGRESS_STATUSES.has(r.status) && r.status !== "available") {
+    stuck(it, r, drRegion);
+    return;
   }
   const src = outsideWindow ? undefined : it.source;
-  const needs: CopyAction[] = [];
   let dueFromSource = false;
   if (!h) {
-    if (src)
-      needs.push(
-        copyAction(it, { region: config.region, kmsKeyId: config.drKmsKeyArn, stage: "dr", sourceArn: src.arn }),
-      );
+    if (src) it.homeNeed = src.arn;
     else if (it.source && !r) dueFromSource = true;
   }
   if (!r) {
-    const regionKey = config.drRegionKmsKeyArn ?? "";
-    if (src)
-      needs.push(copyAction(it, { region: drRegion, kmsKeyId: regionKey, stage: "dr-region", sourceArn: src.arn }));
-    else if (h?.status === "available") {
-      needs.push(copyAction(it, { region: drRegion, kmsKeyId: regionKey, stage: "dr-region", sourceArn: h.arn }));
-    } else if (!h) {
+    if (src) it.regionNeed = src.arn;
+    else if (h?.status === "available") it.regionNeed = h.arn;
+    else if (!h) {
       if (it.source) dueFromSource = true;
-      else return fail("SourceGone", "the shared snapshot is no longer shared and no copy exists");
+      else {
+        fail(it, "SourceGone", "the shared snapshot is no longer shared and no copy exists");
+        return;
+      }
     }
   }
-  const running = (s: Snapshot | undefined) => s !== undefined && IN_PROGRESS_STATUSES.has(s.status);
-  let phase: CopyPhase;
-  if (running(r)) phase = "region-in-progress";
-  else if (running(h)) phase = "home-in-progress";
-  else if (!h && needs.some((n) => n.stage === "dr")) phase = "copy-needed";
-  else if (!r) phase = h ? "region-copy-needed" : "copy-needed";
-  else phase = "done";
-  return { phase, needs, ...(dueFromSource ? { outsideWindow: true } : {}) };
+  if (r && IN_PROGRESS_STATUSES.has(r.status)) it.phase = "region-in-progress";
+  else if (h && IN_PROGRESS_STATUSES.has(h.status)) it.phase = "home-in-progress";
+  else if (!h && it.homeNeed !== undefined) it.phase = "copy-needed";
+  else if (!r) it.phase = h ? "region-copy-needed" : "copy-needed";
+  else it.phase = "done";
+  it.dueFromSource = dueFromSource;
 }
 
-function copyAction(
-  it: Item,
-  to: { region: string; kmsKeyId: string; stage: CopyStage; sourceArn: string },
-): CopyAction {
+function copyAction(it: Item, leg: Leg, config: CopyConfig): CopyAction {
+  const home = leg === "home";
+  const sourceArn = (home ? it.homeNeed : it.regionNeed) ?? "";
+  const stage: CopyStage = home ? "dr" : "dr-region";
   return {
     type: "copy",
-    item: it.item,
+    item: it.db.item,
     kind: it.kind,
-    stage: to.stage,
-    region: to.region,
-    sourceArn: to.sourceArn,
+    stage,
+    region: home ? config.region : (config.drRegion ?? ""),
+    sourceArn,
     targetId: it.targetId,
-    kmsKeyId: to.kmsKeyId,
+    kmsKeyId: home ? config.drKmsKeyArn : (config.drRegionKmsKeyArn ?? ""),
     tags: {
       [TAG.managedBy]: MANAGED_BY_VALUE,
-      [TAG.sourceDb]: it.dbId,
+      [TAG.sourceDb]: it.db.dbId,
       [TAG.sourceKind]: it.kind,
-      [TAG.sourceAccount]: it.sourceAccount,
+      [TAG.sourceAccount]: it.db.account,
       [TAG.sourceRegion]: it.sourceRegion,
       [TAG.recoveryPoint]: it.recoveryPoint.toISOString(),
-      [TAG.stage]: to.stage,
-      [TAG.copiedFrom]: to.sourceArn,
+      [TAG.stage]: stage,
+      [TAG.copiedFrom]: sourceArn,
     },
   };
 }
 
-function dbKeyOf(v: { kind: DbKind; sourceAccount: string; dbId: string }): string {
-  return `${v.kind}:${v.sourceAccount}:${v.dbId}`;
-}
-
-/** Newest fully copied recovery point per DB (ms); a DB without one is the most behind. */
-function newestDonePerDb(views: readonly CopyItemView[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const v of views) {
-    if (v.phase !== "done") continue;
-    const k = dbKeyOf(v);
-    out.set(k, Math.max(out.get(k) ?? Number.NEGATIVE_INFINITY, v.recoveryPoint.getTime()));
-  }
-  return out;
+/** A copy waiting for a slot, with what the priority order compares. */
+interface Candidate {
+  readonly it: Item;
+  readonly leg: Leg;
+  readonly tier: number;
+  readonly done: number;
+  readonly rp: number;
+  /** Position among the region's waiting copies (item order, home leg before DR-region leg): the last tie-break. */
+  readonly seq: number;
 }
 
 /**
- * @internal Orders the copies waiting for one destination region: first the newest waiting recovery point of every DB (so
- * each DB's DR copy gets fresher before any backlog is filled), then the older ones; within each tier the DB whose
- * newest finished copy is oldest goes first; then newer recovery points; then the identifier, for determinism.
+ * The copies into `region` that get one of its `free` slots, best first, and how many copies wait for that region.
+ * Order: first the newest waiting recovery point of every DB (so each DB's DR copy gets fresher before any backlog
+ * is filled), then the older ones; within each tier the DB whose newest finished copy is oldest goes first; then
+ * newer recovery points; then the identifier (`localeCompare` order); then the order the copies were found in. Only
+ * the best `free` are kept while scanning, so a run with thousands of waiting copies and a few slots never sorts them.
  */
-function prioritize<T extends { item: Item }>(needs: readonly T[], newestDone: ReadonlyMap<string, number>): T[] {
-  const newestNeeded = new Map<string, number>();
-  for (const n of needs) {
-    const k = dbKeyOf(n.item);
-    newestNeeded.set(k, Math.max(newestNeeded.get(k) ?? Number.NEGATIVE_INFINITY, n.item.recoveryPoint.getTime()));
+function chooseCopies(
+  kept: readonly Item[],
+  region: string,
+  config: CopyConfig,
+  free: number,
+  pass: number,
+): { chosen: Candidate[]; count: number } {
+  const intoHome = region === config.region;
+  const intoRegion = region === config.drRegion;
+  // Newest waiting recovery point per DB, over the copies into this region.
+  let count = 0;
+  for (let i = 0; i < kept.length; i++) {
+    const it = kept[i]!;
+    const legs = (intoHome && it.homeNeed !== undefined ? 1 : 0) + (intoRegion && it.regionNeed !== undefined ? 1 : 0);
+    if (legs === 0) continue;
+    count += legs;
+    const st = it.state;
+    const rp = it.recoveryPoint.getTime();
+    st.needed = st.neededPass === pass ? Math.max(st.needed, rp) : Math.max(Number.NEGATIVE_INFINITY, rp);
+    st.neededPass = pass;
   }
-  const rank = (n: T) => {
-    const k = dbKeyOf(n.item);
-    const rp = n.item.recoveryPoint.getTime();
-    return {
-      tier: rp === newestNeeded.get(k) ? 0 : 1,
-      done: newestDone.get(k) ?? Number.NEGATIVE_INFINITY,
-      rp,
-      id: n.item.targetId,
-    };
-  };
-  return [...needs]
-    .map((n) => ({ n, r: rank(n) }))
-    .sort(
-      (a, b) =>
-        a.r.tier - b.r.tier ||
-        compareNumbers(a.r.done, b.r.done) ||
-        compareNumbers(b.r.rp, a.r.rp) ||
-        a.r.id.localeCompare(b.r.id),
-    )
-    .map(({ n }) => n);
+  const chosen: Candidate[] = [];
+  if (free === 0 || count === 0) return { chosen, count };
+  let seq = 0;
+  for (let i = 0; i < kept.length; i++) {
+    const it = kept[i]!;
+    if (intoHome && it.homeNeed !== undefined) offer(chosen, free, it, "home", seq++);
+    if (intoRegion && it.regionNeed !== undefined) offer(chosen, free, it, "region", seq++);
+  }
+  return { chosen, count };
+}
+
+/** Inserts the copy into `chosen` (sorted best first, at most `free` long) when it ranks among the best `free`. */
+function offer(chosen: Candidate[], free: number, it: Item, leg: Leg, seq: number): void {
+  const st = it.state;
+  const rp = it.recoveryPoint.getTime();
+  const tier = rp === st.needed ? 0 : 1;
+  const done = st.newestDone;
+  if (chosen.length === free) {
+    const worst = chosen[free - 1] as Candidate;
+    if (compareRank(tier, done, rp, it.targetId, seq, worst) >= 0) return;
+    chosen.pop();
+  }
+  let lo = 0;
+  let hi = chosen.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareRank(tier, done, rp, it.targetId, seq, chosen[mid] as Candidate) < 0) hi = mid;
+    else lo = mid + 1;
+  }
+  chosen.splice(lo, 0, { it, leg, tier, done, rp, seq });
+}
+
+function compareRank(tier: number, done: number, rp: number, id: string, seq: number, b: Candidate): number {
+  return (
+    tier - b.tier ||
+    compareNumbers(done, b.done) ||
+    compareNumbers(b.rp, rp) ||
+    (id === b.it.targetId ? 0 : collator.compare(id, b.it.targetId)) ||
+    seq - b.seq
+  );
 }
 
 function compareNumbers(a: number, b: number): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** `String.prototype.localeCompare` without arguments, as one reusable collator (same order, much faster). */
+const collator = new Intl.Collator();

@@ -9,8 +9,8 @@
  * - never a snapshot that is not `available`, except `failed` ones, which restore nothing and only use quota;
  * - never an undated one (no recovery point to judge its age by).
  */
-import { recoveryPointOf, type Snapshot, stageOf } from "../lib/model";
-import { type RetentionPolicy, type RetentionReason, retentionReasons } from "../lib/retention";
+import { recoveryTimeOf, type Snapshot, stageOf } from "../lib/model";
+import { type RetentionPolicy, type RetentionReason, retentionReasonsNewestFirst } from "../lib/retention";
 import { isOwned, type Stage, TAG } from "../lib/tags";
 
 /** Which account's snapshots this Janitor manages: the production (`source`) or the DR account (`dr`). */
@@ -88,7 +88,9 @@ export function planExpire(input: ExpireInput): ExpireAction[] {
   const byDb = new Map<string, Group[]>();
   const groups: Group[] = [];
   const managed = managedStages(input.stage);
-  for (const s of input.snapshots) {
+  const snapshots = input.snapshots;
+  for (let i = 0; i < snapshots.length; i++) {
+    const s = snapshots[i]!;
     if (!isOwned(s.tags) || s.type !== "manual") continue;
     const stage = stageOf(s);
     if (stage === undefined || !managed.includes(stage)) continue;
@@ -99,14 +101,20 @@ export function planExpire(input: ExpireInput): ExpireAction[] {
       sameDb = [];
       byDb.set(s.dbId, sameDb);
     }
-    const group = sameDb.find(
-      (g) =>
+    let group: Group | undefined;
+    for (let j = 0; j < sameDb.length; j++) {
+      const g = sameDb[j]!;
+      if (
         g.account === s.account &&
         g.region === s.region &&
         g.stage === stage &&
         g.sourceAccount === sourceAccount &&
-        g.kind === s.kind,
-    );
+        g.kind === s.kind
+      ) {
+        group = g;
+        break;
+      }
+    }
     if (group) group.members.push(s);
     else {
       const g = {
@@ -125,30 +133,30 @@ export function planExpire(input: ExpireInput): ExpireAction[] {
 
   const actions: ExpireAction[] = [];
   const ordered = groups.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const protects = protectedSources.size > 0;
   for (const group of ordered) {
-    // Each snapshot's recovery point is read (its tag parsed) once.
-    const at = new Map<Snapshot, Date | undefined>();
-    for (const s of group.members) at.set(s, recoveryPointOf(s));
-    const members = sortNewestFirst(group.members, at);
-    const dated = members.filter((s) => s.status === "available" && at.get(s) !== undefined);
-    const tierReasons = retentionReasons(
-      dated.map((s) => ({ id: s.id, at: at.get(s)! })),
-      input.policy,
-      input.now,
-    );
-    const tierOf = new Map(dated.map((s, i) => [s, tierReasons[i]!]));
-
-    for (const s of members) {
-      const reasons: KeepReason[] = [];
-      if (protectedSources.size > 0 && (protectedSources.has(s.arn) || protectedSources.has(s.id)))
-        reasons.push("copy-source");
+    // Each snapshot's recovery point is read (its tag parsed) once, as a number.
+    const members = sortNewestFirst(group.members);
+    const datedTimes: number[] = [];
+    for (let i = 0; i < members.length; i++) {
+      const m = members[i]!;
+      if (m.s.status === "available" && m.t !== undefined) datedTimes.push(m.t);
+    }
+    // The dated members keep their newest-first order, which is the policy's order too.
+    const tierReasons = retentionReasonsNewestFirst(datedTimes, input.policy, input.now);
+    let rank = 0;
+    for (let i = 0; i < members.length; i++) {
+      const { s, t } = members[i]!;
+      const copySource = protects && (protectedSources.has(s.arn) || protectedSources.has(s.id));
       if (s.status === "failed") {
-        actions.push(reasons.length > 0 ? keep(s, reasons) : { type: "delete", snapshot: s, reason: "failed" });
+        actions.push(copySource ? keep(s, ["copy-source"]) : { type: "delete", snapshot: s, reason: "failed" });
         continue;
       }
-      if (s.status !== "available") reasons.push("not-available");
-      else if (at.get(s) === undefined) reasons.push("undated");
-      else reasons.push(...tierOf.get(s)!);
+      let reasons: KeepReason[];
+      if (s.status !== "available") reasons = ["not-available"];
+      else if (t === undefined) reasons = ["undated"];
+      else reasons = tierReasons[rank++]!;
+      if (copySource) reasons = ["copy-source", ...reasons];
       actions.push(reasons.length > 0 ? keep(s, reasons) : { type: "delete", snapshot: s, reason: "expired" });
     }
   }
@@ -165,8 +173,12 @@ function keep(snapshot: Snapshot, reasons: readonly KeepReason[]): ExpireAction 
 }
 
 /** Newest recovery point first, undated last, ties by id: the order actions are reported in. */
-function sortNewestFirst(list: readonly Snapshot[], at: ReadonlyMap<Snapshot, Date | undefined>): Snapshot[] {
-  const t = new Map<Snapshot, number>();
-  for (const s of list) t.set(s, at.get(s)?.getTime() ?? Number.NEGATIVE_INFINITY);
-  return [...list].sort((a, b) => t.get(b)! - t.get(a)! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+function sortNewestFirst(list: readonly Snapshot[]): { s: Snapshot; t: number | undefined; k: number }[] {
+  const out = new Array<{ s: Snapshot; t: number | undefined; k: number }>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i]!;
+    const t = recoveryTimeOf(s);
+    out[i] = { s, t, k: t ?? Number.NEGATIVE_INFINITY };
+  }
+  return out.sort((a, b) => b.k - a.k || (a.s.id < b.s.id ? -1 : a.s.id > b.s.id ? 1 : 0));
 }

@@ -76,31 +76,12 @@ function identifierBody(middle: readonly string[]): string {
 const SLUG_LENGTH = 13;
 
 /**
- * {@link drCopyId} for a planner that names many copies in one run: the same identifiers, with the sanitized body per
- * (account, DB) and the slug per recovery point worked out once. Use one per run (the caches grow with its inputs).
+ * The parts of {@link drCopyId} for a planner that names many copies in one run: `drCopyId(a, db, at)` is
+ * `` `${ID_PREFIX}-${drCopyIdBody(a, db)}-${timeSlug(at)}` ``, so the body is worked out once per account and DB and
+ * the slug once per minute.
  */
-export function drCopyIdMaker(): (sourceAccount: string, dbId: string, recoveryPoint: Date) => string {
-  const bodies = new Map<string, Map<string, string>>();
-  const slugs = new Map<number, string>();
-  return (sourceAccount, dbId, recoveryPoint) => {
-    let byDb = bodies.get(sourceAccount);
-    if (!byDb) {
-      byDb = new Map();
-      bodies.set(sourceAccount, byDb);
-    }
-    let body = byDb.get(dbId);
-    if (body === undefined) {
-      body = identifierBody([sourceAccount, dbId]);
-      byDb.set(dbId, body);
-    }
-    const ms = recoveryPoint.getTime();
-    let slug = slugs.get(ms);
-    if (slug === undefined) {
-      slug = timeSlug(recoveryPoint);
-      slugs.set(ms, slug);
-    }
-    return `${ID_PREFIX}-${body}-${slug}`;
-  };
+export function drCopyIdBody(sourceAccount: string, dbId: string): string {
+  return identifierBody([sourceAccount, dbId]);
 }
 
 /** Identifier of the manual snapshot the Taker creates of `dbId` for the schedule slot starting at `slot`. */

@@ -77,6 +77,16 @@ export function recoveryPointOf(s: Snapshot): Date | undefined {
   return s.createdAt;
 }
 
+/** {@link recoveryPointOf} in ms since the epoch, without making a `Date` (for planners reading thousands). */
+export function recoveryTimeOf(s: Snapshot): number | undefined {
+  const tagged = s.tags[TAG.recoveryPoint];
+  if (tagged) {
+    const ms = parsedTime(tagged);
+    if (!Number.isNaN(ms)) return ms;
+  }
+  return s.createdAt?.getTime();
+}
+
 /**
  * `new Date(text).getTime()`, remembered per text: parsing a date string is the costliest step of a planner run over
  * thousands of snapshots, and the Taker stamps every snapshot of one run with the same recovery-point text. The

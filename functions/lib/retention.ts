@@ -83,7 +83,6 @@ export function retentionReasons(
   policy: RetentionPolicy,
   now: Date,
 ): RetentionReason[][] {
-  const reasons: RetentionReason[][] = items.map(() => []);
   // Each time is read once; the order is newestFirst's (newest first, equal times by id).
   const times = items.map((it) => it.at.getTime());
   const order = items
@@ -93,29 +92,79 @@ export function retentionReasons(
       const ib = items[b]!.id;
       return times[b]! - times[a]! || (ia < ib ? -1 : ia > ib ? 1 : 0);
     });
+  const ranked = retentionReasonsNewestFirst(
+    order.map((i) => times[i]!),
+    policy,
+    now,
+  );
+  const reasons: RetentionReason[][] = new Array(items.length);
+  for (let rank = 0; rank < order.length; rank++) reasons[order[rank]!] = ranked[rank]!;
+  return reasons;
+}
+
+/**
+ * {@link retentionReasons} for times (ms since the epoch) already in its order: newest first, equal times in the
+ * caller's tie order. Returns the reasons per position. For a caller that has sorted its snapshots already (the
+ * Janitor), so nothing is sorted twice.
+ */
+export function retentionReasonsNewestFirst(
+  times: readonly number[],
+  policy: RetentionPolicy,
+  now: Date,
+): RetentionReason[][] {
   const nowMs = now.getTime();
-
-  order.forEach((i, rank) => {
-    const age = nowMs - times[i]!;
-    if (age < policy.allHours * HOUR_MS || age < 0) reasons[i]!.push("recent");
-    if (rank < policy.minKeep) reasons[i]!.push("min-keep");
-  });
-
-  const tiers: [RetentionReason, number, (d: Date) => number][] = [
-    ["daily", policy.dailyDays, utcDayIndex],
-    ["weekly", policy.weeklyWeeks, isoWeekIndex],
-    ["monthly", policy.monthlyMonths, utcMonthIndex],
-  ];
-  for (const [reason, count, bucketOf] of tiers) {
-    const current = bucketOf(now);
-    const seen = new Set<number>();
-    for (const i of order) {
-      const bucket = bucketOf(items[i]!.at);
-      const back = current - bucket;
-      // `order` is newest first, so the first item met in a bucket is that bucket's newest.
-      if (back >= 0 && back < count && !seen.has(bucket)) reasons[i]!.push(reason);
-      seen.add(bucket);
+  const recentMs = policy.allHours * HOUR_MS;
+  const today = utcDayIndex(now);
+  const thisWeek = isoWeekIndex(now);
+  const thisMonth = utcMonthIndex(now);
+  // Newest first, so the first item met in a bucket is that bucket's newest. Buckets never grow along the order (each
+  // is monotonic in time), so a bucket equal to the previous item's was met already; any other is looked up in the
+  // set of buckets met (which also keeps NaN, from an invalid date, as one bucket).
+  const seenDays = new Set<number>();
+  const seenWeeks = new Set<number>();
+  const seenMonths = new Set<number>();
+  let prevDay = Number.NaN;
+  let prevWeek = Number.NaN;
+  let prevMonth = Number.NaN;
+  let monthOfDay = Number.NaN;
+  let monthDay = Number.NaN;
+  const reasons: RetentionReason[][] = new Array(times.length);
+  for (let rank = 0; rank < times.length; rank++) {
+    const t = times[rank]!;
+    const r: RetentionReason[] = [];
+    const age = nowMs - t;
+    if (age < recentMs || age < 0) r.push("recent");
+    if (rank < policy.minKeep) r.push("min-keep");
+    const day = Math.floor(t / DAY_MS);
+    const week = Math.floor((day + 3) / 7);
+    // The month changes only with the day: read it from a Date once per day met.
+    if (day !== monthDay) {
+      monthDay = day;
+      monthOfDay = utcMonthIndex(new Date(t));
     }
+    const month = monthOfDay;
+    if (day !== prevDay) {
+      const first = !seenDays.has(day);
+      seenDays.add(day);
+      prevDay = day;
+      const back = today - day;
+      if (first && back >= 0 && back < policy.dailyDays) r.push("daily");
+    }
+    if (week !== prevWeek) {
+      const first = !seenWeeks.has(week);
+      seenWeeks.add(week);
+      prevWeek = week;
+      const back = thisWeek - week;
+      if (first && back >= 0 && back < policy.weeklyWeeks) r.push("weekly");
+    }
+    if (month !== prevMonth) {
+      const first = !seenMonths.has(month);
+      seenMonths.add(month);
+      prevMonth = month;
+      const back = thisMonth - month;
+      if (first && back >= 0 && back < policy.monthlyMonths) r.push("monthly");
+    }
+    reasons[rank] = r;
   }
   return reasons;
 }

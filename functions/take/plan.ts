@@ -106,11 +106,23 @@ const keyOf = (kind: DbKind, id: string) => `${kind}:${id}`;
 /** Newest snapshot this tool took of each DB (owned, stage source, not failed), keyed `kind:dbId`. */
 export function newestOwnSnapshots(snapshots: readonly Snapshot[]): Map<string, Snapshot> {
   const out = new Map<string, Snapshot>();
-  for (const s of snapshots) {
-    if (stageOf(s) !== "source" || s.status === "failed") continue;
-    const key = keyOf(s.kind, s.dbId);
-    const prev = out.get(key);
-    if (!prev || newer(s, prev)) out.set(key, s);
+  for (const [kind, byDb] of newestOwnByKind(snapshots)) for (const [dbId, s] of byDb) out.set(keyOf(kind, dbId), s);
+  return out;
+}
+
+/** {@link newestOwnSnapshots} by kind, then by DB identifier: no key string is built per snapshot. */
+function newestOwnByKind(snapshots: readonly Snapshot[]): Map<DbKind, Map<string, Snapshot>> {
+  const out = new Map<DbKind, Map<string, Snapshot>>();
+  for (let i = 0; i < snapshots.length; i++) {
+    const s = snapshots[i]!;
+    if (s.status === "failed" || stageOf(s) !== "source") continue;
+    let byDb = out.get(s.kind);
+    if (!byDb) {
+      byDb = new Map();
+      out.set(s.kind, byDb);
+    }
+    const prev = byDb.get(s.dbId);
+    if (!prev || newer(s, prev)) byDb.set(s.dbId, s);
   }
   return out;
 }
@@ -145,7 +157,7 @@ export function takeTags(db: Db, now: Date): Record<string, string> {
 export function planTake(input: TakePlanInput): TakePlan {
   const { config, now } = input;
   const slot = slotStart(now, config.intervalMinutes);
-  const newest = newestOwnSnapshots(input.snapshots);
+  const newest = newestOwnByKind(input.snapshots);
   // Only this slot's identifiers can collide, so only they are looked up (below, once the DBs due are known).
   let idsInUse: Map<string, Snapshot> | undefined;
   const holderOf = (kind: DbKind, id: string): Snapshot | undefined => {
@@ -190,7 +202,7 @@ export function planTake(input: TakePlanInput): TakePlan {
       skipped.push({ dbId: db.id, kind: db.kind, reason: "not-available", detail: `status is "${db.status}"` });
       continue;
     }
-    const last = newest.get(keyOf(db.kind, db.id));
+    const last = newest.get(db.kind)?.get(db.id);
     if (last && isFresh(last, slot)) {
       upToDate.push(db.id);
       if (last.status === "creating") pending.push(db.id);

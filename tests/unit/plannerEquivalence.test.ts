@@ -51,24 +51,27 @@ const policyArb: fc.Arbitrary<RetentionPolicy> = fc.record({
   minKeep: fc.integer({ min: 1, max: 4 }),
 });
 
-const snapArb = fc.record({
-  kind: fc.constantFrom<DbKind>("instance", "cluster"),
-  db: fc.constantFrom(...DBS),
-  account: fc.constantFrom(DR_ACCOUNT, ...SOURCES),
-  sourceAccount: fc.constantFrom(...SOURCES, DR_ACCOUNT),
-  region: fc.constantFrom(HOME, DR),
-  stage: fc.constantFrom<Stage | "none">("source", "dr", "dr-region", "none"),
-  owned: fc.oneof({ weight: 5, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
-  type: fc.constantFrom("manual", "manual", "shared", "automated"),
-  status: fc.constantFrom("available", "available", "available", "creating", "copying", "pending", "failed"),
-  // Whole hours before now, so identifiers (minute resolution) and recovery points collide often.
-  ageHours: fc.option(fc.integer({ min: -1, max: 24 * 40 }), { freq: 12 }),
-  tagOffsetMinutes: fc.option(fc.integer({ min: -3, max: 3 }), { freq: 2 }),
-  badTag: fc.boolean(),
-  idFrom: fc.constantFrom("source", "copy", "other"),
-  encrypted: fc.boolean(),
-  copyOf: fc.option(fc.nat(), { freq: 4 }),
-});
+/** Snapshots of a world; `maxAgeHours` small makes sources and their copies share identifiers more often. */
+const snapArbOf = (maxAgeHours: number) =>
+  fc.record({
+    kind: fc.constantFrom<DbKind>("instance", "cluster"),
+    db: fc.constantFrom(...DBS),
+    account: fc.constantFrom(DR_ACCOUNT, ...SOURCES),
+    sourceAccount: fc.constantFrom(...SOURCES, DR_ACCOUNT),
+    region: fc.constantFrom(HOME, DR),
+    stage: fc.constantFrom<Stage | "none">("source", "dr", "dr-region", "none"),
+    owned: fc.oneof({ weight: 5, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+    type: fc.constantFrom("manual", "manual", "shared", "automated"),
+    status: fc.constantFrom("available", "available", "available", "creating", "copying", "pending", "failed"),
+    // Whole hours before now, so identifiers (minute resolution) and recovery points collide often.
+    ageHours: fc.option(fc.integer({ min: -1, max: maxAgeHours }), { freq: 12 }),
+    tagOffsetMinutes: fc.option(fc.integer({ min: -3, max: 3 }), { freq: 2 }),
+    badTag: fc.boolean(),
+    idFrom: fc.constantFrom("source", "copy", "other"),
+    encrypted: fc.boolean(),
+    copyOf: fc.option(fc.nat(), { freq: 4 }),
+  });
+const snapArb = snapArbOf(24 * 40);
 type SnapSpec = typeof snapArb extends fc.Arbitrary<infer T> ? T : never;
 
 function build(specs: readonly SnapSpec[]): Snapshot[] {
@@ -214,16 +217,24 @@ describe("faster planners decide as before", () => {
       fc.constantFrom(...DBS).map((db): CopyScope => ({ kind: "db", dbId: db.toLowerCase() })),
       fc.nat().map((n) => n),
     );
+    // Dense worlds (recovery points within a day, so sources and copies share identifiers) and sparse ones (older
+    // than any copy window), in every mode; clusters fall back to two-step in fan-out; copies in flight are counted
+    // from the listings or given by the caller (a scoped run).
+    const specsArb = fc.oneof(fc.array(snapArbOf(30), { maxLength: 80 }), fc.array(snapArb, { maxLength: 60 }));
+    const inFlightArb = fc.option(
+      fc.record({ home: fc.option(fc.nat(10)), region: fc.option(fc.nat(10)) }, { requiredKeys: [] }),
+    );
     fc.assert(
       fc.property(
-        fc.array(snapArb, { maxLength: 60 }),
+        specsArb,
         scopeArb,
         fc.integer({ min: 1, max: 8 }),
-        fc.constantFrom("two-step", "direct"),
+        fc.constantFrom<CopyConfig["mode"]>("fan-out", "two-step", "direct"),
         fc.boolean(),
         fc.boolean(),
         fc.integer({ min: 1, max: 24 * 50 }),
-        (specs, scopeOrIndex, maxCopiesInFlight, mode, drRegion, deleteIntermediate, copyWindowHours) => {
+        inFlightArb,
+        (specs, scopeOrIndex, maxCopiesInFlight, mode, drRegion, deleteIntermediate, copyWindowHours, given) => {
           const all = build(specs);
           const shared = all.filter((s) => s.type === "shared" && s.region === HOME && s.account !== DR_ACCOUNT);
           const home = all.filter((s) => s.type === "manual" && s.region === HOME);
@@ -239,16 +250,108 @@ describe("faster planners decide as before", () => {
             ...(drRegion
               ? { drRegion: DR, drRegionKmsKeyArn: "arn:aws:kms:eu-central-1:999988887777:key/region" }
               : {}),
-            mode: mode as CopyConfig["mode"],
+            mode,
             maxCopiesInFlight,
             deleteIntermediate,
             copyWindowHours,
           } as CopyConfig;
-          const input = { config, scope, now: new Date(NOW), shared, home, regional };
+          const inFlight: Record<string, number> = {};
+          if (given?.home != null) inFlight[HOME] = given.home;
+          if (given?.region != null) inFlight[DR] = given.region;
+          const input = {
+            config,
+            scope,
+            now: new Date(NOW),
+            shared,
+            home,
+            regional,
+            ...(given ? { inFlight } : {}),
+          };
           expect(planCopy(input)).toEqual(legacyPlanCopy(input));
         },
       ),
       opts,
+    );
+  });
+
+  it("planCopy at bench scale: many DBs and recovery points, few free slots", () => {
+    // The selection of the best copies for the free slots must equal the legacy full sort also when thousands wait.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 48 }),
+        fc.integer({ min: 0, max: 20 }),
+        fc.constantFrom<CopyConfig["mode"]>("fan-out", "two-step", "direct"),
+        fc.array(fc.integer({ min: 0, max: 10_000 }), { maxLength: 30 }),
+        (dbs, perDb, maxCopiesInFlight, mode, doneAt) => {
+          const shared: Snapshot[] = [];
+          const home: Snapshot[] = [];
+          for (let d = 0; d < dbs; d++) {
+            const db = `db-${d}`;
+            for (let k = 0; k < perDb; k++) {
+              const at = new Date(NOW - (k * 30 + 10 + (d % 3)) * MINUTE);
+              const id = sourceSnapshotId(db, at);
+              shared.push({
+                kind: d % 5 === 4 ? "cluster" : "instance",
+                id,
+                arn: `arn:aws:rds:${HOME}:${SOURCES[d % 2]}:${d % 5 === 4 ? "cluster-snapshot" : "snapshot"}:${id}`,
+                dbId: db,
+                status: "available",
+                type: "shared",
+                createdAt: at,
+                encrypted: true,
+                tags: {},
+                region: HOME,
+                account: SOURCES[d % 2]!,
+                progress: 100,
+                sizeGb: 20,
+              });
+            }
+          }
+          // Finished copies (home-region copy, and for every other one also the DR-region copy, so the recovery
+          // point is done), so DBs differ in how far behind they are and the "oldest newest done first" rule decides.
+          const regional: Snapshot[] = [];
+          doneAt.forEach((n, j) => {
+            const s = shared[n % shared.length]!;
+            const at = s.createdAt!;
+            const id = drCopyId(s.account, s.dbId, at);
+            const copy = (region: string, stage: Stage): Snapshot => ({
+              ...s,
+              id,
+              arn: `arn:aws:rds:${region}:${DR_ACCOUNT}:${s.kind === "instance" ? "snapshot" : "cluster-snapshot"}:${id}`,
+              type: "manual",
+              account: DR_ACCOUNT,
+              region,
+              tags: {
+                [TAG.managedBy]: MANAGED_BY_VALUE,
+                [TAG.stage]: stage,
+                [TAG.sourceDb]: s.dbId,
+                [TAG.sourceKind]: s.kind,
+                [TAG.sourceAccount]: s.account,
+                [TAG.sourceRegion]: HOME,
+                [TAG.recoveryPoint]: at.toISOString(),
+                [TAG.copiedFrom]: s.arn,
+              },
+            });
+            home.push(copy(HOME, "dr"));
+            if (j % 2 === 0) regional.push(copy(DR, "dr-region"));
+          });
+          const config = {
+            region: HOME,
+            sourceAccounts: [...SOURCES],
+            drKmsKeyArn: "arn:aws:kms:eu-west-1:999988887777:key/home",
+            drRegion: DR,
+            drRegionKmsKeyArn: "arn:aws:kms:eu-central-1:999988887777:key/region",
+            mode,
+            maxCopiesInFlight,
+            deleteIntermediate: false,
+            copyWindowHours: 23,
+          } as CopyConfig;
+          const input = { config, scope: { kind: "sweep" } as const, now: new Date(NOW), shared, home, regional };
+          expect(planCopy(input)).toEqual(legacyPlanCopy(input));
+        },
+      ),
+      { seed: SEED, numRuns: 25 },
     );
   });
 });

@@ -1,12 +1,17 @@
-// Test oracle: this planner as it was before the performance work of issue 10 (git show 379bcd3:<same file>),
-// kept verbatim so tests/unit/plannerEquivalence.test.ts can check that the faster planner decides the same.
+// Test oracle: the Copier's planner as it was before its second performance pass (issue 10 item 5), after fan-out
+// rewrote it (git show 0bfffca:functions/copy/plan.ts), kept verbatim (only the import paths changed) so
+// tests/unit/plannerEquivalence.test.ts can check that the faster planner decides the same in every mode.
 /**
  * The Copier's pure planner. From what RDS lists (snapshots shared with the DR account, and the manual snapshots in
  * the home and DR regions) it derives, per recovery point, where its copy stands and which copy or delete to start
  * now. The Copier applies {@link CopyPlan.actions}; the Checker returns only {@link CopyPlan.progress}, so both
  * always agree on what "pending" and "waiting" mean.
  *
- * Pipeline per recovery point (identifier `drCopyId(sourceAccount, dbId, recoveryPoint)` in every region):
+ * Pipeline per recovery point (identifier `drCopyId(sourceAccount, dbId, recoveryPoint)` in every region;
+ * docs/copy-topology.md):
+ * - fan-out (default): shared snapshot -> home-region copy (stage `dr`) and, at the same time, shared snapshot ->
+ *   DR-region copy (stage `dr-region`) in one cross-account cross-region CopyDBSnapshot. DB instances only: DB
+ *   clusters follow two-step (see {@link isFanOut}).
  * - two-step: shared snapshot -> home-region copy (stage `dr`, DR key) -> DR-region copy (stage `dr-region`, DR-region
  *   key) -> optionally delete the home copy.
  * - direct: shared snapshot -> DR-region copy in one CopyDBSnapshot/CopyDBClusterSnapshot call. The API accepts a
@@ -321,14 +326,19 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   const needs: Need[] = [];
   const windowStart = input.now.getTime() - config.copyWindowHours * HOUR_MS;
   for (const it of scoped) {
-    const { phase, failure, need } = assess(it, config);
+    const outsideWindow = it.recoveryPoint.getTime() < windowStart;
+    const assessed = isFanOut(it, config) ? assessFanOut(it, config, outsideWindow) : assess(it, config);
+    const { phase, failure } = assessed;
+    const itemNeeds = assessed.needs ?? (assessed.need ? [assessed.need] : []);
     // Outside the window the DR Janitor may already have deleted this recovery point's copy by retention; copying it
     // from the source again would only be deleted again, on every sweep. A source-side failure there is moot for the
     // same reason. The DR-region leg from our own home copy is still finished: that copy exists, so retention has
     // not removed this recovery point, and a slow home copy must not strand it without its DR-region copy.
     const fromSourceNow =
-      (need !== undefined && need.sourceArn === it.source?.arn) || failure?.error === "UnencryptedSource";
-    if (fromSourceNow && it.recoveryPoint.getTime() < windowStart) {
+      itemNeeds.some((n) => n.sourceArn === it.source?.arn) ||
+      failure?.error === "UnencryptedSource" ||
+      assessed.outsideWindow === true;
+    if (fromSourceNow && outsideWindow) {
       skipped.push({
         // Only copies from a source get here, so the source is set; the identifier is a defensive fallback.
         id: it.source?.arn ?? it.targetId,
@@ -349,7 +359,7 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
       phase,
       ...(failure ? { failure } : {}),
     });
-    if (need) needs.push({ item: it, action: need });
+    for (const action of itemNeeds) needs.push({ item: it, action });
   }
 
   // Intermediate deletes: only our own `dr` copy, only once its DR-region copy is available, and never while any
@@ -434,7 +444,7 @@ function inScopeOf(it: Item, scope: CopyScope): boolean {
 }
 
 /** Decides the phase of one item and, when a copy should start, which one. */
-function assess(it: Item, config: CopyConfig): { phase: CopyPhase; failure?: ItemFailure; need?: CopyAction } {
+function assess(it: Item, config: CopyConfig): Assessment {
   const fail = (error: string, message: string) => ({
     phase: "failed" as const,
     failure: { id: it.item, error, message: `${it.targetId}: ${message}` },
@@ -513,6 +523,95 @@ function assess(it: Item, config: CopyConfig): { phase: CopyPhase; failure?: Ite
   return config.mode === "direct" || it.ownSource
     ? fromSource(drRegion, regionKey, "dr-region")
     : fromSource(config.region, config.drKmsKeyArn, "dr");
+}
+
+/** Result of assessing one item: its phase, and the copies to start now (fan-out may start two at once). */
+interface Assessment {
+  readonly phase: CopyPhase;
+  readonly failure?: ItemFailure;
+  readonly need?: CopyAction;
+  readonly needs?: readonly CopyAction[];
+  /** Fan-out: a copy from the source is due but the recovery point is outside the copy window. */
+  readonly outsideWindow?: boolean;
+}
+
+/**
+ * Fan-out applies to DB instance snapshots shared from another account when a DR region is configured. DB cluster
+ * snapshots fall back to two-step: Aurora cannot copy a cluster snapshot across account and region in one step
+ * ("You can't copy a DB cluster snapshot across Regions and accounts in a single step",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_CopySnapshot.html). An own-account source
+ * (single-account stack) already goes straight into the DR region.
+ */
+function isFanOut(it: Item, config: CopyConfig): boolean {
+  return config.mode === "fan-out" && config.drRegion !== undefined && it.kind === "instance" && !it.ownSource;
+}
+
+/**
+ * Fan-out: the home-region copy and the DR-region copy both come from the shared snapshot, and both are requested
+ * as soon as the share is seen. CopyDBSnapshot accepts a source ARN in another account and another region
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html, SourceDBSnapshotIdentifier),
+ * so the DR-region copy is not a copy of a copy and can be incremental. The item is done when both copies are
+ * available. When the share is gone (or outside the copy window) before the DR-region copy started, that copy is
+ * made from the home-region copy instead (a full copy, but the recovery point is not lost).
+ */
+function assessFanOut(it: Item, config: CopyConfig, outsideWindow: boolean): Assessment {
+  const drRegion = config.drRegion ?? "";
+  const fail = (error: string, message: string): Assessment => ({
+    phase: "failed",
+    failure: { id: it.item, error, message: `${it.targetId}: ${message}` },
+  });
+  const base = assess(it, config);
+  // Foreign or colliding identifiers fail before anything else (assess checks them first).
+  if (
+    base.phase === "failed" &&
+    base.failure &&
+    base.failure.error !== "CopyFailed" &&
+    base.failure.error !== "SourceGone"
+  ) {
+    return base;
+  }
+  const h = it.home;
+  const r = it.regional;
+  for (const [s, where] of [
+    [h, config.region],
+    [r, drRegion],
+  ] as const) {
+    if (s && !IN_PROGRESS_STATUSES.has(s.status) && s.status !== "available") {
+      return fail(
+        "CopyFailed",
+        `the copy in ${where} has status ${s.status}; delete it to let rds-pilot-light copy this recovery point again`,
+      );
+    }
+  }
+  const src = outsideWindow ? undefined : it.source;
+  const needs: CopyAction[] = [];
+  let dueFromSource = false;
+  if (!h) {
+    if (src)
+      needs.push(
+        copyAction(it, { region: config.region, kmsKeyId: config.drKmsKeyArn, stage: "dr", sourceArn: src.arn }),
+      );
+    else if (it.source && !r) dueFromSource = true;
+  }
+  if (!r) {
+    const regionKey = config.drRegionKmsKeyArn ?? "";
+    if (src)
+      needs.push(copyAction(it, { region: drRegion, kmsKeyId: regionKey, stage: "dr-region", sourceArn: src.arn }));
+    else if (h?.status === "available") {
+      needs.push(copyAction(it, { region: drRegion, kmsKeyId: regionKey, stage: "dr-region", sourceArn: h.arn }));
+    } else if (!h) {
+      if (it.source) dueFromSource = true;
+      else return fail("SourceGone", "the shared snapshot is no longer shared and no copy exists");
+    }
+  }
+  const running = (s: Snapshot | undefined) => s !== undefined && IN_PROGRESS_STATUSES.has(s.status);
+  let phase: CopyPhase;
+  if (running(r)) phase = "region-in-progress";
+  else if (running(h)) phase = "home-in-progress";
+  else if (!h && needs.some((n) => n.stage === "dr")) phase = "copy-needed";
+  else if (!r) phase = h ? "region-copy-needed" : "copy-needed";
+  else phase = "done";
+  return { phase, needs, ...(dueFromSource ? { outsideWindow: true } : {}) };
 }
 
 function copyAction(
