@@ -57,12 +57,18 @@ export interface ApiUsageReport {
 /** What {@link apiUsageOf} needs of a machine. */
 export interface MachineErrors {
   readonly name: string;
-  readonly errors: Readonly<Record<string, number>>;
+  readonly failedThrottling: number;
 }
 
-/** Error names of executions failed by throttling: RDS `Throttling`, KMS/EventBridge `ThrottlingException`, ... */
-export function isThrottlingError(name: string): boolean {
-  return /throttl/i.test(name);
+/**
+ * Whether an execution failed because of throttling: its error is a throttling error (RDS `Throttling`, KMS and
+ * EventBridge `ThrottlingException`), or a `TransientAwsError` whose cause names one (the handlers wrap throttling
+ * that outlived the SDK's retries in a TransientAwsError naming the AWS error, functions/lib/errors.ts). A timeout
+ * while calls were being throttled is not counted here; it shows under the machine's errors.
+ */
+export function failedForThrottling(error: string | undefined, cause: string | undefined): boolean {
+  if (error !== undefined && /throttl/i.test(error)) return true;
+  return error === "TransientAwsError" && cause !== undefined && /throttl/i.test(cause);
 }
 
 /** Builds the section from every recorded attempt of a run spanning `startMs`..`endMs`. */
@@ -138,11 +144,8 @@ export function apiUsageOf(
   const byMachine: Record<string, number> = {};
   let total = 0;
   for (const m of machines) {
-    const n = Object.entries(m.errors)
-      .filter(([name]) => isThrottlingError(name))
-      .reduce((a, [, v]) => a + v, 0);
-    if (n > 0) byMachine[m.name] = n;
-    total += n;
+    if (m.failedThrottling > 0) byMachine[m.name] = m.failedThrottling;
+    total += m.failedThrottling;
   }
   const perHour = budgetLimit.refillPerSecond * 3600;
   const peakPerHour = rows.reduce((a, r) => Math.max(a, r.perHour.peak), 0);
