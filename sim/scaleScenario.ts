@@ -13,6 +13,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../functions/lib/errors";
+import { infeasibleMisses } from "./feasibilityReport";
+import type { SimulationReport } from "./report";
 import { parseScenario, type Scenario } from "./scenario";
 
 /** Options of {@link loadScaledScenario}. */
@@ -52,4 +54,49 @@ export function loadScaledScenario(path: string, dbs: number, options: ScaleOpti
     raw.aws = aws;
   }
   return parseScenario(raw, abs);
+}
+
+/** What a scale run is judged by (bench `thousand`, tests/sim/thousandDbs.test.ts). */
+export interface ScaleRunSummary {
+  readonly dbs: number;
+  /** DBs within their RPO; missed = over it with a feasible RPO; infeasible = over it with an RPO below the floor. */
+  readonly met: number;
+  readonly missed: number;
+  readonly infeasible: number;
+  readonly executions: number;
+  readonly executionsFailed: number;
+  readonly executionsFailedThrottling: number;
+  readonly throttledAttempts: number;
+  /** Busiest account and region: peak hour, mean per hour, peak minute; fewest tokens left in any bucket. */
+  readonly peakPerHour: number;
+  readonly meanPerHour: number;
+  readonly peakPerMinute: number;
+  readonly minTokens: number;
+  readonly budget: { readonly burst: number; readonly perMinute: number; readonly perHour: number };
+  readonly worstAgeMinutes: number;
+}
+
+/** Summarizes a finished run's report for a scale check. */
+export function summarizeScaleRun(r: SimulationReport): ScaleRunSummary {
+  const infeasible = infeasibleMisses(r, r.feasibility ?? []).length;
+  const u = r.apiUsage;
+  const rows = u?.rows ?? [];
+  let worst = 0;
+  for (const d of r.dbs) for (const s of Object.values(d.stages)) if (s) worst = Math.max(worst, s.max);
+  return {
+    dbs: r.dbs.length,
+    met: r.dbs.length - r.missedRpo.length,
+    missed: r.missedRpo.length - infeasible,
+    infeasible,
+    executions: r.totals.executions,
+    executionsFailed: r.totals.executionsFailed,
+    executionsFailedThrottling: u?.executionsFailedThrottling.total ?? 0,
+    throttledAttempts: r.totals.throttledCalls,
+    peakPerHour: u?.peakPerHour ?? 0,
+    meanPerHour: rows.reduce((a, x) => Math.max(a, x.perHour.mean), 0),
+    peakPerMinute: rows.reduce((a, x) => Math.max(a, x.perMinute.peak), 0),
+    minTokens: rows.reduce((a, x) => Math.min(a, x.minTokens), u?.budget.burst ?? 0),
+    budget: { burst: u?.budget.burst ?? 0, perMinute: u?.budget.perMinute ?? 0, perHour: u?.budget.perHour ?? 0 },
+    worstAgeMinutes: worst,
+  };
 }
