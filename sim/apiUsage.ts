@@ -176,9 +176,10 @@ export function renderApiUsage(
   c: ReturnType<typeof pc.createColors>,
 ): { title: string; rows: string[][]; notes: string[] } {
   const b = u.budget;
+  const n = (v: number) => String(Math.round(v * 100) / 100);
   const title =
-    `RDS API requests per account and region vs the budget (burst ${b.burst}, ${b.refillPerSecond}/s = ` +
-    `${b.perMinute}/min, ${b.perHour}/h${b.enforced ? "" : "; AWS default, not enforced in this run"})`;
+    `RDS API requests per account and region vs the budget (burst ${n(b.burst)}, ${n(b.refillPerSecond)}/s = ` +
+    `${n(b.perMinute)}/min, ${n(b.perHour)}/h${b.enforced ? "" : "; AWS default, not enforced in this run"})`;
   const rows = [
     ["account/region", "requests", "mean/h", "peak/h", "peak hour", "peak/min", "peak/s", "min tokens", "throttled"],
   ];

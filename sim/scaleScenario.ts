@@ -25,7 +25,8 @@ export interface ScaleOptions {
 
 /** Loads `path` with its generated DBs scaled to `dbs` in total (every generator keeps at least one DB). */
 export function loadScaledScenario(path: string, dbs: number, options: ScaleOptions = {}): Scenario {
-  if (!Number.isInteger(dbs) || dbs < 1) throw new ConfigError(`number of DBs must be a whole number >= 1 (got ${dbs})`);
+  if (!Number.isInteger(dbs) || dbs < 1)
+    throw new ConfigError(`number of DBs must be a whole number >= 1 (got ${dbs})`);
   const abs = resolve(path);
   const raw = parseYaml(readFileSync(abs, "utf8")) as Record<string, unknown>;
   const gens = raw.dbGenerators as Record<string, { count: number }[]> | undefined;
@@ -43,7 +44,10 @@ export function loadScaledScenario(path: string, dbs: number, options: ScaleOpti
   });
   if (options.scaleLimits) {
     const f = dbs / total;
-    const aws = (raw.aws ?? {}) as { apiRateLimit?: { burst: number; refillPerSecond: number }; copiesInFlightPerRegion?: number };
+    const aws = (raw.aws ?? {}) as {
+      apiRateLimit?: { burst: number; refillPerSecond: number };
+      copiesInFlightPerRegion?: number;
+    };
     if (aws.apiRateLimit) {
       aws.apiRateLimit = {
         burst: Math.max(1, Math.round(aws.apiRateLimit.burst * f)),
