@@ -43,18 +43,19 @@ export function loadScaledScenario(path: string, dbs: number, options: ScaleOpti
     g.count = counts[i]!;
   });
   if (options.scaleLimits) {
-    const f = dbs / total;
+    // Multiply before dividing: 12 * 100 / 1000 is exactly 1.2, 12 * (100 / 1000) is not.
+    const f = (v: number) => (v * dbs) / total;
     const aws = (raw.aws ?? {}) as {
       apiRateLimit?: { burst: number; refillPerSecond: number };
       copiesInFlightPerRegion?: number;
     };
     if (aws.apiRateLimit) {
       aws.apiRateLimit = {
-        burst: Math.max(1, Math.round(aws.apiRateLimit.burst * f)),
-        refillPerSecond: aws.apiRateLimit.refillPerSecond * f,
+        burst: Math.max(1, Math.round(f(aws.apiRateLimit.burst))),
+        refillPerSecond: f(aws.apiRateLimit.refillPerSecond),
       };
     }
-    aws.copiesInFlightPerRegion = Math.max(1, Math.round((aws.copiesInFlightPerRegion ?? 20) * f));
+    aws.copiesInFlightPerRegion = Math.max(1, Math.round(f(aws.copiesInFlightPerRegion ?? 20)));
     raw.aws = aws;
   }
   return parseScenario(raw, abs);
