@@ -9,14 +9,14 @@
  *    the time of the pure planners alone on the same inputs (no model, no SDK).
  * 3. Bundle size of each Lambda (esbuild API, `@aws-sdk/*` external, minified, not written to disk).
  * 4. CPU time (user + system) of the 20 DB x 7 day simulation (scenarios/twenty-dbs.yaml) in a child process.
- *
  * 5. The SDK's adaptive vs standard retry mode under the model's rate-based throttling (bench/retryMode.ts).
+ * 6. The `thousand-dbs` scenario (1,000 DBs, 1 day, AWS's API budget) in a child process: CPU time, executions failed
+ *    for throttling, peak and mean API requests against the budget, DBs met / missed / infeasible (bench/thousand.ts).
  *
- * Arguments pick sections: `rpo`, `calls` (handler calls and planner times), `bundles`, `sim-cpu`, `retry`; none =
- * all.
+ * Arguments pick sections: `rpo`, `calls` (handler calls and planner times), `bundles`, `sim-cpu`, `retry`,
+ * `thousand` (`thousand:N` for N of its DBs); none = all.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { build } from "esbuild";
 import { type PilotLightConfig, parseStackConfig, type Step } from "../config";
@@ -37,7 +37,9 @@ import { polyfillPromiseWithResolvers } from "../sim/polyfills";
 import type { SimulationReport } from "../sim/report";
 import { defaultScenario, loadScenario } from "../sim/scenario";
 import { loadStepConfig, loadStepHandler, simulate } from "../sim/simulate";
+import { childrenCpuSeconds } from "./cpu";
 import { retryFigures } from "./retryMode";
+import { thousandFigures } from "./thousand";
 
 // The SDK warns once per process on Node.js 20 that future versions need Node.js 22; the simulator's output is
 // its report, so silence it with the SDK's documented switch (aws/aws-sdk-js-v3#7983) unless the user set it.
@@ -61,6 +63,10 @@ async function main(): Promise<void> {
   if (want("bundles")) await bundleFigures();
   if (want("sim-cpu")) simulationCpuFigure();
   if (want("retry")) await retryFigures();
+  // After sim-cpu, whose figure reads the children's CPU time so far. `thousand:250` runs 250 of the 1,000 DBs.
+  const thousandSizes = [...only].filter((a) => a.startsWith("thousand:")).map((a) => Number(a.slice(9)));
+  if (want("thousand") || thousandSizes.length > 0)
+    thousandFigures(ROOT, thousandSizes.length > 0 ? thousandSizes : [1000]);
 }
 
 function worst(r: SimulationReport): number {
@@ -429,16 +435,6 @@ function simulationCpuFigure(): void {
     `  node ${SIM_CPU_ARGS.join(" ")}\n  cpu ${child.toFixed(1)} s (user+sys), wall ${wall.toFixed(1)} s, ${status}` +
       ` (bench process itself: ${((process.resourceUsage().userCPUTime - before.userCPUTime) / 1e6).toFixed(1)} s user)`,
   );
-}
-
-/** User + system CPU seconds of this process's waited-for children, from `ps`-free `/proc/self/stat` (Linux). */
-function childrenCpuSeconds(): number {
-  // Fields 16 and 17 (cutime, cstime) in clock ticks; the comm field may hold spaces, so split after its ")".
-  const stat = readFileSync("/proc/self/stat", "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[13]) + Number(fields[14]);
-  const hz = Number(spawnSync("getconf", ["CLK_TCK"]).stdout?.toString().trim()) || 100;
-  return ticks / hz;
 }
 
 async function bundleFigures(): Promise<void> {

@@ -4,6 +4,7 @@
  */
 
 import { basename } from "node:path";
+import { apiUsageOf } from "./apiUsage";
 import type { Machine } from "./executions";
 import { feasibilityOfRun } from "./feasibilityReport";
 import type { RecoveryRecord } from "./recoveryTriggers";
@@ -143,6 +144,7 @@ export function buildReport(
     safety: { newestCopyDeleted: safety.newestCopyDeleted, belowMinKeep: safety.belowMinKeep.slice(0, 50) },
     faults: faultNotes,
     throttled: summarizeThrottled(ctx.world.throttled),
+    apiUsage: apiUsageOf(ctx.world.calls, ctx.world.throttled, machines, ctx, scenario.aws.apiRateLimit),
     totals,
     missedRpo: dbs.filter((d) => d.missedRpo).map((d) => `${d.account}/${d.id}`),
     feasibility: feasibilityOfRun(scenario, stacks, { dbs }),

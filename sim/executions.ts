@@ -12,6 +12,7 @@ import type { AwsClients } from "../functions/lib/clients";
 import { errorName } from "../functions/lib/errors";
 import { recoveryPointOf, type Snapshot } from "../functions/lib/model";
 import { isOwned, TAG } from "../functions/lib/tags";
+import { failedForThrottling } from "./apiUsage";
 import { runStateMachine, type TaskHandler } from "./localStepFunctions";
 import { AlarmTracker } from "./report";
 import { MINUTE, type SimContext, type Stack } from "./simContext";
@@ -36,6 +37,8 @@ export interface Machine {
   callsTotal: number;
   callsMax: number;
   readonly errors: Record<string, number>;
+  /** Executions that failed because of throttling (error or cause names it; sim/apiUsage.ts). */
+  failedThrottling: number;
   readonly triggers: Record<string, number>;
   readonly alarm: AlarmTracker;
   lastFailureAt: number;
@@ -181,6 +184,7 @@ export class Executions {
       callsTotal: 0,
       callsMax: 0,
       errors: {},
+      failedThrottling: 0,
       triggers: {},
       alarm: new AlarmTracker(`${name} failures`, "step-failure"),
       lastFailureAt: Number.NEGATIVE_INFINITY,
@@ -259,7 +263,10 @@ export class Executions {
       }
       m.running--;
       if (status === "SUCCEEDED") m.succeeded++;
-      else this.recordFailure(m, error ?? status);
+      else {
+        this.recordFailure(m, error ?? status);
+        if (failedForThrottling(error, cause)) m.failedThrottling++;
+      }
       onDone?.({
         status,
         ...(error !== undefined ? { error } : {}),

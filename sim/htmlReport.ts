@@ -10,6 +10,8 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import pc from "picocolors";
+import { renderApiUsage } from "./apiUsage";
 import type { SimulationReport } from "./report";
 import type { Scenario } from "./scenario";
 
@@ -455,6 +457,13 @@ function table(head: readonly string[], rows: readonly (readonly (string | numbe
     .join("")}</tbody></table>`;
 }
 
+/** The report's RDS API use per account and region vs the budget (sim/apiUsage.ts), as a table and a note. */
+function apiUsageHtml(report: HtmlReportInput["report"]): string {
+  if (!report.apiUsage) return "";
+  const { title, rows, notes } = renderApiUsage(report.apiUsage, pc.createColors(false));
+  return `<h2>${esc(title)}</h2>\n${table(rows[0]!, rows.slice(1))}\n${notes.map((n) => `<p>${esc(n.trim())}</p>`).join("")}`;
+}
+
 /**
  * The whole HTML page. `libraries` is the inlined chart code ({@link chartLibraries}); tests of the page structure
  * may pass an empty string.
@@ -518,6 +527,7 @@ ${libraries}
 <div id="cdf" class="chart"></div>
 <h2>Per DB and stage (minutes)</h2>
 ${table(["DB", "stage", "RPO", "p50", "p95", "max", "samples over RPO", "verdict"], dbRows)}
+${apiUsageHtml(report)}
 <h2>Alarms that would have fired</h2>
 ${table(["alarm", "kind", "fired", "back to OK"], alarmRows)}
 <h2>Drills</h2>

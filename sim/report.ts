@@ -3,6 +3,7 @@
  * (JSON-serialisable, deterministic for a seed) plus a text rendering for the terminal.
  */
 import pc from "picocolors";
+import { type ApiUsageReport, renderApiUsage } from "./apiUsage";
 import { type DbFeasibility, infeasibleMisses, renderFeasibility } from "./feasibilityReport";
 
 /** Where a DR copy lives: `dr` = DR account, home region; `dr-region` = DR account, DR region. */
@@ -192,6 +193,8 @@ export interface SimulationReport {
     readonly command: string;
     readonly count: number;
   }[];
+  /** RDS API requests per account and region vs the API budget (sim/apiUsage.ts). */
+  readonly apiUsage?: ApiUsageReport;
   /** DBs (`account/id`) that missed their RPO (including the infeasible ones). */
   readonly missedRpo: readonly string[];
   /** Feasible floor per DB and stage (sim/feasibilityReport.ts); a miss below the floor is INFEASIBLE. */
@@ -323,6 +326,10 @@ export function renderReport(r: SimulationReport, color = false): string {
         .map((t) => `${t.account}/${t.region} ${t.command} x${t.count}`)
         .join(", ")}`,
     );
+  }
+  if (r.apiUsage) {
+    const api = renderApiUsage(r.apiUsage, c);
+    out.push("", c.bold(api.title), table(api.rows), ...api.notes);
   }
   const feasible = renderFeasibility(r, c);
   if (feasible) out.push("", c.bold(feasible.title), table(feasible.rows), ...feasible.notes);

@@ -9,6 +9,7 @@ import { parse as parseYaml, YAMLParseError } from "yaml";
 import * as z from "zod";
 import { DEFAULT_CHANGE_PERCENT_PER_HOUR, DEFAULT_COPY_THROUGHPUT } from "../config/assumptions";
 import { ConfigError } from "../functions/lib/errors";
+import { dbGeneratorSchema, expandDbGenerator } from "./dbGenerator";
 import { DEFAULT_SCENARIO_PATH, DEFAULT_SCENARIO_YAML } from "./defaultScenario";
 
 const HOURS_MAX = 24 * 366;
@@ -232,7 +233,14 @@ export const scenarioSchema = z.strictObject({
   /** Target RPO in minutes for every DB without its own; default from the stack config. */
   rpoMinutes: positive.optional(),
   /** DBs per source account id. */
-  dbs: z.record(account, z.array(dbSchema).check(z.minLength(1, "must list at least one DB"))),
+  dbs: z.record(account, z.array(dbSchema).check(z.minLength(1, "must list at least one DB"))).default({}),
+  /**
+   * Many DBs per source account id, declared compactly (sim/dbGenerator.ts): expanded into `dbs` when the scenario
+   * is parsed, after the DBs listed there.
+   */
+  dbGenerators: z
+    .record(account, z.array(dbGeneratorSchema).check(z.minLength(1, "must list at least one generator")))
+    .default({}),
   durations: durationsSchema.default({
     snapshot: { fixedMinutes: 3, minutesPerGb: 0.05, minutesPerChangedGb: 0.5, jitter: 0.2 },
     copy: { fixedMinutes: DEFAULT_COPY_THROUGHPUT.fixedMinutes, jitter: DEFAULT_COPY_THROUGHPUT.jitter },
@@ -280,6 +288,10 @@ export function parseScenario(raw: unknown, source: string): Scenario {
   }
   const base = dirname(source);
   const s = r.data;
+  const generated = expandGenerators(s, source);
+  s.dbs = generated;
+  if (Object.keys(s.dbs).length === 0)
+    throw new ConfigError(`invalid scenario ${source}:\n  dbs: must list at least one DB (or use dbGenerators)`);
   const seen = new Set<string>();
   for (const [acct, dbs] of Object.entries(s.dbs)) {
     for (const [i, db] of dbs.entries()) {
@@ -297,6 +309,30 @@ export function parseScenario(raw: unknown, source: string): Scenario {
     }
   }
   return { ...s, stacks: s.stacks.map((st) => ({ ...st, file: resolve(base, st.file) })), source };
+}
+
+/** `dbs` with every `dbGenerators` block expanded (after the listed DBs of the same account), defaults applied. */
+function expandGenerators(s: z.infer<typeof scenarioSchema>, source: string): Record<string, ScenarioDb[]> {
+  const out: Record<string, ScenarioDb[]> = {};
+  for (const [acct, dbs] of Object.entries(s.dbs)) out[acct] = [...dbs];
+  for (const [acct, generators] of Object.entries(s.dbGenerators)) {
+    const list = out[acct] ?? [];
+    out[acct] = list;
+    for (const [gi, g] of generators.entries()) {
+      for (const db of expandDbGenerator(g, s.seed)) {
+        const parsed = dbSchema.safeParse(db);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          throw new ConfigError(
+            `invalid scenario ${source}:\n  dbGenerators.${acct}[${gi}]: generated DB ${db.id}: ` +
+              `${formatPath(issue.path)}: ${issue.message}`,
+          );
+        }
+        list.push(parsed.data);
+      }
+    }
+  }
+  return out;
 }
 
 /** Reads and validates a scenario file (YAML). */

@@ -90,6 +90,8 @@ export interface ModelCall {
   /** Operation name without the `Command` suffix, e.g. `CopyDBSnapshot`. */
   readonly command: string;
   readonly at: Date;
+  /** Service called (RDS calls draw from the account's API budget, rule API-THROTTLING). */
+  readonly service?: ServiceName;
 }
 
 /** Options of {@link RdsWorld}. */
@@ -497,7 +499,7 @@ export class RdsWorld {
   /** The single entry point of every call: record it, apply faults, then run the model. */
   private gate<T>(service: ServiceName, account: string, region: string, command: string, run: () => T): T {
     const now = this.clock();
-    const call = { account, region, command, at: now };
+    const call = { account, region, command, at: now, service };
     this.calls.push(call);
     if (service === "rds" && this.buckets && !this.buckets.take(`${account}|${region}`, now.getTime())) {
       this.throttled.push(call);

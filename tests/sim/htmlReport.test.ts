@@ -3,6 +3,7 @@
  * simulator's --out handling.
  */
 import { describe, expect, it } from "vitest";
+import { apiUsageOf } from "../../sim/apiUsage";
 import { outputFiles } from "../../sim/cli";
 import {
   ageSpec,
@@ -159,6 +160,27 @@ describe("renderHtmlReport", () => {
     expect(html).toContain("&lt;b&gt;x&lt;/b&gt;");
     expect(html).not.toContain("</script><i>");
     expect(inlineScript('a="</script>"')).toBe('a="<\\/script>"');
+  });
+
+  it("shows the RDS API requests per account and region against the budget when the report has them", () => {
+    const input = syntheticInput(1);
+    expect(renderHtmlReport(input, "")).not.toContain("RDS API requests");
+    const span = { startMs: SYN_START, endMs: SYN_START + 2 * H };
+    const calls = [0, 1, 2].map((i) => ({
+      account: "111111111111",
+      region: "eu-west-1",
+      command: "DescribeDBSnapshots",
+      at: new Date(SYN_START + i * 1000),
+      service: "rds" as const,
+    }));
+    const apiUsage = apiUsageOf(calls, [], [{ name: "111111111111/eu-west-1/take", failedThrottling: 1 }], span, {
+      burst: 300,
+      refillPerSecond: 12,
+    });
+    const html = renderHtmlReport({ ...input, report: { ...input.report, apiUsage } }, "");
+    expect(html).toContain("<h2>RDS API requests per account and region vs the budget (burst 300, 12/s");
+    expect(html).toContain("<td>111111111111/eu-west-1</td><td>3</td><td>1.5</td><td>3</td>");
+    expect(html).toContain("Executions failed for throttling: 1 (111111111111/eu-west-1/take x1)");
   });
 
   it("inlines Vega, Vega-Lite and vega-embed", () => {

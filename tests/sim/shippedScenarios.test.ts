@@ -13,8 +13,9 @@ import { loadScenario } from "../../sim/scenario";
 import { simulate } from "../../sim/simulate";
 
 const dir = resolve(__dirname, "../../scenarios");
+// thousand-dbs.yaml (1,000 DBs) is too large to run here; tests/sim/thousandDbs.test.ts runs 50 of its DBs.
 const shipped = readdirSync(dir)
-  .filter((f) => f.endsWith(".yaml"))
+  .filter((f) => f.endsWith(".yaml") && f !== "thousand-dbs.yaml")
   .sort();
 
 describe("shipped scenarios, half a virtual day each", () => {

@@ -361,7 +361,9 @@ describe("model rules: API budget and copy sizes", () => {
     for (let i = 0; i < 3; i++) await describe("src");
     const err = await errorOf(describe("src"));
     expect(err.name).toBe("Throttling");
-    expect(s.world.throttled).toEqual([{ account: SRC, region: HOME, command: "DescribeDBSnapshots", at: T0 }]);
+    expect(s.world.throttled).toEqual([
+      { account: SRC, region: HOME, command: "DescribeDBSnapshots", at: T0, service: "rds" },
+    ]);
     await describe("dr"); // another account
     await describe("src", FAR); // another region
     s.advance(1 / 60); // one second refills one token
