@@ -13,6 +13,7 @@ import { errorName } from "../functions/lib/errors";
 import { recoveryPointOf, type Snapshot } from "../functions/lib/model";
 import { isOwned, TAG } from "../functions/lib/tags";
 import { failedForThrottling } from "./apiUsage";
+import { operationName } from "./aws/rdsModel";
 import { runStateMachine, type TaskHandler } from "./localStepFunctions";
 import { AlarmTracker } from "./report";
 import { MINUTE, type SimContext, type Stack } from "./simContext";
@@ -79,7 +80,8 @@ export class Executions {
       const send = (cmd: { input: Record<string, unknown>; constructor: { name: string } }, ...rest: unknown[]) => {
         const counter = invocation.getStore();
         if (counter) counter.calls++;
-        const command = cmd.constructor.name.replace(/Command$/, "");
+        // The model's own name for the operation: a bundle renames SDK command classes (see operationName).
+        const command = operationName(cmd) ?? "unknown";
         const isDelete = command === "DeleteDBSnapshot" || command === "DeleteDBClusterSnapshot";
         const onDeleted = isDelete ? this.beforeDelete(account, region, cmd.input) : undefined;
         slot.current = { account, region, command, input: cmd.input };

@@ -13,6 +13,7 @@
  *   a caller can advance a virtual clock before the next state; retry delays are reported in `retries`.
  */
 import { type RunOptions, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
+import { isKnownValid, rememberValid } from "./aslVerdicts";
 import { installFastJsonPath } from "./fastJsonPath";
 import { polyfillPromiseWithResolvers } from "./polyfills";
 
@@ -84,8 +85,18 @@ export interface ExecutionResult {
 /** Step Functions' payload quota for state input and output. */
 export const PAYLOAD_LIMIT_BYTES = 256 * 1024;
 
-/** Definitions (as JSON) the library has already validated in this process. */
-const validatedDefinitions = new Set<string>();
+/**
+ * What {@link runStateMachine} works out once per definition object: the library's machine (validated once) and the
+ * states the harness binds. Definitions are treated as immutable once run (the simulator builds each machine's once).
+ */
+interface Prepared {
+  readonly machine: StateMachine;
+  readonly tasks: Map<string, TaskStyle>;
+  readonly waitStates: Map<string, number>;
+  readonly retryIntervalOverrides: Record<string, number>;
+  readonly staticArns: readonly { state: string; arn: string }[];
+}
+const prepared = new WeakMap<object, Prepared>();
 
 const LAMBDA_INVOKE_RESOURCES = new Set(["arn:aws:states:::lambda:invoke"]);
 const BARE_LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:/;
@@ -132,12 +143,7 @@ class DataLimitExceededError extends Error {
 export async function runStateMachine(definition: object, options: RunStateMachineOptions): Promise<ExecutionResult> {
   polyfillPromiseWithResolvers();
   installFastJsonPath();
-  const def = structuredClone(definition) as StateMachineDefinition;
-  const {
-    tasks,
-    waits: waitStates,
-    retryable,
-  } = collectStates(def as unknown as { States?: Record<string, AnyState> });
+  const { machine, tasks, waitStates, retryIntervalOverrides: noRetryDelays, staticArns } = prepare(definition);
 
   const taskCalls: TaskCall[] = [];
   const waits: number[] = [];
@@ -151,7 +157,9 @@ export async function runStateMachine(definition: object, options: RunStateMachi
               payload: (input as { Payload?: unknown }).Payload ?? null,
             }
           : { functionArn: style.arn, payload: input };
-      const call: TaskCall = { state: stateName, functionArn, payload: toJson(payload) };
+      // One serialisation, two copies: the record and the handler's own (a handler may change its input).
+      const payloadJson = jsonText(payload);
+      const call: TaskCall = { state: stateName, functionArn, payload: JSON.parse(payloadJson) };
       taskCalls.push(call);
       const handler = options.handlers[functionArn];
       if (!handler) {
@@ -159,14 +167,16 @@ export async function runStateMachine(definition: object, options: RunStateMachi
         throw new LambdaFunctionError(call.error, `Function not found: ${functionArn}`);
       }
       let result: unknown;
+      let resultJson: string;
       try {
-        result = toJson(await handler(toJson(payload)));
+        resultJson = jsonText(await handler(JSON.parse(payloadJson)));
+        result = JSON.parse(resultJson);
       } catch (err) {
         call.error = errorType(err);
         throw new LambdaFunctionError(call.error, err instanceof Error ? err.message : String(err));
       }
       call.result = result;
-      const size = Buffer.byteLength(JSON.stringify(result ?? null));
+      const size = Buffer.byteLength(resultJson);
       if (size > PAYLOAD_LIMIT_BYTES) {
         throw new DataLimitExceededError(
           `${stateName}: the result of ${functionArn} is ${size} bytes, over the ${PAYLOAD_LIMIT_BYTES}-byte limit`,
@@ -180,7 +190,7 @@ export async function runStateMachine(definition: object, options: RunStateMachi
       throw new Error(`runStateMachine: no handler for ${style.arn} (Task state "${stateName}")`);
     }
   }
-  for (const arn of staticFunctionArns(def as unknown as { States?: Record<string, AnyState> })) {
+  for (const arn of staticArns) {
     if (!options.handlers[arn.arn])
       throw new Error(`runStateMachine: no handler for ${arn.arn} (Task state "${arn.state}")`);
   }
@@ -198,18 +208,7 @@ export async function runStateMachine(definition: object, options: RunStateMachi
       return typeof ms === "number" ? ms : 0;
     },
   });
-  const retryIntervalOverrides = options.realRetryDelays
-    ? {}
-    : Object.fromEntries([...retryable].map((name) => [name, 0]));
-
-  // The library validates with asl-validator on every construction, which costs about a second; the simulator runs
-  // the same few definitions thousands of times, so each distinct definition is validated once per process.
-  const key = JSON.stringify(def);
-  const machine = new StateMachine(
-    def,
-    validatedDefinitions.has(key) ? { validationOptions: { noValidate: true } } : undefined,
-  );
-  validatedDefinitions.add(key);
+  const retryIntervalOverrides = options.realRetryDelays ? {} : noRetryDelays;
   const runOptions: RunOptions = {
     overrides: { taskResourceLocalHandlers: localHandlers, waitTimeOverrides, retryIntervalOverrides },
   };
@@ -263,6 +262,33 @@ export async function runStateMachine(definition: object, options: RunStateMachi
     }
   }
   return result;
+}
+
+/**
+ * The library's machine for `definition` and the states the harness binds, built on the first run of that definition
+ * object. The library validates a definition with asl-validator, which compiles its JSON schema on every call (about
+ * half a second); a definition is validated once per process, and not at all when the same text was found valid
+ * before (sim/aslVerdicts.ts). Each machine runs a private clone: the validator writes defaults into the definition.
+ */
+function prepare(definition: object): Prepared {
+  const hit = prepared.get(definition);
+  if (hit) return hit;
+  const def = structuredClone(definition) as StateMachineDefinition;
+  const states = def as unknown as { States?: Record<string, AnyState> };
+  const { tasks, waits: waitStates, retryable } = collectStates(states);
+  const text = JSON.stringify(def);
+  const known = isKnownValid(text);
+  const machine = new StateMachine(def, known ? { validationOptions: { noValidate: true } } : undefined);
+  if (!known) rememberValid(text);
+  const p: Prepared = {
+    machine,
+    tasks,
+    waitStates,
+    retryIntervalOverrides: Object.fromEntries([...retryable].map((name) => [name, 0])),
+    staticArns: staticFunctionArns(states),
+  };
+  prepared.set(definition, p);
+  return p;
 }
 
 /** `errorMessage` of a Lambda error cause (`{"errorMessage","errorType"}`), else the cause itself. */
@@ -346,6 +372,10 @@ function errorType(err: unknown): string {
 
 /** A value as it looks after Lambda's JSON round trip (Dates become strings, undefined fields disappear). */
 function toJson(value: unknown): unknown {
-  if (value === undefined) return null;
-  return JSON.parse(JSON.stringify(value));
+  return JSON.parse(jsonText(value));
+}
+
+/** The JSON text Lambda would carry for `value` (`null` for undefined). */
+function jsonText(value: unknown): string {
+  return value === undefined ? "null" : JSON.stringify(value);
 }

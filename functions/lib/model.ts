@@ -138,8 +138,36 @@ export function fromDbCluster(c: DBCluster): Db {
   };
 }
 
+/**
+ * Normalized snapshots of *frozen* Describe items, by item. A frozen item (and its frozen `TagList`) cannot change, so
+ * its normalized form is computed once and handed out frozen. The SDK never freezes what it returns, so a Lambda never
+ * hits this; the simulator's RDS model does (sim/aws/rds.ts hands out one frozen item per finished snapshot), and
+ * there the same snapshot is listed and normalized thousands of times (issue 10, docs/performance.md).
+ */
+const normalizedFrozen = new WeakMap<object, Snapshot>();
+
+function isFrozenItem(s: { TagList?: readonly unknown[] }): boolean {
+  return Object.isFrozen(s) && (s.TagList === undefined || Object.isFrozen(s.TagList));
+}
+
+function remembered<T extends { TagList?: readonly unknown[] }>(s: T, map: (s: T) => Snapshot): Snapshot {
+  if (!isFrozenItem(s)) return map(s);
+  let snap = normalizedFrozen.get(s);
+  if (snap === undefined) {
+    snap = map(s);
+    Object.freeze(snap.tags);
+    Object.freeze(snap);
+    normalizedFrozen.set(s, snap);
+  }
+  return snap;
+}
+
 /** Maps a `DBSnapshot` from DescribeDBSnapshots. */
 export function fromDbSnapshot(s: DBSnapshot): Snapshot {
+  return remembered(s, mapDbSnapshot);
+}
+
+function mapDbSnapshot(s: DBSnapshot): Snapshot {
   const arn = s.DBSnapshotArn ?? "";
   const { region, account } = arn ? parseArn(arn) : { region: "", account: "" };
   const tags = tagsToRecord(s.TagList);
@@ -164,6 +192,10 @@ export function fromDbSnapshot(s: DBSnapshot): Snapshot {
 
 /** Maps a `DBClusterSnapshot` from DescribeDBClusterSnapshots. */
 export function fromDbClusterSnapshot(s: DBClusterSnapshot): Snapshot {
+  return remembered(s, mapDbClusterSnapshot);
+}
+
+function mapDbClusterSnapshot(s: DBClusterSnapshot): Snapshot {
   const arn = s.DBClusterSnapshotArn ?? "";
   const { region, account } = arn ? parseArn(arn) : { region: "", account: "" };
   const tags = tagsToRecord(s.TagList);

@@ -155,6 +155,16 @@ export class RdsModel {
   private readonly snaps = new Map<string, Map<string, SnapRecord>>();
   /** `viewer|region|kind` -> snapshots of other accounts shared with the viewer in that region. */
   private readonly sharedIn = new Map<string, Set<SnapRecord>>();
+  /**
+   * `account|region|kind|dbId` -> owned snapshots of that DB identifier (`DBInstanceIdentifier` /
+   * `DBClusterIdentifier`), in creation order: the same records, in the same order, as filtering {@link snaps}.
+   * A listing of one DB (the Copier's and Checker's scoped reads) costs that DB's snapshots, not the region's.
+   */
+  private readonly ownedByDb = new Map<string, Map<string, SnapRecord>>();
+  /** `viewer|region|kind|dbId` -> {@link sharedIn} of that DB identifier, in the same order. */
+  private readonly sharedByDb = new Map<string, Set<SnapRecord>>();
+  /** `viewer|region|kind` -> bumped whenever {@link sharedIn} there changes (listing cache). */
+  private readonly sharedVersions = new Map<string, number>();
   /** `account|region|origin` -> snapshots of that original DB held there (incremental rule). */
   private readonly byOrigin = new Map<string, Set<SnapRecord>>();
   /** `account|region|label` -> snapshots held there whose DB label (`rpl-source-db` tag, else DB id) is `label`. */
@@ -172,10 +182,11 @@ export class RdsModel {
   private readonly deletedCopyAt = new Map<string, number>();
   /** origin -> copies of that DB's snapshots not yet finished, in any destination (rule COPY-QUEUE-SAME-DB). */
   private readonly pendingByOrigin = new Map<string, Set<SnapRecord>>();
-  /** Bumped whenever any snapshot anywhere is added, removed, retagged or re-shared. */
-  private structureVersion = 0;
-  /** Recent Describe*Snapshots listings (before paging) by query, valid for one {@link structureVersion}. */
-  private readonly listingCache = new Map<string, { version: number; items: Listed[] }>();
+  /**
+   * Recent region-wide Describe*Snapshots listings (before paging) by query, valid while nothing they can hold
+   * changed: the owner's snapshots there ({@link versions}) and, when shared ones are listed, {@link sharedIn}.
+   */
+  private readonly listingCache = new Map<string, { version: string; items: Listed[] }>();
   /**
    * Views of finished snapshots, reused while their tags are unchanged: a sweep lists every snapshot on every
    * run, and rebuilding hundreds of views per call dominated simulator time.
@@ -887,12 +898,12 @@ export class RdsModel {
         `A snapshot can be shared with at most ${MAX_SHARED_ACCOUNTS} accounts (would be ${accounts.length})`,
       );
     }
-    for (const v of rec.sharedWith) this.sharedSet(v, rec.region, rec.kind).delete(rec);
+    for (const v of rec.sharedWith) this.unshare(v, rec);
     rec.sharedWith.clear();
     this.touch(rec);
     for (const v of next) {
       rec.sharedWith.add(v);
-      if (v !== "all") this.sharedSet(v, rec.region, rec.kind).add(rec);
+      if (v !== "all") this.share(v, rec);
     }
     return rec;
   }
@@ -908,13 +919,18 @@ export class RdsModel {
     region: string,
     q: { id?: string; dbId?: string; type?: string; includeShared: boolean; filters?: Filter[] },
   ): Listed[] {
-    if (q.id !== undefined) return this.computeListing(kind, account, region, q);
+    // By identifier, or one DB's snapshots through the index: cheap enough to compute for every page.
+    if (q.id !== undefined || indexedDbId(kind, q) !== undefined) return this.computeListing(kind, account, region, q);
     const key = JSON.stringify([kind, account, region, q.dbId, q.type, q.includeShared, q.filters]);
+    const shared = q.type === "shared" || (q.type === undefined && q.includeShared);
+    const version = `${this.versions.get(scope(account, region)) ?? 0}/${
+      shared ? (this.sharedVersions.get(`${scope(account, region)}|${kind}`) ?? 0) : "-"
+    }`;
     const hit = this.listingCache.get(key);
-    if (hit && hit.version === this.structureVersion) return hit.items;
+    if (hit && hit.version === version) return hit.items;
     const items = this.computeListing(kind, account, region, q);
     if (this.listingCache.size >= LISTING_CACHE_SIZE) this.listingCache.clear();
-    this.listingCache.set(key, { version: this.structureVersion, items });
+    this.listingCache.set(key, { version, items });
     return items;
   }
 
@@ -941,15 +957,25 @@ export class RdsModel {
       return keep(l) ? [l] : [];
     }
     const out: Listed[] = [];
+    // Candidates: one DB's snapshots when the query names one DB identifier, else the region's; `keep` decides.
+    const dbId = indexedDbId(kind, q);
     if (type === undefined || type === "manual" || type === "automated") {
-      for (const rec of this.snapMap(account, region, kind).values()) {
+      const owned =
+        dbId === undefined
+          ? this.snapMap(account, region, kind)
+          : (this.ownedByDb.get(dbKey(account, region, kind, dbId)) ?? EMPTY_MAP);
+      for (const rec of owned.values()) {
         if (type !== undefined && rec.type !== type) continue;
         const l = { rec, shared: false };
         if (keep(l)) out.push(l);
       }
     }
     if (type === "shared" || (type === undefined && q.includeShared)) {
-      for (const rec of this.sharedSet(account, region, kind)) {
+      const shared =
+        dbId === undefined
+          ? this.sharedSet(account, region, kind)
+          : (this.sharedByDb.get(dbKey(account, region, kind, dbId)) ?? EMPTY_SET);
+      for (const rec of shared) {
         const l = { rec, shared: true };
         if (keep(l)) out.push(l);
       }
@@ -1089,6 +1115,7 @@ export class RdsModel {
     const map = this.snapMap(rec.account, rec.region, rec.kind);
     if (map.has(rec.id)) throw new Error(`snapshot ${rec.id} already exists in ${rec.account}/${rec.region}`);
     map.set(rec.id, rec);
+    getOrCreate(this.ownedByDb, dbKey(rec.account, rec.region, rec.kind, rec.dbId), () => new Map()).set(rec.id, rec);
     getOrCreate(this.byOrigin, `${scope(rec.account, rec.region)}|${rec.origin}`, () => new Set()).add(rec);
     getOrCreate(this.byLabel, labelKey(rec, rec.tags), () => new Set()).add(rec);
     if (rec.type === "manual") this.countManual(rec, 1);
@@ -1109,11 +1136,12 @@ export class RdsModel {
     }
     this.pendingByOrigin.get(rec.origin)?.delete(rec);
     this.snapMap(rec.account, rec.region, rec.kind).delete(rec.id);
+    this.ownedByDb.get(dbKey(rec.account, rec.region, rec.kind, rec.dbId))?.delete(rec.id);
     this.byOrigin.get(`${scope(rec.account, rec.region)}|${rec.origin}`)?.delete(rec);
     this.byLabel.get(labelKey(rec, rec.tags))?.delete(rec);
     if (rec.type === "manual") this.countManual(rec, -1);
     this.inFlight.get(scope(rec.account, rec.region))?.copies.delete(rec);
-    for (const v of rec.sharedWith) this.sharedSet(v, rec.region, rec.kind).delete(rec);
+    for (const v of rec.sharedWith) this.unshare(v, rec);
     rec.source?.copies.delete(rec);
     this.bump(rec.account, rec.region);
   }
@@ -1137,7 +1165,6 @@ export class RdsModel {
   }
 
   private bump(account: string, region: string): void {
-    this.structureVersion++;
     const k = scope(account, region);
     this.versions.set(k, (this.versions.get(k) ?? 0) + 1);
   }
@@ -1405,6 +1432,25 @@ export class RdsModel {
   private sharedSet(viewer: string, region: string, kind: DbKind): Set<SnapRecord> {
     return getOrCreate(this.sharedIn, `${scope(viewer, region)}|${kind}`, () => new Set());
   }
+
+  /** Shares `rec` with account `viewer` in the snapshot's region (the shared-with indexes). */
+  private share(viewer: string, rec: SnapRecord): void {
+    this.sharedSet(viewer, rec.region, rec.kind).add(rec);
+    getOrCreate(this.sharedByDb, dbKey(viewer, rec.region, rec.kind, rec.dbId), () => new Set()).add(rec);
+    this.bumpShared(viewer, rec);
+  }
+
+  /** Takes `rec` out of what `viewer` sees shared (no-op when it was not shared with it). */
+  private unshare(viewer: string, rec: SnapRecord): void {
+    this.sharedSet(viewer, rec.region, rec.kind).delete(rec);
+    this.sharedByDb.get(dbKey(viewer, rec.region, rec.kind, rec.dbId))?.delete(rec);
+    this.bumpShared(viewer, rec);
+  }
+
+  private bumpShared(viewer: string, rec: SnapRecord): void {
+    const k = `${scope(viewer, rec.region)}|${rec.kind}`;
+    this.sharedVersions.set(k, (this.sharedVersions.get(k) ?? 0) + 1);
+  }
 }
 
 function half(): number {
@@ -1412,6 +1458,24 @@ function half(): number {
 }
 
 const EMPTY_SET: ReadonlySet<SnapRecord> = new Set();
+const EMPTY_MAP: ReadonlyMap<string, SnapRecord> = new Map();
+
+/** Key of the per-DB indexes: `account|region|kind|dbId`. */
+function dbKey(account: string, region: string, kind: DbKind, dbId: string): string {
+  return `${scope(account, region)}|${kind}|${dbId}`;
+}
+
+/**
+ * The one DB identifier a snapshot listing is restricted to, when the per-DB index can answer it: the
+ * `DBInstanceIdentifier` / `DBClusterIdentifier` parameter (an identifier, not an ARN), else a `db-instance-id` /
+ * `db-cluster-id` filter with one value. Undefined: list from the region's snapshots.
+ */
+function indexedDbId(kind: DbKind, q: { dbId?: string; filters?: Filter[] }): string | undefined {
+  if (q.dbId !== undefined) return q.dbId.startsWith("arn:") ? undefined : q.dbId;
+  const name = kind === "cluster" ? "db-cluster-id" : "db-instance-id";
+  for (const f of q.filters ?? []) if (f.Name === name && f.Values?.length === 1) return f.Values[0];
+  return undefined;
+}
 /** Listings kept by {@link RdsModel} between the pages of a paginated call. */
 const LISTING_CACHE_SIZE = 64;
 

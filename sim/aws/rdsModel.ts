@@ -359,7 +359,7 @@ export class RdsWorld {
     // Each entry: the SDK command class, the operation name, and the model method typed with that command's input.
     const routes = new Map<CommandClass, Route>();
     const route = <I>(cmd: new (...args: never) => { readonly input: I }, name: string, fn: (input: I) => unknown) =>
-      routes.set(cmd, { name, fn: fn as (input: unknown) => unknown });
+      addRoute(routes, cmd, name, fn as (input: unknown) => unknown);
     route(DescribeDBInstancesCommand, "DescribeDBInstances", (i) => r.describeDBInstances(account, region, i));
     route(DescribeDBClustersCommand, "DescribeDBClusters", (i) => r.describeDBClusters(account, region, i));
     route(DescribeDBSnapshotsCommand, "DescribeDBSnapshots", (i) => r.describeDBSnapshots(account, region, i));
@@ -409,7 +409,7 @@ export class RdsWorld {
   private kmsClient(account: string, region: string): KMSClient {
     const routes = new Map<CommandClass, Route>();
     const route = <I>(cmd: new (...args: never) => { readonly input: I }, name: string, fn: (input: I) => unknown) =>
-      routes.set(cmd, { name, fn: fn as (input: unknown) => unknown });
+      addRoute(routes, cmd, name, fn as (input: unknown) => unknown);
     route(DescribeKeyCommand, "DescribeKey", (i) => this.kms.describeKey(account, region, i));
     route(ListAliasesCommand, "ListAliases", (i) => this.kms.listAliases(account, region, i));
     return this.stub(new KMSClient({ region, ...PINNED_CONFIG, ...this.sdkConfig }), "kms", account, region, routes);
@@ -418,7 +418,7 @@ export class RdsWorld {
   private eventsClient(account: string, region: string): EventBridgeClient {
     const routes = new Map<CommandClass, Route>();
     const fn = (i: unknown) => this.putEventsImpl(account, region, i as PutEventsCommandInput);
-    routes.set(PutEventsCommand, { name: "PutEvents", fn });
+    addRoute(routes, PutEventsCommand, "PutEvents", fn);
     return this.stub(
       new EventBridgeClient({ region, ...PINNED_CONFIG, ...this.sdkConfig }),
       "events",
@@ -524,6 +524,24 @@ interface RetryOnlyStack {
 
 /** An SDK command class (the key commands are routed by). */
 type CommandClass = abstract new (...args: never) => unknown;
+
+/** Operation name of every command class a model client routes (filled as clients are made). */
+const OPERATION_NAMES = new WeakMap<CommandClass, string>();
+
+function addRoute(routes: Map<CommandClass, Route>, cmd: CommandClass, name: string, fn: Route["fn"]): void {
+  routes.set(cmd, { name, fn });
+  OPERATION_NAMES.set(cmd, name);
+}
+
+/**
+ * The API operation an SDK command runs on the model (`CreateDBSnapshot` for a `CreateDBSnapshotCommand`), or
+ * undefined for a command no model client routes. Read from the routes, never from `constructor.name`: a bundler
+ * renames classes (esbuild turns `CreateDBSnapshotCommand` into `CreateDBSnapshotCommand3` when it hoists the SDK's
+ * ES modules into one scope), and a name-based match then silently missed every create and delete.
+ */
+export function operationName(command: object): string | undefined {
+  return OPERATION_NAMES.get(command.constructor as CommandClass);
+}
 
 /** How one SDK command class reaches the model. */
 interface Route {
