@@ -37,7 +37,7 @@ export interface SnapshotTakerArgs {
   readonly logRetentionDays?: number;
   /**
    * How schedule-started sweeps fan out per DB (Map mode and MaxConcurrency). @defaultValue DISTRIBUTED, MaxConcurrency
-   * derived from the default RDS API budget (config/apiBudget.ts) Config: \`sweep\`.
+   * derived from the default RDS API budget (config/apiBudget.ts). Config: `sweep`.
    */
   readonly sweep?: SweepOptions;
   /** AWS partition. @defaultValue `"aws"` */
