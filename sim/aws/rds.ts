@@ -728,15 +728,13 @@ export class RdsModel {
     let destKeyArn: string | undefined;
     if (src.kmsKeyId) {
       const srcKey = this.deps.kms.resolve(src.account, src.region, src.kmsKeyId);
-      const denied = this.deps
-        .faults()
-        .copyKeyDenied?.({
-          account,
-          region,
-          sourceAccount: src.origin.split("|")[0] ?? "",
-          dbId: src.dbId,
-          now: new Date(now),
-        });
+      const denied = this.deps.faults().copyKeyDenied?.({
+        account,
+        region,
+        sourceAccount: src.origin.split("|")[0] ?? "",
+        dbId: src.dbId,
+        now: new Date(now),
+      });
       if (!srcKey || !this.deps.kms.canUse(srcKey, account) || denied) {
         throw kmsKeyNotAccessible(
           `The source snapshot KMS key [${src.kmsKeyId}] does not exist, is not enabled or you do not have permissions to access it.`,
