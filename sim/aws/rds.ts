@@ -151,6 +151,8 @@ interface Listed {
 
 /** The RDS service of every account and region. */
 export class RdsModel {
+  /** Every snapshot deleted through the API, with when (inspection: owners and lifetimes, sim/deletionAudit.ts). */
+  readonly deletions: { readonly rec: SnapRecord; readonly deletedAt: number }[] = [];
   private readonly dbs = new Map<string, Map<string, DbRecord>>();
   private readonly snaps = new Map<string, Map<string, SnapRecord>>();
   /** `viewer|region|kind` -> snapshots of other accounts shared with the viewer in that region. */
@@ -823,6 +825,7 @@ export class RdsModel {
       if (snapStatus(c, now) === "creating") this.terminateCopy(c, now);
     }
     this.remove(rec);
+    this.deletions.push({ rec, deletedAt: now });
     return rec;
   }
 
