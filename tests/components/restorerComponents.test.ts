@@ -157,6 +157,7 @@ describe("FreshnessMonitor", () => {
       RPL_HOME_REGION: HOME,
       RPL_RETIRED_DBS: "legacy",
       RPL_RPO_MINUTES: "120",
+      RPL_RETIRE_DELETED_AFTER_HOURS: "24",
     });
     const schedule = run.named("freshness-schedule");
     expect(schedule.inputs.scheduleExpression).toBe("rate(15 minutes)");
