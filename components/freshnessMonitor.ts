@@ -55,6 +55,11 @@ export interface FreshnessMonitorArgs {
    * @defaultValue `[]` Config: `restore.expectedDbs`.
    */
   readonly expectedDbs?: readonly string[];
+  /**
+   * Hours after its source reported a DB deleted before it is retired (issue 13, docs/operations.md).
+   * @defaultValue `24` Config: `restore.retireDeletedDbsAfterHours`.
+   */
+  readonly retireDeletedDbsAfterHours?: number;
   /** DBs deleted on purpose: measured no more, no alarm. @defaultValue `[]` Config: `retiredDbs`. */
   readonly retiredDbs?: readonly string[];
   /** CloudWatch Logs retention (days). @defaultValue `30` Config: `logRetentionDays`. */
@@ -88,6 +93,9 @@ export class FreshnessMonitor extends pulumi.ComponentResource {
         ...(args.scheduleMinutes !== undefined ? { freshnessScheduleMinutes: args.scheduleMinutes } : {}),
         ...(args.stages !== undefined ? { freshnessStages: [...args.stages] } : {}),
         ...(args.expectedDbs !== undefined ? { expectedDbs: [...args.expectedDbs] } : {}),
+        ...(args.retireDeletedDbsAfterHours !== undefined
+          ? { retireDeletedDbsAfterHours: args.retireDeletedDbsAfterHours }
+          : {}),
       },
       {
         region: args.homeRegion,
@@ -177,7 +185,7 @@ export class FreshnessMonitor extends pulumi.ComponentResource {
         {
           alarmDescription:
             `rds-pilot-light: per DB (contributor = DbId, account/dbId): the newest ${stage} copy of that DB is older ` +
-            `than the RPO of ${config.rpoMinutes} minutes. Run \`npx rds-pilot-light status\` for that DB; a DB deleted in ` +
+            `than the RPO of ${rpoMinutes} minutes. Run \`npx rds-pilot-light status\` for that DB; a DB deleted in ` +
             "production leaves this alarm by itself once retired (docs/operations.md).",
           ...regionInput(at),
           metricQueries: [
@@ -190,7 +198,7 @@ export class FreshnessMonitor extends pulumi.ComponentResource {
           ],
           evaluationPeriods: 1,
           comparisonOperator: "GreaterThanThreshold",
-          threshold: config.rpoMinutes,
+          threshold: rpoMinutes,
           // A contributor exists only while it has data; the per-stage alarm above covers a silent Lambda.
           treatMissingData: "notBreaching",
           alarmActions: [args.alarmTopicArn],
