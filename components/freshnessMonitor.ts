@@ -7,7 +7,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { expectedDbAlarms } from "../functions/freshness/alarms";
+import { expectedDbAlarms, perDbAlarmQuery } from "../functions/freshness/alarms";
 import { ConfigError } from "../functions/lib/errors";
 import {
   FRESHNESS_SERVICE_NAME,
@@ -55,6 +55,11 @@ export interface FreshnessMonitorArgs {
    * @defaultValue `[]` Config: `restore.expectedDbs`.
    */
   readonly expectedDbs?: readonly string[];
+  /**
+   * Hours after its source reported a DB deleted before it is retired (issue 13, docs/operations.md).
+   * @defaultValue `24` Config: `restore.retireDeletedDbsAfterHours`.
+   */
+  readonly retireDeletedDbsAfterHours?: number;
   /** DBs deleted on purpose: measured no more, no alarm. @defaultValue `[]` Config: `retiredDbs`. */
   readonly retiredDbs?: readonly string[];
   /** CloudWatch Logs retention (days). @defaultValue `30` Config: `logRetentionDays`. */
@@ -88,6 +93,9 @@ export class FreshnessMonitor extends pulumi.ComponentResource {
         ...(args.scheduleMinutes !== undefined ? { freshnessScheduleMinutes: args.scheduleMinutes } : {}),
         ...(args.stages !== undefined ? { freshnessStages: [...args.stages] } : {}),
         ...(args.expectedDbs !== undefined ? { expectedDbs: [...args.expectedDbs] } : {}),
+        ...(args.retireDeletedDbsAfterHours !== undefined
+          ? { retireDeletedDbsAfterHours: args.retireDeletedDbsAfterHours }
+          : {}),
       },
       {
         region: args.homeRegion,
@@ -162,6 +170,37 @@ export class FreshnessMonitor extends pulumi.ComponentResource {
           comparisonOperator: "GreaterThanThreshold",
           threshold: rpoMinutes,
           treatMissingData: "breaching",
+          alarmActions: [args.alarmTopicArn],
+          okActions: [args.alarmTopicArn],
+        },
+        { parent: this },
+      );
+    }
+
+    // One multi-time-series alarm per stage with one contributor per DB (issue 13, functions/freshness/alarms.ts):
+    // every DB the Lambda measures, expected or not, alarms and notifies on its own, named by its DbId.
+    for (const stage of settings.freshnessStages) {
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-${stage}-per-db-alarm`,
+        {
+          alarmDescription:
+            `rds-pilot-light: per DB (contributor = DbId, account/dbId): the newest ${stage} copy of that DB is older ` +
+            `than the RPO of ${rpoMinutes} minutes. Run \`npx rds-pilot-light status\` for that DB; a DB deleted in ` +
+            "production leaves this alarm by itself once retired (docs/operations.md).",
+          ...regionInput(at),
+          metricQueries: [
+            {
+              id: "ages",
+              expression: perDbAlarmQuery(stage, FRESHNESS_SERVICE_NAME),
+              period: freshnessAlarmPeriodSeconds(settings.freshnessScheduleMinutes),
+              returnData: true,
+            },
+          ],
+          evaluationPeriods: 1,
+          comparisonOperator: "GreaterThanThreshold",
+          threshold: rpoMinutes,
+          // A contributor exists only while it has data; the per-stage alarm above covers a silent Lambda.
+          treatMissingData: "notBreaching",
           alarmActions: [args.alarmTopicArn],
           okActions: [args.alarmTopicArn],
         },

@@ -189,6 +189,7 @@ export function freshnessArgs(
     scheduleMinutes: settings.freshnessScheduleMinutes,
     stages: settings.freshnessStages,
     expectedDbs: settings.expectedDbs,
+    retireDeletedDbsAfterHours: settings.retireDeletedDbsAfterHours,
     retiredDbs: config.retiredDbs,
     logRetentionDays: config.logRetentionDays,
   };

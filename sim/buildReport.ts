@@ -5,6 +5,7 @@
 
 import { basename } from "node:path";
 import { apiUsageOf } from "./apiUsage";
+import { auditDeletions } from "./deletionAudit";
 import type { Machine } from "./executions";
 import { feasibilityOfRun } from "./feasibilityReport";
 import type { RecoveryRecord } from "./recoveryTriggers";
@@ -142,6 +143,7 @@ export function buildReport(
     alarms,
     recovery: { freshness: recovery.freshnessRuns, drills: recovery.drills, failovers: recovery.failovers },
     safety: { newestCopyDeleted: safety.newestCopyDeleted, belowMinKeep: safety.belowMinKeep.slice(0, 50) },
+    deletions: auditDeletions(ctx),
     faults: faultNotes,
     throttled: summarizeThrottled(ctx.world.throttled),
     apiUsage: apiUsageOf(ctx.world.calls, ctx.world.throttled, machines, ctx, scenario.aws.apiRateLimit),

@@ -3,6 +3,7 @@
  * line per fault for the report. (Throttling, failed copies and account outages are rules of the world itself.)
  */
 
+import { armScheduledFaults } from "./scheduledFaults";
 import { HOUR, type SimContext } from "./simContext";
 
 /** Arms the scenario's timed faults; returns their descriptions for the report. */
@@ -39,14 +40,15 @@ export function armFaults(ctx: SimContext): string[] {
     if (!region)
       throw new Error(`${scenario.source}: faults.snapshotQuotas[${i}]: no stack deploys into account ${q.account}`);
     const fillers = Math.max(0, worldQuota - q.max);
+    const kinds = q.kind ? [q.kind] : (["instance", "cluster"] as const);
     faultNotes.push(
-      `manual snapshot quota of ${q.account}/${region} left to the tool: ${q.max}` +
+      `manual ${q.kind ? `${q.kind} ` : ""}snapshot quota of ${q.account}/${region} left to the tool: ${q.max}` +
         `${q.hours !== undefined ? ` for ${q.hours} h` : ""} from ${new Date(startMs + q.startHours * HOUR).toISOString()}`,
     );
-    // Someone else's manual snapshots occupy the rest of the quota (both kinds), then are removed.
+    // Someone else's manual snapshots occupy the rest of the quota (of one kind or both), then are removed.
     const ids = (kind: string) => Array.from({ length: fillers }, (_, n) => `other-${kind}-${i}-${n}`);
     engine.at(startMs + q.startHours * HOUR, () => {
-      for (const kind of ["instance", "cluster"] as const) {
+      for (const kind of kinds) {
         for (const id of ids(kind)) world.addSnapshot(q.account, region, { kind, id, dbId: "someone-elses-db" });
       }
     });
@@ -58,9 +60,12 @@ export function armFaults(ctx: SimContext): string[] {
         engine.spawn("quota-release", async () => {
           try {
             const { DeleteDBSnapshotCommand, DeleteDBClusterSnapshotCommand } = await import("@aws-sdk/client-rds");
-            for (const id of ids("instance")) await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: id }));
-            for (const id of ids("cluster"))
-              await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: id }));
+            if (kinds.includes("instance"))
+              for (const id of ids("instance"))
+                await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: id }));
+            if (kinds.includes("cluster"))
+              for (const id of ids("cluster"))
+                await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: id }));
           } finally {
             world.faults = saved;
           }
@@ -68,5 +73,6 @@ export function armFaults(ctx: SimContext): string[] {
       });
     }
   }
+  faultNotes.push(...armScheduledFaults(ctx));
   return faultNotes;
 }

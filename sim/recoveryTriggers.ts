@@ -4,7 +4,7 @@
  */
 
 import { recoveryRegion } from "../config";
-import { expectedDbAlarms } from "../functions/freshness/alarms";
+import { expectedDbAlarms, PER_DB_ALARM_METRIC } from "../functions/freshness/alarms";
 import { errorName } from "../functions/lib/errors";
 import { DRILL_PREFIX } from "../functions/restore/config";
 import { DRILL_VALIDATION_FAILED } from "../functions/restore/handler";
@@ -105,8 +105,39 @@ export class RecoveryTriggers {
       });
       alarms.set(`${e.stage}|${e.ref}`, { model, tracker });
     }
+    // The per-stage multi-time-series alarm (components/freshnessMonitor.ts `-per-db-alarm`): one contributor per
+    // DbId series, created when its first datapoint arrives; a contributor without data is OK (it does not exist).
+    const contributors = new Map<string, { model: MetricAlarmModel; tracker: AlarmTracker }>();
+    const contributorOf = (stage: string, db: string) => {
+      const key = `${stage}|${db}`;
+      let a = contributors.get(key);
+      if (!a) {
+        a = {
+          model: new MetricAlarmModel({
+            periodMs,
+            threshold: c.rpoMinutes,
+            comparison: "GreaterThanThreshold",
+            statistic: "Maximum",
+            treatMissingData: "notBreaching",
+          }),
+          tracker: new AlarmTracker(
+            `${stack.account}/${home} per-DB freshness alarm (${stage}, DB ${db})`,
+            "freshness",
+          ),
+        };
+        contributors.set(key, a);
+        recoveryAlarms.push(a.tracker);
+      }
+      return a;
+    };
     const onMetric = (d: MetricDatum) => {
       const stage = d.dimensions.Stage ?? "";
+      if (d.name === PER_DB_ALARM_METRIC.name) {
+        const db = d.dimensions[PER_DB_ALARM_METRIC.contributorDimension];
+        if (db !== undefined && settings.freshnessStages.includes(stage as never))
+          contributorOf(stage, db).model.put(engine.now, d.value);
+        return;
+      }
       const key =
         d.name === "MaxRecoveryPointAgeMinutes"
           ? stage
@@ -170,6 +201,7 @@ export class RecoveryTriggers {
       if (end > endMs) return;
       engine.at(end, () => {
         for (const a of alarms.values()) a.tracker.set(a.model.evaluate(end), end);
+        for (const a of contributors.values()) a.tracker.set(a.model.evaluate(end), end);
         evaluateAt(end + periodMs);
       });
     };

@@ -2,8 +2,10 @@
  * The simulation report: what a run achieved per DB, what it cost, and which alarms would have fired. Plain data
  * (JSON-serialisable, deterministic for a seed) plus a text rendering for the terminal.
  */
+
 import pc from "picocolors";
 import { type ApiUsageReport, renderApiUsage } from "./apiUsage";
+import type { DeletionAudit } from "./deletionAudit";
 import { type DbFeasibility, infeasibleMisses, renderFeasibility } from "./feasibilityReport";
 
 /** Where a DR copy lives: `dr` = DR account, home region; `dr-region` = DR account, DR region. */
@@ -176,6 +178,8 @@ export interface SimulationReport {
     readonly failovers: readonly FailoverReport[];
   };
   readonly safety: SafetyReport;
+  /** Deletions by owner and copy/delete churn (sim/deletionAudit.ts). */
+  readonly deletions?: DeletionAudit;
   readonly faults: readonly string[];
   readonly totals: {
     readonly apiCalls: number;
@@ -447,6 +451,15 @@ export function renderReport(r: SimulationReport, color = false): string {
     out.push("");
     out.push(c.red(c.bold("SAFETY VIOLATIONS")));
     for (const v of [...r.safety.newestCopyDeleted, ...r.safety.belowMinKeep]) out.push(`  ${v}`);
+  }
+  if (r.deletions) {
+    const d = r.deletions;
+    out.push("");
+    out.push(
+      `Deletions: ${d.byOwner.owned} owned, ${d.byOwner.unowned} unowned (${d.unownedByTool.length} by the tool); ` +
+        `${d.churn.length} owned copies deleted within one interval of becoming available.`,
+    );
+    for (const v of [...d.unownedByTool, ...d.churn].slice(0, 20)) out.push(`  ${v}`);
   }
   out.push("");
   const t = r.totals;

@@ -102,6 +102,27 @@ const outageSchema = z
     }),
   );
 
+/** `account/dbId` of a source DB. */
+const dbRef = z.string().check(z.regex(/^\d{12}\/[A-Za-z][A-Za-z0-9-]*$/, "must be account/dbId"));
+
+/**
+ * A fault by time window and target (docs/faults.md):
+ * - `kmsDenied`: copies of DB `db` into DR account `account` fail with `KMSKeyNotAccessibleFault` during the window
+ *   (a key policy or grant change in the source account, say);
+ * - `shareRevoked`: during the window, someone removes DR account `account` from the `restore` attribute of every
+ *   snapshot of DB `db` (ModifyDBSnapshotAttribute / ModifyDBClusterSnapshotAttribute `ValuesToRemove`), checked
+ *   every `everyMinutes`.
+ */
+const scheduledFaultSchema = z.strictObject({
+  kind: z.enum(["kmsDenied", "shareRevoked"]),
+  db: dbRef,
+  /** The DR account the fault hits. */
+  account,
+  startHours: hours,
+  hours: positive,
+  everyMinutes: positive.default(5),
+});
+
 const faultsSchema = z.strictObject({
   /**
    * Probability that an AWS *attempt* is throttled (the handlers' SDK retry strategy retries it, docs/faults.md):
@@ -125,11 +146,15 @@ const faultsSchema = z.strictObject({
         account,
         region: region.optional(),
         max: z.int().check(z.gte(1, "must be a whole number >= 1")),
+        /** Snapshot kind whose quota is pre-filled; default both. */
+        kind: z.enum(["instance", "cluster"]).optional(),
         startHours: hours.default(0),
         hours: positive.optional(),
       }),
     )
     .default([]),
+  /** Faults by time window and target: a KMS-denied copy, a revoked share (docs/faults.md). */
+  scheduled: z.array(scheduledFaultSchema).optional(),
 });
 
 /**
@@ -247,7 +272,13 @@ export const scenarioSchema = z.strictObject({
   }),
   /** AWS account settings of the model: API budget, copies in flight (docs/model.md). */
   aws: awsSchema.default({ copiesInFlightPerRegion: 20 }),
-  faults: faultsSchema.default({ throttleRate: 0, failedCopyRate: 0, outages: [], deleteDbs: [], snapshotQuotas: [] }),
+  faults: faultsSchema.default({
+    throttleRate: 0,
+    failedCopyRate: 0,
+    outages: [],
+    deleteDbs: [],
+    snapshotQuotas: [],
+  }),
   recovery: recoverySchema.default({
     drillValidator: { answer: "pass", latencyMinutes: 5 },
     failovers: [],
@@ -306,6 +337,11 @@ export function parseScenario(raw: unknown, source: string): Scenario {
       throw new ConfigError(
         `invalid scenario ${source}:\n  faults.deleteDbs[${i}]: no DB "${d.id}" in account ${d.account} under dbs`,
       );
+    }
+  }
+  for (const [i, f] of (s.faults.scheduled ?? []).entries()) {
+    if (!seen.has(f.db)) {
+      throw new ConfigError(`invalid scenario ${source}:\n  faults.scheduled[${i}].db: no DB "${f.db}" under dbs`);
     }
   }
   return { ...s, stacks: s.stacks.map((st) => ({ ...st, file: resolve(base, st.file) })), source };

@@ -6,6 +6,7 @@
 
 import type { PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import { deploymentPlan, drEventBusArn, schedulesFor } from "../config";
+import { SOURCE_DB_DELETED_DETAIL_TYPE } from "../functions/lib/sourceDeleted";
 import type { Executions, Machine } from "./executions";
 import type { RecoveryTriggers } from "./recoveryTriggers";
 import { parseSchedule } from "./schedule";
@@ -96,7 +97,8 @@ export async function armTriggers(ctx: SimContext, executions: Executions, recov
   // The DR bus: the Sharer's PutEvents start the Copier whose rule matches.
   world.onPutEvents = ({ account, region, entry }) => {
     const route = copierRoutes.find((r) => matchesBus(entry, r.bus));
-    if (!route || entry.Source !== SHARED_SOURCE || entry.DetailType !== SHARED_DETAIL_TYPE) return;
+    const routed = entry.DetailType === SHARED_DETAIL_TYPE || entry.DetailType === SOURCE_DB_DELETED_DETAIL_TYPE;
+    if (!route || entry.Source !== SHARED_SOURCE || !routed) return;
     const detail = JSON.parse(entry.Detail ?? "{}") as unknown;
     const event = {
       version: "0",

@@ -5,6 +5,7 @@
  * Rules: exact actions, exact ARNs; snapshot ARNs limited to our `rpl-` identifiers; deletes only with the
  * ownership tag condition; never `rds:*`; `"*"` only for RDS Describe calls (see {@link describeStatement}).
  */
+import { SOURCE_DB_DELETED_DETAIL_TYPE, SOURCE_DELETED_TAG } from "../../functions/lib/sourceDeleted";
 import { COPY_TAG_KEYS, MANAGED_BY_VALUE, TAG, TAKE_TAG_KEYS } from "../../functions/lib/tags";
 
 /** An IAM policy statement. */
@@ -296,6 +297,7 @@ export function copierPolicy(i: CopierPolicyInput): PolicyDocument {
         [TAG.recoveryPoint, TAG.sourceDb, TAG.copiedFrom],
       ),
     },
+    ...markSourceDeletedStatements(ownSnapshots, ownClusterSnapshots),
     {
       Sid: "UseDrKeysThroughRds",
       Effect: "Allow",
@@ -439,6 +441,30 @@ export function startExecutionPolicy(stateMachineArn: string): PolicyDocument {
   };
 }
 
+/**
+ * Copier: mark its own copies of a source DB deleted in production (functions/copy/sourceDeleted.ts): only copies
+ * carrying the ownership tag, and only the one tag key `rpl-source-deleted-at`.
+ */
+function markSourceDeletedStatements(ownSnapshots: string[], ownClusterSnapshots: string[]): Statement[] {
+  const onlyKey = { "ForAllValues:StringEquals": { "aws:TagKeys": [SOURCE_DELETED_TAG] } };
+  return [
+    {
+      Sid: "MarkOwnCopiesSourceDeleted",
+      Effect: "Allow",
+      Action: ["rds:AddTagsToResource"],
+      Resource: ownSnapshots,
+      Condition: { ...OWNERSHIP_CONDITION.snapshot, ...onlyKey, Null: { "aws:TagKeys": "false" } },
+    },
+    {
+      Sid: "MarkOwnClusterCopiesSourceDeleted",
+      Effect: "Allow",
+      Action: ["rds:AddTagsToResource"],
+      Resource: ownClusterSnapshots,
+      Condition: { ...OWNERSHIP_CONDITION.clusterSnapshot, ...onlyKey, Null: { "aws:TagKeys": "false" } },
+    },
+  ];
+}
+
 /** Resource policy of the DR event bus: only the source accounts, only our source and detail-type. */
 export function drEventBusPolicy(busArn: string, sourceAccounts: readonly string[], partition = "aws"): PolicyDocument {
   return {
@@ -455,7 +481,7 @@ export function drEventBusPolicy(busArn: string, sourceAccounts: readonly string
         Condition: {
           "ForAllValues:StringEquals": {
             "events:source": [SHARE_EVENT_SOURCE],
-            "events:detail-type": [SHARE_DETAIL_TYPE],
+            "events:detail-type": [SHARE_DETAIL_TYPE, SOURCE_DB_DELETED_DETAIL_TYPE],
           },
           Null: { "events:source": "false", "events:detail-type": "false" },
         },

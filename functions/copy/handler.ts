@@ -29,6 +29,7 @@ import type { CopyConfig } from "./config";
 import { COPY_QUOTA_ERRORS, mapCopyError } from "./errors";
 import { type CopyScope, parseCopyScope } from "./event";
 import { type CopyAction, type DeleteIntermediateAction, OUTSIDE_COPY_WINDOW, type SkippedSnapshot } from "./plan";
+import { markSourceDeleted, sourceDbDeletedOf } from "./sourceDeleted";
 import { planCopyRun } from "./state";
 
 /** What the Copier returns; the state machine waits and calls the Checker while `pending` > 0. */
@@ -58,6 +59,8 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
   const { clients, clock, config, obs } = deps;
   return async (event, run) => {
     const budget = makeBudget(clock, run);
+    const deleted = sourceDbDeletedOf(event);
+    if (deleted) return markSourceDeleted(deps, deleted);
     const scope = parseCopyScope(event);
     assertScopeRegion(scope, config);
     const now = clock();

@@ -6,6 +6,7 @@ import * as z from "zod/mini";
 import { parseEnv, positiveInt, region } from "../lib/env";
 import { ConfigError } from "../lib/errors";
 import { runtimeRegion } from "../lib/lambda";
+import { DEFAULT_RETIRE_DELETED_AFTER_HOURS } from "../lib/sourceDeleted";
 import type { Stage } from "../lib/tags";
 import { type DbRef, parseDbRefList } from "./dbRefs";
 
@@ -29,6 +30,11 @@ export interface FreshnessConfig {
   readonly retired: readonly DbRef[];
   /** Recovery point objective in minutes: copies older than this are reported stale (`RPL_RPO_MINUTES`). */
   readonly rpoMinutes?: number;
+  /**
+   * Hours after its source reported it deleted before a DB is retired like a `retiredDbs` entry
+   * (`RPL_RETIRE_DELETED_AFTER_HOURS`, functions/lib/sourceDeleted.ts). @defaultValue 24
+   */
+  readonly retireDeletedAfterHours?: number;
 }
 
 const unsetIfEmpty = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v);
@@ -40,6 +46,7 @@ const schema = z.object({
   RPL_EXPECTED_DBS: z.optional(z.string()),
   RPL_RETIRED_DBS: z.optional(z.string()),
   RPL_RPO_MINUTES: z.optional(positiveInt("minutes")),
+  RPL_RETIRE_DELETED_AFTER_HOURS: z.optional(positiveInt("hours")),
 });
 
 /** Parses a comma list of stages; errors name `RPL_FRESHNESS_STAGES`. */
@@ -70,6 +77,7 @@ export function parseFreshnessConfig(env: Readonly<Record<string, string | undef
     RPL_EXPECTED_DBS: unsetIfEmpty(env.RPL_EXPECTED_DBS),
     RPL_RETIRED_DBS: unsetIfEmpty(env.RPL_RETIRED_DBS),
     RPL_RPO_MINUTES: unsetIfEmpty(env.RPL_RPO_MINUTES),
+    RPL_RETIRE_DELETED_AFTER_HOURS: unsetIfEmpty(env.RPL_RETIRE_DELETED_AFTER_HOURS),
   };
   const p = parseEnv("freshness", schema, cleaned);
   const expected = parseDbRefList(p.RPL_EXPECTED_DBS);
@@ -77,6 +85,9 @@ export function parseFreshnessConfig(env: Readonly<Record<string, string | undef
   const bad = [
     ...expected.errors.map((e) => `RPL_EXPECTED_DBS: ${e}`),
     ...retired.errors.map((e) => `RPL_RETIRED_DBS: ${e}`),
+    ...(p.RPL_RETIRE_DELETED_AFTER_HOURS === 0
+      ? ["RPL_RETIRE_DELETED_AFTER_HOURS: must be at least 1 hour (got 0)"]
+      : []),
   ];
   if (bad.length > 0) throw new ConfigError(`freshness Lambda configuration is invalid: ${bad.join("; ")}`);
   return {
@@ -86,5 +97,6 @@ export function parseFreshnessConfig(env: Readonly<Record<string, string | undef
     expected: expected.refs,
     retired: retired.refs,
     ...(p.RPL_RPO_MINUTES !== undefined ? { rpoMinutes: p.RPL_RPO_MINUTES } : {}),
+    retireDeletedAfterHours: p.RPL_RETIRE_DELETED_AFTER_HOURS ?? DEFAULT_RETIRE_DELETED_AFTER_HOURS,
   };
 }

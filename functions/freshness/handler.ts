@@ -87,7 +87,12 @@ export function makeHandler(deps: HandlerDeps<FreshnessConfig>): (event?: unknow
       retired: deps.config.retired,
       now: deps.clock(),
       ...(deps.config.rpoMinutes !== undefined ? { rpoMinutes: deps.config.rpoMinutes } : {}),
+      ...(deps.config.retireDeletedAfterHours !== undefined
+        ? { retireDeletedAfterHours: deps.config.retireDeletedAfterHours }
+        : {}),
     });
+    const retiring = plan.deleted.filter((d) => !d.retired);
+    if (retiring.length > 0) deps.obs.logger.warn("source DB deleted; retired after the grace period", { retiring });
     publishFreshness(deps, plan);
     let stale = 0;
     let missing = 0;

@@ -8,6 +8,7 @@
  */
 import type { DbKind, Snapshot } from "../lib/model";
 import { recoveryPointOf, stageOf } from "../lib/model";
+import { deletedAtOf, isRetiredAfterDeletion, SOURCE_DELETED_TAG } from "../lib/sourceDeleted";
 import { isOwned, type Stage } from "../lib/tags";
 import { type DbRef, dbKey, refMatches, sourceAccountOf } from "./dbRefs";
 
@@ -24,6 +25,22 @@ export interface FreshnessInput {
   readonly now: Date;
   /** When set, `stale` marks ages above it (and missing copies). */
   readonly rpoMinutes?: number;
+  /**
+   * Hours after its source was reported deleted (tag `rpl-source-deleted-at` on its copies) before a DB is retired:
+   * left out like a `retired` entry. Undefined: a deleted DB is never retired automatically.
+   */
+  readonly retireDeletedAfterHours?: number;
+}
+
+/** A DB whose source reported it deleted (functions/lib/sourceDeleted.ts). */
+export interface DeletedDb {
+  readonly key: string;
+  /** ISO instant the source first saw it missing. */
+  readonly deletedAt: string;
+  /** ISO instant it is (or was) retired; absent when no grace period is configured. */
+  readonly retiresAt?: string;
+  /** True once retired: no metric, no alarm. */
+  readonly retired: boolean;
 }
 
 /** Newest available copy of one DB in one stage. */
@@ -83,6 +100,8 @@ export interface FreshnessPlan {
   readonly maxima: readonly StageMaximum[];
   /** One entry per expected (not retired) DB and stage. */
   readonly expected: readonly ExpectedAge[];
+  /** DBs reported deleted by their source, retired or still in their grace period. */
+  readonly deleted: readonly DeletedDb[];
 }
 
 /** One metric datum to publish (EMF). */
@@ -102,7 +121,31 @@ interface Group {
 /** Measures the age of the newest available copy of every source DB in every requested stage. */
 export function planFreshness(input: FreshnessInput): FreshnessPlan {
   const retired = input.retired ?? [];
-  const isRetired = (account: string | undefined, dbId: string) => retired.some((r) => refMatches(r, account, dbId));
+  // Source DBs reported deleted: when, from the tag on any of their owned copies (any stage or status).
+  const copiesByDb = new Map<string, Snapshot[]>();
+  for (const s of input.snapshots) {
+    if (!isOwned(s.tags) || !s.dbId || s.tags[SOURCE_DELETED_TAG] === undefined) continue;
+    const key = dbKey(sourceAccountOf(s), s.dbId);
+    copiesByDb.set(key, [...(copiesByDb.get(key) ?? []), s]);
+  }
+  const deleted: DeletedDb[] = [];
+  const retiredByDeletion = new Set<string>();
+  for (const [key, copies] of [...copiesByDb.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const at = deletedAtOf(copies);
+    if (!at) continue;
+    const grace = input.retireDeletedAfterHours;
+    const isRetired = grace !== undefined && isRetiredAfterDeletion(at, input.now, grace);
+    if (isRetired) retiredByDeletion.add(key);
+    deleted.push({
+      key,
+      deletedAt: at.toISOString(),
+      ...(grace !== undefined ? { retiresAt: new Date(at.getTime() + grace * 3_600_000).toISOString() } : {}),
+      retired: isRetired,
+    });
+  }
+  const isRetired = (account: string | undefined, dbId: string) =>
+    retired.some((r) => refMatches(r, account, dbId)) || retiredByDeletion.has(dbKey(account, dbId));
+
   const groups = new Map<string, Group>();
   for (const s of input.snapshots) {
     const stage = stageOf(s);
@@ -141,7 +184,19 @@ export function planFreshness(input: FreshnessInput): FreshnessPlan {
       stages: input.stages.map((stage) => measure(stage, g.byStage.get(stage) ?? [], input.now, input.rpoMinutes)),
     }));
 
-  const expectedRefs = (input.expected ?? []).filter((r) => !isRetired(r.account, r.dbId));
+  // An expected DB retired after its deletion stays in `expected` with age 0: its deploy-time alarm (missing data
+  // breaching) must go back to OK once the DB is retired, until someone removes it from restore.expectedDbs.
+  const retiredByDeletionRef = (r: DbRef) =>
+    [...retiredByDeletion].some((key) => {
+      const [account, dbId] = key.includes("/") ? key.split("/") : [undefined, key];
+      return refMatches(r, account, dbId!);
+    });
+  const expectedRefs = (input.expected ?? []).filter(
+    (r) => !retired.some((x) => refMatches(x, r.account, r.dbId)) && !retiredByDeletionRef(r),
+  );
+  const expectedRetired = (input.expected ?? []).filter(
+    (r) => !retired.some((x) => refMatches(x, r.account, r.dbId)) && retiredByDeletionRef(r),
+  );
   const isListed = (d: DbFreshness) => expectedRefs.some((r) => refMatches(r, d.sourceAccount, d.dbId));
   const worst = (cells: readonly (number | null)[]) =>
     cells.some((a) => a === null) || cells.length === 0 ? null : Math.max(...(cells as number[]));
@@ -159,7 +214,10 @@ export function planFreshness(input: FreshnessInput): FreshnessPlan {
       ageMinutes: worst(dbs.filter((d) => refMatches(r, d.sourceAccount, d.dbId)).map((d) => d.stages[i]!.ageMinutes)),
     })),
   );
-  return { dbs, maxima, expected };
+  for (const r of expectedRetired) {
+    for (const stage of input.stages) expected.push({ ref: dbKey(r.account, r.dbId), stage, ageMinutes: 0 });
+  }
+  return { dbs, maxima, expected, deleted };
 }
 
 function measure(stage: Stage, copies: readonly Snapshot[], now: Date, rpoMinutes: number | undefined): StageFreshness {

@@ -6,11 +6,13 @@
  *
  * Pure (no Pulumi, no AWS), so the CLI can load it without a Pulumi runtime.
  */
+
 import * as z from "zod/mini";
 import { coerceToSchema, emptyCoerceReport } from "../../config/coerce";
 import { unknownKeyMessage } from "../../config/schema";
 import { parseDbRef } from "../freshness/dbRefs";
 import { ConfigError } from "../lib/errors";
+import { DEFAULT_RETIRE_DELETED_AFTER_HOURS } from "../lib/sourceDeleted";
 import { DRILL_PREFIX } from "./config";
 
 /** Default recovery time objective (minutes): how long a restore may take before it counts as failed. */
@@ -62,6 +64,12 @@ export interface RecoverySettings {
   readonly drillValidationLambdaArn?: string;
   /** Seconds the validation Lambda may take before the drill fails. @defaultValue 600 */
   readonly drillValidationTimeoutSeconds: number;
+  /**
+   * Hours after a source DB was reported deleted before the freshness monitor retires it (stops measuring and
+   * alarming on it; its copies keep `minKeep`), `retireDeletedDbsAfterHours` (issue 13, functions/lib/sourceDeleted.ts).
+   * @defaultValue 24
+   */
+  readonly retireDeletedDbsAfterHours: number;
 }
 
 const str = z.optional(z.string());
@@ -143,6 +151,15 @@ const block = z.object({
         z.maximum(900, "must be at most 900 seconds (the longest a Lambda function runs)"),
       ),
   ),
+  retireDeletedDbsAfterHours: z.optional(
+    z
+      .number()
+      .check(
+        z.int("must be a whole number of hours"),
+        z.minimum(1, "must be at least 1 hour"),
+        z.maximum(8784, "must be at most 8784 hours (366 days)"),
+      ),
+  ),
 });
 
 /** Keys the block accepts. */
@@ -222,6 +239,7 @@ export function parseRecoverySettings(
     stateMachineName: d.stateMachineName ?? DEFAULT_STATE_MACHINE_NAME,
     ...(d.drillValidationLambdaArn ? { drillValidationLambdaArn: d.drillValidationLambdaArn } : {}),
     drillValidationTimeoutSeconds: d.drillValidationTimeoutSeconds ?? DEFAULT_DRILL_VALIDATION_TIMEOUT_SECONDS,
+    retireDeletedDbsAfterHours: d.retireDeletedDbsAfterHours ?? DEFAULT_RETIRE_DELETED_AFTER_HOURS,
   };
 }
 
@@ -268,6 +286,7 @@ export function freshnessEnvironment(
     ...(s.expectedDbs.length > 0 ? { RPL_EXPECTED_DBS: s.expectedDbs.join(",") } : {}),
     ...(stack.retiredDbs.length > 0 ? { RPL_RETIRED_DBS: stack.retiredDbs.join(",") } : {}),
     RPL_RPO_MINUTES: String(stack.rpoMinutes),
+    RPL_RETIRE_DELETED_AFTER_HOURS: String(s.retireDeletedDbsAfterHours),
   };
 }
 

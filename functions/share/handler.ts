@@ -43,6 +43,7 @@ import { forEachItem, throwIfFailedOrRetry } from "../lib/runner";
 import { parseDbScope } from "../lib/sweep";
 import { TAG } from "../lib/tags";
 import type { ShareConfig } from "./config";
+import { reportDeletedDbs } from "./deletedDbs";
 import {
   accountsToAdd,
   chunk,
@@ -178,6 +179,12 @@ export function makeHandler(
         leftPending = plan.toShare.length - started;
         break;
       }
+    }
+    // A sweep that finished its shares also reports DBs deleted in production (functions/share/deletedDbs.ts).
+    if (!scope && leftPending === 0 && !budget.exhausted()) {
+      const now = deps.clock();
+      const deleted = await reportDeletedDbs(deps, rds, { ...config, now }, snapshots);
+      allFailures.push(...deleted.failures);
     }
     for (const f of allFailures)
       obs.logger.error("snapshot share failed", { snapshotId: f.id, error: f.error, message: f.message });

@@ -2,12 +2,19 @@
  * List step of the Sharer's fanned-out sweep (functions/lib/sweep.ts): one listing of the manual snapshots, the
  * Sharer's own planner, one item per DB with a snapshot to share. Each item then runs the Sharer scoped to
  * `{ dbId }` (its listing narrowed server-side to that DB).
+ *
+ * The list step is also where a sweep reports DBs deleted in production (functions/share/deletedDbs.ts): it is the one
+ * run that sees every DB's snapshots, and a deleted DB has nothing to share, so it gets no item. A report that fails
+ * (a bus refused the event) is logged and counted in `StepFailures`; its DB stays untagged, so the next sweep reports
+ * it again.
  */
 import { inContext } from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
+import { MetricUnit } from "../lib/powertools";
 import { listSnapshots } from "../lib/rds";
 import { type SweepList, sweepItems } from "../lib/sweep";
 import type { ShareConfig } from "./config";
+import { reportDeletedDbs } from "./deletedDbs";
 import { STEP } from "./handler";
 import { planShare } from "./plan";
 
@@ -21,6 +28,10 @@ export function makeSweepLister(deps: HandlerDeps<ShareConfig>): () => Promise<S
       () => listSnapshots(rds, { type: "manual" }),
     );
     const plan = planShare({ snapshots, drAccounts: config.drAccounts });
+    const deleted = await reportDeletedDbs(deps, rds, { ...config, now: deps.clock() }, snapshots);
+    for (const f of deleted.failures) deps.obs.logger.error("deleted-DB report failed", { ...f });
+    if (deleted.failures.length > 0)
+      deps.obs.metrics.addMetric("StepFailures", MetricUnit.Count, deleted.failures.length);
     return sweepItems(plan.toShare.map((s) => s.dbId));
   };
 }

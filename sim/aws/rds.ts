@@ -151,6 +151,8 @@ interface Listed {
 
 /** The RDS service of every account and region. */
 export class RdsModel {
+  /** Every snapshot deleted through the API, with when (inspection: owners and lifetimes, sim/deletionAudit.ts). */
+  readonly deletions: { readonly rec: SnapRecord; readonly deletedAt: number }[] = [];
   private readonly dbs = new Map<string, Map<string, DbRecord>>();
   private readonly snaps = new Map<string, Map<string, SnapRecord>>();
   /** `viewer|region|kind` -> snapshots of other accounts shared with the viewer in that region. */
@@ -739,7 +741,14 @@ export class RdsModel {
     let destKeyArn: string | undefined;
     if (src.kmsKeyId) {
       const srcKey = this.deps.kms.resolve(src.account, src.region, src.kmsKeyId);
-      if (!srcKey || !this.deps.kms.canUse(srcKey, account)) {
+      const denied = this.deps.faults().copyKeyDenied?.({
+        account,
+        region,
+        sourceAccount: src.origin.split("|")[0] ?? "",
+        dbId: src.dbId,
+        now: new Date(now),
+      });
+      if (!srcKey || !this.deps.kms.canUse(srcKey, account) || denied) {
         throw kmsKeyNotAccessible(
           `The source snapshot KMS key [${src.kmsKeyId}] does not exist, is not enabled or you do not have permissions to access it.`,
         );
@@ -827,6 +836,7 @@ export class RdsModel {
       if (snapStatus(c, now) === "creating") this.terminateCopy(c, now);
     }
     this.remove(rec);
+    this.deletions.push({ rec, deletedAt: now });
     return rec;
   }
 

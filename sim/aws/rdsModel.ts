@@ -209,6 +209,27 @@ export class RdsWorld {
     this.rds.addDb("cluster", account, region, db);
   }
 
+  /** Snapshots deleted through the API so far: account, region, kind, id, tags, when done and when deleted. */
+  deletions(): {
+    account: string;
+    region: string;
+    kind: DbKind;
+    id: string;
+    tags: Readonly<Record<string, string>>;
+    doneAt: number;
+    deletedAt: number;
+  }[] {
+    return this.rds.deletions.map(({ rec, deletedAt }) => ({
+      account: rec.account,
+      region: rec.region,
+      kind: rec.kind,
+      id: rec.id,
+      tags: rec.tags,
+      doneAt: rec.doneAt,
+      deletedAt,
+    }));
+  }
+
   /** Removes a DB instance or cluster; its snapshots remain. */
   deleteDb(account: string, region: string, id: string): void {
     this.rds.deleteDb(account, region, id);

@@ -43,6 +43,18 @@ export interface ModelFaults {
   accessDenied?: (call: { account: string; region: string; command: string }) => boolean;
   /** Return true to make the call throw `InternalFailure`. */
   outage?: (call: { account: string; region: string; command: string; now: Date }) => boolean;
+  /**
+   * Return true to make a copy into `account`/`region` of a snapshot of source DB `sourceAccount`/`dbId` fail with
+   * `KMSKeyNotAccessibleFault`, as when a key policy or grant stops the copying account from using the source key
+   * (a scheduled fault, sim/faults.ts).
+   */
+  copyKeyDenied?: (copy: {
+    account: string;
+    region: string;
+    sourceAccount: string;
+    dbId: string;
+    now: Date;
+  }) => boolean;
 }
 
 /** A DB instance or cluster. */

@@ -57,12 +57,14 @@ describe("Pulumi.drprod.yaml: the recovery path lives in drRegion", () => {
     const run = await runIndex("Pulumi.drprod.yaml", "drprod", DR);
     const recovery = run.resources.filter((r) => regional(r) && RECOVERY.includes(componentOf(run, r)));
 
-    // Lambda, state machine, drill schedule, 3 alarms, log group (restorer); Lambda, schedule, 2 per-stage alarms and
-    // 2 per-DB alarms (restore.expectedDbs: orders-db in dr and dr-region), log group (freshness); key, topic, one
-    // e-mail subscription (alerts-recovery).
+    // Lambda, state machine, drill schedule, 3 alarms, log group (restorer); Lambda, schedule, 2 per-stage alarms,
+    // 2 per-DB alarms (restore.expectedDbs: orders-db in dr and dr-region) and 2 per-DB contributor alarms (one per
+    // stage, issue 13), log group (freshness); key, topic, one e-mail subscription (alerts-recovery).
     expect(recovery.map((r) => `${componentOf(run, r)} ${r.type}`).sort()).toEqual(
       [
         "FreshnessMonitor/freshness aws:cloudwatch/logGroup:LogGroup",
+        "FreshnessMonitor/freshness aws:cloudwatch/metricAlarm:MetricAlarm",
+        "FreshnessMonitor/freshness aws:cloudwatch/metricAlarm:MetricAlarm",
         "FreshnessMonitor/freshness aws:cloudwatch/metricAlarm:MetricAlarm",
         "FreshnessMonitor/freshness aws:cloudwatch/metricAlarm:MetricAlarm",
         "FreshnessMonitor/freshness aws:cloudwatch/metricAlarm:MetricAlarm",
@@ -95,7 +97,7 @@ describe("Pulumi.drprod.yaml: the recovery path lives in drRegion", () => {
       // An alarm and the topic it notifies are in the same region (no cross-region alarm action is relied on).
       expect(regionOf(a)).toBe(topic.split(":")[3]);
     }
-    expect(alarms.filter((a) => regionOf(a) === DR_REGION).length).toBe(7);
+    expect(alarms.filter((a) => regionOf(a) === DR_REGION).length).toBe(9);
     // The recovery topic carries the stack's own subscriptions.
     const subs = run.ofType("aws:sns/topicSubscription:TopicSubscription");
     expect(subs.map((s) => [s.name, regionOf(s), s.inputs.endpoint])).toEqual([

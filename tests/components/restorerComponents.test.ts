@@ -157,6 +157,7 @@ describe("FreshnessMonitor", () => {
       RPL_HOME_REGION: HOME,
       RPL_RETIRED_DBS: "legacy",
       RPL_RPO_MINUTES: "120",
+      RPL_RETIRE_DELETED_AFTER_HOURS: "24",
     });
     const schedule = run.named("freshness-schedule");
     expect(schedule.inputs.scheduleExpression).toBe("rate(15 minutes)");
@@ -201,9 +202,11 @@ describe("FreshnessMonitor per-DB alarms (issue 13)", () => {
       "freshness-dr-111111111111-billing-alarm",
       "freshness-dr-alarm",
       "freshness-dr-orders-alarm",
+      "freshness-dr-per-db-alarm",
       "freshness-dr-region-111111111111-billing-alarm",
       "freshness-dr-region-alarm",
       "freshness-dr-region-orders-alarm",
+      "freshness-dr-region-per-db-alarm",
     ]);
     const billing = run.named("freshness-dr-region-111111111111-billing-alarm").inputs;
     expect(billing).toMatchObject({
@@ -223,6 +226,35 @@ describe("FreshnessMonitor per-DB alarms (issue 13)", () => {
     expect((fn.inputs.environment as { variables: Record<string, string> }).variables.RPL_EXPECTED_DBS).toBe(
       "orders,111111111111/billing,legacy",
     );
+  });
+});
+
+describe("FreshnessMonitor per-DB contributor alarm (issue 13)", () => {
+  it("alarms per stage on a Metrics Insights query grouped by DbId, so every DB has its own contributor", async () => {
+    const run = await build(RESTORE);
+
+    const perDb = run.named("freshness-dr-region-per-db-alarm").inputs;
+
+    expect(perDb).toMatchObject({
+      metricQueries: [
+        {
+          id: "ages",
+          expression:
+            "SELECT MAX(RecoveryPointAgeMinutes) FROM SCHEMA(RdsPilotLight, DbId, Stage, service) " +
+            "WHERE Stage = 'dr-region' AND service = 'rds-pilot-light-freshness' GROUP BY DbId",
+          period: 1800,
+          returnData: true,
+        },
+      ],
+      evaluationPeriods: 1,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 120,
+      treatMissingData: "notBreaching",
+      alarmActions: [TOPIC],
+      okActions: [TOPIC],
+    });
+    expect(perDb.metricName).toBeUndefined();
+    expect(perDb.alarmDescription).toContain("contributor = DbId");
   });
 });
 

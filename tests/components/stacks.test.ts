@@ -311,7 +311,7 @@ describe("Pulumi.drprod.yaml (DR account, fan-out copy into eu-central-1)", () =
     expect(run.named("copier-shared").inputs.eventBusName).toBe("rds-pilot-light");
     expect(JSON.parse(run.named("copier-shared").inputs.eventPattern as string)).toEqual({
       source: ["rds-pilot-light"],
-      "detail-type": ["RDS Pilot Light Snapshot Shared"],
+      "detail-type": ["RDS Pilot Light Snapshot Shared", "RDS Pilot Light Source DB Deleted"],
       account: [SOURCE],
     });
     expect(run.named("copier-shared-target").inputs).toMatchObject({

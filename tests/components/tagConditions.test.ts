@@ -237,3 +237,33 @@ describe("Restorer: creates and deletes only DBs it tagged as its own", () => {
     expect(await decide(restorer, "rds:RestoreDBInstanceFromDBSnapshot", dbArn(db.id), {})).toBe("ImplicitlyDenied");
   });
 });
+
+describe("Copier: marks only its own copies of a deleted source DB, and only with rpl-source-deleted-at (issue 13)", () => {
+  const copier = copierPolicy({
+    partition: "aws",
+    account: DR_ACCOUNT,
+    region: HOME,
+    logGroupArn: `arn:aws:logs:${HOME}:${DR_ACCOUNT}:log-group:copier`,
+    sourceAccounts: [SRC_A],
+    drRegion: "eu-central-1",
+    drKeyArns: [HOME_KEY],
+    deleteIntermediate: false,
+  });
+  accounts.set(copier, DR_ACCOUNT);
+  const copyArn = `arn:aws:rds:${HOME}:${DR_ACCOUNT}:snapshot:rpl-orders-copy`;
+  const owned = { "rds:snapshot-tag/rpl-managed-by": "rds-pilot-light" };
+  const mark = { "aws:TagKeys": ["rpl-source-deleted-at"], "rds:TagsFromRequest": "true" };
+
+  it("allows the one tag key on an owned copy", async () => {
+    expect(await decide(copier, "rds:AddTagsToResource", copyArn, { ...owned, ...mark })).toBe("Allowed");
+  });
+
+  it("denies it on a copy without the ownership tag", async () => {
+    expect(await decide(copier, "rds:AddTagsToResource", copyArn, mark)).toBe("ImplicitlyDenied");
+  });
+
+  it("denies any other key alongside it", async () => {
+    const extra = { "aws:TagKeys": ["rpl-source-deleted-at", "rpl-stage"], "rds:TagsFromRequest": "true" };
+    expect(await decide(copier, "rds:AddTagsToResource", copyArn, { ...owned, ...extra })).toBe("ImplicitlyDenied");
+  });
+});

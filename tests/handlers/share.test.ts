@@ -5,6 +5,8 @@ import {
   DBSnapshotNotFoundFault,
   DescribeDBClusterSnapshotAttributesCommand,
   DescribeDBClusterSnapshotsCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
   DescribeDBSnapshotAttributesCommand,
   DescribeDBSnapshotsCommand,
   InvalidDBSnapshotStateFault,
@@ -57,7 +59,19 @@ function world(o: {
   snapshots?: ReturnType<typeof sdkSnapshot>[];
   clusterSnapshots?: ReturnType<typeof sdkClusterSnapshot>[];
   restore?: Record<string, string[]>;
+  /** DBs the listing still has; default every DB the snapshots are of (none deleted). */
+  liveDbs?: { instances: string[]; clusters: string[] };
 }) {
+  const live = o.liveDbs ?? {
+    instances: [...new Set((o.snapshots ?? []).map((s) => s.DBInstanceIdentifier ?? ""))],
+    clusters: [...new Set((o.clusterSnapshots ?? []).map((s) => s.DBClusterIdentifier ?? ""))],
+  };
+  rdsMock.on(DescribeDBInstancesCommand).resolves({
+    DBInstances: live.instances.map((id) => ({ DBInstanceIdentifier: id, DBInstanceStatus: "available" })),
+  });
+  rdsMock.on(DescribeDBClustersCommand).resolves({
+    DBClusters: live.clusters.map((id) => ({ DBClusterIdentifier: id, Status: "available" })),
+  });
   rdsMock.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: o.snapshots ?? [] });
   rdsMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: o.clusterSnapshots ?? [] });
   rdsMock.on(DescribeDBSnapshotAttributesCommand).callsFake((input) => ({
@@ -556,5 +570,100 @@ describe("share handler", () => {
       expect((err as Error).message).toMatch(message);
       expect(rdsMock.calls()).toHaveLength(0);
     });
+  });
+});
+
+describe("share handler: source DBs deleted in production (issue 13)", () => {
+  const goneSnapshots = (extra: Record<string, string> = {}) => [
+    sdkSnapshot("rpl-orders-old", "orders", {
+      createdAt: "2026-11-24T06:00:00Z",
+      tags: tags({ [TAG.sharedSet]: HASH }),
+    }),
+    sdkSnapshot("rpl-orders-new", "orders", {
+      createdAt: "2026-11-25T06:00:00Z",
+      tags: tags({ [TAG.sharedSet]: HASH, ...extra }),
+    }),
+    sdkSnapshot("rpl-billing-a", "billing", {
+      createdAt: "2026-11-25T06:00:00Z",
+      tags: tags({ [TAG.sharedSet]: HASH }, "billing"),
+    }),
+  ];
+  const deletedEntries = (m: typeof busMock) =>
+    entries(m).filter((e) => e.DetailType === "RDS Pilot Light Source DB Deleted");
+  const deletedTags = () =>
+    rdsMock
+      .commandCalls(AddTagsToResourceCommand)
+      .map((c) => c.args[0].input)
+      .filter((i) => i.Tags?.some((t) => t.Key === "rpl-source-deleted-at"));
+
+  it("reports a DB the listing no longer has to every DR bus, then tags its newest snapshot", async () => {
+    world({ snapshots: goneSnapshots(), liveDbs: { instances: ["billing"], clusters: [] } });
+
+    await handler({ eventBusArns: [BUS, BUS2] })({});
+
+    const detail = {
+      sourceAccount: ACCOUNT,
+      sourceRegion: REGION,
+      dbId: "orders",
+      kind: "instance",
+      deletedAt: new Date(NOW).toISOString(),
+    };
+    for (const [m, bus] of [
+      [busMock, BUS],
+      [bus2Mock, BUS2],
+    ] as const) {
+      expect(deletedEntries(m)).toEqual([
+        {
+          EventBusName: bus,
+          Source: "rds-pilot-light",
+          DetailType: "RDS Pilot Light Source DB Deleted",
+          Resources: [snapArn("instance", "rpl-orders-new")],
+          Detail: JSON.stringify(detail),
+        },
+      ]);
+    }
+    expect(deletedTags()).toEqual([
+      {
+        ResourceName: snapArn("instance", "rpl-orders-new"),
+        Tags: [{ Key: "rpl-source-deleted-at", Value: detail.deletedAt }],
+      },
+    ]);
+    expect(metric("SourceDbsDeleted")).toEqual([1]);
+  });
+
+  it("reports a deleted DB once: a newest snapshot already tagged sends nothing", async () => {
+    world({
+      snapshots: goneSnapshots({ "rpl-source-deleted-at": "2026-11-24T09:00:00.000Z" }),
+      liveDbs: { instances: ["billing"], clusters: [] },
+    });
+
+    await handler()({});
+
+    expect(deletedEntries(busMock)).toEqual([]);
+    expect(deletedTags()).toEqual([]);
+    expect(metric("SourceDbsDeleted")).toEqual([0]);
+  });
+
+  it("does not tag when a bus rejected the report, and fails the run so it is retried", async () => {
+    world({ snapshots: goneSnapshots(), liveDbs: { instances: ["billing"], clusters: [] } });
+    busMock.on(PutEventsCommand).callsFake((input: { Entries?: { DetailType?: string }[] }) => {
+      const rejected = input.Entries?.[0]?.DetailType === "RDS Pilot Light Source DB Deleted";
+      return rejected
+        ? { FailedEntryCount: 1, Entries: [{ ErrorCode: "AccessDeniedException", ErrorMessage: "no" }] }
+        : { FailedEntryCount: 0, Entries: (input.Entries ?? []).map((_, i) => ({ EventId: `e${i}` })) };
+    });
+
+    await expect(handler()({})).rejects.toThrow(/orders.*report of deleted DB orders/);
+
+    expect(deletedTags()).toEqual([]);
+  });
+
+  it("reports nothing on a run scoped to one snapshot (only sweeps read the DB listing)", async () => {
+    world({ snapshots: goneSnapshots(), liveDbs: { instances: [], clusters: [] } });
+
+    await handler()({ snapshotId: "rpl-billing-a" });
+
+    expect(rdsMock.commandCalls(DescribeDBInstancesCommand)).toEqual([]);
+    expect(deletedEntries(busMock)).toEqual([]);
   });
 });

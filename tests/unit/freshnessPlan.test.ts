@@ -215,7 +215,17 @@ describe("parseFreshnessConfig", () => {
       expected: [{ account: SOURCE, dbId: "orders" }, { dbId: "billing" }],
       retired: [{ dbId: "legacy" }],
       rpoMinutes: 120,
+      retireDeletedAfterHours: 24,
     });
+  });
+
+  it("reads the grace period before a deleted DB is retired from RPL_RETIRE_DELETED_AFTER_HOURS", () => {
+    expect(parseFreshnessConfig({ AWS_REGION: HOME, RPL_RETIRE_DELETED_AFTER_HOURS: "72" })).toMatchObject({
+      retireDeletedAfterHours: 72,
+    });
+    expect(() => parseFreshnessConfig({ AWS_REGION: HOME, RPL_RETIRE_DELETED_AFTER_HOURS: "0" })).toThrow(
+      "RPL_RETIRE_DELETED_AFTER_HOURS",
+    );
   });
 
   it.each([
@@ -225,5 +235,65 @@ describe("parseFreshnessConfig", () => {
     [{ RPL_RPO_MINUTES: "soon" }, "RPL_RPO_MINUTES"],
   ])("rejects %j naming the variable", (env, fragment) => {
     expect(() => parseFreshnessConfig({ AWS_REGION: HOME, ...env })).toThrow(fragment);
+  });
+});
+
+describe("planFreshness: source DBs deleted in production (issue 13)", () => {
+  const DELETED = { "rpl-source-deleted-at": "2026-11-25T00:00:00.000Z" };
+  const snapshots = [
+    copy("orders", "2026-11-24T23:00:00Z", { tags: DELETED }),
+    copy("orders", "2026-11-24T22:00:00Z"),
+    copy("billing", "2026-11-25T11:30:00Z"),
+  ];
+
+  it("keeps measuring a deleted DB during its grace period and says when it retires", () => {
+    const plan = planFreshness({ snapshots, stages: ["dr"], now: NOW, rpoMinutes: 60, retireDeletedAfterHours: 24 });
+
+    expect(plan.dbs.map((d) => d.key)).toEqual([`${SOURCE}/billing`, `${SOURCE}/orders`]);
+    expect(plan.deleted).toEqual([
+      {
+        key: `${SOURCE}/orders`,
+        deletedAt: "2026-11-25T00:00:00.000Z",
+        retiresAt: "2026-11-26T00:00:00.000Z",
+        retired: false,
+      },
+    ]);
+    expect(plan.maxima).toEqual([{ stage: "dr", maxAgeMinutes: 780, missing: [] }]);
+  });
+
+  it("retires it once the grace period is over: no metric, not in the stage maximum", () => {
+    const now = new Date("2026-11-26T00:00:00Z");
+    const plan = planFreshness({
+      snapshots: [...snapshots, copy("billing", "2026-11-25T23:45:00Z")],
+      stages: ["dr"],
+      now,
+      rpoMinutes: 60,
+      retireDeletedAfterHours: 24,
+    });
+
+    expect(plan.dbs.map((d) => d.key)).toEqual([`${SOURCE}/billing`]);
+    expect(plan.deleted[0]).toMatchObject({ key: `${SOURCE}/orders`, retired: true });
+    expect(plan.maxima).toEqual([{ stage: "dr", maxAgeMinutes: 15, missing: [] }]);
+    expect(freshnessMetrics(plan).filter((m) => m.dimensions.DbId === `${SOURCE}/orders`)).toEqual([]);
+  });
+
+  it("publishes age 0 for an expected DB once retired, so its deploy-time alarm returns to OK", () => {
+    const now = new Date("2026-11-27T00:00:00Z");
+    const plan = planFreshness({
+      snapshots,
+      stages: ["dr"],
+      expected: [{ account: SOURCE, dbId: "orders" }],
+      now,
+      retireDeletedAfterHours: 24,
+    });
+
+    expect(plan.expected).toEqual([{ ref: `${SOURCE}/orders`, stage: "dr", ageMinutes: 0 }]);
+  });
+
+  it("never retires a deleted DB when no grace period is given", () => {
+    const plan = planFreshness({ snapshots, stages: ["dr"], now: new Date("2027-01-01T00:00:00Z") });
+
+    expect(plan.dbs.map((d) => d.key)).toContain(`${SOURCE}/orders`);
+    expect(plan.deleted).toEqual([{ key: `${SOURCE}/orders`, deletedAt: "2026-11-25T00:00:00.000Z", retired: false }]);
   });
 });
