@@ -6,7 +6,7 @@
  */
 import * as z from "zod";
 import { DEFAULT_CHANGE_PERCENT_PER_HOUR } from "./assumptions";
-import { type Feasibility, feasibility } from "./feasibility";
+import { type Feasibility, type FeasibilityInput, feasibility, feasibilityOfFleet } from "./feasibility";
 
 /** One DB the stack protects, as far as feasibility needs to know it. */
 export interface DbProfile {
@@ -58,12 +58,19 @@ export interface StackPipeline {
   readonly expectedSnapshotMinutes: number;
   readonly copyMode: "fan-out" | "two-step" | "direct";
   readonly drRegion?: string;
+  /** The Copier's copies in flight per destination region (a DR or `both` stack's `maxCopiesInFlight`). */
+  readonly maxCopiesInFlight?: number;
 }
 
-/** Feasibility of every profiled DB of a stack ({@link feasibility}, default copy throughput of config/assumptions.ts). */
+/**
+ * Feasibility of every profiled DB of a stack (default copy throughput of config/assumptions.ts). A stack that copies
+ * (role `dr` or `both`) is judged as a fleet ({@link feasibilityOfFleet}): its DBs share the Copier's
+ * `maxCopiesInFlight` slots per destination region, as in the simulator's report. A source stack does not know the
+ * DR stack's slots, so each DB is judged on its own ({@link feasibility}).
+ */
 export function feasibilityOfProfiles(stack: StackPipeline, profiles: readonly DbProfile[]): Feasibility[] {
-  return profiles.map((p) =>
-    feasibility({
+  const inputs = profiles.map(
+    (p): FeasibilityInput => ({
       dbId: p.id,
       kind: p.kind,
       sizeGb: p.sizeGb,
@@ -76,4 +83,7 @@ export function feasibilityOfProfiles(stack: StackPipeline, profiles: readonly D
       rpoMinutes: p.rpoMinutes ?? stack.rpoMinutes,
     }),
   );
+  return stack.role !== "source" && stack.maxCopiesInFlight !== undefined
+    ? feasibilityOfFleet(inputs, stack.maxCopiesInFlight)
+    : inputs.map((i) => feasibility(i));
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { readStackConfig } from "../../config";
 import { feasibilityOfProfiles } from "../../config/dbProfiles";
-import { feasibility } from "../../config/feasibility";
+import { feasibility, feasibilityOfFleet } from "../../config/feasibility";
 
 const base = { "aws:region": "eu-west-1", "rds-pilot-light:drAccounts": '["222222222222"]' };
 
@@ -56,5 +56,34 @@ describe("dbProfiles", () => {
         rpoMinutes: 120,
       }),
     );
+  });
+
+  it("judges a DR stack's DBs as a fleet sharing maxCopiesInFlight, as the simulator's report does", () => {
+    const stack = {
+      role: "dr",
+      drRegion: "eu-central-1",
+      rpoMinutes: 60,
+      snapshotIntervalMinutes: 30,
+      expectedSnapshotMinutes: 10,
+      copyMode: "fan-out",
+    } as const;
+    const profiles = Array.from({ length: 8 }, (_, i) => ({ id: `db-${i}`, kind: "instance" as const, sizeGb: 400 }));
+    const alone = feasibilityOfProfiles(stack, profiles);
+    const oneSlot = feasibilityOfProfiles({ ...stack, maxCopiesInFlight: 1 }, profiles);
+    const inputs = profiles.map((p) => ({
+      dbId: p.id,
+      kind: p.kind,
+      sizeGb: p.sizeGb,
+      changePercentPerHour: 1,
+      intervalMinutes: 30,
+      snapshotMinutes: 10,
+      mode: "fan-out" as const,
+      drRegion: true,
+      singleAccount: false,
+      rpoMinutes: 60,
+    }));
+    expect(oneSlot).toEqual(feasibilityOfFleet(inputs, 1));
+    // Eight DBs' copies through one slot: worse than each DB alone.
+    expect(oneSlot.some((f, i) => JSON.stringify(f) !== JSON.stringify(alone[i]))).toBe(true);
   });
 });
