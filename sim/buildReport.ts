@@ -11,6 +11,7 @@ import { feasibilityOfRun } from "./feasibilityReport";
 import type { RecoveryRecord } from "./recoveryTriggers";
 import {
   type AgeStats,
+  type AlarmTracker,
   type DbReport,
   type DrStage,
   type MachineReport,
@@ -24,6 +25,8 @@ import { HOUR, type SimContext } from "./simContext";
 /** The parts of a finished run the report is built from. */
 export interface ReportInputs {
   readonly machines: readonly Machine[];
+  /** The quota alarms (`SnapshotQuotaBlocked`, per account, region and kind) the run evaluated. */
+  readonly quotaAlarms?: readonly AlarmTracker[];
   readonly recovery: RecoveryRecord;
   readonly sampled: Samples;
   readonly faultNotes: readonly string[];
@@ -35,7 +38,7 @@ export type SampleSeries = Map<string, { rpoMinutes: number; points: [number, nu
 /** Builds the report of a finished run. */
 export function buildReport(
   ctx: SimContext,
-  { machines, recovery, sampled, faultNotes }: ReportInputs,
+  { machines, quotaAlarms = [], recovery, sampled, faultNotes }: ReportInputs,
 ): { report: SimulationReport; samples: SampleSeries } {
   const { scenario, startMs, endMs, stacks, dbStates, safety } = ctx;
   const dbs: DbReport[] = dbStates.map((d) => {
@@ -110,7 +113,7 @@ export function buildReport(
     ...machines
       .filter((m) => m.alarm.episodes.length > 0)
       .map((m) => ({ name: m.alarm.name, kind: m.alarm.kind, episodes: m.alarm.episodes })),
-    ...[...recovery.alarms, ...sampled.freshness.values()]
+    ...[...recovery.alarms, ...sampled.freshness.values(), ...quotaAlarms]
       .filter((a) => a.episodes.length > 0)
       .map((a) => ({ name: a.name, kind: a.kind, episodes: a.episodes })),
   ];

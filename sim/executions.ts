@@ -11,6 +11,7 @@ import { copyCheckLoop, type Step, sweepMapOptions } from "../config";
 import type { AwsClients } from "../functions/lib/clients";
 import { errorName } from "../functions/lib/errors";
 import { recoveryPointOf, type Snapshot } from "../functions/lib/model";
+import { QUOTA_BLOCKED_METRIC } from "../functions/lib/quotaMetric";
 import { isOwned, TAG } from "../functions/lib/tags";
 import { failedForThrottling } from "./apiUsage";
 import { operationName } from "./aws/rdsModel";
@@ -135,6 +136,10 @@ export class Executions {
         refs,
         clients: this.clientsFor(stack.account),
         clock: this.ctx.engine.clock,
+        onMetric: (metric, dims) => {
+          if (metric === QUOTA_BLOCKED_METRIC)
+            this.quotaBlocked(stack.account, dims.Region ?? c.region, dims.Kind ?? "");
+        },
       });
     const stepName = { take: "Take", share: "Share", copy: "Copy", check: "Check", expire: "Expire" }[step];
     const name = `${stack.account}/${c.region}/${step}${stage ? `-${stage}` : ""}`;
@@ -282,6 +287,29 @@ export class Executions {
   regionDown(region: string): boolean {
     const { engine, scenario, inWindow } = this.ctx;
     return scenario.faults.outages.some((o) => o.region === region && inWindow(o, engine.now));
+  }
+
+  /**
+   * The quota alarms of components/shared/quotaAlarms.ts: one per account, region and kind on `SnapshotQuotaBlocked`
+   * (Sum > 0 over one 5-minute period, missing data not breaching), so it fires when a step publishes a blocked
+   * snapshot and returns to OK after a whole period without one.
+   */
+  readonly quotaAlarms = new Map<string, { tracker: AlarmTracker; lastAt: number }>();
+
+  private quotaBlocked(account: string, region: string, kind: string): void {
+    const { engine } = this.ctx;
+    const key = `${account}/${region} ${kind} snapshot quota blocked`;
+    let a = this.quotaAlarms.get(key);
+    if (!a) {
+      a = { tracker: new AlarmTracker(key, "quota"), lastAt: Number.NEGATIVE_INFINITY };
+      this.quotaAlarms.set(key, a);
+    }
+    const alarm = a;
+    alarm.lastAt = engine.now;
+    alarm.tracker.set(true, engine.now);
+    engine.after(ALARM_PERIOD_MS, () => {
+      if (engine.now - alarm.lastAt >= ALARM_PERIOD_MS) alarm.tracker.set(false, engine.now);
+    });
   }
 
   private recordFailure(m: Machine, error: string): void {

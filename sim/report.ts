@@ -87,7 +87,7 @@ export interface AlarmReport {
    * the metrics the real freshness Lambda published. `sampled-age`: the simulator's own samples over the RPO, only for
    * DR stacks that deploy no FreshnessMonitor. `drill`: the SnapshotRestorer's drill alarms (failed, slower than RTO).
    */
-  readonly kind: "step-failure" | "freshness" | "sampled-age" | "drill";
+  readonly kind: "step-failure" | "freshness" | "sampled-age" | "drill" | "quota";
   /** Each time it went to ALARM (ISO) and when it returned to OK (ISO or null). */
   readonly episodes: readonly { readonly firedAt: string; readonly resolvedAt: string | null }[];
 }

@@ -67,6 +67,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
 
   const { report, samples } = buildReport(ctx, {
     machines: executions.machines,
+    quotaAlarms: [...executions.quotaAlarms.values()].map((a) => a.tracker),
     recovery: recovery.record,
     sampled,
     faultNotes,

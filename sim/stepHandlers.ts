@@ -73,6 +73,8 @@ export interface StepHandlerOptions {
   readonly refs: Parameters<typeof handlerEnvironment>[2];
   readonly clients: AwsClients;
   readonly clock: () => Date;
+  /** Receives each metric datum the handler publishes with its own dimensions (`singleMetric`); default: dropped. */
+  readonly onMetric?: (name: string, dimensions: Readonly<Record<string, string>>, value: number) => void;
 }
 
 /**
@@ -83,7 +85,8 @@ export interface StepHandlerOptions {
  */
 export async function loadStepHandler(o: StepHandlerOptions): Promise<TaskHandler> {
   const { mod, config } = await loadStepModule(o);
-  const deps = { clients: o.clients, clock: o.clock, config: config as never, obs: silentObs };
+  const obs = o.onMetric ? metricsObs(o.onMetric) : silentObs;
+  const deps = { clients: o.clients, clock: o.clock, config: config as never, obs };
   const core = mod.makeHandler(deps);
   const lister = await loadSweepLister(o.step);
   return lister ? withSweepList(core, lister(deps), o.step) : core;
@@ -139,3 +142,30 @@ export const silentObs: Observability = {
     singleMetric: () => ({ addDimension: noop, addDimensions: noop, addMetric: noop, addMetadata: noop }) as never,
   },
 } as unknown as Observability;
+
+/**
+ * Like {@link silentObs}, but every datum published through `singleMetric` (a metric with its own dimensions, such as
+ * `SnapshotQuotaBlocked` with `Region` and `Kind`, functions/lib/quotaMetric.ts) reaches `onMetric`, so the simulator
+ * can evaluate the alarms the components put on it.
+ */
+export function metricsObs(
+  onMetric: (name: string, dimensions: Readonly<Record<string, string>>, value: number) => void,
+): Observability {
+  return {
+    ...silentObs,
+    metrics: {
+      ...silentObs.metrics,
+      singleMetric: () => {
+        const dimensions: Record<string, string> = {};
+        return {
+          addDimension: (k: string, v: string) => {
+            dimensions[k] = v;
+          },
+          addDimensions: (d: Record<string, string>) => Object.assign(dimensions, d),
+          addMetric: (name: string, _unit: string, value: number) => onMetric(name, { ...dimensions }, value),
+          addMetadata: noop,
+        } as never;
+      },
+    },
+  } as unknown as Observability;
+}

@@ -82,6 +82,11 @@ describe("scenarios/stress.yaml (shortened)", () => {
   it("fires each fault's own alarm during its window", () => {
     firedWithin(`${DR2}/eu-west-1/copy failures`, at(10), at(13));
     firedWithin(`${C}/eu-west-1/take failures`, at(14), at(17));
+    // The blocked quota's own alarm (SnapshotQuotaBlocked per account, region and kind), not only the step failure.
+    firedWithin(`${C}/eu-west-1 instance snapshot quota blocked`, at(14), at(17));
+    expect(run.report.alarms.find((a) => a.name === `${C}/eu-west-1 instance snapshot quota blocked`)?.kind).toBe(
+      "quota",
+    );
     // The deleted DB's own per-DB contributor: stale after the RPO, back to OK once retired after the grace period.
     const deleted = firedWithin(`${DR1}/eu-west-1 per-DB freshness alarm (dr, DB ${DELETED})`, at(4), at(7));
     expect(Date.parse(deleted.episodes.at(-1)!.resolvedAt!)).toBeLessThanOrEqual(at(4 + GRACE_HOURS + 2));
