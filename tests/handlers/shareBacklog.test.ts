@@ -8,11 +8,12 @@
 import { describe, expect, it } from "vitest";
 import type { HandlerDeps } from "../../functions/lib/lambda";
 import { liveObservability } from "../../functions/lib/powertools";
-import { MANAGED_BY_VALUE, TAG } from "../../functions/lib/tags";
+import { TAG } from "../../functions/lib/tags";
 import { parseShareConfig } from "../../functions/share/config";
 import { makeHandler, type ShareSummary } from "../../functions/share/handler";
 import { SHARED_EVENT_DETAIL_TYPE } from "../../functions/share/plan";
 import { RdsWorld } from "../../sim/aws/rdsModel";
+import { addShareBacklog } from "../helpers/shareBacklog";
 
 const SOURCE = "111122223333";
 const DR = ["444455556666", "777788889999"];
@@ -37,30 +38,7 @@ function backlogWorld() {
     t += CALL_MS * calls.length;
     return record(...calls);
   };
-  const key = world.createKey(SOURCE, REGION, { alias: "alias/rpl-source", allowAccounts: DR });
-  for (const dbId of DBS) {
-    const kind = dbId === "ledger" ? "cluster" : "instance";
-    for (let i = 0; i < PER_DB; i++) {
-      const at = new Date(T0 + i * HALF_HOUR);
-      const id = `rpl-${dbId}-${at.toISOString().slice(0, 16).replace(/[-:]/g, "").replace("T", "-")}`;
-      world.addSnapshot(SOURCE, REGION, {
-        kind,
-        id,
-        dbId,
-        createdAt: at,
-        kmsKeyArn: key,
-        tags: {
-          [TAG.managedBy]: MANAGED_BY_VALUE,
-          [TAG.sourceDb]: dbId,
-          [TAG.sourceKind]: kind,
-          [TAG.sourceAccount]: SOURCE,
-          [TAG.sourceRegion]: REGION,
-          [TAG.stage]: "source",
-          [TAG.recoveryPoint]: at.toISOString(),
-        },
-      });
-    }
-  }
+  addShareBacklog(world, { source: SOURCE, drAccounts: DR, region: REGION, dbs: DBS, perDb: PER_DB, t0: T0 });
   const config = parseShareConfig({
     AWS_REGION: REGION,
     RPL_DR_ACCOUNTS: DR.join(","),

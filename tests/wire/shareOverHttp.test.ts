@@ -15,10 +15,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleHandler, REPO_ROOT } from "../../components/shared/bundle";
-import { MANAGED_BY_VALUE, TAG } from "../../functions/lib/tags";
+import { TAG } from "../../functions/lib/tags";
 import { SHARED_EVENT_DETAIL_TYPE } from "../../functions/share/plan";
 import { RdsWorld } from "../../sim/aws/rdsModel";
 import { makeRandom } from "../../sim/random";
+import { addShareBacklog } from "../helpers/shareBacklog";
 import { type FakeAwsEndpoint, startFakeAwsEndpoint } from "./fakeAwsEndpoint";
 
 const SOURCE = "111122223333";
@@ -59,30 +60,7 @@ beforeAll(async () => {
     quotas: { manualSnapshots: 10_000, manualClusterSnapshots: 10_000 },
     faults: { throttleRate: THROTTLE_RATE, random: makeRandom(13, "wire-throttle").next },
   });
-  const key = world.createKey(SOURCE, REGION, { alias: "alias/rpl-source", allowAccounts: DR });
-  for (const dbId of DBS) {
-    const kind = dbId === "ledger" ? "cluster" : "instance";
-    for (let i = 0; i < PER_DB; i++) {
-      const at = new Date(t0 + i * HALF_HOUR);
-      const id = `rpl-${dbId}-${at.toISOString().slice(0, 16).replace(/[-:]/g, "").replace("T", "-")}`;
-      world.addSnapshot(SOURCE, REGION, {
-        kind,
-        id,
-        dbId,
-        createdAt: at,
-        kmsKeyArn: key,
-        tags: {
-          [TAG.managedBy]: MANAGED_BY_VALUE,
-          [TAG.sourceDb]: dbId,
-          [TAG.sourceKind]: kind,
-          [TAG.sourceAccount]: SOURCE,
-          [TAG.sourceRegion]: REGION,
-          [TAG.stage]: "source",
-          [TAG.recoveryPoint]: at.toISOString(),
-        },
-      });
-    }
-  }
+  addShareBacklog(world, { source: SOURCE, drAccounts: DR, region: REGION, dbs: DBS, perDb: PER_DB, t0: t0 });
   endpoint = await startFakeAwsEndpoint(world, SOURCE, { latencyMs: LATENCY_MS });
   // Inside the repository so that `require("@aws-sdk/…")` from the bundle resolves to node_modules, as the
   // nodejs22.x runtime provides the SDK.
