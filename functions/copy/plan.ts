@@ -26,7 +26,7 @@
  */
 import type { ItemFailure } from "../lib/errors";
 import { drCopyIdBody, ID_PREFIX, timeSlug } from "../lib/identifiers";
-import { type DbKind, recoveryPointOf, type Snapshot, stageOf } from "../lib/model";
+import { type DbKind, recoveryTimeOf, type Snapshot, stageOf } from "../lib/model";
 import { IN_PROGRESS_STATUSES, isCopyInFlight } from "../lib/rds";
 import { isOwned, MANAGED_BY_VALUE, TAG } from "../lib/tags";
 import type { CopyConfig } from "./config";
@@ -160,80 +160,153 @@ export interface CopyPlan {
   readonly progress: CopyProgress;
 }
 
-/** Per source DB (kind, account, identifier): what the priority order reads. */
-interface DbState {
+/**
+ * Per source DB (kind, account, identifier): what the priority order reads. One per DB and kind, shared by all its
+ * recovery points.
+ */
+class DbState {
   /** Newest fully copied recovery point (ms); -Infinity when none. */
-  newestDone: number;
+  newestDone = Number.NEGATIVE_INFINITY;
   /** Newest recovery point with a copy waiting in the destination region of pass {@link neededPass}. */
-  needed: number;
-  neededPass: number;
+  needed = Number.NEGATIVE_INFINITY;
+  neededPass = -1;
+  constructor(
+    /** Its index in {@link Items.states}. */
+    readonly no: number,
+    readonly db: DbRecord,
+    readonly kind: DbKind,
+  ) {}
 }
 
-/** Per source account and DB identifier: the strings every item of it shares, worked out once per run. */
+/** Per source account and DB identifier: the strings every recovery point of it shares, worked out once per run. */
 interface DbRecord {
   /** `<sourceAccount>/<dbId>` */
   readonly item: string;
   readonly account: string;
   readonly dbId: string;
-  /** The items of {@link drCopyIdBody}(account, dbId), looked up on first use. */
-  body: BodyRecord | undefined;
+  /** `dbId` lowercased (a `db` scope compares it), on first use. */
+  lower: string | undefined;
+  /** Index of {@link drCopyIdBody}(account, dbId) in {@link Items.bodies}; -1 until first used. */
+  body: number;
   instance: DbState | undefined;
   cluster: DbState | undefined;
+  /** States of other kinds (never made by RDS listings; kept so any kind string behaves the same). */
+  other: Map<string, DbState> | undefined;
 }
 
+/** Where a copy's source is: none, the item's source snapshot, or its home-region copy. */
+const NEED_NONE = 0;
+const NEED_SOURCE = 1;
+const NEED_HOME = 2;
+
+/** {@link CopyPhase} by code: an item's phase is stored as its index here. */
+const PHASES = [
+  "copy-needed",
+  "home-in-progress",
+  "region-copy-needed",
+  "region-in-progress",
+  "done",
+  "failed",
+] as const satisfies readonly CopyPhase[];
+const COPY_NEEDED = 0;
+const HOME_IN_PROGRESS = 1;
+const REGION_COPY_NEEDED = 2;
+const REGION_IN_PROGRESS = 3;
+const DONE = 4;
+const FAILED = 5;
+
 /**
- * One recovery point of one source DB, with what the assessment decided for it. Kept small: a sweep makes one per
- * recovery point in the region (48,000 at 1,000 DBs).
+ * The recovery points of one run (one item per recovery point of a source DB), stored column-wise in typed arrays
+ * indexed by item number (the order items were added): a sweep at 1,000 DBs has ~48,000 of them, and one object per
+ * item, plus one identifier string, made the run allocate ~20 MB that lived until it ended (young-generation
+ * collections copying it were the largest single cost; docs/performance.md). Snapshots are referred to by their
+ * index in the input listings. Views ({@link CopyItemView}) and copy identifiers are made only when read.
+ *
+ * Items are keyed like RDS keys snapshots (kind and identifier) without hashing an identifier per item: a copy
+ * identifier is `rpl-<body>-<slug>` with a 13-character slug (lib/identifiers.ts), so (body, kind, slug) names it
+ * exactly. Bodies and slugs are numbered once per run (the body once per DB, the slug once per minute), and an
+ * open-addressing table of item numbers is keyed by the three numbers; an identifier listed by RDS is split back
+ * into body and slug to be looked up. Identifiers of another shape cannot be copy identifiers and are kept by full
+ * identifier.
  */
-class Item {
-  source: Snapshot | undefined = undefined;
-  home: Snapshot | undefined = undefined;
-  regional: Snapshot | undefined = undefined;
-  phase: CopyPhase = "done";
-  failure: ItemFailure | undefined = undefined;
-  /** Source ARN of the copy to start into the home region (stage `dr`, DR key), if one is due. */
-  homeNeed: string | undefined = undefined;
-  /** Source ARN of the copy to start into the DR region (stage `dr-region`, DR-region key), if one is due. */
-  regionNeed: string | undefined = undefined;
+class Items {
+  n = 0;
+  /** The item's {@link DbState} (DB record and kind), by index in {@link states}. */
+  readonly state: Int32Array;
+  /** Body number, kind number and slug number: the item's key (body -1 for identifiers of another shape). */
+  readonly body: Int32Array;
+  readonly kindNo: Int32Array;
+  readonly slug: Int32Array;
+  /** Recovery point, ms since the epoch. */
+  readonly rp: Float64Array;
+  /** Index of the source snapshot in `shared` (or in `home` when {@link ownSource}); -1 when none. */
+  readonly source: Int32Array;
+  /** The source is the account's own `source`-stage snapshot (single-account stack): copy straight to the DR region. */
+  readonly ownSource: Uint8Array;
+  /** Index in `home` / `regional` of the snapshot listed under the item's kind and identifier; -1 when none. */
+  readonly home: Int32Array;
+  readonly regional: Int32Array;
+  readonly phase: Uint8Array;
+  /** Copy into the home region (stage `dr`, DR key) due now, and from where ({@link NEED_NONE} ...). */
+  readonly homeNeed: Uint8Array;
+  /** Copy into the DR region (stage `dr-region`, DR-region key) due now, and from where. */
+  readonly regionNeed: Uint8Array;
   /** Fan-out: a copy from the source is due but the recovery point is outside the copy window. */
-  dueFromSource = false;
-  constructor(
-    /** The source DB (account and identifier). */
-    readonly db: DbRecord,
-    readonly state: DbState,
-    readonly targetId: string,
-    readonly kind: DbKind,
-    readonly sourceRegion: string,
-    readonly recoveryPoint: Date,
-    /** The source is the account's own `source`-stage snapshot (single-account stack): copy straight to the DR region. */
-    readonly ownSource: boolean,
-  ) {}
-}
+  readonly dueFromSource: Uint8Array;
+  /** Failures by item (few). */
+  readonly failure = new Map<number, ItemFailure>();
+  /** Identifier and source region of items adopted from one of our copies (others derive both from their source). */
+  private readonly adoptedId = new Map<number, string>();
+  private readonly adoptedRegion = new Map<number, string>();
 
-/** The items whose identifier has one body (`rpl-<body>-<yyyymmdd-hhmm>`), by kind and then by time slug. */
-interface BodyRecord {
-  readonly body: string;
-  /** `rpl-<body>-`, the start of every identifier under this body. */
-  readonly prefix: string;
-  readonly byKind: Map<string, Map<string, Item>>;
-}
-
-/**
- * The items of one run, keyed like RDS keys snapshots (kind and identifier), in the order they were first added, and
- * the per-DB records. No identifier is hashed per item: a copy identifier is `rpl-<body>-<slug>` with a 13-character
- * slug (lib/identifiers.ts), so (body, slug) names it exactly; the body is worked out once per DB and the slug once
- * per minute, and an identifier listed by RDS is split back into the two to be looked up. Identifiers of another
- * shape cannot be copy identifiers and are kept by full identifier.
- */
-class ItemIndex {
-  readonly order: Item[] = [];
-  private readonly bodies = new Map<string, BodyRecord>();
-  private readonly others = new Map<string, Map<string, Item>>();
+  readonly states: DbState[] = [];
+  /** `rpl-<body>-` per body number, and body numbers by body text. */
+  readonly bodies: string[] = [];
+  private readonly bodyNo = new Map<string, number>();
+  /** Slug per slug number, and slug numbers by text and by minute. */
+  private readonly slugs: string[] = [];
+  private readonly slugNo = new Map<string, number>();
+  private readonly slugOfMinute = new Map<number, number>();
+  private lastMinute = Number.NaN;
+  private lastMinuteSlug = -1;
+  private readonly kinds: string[] = [];
   private readonly dbs = new Map<string, Map<string, DbRecord>>();
-  private readonly states = new Map<string, DbState>();
-  private readonly slugs = new Map<number, string>();
+  private lastDb: DbRecord | undefined = undefined;
+  /** Open-addressing table of item number + 1 (0 = empty), keyed by (body, kind, slug). */
+  private readonly table: Int32Array;
+  private readonly mask: number;
+  /** Items whose identifier is not copy-shaped, by kind and identifier. */
+  private readonly others = new Map<string, Map<string, number>>();
+
+  constructor(
+    /** Upper bound of the items: each comes from one listed snapshot. */
+    capacity: number,
+    readonly shared: readonly Snapshot[],
+    readonly homeList: readonly Snapshot[],
+    readonly regionalList: readonly Snapshot[],
+  ) {
+    this.state = new Int32Array(capacity);
+    this.body = new Int32Array(capacity);
+    this.kindNo = new Int32Array(capacity);
+    this.slug = new Int32Array(capacity);
+    this.rp = new Float64Array(capacity);
+    this.source = new Int32Array(capacity);
+    this.ownSource = new Uint8Array(capacity);
+    this.home = new Int32Array(capacity).fill(-1);
+    this.regional = new Int32Array(capacity).fill(-1);
+    this.phase = new Uint8Array(capacity).fill(DONE);
+    this.homeNeed = new Uint8Array(capacity);
+    this.regionNeed = new Uint8Array(capacity);
+    this.dueFromSource = new Uint8Array(capacity);
+    let size = 16;
+    while (size < capacity * 2) size *= 2;
+    this.table = new Int32Array(size);
+    this.mask = size - 1;
+  }
 
   db(account: string, dbId: string): DbRecord {
+    const last = this.lastDb;
+    if (last !== undefined && last.dbId === dbId && last.account === account) return last;
     let byDb = this.dbs.get(account);
     if (!byDb) {
       byDb = new Map();
@@ -241,87 +314,230 @@ class ItemIndex {
     }
     let rec = byDb.get(dbId);
     if (!rec) {
-      rec = { item: `${account}/${dbId}`, account, dbId, body: undefined, instance: undefined, cluster: undefined };
+      rec = {
+        item: `${account}/${dbId}`,
+        account,
+        dbId,
+        lower: undefined,
+        body: -1,
+        instance: undefined,
+        cluster: undefined,
+        other: undefined,
+      };
       byDb.set(dbId, rec);
     }
+    this.lastDb = rec;
     return rec;
   }
 
-  /** The priority state of a DB, shared by every (kind, account, DB) with the same `kind:account:dbId` key. */
-  state(rec: DbRecord, kind: DbKind): DbState {
-    const cached = kind === "instance" ? rec.instance : kind === "cluster" ? rec.cluster : undefined;
-    if (cached) return cached;
-    const key = `${kind}:${rec.account}:${rec.dbId}`;
-    let st = this.states.get(key);
-    if (!st) {
-      st = { newestDone: Number.NEGATIVE_INFINITY, needed: Number.NEGATIVE_INFINITY, neededPass: -1 };
-      this.states.set(key, st);
+  /** Number of the priority state of (`rec`, `kind`), made on first use. */
+  stateOf(rec: DbRecord, kind: DbKind): number {
+    let st = kind === "instance" ? rec.instance : kind === "cluster" ? rec.cluster : rec.other?.get(kind);
+    if (st === undefined) {
+      st = new DbState(this.states.length, rec, kind);
+      this.states.push(st);
+      if (kind === "instance") rec.instance = st;
+      else if (kind === "cluster") rec.cluster = st;
+      else {
+        rec.other ??= new Map();
+        rec.other.set(kind, st);
+      }
     }
-    if (kind === "instance") rec.instance = st;
-    else if (kind === "cluster") rec.cluster = st;
-    return st;
+    return st.no;
   }
 
-  /** The slug of `at` (yyyymmdd-hhmm, UTC, minute resolution), one string per minute. */
-  slug(at: Date): string {
-    const minute = Math.floor(at.getTime() / MINUTE_MS);
-    let slug = this.slugs.get(minute);
-    if (slug === undefined) {
-      slug = timeSlug(at);
-      this.slugs.set(minute, slug);
+  private internBody(body: string): number {
+    let no = this.bodyNo.get(body);
+    if (no === undefined) {
+      no = this.bodies.length;
+      this.bodies.push(`${OWN_PREFIX}${body}-`);
+      this.bodyNo.set(body, no);
     }
-    return slug;
+    return no;
   }
 
-  /** The map of `kind` items under `body`. */
-  private slots(body: string, kind: string): Map<string, Item> {
-    let b = this.bodies.get(body);
-    if (!b) {
-      b = { body, prefix: `${OWN_PREFIX}${body}-`, byKind: new Map() };
-      this.bodies.set(body, b);
-    }
-    return slotsOf(b, kind);
+  /** Body number of `drCopyId(rec.account, rec.dbId, ·)`, which is `rpl-<body>-<slug>`. */
+  dbBody(rec: DbRecord): number {
+    if (rec.body < 0) rec.body = this.internBody(drCopyIdBody(rec.account, rec.dbId));
+    return rec.body;
   }
 
-  /** Slot map of the source copies of `rec`: `drCopyId(rec.account, rec.dbId, ·)` is `rpl-<body>-<slug>`. */
-  dbSlots(rec: DbRecord, kind: string): Map<string, Item> {
-    if (!rec.body) {
-      const body = drCopyIdBody(rec.account, rec.dbId);
-      const existing = this.bodies.get(body);
-      rec.body = existing ?? { body, prefix: `${OWN_PREFIX}${body}-`, byKind: new Map() };
-      if (!existing) this.bodies.set(body, rec.body);
+  private internSlug(slug: string): number {
+    let no = this.slugNo.get(slug);
+    if (no === undefined) {
+      no = this.slugs.length;
+      this.slugs.push(slug);
+      this.slugNo.set(slug, no);
     }
-    return slotsOf(rec.body, kind);
+    return no;
   }
 
-  /** The item with this kind and identifier, if any. */
-  find(kind: string, id: string): Item | undefined {
+  /** Slug number of `ms` (yyyymmdd-hhmm, UTC, minute resolution), one slug per minute. */
+  slugOf(ms: number): number {
+    const minute = Math.floor(ms / MINUTE_MS);
+    if (minute === this.lastMinute) return this.lastMinuteSlug;
+    let no = this.slugOfMinute.get(minute);
+    if (no === undefined) {
+      no = this.internSlug(timeSlug(new Date(ms)));
+      this.slugOfMinute.set(minute, no);
+    }
+    this.lastMinute = minute;
+    this.lastMinuteSlug = no;
+    return no;
+  }
+
+  private kindNumber(kind: string, add: boolean): number {
+    const k = this.kinds;
+    for (let i = 0; i < k.length; i++) if (k[i] === kind) return i;
+    if (!add) return -1;
+    k.push(kind);
+    return k.length - 1;
+  }
+
+  private slotOf(body: number, kindNo: number, slug: number): number {
+    let h = Math.imul(body, 0x9e3779b1) ^ Math.imul(slug + 1, 0x85ebca77) ^ Math.imul(kindNo + 1, 0xc2b2ae3d);
+    h ^= h >>> 15;
+    let slot = h & this.mask;
+    for (;;) {
+      const v = this.table[slot] as number;
+      if (v === 0) return slot;
+      const j = v - 1;
+      if (this.body[j] === body && this.slug[j] === slug && this.kindNo[j] === kindNo) return slot;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  /** Item under (body, kind, slug), or -1. */
+  private lookup(body: number, kindNo: number, slug: number): number {
+    return (this.table[this.slotOf(body, kindNo, slug)] as number) - 1;
+  }
+
+  /** Item under a source's (body, kind, slug), or -1. */
+  findSlot(body: number, kind: DbKind, slug: number): number {
+    const kindNo = this.kindNumber(kind, false);
+    return kindNo < 0 ? -1 : this.lookup(body, kindNo, slug);
+  }
+
+  /** The item with this kind and identifier, or -1. */
+  find(kind: string, id: string): number {
+    const kindNo = this.kindNumber(kind, false);
+    if (kindNo < 0) return -1;
     const split = splitCopyId(id);
-    if (!split) return this.others.get(kind)?.get(id);
-    return this.bodies.get(split.body)?.byKind.get(kind)?.get(split.slug);
+    if (!split) return this.others.get(kind)?.get(id) ?? -1;
+    const body = this.bodyNo.get(split.body);
+    const slug = this.slugNo.get(split.slug);
+    return body === undefined || slug === undefined ? -1 : this.lookup(body, kindNo, slug);
+  }
+
+  /** Adds an item keyed by (body, kind, slug), replacing any item under that key; returns its number. */
+  private add(state: number, kind: DbKind, body: number, slug: number, rp: number): number {
+    const i = this.n++;
+    const kindNo = this.kindNumber(kind, true);
+    this.state[i] = state;
+    this.body[i] = body;
+    this.kindNo[i] = kindNo;
+    this.slug[i] = slug;
+    this.rp[i] = rp;
+    this.source[i] = -1;
+    if (body >= 0) this.table[this.slotOf(body, kindNo, slug)] = i + 1;
+    return i;
+  }
+
+  /** Adds a source's recovery point under `rpl-<body>-<slug>`. */
+  addSource(state: number, kind: DbKind, body: number, slug: number, rp: number, source: number, own: boolean): void {
+    const i = this.add(state, kind, body, slug, rp);
+    this.source[i] = source;
+    this.ownSource[i] = own ? 1 : 0;
   }
 
   /** Adds an item under its own identifier (an adopted copy). */
-  addById(it: Item): void {
-    const split = splitCopyId(it.targetId);
-    let m: Map<string, Item>;
-    if (split) m = this.slots(split.body, it.kind);
-    else {
-      m = this.others.get(it.kind) ?? new Map();
-      this.others.set(it.kind, m);
+  addAdopted(state: number, s: Snapshot, rp: number, sourceRegion: string): number {
+    const split = splitCopyId(s.id);
+    const i = split
+      ? this.add(state, s.kind, this.internBody(split.body), this.internSlug(split.slug), rp)
+      : this.add(state, s.kind, -1, -1, rp);
+    if (!split) {
+      let m = this.others.get(s.kind);
+      if (!m) {
+        m = new Map();
+        this.others.set(s.kind, m);
+      }
+      m.set(s.id, i);
     }
-    m.set(split ? split.slug : it.targetId, it);
-    this.order.push(it);
+    this.adoptedId.set(i, s.id);
+    this.adoptedRegion.set(i, sourceRegion);
+    return i;
   }
-}
 
-function slotsOf(b: BodyRecord, kind: string): Map<string, Item> {
-  let m = b.byKind.get(kind);
-  if (!m) {
-    m = new Map();
-    b.byKind.set(kind, m);
+  /** The item's copy identifier (made on each call for a source's item: read it only where needed). */
+  targetId(i: number): string {
+    const adopted = this.adoptedId.get(i);
+    return adopted ?? (this.bodies[this.body[i] as number] as string) + (this.slugs[this.slug[i] as number] as string);
   }
-  return m;
+
+  dbOf(i: number): DbRecord {
+    return (this.states[this.state[i] as number] as DbState).db;
+  }
+
+  kindOf(i: number): DbKind {
+    return (this.states[this.state[i] as number] as DbState).kind;
+  }
+
+  sourceOf(i: number): Snapshot | undefined {
+    const k = this.source[i] as number;
+    return k < 0 ? undefined : ((this.ownSource[i] ? this.homeList[k] : this.shared[k]) as Snapshot);
+  }
+
+  homeOf(i: number): Snapshot | undefined {
+    const k = this.home[i] as number;
+    return k < 0 ? undefined : (this.homeList[k] as Snapshot);
+  }
+
+  regionalOf(i: number): Snapshot | undefined {
+    const k = this.regional[i] as number;
+    return k < 0 ? undefined : (this.regionalList[k] as Snapshot);
+  }
+
+  sourceRegionOf(i: number): string {
+    return this.sourceOf(i)?.region ?? this.adoptedRegion.get(i) ?? "";
+  }
+
+  /** ARN the item's copy into the home region (`home`) or the DR region (`region`) starts from, if one is due. */
+  needArn(i: number, leg: Leg): string | undefined {
+    const need = (leg === "home" ? this.homeNeed[i] : this.regionNeed[i]) as number;
+    return need === NEED_SOURCE ? this.sourceOf(i)?.arn : need === NEED_HOME ? this.homeOf(i)?.arn : undefined;
+  }
+
+  fail(i: number, error: string, message: string): void {
+    this.phase[i] = FAILED;
+    this.failure.set(i, { id: this.dbOf(i).item, error, message: `${this.targetId(i)}: ${message}` });
+  }
+
+  view(i: number): CopyItemView {
+    const db = this.dbOf(i);
+    const failure = this.failure.get(i);
+    const phase = PHASES[this.phase[i] as number] as CopyPhase;
+    return failure
+      ? {
+          item: db.item,
+          targetId: this.targetId(i),
+          kind: this.kindOf(i),
+          sourceAccount: db.account,
+          dbId: db.dbId,
+          recoveryPoint: new Date(this.rp[i] as number),
+          phase,
+          failure,
+        }
+      : {
+          item: db.item,
+          targetId: this.targetId(i),
+          kind: this.kindOf(i),
+          sourceAccount: db.account,
+          dbId: db.dbId,
+          recoveryPoint: new Date(this.rp[i] as number),
+          phase,
+        };
+  }
 }
 
 /** Length of a time slug (`yyyymmdd-hhmm`), always 13 characters (lib/identifiers.ts). */
@@ -345,11 +561,14 @@ const MINUTE_MS = 60_000;
 export function planCopy(input: CopyPlanInput): CopyPlan {
   const { config, scope } = input;
   const skipped: SkippedSnapshot[] = [];
-  const index = new ItemIndex();
+  const shared = input.shared;
+  const home = input.home;
+  const regional = config.drRegion ? input.regional : [];
+  const items = new Items(shared.length + home.length + regional.length, shared, home, regional);
   // Only a run asked about one snapshot reports why it left that snapshot alone.
   const askedArn = scope.kind === "snapshot" ? scope.snapshotArn : undefined;
+  const sourceAccounts = config.sourceAccounts;
 
-  const shared = input.shared;
   for (let i = 0; i < shared.length; i++) {
     const s = shared[i]!;
     // Out-of-scope sources are dropped before any identifier is computed: a scoped run costs its own DB, not a sweep.
@@ -359,7 +578,7 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
       if (s.arn === askedArn) skipped.push({ id: s.arn, reason: NOT_OURS });
       continue;
     }
-    if (!config.sourceAccounts.includes(s.account)) {
+    if (!sourceAccounts.includes(s.account)) {
       if (s.arn === askedArn)
         skipped.push({ id: s.arn, reason: `owner account ${s.account} is not in RPL_SOURCE_ACCOUNTS` });
       continue;
@@ -373,15 +592,14 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
       skipped.push({ id: s.arn, reason: "RDS returned no DB identifier or SnapshotCreateTime for it" });
       continue;
     }
-    addSource(index, skipped, s, s.dbId, s.createdAt, false);
+    addSource(items, skipped, s, i, s.dbId, s.createdAt.getTime(), false);
   }
 
   // Single account (role `both`): a manual snapshot listed in the home region is owned by the Lambda's own account
   // (its ARN says so), and our Taker tagged it, so the tags give the DB and the recovery point.
-  const home = input.home;
   for (let i = 0; i < home.length; i++) {
     const s = home[i]!;
-    if (s.type !== "manual" || stageOf(s) !== "source" || !config.sourceAccounts.includes(s.account)) continue;
+    if (s.type !== "manual" || stageOf(s) !== "source" || !sourceAccounts.includes(s.account)) continue;
     if (!sourceInScope(s, scope)) continue;
     if (!s.id.startsWith(OWN_PREFIX)) {
       if (s.arn === askedArn) skipped.push({ id: s.arn, reason: NOT_OURS });
@@ -407,95 +625,80 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
       if (s.arn === askedArn) skipped.push({ id: s.arn, reason: `status is ${s.status}, not available` });
       continue;
     }
-    const recoveryPoint = recoveryPointOf(s);
-    if (!s.dbId || !recoveryPoint) {
+    const recoveryPoint = recoveryTimeOf(s);
+    if (!s.dbId || recoveryPoint === undefined) {
       skipped.push({ id: s.arn, reason: `has no ${TAG.sourceDb} tag or DB identifier, or no recovery point` });
       continue;
     }
-    addSource(index, skipped, s, s.dbId, recoveryPoint, true);
+    addSource(items, skipped, s, i, s.dbId, recoveryPoint, true);
   }
 
   // Our own copies keep their pipeline going even after the shared original has expired at the source.
-  const homeFound = input.home.map((s) => adopt(index, s, "dr", scope));
-  const regionalFound = config.drRegion ? input.regional.map((s) => adopt(index, s, "dr-region", scope)) : [];
-  attach(index, input.home, homeFound, "home");
-  if (config.drRegion) attach(index, input.regional, regionalFound, "regional");
+  const homeFound = adoptAll(items, home, "dr", scope);
+  const regionalFound = adoptAll(items, regional, "dr-region", scope);
+  // Each item gets the snapshot listed under its kind and identifier (the last one listed wins, as in a map filled
+  // in listing order).
+  attach(items, home, homeFound, items.home);
+  attach(items, regional, regionalFound, items.regional);
 
   const inFlight: Record<string, number> = {
     [config.region]: input.inFlight?.[config.region] ?? countInFlight(input.home),
   };
   if (config.drRegion) inFlight[config.drRegion] = input.inFlight?.[config.drRegion] ?? countInFlight(input.regional);
 
-  const scoped: Item[] = [];
-  const kept: Item[] = [];
-  const views: CopyItemView[] = [];
+  const n = items.n;
+  const scoped = new Int32Array(n);
+  let scopedCount = 0;
+  const kept = new Int32Array(n);
+  let keptCount = 0;
   const failures: ItemFailure[] = [];
   const inProgress: string[] = [];
   let pending = 0;
   const windowStart = input.now.getTime() - config.copyWindowHours * HOUR_MS;
-  let windowStartText: string | undefined;
-  const order = index.order;
-  for (let i = 0; i < order.length; i++) {
-    const it = order[i]!;
-    if (scope.kind !== "sweep" && !inScopeOf(it, scope)) continue;
-    scoped.push(it);
-    const rp = it.recoveryPoint.getTime();
+  const fanOutMode = config.mode === "fan-out" && config.drRegion !== undefined;
+  const outsideDetails = new Map<number, string>();
+  for (let i = 0; i < n; i++) {
+    if (scope.kind !== "sweep" && !inScopeOf(items, i, scope)) continue;
+    scoped[scopedCount++] = i;
+    const rp = items.rp[i] as number;
     const outsideWindow = rp < windowStart;
-    if (isFanOut(it, config)) assessFanOut(it, config, outsideWindow);
-    else assess(it, config);
+    // Fan-out applies to DB instances shared from another account (see assessFanOut).
+    if (fanOutMode && items.kindOf(i) === "instance" && items.ownSource[i] === 0) {
+      assessFanOut(items, i, config, outsideWindow);
+    } else assess(items, i, config);
     // Outside the window the DR Janitor may already have deleted this recovery point's copy by retention; copying it
     // from the source again would only be deleted again, on every sweep. A source-side failure there is moot for the
     // same reason. The DR-region leg from our own home copy is still finished: that copy exists, so retention has
     // not removed this recovery point, and a slow home copy must not strand it without its DR-region copy.
     if (outsideWindow) {
-      const src = it.source;
+      const src = items.sourceOf(i);
       const fromSourceNow =
-        (src !== undefined && (it.homeNeed === src.arn || it.regionNeed === src.arn)) ||
-        it.failure?.error === "UnencryptedSource" ||
-        it.dueFromSource;
+        (src !== undefined && (items.needArn(i, "home") === src.arn || items.needArn(i, "region") === src.arn)) ||
+        items.failure.get(i)?.error === "UnencryptedSource" ||
+        items.dueFromSource[i] === 1;
       if (fromSourceNow) {
-        windowStartText ??= new Date(windowStart).toISOString();
-        skipped.push({
-          // Only copies from a source get here, so the source is set; the identifier is a defensive fallback.
-          id: src?.arn ?? it.targetId,
-          reason: OUTSIDE_COPY_WINDOW,
-          detail:
-            `recovery point ${it.recoveryPoint.toISOString()} is older than the ${config.copyWindowHours}-hour copy ` +
-            `window (RPL_COPY_WINDOW_HOURS) that starts at ${windowStartText}`,
-        });
+        let detail = outsideDetails.get(rp);
+        if (detail === undefined) {
+          detail =
+            `recovery point ${new Date(rp).toISOString()} is older than the ${config.copyWindowHours}-hour copy ` +
+            `window (RPL_COPY_WINDOW_HOURS) that starts at ${new Date(windowStart).toISOString()}`;
+          outsideDetails.set(rp, detail);
+        }
+        // Only copies from a source get here, so the source is set; the identifier is a defensive fallback.
+        skipped.push({ id: src?.arn ?? items.targetId(i), reason: OUTSIDE_COPY_WINDOW, detail });
         continue;
       }
     }
-    kept.push(it);
-    const phase = it.phase;
-    const failure = it.failure;
-    views.push(
-      failure
-        ? {
-            item: it.db.item,
-            targetId: it.targetId,
-            kind: it.kind,
-            sourceAccount: it.db.account,
-            dbId: it.db.dbId,
-            recoveryPoint: it.recoveryPoint,
-            phase,
-            failure,
-          }
-        : {
-            item: it.db.item,
-            targetId: it.targetId,
-            kind: it.kind,
-            sourceAccount: it.db.account,
-            dbId: it.db.dbId,
-            recoveryPoint: it.recoveryPoint,
-            phase,
-          },
-    );
+    kept[keptCount++] = i;
+    const phase = items.phase[i] as number;
+    const failure = items.failure.get(i);
     if (failure) failures.push(failure);
-    if (phase === "done") it.state.newestDone = Math.max(it.state.newestDone, rp);
-    else if (phase !== "failed") {
+    if (phase === DONE) {
+      const st = items.states[items.state[i] as number] as DbState;
+      st.newestDone = Math.max(st.newestDone, rp);
+    } else if (phase !== FAILED) {
       pending++;
-      if (phase === "home-in-progress" || phase === "region-in-progress") inProgress.push(it.targetId);
+      if (phase === HOME_IN_PROGRESS || phase === REGION_IN_PROGRESS) inProgress.push(items.targetId(i));
     }
   }
 
@@ -513,15 +716,15 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
         if (tagged) sources.add(tagged);
       }
     }
-    for (let i = 0; i < scoped.length; i++) {
-      const it = scoped[i]!;
-      const h = it.home;
-      const r = it.regional;
+    for (let k = 0; k < scopedCount; k++) {
+      const i = scoped[k] as number;
+      const h = items.homeOf(i);
+      const r = items.regionalOf(i);
       if (!h || !r || r.status !== "available" || !isOwnedCopy(r, "dr-region")) continue;
       if (!isOwnedCopy(h, "dr") || h.status !== "available" || sources.has(h.arn)) continue;
       deletes.push({
         type: "delete-intermediate",
-        item: it.db.item,
+        item: items.dbOf(i).item,
         kind: h.kind,
         region: config.region,
         snapshotId: h.id,
@@ -533,18 +736,27 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   const copies: CopyAction[] = [];
   let waiting = 0;
   let pass = 0;
+  const keptItems = kept.subarray(0, keptCount);
   for (const region of Object.keys(inFlight)) {
     const free = Math.max(0, config.maxCopiesInFlight - (inFlight[region] ?? 0));
-    const { chosen, count } = chooseCopies(kept, region, config, free, pass++);
+    const { chosen, count } = chooseCopies(items, keptItems, region, config, free, pass++);
     waiting += Math.max(0, count - free);
-    for (const c of chosen) copies.push(copyAction(c.it, c.leg, config));
+    for (const c of chosen) copies.push(copyAction(items, c.i, c.leg, config));
   }
 
-  const scopeMatched = scope.kind === "sweep" || scoped.length > 0 || skipped.length > 0;
+  const scopeMatched = scope.kind === "sweep" || scopedCount > 0 || skipped.length > 0;
+  // Views are made when read: the Copier and the Checker read only the counts; the sweep's list step reads them.
+  let views: CopyItemView[] | undefined;
   return {
     actions: [...deletes, ...copies],
     progress: {
-      items: views,
+      get items(): CopyItemView[] {
+        if (views === undefined) {
+          views = new Array(keptCount);
+          for (let k = 0; k < keptCount; k++) views[k] = items.view(keptItems[k] as number);
+        }
+        return views;
+      },
       pending,
       inProgress,
       inFlight,
@@ -565,82 +777,71 @@ function sourceInScope(s: Snapshot, scope: CopyScope): boolean {
   );
 }
 
-/** Adds a source snapshot's recovery point, unless another source already maps to the same DR copy. */
+/**
+ * Adds a source snapshot's recovery point (`source`: its index in its listing), unless another source already maps
+ * to the same DR copy.
+ */
 function addSource(
-  index: ItemIndex,
+  items: Items,
   skipped: SkippedSnapshot[],
   s: Snapshot,
+  source: number,
   dbId: string,
-  recoveryPoint: Date,
+  recoveryPoint: number,
   ownSource: boolean,
 ): void {
-  const rec = index.db(s.account, dbId);
-  const slots = index.dbSlots(rec, s.kind);
-  const slug = index.slug(recoveryPoint);
+  const rec = items.db(s.account, dbId);
+  const body = items.dbBody(rec);
+  const slug = items.slugOf(recoveryPoint);
   // Sources are added before any copy is adopted, so an existing item always has a source.
-  const existing = slots.get(slug);
-  if (existing?.source) {
+  const existing = items.findSlot(body, s.kind, slug);
+  const existingSource = existing >= 0 ? items.sourceOf(existing) : undefined;
+  if (existingSource) {
     skipped.push({
       id: s.arn,
-      reason: `maps to ${existing.targetId}, the same DR copy as ${existing.source.arn}`,
+      reason: `maps to ${items.targetId(existing)}, the same DR copy as ${existingSource.arn}`,
     });
     return;
   }
-  const it = new Item(
-    rec,
-    index.state(rec, s.kind),
-    (rec.body?.prefix ?? "") + slug,
-    s.kind,
-    s.region,
-    recoveryPoint,
-    ownSource,
-  );
-  it.source = s;
-  slots.set(slug, it);
-  index.order.push(it);
+  items.addSource(items.stateOf(rec, s.kind), s.kind, body, slug, recoveryPoint, source, ownSource);
 }
 
 /**
- * Adopts one of our copies of `stage` whose recovery point has no item yet. Returns the item with the snapshot's kind
- * and identifier (found or adopted), if any.
+ * For each listed snapshot, in listing order: the item with its kind and identifier, adopting it when it is one of
+ * our copies of `stage` whose recovery point has no item yet; -1 when there is none.
  */
-function adopt(index: ItemIndex, s: Snapshot, stage: CopyStage, scope: CopyScope): Item | undefined {
-  const found = index.find(s.kind, s.id);
-  if (found || stageOf(s) !== stage) return found;
-  if (scope.kind === "db" && s.tags[TAG.sourceDb]?.toLowerCase() !== scope.dbId) return undefined;
-  const recoveryPoint = recoveryPointOf(s);
+function adoptAll(items: Items, listed: readonly Snapshot[], stage: CopyStage, scope: CopyScope): Int32Array {
+  const found = new Int32Array(listed.length);
+  for (let k = 0; k < listed.length; k++) found[k] = adopt(items, listed[k]!, stage, scope);
+  return found;
+}
+
+function adopt(items: Items, s: Snapshot, stage: CopyStage, scope: CopyScope): number {
+  const found = items.find(s.kind, s.id);
+  if (found >= 0 || stageOf(s) !== stage) return found;
+  if (scope.kind === "db" && s.tags[TAG.sourceDb]?.toLowerCase() !== scope.dbId) return -1;
+  const recoveryPoint = recoveryTimeOf(s);
   const account = s.tags[TAG.sourceAccount];
   const dbId = s.tags[TAG.sourceDb];
-  if (!recoveryPoint || !account || !dbId) return undefined;
-  const rec = index.db(account, dbId);
-  const it = new Item(
-    rec,
-    index.state(rec, s.kind),
-    s.id,
-    s.kind,
-    s.tags[TAG.sourceRegion] ?? "",
-    recoveryPoint,
-    // The DR-region leg of an adopted item starts from its home copy, never from a source.
-    false,
-  );
-  index.addById(it);
-  return it;
+  if (recoveryPoint === undefined || !account || !dbId) return -1;
+  const rec = items.db(account, dbId);
+  // The DR-region leg of an adopted item starts from its home copy, never from a source.
+  return items.addAdopted(items.stateOf(rec, s.kind), s, recoveryPoint, s.tags[TAG.sourceRegion] ?? "");
 }
 
 /**
  * Gives each item the snapshot listed under its kind and identifier (the last one listed wins, as in a map filled in
- * listing order). `found[i]` is the item already looked up for `listed[i]`, if any.
+ * listing order): `field[item]` becomes its index in `listed`. `found[k]` is the item already looked up for
+ * `listed[k]`, or -1 (looked up again: a later listing may have adopted an item under that identifier).
  */
-function attach(
-  index: ItemIndex,
-  listed: readonly Snapshot[],
-  found: readonly (Item | undefined)[],
-  field: "home" | "regional",
-): void {
-  for (let i = 0; i < listed.length; i++) {
-    const s = listed[i] as Snapshot;
-    const it = found[i] ?? index.find(s.kind, s.id);
-    if (it) it[field] = s;
+function attach(items: Items, listed: readonly Snapshot[], found: Int32Array, field: Int32Array): void {
+  for (let k = 0; k < listed.length; k++) {
+    let i = found[k] as number;
+    if (i < 0) {
+      const s = listed[k]!;
+      i = items.find(s.kind, s.id);
+    }
+    if (i >= 0) field[i] = k;
   }
 }
 
@@ -656,28 +857,30 @@ function isOwnedCopy(s: Snapshot, stage: CopyStage): boolean {
   return isOwned(s.tags) && stageOf(s) === stage;
 }
 
-function inScopeOf(it: Item, scope: CopyScope): boolean {
+function inScopeOf(items: Items, i: number, scope: CopyScope): boolean {
   switch (scope.kind) {
     case "sweep":
       return true;
-    case "db":
-      return it.db.dbId.toLowerCase() === scope.dbId;
-    case "snapshot":
-      return [it.source?.arn, it.home?.tags[TAG.copiedFrom], it.regional?.tags[TAG.copiedFrom]].includes(
-        scope.snapshotArn,
+    case "db": {
+      const db = items.dbOf(i);
+      db.lower ??= db.dbId.toLowerCase();
+      return db.lower === scope.dbId;
+    }
+    case "snapshot": {
+      const arn = scope.snapshotArn;
+      return (
+        items.sourceOf(i)?.arn === arn ||
+        items.homeOf(i)?.tags[TAG.copiedFrom] === arn ||
+        items.regionalOf(i)?.tags[TAG.copiedFrom] === arn
       );
+    }
   }
 }
 
-function fail(it: Item, error: string, message: string): void {
-  it.phase = "failed";
-  it.failure = { id: it.db.item, error, message: `${it.targetId}: ${message}` };
-}
-
 /** A copy in `where` that is neither running nor available needs an operator. */
-function stuck(it: Item, s: Snapshot, where: string | undefined): void {
-  fail(
-    it,
+function stuck(items: Items, i: number, s: Snapshot, where: string | undefined): void {
+  items.fail(
+    i,
     "CopyFailed",
     `the copy in ${where} has status ${s.status}; delete it to let rds-pilot-light copy this recovery point again`,
   );
@@ -687,30 +890,32 @@ function stuck(it: Item, s: Snapshot, where: string | undefined): void {
  * Fails the item when a snapshot already holding its identifier is not ours, or holds another recovery point.
  * True when it did.
  */
-function holderFails(it: Item, config: CopyConfig): boolean {
-  return (
-    (it.home !== undefined && holderFailsIn(it, it.home, config.region)) ||
-    (it.regional !== undefined && holderFailsIn(it, it.regional, config.drRegion))
-  );
+function holderFails(items: Items, i: number, config: CopyConfig): boolean {
+  const h = items.homeOf(i);
+  if (h !== undefined && holderFailsIn(items, i, h, config.region)) return true;
+  const r = items.regionalOf(i);
+  return r !== undefined && holderFailsIn(items, i, r, config.drRegion);
 }
 
-function holderFailsIn(it: Item, s: Snapshot, where: string | undefined): boolean {
+function holderFailsIn(items: Items, i: number, s: Snapshot, where: string | undefined): boolean {
   if (!isOwned(s.tags)) {
-    fail(
-      it,
+    items.fail(
+      i,
       "ForeignSnapshotExists",
       `a snapshot with this identifier already exists in ${where} but is not tagged ` +
         `${TAG.managedBy}=${MANAGED_BY_VALUE}; rename or delete it so the DR copy can be made`,
     );
     return true;
   }
-  const tagged = recoveryPointOf(s);
-  if (it.source && tagged && tagged.getTime() !== it.recoveryPoint.getTime()) {
-    fail(
-      it,
+  const tagged = recoveryTimeOf(s);
+  const src = items.sourceOf(i);
+  const rp = items.rp[i] as number;
+  if (src && tagged !== undefined && tagged !== rp) {
+    items.fail(
+      i,
       "IdentifierCollision",
-      `the copy in ${where} holds recovery point ${tagged.toISOString()}, but shared snapshot ${it.source.arn} ` +
-        `was taken at ${it.recoveryPoint.toISOString()} (two snapshots of one DB in the same minute); only the first is copied`,
+      `the copy in ${where} holds recovery point ${new Date(tagged).toISOString()}, but shared snapshot ${src.arn} ` +
+        `was taken at ${new Date(rp).toISOString()} (two snapshots of one DB in the same minute); only the first is copied`,
     );
     return true;
   }
@@ -718,76 +923,65 @@ function holderFailsIn(it: Item, s: Snapshot, where: string | undefined): boolea
 }
 
 /** The copy from the source into the home region (`home`) or straight into the DR region (`region`). */
-function fromSource(it: Item, leg: Leg): void {
-  const src = it.source;
+function fromSource(items: Items, i: number, leg: Leg): void {
+  const src = items.sourceOf(i);
   if (!src) {
-    fail(it, "SourceGone", "the shared snapshot is no longer shared and no copy exists");
+    items.fail(i, "SourceGone", "the shared snapshot is no longer shared and no copy exists");
     return;
   }
   // CopyDBClusterSnapshot rejects KmsKeyId for an unencrypted source, and a DR copy must carry the DR key.
   if (src.kind === "cluster" && !src.encrypted) {
-    fail(
-      it,
+    items.fail(
+      i,
       "UnencryptedSource",
       `source cluster snapshot ${src.arn} is not encrypted, so it cannot be copied under the DR key; ` +
         "encrypt the source cluster with a customer-managed KMS key",
     );
     return;
   }
-  it.phase = "copy-needed";
-  if (leg === "home") it.homeNeed = src.arn;
-  else it.regionNeed = src.arn;
+  items.phase[i] = COPY_NEEDED;
+  if (leg === "home") items.homeNeed[i] = NEED_SOURCE;
+  else items.regionNeed[i] = NEED_SOURCE;
 }
 
 /** Decides the phase of one item (two-step, direct, or no DR region) and, when a copy should start, which one. */
-function assess(it: Item, config: CopyConfig): void {
-  if (holderFails(it, config)) return;
+function assess(items: Items, i: number, config: CopyConfig): void {
+  if (holderFails(items, i, config)) return;
   const drRegion = config.drRegion;
   if (!drRegion) {
-    const h = it.home;
+    const h = items.homeOf(i);
     if (!h) {
-      fromSource(it, "home");
+      fromSource(items, i, "home");
       return;
     }
-    if (IN_PROGRESS_STATUSES.has(h.status)) it.phase = "home-in-progress";
-    else if (h.status === "available") it.phase = "done";
-    else stuck(it, h, config.region);
+    if (IN_PROGRESS_STATUSES.has(h.status)) items.phase[i] = HOME_IN_PROGRESS;
+    else if (h.status === "available") items.phase[i] = DONE;
+    else stuck(items, i, h, config.region);
     return;
   }
-  const r = it.regional;
+  const r = items.regionalOf(i);
   if (r) {
-    if (IN_PROGRESS_STATUSES.has(r.status)) it.phase = "region-in-progress";
-    else if (r.status === "available") it.phase = "done";
-    else stuck(it, r, drRegion);
+    if (IN_PROGRESS_STATUSES.has(r.status)) items.phase[i] = REGION_IN_PROGRESS;
+    else if (r.status === "available") items.phase[i] = DONE;
+    else stuck(items, i, r, drRegion);
     return;
   }
-  const h = it.home;
+  const h = items.homeOf(i);
   if (h) {
-    if (IN_PROGRESS_STATUSES.has(h.status)) it.phase = "home-in-progress";
-    else if (h.status !== "available") stuck(it, h, config.region);
+    if (IN_PROGRESS_STATUSES.has(h.status)) items.phase[i] = HOME_IN_PROGRESS;
+    else if (h.status !== "available") stuck(items, i, h, config.region);
     else {
-      it.phase = "region-copy-needed";
-      it.regionNeed = h.arn;
+      items.phase[i] = REGION_COPY_NEEDED;
+      items.regionNeed[i] = NEED_HOME;
     }
     return;
   }
   // An own-account source needs no cross-account hop into the home region: it is already there.
-  fromSource(it, config.mode === "direct" || it.ownSource ? "region" : "home");
+  fromSource(items, i, config.mode === "direct" || items.ownSource[i] === 1 ? "region" : "home");
 }
 
 /** Which copy of an item: into the home region (stage `dr`) or into the DR region (stage `dr-region`). */
 type Leg = "home" | "region";
-
-/**
- * Fan-out applies to DB instance snapshots shared from another account when a DR region is configured. DB cluster
- * snapshots fall back to two-step: Aurora cannot copy a cluster snapshot across account and region in one step
- * ("You can't copy a DB cluster snapshot across Regions and accounts in a single step",
- * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_CopySnapshot.html). An own-account source
- * (single-account stack) already goes straight into the DR region.
- */
-function isFanOut(it: Item, config: CopyConfig): boolean {
-  return config.mode === "fan-out" && config.drRegion !== undefined && it.kind === "instance" && !it.ownSource;
-}
 
 /**
  * Fan-out: the home-region copy and the DR-region copy both come from the shared snapshot, and both are requested
@@ -796,67 +990,76 @@ function isFanOut(it: Item, config: CopyConfig): boolean {
  * so the DR-region copy is not a copy of a copy and can be incremental. The item is done when both copies are
  * available. When the share is gone (or outside the copy window) before the DR-region copy started, that copy is
  * made from the home-region copy instead (a full copy, but the recovery point is not lost).
+ *
+ * Fan-out applies to DB instance snapshots shared from another account when a DR region is configured. DB cluster
+ * snapshots fall back to two-step: Aurora cannot copy a cluster snapshot across account and region in one step
+ * ("You can't copy a DB cluster snapshot across Regions and accounts in a single step",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_CopySnapshot.html). An own-account source
+ * (single-account stack) already goes straight into the DR region.
  */
-function assessFanOut(it: Item, config: CopyConfig, outsideWindow: boolean): void {
+function assessFanOut(items: Items, i: number, config: CopyConfig, outsideWindow: boolean): void {
   const drRegion = config.drRegion ?? "";
   // Foreign or colliding identifiers fail before anything else. (Fan-out items are DB instances, so the cluster-only
   // UnencryptedSource check of two-step never applies.)
-  if (holderFails(it, config)) return;
-  const h = it.home;
-  const r = it.regional;
+  if (holderFails(items, i, config)) return;
+  const h = items.homeOf(i);
+  const r = items.regionalOf(i);
   if (h && !IN_PROGRESS_STATUSES.has(h.status) && h.status !== "available") {
-    stuck(it, h, config.region);
+    stuck(items, i, h, config.region);
     return;
   }
   if (r && !IN_PROGRESS_STATUSES.has(r.status) && r.status !== "available") {
-    stuck(it, r, drRegion);
+    stuck(items, i, r, drRegion);
     return;
   }
-  const src = outsideWindow ? undefined : it.source;
+  const source = items.sourceOf(i);
+  const src = outsideWindow ? undefined : source;
   let dueFromSource = false;
   if (!h) {
-    if (src) it.homeNeed = src.arn;
-    else if (it.source && !r) dueFromSource = true;
+    if (src) items.homeNeed[i] = NEED_SOURCE;
+    else if (source && !r) dueFromSource = true;
   }
   if (!r) {
-    if (src) it.regionNeed = src.arn;
-    else if (h?.status === "available") it.regionNeed = h.arn;
+    if (src) items.regionNeed[i] = NEED_SOURCE;
+    else if (h?.status === "available") items.regionNeed[i] = NEED_HOME;
     else if (!h) {
-      if (it.source) dueFromSource = true;
+      if (source) dueFromSource = true;
       else {
-        fail(it, "SourceGone", "the shared snapshot is no longer shared and no copy exists");
+        items.fail(i, "SourceGone", "the shared snapshot is no longer shared and no copy exists");
         return;
       }
     }
   }
-  if (r && IN_PROGRESS_STATUSES.has(r.status)) it.phase = "region-in-progress";
-  else if (h && IN_PROGRESS_STATUSES.has(h.status)) it.phase = "home-in-progress";
-  else if (!h && it.homeNeed !== undefined) it.phase = "copy-needed";
-  else if (!r) it.phase = h ? "region-copy-needed" : "copy-needed";
-  else it.phase = "done";
-  it.dueFromSource = dueFromSource;
+  if (r && IN_PROGRESS_STATUSES.has(r.status)) items.phase[i] = REGION_IN_PROGRESS;
+  else if (h && IN_PROGRESS_STATUSES.has(h.status)) items.phase[i] = HOME_IN_PROGRESS;
+  else if (!h && items.homeNeed[i] !== NEED_NONE) items.phase[i] = COPY_NEEDED;
+  else if (!r) items.phase[i] = h ? REGION_COPY_NEEDED : COPY_NEEDED;
+  else items.phase[i] = DONE;
+  items.dueFromSource[i] = dueFromSource ? 1 : 0;
 }
 
-function copyAction(it: Item, leg: Leg, config: CopyConfig): CopyAction {
+function copyAction(items: Items, i: number, leg: Leg, config: CopyConfig): CopyAction {
   const home = leg === "home";
-  const sourceArn = (home ? it.homeNeed : it.regionNeed) ?? "";
+  const sourceArn = items.needArn(i, leg) ?? "";
   const stage: CopyStage = home ? "dr" : "dr-region";
+  const db = items.dbOf(i);
+  const kind = items.kindOf(i);
   return {
     type: "copy",
-    item: it.db.item,
-    kind: it.kind,
+    item: db.item,
+    kind,
     stage,
     region: home ? config.region : (config.drRegion ?? ""),
     sourceArn,
-    targetId: it.targetId,
+    targetId: items.targetId(i),
     kmsKeyId: home ? config.drKmsKeyArn : (config.drRegionKmsKeyArn ?? ""),
     tags: {
       [TAG.managedBy]: MANAGED_BY_VALUE,
-      [TAG.sourceDb]: it.db.dbId,
-      [TAG.sourceKind]: it.kind,
-      [TAG.sourceAccount]: it.db.account,
-      [TAG.sourceRegion]: it.sourceRegion,
-      [TAG.recoveryPoint]: it.recoveryPoint.toISOString(),
+      [TAG.sourceDb]: db.dbId,
+      [TAG.sourceKind]: kind,
+      [TAG.sourceAccount]: db.account,
+      [TAG.sourceRegion]: items.sourceRegionOf(i),
+      [TAG.recoveryPoint]: new Date(items.rp[i] as number).toISOString(),
       [TAG.stage]: stage,
       [TAG.copiedFrom]: sourceArn,
     },
@@ -865,13 +1068,15 @@ function copyAction(it: Item, leg: Leg, config: CopyConfig): CopyAction {
 
 /** A copy waiting for a slot, with what the priority order compares. */
 interface Candidate {
-  readonly it: Item;
+  readonly i: number;
   readonly leg: Leg;
   readonly tier: number;
   readonly done: number;
   readonly rp: number;
   /** Position among the region's waiting copies (item order, home leg before DR-region leg): the last tie-break. */
   readonly seq: number;
+  /** The copy identifier, once a comparison needed it. */
+  id: string | undefined;
 }
 
 /**
@@ -882,7 +1087,8 @@ interface Candidate {
  * the best `free` are kept while scanning, so a run with thousands of waiting copies and a few slots never sorts them.
  */
 function chooseCopies(
-  kept: readonly Item[],
+  items: Items,
+  kept: Int32Array,
   region: string,
   config: CopyConfig,
   free: number,
@@ -890,58 +1096,68 @@ function chooseCopies(
 ): { chosen: Candidate[]; count: number } {
   const intoHome = region === config.region;
   const intoRegion = region === config.drRegion;
+  const states = items.states;
+  const homeNeed = items.homeNeed;
+  const regionNeed = items.regionNeed;
   // Newest waiting recovery point per DB, over the copies into this region.
   let count = 0;
-  for (let i = 0; i < kept.length; i++) {
-    const it = kept[i]!;
-    const legs = (intoHome && it.homeNeed !== undefined ? 1 : 0) + (intoRegion && it.regionNeed !== undefined ? 1 : 0);
+  for (let k = 0; k < kept.length; k++) {
+    const i = kept[k] as number;
+    const legs = (intoHome && homeNeed[i] !== NEED_NONE ? 1 : 0) + (intoRegion && regionNeed[i] !== NEED_NONE ? 1 : 0);
     if (legs === 0) continue;
     count += legs;
-    const st = it.state;
-    const rp = it.recoveryPoint.getTime();
-    st.needed = st.neededPass === pass ? Math.max(st.needed, rp) : Math.max(Number.NEGATIVE_INFINITY, rp);
+    const st = states[items.state[i] as number] as DbState;
+    const rp = items.rp[i] as number;
+    st.needed = st.neededPass === pass ? Math.max(st.needed, rp) : rp;
     st.neededPass = pass;
   }
   const chosen: Candidate[] = [];
   if (free === 0 || count === 0) return { chosen, count };
   let seq = 0;
-  for (let i = 0; i < kept.length; i++) {
-    const it = kept[i]!;
-    if (intoHome && it.homeNeed !== undefined) offer(chosen, free, it, "home", seq++);
-    if (intoRegion && it.regionNeed !== undefined) offer(chosen, free, it, "region", seq++);
+  for (let k = 0; k < kept.length; k++) {
+    const i = kept[k] as number;
+    if (intoHome && homeNeed[i] !== NEED_NONE) offer(items, chosen, free, i, "home", seq++);
+    if (intoRegion && regionNeed[i] !== NEED_NONE) offer(items, chosen, free, i, "region", seq++);
   }
   return { chosen, count };
 }
 
 /** Inserts the copy into `chosen` (sorted best first, at most `free` long) when it ranks among the best `free`. */
-function offer(chosen: Candidate[], free: number, it: Item, leg: Leg, seq: number): void {
-  const st = it.state;
-  const rp = it.recoveryPoint.getTime();
+function offer(items: Items, chosen: Candidate[], free: number, i: number, leg: Leg, seq: number): void {
+  const st = items.states[items.state[i] as number] as DbState;
+  const rp = items.rp[i] as number;
   const tier = rp === st.needed ? 0 : 1;
   const done = st.newestDone;
   if (chosen.length === free) {
     const worst = chosen[free - 1] as Candidate;
-    if (compareRank(tier, done, rp, it.targetId, seq, worst) >= 0) return;
+    if (compareRank(items, i, tier, done, rp, seq, worst) >= 0) return;
     chosen.pop();
   }
   let lo = 0;
   let hi = chosen.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (compareRank(tier, done, rp, it.targetId, seq, chosen[mid] as Candidate) < 0) hi = mid;
+    if (compareRank(items, i, tier, done, rp, seq, chosen[mid] as Candidate) < 0) hi = mid;
     else lo = mid + 1;
   }
-  chosen.splice(lo, 0, { it, leg, tier, done, rp, seq });
+  chosen.splice(lo, 0, { i, leg, tier, done, rp, seq, id: undefined });
 }
 
-function compareRank(tier: number, done: number, rp: number, id: string, seq: number, b: Candidate): number {
-  return (
-    tier - b.tier ||
-    compareNumbers(done, b.done) ||
-    compareNumbers(b.rp, rp) ||
-    (id === b.it.targetId ? 0 : collator.compare(id, b.it.targetId)) ||
-    seq - b.seq
-  );
+/** Compares copy `i` (with its rank fields) with candidate `b`; identifiers are made only when the rest ties. */
+function compareRank(
+  items: Items,
+  i: number,
+  tier: number,
+  done: number,
+  rp: number,
+  seq: number,
+  b: Candidate,
+): number {
+  const byRank = tier - b.tier || compareNumbers(done, b.done) || compareNumbers(b.rp, rp);
+  if (byRank !== 0) return byRank;
+  const id = items.targetId(i);
+  b.id ??= items.targetId(b.i);
+  return (id === b.id ? 0 : collator.compare(id, b.id)) || seq - b.seq;
 }
 
 function compareNumbers(a: number, b: number): number {

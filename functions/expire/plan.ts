@@ -10,8 +10,8 @@
  * - never an undated one (no recovery point to judge its age by).
  */
 import { recoveryTimeOf, type Snapshot, stageOf } from "../lib/model";
-import { type RetentionPolicy, type RetentionReason, retentionReasonsNewestFirst } from "../lib/retention";
-import { isOwned, type Stage, TAG } from "../lib/tags";
+import { type RetentionPolicy, type RetentionReason, reasonsOfMask, retentionMasksNewestFirst } from "../lib/retention";
+import { isOwned, MANAGED_BY_VALUE, type Stage, TAG } from "../lib/tags";
 
 /** Which account's snapshots this Janitor manages: the production (`source`) or the DR account (`dr`). */
 export type ExpireStage = "source" | "dr";
@@ -73,7 +73,8 @@ export function copySources(snapshots: readonly Snapshot[]): ReadonlySet<string>
 
 /** Plans deletions for every managed snapshot in `input.snapshots` (see the module comment for the rules). */
 export function planExpire(input: ExpireInput): ExpireAction[] {
-  const protectedSources = copySources(input.snapshots);
+  // The sources of copies in progress (as copySources finds them), gathered in the same pass as the groups.
+  const protectedSources = new Set<string>();
   // Grouped by DB identifier, then by comparing the other groupKey fields: no key string is built per snapshot.
   // Each group's groupKey, which orders the report, is worked out once.
   type Group = {
@@ -89,13 +90,22 @@ export function planExpire(input: ExpireInput): ExpireAction[] {
   const groups: Group[] = [];
   const managed = managedStages(input.stage);
   const snapshots = input.snapshots;
+  let largest = 0;
   for (let i = 0; i < snapshots.length; i++) {
     const s = snapshots[i]!;
-    if (!isOwned(s.tags) || s.type !== "manual") continue;
-    const stage = stageOf(s);
+    const tags = s.tags;
+    const status = s.status;
+    if (status !== "available" && status !== "failed") {
+      if (s.copiedFrom) protectedSources.add(s.copiedFrom);
+      const tagged = tags[COPIED_FROM];
+      if (tagged) protectedSources.add(tagged);
+    }
+    if (tags[MANAGED_BY] !== MANAGED_BY_VALUE || s.type !== "manual") continue;
+    // stageOf(s), for an owned snapshot: one of the three stages, of which this Janitor manages some.
+    const stage = tags[STAGE] as Stage | undefined;
     if (stage === undefined || !managed.includes(stage)) continue;
     if (input.dbId !== undefined && s.dbId !== input.dbId) continue;
-    const sourceAccount = s.tags[TAG.sourceAccount] ?? s.account;
+    const sourceAccount = tags[SOURCE_ACCOUNT] ?? s.account;
     let sameDb = byDb.get(s.dbId);
     if (!sameDb) {
       sameDb = [];
@@ -115,8 +125,10 @@ export function planExpire(input: ExpireInput): ExpireAction[] {
         break;
       }
     }
-    if (group) group.members.push(s);
-    else {
+    if (group) {
+      group.members.push(s);
+      if (group.members.length > largest) largest = group.members.length;
+    } else {
       const g = {
         key: groupKey(s),
         account: s.account,
@@ -128,39 +140,79 @@ export function planExpire(input: ExpireInput): ExpireAction[] {
       };
       sameDb.push(g);
       groups.push(g);
+      if (largest === 0) largest = 1;
     }
   }
 
   const actions: ExpireAction[] = [];
   const ordered = groups.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const protects = protectedSources.size > 0;
+  // Per group, in scratch arrays sized for the largest: each member's recovery point (read once, tag parsed once),
+  // the dated members' times in order, and the policy's verdict per dated member as a bit mask.
+  const times = new Float64Array(largest);
+  const dated = new Uint8Array(largest);
+  const datedTimes = new Float64Array(largest);
+  const masks = new Uint8Array(largest);
   for (const group of ordered) {
-    // Each snapshot's recovery point is read (its tag parsed) once, as a number.
-    const members = sortNewestFirst(group.members);
-    const datedTimes: number[] = [];
-    for (let i = 0; i < members.length; i++) {
-      const m = members[i]!;
-      if (m.s.status === "available" && m.t !== undefined) datedTimes.push(m.t);
+    const members = group.members;
+    const order = newestFirst(members, times, dated);
+    let datedCount = 0;
+    for (let k = 0; k < order.length; k++) {
+      const m = order[k] as number;
+      if (dated[m] === 1 && (members[m] as Snapshot).status === "available")
+        datedTimes[datedCount++] = times[m] as number;
     }
     // The dated members keep their newest-first order, which is the policy's order too.
-    const tierReasons = retentionReasonsNewestFirst(datedTimes, input.policy, input.now);
+    retentionMasksNewestFirst(datedTimes, datedCount, input.policy, input.now, masks);
     let rank = 0;
-    for (let i = 0; i < members.length; i++) {
-      const { s, t } = members[i]!;
+    for (let k = 0; k < order.length; k++) {
+      const m = order[k] as number;
+      const s = members[m] as Snapshot;
       const copySource = protects && (protectedSources.has(s.arn) || protectedSources.has(s.id));
       if (s.status === "failed") {
-        actions.push(copySource ? keep(s, ["copy-source"]) : { type: "delete", snapshot: s, reason: "failed" });
+        actions.push(copySource ? keep(s, reasonList(COPY_SOURCE)) : { type: "delete", snapshot: s, reason: "failed" });
         continue;
       }
-      let reasons: KeepReason[];
-      if (s.status !== "available") reasons = ["not-available"];
-      else if (t === undefined) reasons = ["undated"];
-      else reasons = tierReasons[rank++]!;
-      if (copySource) reasons = ["copy-source", ...reasons];
-      actions.push(reasons.length > 0 ? keep(s, reasons) : { type: "delete", snapshot: s, reason: "expired" });
+      let code: number;
+      if (s.status !== "available") code = NOT_AVAILABLE;
+      else if (dated[m] === 0) code = UNDATED;
+      else code = masks[rank++] as number;
+      if (copySource) code |= COPY_SOURCE;
+      actions.push(code !== 0 ? keep(s, reasonList(code)) : { type: "delete", snapshot: s, reason: "expired" });
     }
   }
   return actions;
+}
+
+const MANAGED_BY = TAG.managedBy;
+const SOURCE_ACCOUNT = TAG.sourceAccount;
+const STAGE = TAG.stage;
+const COPIED_FROM = TAG.copiedFrom;
+
+/**
+ * A keep's reasons as a code: the policy's bits ({@link RETENTION_BITS}, below 32), or one of these, with
+ * {@link COPY_SOURCE} added when a copy reads the snapshot.
+ */
+const NOT_AVAILABLE = 32;
+const UNDATED = 64;
+const COPY_SOURCE = 128;
+
+/**
+ * The reasons list of a code, one frozen list per code: a sweep keeps tens of thousands of snapshots for a handful of
+ * distinct reason lists, so they share them. Order: `copy-source` first, then as the policy lists them.
+ */
+const reasonLists: (readonly KeepReason[] | undefined)[] = new Array(256).fill(undefined);
+function reasonList(code: number): readonly KeepReason[] {
+  let list = reasonLists[code];
+  if (list === undefined) {
+    const r: KeepReason[] = code & COPY_SOURCE ? ["copy-source"] : [];
+    if (code & NOT_AVAILABLE) r.push("not-available");
+    else if (code & UNDATED) r.push("undated");
+    else r.push(...reasonsOfMask(code & 31));
+    list = Object.freeze(r);
+    reasonLists[code] = list;
+  }
+  return list;
 }
 
 /** The snapshots a plan deletes. */
@@ -172,13 +224,59 @@ function keep(snapshot: Snapshot, reasons: readonly KeepReason[]): ExpireAction 
   return { type: "keep", snapshot, reasons };
 }
 
-/** Newest recovery point first, undated last, ties by id: the order actions are reported in. */
-function sortNewestFirst(list: readonly Snapshot[]): { s: Snapshot; t: number | undefined; k: number }[] {
-  const out = new Array<{ s: Snapshot; t: number | undefined; k: number }>(list.length);
-  for (let i = 0; i < list.length; i++) {
-    const s = list[i]!;
-    const t = recoveryTimeOf(s);
-    out[i] = { s, t, k: t ?? Number.NEGATIVE_INFINITY };
+/**
+ * Indexes of `list` newest recovery point first, undated last, ties by id: the order actions are reported in. Writes
+ * each member's recovery point into `times` and whether it has one into `dated` (by index in `list`).
+ *
+ * Without an invalid date among the times this order is total up to equal ids, so any stable sort gives the result
+ * `Array.prototype.sort` gives, and a binary insertion sort does it in one pass over a list already in order (what
+ * listings mostly are). With one (a NaN time, which the comparison cannot order), `Array.prototype.sort` itself runs.
+ */
+function newestFirst(list: readonly Snapshot[], times: Float64Array, dated: Uint8Array): number[] {
+  const n = list.length;
+  const order = new Array<number>(n);
+  let invalid = false;
+  for (let i = 0; i < n; i++) {
+    const t = recoveryTimeOf(list[i]!);
+    dated[i] = t === undefined ? 0 : 1;
+    const k = t ?? Number.NEGATIVE_INFINITY;
+    if (Number.isNaN(k)) invalid = true;
+    times[i] = k;
+    order[i] = i;
   }
-  return out.sort((a, b) => b.k - a.k || (a.s.id < b.s.id ? -1 : a.s.id > b.s.id ? 1 : 0));
+  sortList = list;
+  sortTimes = times;
+  if (invalid) order.sort(byTimeThenId);
+  else {
+    for (let i = 1; i < n; i++) {
+      const x = order[i] as number;
+      if (byTimeThenId(order[i - 1] as number, x) <= 0) continue;
+      // The first position whose member sorts after x (after every equal one: stable).
+      let lo = 0;
+      let hi = i - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (byTimeThenId(order[mid] as number, x) > 0) hi = mid;
+        else lo = mid + 1;
+      }
+      order.copyWithin(lo + 1, lo, i);
+      order[lo] = x;
+    }
+  }
+  sortList = EMPTY;
+  return order;
+}
+
+const EMPTY: readonly Snapshot[] = [];
+/** What {@link byTimeThenId} compares (set around each sort: one comparator for every group, no closure per group). */
+let sortList: readonly Snapshot[] = EMPTY;
+let sortTimes: Float64Array = new Float64Array(0);
+
+function byTimeThenId(a: number, b: number): number {
+  // Newer first; equal times (or two undated, -Infinity - -Infinity being NaN) by id.
+  const d = (sortTimes[b] as number) - (sortTimes[a] as number);
+  if (d) return d;
+  const ia = (sortList[a] as Snapshot).id;
+  const ib = (sortList[b] as Snapshot).id;
+  return ia < ib ? -1 : ia > ib ? 1 : 0;
 }

@@ -104,14 +104,51 @@ export function retentionReasons(
 
 /**
  * {@link retentionReasons} for times (ms since the epoch) already in its order: newest first, equal times in the
- * caller's tie order. Returns the reasons per position. For a caller that has sorted its snapshots already (the
- * Janitor), so nothing is sorted twice.
+ * caller's tie order. Returns the reasons per position.
  */
 export function retentionReasonsNewestFirst(
   times: readonly number[],
   policy: RetentionPolicy,
   now: Date,
 ): RetentionReason[][] {
+  const masks = new Uint8Array(times.length);
+  retentionMasksNewestFirst(times, times.length, policy, now, masks);
+  const reasons: RetentionReason[][] = new Array(times.length);
+  for (let rank = 0; rank < times.length; rank++) reasons[rank] = reasonsOfMask(masks[rank] as number);
+  return reasons;
+}
+
+/**
+ * The reasons of {@link retentionMasksNewestFirst}, one bit each. A list of reasons is always in this order (the order
+ * the policy finds them in).
+ */
+export const RETENTION_BITS: readonly (readonly [number, RetentionReason])[] = [
+  [1, "recent"],
+  [2, "min-keep"],
+  [4, "daily"],
+  [8, "weekly"],
+  [16, "monthly"],
+];
+
+/** The reasons a mask of {@link RETENTION_BITS} stands for, as a new list in their order. */
+export function reasonsOfMask(mask: number): RetentionReason[] {
+  const r: RetentionReason[] = [];
+  for (const [bit, reason] of RETENTION_BITS) if (mask & bit) r.push(reason);
+  return r;
+}
+
+/**
+ * {@link retentionReasonsNewestFirst} as bit masks ({@link RETENTION_BITS}), written into `out[0..count)`: for a
+ * caller that has sorted its snapshots already (the Janitor), so nothing is sorted twice and no list is made per
+ * snapshot. `times[0..count)` are ms since the epoch, newest first.
+ */
+export function retentionMasksNewestFirst(
+  times: ArrayLike<number>,
+  count: number,
+  policy: RetentionPolicy,
+  now: Date,
+  out: Uint8Array,
+): void {
   const nowMs = now.getTime();
   const recentMs = policy.allHours * HOUR_MS;
   const today = utcDayIndex(now);
@@ -128,13 +165,12 @@ export function retentionReasonsNewestFirst(
   let prevMonth = Number.NaN;
   let monthOfDay = Number.NaN;
   let monthDay = Number.NaN;
-  const reasons: RetentionReason[][] = new Array(times.length);
-  for (let rank = 0; rank < times.length; rank++) {
-    const t = times[rank]!;
-    const r: RetentionReason[] = [];
+  for (let rank = 0; rank < count; rank++) {
+    const t = times[rank] as number;
+    let r = 0;
     const age = nowMs - t;
-    if (age < recentMs || age < 0) r.push("recent");
-    if (rank < policy.minKeep) r.push("min-keep");
+    if (age < recentMs || age < 0) r |= 1;
+    if (rank < policy.minKeep) r |= 2;
     const day = Math.floor(t / DAY_MS);
     const week = Math.floor((day + 3) / 7);
     // The month changes only with the day: read it from a Date once per day met.
@@ -148,25 +184,24 @@ export function retentionReasonsNewestFirst(
       seenDays.add(day);
       prevDay = day;
       const back = today - day;
-      if (first && back >= 0 && back < policy.dailyDays) r.push("daily");
+      if (first && back >= 0 && back < policy.dailyDays) r |= 4;
     }
     if (week !== prevWeek) {
       const first = !seenWeeks.has(week);
       seenWeeks.add(week);
       prevWeek = week;
       const back = thisWeek - week;
-      if (first && back >= 0 && back < policy.weeklyWeeks) r.push("weekly");
+      if (first && back >= 0 && back < policy.weeklyWeeks) r |= 8;
     }
     if (month !== prevMonth) {
       const first = !seenMonths.has(month);
       seenMonths.add(month);
       prevMonth = month;
       const back = thisMonth - month;
-      if (first && back >= 0 && back < policy.monthlyMonths) r.push("monthly");
+      if (first && back >= 0 && back < policy.monthlyMonths) r |= 16;
     }
-    reasons[rank] = r;
+    out[rank] = r;
   }
-  return reasons;
 }
 
 /**
