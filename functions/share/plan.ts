@@ -54,10 +54,9 @@ export function planShare(input: {
   const alreadyShared: string[] = [];
   const pending: string[] = [];
   const ignored: { snapshotId: string; reason: IgnoreReason; status: string }[] = [];
-  const sorted = [...input.snapshots].sort(
-    (a, b) => (a.kind === b.kind ? 0 : collator.compare(a.kind, b.kind)) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-  );
-  for (const s of sorted) {
+  const sorted = input.snapshots.slice().sort(byKindAndId);
+  for (let i = 0; i < sorted.length; i++) {
+    const s = sorted[i]!;
     const stage = stageOf(s);
     if (stage === undefined) ignored.push({ snapshotId: s.id, reason: "not-owned", status: s.status });
     else if (stage !== "source") ignored.push({ snapshotId: s.id, reason: "not-source-stage", status: s.status });
@@ -68,6 +67,10 @@ export function planShare(input: {
     else toShare.push(s);
   }
   return { toShare: shareOrder(toShare), alreadyShared, pending, ignored };
+}
+
+function byKindAndId(a: Snapshot, b: Snapshot): number {
+  return (a.kind === b.kind ? 0 : collator.compare(a.kind, b.kind)) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /** The Sharer's work order: newest recovery point first, one DB at a time in turn (lib/order.ts). */

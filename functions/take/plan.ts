@@ -142,13 +142,17 @@ function isFresh(s: Snapshot, slot: Date): boolean {
 /** Tags the Taker writes on a snapshot of `db` taken at `now`. */
 export function takeTags(db: Db, now: Date): Record<string, string> {
   const { account, region } = parseArn(db.arn);
+  return tagsOf(db, account, region, now.toISOString());
+}
+
+function tagsOf(db: Db, account: string, region: string, recoveryPoint: string): Record<string, string> {
   return {
     [TAG.managedBy]: MANAGED_BY_VALUE,
     [TAG.sourceDb]: db.id,
     [TAG.sourceKind]: db.kind,
     [TAG.sourceAccount]: account,
     [TAG.sourceRegion]: region,
-    [TAG.recoveryPoint]: now.toISOString(),
+    [TAG.recoveryPoint]: recoveryPoint,
     [TAG.stage]: "source",
   };
 }
@@ -158,12 +162,22 @@ export function planTake(input: TakePlanInput): TakePlan {
   const { config, now } = input;
   const slot = slotStart(now, config.intervalMinutes);
   const newest = newestOwnByKind(input.snapshots);
+  // This slot's identifier per DB identifier, each worked out once per run.
+  const slotIds = new Map<string, string>();
+  const slotIdOf = (dbId: string): string => {
+    let id = slotIds.get(dbId);
+    if (id === undefined) {
+      id = sourceSnapshotId(dbId, slot);
+      slotIds.set(dbId, id);
+    }
+    return id;
+  };
   // Only this slot's identifiers can collide, so only they are looked up (below, once the DBs due are known).
   let idsInUse: Map<string, Snapshot> | undefined;
   const holderOf = (kind: DbKind, id: string): Snapshot | undefined => {
     if (!idsInUse) {
       idsInUse = new Map();
-      const wanted = new Set(dbs.map((d) => sourceSnapshotId(d.id, slot)));
+      const wanted = new Set(dbs.map((d) => slotIdOf(d.id)));
       // The last listed snapshot with an identifier wins, as in a map filled in listing order.
       for (const s of input.snapshots) if (wanted.has(s.id)) idsInUse.set(keyOf(s.kind, s.id), s);
     }
@@ -173,7 +187,8 @@ export function planTake(input: TakePlanInput): TakePlan {
   const skipped: Skip[] = [];
   const upToDate: string[] = [];
   const pending: string[] = [];
-  const due: { db: Db; snapshotId: string; last?: Date }[] = [];
+  // `last`: the newest own snapshot's create time in ms, -Infinity when there is none (or it has no create time).
+  const due: { db: Db; snapshotId: string; last: number; account: string; region: string }[] = [];
   let ignored = 0;
 
   const dbs = input.scopeDbId === undefined ? input.dbs : input.dbs.filter((d) => d.id === input.scopeDbId);
@@ -208,7 +223,7 @@ export function planTake(input: TakePlanInput): TakePlan {
       if (last.status === "creating") pending.push(db.id);
       continue;
     }
-    const snapshotId = sourceSnapshotId(db.id, slot);
+    const snapshotId = slotIdOf(db.id);
     const holder = holderOf(db.kind, snapshotId);
     if (holder) {
       const whose =
@@ -218,8 +233,9 @@ export function planTake(input: TakePlanInput): TakePlan {
       skipped.push({ dbId: db.id, kind: db.kind, reason: "id-taken", detail: `${snapshotId} is held by ${whose}` });
       continue;
     }
+    let arn: { account: string; region: string };
     try {
-      parseArn(db.arn);
+      arn = parseArn(db.arn);
     } catch {
       skipped.push({
         dbId: db.id,
@@ -229,16 +245,24 @@ export function planTake(input: TakePlanInput): TakePlan {
       });
       continue;
     }
-    due.push({ db, snapshotId, ...(last?.createdAt ? { last: last.createdAt } : {}) });
+    const lastAt = last?.createdAt;
+    due.push({
+      db,
+      snapshotId,
+      last: lastAt ? lastAt.getTime() : Number.NEGATIVE_INFINITY,
+      account: arn.account,
+      region: arn.region,
+    });
   }
 
   // Most overdue first (never snapshotted, then oldest), so a tight quota protects the stalest DBs.
-  due.sort((a, b) => (a.last?.getTime() ?? -Infinity) - (b.last?.getTime() ?? -Infinity) || byKindAndId(a.db, b.db));
+  due.sort((a, b) => a.last - b.last || byKindAndId(a.db, b.db));
+  let recoveryPoint: string | undefined;
 
   const create: CreateAction[] = [];
   const quotaBlocked: QuotaBlock[] = [];
   const planned: Record<DbKind, number> = { instance: 0, cluster: 0 };
-  for (const { db, snapshotId } of due) {
+  for (const { db, snapshotId, account, region } of due) {
     const q = input.quotas[db.kind];
     if (q && q.max - q.used - (planned[db.kind] + 1) < config.quotaHeadroom) {
       quotaBlocked.push({
@@ -252,7 +276,8 @@ export function planTake(input: TakePlanInput): TakePlan {
       continue;
     }
     planned[db.kind]++;
-    create.push({ kind: db.kind, dbId: db.id, snapshotId, tags: takeTags(db, now) });
+    recoveryPoint ??= now.toISOString();
+    create.push({ kind: db.kind, dbId: db.id, snapshotId, tags: tagsOf(db, account, region, recoveryPoint) });
   }
   return { create, skipped, quotaBlocked, upToDate, pending, ignored };
 }
