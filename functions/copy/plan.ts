@@ -31,6 +31,7 @@ import { IN_PROGRESS_STATUSES, isCopyInFlight } from "../lib/rds";
 import { isOwned, MANAGED_BY_VALUE, TAG } from "../lib/tags";
 import type { CopyConfig } from "./config";
 import type { CopyScope } from "./event";
+import { dbAllowance, dbKeyOf, inFlightPerDb } from "./perDbCap";
 
 /** Snapshot statuses that mean "a copy is still running" (defined with the raw count in lib/rds.ts). */
 export { IN_PROGRESS_STATUSES };
@@ -533,10 +534,13 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   const copies: CopyAction[] = [];
   let waiting = 0;
   let pass = 0;
+  const cap = config.maxCopiesInFlightPerDb;
   for (const region of Object.keys(inFlight)) {
     const free = Math.max(0, config.maxCopiesInFlight - (inFlight[region] ?? 0));
-    const { chosen, count } = chooseCopies(kept, region, config, free, pass++);
-    waiting += Math.max(0, count - free);
+    // Per-DB cap (perDbCap.ts): only counted when one is set, from the listing of this region.
+    const perDb = cap === undefined ? undefined : inFlightPerDb(region === config.region ? input.home : input.regional);
+    const { chosen, count } = chooseCopies(kept, region, config, free, pass++, perDb);
+    waiting += count - chosen.length;
     for (const c of chosen) copies.push(copyAction(c.it, c.leg, config));
   }
 
@@ -880,6 +884,8 @@ interface Candidate {
  * is filled), then the older ones; within each tier the DB whose newest finished copy is oldest goes first; then
  * newer recovery points; then the identifier (`localeCompare` order); then the order the copies were found in. Only
  * the best `free` are kept while scanning, so a run with thousands of waiting copies and a few slots never sorts them.
+ * With a per-DB cap (`perDb`: the copies each DB has in flight into `region`), a DB that holds its cap gets no slot
+ * and the next ones in that order get them ({@link chooseCapped}).
  */
 function chooseCopies(
   kept: readonly Item[],
@@ -887,6 +893,7 @@ function chooseCopies(
   config: CopyConfig,
   free: number,
   pass: number,
+  perDb?: ReadonlyMap<string, number>,
 ): { chosen: Candidate[]; count: number } {
   const intoHome = region === config.region;
   const intoRegion = region === config.drRegion;
@@ -904,6 +911,8 @@ function chooseCopies(
   }
   const chosen: Candidate[] = [];
   if (free === 0 || count === 0) return { chosen, count };
+  if (perDb)
+    return { chosen: chooseCapped(kept, intoHome, intoRegion, free, config.maxCopiesInFlightPerDb, perDb), count };
   let seq = 0;
   for (let i = 0; i < kept.length; i++) {
     const it = kept[i]!;
@@ -911,6 +920,40 @@ function chooseCopies(
     if (intoRegion && it.regionNeed !== undefined) offer(chosen, free, it, "region", seq++);
   }
   return { chosen, count };
+}
+
+/**
+ * {@link chooseCopies} under the per-DB cap (perDbCap.ts): each DB offers only its best `cap - in flight` copies into
+ * the region, then the best `free` of those are kept. The same as taking the copies in rank order and skipping a DB's
+ * once it holds its cap: a DB's copies taken that way are always its best ones.
+ */
+function chooseCapped(
+  kept: readonly Item[],
+  intoHome: boolean,
+  intoRegion: boolean,
+  free: number,
+  cap: number | undefined,
+  inFlight: ReadonlyMap<string, number>,
+): Candidate[] {
+  const perDb = new Map<DbState, { allowance: number; best: Candidate[] }>();
+  const offerCapped = (it: Item, leg: Leg, seq: number): void => {
+    let b = perDb.get(it.state);
+    if (!b) {
+      const allowance = dbAllowance(cap, inFlight.get(dbKeyOf(it.kind, it.db.account, it.db.dbId)) ?? 0);
+      b = { allowance: Math.min(allowance, free), best: [] };
+      perDb.set(it.state, b);
+    }
+    if (b.allowance > 0) offer(b.best, b.allowance, it, leg, seq);
+  };
+  let seq = 0;
+  for (let i = 0; i < kept.length; i++) {
+    const it = kept[i]!;
+    if (intoHome && it.homeNeed !== undefined) offerCapped(it, "home", seq++);
+    if (intoRegion && it.regionNeed !== undefined) offerCapped(it, "region", seq++);
+  }
+  const chosen: Candidate[] = [];
+  for (const b of perDb.values()) for (const c of b.best) offer(chosen, free, c.it, c.leg, c.seq);
+  return chosen;
 }
 
 /** Inserts the copy into `chosen` (sorted best first, at most `free` long) when it ranks among the best `free`. */
