@@ -355,8 +355,8 @@ export function parseStackConfig(
     problems.push({
       path: ["maxCopiesInFlightPerDb"],
       message:
-        `(${r.maxCopiesInFlightPerDb}) must be at most maxCopiesInFlight (${r.maxCopiesInFlight}): it is the share of ` +
-        "a destination region's copy slots one DB may hold; lower it, or raise maxCopiesInFlight",
+        `must be at most maxCopiesInFlight (${r.maxCopiesInFlight}): it is the part of a destination region's copy ` +
+        "slots one DB may hold; lower it, or raise maxCopiesInFlight",
     });
   }
   for (const [i, a] of duplicates(drAccounts))
