@@ -143,7 +143,10 @@ export interface CopyProgress {
   readonly inProgress: readonly string[];
   /** Owned copies in progress per destination region (all scopes: the limit is per region). */
   readonly inFlight: Readonly<Record<string, number>>;
-  /** Copies that should start but have no free slot (they start on a later run). */
+  /**
+   * Copies that should start but have no free slot, or whose DB already holds its per-DB cap
+   * (`maxCopiesInFlightPerDb`, perDbCap.ts); they start on a later run.
+   */
   readonly waiting: number;
   /** Number of actions the Copier would take now (copies within the limit, intermediate deletes). */
   readonly ready: number;
