@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DR_EVENT_BUS_NAME } from "../config";
 import { SWEEP_DEFAULTS } from "../config/apiBudget";
 import { copyCheckLoop, copyEnvironment, lambdaEnvironment, rateExpression, sweepMapOptions } from "../config/derive";
+import { DEFAULT_MAX_COPIES_IN_FLIGHT_PER_DB } from "../functions/copy/perDbCap";
 import { snapshotSharedPattern } from "./shared/events";
 import { checkerPolicy, copierPolicy, drEventBusPolicy } from "./shared/iam";
 import { quotaAlarms } from "./shared/quotaAlarms";
@@ -41,6 +42,12 @@ export interface SnapshotCopierArgs {
   readonly copyMode?: "fan-out" | "two-step" | "direct";
   /** Copies in progress per destination region. @defaultValue `5` Config: `maxCopiesInFlight`. */
   readonly maxCopiesInFlight?: number;
+  /**
+   * Copies in progress one source DB may hold per destination region (1 to `maxCopiesInFlight`), so a DB whose copies
+   * cannot keep up with its snapshots cannot take every slot and starve the others. @defaultValue `1` Config:
+   * `maxCopiesInFlightPerDb`.
+   */
+  readonly maxCopiesInFlightPerDb?: number;
   /** Delete the home-region copy once the DR-region copy is available. @defaultValue `false` Config: `deleteIntermediateCopy`. */
   readonly deleteIntermediateCopy?: boolean;
   /** Hours back within which snapshots are copied. @defaultValue `24` Config: derived from `retention.allHours` (config/derive.ts copyWindowHours). */
@@ -92,6 +99,17 @@ export class SnapshotCopier extends pulumi.ComponentResource {
     const createBus = args.eventBus ?? sourceAccounts !== undefined;
     if (createBus && sourceAccounts === undefined)
       throw new Error(`SnapshotCopier ${name}: eventBus needs sourceAccounts (the accounts allowed to put events)`);
+    const maxCopiesInFlight = args.maxCopiesInFlight ?? 5;
+    const maxCopiesInFlightPerDb = args.maxCopiesInFlightPerDb ?? DEFAULT_MAX_COPIES_IN_FLIGHT_PER_DB;
+    if (
+      !Number.isInteger(maxCopiesInFlightPerDb) ||
+      maxCopiesInFlightPerDb < 1 ||
+      maxCopiesInFlightPerDb > maxCopiesInFlight
+    ) {
+      throw new Error(
+        `SnapshotCopier ${name}: maxCopiesInFlightPerDb must be a whole number from 1 to maxCopiesInFlight (${maxCopiesInFlight}) (got ${maxCopiesInFlightPerDb})`,
+      );
+    }
     const logRetentionDays = args.logRetentionDays ?? 30;
     const environment = (step: "copy" | "check") =>
       lambdaEnvironment(
@@ -103,7 +121,8 @@ export class SnapshotCopier extends pulumi.ComponentResource {
             ? { drRegion: args.drRegion, drRegionKmsKeyArn: pulumi.output(args.drRegionKmsKeyArn!) }
             : {}),
           copyMode: args.copyMode ?? "fan-out",
-          maxCopiesInFlight: args.maxCopiesInFlight ?? 5,
+          maxCopiesInFlight,
+          maxCopiesInFlightPerDb,
           deleteIntermediateCopy: args.deleteIntermediateCopy ?? false,
           copyWindowHours: args.copyWindowHours ?? 24,
         }),

@@ -60,12 +60,15 @@ export interface StackPipeline {
   readonly drRegion?: string;
   /** The Copier's copies in flight per destination region (a DR or `both` stack's `maxCopiesInFlight`). */
   readonly maxCopiesInFlight?: number;
+  /** Copies in flight one DB may hold per destination region (the stack's `maxCopiesInFlightPerDb`). */
+  readonly maxCopiesInFlightPerDb?: number;
 }
 
 /**
  * Feasibility of every profiled DB of a stack (default copy throughput of config/assumptions.ts). A stack that copies
  * (role `dr` or `both`) is judged as a fleet ({@link feasibilityOfFleet}): its DBs share the Copier's
- * `maxCopiesInFlight` slots per destination region, as in the simulator's report. A source stack does not know the
+ * `maxCopiesInFlight` slots per destination region (one DB at most `maxCopiesInFlightPerDb` of them), as in the
+ * simulator's report. A source stack does not know the
  * DR stack's slots, so each DB is judged on its own ({@link feasibility}).
  */
 export function feasibilityOfProfiles(stack: StackPipeline, profiles: readonly DbProfile[]): Feasibility[] {
@@ -84,6 +87,6 @@ export function feasibilityOfProfiles(stack: StackPipeline, profiles: readonly D
     }),
   );
   return stack.role !== "source" && stack.maxCopiesInFlight !== undefined
-    ? feasibilityOfFleet(inputs, stack.maxCopiesInFlight)
+    ? feasibilityOfFleet(inputs, stack.maxCopiesInFlight, stack.maxCopiesInFlightPerDb)
     : inputs.map((i) => feasibility(i));
 }

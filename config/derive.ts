@@ -75,6 +75,7 @@ export function handlerEnvironment<T = string>(
             : {}),
           copyMode: config.copyMode,
           maxCopiesInFlight: config.maxCopiesInFlight,
+          maxCopiesInFlightPerDb: config.maxCopiesInFlightPerDb,
           deleteIntermediateCopy: config.deleteIntermediateCopy,
           copyWindowHours: copyWindowHours(config),
         }),
@@ -136,6 +137,8 @@ export interface CopySettings<T> {
   readonly drRegionKmsKeyArn?: T;
   readonly copyMode: string;
   readonly maxCopiesInFlight: number;
+  /** Copies in flight one source DB may hold per destination region; absent: the Copier's default. */
+  readonly maxCopiesInFlightPerDb?: number;
   readonly deleteIntermediateCopy: boolean;
   readonly copyWindowHours: number;
 }
@@ -154,6 +157,9 @@ export function copyEnvironment<T>(s: CopySettings<T>): Record<string, string | 
     ...(s.drRegion !== undefined ? { RPL_DR_REGION: s.drRegion, RPL_DR_REGION_KMS_KEY_ARN: s.drRegionKmsKeyArn! } : {}),
     RPL_COPY_MODE: s.copyMode,
     RPL_MAX_COPIES_IN_FLIGHT: String(s.maxCopiesInFlight),
+    ...(s.maxCopiesInFlightPerDb !== undefined
+      ? { RPL_MAX_COPIES_IN_FLIGHT_PER_DB: String(s.maxCopiesInFlightPerDb) }
+      : {}),
     RPL_DELETE_INTERMEDIATE: String(s.deleteIntermediateCopy),
     RPL_COPY_WINDOW_HOURS: String(s.copyWindowHours),
   };

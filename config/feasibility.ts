@@ -26,7 +26,8 @@
  *   of all DBs of a DR stack per interval exceed slots x interval ({@link feasibilityOfFleet}), the region serves
  *   each DB at most once per `load x interval` (load = demand / capacity; the Copier serves the DB furthest behind
  *   first, so the slots are shared fairly) and the spacing of that stage rises to it; at a load of 1 or more the
- *   backlog grows: infeasible.
+ *   backlog grows: infeasible. A DB whose own queue cannot keep up holds the Copier's per-DB cap of slots
+ *   (`maxCopiesInFlightPerDb`) for good.
  * A lower bound: jitter, retries and the Copier's polling only add to it.
  */
 import {
@@ -76,6 +77,13 @@ export interface RegionLoad {
   readonly slotsInUse: number;
   /** Copies that can be in flight into the region at once (the Copier's `maxCopiesInFlight`, at most RDS's quota). */
   readonly slots: number;
+  /**
+   * DBs whose own copy queue cannot keep up: each holds `perDbSlots` of the region's slots for good (its backlog
+   * always has a copy waiting), counted in {@link slotsInUse}.
+   */
+  readonly backlogged?: readonly string[];
+  /** Slots one DB may hold at once (the Copier's `maxCopiesInFlightPerDb`; `slots` when there is no per-DB cap). */
+  readonly perDbSlots?: number;
 }
 
 /** One copy leg as the topology makes it. */
@@ -251,9 +259,15 @@ export function feasibility(i: FeasibilityInput): Feasibility {
       );
     }
     if (worstLoad && regionFactor >= 1) {
+      const { backlogged = [], perDbSlots } = worstLoad.load;
+      const others = backlogged.filter((id) => id !== i.dbId);
       parts.push(
         `copies into the ${worstLoad.stage} region of all DBs need ${round1(worstLoad.load.slotsInUse)} copy slots ` +
-          `on average, not less than the ${worstLoad.load.slots} slots, so the backlog grows`,
+          `on average, not less than the ${worstLoad.load.slots} slots, so the backlog grows` +
+          (others.length > 0
+            ? ` (DBs whose own copies cannot keep up hold ${perDbSlots ?? worstLoad.load.slots} slot(s) each, ` +
+              `maxCopiesInFlightPerDb: ${others.join(", ")})`
+            : ""),
       );
     }
     parts.push(
@@ -280,25 +294,41 @@ export function feasibility(i: FeasibilityInput): Feasibility {
 /**
  * Feasibility of every DB one DR stack copies, with the copy-slot load of its destination regions: per stage, the
  * copy-minutes in flight per minute summed over the DBs ({@link FeasibilityLeg.inFlightMinutes} per recovery point,
- * one recovery point per interval, or per queue cycle for a DB whose own queue cannot keep up: a lower bound), against
- * `copySlots` (the Copier's `maxCopiesInFlight`, at most the account's copies-in-flight quota per region).
+ * one recovery point per interval), against `copySlots` (the Copier's `maxCopiesInFlight`, at most the account's
+ * copies-in-flight quota per region). A DB whose own copy queue cannot keep up (COPY-QUEUE-SAME-DB) always has copies
+ * of its backlog waiting, so it holds as many slots as the Copier lets one DB hold: `perDbSlots` (the Copier's
+ * `maxCopiesInFlightPerDb`, functions/copy/perDbCap.ts) in each region it copies into; without a per-DB cap, every
+ * slot, which makes the region's backlog grow for every DB of the stack.
  */
-export function feasibilityOfFleet(inputs: readonly FeasibilityInput[], copySlots: number): Feasibility[] {
+export function feasibilityOfFleet(
+  inputs: readonly FeasibilityInput[],
+  copySlots: number,
+  perDbSlots: number = copySlots,
+): Feasibility[] {
   if (!(copySlots >= 1)) throw new RangeError(`feasibility: copySlots must be a number >= 1 (got ${copySlots})`);
+  if (!(perDbSlots >= 1)) throw new RangeError(`feasibility: perDbSlots must be a number >= 1 (got ${perDbSlots})`);
+  const held = Math.min(perDbSlots, copySlots);
   const inUse: Record<"dr" | "dr-region", number> = { dr: 0, "dr-region": 0 };
+  const backlogged: Record<"dr" | "dr-region", string[]> = { dr: [], "dr-region": [] };
   for (const i of inputs) {
     validate(i);
     const legs = legsOf(i);
-    // A DB whose own queue cannot keep up completes one recovery point per queue cycle, not one per interval.
-    const cycle = Math.max(
-      i.intervalMinutes,
-      legs.reduce((sum, l) => sum + l.copyMinutes, 0),
-    );
-    for (const l of legs) inUse[l.stage] += l.inFlightMinutes / cycle;
+    const queue = legs.reduce((sum, l) => sum + l.copyMinutes, 0);
+    for (const l of legs) {
+      if (queue >= i.intervalMinutes) {
+        inUse[l.stage] += held;
+        backlogged[l.stage].push(i.dbId);
+      } else inUse[l.stage] += l.inFlightMinutes / i.intervalMinutes;
+    }
   }
   const regionLoad = {
-    dr: { slotsInUse: inUse.dr, slots: copySlots },
-    "dr-region": { slotsInUse: inUse["dr-region"], slots: copySlots },
+    dr: { slotsInUse: inUse.dr, slots: copySlots, backlogged: backlogged.dr, perDbSlots: held },
+    "dr-region": {
+      slotsInUse: inUse["dr-region"],
+      slots: copySlots,
+      backlogged: backlogged["dr-region"],
+      perDbSlots: held,
+    },
   };
   return inputs.map((i) => feasibility({ ...i, regionLoad }));
 }

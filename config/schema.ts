@@ -6,6 +6,7 @@
  * value it got, and what to change, in the file it came from.
  */
 import * as z from "zod";
+import { DEFAULT_MAX_COPIES_IN_FLIGHT_PER_DB } from "../functions/copy/perDbCap";
 import { ConfigError } from "../functions/lib/errors";
 import { DEFAULT_RETENTION, type RetentionPolicy, retentionFootprint } from "../functions/lib/retention";
 import { type SweepConfig, sweepSchema } from "./apiBudget";
@@ -42,6 +43,8 @@ export const DEFAULTS = {
   copyMode: "fan-out" as const,
   /** The current CopySnapshot guide says 20 copies in flight per destination region; older docs and field reports say 5. */
   maxCopiesInFlight: 5,
+  /** One DB may hold one copy slot per destination region: a DB that cannot keep up never starves the others. */
+  maxCopiesInFlightPerDb: DEFAULT_MAX_COPIES_IN_FLIGHT_PER_DB,
   deleteIntermediateCopy: false,
   logRetentionDays: 30,
 } as const;
@@ -85,6 +88,8 @@ export interface PilotLightConfig {
   readonly drRegion?: string;
   readonly copyMode: "fan-out" | "two-step" | "direct";
   readonly maxCopiesInFlight: number;
+  /** Copies in flight one source DB may hold per destination region (1 to {@link maxCopiesInFlight}). */
+  readonly maxCopiesInFlightPerDb: number;
   readonly deleteIntermediateCopy: boolean;
   readonly kms: {
     readonly sourceKeyArn?: string;
@@ -176,6 +181,7 @@ export const rawSchema = z.strictObject({
     .enum(["fan-out", "two-step", "direct"], 'must be "fan-out", "two-step" or "direct"')
     .default(DEFAULTS.copyMode),
   maxCopiesInFlight: count(1, "copies").max(20, "must be at most 20").default(DEFAULTS.maxCopiesInFlight),
+  maxCopiesInFlightPerDb: count(1, "copies").max(20, "must be at most 20").default(DEFAULTS.maxCopiesInFlightPerDb),
   deleteIntermediateCopy: z.boolean("must be true or false").default(DEFAULTS.deleteIntermediateCopy),
   kms: z
     .strictObject(
@@ -345,6 +351,14 @@ export function parseStackConfig(
         'does not apply to copyMode "fan-out", whose home-region copy is not an intermediate; set copyMode "two-step", or "direct" for no home-region copy',
     });
   }
+  if (r.maxCopiesInFlightPerDb > r.maxCopiesInFlight) {
+    problems.push({
+      path: ["maxCopiesInFlightPerDb"],
+      message:
+        `must be at most maxCopiesInFlight (${r.maxCopiesInFlight}): it is the part of a destination region's copy ` +
+        "slots one DB may hold; lower it, or raise maxCopiesInFlight",
+    });
+  }
   for (const [i, a] of duplicates(drAccounts))
     problems.push({ path: ["drAccounts", i], message: `repeats account ${a}` });
   for (const [i, a] of duplicates(sourceAccounts))
@@ -450,6 +464,7 @@ export function parseStackConfig(
     drRegion: r.drRegion,
     copyMode: r.copyMode,
     maxCopiesInFlight: r.maxCopiesInFlight,
+    maxCopiesInFlightPerDb: r.maxCopiesInFlightPerDb,
     deleteIntermediateCopy: r.deleteIntermediateCopy,
     kms: r.kms,
     alerts: r.alerts,

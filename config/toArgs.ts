@@ -77,6 +77,7 @@ export function copierArgs(
     ...(config.kms.sourceKeyArns !== undefined ? { sourceKeyArns: config.kms.sourceKeyArns } : {}),
     copyMode: config.copyMode,
     maxCopiesInFlight: config.maxCopiesInFlight,
+    maxCopiesInFlightPerDb: config.maxCopiesInFlightPerDb,
     deleteIntermediateCopy: config.deleteIntermediateCopy,
     copyWindowHours: copyWindowHours(config),
     expectedCopyMinutes: config.expectedCopyMinutes,

@@ -101,6 +101,7 @@ export function feasibilityOfRun(
     const list = feasibilityOfFleet(
       group.map((g) => g.input),
       slots,
+      dr.config.maxCopiesInFlightPerDb,
     );
     list.forEach((f, n) => {
       const key = (group[n] as { key: string }).key;

@@ -7,6 +7,7 @@ import * as z from "zod/mini";
 import { accountList, bool, parseEnv, positiveInt, region } from "../lib/env";
 import { ConfigError } from "../lib/errors";
 import { runtimeRegion } from "../lib/lambda";
+import { DEFAULT_MAX_COPIES_IN_FLIGHT_PER_DB } from "./perDbCap";
 
 /**
  * How the DR copies are made (docs/copy-topology.md):
@@ -53,6 +54,12 @@ export interface CopyConfig {
   readonly mode: CopyMode;
   /** `RPL_MAX_COPIES_IN_FLIGHT`: copies in progress allowed per destination region. */
   readonly maxCopiesInFlight: number;
+  /**
+   * `RPL_MAX_COPIES_IN_FLIGHT_PER_DB`: copies in progress one source DB may hold per destination region, from 1 to
+   * {@link maxCopiesInFlight}, so a DB whose copies cannot keep up cannot take every slot (functions/copy/perDbCap.ts).
+   * Undefined: no per-DB cap (only hand-built configs in tests; {@link parseCopyConfig} always sets it).
+   */
+  readonly maxCopiesInFlightPerDb?: number;
   /** `RPL_DELETE_INTERMEDIATE`: delete the home-region copy once the DR-region copy is available. */
   readonly deleteIntermediate: boolean;
   /**
@@ -74,6 +81,7 @@ const schema = z.object({
   RPL_DR_REGION_KMS_KEY_ARN: z.optional(kmsArn),
   RPL_COPY_MODE: z._default(z.enum(COPY_MODES, "must be fan-out, two-step or direct"), "fan-out"),
   RPL_MAX_COPIES_IN_FLIGHT: z.prefault(positiveInt("copies"), String(DEFAULT_MAX_COPIES_IN_FLIGHT)),
+  RPL_MAX_COPIES_IN_FLIGHT_PER_DB: z.prefault(positiveInt("copies"), String(DEFAULT_MAX_COPIES_IN_FLIGHT_PER_DB)),
   RPL_DELETE_INTERMEDIATE: z.prefault(bool, "false"),
   RPL_COPY_WINDOW_HOURS: z.prefault(positiveInt("hours"), String(DEFAULT_COPY_WINDOW_HOURS)),
 });
@@ -99,6 +107,14 @@ export function parseCopyConfig(
   if (e.RPL_MAX_COPIES_IN_FLIGHT < 1 || e.RPL_MAX_COPIES_IN_FLIGHT > MAX_COPIES_IN_FLIGHT_LIMIT) {
     problems.push(
       `RPL_MAX_COPIES_IN_FLIGHT must be from 1 to ${MAX_COPIES_IN_FLIGHT_LIMIT}, the RDS limit of copies in progress per destination region (got "${e.RPL_MAX_COPIES_IN_FLIGHT}")`,
+    );
+  }
+  const perDb = e.RPL_MAX_COPIES_IN_FLIGHT_PER_DB;
+  const maxValid = e.RPL_MAX_COPIES_IN_FLIGHT >= 1 && e.RPL_MAX_COPIES_IN_FLIGHT <= MAX_COPIES_IN_FLIGHT_LIMIT;
+  // Judged against a valid RPL_MAX_COPIES_IN_FLIGHT only: a bad one has its own message.
+  if (perDb < 1 || (maxValid && perDb > e.RPL_MAX_COPIES_IN_FLIGHT)) {
+    problems.push(
+      `RPL_MAX_COPIES_IN_FLIGHT_PER_DB must be from 1 to RPL_MAX_COPIES_IN_FLIGHT (${e.RPL_MAX_COPIES_IN_FLIGHT}), the copies in progress one DB may hold per destination region (got "${perDb}")`,
     );
   }
   if (e.RPL_COPY_WINDOW_HOURS < 1) {
@@ -146,6 +162,7 @@ export function parseCopyConfig(
     ...(e.RPL_DR_REGION_KMS_KEY_ARN !== undefined ? { drRegionKmsKeyArn: e.RPL_DR_REGION_KMS_KEY_ARN } : {}),
     mode: e.RPL_COPY_MODE,
     maxCopiesInFlight: e.RPL_MAX_COPIES_IN_FLIGHT,
+    maxCopiesInFlightPerDb: e.RPL_MAX_COPIES_IN_FLIGHT_PER_DB,
     deleteIntermediate: e.RPL_DELETE_INTERMEDIATE,
     copyWindowHours: e.RPL_COPY_WINDOW_HOURS,
   };

@@ -40,7 +40,10 @@ export interface CopySummary {
   readonly regionStarted: number;
   /** Owned copies in progress in all destination regions after this run (including the ones just started). */
   readonly inFlight: number;
-  /** Copies that should start but wait for a free slot (`RPL_MAX_COPIES_IN_FLIGHT`) or for snapshot quota. */
+  /**
+   * Copies that should start but wait for a free slot (`RPL_MAX_COPIES_IN_FLIGHT`, and per DB
+   * `RPL_MAX_COPIES_IN_FLIGHT_PER_DB`) or for snapshot quota.
+   */
   readonly waiting: number;
   /** Recovery points in scope whose final copy is not available yet (and that have not failed). */
   readonly pending: number;

@@ -31,6 +31,7 @@ import { IN_PROGRESS_STATUSES, isCopyInFlight } from "../lib/rds";
 import { isOwned, MANAGED_BY_VALUE, TAG } from "../lib/tags";
 import type { CopyConfig } from "./config";
 import type { CopyScope } from "./event";
+import { dbAllowance, dbKeyOf, inFlightPerDb } from "./perDbCap";
 
 /** Snapshot statuses that mean "a copy is still running" (defined with the raw count in lib/rds.ts). */
 export { IN_PROGRESS_STATUSES };
@@ -142,7 +143,10 @@ export interface CopyProgress {
   readonly inProgress: readonly string[];
   /** Owned copies in progress per destination region (all scopes: the limit is per region). */
   readonly inFlight: Readonly<Record<string, number>>;
-  /** Copies that should start but have no free slot (they start on a later run). */
+  /**
+   * Copies that should start but have no free slot, or whose DB already holds its per-DB cap
+   * (`maxCopiesInFlightPerDb`, perDbCap.ts); they start on a later run.
+   */
   readonly waiting: number;
   /** Number of actions the Copier would take now (copies within the limit, intermediate deletes). */
   readonly ready: number;
@@ -737,10 +741,13 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   let waiting = 0;
   let pass = 0;
   const keptItems = kept.subarray(0, keptCount);
+  const cap = config.maxCopiesInFlightPerDb;
   for (const region of Object.keys(inFlight)) {
     const free = Math.max(0, config.maxCopiesInFlight - (inFlight[region] ?? 0));
-    const { chosen, count } = chooseCopies(items, keptItems, region, config, free, pass++);
-    waiting += Math.max(0, count - free);
+    // Per-DB cap (perDbCap.ts): only counted when one is set, from the listing of this region.
+    const perDb = cap === undefined ? undefined : inFlightPerDb(region === config.region ? input.home : input.regional);
+    const { chosen, count } = chooseCopies(items, keptItems, region, config, free, pass++, perDb);
+    waiting += count - chosen.length;
     for (const c of chosen) copies.push(copyAction(items, c.i, c.leg, config));
   }
 
@@ -1085,6 +1092,8 @@ interface Candidate {
  * is filled), then the older ones; within each tier the DB whose newest finished copy is oldest goes first; then
  * newer recovery points; then the identifier (`localeCompare` order); then the order the copies were found in. Only
  * the best `free` are kept while scanning, so a run with thousands of waiting copies and a few slots never sorts them.
+ * With a per-DB cap (`perDb`: the copies each DB has in flight into `region`), a DB that holds its cap gets no slot
+ * and the next ones in that order get them ({@link chooseCapped}).
  */
 function chooseCopies(
   items: Items,
@@ -1093,6 +1102,7 @@ function chooseCopies(
   config: CopyConfig,
   free: number,
   pass: number,
+  perDb?: ReadonlyMap<string, number>,
 ): { chosen: Candidate[]; count: number } {
   const intoHome = region === config.region;
   const intoRegion = region === config.drRegion;
@@ -1113,6 +1123,8 @@ function chooseCopies(
   }
   const chosen: Candidate[] = [];
   if (free === 0 || count === 0) return { chosen, count };
+  if (perDb)
+    return { chosen: chooseCapped(items, kept, intoHome, intoRegion, free, config.maxCopiesInFlightPerDb, perDb), count };
   let seq = 0;
   for (let k = 0; k < kept.length; k++) {
     const i = kept[k] as number;
@@ -1120,6 +1132,42 @@ function chooseCopies(
     if (intoRegion && regionNeed[i] !== NEED_NONE) offer(items, chosen, free, i, "region", seq++);
   }
   return { chosen, count };
+}
+
+/**
+ * {@link chooseCopies} under the per-DB cap (perDbCap.ts): each DB offers only its best `cap - in flight` copies into
+ * the region, then the best `free` of those are kept. The same as taking the copies in rank order and skipping a DB's
+ * once it holds its cap: a DB's copies taken that way are always its best ones.
+ */
+function chooseCapped(
+  items: Items,
+  kept: Int32Array,
+  intoHome: boolean,
+  intoRegion: boolean,
+  free: number,
+  cap: number | undefined,
+  inFlight: ReadonlyMap<string, number>,
+): Candidate[] {
+  const perDb = new Map<DbState, { allowance: number; best: Candidate[] }>();
+  const offerCapped = (i: number, leg: Leg, seq: number): void => {
+    const st = items.states[items.state[i] as number] as DbState;
+    let b = perDb.get(st);
+    if (!b) {
+      const allowance = dbAllowance(cap, inFlight.get(dbKeyOf(st.kind, st.db.account, st.db.dbId)) ?? 0);
+      b = { allowance: Math.min(allowance, free), best: [] };
+      perDb.set(st, b);
+    }
+    if (b.allowance > 0) offer(items, b.best, b.allowance, i, leg, seq);
+  };
+  let seq = 0;
+  for (let k = 0; k < kept.length; k++) {
+    const i = kept[k] as number;
+    if (intoHome && items.homeNeed[i] !== NEED_NONE) offerCapped(i, "home", seq++);
+    if (intoRegion && items.regionNeed[i] !== NEED_NONE) offerCapped(i, "region", seq++);
+  }
+  const chosen: Candidate[] = [];
+  for (const b of perDb.values()) for (const c of b.best) offer(items, chosen, free, c.i, c.leg, c.seq);
+  return chosen;
 }
 
 /** Inserts the copy into `chosen` (sorted best first, at most `free` long) when it ranks among the best `free`. */

@@ -59,6 +59,15 @@ describe("parseStackConfig: field rules", () => {
     [{ ...DR, copyMode: "fast" }, 'rds-pilot-light:copyMode must be "fan-out", "two-step" or "direct" (got "fast")'],
     [{ ...DR, maxCopiesInFlight: 21 }, "rds-pilot-light:maxCopiesInFlight must be at most 20 (got 21)"],
     [
+      { ...DR, maxCopiesInFlight: 5, maxCopiesInFlightPerDb: 6 },
+      "rds-pilot-light:maxCopiesInFlightPerDb must be at most maxCopiesInFlight (5): it is the part of a destination region's copy slots one DB may hold; lower it, or raise maxCopiesInFlight (got 6); fix it in Pulumi.test.yaml.",
+    ],
+    [{ ...DR, maxCopiesInFlightPerDb: 0 }, "rds-pilot-light:maxCopiesInFlightPerDb must be at least 1 (got 0)"],
+    [
+      { ...DR, maxCopiesInFlightPerDb: "two" },
+      'rds-pilot-light:maxCopiesInFlightPerDb must be a whole number of copies (got "two")',
+    ],
+    [
       { ...DR, deleteIntermediateCopy: "yes" },
       'rds-pilot-light:deleteIntermediateCopy must be true or false (got "yes")',
     ],
@@ -289,6 +298,7 @@ describe("defaults", () => {
       maxDbs: 1,
       copyMode: "fan-out",
       maxCopiesInFlight: 5,
+      maxCopiesInFlightPerDb: 1,
       deleteIntermediateCopy: false,
       kms: {},
       alerts: { emails: [], httpsEndpoints: [] },
@@ -345,6 +355,7 @@ describe("handlerEnvironment", () => {
       RPL_DR_REGION_KMS_KEY_ARN: "K2",
       RPL_COPY_MODE: "direct",
       RPL_MAX_COPIES_IN_FLIGHT: "20",
+      RPL_MAX_COPIES_IN_FLIGHT_PER_DB: "1",
       RPL_DELETE_INTERMEDIATE: "true",
       RPL_COPY_WINDOW_HOURS: String(copyWindowHours(dr)),
     });
@@ -360,6 +371,7 @@ describe("handlerEnvironment", () => {
       RPL_DR_REGION_KMS_KEY_ARN: "K2",
       RPL_COPY_MODE: "fan-out",
       RPL_MAX_COPIES_IN_FLIGHT: "5",
+      RPL_MAX_COPIES_IN_FLIGHT_PER_DB: "1",
       RPL_DELETE_INTERMEDIATE: "false",
       RPL_COPY_WINDOW_HOURS: String(copyWindowHours(both)),
     });

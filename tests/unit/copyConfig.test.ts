@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseCheckConfig } from "../../functions/check/config";
 import { DEFAULT_COPY_WINDOW_HOURS, DEFAULT_MAX_COPIES_IN_FLIGHT, parseCopyConfig } from "../../functions/copy/config";
+import { DEFAULT_MAX_COPIES_IN_FLIGHT_PER_DB } from "../../functions/copy/perDbCap";
 import { ConfigError } from "../../functions/lib/errors";
 import { DR, ENV, HOME, HOME_KEY, REGION_KEY, SRC_A, SRC_B } from "./copyFixtures";
 
@@ -14,10 +15,12 @@ describe("parseCopyConfig", () => {
       drKmsKeyArn: HOME_KEY,
       mode: "fan-out",
       maxCopiesInFlight: DEFAULT_MAX_COPIES_IN_FLIGHT,
+      maxCopiesInFlightPerDb: DEFAULT_MAX_COPIES_IN_FLIGHT_PER_DB,
       deleteIntermediate: false,
       copyWindowHours: DEFAULT_COPY_WINDOW_HOURS,
     });
     expect(DEFAULT_COPY_WINDOW_HOURS).toBe(24);
+    expect(DEFAULT_MAX_COPIES_IN_FLIGHT_PER_DB).toBe(1);
   });
 
   it("parses every variable", () => {
@@ -25,6 +28,7 @@ describe("parseCopyConfig", () => {
       ...ENV,
       RPL_COPY_MODE: "direct",
       RPL_MAX_COPIES_IN_FLIGHT: "20",
+      RPL_MAX_COPIES_IN_FLIGHT_PER_DB: "3",
       RPL_DELETE_INTERMEDIATE: "true",
       RPL_COPY_WINDOW_HOURS: "336",
     };
@@ -36,6 +40,7 @@ describe("parseCopyConfig", () => {
       drRegionKmsKeyArn: REGION_KEY,
       mode: "direct",
       maxCopiesInFlight: 20,
+      maxCopiesInFlightPerDb: 3,
       deleteIntermediate: true,
       copyWindowHours: 336,
     });
@@ -113,6 +118,21 @@ describe("parseCopyConfig", () => {
       "a non-numeric limit",
       { RPL_MAX_COPIES_IN_FLIGHT: "five" },
       /RPL_MAX_COPIES_IN_FLIGHT: must be a positive whole number/,
+    ],
+    [
+      "a per-DB cap above the region's limit",
+      { RPL_MAX_COPIES_IN_FLIGHT: "5", RPL_MAX_COPIES_IN_FLIGHT_PER_DB: "6" },
+      /^copy Lambda configuration is invalid: RPL_MAX_COPIES_IN_FLIGHT_PER_DB must be from 1 to RPL_MAX_COPIES_IN_FLIGHT \(5\), the copies in progress one DB may hold per destination region \(got "6"\)$/,
+    ],
+    [
+      "a zero per-DB cap",
+      { RPL_MAX_COPIES_IN_FLIGHT_PER_DB: "0" },
+      /RPL_MAX_COPIES_IN_FLIGHT_PER_DB must be from 1 to RPL_MAX_COPIES_IN_FLIGHT \(5\)/,
+    ],
+    [
+      "a non-numeric per-DB cap",
+      { RPL_MAX_COPIES_IN_FLIGHT_PER_DB: "one" },
+      /RPL_MAX_COPIES_IN_FLIGHT_PER_DB: must be a positive whole number of copies/,
     ],
     ["a bad flag", { RPL_DELETE_INTERMEDIATE: "yes" }, /RPL_DELETE_INTERMEDIATE/],
     ["a zero copy window", { RPL_COPY_WINDOW_HOURS: "0" }, /RPL_COPY_WINDOW_HOURS must be at least 1 \(got "0"\)/],

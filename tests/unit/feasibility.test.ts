@@ -177,11 +177,19 @@ describe("feasibility", () => {
     expect(tight[0]?.reason).toMatch(
       /copies into the dr-region region of all DBs need 3.1 copy slots on average, not less than the 2 slots/,
     );
-    // A 500 GB cluster whose own queue cannot keep up holds its slots one recovery point per queue cycle (260 min),
-    // not one per interval, so it doesn't make the instances beside it infeasible.
+    // A 500 GB cluster whose own queue cannot keep up always has copies of its backlog waiting: without a per-DB
+    // cap it holds every slot and the instance beside it can no longer keep up either; with the Copier's per-DB cap
+    // (maxCopiesInFlightPerDb 1) it holds one slot per region and the instance keeps its own floor.
     const cluster = { ...base, dbId: "aurora", kind: "cluster" as const, sizeGb: 500 };
-    const mixed = feasibilityOfFleet([cluster, dbs[0] as FeasibilityInput], 2);
-    expect(mixed.map((f) => f.feasible)).toEqual([false, true]);
+    const uncapped = feasibilityOfFleet([cluster, dbs[0] as FeasibilityInput], 2);
+    expect(uncapped.map((f) => f.feasible)).toEqual([false, false]);
+    expect(uncapped[1]?.reason).toMatch(
+      /need 2.4 copy slots on average, not less than the 2 slots, so the backlog grows \(DBs whose own copies cannot keep up hold 2 slot\(s\) each, maxCopiesInFlightPerDb: aurora\)/,
+    );
+    const capped = feasibilityOfFleet([cluster, dbs[0] as FeasibilityInput], 2, 1);
+    expect(capped.map((f) => f.feasible)).toEqual([false, true]);
+    expect(capped[1]?.floorMinutes).toBe(alone.floorMinutes);
+    expect(() => feasibilityOfFleet(dbs, 2, 0)).toThrow(/perDbSlots must be a number >= 1 \(got 0\)/);
     expect(() => feasibilityOfFleet(dbs, 0)).toThrow(/copySlots must be a number >= 1 \(got 0\)/);
   });
 

@@ -234,7 +234,18 @@ describe("faster planners decide as before", () => {
         fc.boolean(),
         fc.integer({ min: 1, max: 24 * 50 }),
         inFlightArb,
-        (specs, scopeOrIndex, maxCopiesInFlight, mode, drRegion, deleteIntermediate, copyWindowHours, given) => {
+        fc.boolean(),
+        (
+          specs,
+          scopeOrIndex,
+          maxCopiesInFlight,
+          mode,
+          drRegion,
+          deleteIntermediate,
+          copyWindowHours,
+          given,
+          capped,
+        ) => {
           const all = build(specs);
           const shared = all.filter((s) => s.type === "shared" && s.region === HOME && s.account !== DR_ACCOUNT);
           const home = all.filter((s) => s.type === "manual" && s.region === HOME);
@@ -252,6 +263,9 @@ describe("faster planners decide as before", () => {
               : {}),
             mode,
             maxCopiesInFlight,
+            // The per-DB cap (functions/copy/perDbCap.ts) absent, or too large to bind: the legacy planner has none,
+            // so this proves the capped selection changes nothing else (its effect: tests/unit/copyPerDbCap.test.ts).
+            ...(capped ? { maxCopiesInFlightPerDb: 1_000 } : {}),
             deleteIntermediate,
             copyWindowHours,
           } as CopyConfig;
@@ -283,7 +297,8 @@ describe("faster planners decide as before", () => {
         fc.integer({ min: 0, max: 20 }),
         fc.constantFrom<CopyConfig["mode"]>("fan-out", "two-step", "direct"),
         fc.array(fc.integer({ min: 0, max: 10_000 }), { maxLength: 30 }),
-        (dbs, perDb, maxCopiesInFlight, mode, doneAt) => {
+        fc.boolean(),
+        (dbs, perDb, maxCopiesInFlight, mode, doneAt, capped) => {
           const shared: Snapshot[] = [];
           const home: Snapshot[] = [];
           for (let d = 0; d < dbs; d++) {
@@ -344,6 +359,7 @@ describe("faster planners decide as before", () => {
             drRegionKmsKeyArn: "arn:aws:kms:eu-central-1:999988887777:key/region",
             mode,
             maxCopiesInFlight,
+            ...(capped ? { maxCopiesInFlightPerDb: 1_000 } : {}),
             deleteIntermediate: false,
             copyWindowHours: 23,
           } as CopyConfig;
