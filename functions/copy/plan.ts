@@ -140,6 +140,11 @@ export interface CopyProgress {
   readonly pending: number;
   /** Identifiers of in-scope copies that are running now. */
   readonly inProgress: readonly string[];
+  /**
+   * The running copies behind {@link inProgress}, in the same order (the copy each in-progress item waits for): their
+   * `progress` and `createdAt` time the check loop's next look (copy/nextCheck.ts).
+   */
+  readonly running: readonly Snapshot[];
   /** Owned copies in progress per destination region (all scopes: the limit is per region). */
   readonly inFlight: Readonly<Record<string, number>>;
   /** Copies that should start but have no free slot (they start on a later run). */
@@ -431,6 +436,7 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   const views: CopyItemView[] = [];
   const failures: ItemFailure[] = [];
   const inProgress: string[] = [];
+  const running: Snapshot[] = [];
   let pending = 0;
   const windowStart = input.now.getTime() - config.copyWindowHours * HOUR_MS;
   let windowStartText: string | undefined;
@@ -495,7 +501,11 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
     if (phase === "done") it.state.newestDone = Math.max(it.state.newestDone, rp);
     else if (phase !== "failed") {
       pending++;
-      if (phase === "home-in-progress" || phase === "region-in-progress") inProgress.push(it.targetId);
+      const copy = phase === "home-in-progress" ? it.home : phase === "region-in-progress" ? it.regional : undefined;
+      if (copy) {
+        inProgress.push(it.targetId);
+        running.push(copy);
+      }
     }
   }
 
@@ -547,6 +557,7 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
       items: views,
       pending,
       inProgress,
+      running,
       inFlight,
       waiting,
       ready: deletes.length + copies.length,
