@@ -25,6 +25,9 @@
  *     >= maxWaitSeconds                       -> WaitLongFor<Step> (Pass: maxWaitSeconds)
  *     otherwise                               -> WaitAsEstimatedFor<Step> (Pass: the estimate)
  *   each Pass sets waitSeconds and adds it to waitedSeconds (States.MathAdd) -> WaitFor<Step> (Wait SecondsPath $.waitSeconds)
+ *   -> Is<Step>Waiting (Choice on $.summary.waiting)
+ *     > 0       -> Rerun<Step> (work waited for a free slot or for quota: only a step run can start it)
+ *     otherwise -> Check<Step>
  *   Count<Step>Check (Pass: checks + 1 with States.MathAdd, keep the latest summary) -> Is<Step>Ready
  *   Is<Step>Ready (Choice on $.summary.ready)
  *     checks < maxChecks and ready > 0 -> Rerun<Step> (the step Lambda again) -> Count<Step>Check
@@ -32,6 +35,9 @@
  *
  * `ready` is how a read-only check says "the step could make progress now" (two-step copy: a home-region copy
  * finished, so its DR-region copy can start); the step runs again at once instead of waiting for the next schedule.
+ * `waiting` is how a summary says "work should start but found no free slot (or quota)": a check after the wait
+ * would only report it `ready` again (a scoped check does not count other DBs' copies in flight), so the step runs
+ * again directly, one invocation per poll instead of two.
  * Check and re-run invocations both count against `maxChecks`, so the loop is bounded even if a summary kept
  * reporting `ready`.
  *
@@ -216,6 +222,7 @@ export interface StepStateNames {
   readonly hasFailures: string;
   readonly itemsFailed: string;
   readonly isReady: string;
+  readonly isWaiting: string;
   readonly rerun: string;
   readonly succeeded: string;
   readonly failed: string;
@@ -242,6 +249,7 @@ export function stepStateNames(stepName: string): StepStateNames {
     hasFailures: `Has${stepName}Failures`,
     itemsFailed: `${stepName}ItemsFailed`,
     isReady: `Is${stepName}Ready`,
+    isWaiting: `Is${stepName}Waiting`,
     rerun: `Rerun${stepName}`,
     succeeded: `${stepName}Succeeded`,
     failed: `${stepName}Failed`,
@@ -459,7 +467,18 @@ export function buildStepDefinition(o: StepMachineOptions): AslDefinition {
     Type: "Wait",
     Comment: "Lets RDS make progress before the next check.",
     SecondsPath: "$.waitSeconds",
-    Next: n.check,
+    Next: n.isWaiting,
+  };
+  states[n.isWaiting] = {
+    Type: "Choice",
+    Comment: `Runs the ${step} Lambda again instead of the check when the last summary had work waiting for a free slot or quota.`,
+    // `waiting` is optional in a summary, so it is type-tested before it is compared.
+    Choices: [
+      { Not: { Variable: "$.summary.waiting", IsPresent: true }, Next: n.check },
+      { Not: { Variable: "$.summary.waiting", IsNumeric: true }, Next: n.check },
+      { Variable: "$.summary.waiting", NumericGreaterThan: 0, Next: n.rerun },
+    ],
+    Default: n.check,
   };
   states[n.check] = lambdaTask({
     functionArn: checkArn,
@@ -520,7 +539,7 @@ export function buildStepDefinition(o: StepMachineOptions): AslDefinition {
     retry,
     extraRetry: [NOT_YET_VISIBLE_RETRY],
     catchNext: n.failed,
-    comment: `Runs the ${step} Lambda again on the execution input to start the work the check found ready.`,
+    comment: `Runs the ${step} Lambda again on the execution input to start the work found ready or waiting.`,
   });
   states[n.markLeftPending] = {
     Type: "Pass",

@@ -193,6 +193,7 @@ describe("buildStepDefinition", () => {
         n.hasFailures,
         n.itemsFailed,
         n.isReady,
+        n.isWaiting,
         n.rerun,
         n.succeeded,
         n.failed,
@@ -274,7 +275,18 @@ describe("buildStepDefinition", () => {
       },
       Next: "WaitForCopy",
     });
-    expect(states.WaitForCopy).toMatchObject({ Type: "Wait", SecondsPath: "$.waitSeconds", Next: "CheckCopy" });
+    expect(states.WaitForCopy).toMatchObject({ Type: "Wait", SecondsPath: "$.waitSeconds", Next: "IsCopyWaiting" });
+    // Work waiting for a free slot is started by the step itself: no check in between.
+    expect(states.IsCopyWaiting).toEqual({
+      Type: "Choice",
+      Comment: expect.any(String),
+      Choices: [
+        { Not: { Variable: "$.summary.waiting", IsPresent: true }, Next: "CheckCopy" },
+        { Not: { Variable: "$.summary.waiting", IsNumeric: true }, Next: "CheckCopy" },
+        { Variable: "$.summary.waiting", NumericGreaterThan: 0, Next: "RerunCopy" },
+      ],
+      Default: "CheckCopy",
+    });
     expect(states.CheckCopy).toMatchObject({
       Resource: LAMBDA_INVOKE,
       Parameters: { FunctionName: arn("check"), "Payload.$": "$$.Execution.Input" },

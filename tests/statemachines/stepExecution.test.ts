@@ -252,6 +252,21 @@ describe("step machine with a check loop", () => {
     expect(r.output).toEqual({ checks: 5, waitedSeconds: 3600, summary: { pending: 0 } });
   });
 
+  it("runs the step again directly after the wait while its summary has work waiting for a slot", async () => {
+    const input = { snapshotArn: "arn:aws:rds:eu-west-1:111122223333:snapshot:s1" };
+    const copy = scripted({ pending: 1, waiting: 1 }, { pending: 1, waiting: 0, nextCheckSeconds: 900 });
+    const check = scripted({ pending: 0 });
+    const definition = copyMachine({
+      check: { functionArn: CHECK, waitSeconds: 300, maxWaitSeconds: 1800, maxChecks: 5 },
+    });
+    const r = await runStateMachine(definition, { handlers: { [COPY]: copy, [CHECK]: check }, input });
+    expect(r.status).toBe("SUCCEEDED");
+    expect(r.taskCalls.map((c) => c.state)).toEqual(["Copy", "RerunCopy", "CheckCopy"]);
+    expect(copy.payloads).toEqual([input, input]);
+    expect(r.waits).toEqual([300, 900]);
+    expect(r.output).toEqual({ checks: 2, waitedSeconds: 1200, summary: { pending: 0 } });
+  });
+
   it("stops starting waits once budgetSeconds were waited, and says the work was left pending", async () => {
     const check = scripted({ pending: 1, nextCheckSeconds: 3600 });
     const definition = copyMachine({
