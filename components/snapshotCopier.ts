@@ -5,7 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DR_EVENT_BUS_NAME } from "../config";
+import { DEFAULTS, DR_EVENT_BUS_NAME } from "../config";
 import { SWEEP_DEFAULTS } from "../config/apiBudget";
 import { copyCheckLoop, copyEnvironment, lambdaEnvironment, rateExpression, sweepMapOptions } from "../config/derive";
 import { DEFAULT_MAX_COPIES_IN_FLIGHT_PER_DB } from "../functions/copy/perDbCap";
@@ -54,6 +54,11 @@ export interface SnapshotCopierArgs {
   readonly copyWindowHours?: number;
   /** Minutes a copy usually takes (sizes the check loop). @defaultValue `20` Config: `expectedCopyMinutes`. */
   readonly expectedCopyMinutes?: number;
+  /**
+   * Longest wait of the check loop between two checks, in minutes; it waits less when a running copy should finish
+   * sooner, never less than 5 minutes. @defaultValue `30` Config: `copyCheckMaxWaitMinutes`.
+   */
+  readonly checkMaxWaitMinutes?: number;
   /** Minutes between fallback runs. @defaultValue `60` Config: `fallbackScheduleMinutes`. */
   readonly scheduleMinutes?: number;
   /** CloudWatch Logs retention (days). @defaultValue `30` Config: `logRetentionDays`. */
@@ -125,6 +130,7 @@ export class SnapshotCopier extends pulumi.ComponentResource {
           maxCopiesInFlightPerDb,
           deleteIntermediateCopy: args.deleteIntermediateCopy ?? false,
           copyWindowHours: args.copyWindowHours ?? 24,
+          expectedCopyMinutes: args.expectedCopyMinutes ?? DEFAULTS.expectedCopyMinutes,
         }),
       );
 
@@ -176,7 +182,10 @@ export class SnapshotCopier extends pulumi.ComponentResource {
       },
       this,
     );
-    const loop = copyCheckLoop({ expectedCopyMinutes: args.expectedCopyMinutes ?? 20 });
+    const loop = copyCheckLoop({
+      expectedCopyMinutes: args.expectedCopyMinutes ?? DEFAULTS.expectedCopyMinutes,
+      copyCheckMaxWaitMinutes: args.checkMaxWaitMinutes ?? DEFAULTS.copyCheckMaxWaitMinutes,
+    });
     const sweep = args.sweep ?? sweepMapOptions({ sweep: SWEEP_DEFAULTS });
     const definition = pulumi
       .all([fn.arn, checkFn.arn])

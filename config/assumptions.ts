@@ -52,3 +52,18 @@ export function copyMinutesFor(
  * failed copies applies, and copies of the same DB queued behind it move up the queue.
  */
 export const TERMINATED_COPY_STATUS: "failed" = "failed";
+
+/**
+ * Share of a running copy's estimated time left that the Copier's check loop waits before it looks again
+ * (functions/copy/nextCheck.ts). Assumption behind the estimate: a copy's `PercentProgress` ("the percentage of the
+ * estimated data that has been transferred", DBSnapshot / DBClusterSnapshot API reference,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBSnapshot.html) grows roughly linearly with the time
+ * since the copy was requested (`SnapshotCreateTime` of the copy), so a copy at p % after t seconds has about
+ * t × (100 − p) / p seconds left. AWS does not say how the figure advances, and a copy queued behind earlier copies of
+ * the same DB shows no progress while it waits (RDS user guide, "Copying a DB snapshot",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CopySnapshot.html), which makes the estimate too long.
+ * Waiting half the estimate keeps a poll before the copy ends while the estimate is up to twice too long; beyond that
+ * the configured longest wait (`copyCheckMaxWaitMinutes`) bounds how late the loop looks, and an estimate that is
+ * too short only costs polls (never shorter than the minimum wait).
+ */
+export const COPY_ETA_FRACTION = 0.5;

@@ -12,7 +12,11 @@ export type Step = "take" | "share" | "copy" | "check" | "expire";
 /** Powertools metric namespace every Lambda emits into. */
 export const METRICS_NAMESPACE = "RdsPilotLight";
 
-/** Wait between two checks of copies in progress (seconds). */
+/**
+ * Shortest wait between two checks of copies in progress (seconds), and the wait when no running copy gives an
+ * estimate. The loop waits longer when the copies' progress says they need longer (functions/copy/nextCheck.ts), at
+ * most `copyCheckMaxWaitMinutes`.
+ */
 export const COPY_CHECK_WAIT_SECONDS = 300;
 
 /**
@@ -78,6 +82,7 @@ export function handlerEnvironment<T = string>(
           maxCopiesInFlightPerDb: config.maxCopiesInFlightPerDb,
           deleteIntermediateCopy: config.deleteIntermediateCopy,
           copyWindowHours: copyWindowHours(config),
+          expectedCopyMinutes: config.expectedCopyMinutes,
         }),
       };
     case "expire": {
@@ -141,6 +146,8 @@ export interface CopySettings<T> {
   readonly maxCopiesInFlightPerDb?: number;
   readonly deleteIntermediateCopy: boolean;
   readonly copyWindowHours: number;
+  /** Minutes a copy usually takes: the check loop's estimate for a copy that shows no progress yet. */
+  readonly expectedCopyMinutes: number;
 }
 
 /** `RPL_*` variables of the copy and check Lambdas (the same for both). */
@@ -162,6 +169,7 @@ export function copyEnvironment<T>(s: CopySettings<T>): Record<string, string | 
       : {}),
     RPL_DELETE_INTERMEDIATE: String(s.deleteIntermediateCopy),
     RPL_COPY_WINDOW_HOURS: String(s.copyWindowHours),
+    RPL_EXPECTED_COPY_MINUTES: String(s.expectedCopyMinutes),
   };
 }
 
@@ -253,13 +261,26 @@ export function sweepMapOptions(
   };
 }
 
-/** Check loop of the Copier machine: poll every 5 minutes, for up to four times the expected copy time (>= 1 h). */
-export function copyCheckLoop(config: Pick<PilotLightConfig, "expectedCopyMinutes">): {
+/**
+ * Check loop of the Copier machine (components/shared/stateMachines.ts): wait about as long as the running copies
+ * need (the summaries' `nextCheckSeconds`), between {@link COPY_CHECK_WAIT_SECONDS} and `copyCheckMaxWaitMinutes`,
+ * for up to four times the expected copy time (>= 1 h) of waiting in all. `maxChecks` caps the check and re-run
+ * invocations at the count the shortest waits would reach in that time, so the history stays bounded as before.
+ */
+export function copyCheckLoop(config: Pick<PilotLightConfig, "expectedCopyMinutes" | "copyCheckMaxWaitMinutes">): {
   waitSeconds: number;
+  maxWaitSeconds: number;
+  budgetSeconds: number;
   maxChecks: number;
 } {
-  const budgetSeconds = Math.max(3600, config.expectedCopyMinutes * 4 * 60);
-  return { waitSeconds: COPY_CHECK_WAIT_SECONDS, maxChecks: Math.ceil(budgetSeconds / COPY_CHECK_WAIT_SECONDS) };
+  const maxChecks = Math.ceil(Math.max(3600, config.expectedCopyMinutes * 4 * 60) / COPY_CHECK_WAIT_SECONDS);
+  return {
+    waitSeconds: COPY_CHECK_WAIT_SECONDS,
+    maxWaitSeconds: Math.max(COPY_CHECK_WAIT_SECONDS, config.copyCheckMaxWaitMinutes * 60),
+    // Whole minimum waits, as the fixed-interval loop had: the same time budget.
+    budgetSeconds: maxChecks * COPY_CHECK_WAIT_SECONDS,
+    maxChecks,
+  };
 }
 
 /** What a stack deploys, derived from role, components and the kms/alerts blocks. */

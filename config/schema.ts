@@ -33,6 +33,8 @@ export const DEFAULTS = {
   rpoMinutes: 60,
   expectedSnapshotMinutes: 10,
   expectedCopyMinutes: 20,
+  /** Longest wait of the Copier's check loop between two checks (config/derive.ts copyCheckLoop). */
+  copyCheckMaxWaitMinutes: 30,
   janitorScheduleMinutes: 60,
   retention: DEFAULT_RETENTION,
   manualSnapshotQuota: 100,
@@ -79,6 +81,11 @@ export interface PilotLightConfig {
   readonly intervalExplicit: boolean;
   readonly expectedSnapshotMinutes: number;
   readonly expectedCopyMinutes: number;
+  /**
+   * Longest wait (minutes) of the Copier's check loop between two checks; it waits less when a copy should finish
+   * sooner, never less than 5 minutes (config/derive.ts copyCheckLoop).
+   */
+  readonly copyCheckMaxWaitMinutes: number;
   readonly fallbackScheduleMinutes: number;
   readonly janitorScheduleMinutes: number;
   readonly retention: RetentionPolicy;
@@ -159,6 +166,10 @@ export const rawSchema = z.strictObject({
   snapshotIntervalMinutes: minutes(MIN_INTERVAL_MINUTES).optional(),
   expectedSnapshotMinutes: minutes(0).default(DEFAULTS.expectedSnapshotMinutes),
   expectedCopyMinutes: minutes(0).default(DEFAULTS.expectedCopyMinutes),
+  // At least the loop's shortest wait (config/derive.ts COPY_CHECK_WAIT_SECONDS), at most a day.
+  copyCheckMaxWaitMinutes: minutes(5)
+    .max(1440, "must be at most 1440 minutes (one day)")
+    .default(DEFAULTS.copyCheckMaxWaitMinutes),
   fallbackScheduleMinutes: minutes(1).optional(),
   janitorScheduleMinutes: minutes(1).default(DEFAULTS.janitorScheduleMinutes),
   retention: z
@@ -455,6 +466,7 @@ export function parseStackConfig(
     intervalExplicit: r.snapshotIntervalMinutes !== undefined,
     expectedSnapshotMinutes: r.expectedSnapshotMinutes,
     expectedCopyMinutes: r.expectedCopyMinutes,
+    copyCheckMaxWaitMinutes: r.copyCheckMaxWaitMinutes,
     fallbackScheduleMinutes: r.fallbackScheduleMinutes ?? interval!,
     janitorScheduleMinutes: r.janitorScheduleMinutes,
     retention: r.retention,

@@ -81,6 +81,7 @@ export function copierArgs(
     deleteIntermediateCopy: config.deleteIntermediateCopy,
     copyWindowHours: copyWindowHours(config),
     expectedCopyMinutes: config.expectedCopyMinutes,
+    checkMaxWaitMinutes: config.copyCheckMaxWaitMinutes,
     scheduleMinutes: config.fallbackScheduleMinutes,
     logRetentionDays: config.logRetentionDays,
     sweep: sweepMapOptions(config),

@@ -16,6 +16,7 @@ import { type RunOptions, StateMachine, type StateMachineDefinition } from "aws-
 import { isKnownValid, rememberValid } from "./aslVerdicts";
 import { installFastJsonPath } from "./fastJsonPath";
 import { polyfillPromiseWithResolvers } from "./polyfills";
+import { lowerSecondsPathWaits, SECONDS_PATH_WAIT_RESOURCE, secondsPathWaitHandler } from "./secondsPathWaits";
 
 /** A local stand-in for one Lambda: receives the invoke payload, returns the function's result. */
 export type TaskHandler = (payload: unknown) => Promise<unknown>;
@@ -95,6 +96,8 @@ interface Prepared {
   readonly waitStates: Map<string, number>;
   readonly retryIntervalOverrides: Record<string, number>;
   readonly staticArns: readonly { state: string; arn: string }[];
+  /** Wait states with `SecondsPath`, rewritten as local Tasks (sim/secondsPathWaits.ts). */
+  readonly secondsPathWaits: ReadonlySet<string>;
 }
 const prepared = new WeakMap<object, Prepared>();
 
@@ -143,7 +146,14 @@ class DataLimitExceededError extends Error {
 export async function runStateMachine(definition: object, options: RunStateMachineOptions): Promise<ExecutionResult> {
   polyfillPromiseWithResolvers();
   installFastJsonPath();
-  const { machine, tasks, waitStates, retryIntervalOverrides: noRetryDelays, staticArns } = prepare(definition);
+  const {
+    machine,
+    tasks,
+    waitStates,
+    retryIntervalOverrides: noRetryDelays,
+    staticArns,
+    secondsPathWaits,
+  } = prepare(definition);
 
   const taskCalls: TaskCall[] = [];
   const waits: number[] = [];
@@ -196,6 +206,9 @@ export async function runStateMachine(definition: object, options: RunStateMachi
   }
 
   const hook = options.onWait ?? options.waitTimeOverride;
+  for (const name of secondsPathWaits) {
+    localHandlers[name] = secondsPathWaitHandler(name, hook, (seconds) => waits.push(seconds)) as never;
+  }
   // The library reads `waitTimeOverrides[stateName]` exactly when a Wait state runs; answering through a Proxy lets
   // the caller advance its virtual clock at that moment, before the next state executes.
   const waitTimeOverrides = new Proxy({} as Record<string, number>, {
@@ -275,6 +288,7 @@ function prepare(definition: object): Prepared {
   if (hit) return hit;
   const def = structuredClone(definition) as StateMachineDefinition;
   const states = def as unknown as { States?: Record<string, AnyState> };
+  const secondsPathWaits = lowerSecondsPathWaits(states);
   const { tasks, waits: waitStates, retryable } = collectStates(states);
   const text = JSON.stringify(def);
   const known = isKnownValid(text);
@@ -286,6 +300,7 @@ function prepare(definition: object): Prepared {
     waitStates,
     retryIntervalOverrides: Object.fromEntries([...retryable].map((name) => [name, 0])),
     staticArns: staticFunctionArns(states),
+    secondsPathWaits,
   };
   prepared.set(definition, p);
   return p;
@@ -317,6 +332,7 @@ function collectStates(machine: { States?: Record<string, AnyState> }): {
   const visit = (m: { States?: Record<string, AnyState> } | undefined) => {
     for (const [name, s] of Object.entries(m?.States ?? {})) {
       if (s.Retry) retryable.add(name);
+      if (s.Type === "Task" && s.Resource === SECONDS_PATH_WAIT_RESOURCE) continue;
       if (s.Type === "Task") {
         const style: TaskStyle | undefined = LAMBDA_INVOKE_RESOURCES.has(s.Resource ?? "")
           ? "invoke"

@@ -16,9 +16,18 @@
  *
  *   Is<Step>Pending (Choice on $.summary.pending)
  *     missing or not a number      -> <Step>SummaryInvalid (Fail)
- *     > 0 and checks >= maxChecks  -> Mark<Step>LeftPending (Pass: adds leftPending: true) -> <Step>LeftPending (Succeed)
- *     > 0                          -> WaitFor<Step> (Wait waitSeconds) -> Check<Step> (Task) -> Count<Step>Check
+ *     > 0 and checks >= maxChecks, or > 0 and waitedSeconds >= budgetSeconds
+ *                                  -> Mark<Step>LeftPending (Pass: adds leftPending: true) -> <Step>LeftPending (Succeed)
+ *     > 0                          -> Time<Step>Check -> WaitFor<Step> -> Check<Step> (Task) -> Count<Step>Check
  *     otherwise                    -> <Step>Succeeded
+ *   Time<Step>Check (Choice on $.summary.nextCheckSeconds: the handler's estimate of when the running work is done)
+ *     missing, not a number or <= waitSeconds -> WaitShortFor<Step> (Pass: waitSeconds)
+ *     >= maxWaitSeconds                       -> WaitLongFor<Step> (Pass: maxWaitSeconds)
+ *     otherwise                               -> WaitAsEstimatedFor<Step> (Pass: the estimate)
+ *   each Pass sets waitSeconds and adds it to waitedSeconds (States.MathAdd) -> WaitFor<Step> (Wait SecondsPath $.waitSeconds)
+ *   -> Is<Step>Waiting (Choice on $.summary.waiting)
+ *     > 0       -> Rerun<Step> (work waited for a free slot or for quota: only a step run can start it)
+ *     otherwise -> Check<Step>
  *   Count<Step>Check (Pass: checks + 1 with States.MathAdd, keep the latest summary) -> Is<Step>Ready
  *   Is<Step>Ready (Choice on $.summary.ready)
  *     checks < maxChecks and ready > 0 -> Rerun<Step> (the step Lambda again) -> Count<Step>Check
@@ -26,8 +35,19 @@
  *
  * `ready` is how a read-only check says "the step could make progress now" (two-step copy: a home-region copy
  * finished, so its DR-region copy can start); the step runs again at once instead of waiting for the next schedule.
+ * `waiting` is how a summary says "work should start but found no free slot (or quota)": a check after the wait
+ * would only report it `ready` again (a scoped check does not count other DBs' copies in flight), so the step runs
+ * again directly, one invocation per poll instead of two.
  * Check and re-run invocations both count against `maxChecks`, so the loop is bounded even if a summary kept
  * reporting `ready`.
+ *
+ * Waits (issue 10 items 1 and 4): the Copier and its check report `nextCheckSeconds`, about when the copies they saw
+ * running should be done (functions/copy/nextCheck.ts); the loop waits that long, but never less than `waitSeconds`
+ * (what bounds how late a finished copy is noticed when the estimate is short) nor more than `maxWaitSeconds` (what
+ * bounds it when the estimate is long). A summary without the field waits `waitSeconds`, the fixed interval of a
+ * loop without estimates. The loop's time budget is `budgetSeconds` of waiting in all: no new wait starts once
+ * `waitedSeconds` reached it (the last wait may end up to `maxWaitSeconds` later). `maxChecks` still caps the
+ * invocations, which bounds the execution's history whatever the waits.
  *
  * Running out of checks with work still pending is not a failure: failed items already make the Lambda throw, and
  * the work keeps running in RDS for the next event or schedule run to pick up. Lateness is what the freshness alarm
@@ -44,8 +64,9 @@
  *
  * Each run records what it finished as it goes (tags, events), so a continuation starts where the last run stopped.
  *
- * State data between states is `{ summary, checks }`: `summary` is the last handler's JSON result (a small object such
- * as `{ pending: 3 }`), `checks` the number of loop invocations so far. The check Lambda and re-runs receive the
+ * State data between states is `{ summary, checks, waitedSeconds }` (plus `waitSeconds` while waiting): `summary` is
+ * the last handler's JSON result (a small object such as `{ pending: 3, nextCheckSeconds: 900 }`), `checks` the
+ * number of loop invocations so far, `waitedSeconds` the seconds waited so far. The check Lambda and re-runs receive the
  * execution's original input (`$$.Execution.Input`), so a run scoped to one DB or snapshot stays in that scope.
  *
  * No Pulumi imports here: the module must load in tests, the simulator and the CLI without a Pulumi runtime.
@@ -71,11 +92,12 @@ export interface StepMachineOptions {
   /** ARN of the step Lambda. */
   functionArn: string;
   /**
-   * Wait/check loop run while the step's summary reports `pending > 0`: wait `waitSeconds`, invoke the check Lambda
-   * `functionArn` (re-running the step when the check reports `ready > 0`), repeat; after `maxChecks` invocations
-   * (checks and re-runs) with work still pending the execution succeeds with `leftPending: true` in its output.
+   * Wait/check loop run while the step's summary reports `pending > 0`: wait (the summary's `nextCheckSeconds`,
+   * clamped to [`waitSeconds`, `maxWaitSeconds`]), invoke the check Lambda `functionArn` (re-running the step when the
+   * check reports `ready > 0`), repeat; after `maxChecks` invocations (checks and re-runs), or once `budgetSeconds`
+   * were waited, with work still pending the execution succeeds with `leftPending: true` in its output.
    */
-  check?: { functionArn: string; waitSeconds: number; maxChecks: number };
+  check?: CheckLoopOptions;
   /** Retry timing for Lambda service errors and `TransientAwsError`; fields left out take {@link DEFAULT_RETRY}. */
   retry?: Partial<RetryPolicy>;
   /**
@@ -83,6 +105,20 @@ export interface StepMachineOptions {
    * {@link DEFAULT_MAX_RUNS}. What is still left after that is resumed by the next scheduled or event run.
    */
   maxRuns?: number;
+}
+
+/** The check loop of {@link StepMachineOptions.check}. */
+export interface CheckLoopOptions {
+  /** ARN of the check Lambda. */
+  functionArn: string;
+  /** Shortest wait between two checks (seconds); also the wait when a summary gives no `nextCheckSeconds`. */
+  waitSeconds: number;
+  /** Check and re-run invocations per execution, at most {@link MAX_CHECKS_LIMIT}. */
+  maxChecks: number;
+  /** Longest wait between two checks (seconds, >= `waitSeconds`). @defaultValue `waitSeconds` (a fixed interval) */
+  maxWaitSeconds?: number;
+  /** Seconds of waiting after which no new wait starts. @defaultValue `waitSeconds × maxChecks` */
+  budgetSeconds?: number;
 }
 
 /**
@@ -177,11 +213,16 @@ export interface StepStateNames {
   readonly task: string;
   readonly isPending: string;
   readonly wait: string;
+  readonly timeCheck: string;
+  readonly waitShort: string;
+  readonly waitLong: string;
+  readonly waitAsEstimated: string;
   readonly check: string;
   readonly count: string;
   readonly hasFailures: string;
   readonly itemsFailed: string;
   readonly isReady: string;
+  readonly isWaiting: string;
   readonly rerun: string;
   readonly succeeded: string;
   readonly failed: string;
@@ -199,11 +240,16 @@ export function stepStateNames(stepName: string): StepStateNames {
     task: stepName,
     isPending: `Is${stepName}Pending`,
     wait: `WaitFor${stepName}`,
+    timeCheck: `Time${stepName}Check`,
+    waitShort: `WaitShortFor${stepName}`,
+    waitLong: `WaitLongFor${stepName}`,
+    waitAsEstimated: `WaitAsEstimatedFor${stepName}`,
     check: `Check${stepName}`,
     count: `Count${stepName}Check`,
     hasFailures: `Has${stepName}Failures`,
     itemsFailed: `${stepName}ItemsFailed`,
     isReady: `Is${stepName}Ready`,
+    isWaiting: `Is${stepName}Waiting`,
     rerun: `Rerun${stepName}`,
     succeeded: `${stepName}Succeeded`,
     failed: `${stepName}Failed`,
@@ -346,10 +392,14 @@ export function buildStepDefinition(o: StepMachineOptions): AslDefinition {
   lambdaArn("check.functionArn", checkArn);
   wholeNumber("check.waitSeconds", waitSeconds, 1, MAX_SECONDS);
   wholeNumber("check.maxChecks", maxChecks, 1, MAX_CHECKS_LIMIT);
+  const maxWaitSeconds = o.check.maxWaitSeconds ?? waitSeconds;
+  wholeNumber("check.maxWaitSeconds", maxWaitSeconds, waitSeconds, MAX_SECONDS);
+  const budgetSeconds = o.check.budgetSeconds ?? waitSeconds * maxChecks;
+  wholeNumber("check.budgetSeconds", budgetSeconds, waitSeconds, MAX_SECONDS);
 
   states[n.task] = lambdaTask({
     functionArn: o.functionArn,
-    resultSelector: { "summary.$": "$.Payload", checks: 0, runs: 1 },
+    resultSelector: { "summary.$": "$.Payload", checks: 0, waitedSeconds: 0, runs: 1 },
     next: n.hasLeftWork,
     retry,
     extraRetry: [NOT_YET_VISIBLE_RETRY],
@@ -358,7 +408,7 @@ export function buildStepDefinition(o: StepMachineOptions): AslDefinition {
   });
   states[n.isPending] = {
     Type: "Choice",
-    Comment: `Loops while the last summary reports pending work, at most ${maxChecks} checks and re-runs.`,
+    Comment: `Loops while the last summary reports pending work, at most ${maxChecks} checks and re-runs and ${budgetSeconds} s of waiting.`,
     // Rules are tried in order; the type tests come first so that the numeric rules never see a missing value.
     Choices: [
       { Not: { Variable: "$.summary.pending", IsPresent: true }, Next: n.summaryInvalid },
@@ -370,15 +420,65 @@ export function buildStepDefinition(o: StepMachineOptions): AslDefinition {
         ],
         Next: n.markLeftPending,
       },
-      { Variable: "$.summary.pending", NumericGreaterThan: 0, Next: n.wait },
+      {
+        And: [
+          { Variable: "$.summary.pending", NumericGreaterThan: 0 },
+          { Variable: "$.waitedSeconds", NumericGreaterThanEquals: budgetSeconds },
+        ],
+        Next: n.markLeftPending,
+      },
+      { Variable: "$.summary.pending", NumericGreaterThan: 0, Next: n.timeCheck },
     ],
     Default: n.succeeded,
   };
+  states[n.timeCheck] = {
+    Type: "Choice",
+    Comment: `Waits about as long as the running work needs (the summary's nextCheckSeconds), from ${waitSeconds} s to ${maxWaitSeconds} s.`,
+    // `nextCheckSeconds` is optional, so it is type-tested before it is compared.
+    Choices: [
+      { Not: { Variable: "$.summary.nextCheckSeconds", IsPresent: true }, Next: n.waitShort },
+      { Not: { Variable: "$.summary.nextCheckSeconds", IsNumeric: true }, Next: n.waitShort },
+      { Variable: "$.summary.nextCheckSeconds", NumericLessThanEquals: waitSeconds, Next: n.waitShort },
+      { Variable: "$.summary.nextCheckSeconds", NumericGreaterThanEquals: maxWaitSeconds, Next: n.waitLong },
+    ],
+    Default: n.waitAsEstimated,
+  };
+  const setWait = (comment: string, seconds: number | string): Record<string, unknown> => ({
+    Type: "Pass",
+    Comment: comment,
+    Parameters: {
+      "summary.$": "$.summary",
+      "checks.$": "$.checks",
+      ...(typeof seconds === "number" ? { waitSeconds: seconds } : { "waitSeconds.$": seconds }),
+      "waitedSeconds.$": `States.MathAdd($.waitedSeconds, ${seconds})`,
+    },
+    Next: n.wait,
+  });
+  states[n.waitShort] = setWait(
+    `The shortest wait, ${waitSeconds} s (also when the summary gives no estimate).`,
+    waitSeconds,
+  );
+  states[n.waitLong] = setWait(`The longest wait, ${maxWaitSeconds} s.`, maxWaitSeconds);
+  states[n.waitAsEstimated] = setWait(
+    "The summary's estimate (a whole number of seconds between the shortest and the longest wait).",
+    "$.summary.nextCheckSeconds",
+  );
   states[n.wait] = {
     Type: "Wait",
-    Comment: `Lets RDS make progress before the next check.`,
-    Seconds: waitSeconds,
-    Next: n.check,
+    Comment: "Lets RDS make progress before the next check.",
+    SecondsPath: "$.waitSeconds",
+    Next: n.isWaiting,
+  };
+  states[n.isWaiting] = {
+    Type: "Choice",
+    Comment: `Runs the ${step} Lambda again instead of the check when the last summary had work waiting for a free slot or quota.`,
+    // `waiting` is optional in a summary, so it is type-tested before it is compared.
+    Choices: [
+      { Not: { Variable: "$.summary.waiting", IsPresent: true }, Next: n.check },
+      { Not: { Variable: "$.summary.waiting", IsNumeric: true }, Next: n.check },
+      { Variable: "$.summary.waiting", NumericGreaterThan: 0, Next: n.rerun },
+    ],
+    Default: n.check,
   };
   states[n.check] = lambdaTask({
     functionArn: checkArn,
@@ -394,7 +494,11 @@ export function buildStepDefinition(o: StepMachineOptions): AslDefinition {
   states[n.count] = {
     Type: "Pass",
     Comment: "Counts the invocation (check or re-run) and keeps only the latest summary.",
-    Parameters: { "checks.$": "States.MathAdd($.checks, 1)", "summary.$": "$.latest.summary" },
+    Parameters: {
+      "checks.$": "States.MathAdd($.checks, 1)",
+      "waitedSeconds.$": "$.waitedSeconds",
+      "summary.$": "$.latest.summary",
+    },
     Next: n.hasFailures,
   };
   states[n.hasFailures] = {
@@ -435,19 +539,24 @@ export function buildStepDefinition(o: StepMachineOptions): AslDefinition {
     retry,
     extraRetry: [NOT_YET_VISIBLE_RETRY],
     catchNext: n.failed,
-    comment: `Runs the ${step} Lambda again on the execution input to start the work the check found ready.`,
+    comment: `Runs the ${step} Lambda again on the execution input to start the work found ready or waiting.`,
   });
   states[n.markLeftPending] = {
     Type: "Pass",
     Comment: `Out of checks with ${step} work still pending: keep the last summary and flag it; RDS keeps working.`,
-    Parameters: { "summary.$": "$.summary", "checks.$": "$.checks", leftPending: true },
+    Parameters: {
+      "summary.$": "$.summary",
+      "checks.$": "$.checks",
+      "waitedSeconds.$": "$.waitedSeconds",
+      leftPending: true,
+    },
     Next: n.leftPending,
   };
   states[n.leftPending] = {
     Type: "Succeed",
     Comment:
-      `${step} work was still pending after ${maxChecks} checks and re-runs (waits of ${waitSeconds} s between checks); ` +
-      "it keeps running in RDS and the next event or scheduled run picks it up. Output: { summary, checks, leftPending: true }.",
+      `${step} work was still pending after ${maxChecks} checks and re-runs or ${budgetSeconds} s of waiting (${waitSeconds} s to ${maxWaitSeconds} s between checks); ` +
+      "it keeps running in RDS and the next event or scheduled run picks it up. Output: { summary, checks, waitedSeconds, leftPending: true }.",
   };
   states[n.summaryInvalid] = {
     Type: "Fail",
@@ -456,7 +565,7 @@ export function buildStepDefinition(o: StepMachineOptions): AslDefinition {
     Cause: `The ${step} or check Lambda returned a summary without a numeric "pending" field.`,
   };
   return {
-    Comment: `rds-pilot-light ${step}: run the ${step} Lambda, then check every ${waitSeconds} s while work is pending (at most ${maxChecks} checks and re-runs).`,
+    Comment: `rds-pilot-light ${step}: run the ${step} Lambda, then check while work is pending, ${waitSeconds} s to ${maxWaitSeconds} s apart as the work's progress suggests (at most ${maxChecks} checks and re-runs, ${budgetSeconds} s of waiting).`,
     StartAt: n.task,
     States: { ...states, ...terminal },
   };
@@ -505,7 +614,7 @@ function resumeLoop(
       Parameters: {
         "runs.$": "States.MathAdd($.runs, 1)",
         "summary.$": "$.latest.summary",
-        ...(hasCheck ? { checks: 0 } : {}),
+        ...(hasCheck ? { checks: 0, waitedSeconds: 0 } : {}),
       },
       Next: n.hasLeftWork,
     },

@@ -12,8 +12,10 @@
  * final copy by identifier (check/read.ts): while that copy runs, the poll costs one read and reports it pending.
  */
 
+import { DEFAULT_EXPECTED_COPY_MINUTES } from "../copy/config";
 import { namedRecoveryPoint, parseCopyScope } from "../copy/event";
 import { scopeLabel } from "../copy/handler";
+import { nextCheckSeconds } from "../copy/nextCheck";
 import { planCopyRun } from "../copy/state";
 import { inContext } from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
@@ -35,6 +37,11 @@ export interface CheckSummary {
   readonly ready: number;
   /** Items that need an operator (the Copier reports them as failures). */
   readonly failed: number;
+  /**
+   * Seconds until the in-scope copies running now should be worth another look (copy/nextCheck.ts); absent when none
+   * runs. The state machine waits this long before the next check, clamped to its minimum and maximum wait.
+   */
+  readonly nextCheckSeconds?: number;
 }
 
 /** Builds the Checker handler. */
@@ -50,21 +57,33 @@ export function makeHandler(deps: HandlerDeps<CheckConfig>): (event: unknown) =>
           () => runningCopyOf(clients, config, named),
         )
       : undefined;
+    const expected = config.expectedCopyMinutes ?? DEFAULT_EXPECTED_COPY_MINUTES;
     if (running) {
-      const summary: CheckSummary = { pending: 1, inProgress: [running.targetId], waiting: 0, ready: 0, failed: 0 };
+      const next = nextCheckSeconds([running.copy], clock(), expected);
+      const summary: CheckSummary = {
+        pending: 1,
+        inProgress: [running.targetId],
+        waiting: 0,
+        ready: 0,
+        failed: 0,
+        ...(next !== undefined ? { nextCheckSeconds: next } : {}),
+      };
       obs.logger.info("check finished", { ...summary, inProgress: 1, reads: running.reads });
       return summary;
     }
+    const now = clock();
     const { progress } = await inContext(
       `check: DescribeDBSnapshots/DescribeDBClusterSnapshots (shared and manual) for ${scopeLabel(scope)} in ${config.region}`,
-      () => planCopyRun(clients, config, scope, clock(), { countGlobalInFlight: false }),
+      () => planCopyRun(clients, config, scope, now, { countGlobalInFlight: false }),
     );
+    const next = nextCheckSeconds(progress.running, now, expected);
     const summary: CheckSummary = {
       pending: progress.pending,
       inProgress: progress.inProgress,
       waiting: progress.waiting,
       ready: progress.ready,
       failed: progress.failures.length,
+      ...(next !== undefined ? { nextCheckSeconds: next } : {}),
     };
     obs.logger.info("check finished", { ...summary, inProgress: summary.inProgress.length });
     return summary;

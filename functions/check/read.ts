@@ -25,6 +25,8 @@ import { isOwned, TAG } from "../lib/tags";
 /** What a still-running recovery point reports: pending, with its copy in progress; nothing to start. */
 export interface RunningCopy {
   readonly targetId: string;
+  /** The running copy as described (its progress and create time time the next check). */
+  readonly copy: Snapshot;
   /** Describe calls this read made (1, or 2 in two-step's first leg). */
   readonly reads: number;
 }
@@ -42,12 +44,12 @@ export async function runningCopyOf(
   const finalRegion = config.drRegion ?? config.region;
   const finalStage = config.drRegion ? "dr-region" : "dr";
   const last = await describeOwn(clients.rds(finalRegion), rp.kind, targetId);
-  if (last) return isRunningCopyOf(last, rp, finalStage) ? { targetId, reads: 1 } : undefined;
+  if (last) return isRunningCopyOf(last, rp, finalStage) ? { targetId, copy: last, reads: 1 } : undefined;
   // The final copy has not started. Where a home-region copy comes first (two-step, and DB clusters in fan-out,
   // which Aurora cannot copy across account and region in one step), that copy is what runs now.
   if (!config.drRegion || !hasHomeLegFirst(config, rp)) return undefined;
   const home = await describeOwn(clients.rds(config.region), rp.kind, targetId);
-  return home && isRunningCopyOf(home, rp, "dr") ? { targetId, reads: 2 } : undefined;
+  return home && isRunningCopyOf(home, rp, "dr") ? { targetId, copy: home, reads: 2 } : undefined;
 }
 
 /** Two-step, and fan-out of a DB cluster (functions/copy/plan.ts `isFanOut`): the home copy precedes the final one. */

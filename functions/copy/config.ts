@@ -38,6 +38,9 @@ export const DEFAULT_MAX_COPIES_IN_FLIGHT = 5;
  */
 export const DEFAULT_COPY_WINDOW_HOURS = 24;
 
+/** Default of `RPL_EXPECTED_COPY_MINUTES`: the stack default of `expectedCopyMinutes` (config/schema.ts). */
+export const DEFAULT_EXPECTED_COPY_MINUTES = 20;
+
 /** Parsed Copier/Checker configuration. */
 export interface CopyConfig {
   /** Region the Lambda runs in (`AWS_REGION`): where the shares are visible and the first copy lands. */
@@ -67,6 +70,12 @@ export interface CopyConfig {
    * the DR Janitor's `retention.allHours` so a copy retention deleted is not copied back from the source.
    */
   readonly copyWindowHours: number;
+  /**
+   * `RPL_EXPECTED_COPY_MINUTES`: minutes a copy usually takes (the stack's `expectedCopyMinutes`). The summary's
+   * `nextCheckSeconds` (copy/nextCheck.ts) falls back to it for a copy that shows no progress yet. At least 0; the
+   * parser always sets it, and {@link DEFAULT_EXPECTED_COPY_MINUTES} applies where a hand-built config leaves it out.
+   */
+  readonly expectedCopyMinutes?: number;
 }
 
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):(key|alias)\/[A-Za-z0-9/_-]+$/;
@@ -84,6 +93,7 @@ const schema = z.object({
   RPL_MAX_COPIES_IN_FLIGHT_PER_DB: z.prefault(positiveInt("copies"), String(DEFAULT_MAX_COPIES_IN_FLIGHT_PER_DB)),
   RPL_DELETE_INTERMEDIATE: z.prefault(bool, "false"),
   RPL_COPY_WINDOW_HOURS: z.prefault(positiveInt("hours"), String(DEFAULT_COPY_WINDOW_HOURS)),
+  RPL_EXPECTED_COPY_MINUTES: z.prefault(positiveInt("minutes"), String(DEFAULT_EXPECTED_COPY_MINUTES)),
 });
 
 /** Parses the Copier/Checker environment; throws a ConfigError naming every bad or inconsistent variable. */
@@ -165,5 +175,6 @@ export function parseCopyConfig(
     maxCopiesInFlightPerDb: e.RPL_MAX_COPIES_IN_FLIGHT_PER_DB,
     deleteIntermediate: e.RPL_DELETE_INTERMEDIATE,
     copyWindowHours: e.RPL_COPY_WINDOW_HOURS,
+    expectedCopyMinutes: e.RPL_EXPECTED_COPY_MINUTES,
   };
 }

@@ -25,9 +25,10 @@ import { MetricUnit, type Observability } from "../lib/powertools";
 import { publishQuotaBlocked, type QuotaBlockedItem } from "../lib/quotaMetric";
 import { forEachItem, throwIfFailed } from "../lib/runner";
 import { recordToTags } from "../lib/tags";
-import type { CopyConfig } from "./config";
+import { type CopyConfig, DEFAULT_EXPECTED_COPY_MINUTES } from "./config";
 import { COPY_QUOTA_ERRORS, mapCopyError } from "./errors";
 import { type CopyScope, parseCopyScope } from "./event";
+import { nextCheckSeconds } from "./nextCheck";
 import { type CopyAction, type DeleteIntermediateAction, OUTSIDE_COPY_WINDOW, type SkippedSnapshot } from "./plan";
 import { markSourceDeleted, sourceDbDeletedOf } from "./sourceDeleted";
 import { planCopyRun } from "./state";
@@ -55,6 +56,12 @@ export interface CopySummary {
   readonly skipped: number;
   /** Planned actions not started because the run's time budget ran out; the state machine runs it again. */
   readonly leftPending: number;
+  /**
+   * Seconds until the running copies in scope (including the ones just started) should be worth another look
+   * (copy/nextCheck.ts); absent when none runs. The state machine's check loop waits this long, clamped to its
+   * minimum and maximum wait.
+   */
+  readonly nextCheckSeconds?: number;
 }
 
 /** Builds the Copier handler around injected clients, clock, config and observability. */
@@ -135,6 +142,16 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
 
     const allFailures: ItemFailure[] = [...progress.failures, ...failures];
     const inFlightBefore = Object.values(progress.inFlight).reduce((a, b) => a + b, 0);
+    // Copies started (or found started) by this run show no progress yet: they are timed from now.
+    const justStarted = Array.from({ length: count.started + count.regionStarted + count.existing }, () => ({
+      progress: 0,
+      createdAt: now,
+    }));
+    const nextCheck = nextCheckSeconds(
+      [...progress.running, ...justStarted],
+      clock(),
+      config.expectedCopyMinutes ?? DEFAULT_EXPECTED_COPY_MINUTES,
+    );
     const summary: CopySummary = {
       started: count.started,
       regionStarted: count.regionStarted,
@@ -145,6 +162,7 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
       failed: allFailures.length,
       skipped: progress.skipped.length,
       leftPending,
+      ...(nextCheck !== undefined ? { nextCheckSeconds: nextCheck } : {}),
     };
     publishMetrics(summary, allFailures);
     publishQuotaBlocked(obs, quotaBlocked);

@@ -141,6 +141,11 @@ export interface CopyProgress {
   readonly pending: number;
   /** Identifiers of in-scope copies that are running now. */
   readonly inProgress: readonly string[];
+  /**
+   * The running copies behind {@link inProgress}, in the same order (the copy each in-progress item waits for): their
+   * `progress` and `createdAt` time the check loop's next look (copy/nextCheck.ts).
+   */
+  readonly running: readonly Snapshot[];
   /** Owned copies in progress per destination region (all scopes: the limit is per region). */
   readonly inFlight: Readonly<Record<string, number>>;
   /**
@@ -657,6 +662,7 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   let keptCount = 0;
   const failures: ItemFailure[] = [];
   const inProgress: string[] = [];
+  const running: Snapshot[] = [];
   let pending = 0;
   const windowStart = input.now.getTime() - config.copyWindowHours * HOUR_MS;
   const fanOutMode = config.mode === "fan-out" && config.drRegion !== undefined;
@@ -702,7 +708,12 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
       st.newestDone = Math.max(st.newestDone, rp);
     } else if (phase !== FAILED) {
       pending++;
-      if (phase === HOME_IN_PROGRESS || phase === REGION_IN_PROGRESS) inProgress.push(items.targetId(i));
+      const copy =
+        phase === HOME_IN_PROGRESS ? items.homeOf(i) : phase === REGION_IN_PROGRESS ? items.regionalOf(i) : undefined;
+      if (copy) {
+        inProgress.push(items.targetId(i));
+        running.push(copy);
+      }
     }
   }
 
@@ -766,6 +777,7 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
       },
       pending,
       inProgress,
+      running,
       inFlight,
       waiting,
       ready: deletes.length + copies.length,

@@ -358,6 +358,7 @@ describe("handlerEnvironment", () => {
       RPL_MAX_COPIES_IN_FLIGHT_PER_DB: "1",
       RPL_DELETE_INTERMEDIATE: "true",
       RPL_COPY_WINDOW_HOURS: String(copyWindowHours(dr)),
+      RPL_EXPECTED_COPY_MINUTES: "20",
     });
   });
   it.each(["copy", "check"] as const)("%s of a both stack: the account is its own source, DR region set", (step) => {
@@ -374,6 +375,7 @@ describe("handlerEnvironment", () => {
       RPL_MAX_COPIES_IN_FLIGHT_PER_DB: "1",
       RPL_DELETE_INTERMEDIATE: "false",
       RPL_COPY_WINDOW_HOURS: String(copyWindowHours(both)),
+      RPL_EXPECTED_COPY_MINUTES: "20",
     });
     expect(() => handlerEnvironment(both, step, { drKmsKeyArn: "K1", drRegionKmsKeyArn: "K2" })).toThrow(
       `handlerEnvironment(${step}) needs accountId`,
@@ -479,13 +481,32 @@ describe("schedules and plan", () => {
     expect(deploymentPlan(parse(raw))).toMatchObject(expected);
   });
 
-  it("copy check loop polls every 5 minutes for at least an hour", () => {
-    expect(copyCheckLoop(parse(DR))).toEqual({ waitSeconds: 300, maxChecks: 16 }); // 4 x 20 min
-    expect(copyCheckLoop(parse({ ...DR, expectedCopyMinutes: 5 }))).toEqual({ waitSeconds: 300, maxChecks: 12 });
-    expect(copyCheckLoop(parse({ ...DR, rpoMinutes: 240, expectedCopyMinutes: 120 }))).toEqual({
+  it("copy check loop waits 5 to copyCheckMaxWaitMinutes between checks, for at least an hour of waiting", () => {
+    // 4 x 20 min of waiting; at most as many checks as 5-minute waits fill.
+    expect(copyCheckLoop(parse(DR))).toEqual({
       waitSeconds: 300,
+      maxWaitSeconds: 1800,
+      budgetSeconds: 4800,
+      maxChecks: 16,
+    });
+    expect(copyCheckLoop(parse({ ...DR, expectedCopyMinutes: 5 }))).toMatchObject({
+      budgetSeconds: 3600,
+      maxChecks: 12,
+    });
+    expect(copyCheckLoop(parse({ ...DR, rpoMinutes: 240, expectedCopyMinutes: 120 }))).toMatchObject({
+      waitSeconds: 300,
+      budgetSeconds: 28_800,
       maxChecks: 96,
     });
+    expect(copyCheckLoop(parse({ ...DR, copyCheckMaxWaitMinutes: 5 }))).toMatchObject({ maxWaitSeconds: 300 });
+  });
+
+  it.each([
+    [4, "copyCheckMaxWaitMinutes must be at least 5 minutes"],
+    [1441, "copyCheckMaxWaitMinutes must be at most 1440 minutes (one day)"],
+    [7.5, "copyCheckMaxWaitMinutes must be a whole number of minutes"],
+  ])("refuses copyCheckMaxWaitMinutes %s, naming the field", (value, message) => {
+    expect(() => parse({ ...DR, copyCheckMaxWaitMinutes: value })).toThrow(message);
   });
 });
 

@@ -330,7 +330,9 @@ describe("Pulumi.drprod.yaml (DR account, fan-out copy into eu-central-1)", () =
       RPL_DR_REGION_KMS_KEY_ARN: drRegionKey,
       RPL_COPY_MODE: "fan-out",
       RPL_MAX_COPIES_IN_FLIGHT: "5",
+      RPL_MAX_COPIES_IN_FLIGHT_PER_DB: "1", // the default per-DB cap (functions/copy/perDbCap.ts)
       RPL_DELETE_INTERMEDIATE: "false",
+      RPL_EXPECTED_COPY_MINUTES: "20",
       RPL_COPY_WINDOW_HOURS: "23", // allHours 24 h minus copy time and one interval (config/derive.ts copyWindowHours)
     };
     expect(env(run.named("copier-fn"))).toEqual({ ...copyEnv, POWERTOOLS_SERVICE_NAME: "rds-pilot-light-copy" });
@@ -348,7 +350,10 @@ describe("Pulumi.drprod.yaml (DR account, fan-out copy into eu-central-1)", () =
     const def = definitionOf(run, "copier");
     expect(JSON.stringify(def)).toContain(fnArn("copier-check-fn", "eu-west-1", DR));
     const wait = Object.values(def.States).find((s) => s.Type === "Wait");
-    expect(wait?.Seconds).toBe(300);
+    expect(wait?.SecondsPath).toBe("$.waitSeconds");
+    // Waits of 5 to 30 minutes (copyCheckMaxWaitMinutes default) as the copies' progress suggests.
+    expect((def.States.WaitShortForCopy?.Parameters as { waitSeconds?: number } | undefined)?.waitSeconds).toBe(300);
+    expect((def.States.WaitLongForCopy?.Parameters as { waitSeconds?: number } | undefined)?.waitSeconds).toBe(1800);
     expect(policyOf(run, "copier-sfn-role").Statement[0]?.Resource).toEqual([
       fnArn("copier-fn", "eu-west-1", DR),
       `${fnArn("copier-fn", "eu-west-1", DR)}:*`,

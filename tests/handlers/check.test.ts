@@ -57,6 +57,9 @@ describe("check handler", () => {
       waiting: 1,
       ready: 4,
       failed: 0,
+      // Both running copies show 10 % after 14 h: 126 h left each; half of it (COPY_ETA_FRACTION). The state machine
+      // clamps the wait to its longest.
+      nextCheckSeconds: 226_800,
     });
     expect(summary.inProgress).toHaveLength(2);
     const commands = [...w.home.calls(), ...w.dr.calls()].map((c) => c.args[0].constructor.name);
@@ -87,7 +90,14 @@ describe("check handler", () => {
     const other = rawShared({ account: SRC_B, dbId: "billing", at: T1 });
     const w = world({ home: { shared: [s, other] }, dr: { manual: [running] }, config: { mode: "direct" } });
     const summary = await makeCheck(w.deps)({ detail: { snapshotArn: arnOfRaw(s) } });
-    expect(summary).toEqual({ pending: 1, inProgress: [id(SRC_A, "orders", T1)], waiting: 0, ready: 0, failed: 0 });
+    expect(summary).toEqual({
+      pending: 1,
+      inProgress: [id(SRC_A, "orders", T1)],
+      waiting: 0,
+      ready: 0,
+      failed: 0,
+      nextCheckSeconds: 226_800,
+    });
   });
 
   it("reports nothing pending once the final copy is available", async () => {

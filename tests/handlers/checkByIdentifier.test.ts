@@ -101,8 +101,9 @@ describe("check started by the Sharer's event", () => {
     await a.copy(sharedEvent());
     const fast = await a.checkReads(sharedEvent());
     const full = await a.checkReads({ snapshotArn: ARN });
+    // The copy was just requested and shows no progress: half of expectedCopyMinutes (20) until the next look.
     expect(fast).toEqual({
-      summary: { pending: 1, inProgress: [TARGET], waiting: 0, ready: 0, failed: 0 },
+      summary: { pending: 1, inProgress: [TARGET], waiting: 0, ready: 0, failed: 0, nextCheckSeconds: 600 },
       reads: 1,
     });
     expect(full.summary).toEqual(fast.summary);
@@ -124,7 +125,14 @@ describe("check started by the Sharer's event", () => {
     const fast = await a.checkReads(sharedEvent());
     const full = await a.checkReads({ snapshotArn: ARN });
     expect(fast.reads).toBe(2);
-    expect(fast.summary).toEqual({ pending: 1, inProgress: [TARGET], waiting: 0, ready: 0, failed: 0 });
+    expect(fast.summary).toEqual({
+      pending: 1,
+      inProgress: [TARGET],
+      waiting: 0,
+      ready: 0,
+      failed: 0,
+      nextCheckSeconds: 600,
+    });
     expect(full.summary).toEqual(fast.summary);
   });
 

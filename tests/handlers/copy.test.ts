@@ -92,6 +92,8 @@ describe("copy handler", () => {
       failed: 0,
       skipped: 0,
       leftPending: 0,
+      // Copies just started show no progress: look again after half of expectedCopyMinutes (20).
+      nextCheckSeconds: 600,
     });
     expect(w.metric("SnapshotsCopied", "Stage", "dr")).toEqual([2]);
     expect(w.metric("StepFailures", "Step", "copy")).toEqual([0]);

@@ -35,7 +35,14 @@ describe("scoped Copier and Checker runs", () => {
       config: { maxCopiesInFlight: 5 },
     });
     const summary = await makeCheck(w2.deps)({ dbId: "orders" });
-    expect(summary).toEqual({ pending: 1, inProgress: [id("orders", T1)], waiting: 0, ready: 0, failed: 0 });
+    expect(summary).toEqual({
+      pending: 1,
+      inProgress: [id("orders", T1)],
+      waiting: 0,
+      ready: 0,
+      failed: 0,
+      nextCheckSeconds: 226_800,
+    });
     // Nothing to start, so nothing but the DB's own snapshots is listed.
     expect(w2.homeDescribes.length).toBeGreaterThan(0);
     expect(w2.homeDescribes.every((c) => c.dbId === "orders")).toBe(true);

@@ -56,6 +56,7 @@ describe("copy handler, single account (role both)", () => {
     expect(w.home.commandCalls(CopyDBSnapshotCommand)).toHaveLength(0);
     expect(w.home.commandCalls(CopyDBClusterSnapshotCommand)).toHaveLength(0);
     expect(summary).toEqual({
+      nextCheckSeconds: expect.any(Number),
       started: 0,
       regionStarted: 2,
       inFlight: 2,
@@ -96,6 +97,7 @@ describe("copy handler, single account (role both)", () => {
 
     const running = world({ home: { manual: [src] }, dr: { manual: [copy("creating")] }, config: BOTH });
     expect(await makeCheck(running.deps)({})).toEqual({
+      nextCheckSeconds: expect.any(Number),
       pending: 1,
       inProgress: [id],
       waiting: 0,

@@ -129,7 +129,12 @@ describe("Copy state machine with the real copy and check handlers", () => {
     const s = setup();
     const r = await s.run(s.machines.copy);
     expect(r.status).toBe("SUCCEEDED");
-    expect(r.output).toEqual({ checks: 0, runs: 1, summary: expect.objectContaining({ pending: 0, started: 0 }) });
+    expect(r.output).toEqual({
+      checks: 0,
+      waitedSeconds: 0,
+      runs: 1,
+      summary: expect.objectContaining({ pending: 0, started: 0 }),
+    });
     expect(r.waits).toEqual([]);
   });
 

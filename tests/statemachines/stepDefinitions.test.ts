@@ -31,6 +31,14 @@ const VARIANTS: [string, StepMachineOptions][] = [
     },
   ],
   [
+    "copy with waits as estimated",
+    {
+      stepName: "Copy",
+      functionArn: arn("copy"),
+      check: { functionArn: arn("check"), waitSeconds: 300, maxChecks: 12, maxWaitSeconds: 1800, budgetSeconds: 3600 },
+    },
+  ],
+  [
     "copy, custom retry",
     {
       stepName: "Copy",
@@ -164,23 +172,28 @@ describe("buildStepDefinition", () => {
     }
   });
 
-  it("builds the wait/check loop bounded by maxChecks", () => {
+  it("builds the wait/check loop bounded by maxChecks and the waiting budget, waiting as estimated", () => {
     const states = statesOf({
       stepName: "Copy",
       functionArn: arn("copy"),
-      check: { functionArn: arn("check"), waitSeconds: 600, maxChecks: 36 },
+      check: { functionArn: arn("check"), waitSeconds: 600, maxChecks: 36, maxWaitSeconds: 1800 },
     });
     const n = stepStateNames("Copy");
     expect(Object.keys(states).sort()).toEqual(
       [
         n.task,
         n.isPending,
+        n.timeCheck,
+        n.waitShort,
+        n.waitLong,
+        n.waitAsEstimated,
         n.wait,
         n.check,
         n.count,
         n.hasFailures,
         n.itemsFailed,
         n.isReady,
+        n.isWaiting,
         n.rerun,
         n.succeeded,
         n.failed,
@@ -193,7 +206,7 @@ describe("buildStepDefinition", () => {
       ].sort(),
     );
     expect(states.Copy).toMatchObject({
-      ResultSelector: { "summary.$": "$.Payload", checks: 0, runs: 1 },
+      ResultSelector: { "summary.$": "$.Payload", checks: 0, waitedSeconds: 0, runs: 1 },
       Next: "HasCopyLeftWork",
     });
     // The resume loop hands over to the check loop, and its runs restart the check count.
@@ -205,10 +218,12 @@ describe("buildStepDefinition", () => {
       "runs.$": "States.MathAdd($.runs, 1)",
       "summary.$": "$.latest.summary",
       checks: 0,
+      waitedSeconds: 0,
     });
     expect(states.IsCopyPending).toEqual({
       Type: "Choice",
-      Comment: "Loops while the last summary reports pending work, at most 36 checks and re-runs.",
+      Comment:
+        "Loops while the last summary reports pending work, at most 36 checks and re-runs and 21600 s of waiting.",
       Choices: [
         { Not: { Variable: "$.summary.pending", IsPresent: true }, Next: "CopySummaryInvalid" },
         { Not: { Variable: "$.summary.pending", IsNumeric: true }, Next: "CopySummaryInvalid" },
@@ -219,11 +234,59 @@ describe("buildStepDefinition", () => {
           ],
           Next: "MarkCopyLeftPending",
         },
-        { Variable: "$.summary.pending", NumericGreaterThan: 0, Next: "WaitForCopy" },
+        {
+          And: [
+            { Variable: "$.summary.pending", NumericGreaterThan: 0 },
+            { Variable: "$.waitedSeconds", NumericGreaterThanEquals: 21_600 },
+          ],
+          Next: "MarkCopyLeftPending",
+        },
+        { Variable: "$.summary.pending", NumericGreaterThan: 0, Next: "TimeCopyCheck" },
       ],
       Default: "CopySucceeded",
     });
-    expect(states.WaitForCopy).toMatchObject({ Type: "Wait", Seconds: 600, Next: "CheckCopy" });
+    // The summary's estimate, clamped to [waitSeconds, maxWaitSeconds]; no estimate waits the shortest.
+    expect(states.TimeCopyCheck).toEqual({
+      Type: "Choice",
+      Comment: expect.any(String),
+      Choices: [
+        { Not: { Variable: "$.summary.nextCheckSeconds", IsPresent: true }, Next: "WaitShortForCopy" },
+        { Not: { Variable: "$.summary.nextCheckSeconds", IsNumeric: true }, Next: "WaitShortForCopy" },
+        { Variable: "$.summary.nextCheckSeconds", NumericLessThanEquals: 600, Next: "WaitShortForCopy" },
+        { Variable: "$.summary.nextCheckSeconds", NumericGreaterThanEquals: 1800, Next: "WaitLongForCopy" },
+      ],
+      Default: "WaitAsEstimatedForCopy",
+    });
+    const kept = { "summary.$": "$.summary", "checks.$": "$.checks" };
+    expect(states.WaitShortForCopy).toMatchObject({
+      Type: "Pass",
+      Parameters: { ...kept, waitSeconds: 600, "waitedSeconds.$": "States.MathAdd($.waitedSeconds, 600)" },
+      Next: "WaitForCopy",
+    });
+    expect(states.WaitLongForCopy).toMatchObject({
+      Parameters: { ...kept, waitSeconds: 1800, "waitedSeconds.$": "States.MathAdd($.waitedSeconds, 1800)" },
+      Next: "WaitForCopy",
+    });
+    expect(states.WaitAsEstimatedForCopy).toMatchObject({
+      Parameters: {
+        ...kept,
+        "waitSeconds.$": "$.summary.nextCheckSeconds",
+        "waitedSeconds.$": "States.MathAdd($.waitedSeconds, $.summary.nextCheckSeconds)",
+      },
+      Next: "WaitForCopy",
+    });
+    expect(states.WaitForCopy).toMatchObject({ Type: "Wait", SecondsPath: "$.waitSeconds", Next: "IsCopyWaiting" });
+    // Work waiting for a free slot is started by the step itself: no check in between.
+    expect(states.IsCopyWaiting).toEqual({
+      Type: "Choice",
+      Comment: expect.any(String),
+      Choices: [
+        { Not: { Variable: "$.summary.waiting", IsPresent: true }, Next: "CheckCopy" },
+        { Not: { Variable: "$.summary.waiting", IsNumeric: true }, Next: "CheckCopy" },
+        { Variable: "$.summary.waiting", NumericGreaterThan: 0, Next: "RerunCopy" },
+      ],
+      Default: "CheckCopy",
+    });
     expect(states.CheckCopy).toMatchObject({
       Resource: LAMBDA_INVOKE,
       Parameters: { FunctionName: arn("check"), "Payload.$": "$$.Execution.Input" },
@@ -233,7 +296,11 @@ describe("buildStepDefinition", () => {
     });
     expect(states.CountCopyCheck).toMatchObject({
       Type: "Pass",
-      Parameters: { "checks.$": "States.MathAdd($.checks, 1)", "summary.$": "$.latest.summary" },
+      Parameters: {
+        "checks.$": "States.MathAdd($.checks, 1)",
+        "waitedSeconds.$": "$.waitedSeconds",
+        "summary.$": "$.latest.summary",
+      },
       Next: "HasCopyFailures",
     });
     expect(states.HasCopyFailures).toEqual({
@@ -268,11 +335,18 @@ describe("buildStepDefinition", () => {
     expect(states.MarkCopyLeftPending).toEqual({
       Type: "Pass",
       Comment: expect.any(String),
-      Parameters: { "summary.$": "$.summary", "checks.$": "$.checks", leftPending: true },
+      Parameters: {
+        "summary.$": "$.summary",
+        "checks.$": "$.checks",
+        "waitedSeconds.$": "$.waitedSeconds",
+        leftPending: true,
+      },
       Next: "CopyLeftPending",
     });
     expect(states.CopyLeftPending).toMatchObject({ Type: "Succeed" });
-    expect(states.CopyLeftPending?.Comment).toContain("after 36 checks and re-runs (waits of 600 s between checks)");
+    expect(states.CopyLeftPending?.Comment).toContain(
+      "after 36 checks and re-runs or 21600 s of waiting (600 s to 1800 s between checks)",
+    );
     expect(Object.values(states).filter((x) => x?.Type === "Fail")).toHaveLength(3);
   });
 
@@ -326,6 +400,16 @@ describe("buildStepDefinition", () => {
       "too many checks",
       { check: { functionArn: arn("check"), waitSeconds: 60, maxChecks: 1001 } },
       "check.maxChecks must be a whole number from 1 to 1000 (got 1001)",
+    ],
+    [
+      "longest wait below the shortest",
+      { check: { functionArn: arn("check"), waitSeconds: 300, maxChecks: 3, maxWaitSeconds: 200 } },
+      "check.maxWaitSeconds must be a whole number from 300 to 99999999 (got 200)",
+    ],
+    [
+      "waiting budget below one wait",
+      { check: { functionArn: arn("check"), waitSeconds: 300, maxChecks: 3, budgetSeconds: 60 } },
+      "check.budgetSeconds must be a whole number from 300 to 99999999 (got 60)",
     ],
     ["negative attempts", { retry: { maxAttempts: -1 } }, "retry.maxAttempts must be a whole number from 0"],
     ["zero interval", { retry: { intervalSeconds: 0 } }, "retry.intervalSeconds must be a whole number from 1"],

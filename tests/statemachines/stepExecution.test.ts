@@ -168,7 +168,7 @@ describe("resume loop on leftPending", () => {
     const r = await runStateMachine(copyMachine(), { handlers: { [COPY]: copy, [CHECK]: check } });
     expect(r.status).toBe("SUCCEEDED");
     expect(r.taskCalls.map((c) => c.state)).toEqual(["Copy", "ContinueCopy", "CheckCopy"]);
-    expect(r.output).toEqual({ checks: 1, summary: { pending: 0 } });
+    expect(r.output).toEqual({ checks: 1, waitedSeconds: 600, summary: { pending: 0 } });
   });
 
   it("rejects maxRuns outside 1..100, naming the field", () => {
@@ -187,7 +187,7 @@ describe("step machine with a check loop", () => {
       input: { snapshotId: "rpl-orders-20261125-0600" },
     });
     expect(r.status).toBe("SUCCEEDED");
-    expect(r.output).toEqual({ checks: 3, summary: { pending: 0, completed: 3 } });
+    expect(r.output).toEqual({ checks: 3, waitedSeconds: 1800, summary: { pending: 0, completed: 3 } });
     expect(r.waits).toEqual([600, 600, 600]);
     expect(check.payloads).toEqual(Array(3).fill({ snapshotId: "rpl-orders-20261125-0600" }));
     expect(r.taskCalls.map((c) => c.state)).toEqual(["Copy", "CheckCopy", "CheckCopy", "CheckCopy"]);
@@ -229,16 +229,67 @@ describe("step machine with a check loop", () => {
       handlers: { [COPY]: scripted({ pending: 0, skipped: 4 }), [CHECK]: check },
     });
     expect(r.status).toBe("SUCCEEDED");
-    expect(r.output).toEqual({ checks: 0, runs: 1, summary: { pending: 0, skipped: 4 } });
+    expect(r.output).toEqual({ checks: 0, waitedSeconds: 0, runs: 1, summary: { pending: 0, skipped: 4 } });
     expect(r.waits).toEqual([]);
     expect(check.payloads).toEqual([]);
+  });
+
+  it("waits as the summaries' nextCheckSeconds say, clamped to [waitSeconds, maxWaitSeconds]", async () => {
+    const copy = scripted({ pending: 1, nextCheckSeconds: 900 });
+    const check = scripted(
+      { pending: 1, nextCheckSeconds: 5000 },
+      { pending: 1, nextCheckSeconds: 10 },
+      { pending: 1, nextCheckSeconds: "soon" },
+      { pending: 1 },
+      { pending: 0 },
+    );
+    const definition = copyMachine({
+      check: { functionArn: CHECK, waitSeconds: 300, maxWaitSeconds: 1800, maxChecks: 20 },
+    });
+    const r = await runStateMachine(definition, { handlers: { [COPY]: copy, [CHECK]: check } });
+    expect(r.status).toBe("SUCCEEDED");
+    expect(r.waits).toEqual([900, 1800, 300, 300, 300]);
+    expect(r.output).toEqual({ checks: 5, waitedSeconds: 3600, summary: { pending: 0 } });
+  });
+
+  it("runs the step again directly after the wait while its summary has work waiting for a slot", async () => {
+    const input = { snapshotArn: "arn:aws:rds:eu-west-1:111122223333:snapshot:s1" };
+    const copy = scripted({ pending: 1, waiting: 1 }, { pending: 1, waiting: 0, nextCheckSeconds: 900 });
+    const check = scripted({ pending: 0 });
+    const definition = copyMachine({
+      check: { functionArn: CHECK, waitSeconds: 300, maxWaitSeconds: 1800, maxChecks: 5 },
+    });
+    const r = await runStateMachine(definition, { handlers: { [COPY]: copy, [CHECK]: check }, input });
+    expect(r.status).toBe("SUCCEEDED");
+    expect(r.taskCalls.map((c) => c.state)).toEqual(["Copy", "RerunCopy", "CheckCopy"]);
+    expect(copy.payloads).toEqual([input, input]);
+    expect(r.waits).toEqual([300, 900]);
+    expect(r.output).toEqual({ checks: 2, waitedSeconds: 1200, summary: { pending: 0 } });
+  });
+
+  it("stops starting waits once budgetSeconds were waited, and says the work was left pending", async () => {
+    const check = scripted({ pending: 1, nextCheckSeconds: 3600 });
+    const definition = copyMachine({
+      check: { functionArn: CHECK, waitSeconds: 300, maxWaitSeconds: 3600, maxChecks: 100, budgetSeconds: 4000 },
+    });
+    const r = await runStateMachine(definition, {
+      handlers: { [COPY]: scripted({ pending: 1, nextCheckSeconds: 3600 }), [CHECK]: check },
+    });
+    expect(r.status).toBe("SUCCEEDED");
+    expect(r.waits).toEqual([3600, 3600]);
+    expect(r.output).toMatchObject({ checks: 2, waitedSeconds: 7200, leftPending: true });
   });
 
   it("succeeds with leftPending after maxChecks checks when work is still pending", async () => {
     const check = scripted({ pending: 1, inProgress: ["rpl-a"] });
     const r = await runStateMachine(copyMachine(), { handlers: { [COPY]: scripted({ pending: 2 }), [CHECK]: check } });
     expect(r.status).toBe("SUCCEEDED");
-    expect(r.output).toEqual({ checks: 3, summary: { pending: 1, inProgress: ["rpl-a"] }, leftPending: true });
+    expect(r.output).toEqual({
+      checks: 3,
+      waitedSeconds: 1800,
+      summary: { pending: 1, inProgress: ["rpl-a"] },
+      leftPending: true,
+    });
     expect(check.payloads).toHaveLength(3);
     expect(r.waits).toEqual([600, 600, 600]);
     expect(r.states.slice(-2)).toEqual(["MarkCopyLeftPending", "CopyLeftPending"]);
@@ -254,7 +305,7 @@ describe("step machine with a check loop", () => {
     expect(r.taskCalls.map((c) => c.state)).toEqual(["Copy", "CheckCopy", "RerunCopy", "CheckCopy"]);
     expect(copy.payloads).toEqual([input, input]);
     expect(r.waits).toEqual([600, 600]);
-    expect(r.output).toEqual({ checks: 3, summary: { pending: 0, ready: 0 } });
+    expect(r.output).toEqual({ checks: 3, waitedSeconds: 1200, summary: { pending: 0, ready: 0 } });
   });
 
   it("stays bounded by maxChecks when every summary says ready", async () => {
@@ -283,7 +334,7 @@ describe("step machine with a check loop", () => {
     const check = scripted(new TransientAwsError("Throttling"), { pending: 0 });
     const r = await runStateMachine(copyMachine(), { handlers: { [COPY]: scripted({ pending: 1 }), [CHECK]: check } });
     expect(r.status).toBe("SUCCEEDED");
-    expect(r.output).toEqual({ checks: 1, summary: { pending: 0 } });
+    expect(r.output).toEqual({ checks: 1, waitedSeconds: 600, summary: { pending: 0 } });
     expect(r.retries).toEqual([{ state: "CheckCopy", error: "TransientAwsError", attempt: 1, delaySeconds: 10 }]);
   });
 
@@ -301,7 +352,7 @@ describe("step machine with a check loop", () => {
     const check = scripted({ pending: 1, failed: 0 }, { pending: 0, failed: 0 });
     const r = await runStateMachine(copyMachine(), { handlers: { [COPY]: scripted({ pending: 1 }), [CHECK]: check } });
     expect(r.status).toBe("SUCCEEDED");
-    expect(r.output).toEqual({ checks: 2, summary: { pending: 0, failed: 0 } });
+    expect(r.output).toEqual({ checks: 2, waitedSeconds: 1200, summary: { pending: 0, failed: 0 } });
   });
 
   it("sends a failed check to the Fail state with its error", async () => {
@@ -371,9 +422,46 @@ describe("runStateMachine", () => {
   });
 
   it("rejects Wait states it cannot drive with a virtual clock", async () => {
-    const definition = { StartAt: "W", States: { W: { Type: "Wait", SecondsPath: "$.s", End: true } } };
-    await expect(runStateMachine(definition, { handlers: {}, input: { s: 1 } })).rejects.toThrow(
+    const definition = { StartAt: "W", States: { W: { Type: "Wait", TimestampPath: "$.t", End: true } } };
+    await expect(runStateMachine(definition, { handlers: {}, input: { t: "2026-01-01T00:00:00Z" } })).rejects.toThrow(
       'Wait state "W" must use Seconds',
     );
+  });
+
+  it("drives SecondsPath waits through onWait and passes the data on unchanged", async () => {
+    const definition = { StartAt: "W", States: { W: { Type: "Wait", SecondsPath: "$.s", End: true } } };
+    const seen: [number, string][] = [];
+    const r = await runStateMachine(definition, {
+      handlers: {},
+      input: { s: 420, keep: "me" },
+      onWait: (seconds, state) => {
+        seen.push([seconds, state]);
+        return undefined;
+      },
+    });
+    expect(r.status).toBe("SUCCEEDED");
+    expect(r.output).toEqual({ s: 420, keep: "me" });
+    expect(r.waits).toEqual([420]);
+    expect(seen).toEqual([[420, "W"]]);
+    expect(r.states).toEqual(["W"]);
+    expect(r.taskCalls).toEqual([]);
+  });
+
+  it("fails with States.Runtime, which a Catch cannot catch, when SecondsPath is not a whole number", async () => {
+    const definition = {
+      StartAt: "W",
+      States: {
+        W: {
+          Type: "Wait",
+          SecondsPath: "$.s",
+          Next: "Done",
+        },
+        Done: { Type: "Succeed" },
+      },
+    };
+    const r = await runStateMachine(definition, { handlers: {}, input: { s: 1.5 } });
+    expect(r.status).toBe("FAILED");
+    expect(r.error).toBe("States.Runtime");
+    expect(r.waits).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ describe("parseCopyConfig", () => {
   it("applies the defaults to the minimal environment", () => {
     expect(parseCopyConfig(minimal)).toEqual({
       region: HOME,
+      expectedCopyMinutes: 20,
       sourceAccounts: [SRC_A],
       drKmsKeyArn: HOME_KEY,
       mode: "fan-out",
@@ -34,6 +35,7 @@ describe("parseCopyConfig", () => {
     };
     expect(parseCopyConfig(env)).toEqual({
       region: HOME,
+      expectedCopyMinutes: 20,
       sourceAccounts: [SRC_A, SRC_B],
       drKmsKeyArn: HOME_KEY,
       drRegion: DR,

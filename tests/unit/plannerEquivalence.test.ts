@@ -281,7 +281,7 @@ describe("faster planners decide as before", () => {
             regional,
             ...(given ? { inFlight } : {}),
           };
-          expect(planCopy(input)).toEqual(legacyPlanCopy(input));
+          expect(withoutRunning(planCopy(input))).toEqual(legacyPlanCopy(input));
         },
       ),
       opts,
@@ -364,10 +364,16 @@ describe("faster planners decide as before", () => {
             copyWindowHours: 23,
           } as CopyConfig;
           const input = { config, scope: { kind: "sweep" } as const, now: new Date(NOW), shared, home, regional };
-          expect(planCopy(input)).toEqual(legacyPlanCopy(input));
+          expect(withoutRunning(planCopy(input))).toEqual(legacyPlanCopy(input));
         },
       ),
       { seed: SEED, numRuns: 25 },
     );
   });
 });
+
+/** The plan without `progress.running` (the check loop's timing input, which the legacy planner predates). */
+function withoutRunning(plan: ReturnType<typeof planCopy>): unknown {
+  const { running: _running, ...progress } = plan.progress;
+  return { ...plan, progress };
+}

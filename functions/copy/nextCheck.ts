@@ -1,0 +1,47 @@
+/**
+ * When the Copier's check loop should look again (issue 10 items 1 and 4): about when the first copy still running is
+ * expected to finish, instead of every few minutes. The Copier and the Checker put the result in their summary as
+ * `nextCheckSeconds`; the state machine clamps it to its minimum and maximum wait (components/shared/stateMachines.ts),
+ * so this module only estimates and never needs to know those bounds.
+ *
+ * Per running copy, the time left is estimated from what RDS reports:
+ * - with progress p in (0, 100) and the copy's `SnapshotCreateTime` t0: (now − t0) × (100 − p) / p (named assumption
+ *   {@link COPY_ETA_FRACTION}: progress grows roughly linearly with time);
+ * - with no progress yet (queued, just started, or a field RDS left out): what is left of `expectedCopyMinutes` since
+ *   t0 (the full figure when t0 is unknown; 0 once it has passed, so the loop polls at its minimum).
+ * The wait is {@link COPY_ETA_FRACTION} of the shortest estimate: when that copy finishes the pipeline may have work
+ * (two-step's DR-region leg) and `pending` may drop. Pure: no clock, no I/O.
+ */
+import { COPY_ETA_FRACTION } from "../../config/assumptions";
+
+/** What the estimate reads of a running copy (a subset of lib/model.ts `Snapshot`). */
+export interface RunningCopyProgress {
+  /** `PercentProgress` (0 when RDS shows none). */
+  readonly progress: number;
+  /** `SnapshotCreateTime` of the copy: when it was requested. */
+  readonly createdAt?: Date;
+}
+
+/**
+ * Seconds until the check loop should look again, or undefined when nothing is running (the loop then waits its
+ * minimum: copies waiting for a slot or for quota may start on the next check). A whole number >= 0.
+ */
+export function nextCheckSeconds(
+  running: readonly RunningCopyProgress[],
+  now: Date,
+  expectedCopyMinutes: number,
+): number | undefined {
+  let soonest = Number.POSITIVE_INFINITY;
+  for (const copy of running) soonest = Math.min(soonest, secondsLeft(copy, now.getTime(), expectedCopyMinutes));
+  if (soonest === Number.POSITIVE_INFINITY) return undefined;
+  return Math.ceil(soonest * COPY_ETA_FRACTION);
+}
+
+/** Estimated seconds until `copy` finishes (>= 0). */
+export function secondsLeft(copy: RunningCopyProgress, nowMs: number, expectedCopyMinutes: number): number {
+  const elapsed = copy.createdAt ? Math.max(0, (nowMs - copy.createdAt.getTime()) / 1000) : 0;
+  const p = copy.progress;
+  if (Number.isFinite(p) && p > 0 && p < 100 && copy.createdAt) return (elapsed * (100 - p)) / p;
+  if (Number.isFinite(p) && p >= 100) return 0;
+  return Math.max(0, expectedCopyMinutes * 60 - elapsed);
+}
