@@ -142,7 +142,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (opts.days !== undefined) scenario = { ...scenario, days: opts.days };
     if (opts.seed !== undefined) scenario = { ...scenario, seed: opts.seed };
     const bar = opts.progress && process.stderr.isTTY ? progressBar(scenario.name) : undefined;
-    const result = await simulate(scenario, bar ? { onProgress: bar.update } : {});
+    const result = await withoutStackTraces(!opts.debug, () =>
+      simulate(scenario, bar ? { onProgress: bar.update } : {}),
+    );
     bar?.done();
     const { report } = result;
     if (outputs) {
@@ -165,6 +167,23 @@ export async function main(argv: readonly string[]): Promise<number> {
     const msg = err instanceof Error ? err.message : String(err);
     process.stderr.write(`${pc.red("simulate:")} ${opts?.debug && err instanceof Error ? (err.stack ?? msg) : msg}\n`);
     return 2;
+  }
+}
+
+/**
+ * Runs `fn` with `Error.stackTraceLimit` 0 when `quiet`: no error made during the run captures a stack trace. The CLI
+ * prints one only with `--debug`, and no report holds one (sim/localStepFunctions.ts passes Lambda errors on without
+ * it), yet every SDK call builds an `Error` in the SDK's retry middleware and every refused model call builds an SDK
+ * exception: capturing their stacks cost about 7 % of a twenty-dbs run's CPU (docs/performance.md).
+ */
+export async function withoutStackTraces<T>(quiet: boolean, fn: () => Promise<T>): Promise<T> {
+  if (!quiet) return fn();
+  const saved = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return await fn();
+  } finally {
+    Error.stackTraceLimit = saved;
   }
 }
 

@@ -56,6 +56,9 @@ interface InvocationCounter {
 
 const invocation = new AsyncLocalStorage<InvocationCounter>();
 
+/** `RPL_SIM_DEBUG` (print every execution), read once per process. */
+const DEBUG = Boolean(process.env.RPL_SIM_DEBUG);
+
 /** The machines of a simulation, their clients, and their executions. */
 export class Executions {
   readonly machines: Machine[] = [];
@@ -250,7 +253,7 @@ export class Executions {
         error = r.error;
         cause = r.cause;
         output = r.output;
-        if (process.env.RPL_SIM_DEBUG) {
+        if (DEBUG) {
           console.error(
             new Date(startedAt).toISOString(),
             m.name,

@@ -55,6 +55,29 @@ export interface TaskCall {
   error?: string;
 }
 
+/** A {@link TaskCall} whose payload is parsed from its JSON text when first read. */
+class RecordedCall implements TaskCall {
+  #payloadJson: string;
+  #payload: unknown;
+  #parsed = false;
+  result?: unknown;
+  error?: string;
+  constructor(
+    readonly state: string,
+    readonly functionArn: string,
+    payloadJson: string,
+  ) {
+    this.#payloadJson = payloadJson;
+  }
+  get payload(): unknown {
+    if (!this.#parsed) {
+      this.#payload = JSON.parse(this.#payloadJson);
+      this.#parsed = true;
+    }
+    return this.#payload;
+  }
+}
+
 /** One retry the execution made. */
 export interface RetryRecord {
   readonly state: string;
@@ -167,9 +190,10 @@ export async function runStateMachine(definition: object, options: RunStateMachi
               payload: (input as { Payload?: unknown }).Payload ?? null,
             }
           : { functionArn: style.arn, payload: input };
-      // One serialisation, two copies: the record and the handler's own (a handler may change its input).
+      // One serialisation, two copies: the handler's own (a handler may change its input) and the record's, parsed
+      // only if someone reads it (tests and RPL_SIM_DEBUG do; the simulator does not).
       const payloadJson = jsonText(payload);
-      const call: TaskCall = { state: stateName, functionArn, payload: JSON.parse(payloadJson) };
+      const call: TaskCall = new RecordedCall(stateName, functionArn, payloadJson);
       taskCalls.push(call);
       const handler = options.handlers[functionArn];
       if (!handler) {
@@ -222,39 +246,20 @@ export async function runStateMachine(definition: object, options: RunStateMachi
     },
   });
   const retryIntervalOverrides = options.realRetryDelays ? {} : noRetryDelays;
-  const runOptions: RunOptions = {
+  const recorder = new EventRecorder();
+  const runOptions: RunOptions & RecorderOption = {
     overrides: { taskResourceLocalHandlers: localHandlers, waitTimeOverrides, retryIntervalOverrides },
+    [RECORDER]: recorder,
   };
   const execution = machine.run(toJson(options.input ?? {}) as never, runOptions);
-
-  const states: string[] = [];
-  const retries: RetryRecord[] = [];
-  let failed: { Error?: unknown; Cause?: unknown } | undefined;
-  const collecting = (async () => {
-    const lastError = new Map<string, string>();
-    for await (const e of execution.eventLogs) {
-      if (e.type === "StateEntered") states.push(e.state.name);
-      else if (e.type === "StateFailed") lastError.set(e.state.name, String(e.Error));
-      else if (e.type === "StateRetried") {
-        const r = e.retry.retrier;
-        const base = (r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** (e.retry.attempt - 1);
-        retries.push({
-          state: e.state.name,
-          error: lastError.get(e.state.name) ?? "unknown",
-          attempt: e.retry.attempt,
-          delaySeconds: Math.min(base, r.MaxDelaySeconds ?? Number.POSITIVE_INFINITY),
-        });
-      } else if (e.type === "ExecutionFailed") failed = e;
-    }
-  })();
+  const { states, retries } = recorder;
 
   let result: ExecutionResult;
   try {
     const output = await execution.result;
-    await collecting;
     result = { status: "SUCCEEDED", output, waits, retries, taskCalls, states };
   } catch (err) {
-    await collecting;
+    const failed = recorder.failed;
     const name = errorType(err);
     if (name === "ExecutionTimeoutError") {
       result = { status: "TIMED_OUT", error: "States.Timeout", waits, retries, taskCalls, states };
@@ -294,6 +299,7 @@ function prepare(definition: object): Prepared {
   const known = isKnownValid(text);
   const machine = new StateMachine(def, known ? { validationOptions: { noValidate: true } } : undefined);
   if (!known) rememberValid(text);
+  recordDirectly(machine);
   const p: Prepared = {
     machine,
     tasks,
@@ -304,6 +310,129 @@ function prepare(definition: object): Prepared {
   };
   prepared.set(definition, p);
   return p;
+}
+
+/** The run option through which {@link runStateMachine} hands an execution its {@link EventRecorder}. */
+const RECORDER = Symbol("rpl.eventRecorder");
+type RecorderOption = { [RECORDER]?: EventRecorder };
+
+/** A library event the recorder reads (the fields of aws-local-stepfunctions' event log entries it uses). */
+interface LibraryEvent {
+  type: string;
+  state?: { name: string };
+  Error?: unknown;
+  Cause?: unknown;
+  retry?: { retrier: { IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number }; attempt: number };
+}
+
+/**
+ * What the harness reads from an execution's event log (states entered, retries with the error that caused them, the
+ * failure), recorded as the library dispatches each event instead of through its event log. The library's log
+ * (`execution.eventLogs`) builds an `Event` per dispatch on an `EventTarget`, queues it and hands it out through an
+ * async generator, one await per event: about 4 % of a simulation's CPU for three facts per execution
+ * (docs/performance.md). The recorder implements the logger interface the library's states call
+ * (`options.eventLogger`), keeps the log's rules (nothing after the execution ended, was aborted or timed out; events
+ * of Map iterations and Parallel branches forwarded into the root's order), and reads the same fields as before.
+ */
+class EventRecorder {
+  readonly states: string[] = [];
+  readonly retries: RetryRecord[] = [];
+  failed: { Error?: unknown; Cause?: unknown } | undefined;
+  readonly #lastError = new Map<string, string>();
+  #closed = false;
+
+  /** Called when the execution's abort signal fires (timeout or abort), where the library closes its log. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  #record(e: LibraryEvent): void {
+    if (this.#closed) return;
+    if (e.type === "StateEntered" && e.state) this.states.push(e.state.name);
+    else if (e.type === "StateFailed" && e.state) this.#lastError.set(e.state.name, String(e.Error));
+    else if (e.type === "StateRetried" && e.state && e.retry) {
+      const r = e.retry.retrier;
+      const base = (r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** (e.retry.attempt - 1);
+      this.retries.push({
+        state: e.state.name,
+        error: this.#lastError.get(e.state.name) ?? "unknown",
+        attempt: e.retry.attempt,
+        delaySeconds: Math.min(base, r.MaxDelaySeconds ?? Number.POSITIVE_INFINITY),
+      });
+    } else if (e.type === "ExecutionFailed") this.failed = e;
+  }
+
+  dispatchExecutionStartedEvent(): void {}
+  dispatchExecutionSucceededEvent(): void {
+    this.#closed = true;
+  }
+  dispatchExecutionFailedEvent(error: Error & { cause?: unknown }): void {
+    this.#record({ type: "ExecutionFailed", Error: error.name, Cause: error.cause ?? error.message });
+    this.#closed = true;
+  }
+  dispatchExecutionAbortedEvent(): void {
+    this.#closed = true;
+  }
+  dispatchExecutionTimeoutEvent(): void {
+    this.#closed = true;
+  }
+  dispatchStateEnteredEvent(name: string): void {
+    this.#record({ type: "StateEntered", state: { name } });
+  }
+  dispatchStateExitedEvent(): void {}
+  dispatchStateFailedEvent(name: string, _type: string, _input: unknown, error: Error & { cause?: unknown }): void {
+    this.#record({ type: "StateFailed", state: { name }, Error: error.name });
+  }
+  dispatchStateRetriedEvent(
+    name: string,
+    _type: string,
+    _input: unknown,
+    retrier: NonNullable<LibraryEvent["retry"]>["retrier"],
+    attempt: number,
+  ): void {
+    this.#record({ type: "StateRetried", state: { name }, retry: { retrier, attempt } });
+  }
+  dispatchStateCaughtEvent(): void {}
+  /** A Map iteration's event: its state events count as the root's, its execution events become iteration events. */
+  forwardNestedMapEvent(event: LibraryEvent): void {
+    this.#forwardNested(event);
+  }
+  forwardNestedParallelEvent(event: LibraryEvent): void {
+    this.#forwardNested(event);
+  }
+  #forwardNested(event: LibraryEvent): void {
+    // The library re-dispatches a nested ExecutionStarted/Succeeded/Failed as an iteration or branch event (another
+    // type) and drops nested aborts and timeouts; only state events keep their type.
+    if (event.type.startsWith("State")) this.#record(event);
+  }
+}
+
+/**
+ * Makes `machine` dispatch its executions' events to the {@link EventRecorder} given in the run options, instead of
+ * the library's event log. `run` calls the machine's own `execute(input, options, cleanup)` with the log as
+ * `options.eventLogger`; an own `execute` swaps the recorder in. Checked against the library's shape, so a version
+ * that works differently fails here rather than recording nothing.
+ */
+function recordDirectly(machine: StateMachine): void {
+  type Execute = (
+    input: unknown,
+    options: { eventLogger?: unknown; abortSignal?: AbortSignal; runOptions?: RecorderOption },
+    cleanup: () => void,
+  ) => Promise<unknown>;
+  const internal = machine as unknown as { execute: Execute };
+  const original = internal.execute;
+  if (typeof original !== "function" || original.length !== 3) {
+    throw new Error("runStateMachine: aws-local-stepfunctions has no StateMachine.execute(input, options, cleanup)");
+  }
+  internal.execute = function (this: StateMachine, input, options, cleanup) {
+    const recorder = options.runOptions?.[RECORDER];
+    if (!recorder) return original.call(this, input, options, cleanup);
+    if (!options.eventLogger || !options.abortSignal) {
+      throw new Error("runStateMachine: aws-local-stepfunctions passed no eventLogger/abortSignal to execute");
+    }
+    options.abortSignal.addEventListener("abort", () => recorder.close(), { once: true });
+    return original.call(this, input, { ...options, eventLogger: recorder }, cleanup);
+  };
 }
 
 /** `errorMessage` of a Lambda error cause (`{"errorMessage","errorType"}`), else the cause itself. */

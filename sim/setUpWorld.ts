@@ -71,6 +71,7 @@ export function setUpWorld(scenario: Scenario, engine: Engine): SimContext {
   const worldQuota = Math.max(...stacks.map((s) => s.config.manualSnapshotQuota));
   world = new RdsWorld({
     clock: engine.clock,
+    nowMs: () => engine.now,
     quotas: {
       manualSnapshots: worldQuota,
       manualClusterSnapshots: worldQuota,

@@ -129,8 +129,10 @@ async function loadStepModule(
 }
 
 const noop = () => {};
+/** `RPL_SIM_DEBUG`, read once: handlers warn often, and each `process.env` read is a call into the runtime. */
+const DEBUG = Boolean(process.env.RPL_SIM_DEBUG);
 export const debugLog = (...a: unknown[]) => {
-  if (process.env.RPL_SIM_DEBUG) console.error(...a.map((x) => (typeof x === "string" ? x : JSON.stringify(x))));
+  if (DEBUG) console.error(...a.map((x) => (typeof x === "string" ? x : JSON.stringify(x))));
 };
 /** Handlers log and emit metrics into the void: the report is the simulator's output. */
 export const silentObs: Observability = {

@@ -97,6 +97,11 @@ export interface ModelCall {
 /** Options of {@link RdsWorld}. */
 export interface RdsWorldOptions {
   clock: () => Date;
+  /**
+   * The same clock in epoch milliseconds, without making a `Date` (the model reads the time for every snapshot it
+   * lists). Must always equal `clock().getTime()`; default derived from `clock`.
+   */
+  nowMs?: () => number;
   timing?: Partial<ModelTiming>;
   faults?: ModelFaults;
   quotas?: { manualSnapshots?: number; manualClusterSnapshots?: number; copiesInFlightPerRegion?: number };
@@ -158,6 +163,7 @@ export class RdsWorld {
   onPutEvents?: (e: { account: string; region: string; entry: PutEventsRequestEntry }) => void;
 
   private readonly clock: () => Date;
+  private readonly nowMs: () => number;
   private readonly kms = new KmsModel();
   private readonly rds: RdsModel;
   private readonly clientCache = new Map<string, AwsClients>();
@@ -174,6 +180,8 @@ export class RdsWorld {
 
   constructor(opts: RdsWorldOptions) {
     this.clock = opts.clock;
+    const clock = opts.clock;
+    this.nowMs = opts.nowMs ?? (() => clock().getTime());
     this.faults = opts.faults ?? {};
     if (opts.apiRateLimit) this.buckets = new TokenBuckets(opts.apiRateLimit);
     // Adaptive mode's client-side rate limiter measures rates on wall-clock Date.now(), which is meaningless under the
@@ -189,7 +197,7 @@ export class RdsWorld {
         throw new Error(`RdsWorld: quotas.${k} must be a non-negative integer (got ${v})`);
     }
     this.rds = new RdsModel({
-      now: () => this.clock().getTime(),
+      now: this.nowMs,
       timing,
       faults: () => this.faults,
       quotas,
@@ -272,7 +280,7 @@ export class RdsWorld {
    * change, so callers may memoize by identity; the array itself is a fresh copy.
    */
   snapshots(account: string, region: string): ModelSnapshot[] {
-    const now = this.clock().getTime();
+    const now = this.nowMs();
     const version = this.rds.snapshotsVersion(account, region);
     const key = `${account}|${region}`;
     const hit = this.listCache.get(key);
@@ -295,7 +303,7 @@ export class RdsWorld {
     const id = ref.startsWith("arn:") ? ref.slice(ref.lastIndexOf(":") + 1) : ref;
     const rec = this.rds.ownedSnapshot(account, region, id);
     if (!rec || (ref.startsWith("arn:") && rec.arn !== ref)) return undefined;
-    return this.modelSnapshot(rec, this.clock().getTime());
+    return this.modelSnapshot(rec, this.nowMs());
   }
 
   /**
@@ -303,7 +311,7 @@ export class RdsWorld {
    * DB identifier): `snapshots(account, region).filter((s) => s.dbId === dbId)` through an index. Unordered.
    */
   snapshotsOf(account: string, region: string, dbId: string): ModelSnapshot[] {
-    const now = this.clock().getTime();
+    const now = this.nowMs();
     const out: ModelSnapshot[] = [];
     for (const rec of this.rds.snapshotsLabelled(account, region, dbId)) out.push(this.modelSnapshot(rec, now));
     return out;
