@@ -62,6 +62,9 @@ export function thousandLines(s: ScaleRunSummary, cpu: number): string[] {
     );
   }
   lines.push(
+    `    state machines (executions / Lambda runs / API calls): ${s.machines
+      .map((m) => `${m.name} ${m.started}/${m.handlerRuns}/${m.apiCalls}`)
+      .join(", ")}`,
     `    DBs: ${s.met} met, ${s.missed} missed (feasible RPO), ${s.infeasible} infeasible; worst recovery-point age ` +
       `${s.worstAgeMinutes} min`,
     `    goals: 0 executions failed for throttling: ${ok(s.executionsFailedThrottling === 0)} ` +

@@ -92,6 +92,13 @@ export interface ScaleRunSummary {
   }[];
   /** Executions failed for throttling per machine (`account/region/step`). */
   readonly failedThrottlingByMachine: Readonly<Record<string, number>>;
+  /** Per state machine: executions started, Lambda runs (retries and check-loop polls included) and AWS API calls. */
+  readonly machines: readonly {
+    readonly name: string;
+    readonly started: number;
+    readonly handlerRuns: number;
+    readonly apiCalls: number;
+  }[];
   /** Executions failed per machine and error, e.g. `111111111111/eu-west-1/take PartialFailureError`. */
   readonly failedByMachine: Readonly<Record<string, number>>;
   readonly worstAgeMinutes: number;
@@ -130,6 +137,12 @@ export function summarizeScaleRun(r: SimulationReport): ScaleRunSummary {
       throttled: x.throttled,
     })),
     failedThrottlingByMachine: u?.executionsFailedThrottling.byMachine ?? {},
+    machines: r.machines.map((m) => ({
+      name: m.name,
+      started: m.started,
+      handlerRuns: m.handlerRuns,
+      apiCalls: m.apiCalls.total,
+    })),
     failedByMachine: Object.fromEntries(
       r.machines.flatMap((m) => Object.entries(m.errors).map(([e, n]) => [`${m.name} ${e}`, n] as const)),
     ),
