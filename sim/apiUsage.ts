@@ -64,11 +64,39 @@ export interface MachineErrors {
  * Whether an execution failed because of throttling: its error is a throttling error (RDS `Throttling`, KMS and
  * EventBridge `ThrottlingException`), or a `TransientAwsError` whose cause names one (the handlers wrap throttling
  * that outlived the SDK's retries in a TransientAwsError naming the AWS error, functions/lib/errors.ts). A timeout
- * while calls were being throttled is not counted here; it shows under the machine's errors.
+ * while calls were being throttled is not counted here; it shows under the machine's errors. `anyError`: the cause
+ * counts whatever the error's class (a Lambda run's own error, before the state machine wraps it).
  */
-export function failedForThrottling(error: string | undefined, cause: string | undefined): boolean {
+export function failedForThrottling(error: string | undefined, cause: string | undefined, anyError = false): boolean {
   if (error !== undefined && /throttl/i.test(error)) return true;
-  return error === "TransientAwsError" && cause !== undefined && /throttl/i.test(cause);
+  return (anyError || error === "TransientAwsError") && cause !== undefined && /throttl/i.test(cause);
+}
+
+/**
+ * Per execution: whether each DB's last Lambda run failed for throttling (keyed by the payload's `dbId`, or `scope.dbId`
+ * inside a sweep's Map iteration; "" for a run without one). A sweep whose iterations exhausted their retries on
+ * throttling fails with a PartialFailureError that only names the iterations' error class (`TransientAwsError`), so
+ * the execution's own error and cause cannot tell; the last run of each DB can. A later successful run of the same DB
+ * (a state machine retry) clears it.
+ */
+export class ThrottledRuns {
+  readonly #lastThrottled = new Map<string, boolean>();
+
+  /** Records one Lambda run's outcome: `err` undefined when it returned. */
+  note(payload: unknown, err?: unknown): void {
+    const p = payload as { dbId?: unknown; scope?: { dbId?: unknown } } | null;
+    const db = p && typeof p === "object" ? (p.dbId ?? p.scope?.dbId ?? "") : "";
+    const name = err && typeof err === "object" && "name" in err ? String(err.name) : undefined;
+    const message = err instanceof Error ? err.message : err === undefined ? undefined : String(err);
+    this.#lastThrottled.set(String(db), err !== undefined && failedForThrottling(name, message, true));
+  }
+
+  /** Whether a failed execution with this error and cause failed because of throttling. */
+  explains(error: string | undefined, cause: string | undefined): boolean {
+    if (failedForThrottling(error, cause)) return true;
+    for (const v of this.#lastThrottled.values()) if (v) return true;
+    return false;
+  }
 }
 
 /** Builds the section from every recorded attempt of a run spanning `startMs`..`endMs`. */

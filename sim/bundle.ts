@@ -14,13 +14,14 @@ import { build } from "esbuild";
 const ROOT = resolve(__dirname, "..");
 
 /**
- * Builds the simulator CLI into `outfile` (CommonJS, Node.js). Relative paths inside the bundle (the embedded default
+ * Builds the simulator CLI (or another `entry` that runs the simulator, e.g. bench/thousandChild.ts) into `outfile`
+ * (CommonJS, Node.js). Relative paths inside the bundle (the embedded default
  * scenario) resolve against the bundle's own directory, so put it one level below the repository (e.g. `dist/`) or
  * pass `--scenario` with an absolute path.
  */
-export async function buildSimulatorBundle(outfile: string): Promise<void> {
+export async function buildSimulatorBundle(outfile: string, entry = resolve(ROOT, "sim", "cli.ts")): Promise<void> {
   await build({
-    entryPoints: [resolve(ROOT, "sim", "cli.ts")],
+    entryPoints: [entry],
     bundle: true,
     platform: "node",
     target: "node20",

@@ -13,7 +13,7 @@ import { errorName } from "../functions/lib/errors";
 import { recoveryPointOf, type Snapshot } from "../functions/lib/model";
 import { QUOTA_BLOCKED_METRIC } from "../functions/lib/quotaMetric";
 import { isOwned, TAG } from "../functions/lib/tags";
-import { failedForThrottling } from "./apiUsage";
+import { ThrottledRuns } from "./apiUsage";
 import { operationName } from "./aws/rdsModel";
 import { runStateMachine, type TaskHandler } from "./localStepFunctions";
 import { AlarmTracker } from "./report";
@@ -227,12 +227,18 @@ export class Executions {
     }
     m.running++;
     const handlers: Record<string, TaskHandler> = {};
+    const throttledRuns = new ThrottledRuns();
     for (const [arn, h] of Object.entries(m.handlers)) {
       handlers[arn] = (payload) => {
         const counter: InvocationCounter = { calls: 0 };
         return invocation.run(counter, async () => {
           try {
-            return await h(payload);
+            const out = await h(payload);
+            throttledRuns.note(payload);
+            return out;
+          } catch (err) {
+            throttledRuns.note(payload, err);
+            throw err;
           } finally {
             m.handlerRuns++;
             m.callsTotal += counter.calls;
@@ -275,7 +281,7 @@ export class Executions {
       if (status === "SUCCEEDED") m.succeeded++;
       else {
         this.recordFailure(m, error ?? status);
-        if (failedForThrottling(error, cause)) m.failedThrottling++;
+        if (throttledRuns.explains(error, cause)) m.failedThrottling++;
       }
       onDone?.({
         status,

@@ -50,6 +50,15 @@ export function armSampling(ctx: SimContext, monitored: ReadonlySet<string>): Sa
     return d;
   };
   const counted = new WeakSet<object>();
+  // The DB states by `account/DB id`, in `dbStates` order: a new copy is credited to its DB's stages without a pass
+  // over every DB (that pass made a sample cost copies x DBs).
+  const statesByKey = new Map<string, (typeof dbStates)[number][]>();
+  for (const db of dbStates) {
+    const k = `${db.account}/${db.db.id}`;
+    const l = statesByKey.get(k);
+    if (l) l.push(db);
+    else statesByKey.set(k, [db]);
+  }
   let sampleCount = 0;
   const sample = () => {
     const t = engine.now;
@@ -82,8 +91,7 @@ export function armSampling(ctx: SimContext, monitored: ReadonlySet<string>): Sa
         const copyKey = `${loc}|${s.id}`;
         if (!seenCopies.has(copyKey)) {
           seenCopies.add(copyKey);
-          for (const db of dbStates) {
-            if (`${db.account}/${db.db.id}` !== key) continue;
+          for (const db of statesByKey.get(key) ?? []) {
             for (const stage of db.stages.values()) {
               if (stage.account !== account || stage.region !== region) continue;
               if (s.incremental) stage.incremental++;

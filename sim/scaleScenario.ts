@@ -78,6 +78,29 @@ export interface ScaleRunSummary {
   readonly peakPerMinute: number;
   readonly minTokens: number;
   readonly budget: { readonly burst: number; readonly perMinute: number; readonly perHour: number };
+  /** Every account and region that called RDS: requests per hour (peak, mean), busiest minute and second, bucket. */
+  readonly accounts: readonly {
+    readonly account: string;
+    readonly region: string;
+    readonly requests: number;
+    readonly peakPerHour: number;
+    readonly meanPerHour: number;
+    readonly peakPerMinute: number;
+    readonly peakPerSecond: number;
+    readonly minTokens: number;
+    readonly throttled: number;
+  }[];
+  /** Executions failed for throttling per machine (`account/region/step`). */
+  readonly failedThrottlingByMachine: Readonly<Record<string, number>>;
+  /** Per state machine: executions started, Lambda runs (retries and check-loop polls included) and AWS API calls. */
+  readonly machines: readonly {
+    readonly name: string;
+    readonly started: number;
+    readonly handlerRuns: number;
+    readonly apiCalls: number;
+  }[];
+  /** Executions failed per machine and error, e.g. `111111111111/eu-west-1/take PartialFailureError`. */
+  readonly failedByMachine: Readonly<Record<string, number>>;
   readonly worstAgeMinutes: number;
 }
 
@@ -102,6 +125,27 @@ export function summarizeScaleRun(r: SimulationReport): ScaleRunSummary {
     peakPerMinute: rows.reduce((a, x) => Math.max(a, x.perMinute.peak), 0),
     minTokens: rows.reduce((a, x) => Math.min(a, x.minTokens), u?.budget.burst ?? 0),
     budget: { burst: u?.budget.burst ?? 0, perMinute: u?.budget.perMinute ?? 0, perHour: u?.budget.perHour ?? 0 },
+    accounts: rows.map((x) => ({
+      account: x.account,
+      region: x.region,
+      requests: x.requests,
+      peakPerHour: x.perHour.peak,
+      meanPerHour: x.perHour.mean,
+      peakPerMinute: x.perMinute.peak,
+      peakPerSecond: x.perSecondPeak,
+      minTokens: x.minTokens,
+      throttled: x.throttled,
+    })),
+    failedThrottlingByMachine: u?.executionsFailedThrottling.byMachine ?? {},
+    machines: r.machines.map((m) => ({
+      name: m.name,
+      started: m.started,
+      handlerRuns: m.handlerRuns,
+      apiCalls: m.apiCalls.total,
+    })),
+    failedByMachine: Object.fromEntries(
+      r.machines.flatMap((m) => Object.entries(m.errors).map(([e, n]) => [`${m.name} ${e}`, n] as const)),
+    ),
     worstAgeMinutes: worst,
   };
 }

@@ -173,6 +173,12 @@ export class RdsModel {
   private readonly byLabel = new Map<string, Set<SnapRecord>>();
   /** `account|region` -> bumped whenever a snapshot there is added, removed, retagged or re-shared. */
   private readonly versions = new Map<string, number>();
+  /**
+   * `account|region|kind` -> bumped whenever a snapshot of that kind is added there or removed: all a listing's
+   * membership and order depend on (no filter reads tags, sharing or status), so retagging or re-sharing a snapshot
+   * (views are built per page, from the record's current state) leaves the cached listings valid.
+   */
+  private readonly membership = new Map<string, number>();
   /** `account|region|kind` -> manual snapshots held (the quota count). */
   private readonly manualCounts = new Map<string, number>();
   /** `account|region` -> copies into there not yet seen finished, as of `at` (see `copiesInFlight`). */
@@ -186,7 +192,8 @@ export class RdsModel {
   private readonly pendingByOrigin = new Map<string, Set<SnapRecord>>();
   /**
    * Recent region-wide Describe*Snapshots listings (before paging) by query, valid while nothing they can hold
-   * changed: the owner's snapshots there ({@link versions}) and, when shared ones are listed, {@link sharedIn}.
+   * changed: the owner's snapshots of that kind there ({@link membership}) and, when shared ones are listed,
+   * {@link sharedIn}.
    */
   private readonly listingCache = new Map<string, { version: string; items: Listed[] }>();
   /**
@@ -919,9 +926,11 @@ export class RdsModel {
   }
 
   /**
-   * {@link RdsModel.computeListing}, reused while no snapshot anywhere was added, removed, retagged or re-shared: a
-   * paginator asks for every page of the same listing in turn, and filtering every snapshot again for each page made
-   * a listing cost pages x snapshots. What a listing holds depends on no status, so time alone never invalidates it.
+   * {@link RdsModel.computeListing}, reused while no snapshot of that kind there was added or removed (and, for shared
+   * ones, none shared or unshared): a paginator asks for every page of the same listing in turn, and filtering every
+   * snapshot again for each page made a listing cost pages x snapshots. What a listing holds depends on no status,
+   * tag or attribute, so neither time nor a retag invalidates it (at 1,000 DBs the Copier's tags and the Sharer's
+   * attribute changes land between the pages of most listings).
    */
   private listSnapshots(
     kind: DbKind,
@@ -933,7 +942,7 @@ export class RdsModel {
     if (q.id !== undefined || indexedDbId(kind, q) !== undefined) return this.computeListing(kind, account, region, q);
     const key = JSON.stringify([kind, account, region, q.dbId, q.type, q.includeShared, q.filters]);
     const shared = q.type === "shared" || (q.type === undefined && q.includeShared);
-    const version = `${this.versions.get(scope(account, region)) ?? 0}/${
+    const version = `${this.membership.get(`${scope(account, region)}|${kind}`) ?? 0}/${
       shared ? (this.sharedVersions.get(`${scope(account, region)}|${kind}`) ?? 0) : "-"
     }`;
     const hit = this.listingCache.get(key);
@@ -1131,6 +1140,7 @@ export class RdsModel {
     if (rec.type === "manual") this.countManual(rec, 1);
     const flight = this.inFlight.get(scope(rec.account, rec.region));
     if (flight && rec.source && flight.at < rec.doneAt) flight.copies.add(rec);
+    this.bumpMembership(rec);
     this.bump(rec.account, rec.region);
   }
 
@@ -1153,6 +1163,7 @@ export class RdsModel {
     this.inFlight.get(scope(rec.account, rec.region))?.copies.delete(rec);
     for (const v of rec.sharedWith) this.unshare(v, rec);
     rec.source?.copies.delete(rec);
+    this.bumpMembership(rec);
     this.bump(rec.account, rec.region);
   }
 
@@ -1172,6 +1183,11 @@ export class RdsModel {
   private touch(rec: SnapRecord): void {
     rec.rev++;
     this.bump(rec.account, rec.region);
+  }
+
+  private bumpMembership(rec: SnapRecord): void {
+    const k = `${scope(rec.account, rec.region)}|${rec.kind}`;
+    this.membership.set(k, (this.membership.get(k) ?? 0) + 1);
   }
 
   private bump(account: string, region: string): void {

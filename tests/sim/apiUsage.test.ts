@@ -5,7 +5,8 @@
  */
 import pc from "picocolors";
 import { describe, expect, it } from "vitest";
-import { apiUsageOf, failedForThrottling, renderApiUsage } from "../../sim/apiUsage";
+import { TransientAwsError } from "../../functions/lib/errors";
+import { apiUsageOf, failedForThrottling, renderApiUsage, ThrottledRuns } from "../../sim/apiUsage";
 import type { ModelCall } from "../../sim/aws/rdsModel";
 
 const START = Date.parse("2026-01-05T00:00:00Z");
@@ -76,5 +77,30 @@ describe("failedForThrottling", () => {
     expect(failedForThrottling("TransientAwsError", "copy failed: InternalFailure: boom")).toBe(false);
     expect(failedForThrottling("States.Timeout", undefined)).toBe(false);
     expect(failedForThrottling(undefined, undefined)).toBe(false);
+  });
+});
+
+describe("ThrottledRuns", () => {
+  const throttled = new TransientAwsError("take app-002: CreateDBSnapshot: Throttling: Rate exceeded");
+  const sweepFailed = "take sweep (1 of 3 DBs) failed for 1 item(s): app-002 (TransientAwsError: the DB's run failed)";
+
+  it("blames throttling for a sweep whose failed DB's last run was throttled", () => {
+    const runs = new ThrottledRuns();
+    runs.note({ sweep: "list" });
+    runs.note({ scope: { dbId: "app-001" } });
+    runs.note({ scope: { dbId: "app-002" } }, throttled);
+    runs.note({ scope: { dbId: "app-003" } }, new Error("Throttling: Rate exceeded"));
+    runs.note({ scope: { dbId: "app-003" } });
+    expect(failedForThrottling("PartialFailureError", sweepFailed)).toBe(false);
+    expect(runs.explains("PartialFailureError", sweepFailed)).toBe(true);
+  });
+
+  it("does not when the DB's retry succeeded or its run failed for another reason", () => {
+    const runs = new ThrottledRuns();
+    runs.note({ dbId: "app-002" }, throttled);
+    runs.note({ dbId: "app-002" });
+    runs.note({ dbId: "app-004" }, new TransientAwsError("copy app-004: CopyDBSnapshot: InternalFailure: boom"));
+    expect(runs.explains("PartialFailureError", sweepFailed)).toBe(false);
+    expect(runs.explains("TransientAwsError", "share: Throttling: Rate exceeded")).toBe(true);
   });
 });

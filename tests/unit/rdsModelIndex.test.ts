@@ -1,9 +1,11 @@
 /**
  * The RDS model answers a listing of one DB's snapshots from a per-DB index (sim/aws/rds.ts, issue 10): it must list
  * exactly what filtering the region's listing gives, in the same order, for owned and shared snapshots, after
- * creates, deletes, re-shares and re-creates under the same identifier.
+ * creates, deletes, re-shares and re-creates under the same identifier. A region listing is cached until a snapshot
+ * of that kind is added or removed there: a retag or share between two pages keeps the order and shows current tags.
  */
 import {
+  AddTagsToResourceCommand,
   type DBSnapshot,
   DeleteDBSnapshotCommand,
   DescribeDBSnapshotsCommand,
@@ -83,5 +85,43 @@ describe("RDS model per-DB index", () => {
     }
     // The history did create, share and list something.
     expect(checks).toBeGreaterThan(100);
+  });
+
+  it("keeps a region listing's cached order across retags and shares, with current tags, and sees creates and deletes", async () => {
+    const now = new Date("2026-03-02T10:00:00Z");
+    const world = new RdsWorld({ clock: () => now });
+    world.addDbInstance(SRC, REGION, { id: "alpha" });
+    for (let i = 0; i < 150; i++) world.addSnapshot(SRC, REGION, { kind: "instance", id: `s-${i}`, dbId: "alpha" });
+    const src = world.clients(SRC).rds(REGION);
+    // Two pages of 100, as a paginator reads them; a retag and a share land between the pages.
+    const page = async (marker?: string) =>
+      src.send(new DescribeDBSnapshotsCommand({ SnapshotType: "manual", MaxRecords: 100, Marker: marker }));
+    const first = await page();
+    await src.send(
+      new AddTagsToResourceCommand({
+        ResourceName: `arn:aws:rds:${REGION}:${SRC}:snapshot:s-120`,
+        Tags: [{ Key: "retagged", Value: "yes" }],
+      }),
+    );
+    await src.send(
+      new ModifyDBSnapshotAttributeCommand({
+        DBSnapshotIdentifier: "s-5",
+        AttributeName: "restore",
+        ValuesToAdd: [DR],
+      }),
+    );
+    const second = await page(first.Marker);
+    const ids = [...first.DBSnapshots!, ...second.DBSnapshots!].map((x) => x.DBSnapshotIdentifier);
+    expect(ids).toEqual(Array.from({ length: 150 }, (_, i) => `s-${i}`));
+    const retagged = second.DBSnapshots!.find((x) => x.DBSnapshotIdentifier === "s-120")!;
+    expect(retagged.TagList).toContainEqual({ Key: "retagged", Value: "yes" });
+    // A delete and a create change what the next listing holds.
+    await src.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: "s-0" }));
+    world.addSnapshot(SRC, REGION, { kind: "instance", id: "s-new", dbId: "alpha" });
+    const again = [...((await page()).DBSnapshots ?? []), ...((await page("100")).DBSnapshots ?? [])];
+    expect(again.map((x) => x.DBSnapshotIdentifier)).toEqual([
+      ...Array.from({ length: 149 }, (_, i) => `s-${i + 1}`),
+      "s-new",
+    ]);
   });
 });
