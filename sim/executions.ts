@@ -162,6 +162,7 @@ export class Executions {
         stepName,
         functionArn: fnArn(step + (stage ? `-${stage}` : "")),
         sweep,
+        batched: step === "take",
       });
     }
     return this.newMachine(stack, name, step + (stage ? `-${stage}` : ""), definition, handlers);

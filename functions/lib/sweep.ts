@@ -41,9 +41,26 @@ export interface SweepItem {
 }
 
 /** Result of a list run. */
-export interface SweepList {
-  /** One item per DB with work, sorted by DB identifier, no duplicates. */
-  readonly items: readonly SweepItem[];
+export interface SweepList<I extends SweepItem = SweepItem> {
+  /** One item per DB with work (sorted by DB identifier, no duplicates), or per batch of DBs (the Taker's). */
+  readonly items: readonly I[];
+}
+
+/** What the list input may ask for: `batchSize`, DBs per item of a batched sweep (the Taker's). */
+export interface SweepListInput {
+  readonly batchSize?: number;
+}
+
+/** The list input's options; a malformed `batchSize` is a ConfigError naming the field. */
+export function parseSweepListInput(event: unknown, step: string): SweepListInput {
+  const v = (event as { batchSize?: unknown }).batchSize;
+  if (v === undefined) return {};
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
+    throw new ConfigError(
+      `${step} sweep list input.batchSize must be a whole number of at least 1 (got ${JSON.stringify(v)})`,
+    );
+  }
+  return { batchSize: v };
 }
 
 /** Whether `event` is {@link SWEEP_LIST_INPUT}. */
@@ -95,12 +112,12 @@ export function sweepItems(dbIds: Iterable<string>): SweepList {
  */
 export function withSweepList<E, R>(
   core: HandlerCore<E, R>,
-  list: (run?: RunContext) => Promise<SweepList>,
+  list: (run?: RunContext, input?: SweepListInput) => Promise<SweepList>,
   step: string,
 ): HandlerCore<E, R | SweepList | SweepReport> {
   return async (event, run) => {
     const mode = sweepField(event);
-    if (mode === SWEEP_LIST_INPUT.sweep) return list(run);
+    if (mode === SWEEP_LIST_INPUT.sweep) return list(run, parseSweepListInput(event, step));
     if (mode === SWEEP_REPORT) return reportSweep(step, event);
     return core(event, run);
   };

@@ -142,10 +142,21 @@ function isFresh(s: Snapshot, slot: Date): boolean {
 /** Tags the Taker writes on a snapshot of `db` taken at `now`. */
 export function takeTags(db: Db, now: Date): Record<string, string> {
   const { account, region } = parseArn(db.arn);
+  return takeTagsFor(db.id, db.kind, account, region, now);
+}
+
+/** {@link takeTags} from the DB's identifier, kind, account and region (a take sweep's batch item, take/batch.ts). */
+export function takeTagsFor(
+  dbId: string,
+  kind: DbKind,
+  account: string,
+  region: string,
+  now: Date,
+): Record<string, string> {
   return {
     [TAG.managedBy]: MANAGED_BY_VALUE,
-    [TAG.sourceDb]: db.id,
-    [TAG.sourceKind]: db.kind,
+    [TAG.sourceDb]: dbId,
+    [TAG.sourceKind]: kind,
     [TAG.sourceAccount]: account,
     [TAG.sourceRegion]: region,
     [TAG.recoveryPoint]: now.toISOString(),
