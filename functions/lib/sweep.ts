@@ -12,6 +12,7 @@
 import type { RunContext } from "./deadline";
 import { ConfigError, type ItemFailure, PartialFailureError } from "./errors";
 import type { HandlerCore } from "./lambda";
+import type { DbKind } from "./model";
 
 /** Input that asks a step Lambda for its sweep items instead of running the step. */
 export const SWEEP_LIST_INPUT = { sweep: "list" } as const;
@@ -35,9 +36,13 @@ export interface SweepReport {
 /** DBs named in the error of a sweep with failures (the rest are counted): Step Functions keeps 32,768 characters of a cause. */
 export const REPORTED_FAILURES = 100;
 
-/** One Map item: the scope of one per-DB run. */
+/**
+ * One Map item: the scope of one per-DB run. `dbKind`, when the list step knows it, narrows the item's listings to
+ * that kind (one listing per region instead of one per kind: issue 10, reads bounded by the work).
+ */
 export interface SweepItem {
   readonly dbId: string;
+  readonly dbKind?: DbKind;
 }
 
 /** Result of a list run. */
@@ -103,6 +108,30 @@ export function reportSweep(step: string, event: unknown): SweepReport {
 export function sweepItems(dbIds: Iterable<string>): SweepList {
   const unique = [...new Set([...dbIds].filter((id) => id !== ""))].sort();
   return { items: unique.map((dbId) => ({ dbId })) };
+}
+
+/**
+ * The items of a list run from DBs of known kind (any order, duplicates allowed): one `{ dbId, dbKind }` per DB and
+ * kind, sorted by identifier then kind; empty identifiers are dropped.
+ */
+export function sweepItemsOfKind(dbs: Iterable<{ readonly dbId: string; readonly kind: DbKind }>): SweepList {
+  const seen = new Map<string, SweepItem>();
+  for (const d of dbs) if (d.dbId !== "") seen.set(`${d.dbId}|${d.kind}`, { dbId: d.dbId, dbKind: d.kind });
+  const items = [...seen.values()].sort((a, b) =>
+    a.dbId < b.dbId ? -1 : a.dbId > b.dbId ? 1 : String(a.dbKind).localeCompare(String(b.dbKind)),
+  );
+  return { items };
+}
+
+/** The `dbKind` of a per-DB item input, or undefined; a value other than "instance"/"cluster" is a ConfigError. */
+export function parseDbKind(event: unknown, step: string): DbKind | undefined {
+  if (!event || typeof event !== "object" || Array.isArray(event)) return undefined;
+  const v = (event as Record<string, unknown>).dbKind;
+  if (v === undefined) return undefined;
+  if (v !== "instance" && v !== "cluster") {
+    throw new ConfigError(`${step} input dbKind must be "instance" or "cluster" (got ${JSON.stringify(v)})`);
+  }
+  return v;
 }
 
 /**
