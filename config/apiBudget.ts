@@ -47,6 +47,9 @@ export const RUN_REQUESTS_PER_SECOND = 2;
  */
 export const ITEM_REQUESTS = 6;
 
+/** Longest pause after a sweep's item (one hour); a budget that would need more gets this (and leans on retries). */
+export const MAX_SWEEP_PAUSE_SECONDS = 3600;
+
 /** Largest number of DBs in one take batch, so a batch's Lambda run stays short even when its calls are retried. */
 export const MAX_TAKE_BATCH = 100;
 
@@ -136,5 +139,6 @@ export function sweepPacing(
     sweep.maxConcurrency !== undefined ? byRefill : Math.max(1, Math.min(byRefill, Math.floor(burst / perItem)));
   const batchSize = batched ? Math.max(1, Math.min(MAX_TAKE_BATCH, Math.floor(burst / maxConcurrency))) : 1;
   const itemRequests = batched ? batchSize : ITEM_REQUESTS;
-  return { maxConcurrency, batchSize, pauseSeconds: Math.ceil((maxConcurrency * itemRequests) / rate) };
+  const pauseSeconds = Math.min(MAX_SWEEP_PAUSE_SECONDS, Math.ceil((maxConcurrency * itemRequests) / rate));
+  return { maxConcurrency, batchSize, pauseSeconds };
 }

@@ -40,6 +40,7 @@
  *
  * No Pulumi imports here (same reason as stateMachines.ts).
  */
+import { MAX_SWEEP_PAUSE_SECONDS } from "../../config/apiBudget";
 import { ConfigError } from "../../functions/lib/errors";
 import { SWEEP_LIST_INPUT, SWEEP_REPORT } from "../../functions/lib/sweep";
 import {
@@ -185,8 +186,8 @@ export function buildSweepStepDefinition(
 
 type AnyState = Record<string, unknown> & { Type: string };
 
-/** Longest pause after an item (one hour): a longer one means a budget too small for any sweep. */
-export const MAX_PAUSE_SECONDS = 3600;
+/** Longest pause after an item (one hour, config/apiBudget.ts): a longer one means a budget too small for any sweep. */
+export const MAX_PAUSE_SECONDS = MAX_SWEEP_PAUSE_SECONDS;
 
 /** Prefix of the iteration's state names: state names must be unique across a machine, nested ones included. */
 export const ITEM_PREFIX = "Db";

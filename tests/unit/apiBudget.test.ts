@@ -140,6 +140,11 @@ describe("sweepPacing", () => {
     },
   );
 
+  it("caps the pause at an hour for a budget too small for any sweep", () => {
+    const p = sweepPacing({ mode: "distributed", apiShare: 0.5 }, false, { burst: 10, refillPerSecond: 0.0001 });
+    expect(p.pauseSeconds).toBe(3600);
+  });
+
   it("runs tight budgets one item at a time, batches of the burst share, paused for the refill", () => {
     expect(sweepPacing({ mode: "distributed", apiShare: 0.5 }, true, { burst: 10, refillPerSecond: 1 })).toEqual({
       maxConcurrency: 1,
