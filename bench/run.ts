@@ -43,6 +43,7 @@ import { defaultScenario, loadScenario } from "../sim/scenario";
 import { loadStepConfig, loadStepHandler, simulate } from "../sim/simulate";
 import { childrenCpuSeconds } from "./cpu";
 import { retryFigures } from "./retryMode";
+import { printSweepHeader, wholeSweepRows } from "./sweeps";
 import { thousandFigures } from "./thousand";
 
 // The SDK warns once per process on Node.js 20 that future versions need Node.js 22; the simulator's output is
@@ -141,6 +142,49 @@ async function rpoFigures(): Promise<void> {
   }
 }
 
+/**
+ * The bench's RDS world: `n` DB instances in the source account, each with {@link SNAPSHOTS_PER_DB} Taker snapshots
+ * 30 minutes apart, the newest 20 minutes old; keys in both accounts. `advance(minutes)` moves its clock.
+ */
+function seedWorld(n: number) {
+  let now = Date.parse("2026-01-06T00:10:00Z");
+  const clock = () => new Date(now);
+  const advance = (minutes: number) => {
+    now += minutes * 60_000;
+  };
+  const world = new RdsWorld({
+    clock,
+    quotas: { manualSnapshots: 100_000, manualClusterSnapshots: 100_000, copiesInFlightPerRegion: 20 },
+  });
+  const srcKey = world.createKey(SOURCE, REGION, { allowAccounts: [DR] });
+  const drKey = world.createKey(DR, REGION);
+  const drRegionKey = world.createKey(DR, DR_REGION);
+  for (let i = 0; i < n; i++) {
+    const dbId = `db-${String(i).padStart(4, "0")}`;
+    world.addDbInstance(SOURCE, REGION, { id: dbId, sizeGb: 20, kmsKeyArn: srcKey });
+    for (let k = 0; k < SNAPSHOTS_PER_DB; k++) {
+      const at = new Date(now - (k + 1) * 30 * 60_000 + 10 * 60_000);
+      world.addSnapshot(SOURCE, REGION, {
+        kind: "instance",
+        id: sourceSnapshotId(dbId, at),
+        dbId,
+        createdAt: at,
+        kmsKeyArn: srcKey,
+        tags: {
+          [TAG.managedBy]: MANAGED_BY_VALUE,
+          [TAG.sourceDb]: dbId,
+          [TAG.sourceKind]: "instance",
+          [TAG.sourceAccount]: SOURCE,
+          [TAG.sourceRegion]: REGION,
+          [TAG.recoveryPoint]: at.toISOString(),
+          [TAG.stage]: "source",
+        },
+      });
+    }
+  }
+  return { world, clock, advance, srcKey, drKey, drRegionKey };
+}
+
 function benchConfig(role: "source" | "dr", dbs: number): PilotLightConfig {
   const common = {
     rpoMinutes: 60,
@@ -155,11 +199,14 @@ function benchConfig(role: "source" | "dr", dbs: number): PilotLightConfig {
   return parseStackConfig(raw, `bench-${role}`, { region: REGION });
 }
 
-/** One listing a sweep needs: every snapshot of one type in one account and region (both kinds). */
+/**
+ * One listing a sweep needs: every snapshot of one type in one account and region (both kinds), or (`dbs`) every DB
+ * instance and cluster (the Sharer's deleted-DB check).
+ */
 interface Listing {
   readonly account: string;
   readonly region: string;
-  readonly type: "manual" | "shared";
+  readonly type: "manual" | "shared" | "dbs";
 }
 
 /**
@@ -169,7 +216,8 @@ interface Listing {
 async function onePassPages(world: RdsWorld, listings: readonly Listing[]): Promise<number> {
   let pages = 0;
   for (const l of listings) {
-    const items = await listSnapshots(world.clients(l.account).rds(l.region), { type: l.type });
+    const rds = world.clients(l.account).rds(l.region);
+    const items = l.type === "dbs" ? await listDbs(rds) : await listSnapshots(rds, { type: l.type });
     for (const kind of ["instance", "cluster"] as const) {
       pages += Math.max(1, Math.ceil(items.filter((s) => s.kind === kind).length / PAGE_SIZE));
     }
@@ -206,38 +254,10 @@ async function callFigures(): Promise<void> {
   );
   console.log("  DBs    step            listing  other  wall ms  reads: target / one pass");
   for (const n of SIZES) {
-    let now = Date.parse("2026-01-06T00:10:00Z");
-    const clock = () => new Date(now);
-    const world = new RdsWorld({
-      clock,
-      quotas: { manualSnapshots: 100_000, manualClusterSnapshots: 100_000, copiesInFlightPerRegion: 20 },
-    });
-    const srcKey = world.createKey(SOURCE, REGION, { allowAccounts: [DR] });
-    const drKey = world.createKey(DR, REGION);
-    const drRegionKey = world.createKey(DR, DR_REGION);
-    for (let i = 0; i < n; i++) {
-      const dbId = `db-${String(i).padStart(4, "0")}`;
-      world.addDbInstance(SOURCE, REGION, { id: dbId, sizeGb: 20, kmsKeyArn: srcKey });
-      for (let k = 0; k < SNAPSHOTS_PER_DB; k++) {
-        const at = new Date(now - (k + 1) * 30 * 60_000 + 10 * 60_000);
-        world.addSnapshot(SOURCE, REGION, {
-          kind: "instance",
-          id: sourceSnapshotId(dbId, at),
-          dbId,
-          createdAt: at,
-          kmsKeyArn: srcKey,
-          tags: {
-            [TAG.managedBy]: MANAGED_BY_VALUE,
-            [TAG.sourceDb]: dbId,
-            [TAG.sourceKind]: "instance",
-            [TAG.sourceAccount]: SOURCE,
-            [TAG.sourceRegion]: REGION,
-            [TAG.recoveryPoint]: at.toISOString(),
-            [TAG.stage]: "source",
-          },
-        });
-      }
-    }
+    const seeded = seedWorld(n);
+    const { world, drKey, drRegionKey } = seeded;
+    const clock = seeded.clock;
+    const advance = seeded.advance;
     const source = benchConfig("source", n);
     const dr = benchConfig("dr", n);
     const run = async (
@@ -284,7 +304,7 @@ async function callFigures(): Promise<void> {
     };
     // Event-started runs name one recovery point: the newest seeded (available) source snapshot of the first DB.
     // The Copier and Checker get the event the Sharer puts on the DR bus (share/plan.ts sharedEventDetail).
-    const eventAt = new Date(now - 20 * 60_000);
+    const eventAt = new Date(clock().getTime() - 20 * 60_000);
     const eventSnapshotId = sourceSnapshotId("db-0000", eventAt);
     const eventArn = `arn:aws:rds:${REGION}:${SOURCE}:snapshot:${eventSnapshotId}`;
     const sharedEvent = {
@@ -304,9 +324,11 @@ async function callFigures(): Promise<void> {
     await run("share-event", source, "share", SOURCE, {
       event: { "detail-type": "RDS DB Snapshot Event", detail: { SourceIdentifier: eventSnapshotId } },
     });
-    await run("share (first)", source, "share", SOURCE, { onePass: [manual(SOURCE, REGION)], keys: 1 });
-    await run("share (again)", source, "share", SOURCE, { onePass: [manual(SOURCE, REGION)] });
-    now += 20 * 60_000;
+    // A Sharer sweep also lists the DBs once (its deleted-DB check, functions/share/deletedDbs.ts): part of its pass.
+    const shareListings = [manual(SOURCE, REGION), { account: SOURCE, region: REGION, type: "dbs" } as const];
+    await run("share (first)", source, "share", SOURCE, { onePass: shareListings, keys: 1 });
+    await run("share (again)", source, "share", SOURCE, { onePass: shareListings });
+    advance(20);
     const drListings: Listing[] = [
       { account: DR, region: REGION, type: "shared" },
       manual(DR, REGION),
@@ -315,11 +337,57 @@ async function callFigures(): Promise<void> {
     await run("copy-event", dr, "copy", DR, { event: sharedEvent, target: 3 });
     await run("check-event", dr, "check", DR, { event: sharedEvent, target: 1 });
     await run("copy (sweep)", dr, "copy", DR, { onePass: drListings });
-    now += 40 * 60_000;
+    advance(40);
     await run("check (sweep)", dr, "check", DR, { onePass: drListings });
     await run("expire source", source, "expire", SOURCE, { stage: "source", onePass: [manual(SOURCE, REGION)] });
     await run("expire dr", dr, "expire", DR, { stage: "dr", onePass: [manual(DR, REGION), manual(DR, DR_REGION)] });
     planners.push(await plannerTimes(n, world, { source, dr, drKey, drRegionKey, clock }));
+  }
+  printSweepHeader();
+  for (const n of SIZES) {
+    // A fresh world per size: the same seed as the per-run rows, nothing taken, shared or copied yet.
+    const w = seedWorld(n);
+    const shareListings: Listing[] = [
+      { account: SOURCE, region: REGION, type: "manual" },
+      { account: SOURCE, region: REGION, type: "dbs" },
+    ];
+    const listings: Record<"share" | "copy" | "expire-source" | "expire-dr", Listing[]> = {
+      share: shareListings,
+      copy: [
+        { account: DR, region: REGION, type: "shared" },
+        { account: DR, region: REGION, type: "manual" },
+        { account: DR, region: DR_REGION, type: "manual" },
+      ],
+      "expire-source": [{ account: SOURCE, region: REGION, type: "manual" }],
+      "expire-dr": [
+        { account: DR, region: REGION, type: "manual" },
+        { account: DR, region: DR_REGION, type: "manual" },
+      ],
+    };
+    await wholeSweepRows({
+      n,
+      world: w.world,
+      advance: w.advance,
+      source: benchConfig("source", n),
+      dr: benchConfig("dr", n),
+      sourceAccount: SOURCE,
+      drAccount: DR,
+      handler: (config, step, account, stage) =>
+        loadStepHandler({
+          config,
+          step,
+          refs: {
+            drKmsKeyArn: w.drKey,
+            drRegionKmsKeyArn: w.drRegionKey,
+            accountId: account,
+            ...(stage ? { stage } : {}),
+          },
+          clients: w.world.clients(account),
+          clock: w.clock,
+        }),
+      // Plus one KMS DescribeKey for the Sharer (its per-container cache starts cold).
+      onePass: async (sweep) => (await onePassPages(w.world, listings[sweep])) + (sweep === "share" ? 1 : 0),
+    });
   }
   console.log("== Pure planner time per run (median of 5; inputs listed beforehand, no model or SDK in the timing)");
   console.log(

@@ -94,7 +94,7 @@ export class SnapshotTaker extends pulumi.ComponentResource {
     );
     const sweep = args.sweep ?? sweepMapOptions({ sweep: SWEEP_DEFAULTS });
     const definition = fn.arn.apply((functionArn) =>
-      JSON.stringify(buildSweepStepDefinition({ stepName: "Take", functionArn, sweep })),
+      JSON.stringify(buildSweepStepDefinition({ stepName: "Take", functionArn, sweep, batched: true })),
     );
     const sfn = stateMachine(name, definition, [fn.arn], this, args.accountId, sweep.mode === "DISTRIBUTED");
     schedule(name, expression, sfn.arn, this, args.accountId);

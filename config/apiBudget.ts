@@ -14,6 +14,13 @@
  *
  * capped by the Map mode's own limit. `apiShare` leaves the rest of the budget to event-started runs and to every
  * other caller in the account; `sweep.maxConcurrency` overrides the result.
+ *
+ * The refill alone does not bound a sweep: items whose calls return fast (the simulator's are instant) start the
+ * next item at once, and a burst of 10 is gone in a moment. {@link sweepPacing} therefore also bounds the burst and
+ * paces items: the sweep keeps to its own token bucket of `apiShare` × the account's (burst and refill). With `c`
+ * items at once, each allowed `q` requests, `c × q` fits the sweep's burst share, and every item ends with a pause of
+ * `c × q / (apiShare × refill)` seconds (a Wait state, components/shared/sweepMachine.ts), so in any window of `t`
+ * seconds the sweep makes at most `apiShare × (burst + refill × t)` requests (retries of throttled calls aside).
  */
 import * as z from "zod";
 
@@ -31,6 +38,20 @@ export const RDS_API_RATE_LIMIT: ApiRateLimit = { burst: 300, refillPerSecond: 1
  * including the SDK's overhead, two at a time where a handler reads in parallel; AWS publishes no latency figure).
  */
 export const RUN_REQUESTS_PER_SECOND = 2;
+
+/**
+ * Requests one per-DB item of a share, copy or expire sweep makes at most, apart from the copy check loop's polls
+ * (assumption: a scoped listing of one or two pages per region, one write per snapshot of a small backlog, a KMS
+ * DescribeKey; measured by `npx tsx bench/run.ts calls`, "whole sweeps"). A take item only creates: it makes one
+ * request per DB of its batch.
+ */
+export const ITEM_REQUESTS = 6;
+
+/** Longest pause after a sweep's item (one hour); a budget that would need more gets this (and leans on retries). */
+export const MAX_SWEEP_PAUSE_SECONDS = 3600;
+
+/** Largest number of DBs in one take batch, so a batch's Lambda run stays short even when its calls are retried. */
+export const MAX_TAKE_BATCH = 100;
 
 /** Defaults of the `sweep` stack-config block. */
 export const SWEEP_DEFAULTS = {
@@ -87,4 +108,37 @@ export function sweepMaxConcurrency(sweep: SweepConfig, limit: ApiRateLimit = RD
   if (sweep.maxConcurrency !== undefined) return Math.min(cap, sweep.maxConcurrency);
   const derived = Math.floor((limit.refillPerSecond * sweep.apiShare) / RUN_REQUESTS_PER_SECOND);
   return Math.min(cap, Math.max(1, derived));
+}
+
+/** How a sweep's Map paces its items (see the module comment). */
+export interface SweepPacing {
+  /** Items at once (ASL `MaxConcurrency`). */
+  readonly maxConcurrency: number;
+  /** DBs per item: 1, or for a batched (take) sweep the creates one item makes. */
+  readonly batchSize: number;
+  /** Seconds each item waits after its work, so the sweep's mean rate stays within its share of the refill. */
+  readonly pauseSeconds: number;
+}
+
+/**
+ * Concurrency, batch size and pause of a sweep's Map that keep the sweep within `apiShare` of the account's RDS
+ * token bucket, burst and refill both (module comment). `batched` is a take sweep, whose items only create (one
+ * request per DB); other sweeps' items are one DB each, allowed {@link ITEM_REQUESTS} requests.
+ * `sweep.maxConcurrency`, when set, is kept as is and the pause follows from it.
+ */
+export function sweepPacing(
+  sweep: SweepConfig,
+  batched: boolean,
+  limit: ApiRateLimit = RDS_API_RATE_LIMIT,
+): SweepPacing {
+  const burst = Math.max(1, Math.floor(limit.burst * sweep.apiShare));
+  const rate = limit.refillPerSecond * sweep.apiShare;
+  const perItem = batched ? 1 : ITEM_REQUESTS;
+  const byRefill = sweepMaxConcurrency(sweep, limit);
+  const maxConcurrency =
+    sweep.maxConcurrency !== undefined ? byRefill : Math.max(1, Math.min(byRefill, Math.floor(burst / perItem)));
+  const batchSize = batched ? Math.max(1, Math.min(MAX_TAKE_BATCH, Math.floor(burst / maxConcurrency))) : 1;
+  const itemRequests = batched ? batchSize : ITEM_REQUESTS;
+  const pauseSeconds = Math.min(MAX_SWEEP_PAUSE_SECONDS, Math.ceil((maxConcurrency * itemRequests) / rate));
+  return { maxConcurrency, batchSize, pauseSeconds };
 }

@@ -3,7 +3,7 @@
  * each Lambda's environment, and each state machine's schedule. Written once here so no logic exists twice.
  */
 import { ConfigError } from "../functions/lib/errors";
-import { type ApiRateLimit, RDS_API_RATE_LIMIT, sweepMaxConcurrency } from "./apiBudget";
+import { type ApiRateLimit, RDS_API_RATE_LIMIT, sweepPacing } from "./apiBudget";
 import type { ComponentName, PilotLightConfig } from "./schema";
 
 /** Handler steps that run as Lambdas of the snapshot pipeline. */
@@ -246,7 +246,8 @@ export function schedulesFor(config: PilotLightConfig): Schedules {
 /**
  * How a stack's schedule-started sweeps fan out (components/shared/sweepMachine.ts): the Map's processing mode and
  * its MaxConcurrency, derived from the account's RDS API budget and `sweep.apiShare` unless `sweep.maxConcurrency`
- * sets it (config/apiBudget.ts; the budget is AWS's published default, rds-api-throttling.html).
+ * sets it, the pause after each item, and the batching of a take sweep (config/apiBudget.ts sweepPacing; the budget
+ * is AWS's published default, rds-api-throttling.html).
  */
 export function sweepMapOptions(
   config: Pick<PilotLightConfig, "sweep">,
@@ -254,10 +255,16 @@ export function sweepMapOptions(
 ): {
   mode: "INLINE" | "DISTRIBUTED";
   maxConcurrency: number;
+  pauseSeconds: number;
+  batch: { size: number; maxConcurrency: number; pauseSeconds: number };
 } {
+  const perDb = sweepPacing(config.sweep, false, limit);
+  const batch = sweepPacing(config.sweep, true, limit);
   return {
     mode: config.sweep.mode === "inline" ? "INLINE" : "DISTRIBUTED",
-    maxConcurrency: sweepMaxConcurrency(config.sweep, limit),
+    maxConcurrency: perDb.maxConcurrency,
+    pauseSeconds: perDb.pauseSeconds,
+    batch: { size: batch.batchSize, maxConcurrency: batch.maxConcurrency, pauseSeconds: batch.pauseSeconds },
   };
 }
 

@@ -151,7 +151,8 @@ export class Executions {
     // The definitions the components deploy: sweeps fan out per DB on a Map (components/shared/sweepMachine.ts).
     // A scenario's own API budget (aws.apiRateLimit) is the account's budget the concurrency is derived from.
     const limit = this.ctx.scenario.aws.apiRateLimit;
-    const sweep = limit && c.sweep.maxConcurrency === undefined ? sweepMapOptions(c, limit) : sweepMapOptions(c);
+    // An explicit sweep.maxConcurrency is kept; the pauses still follow the scenario's budget.
+    const sweep = limit ? sweepMapOptions(c, limit) : sweepMapOptions(c);
     if (step === "copy" && this.ctx.scenario.triggers.copyCheckLoop) {
       handlers[fnArn("check")] = await bind("check");
       definition = buildSweepStepDefinition({
@@ -165,6 +166,7 @@ export class Executions {
         stepName,
         functionArn: fnArn(step + (stage ? `-${stage}` : "")),
         sweep,
+        batched: step === "take",
       });
     }
     return this.newMachine(stack, name, step + (stage ? `-${stage}` : ""), definition, handlers);

@@ -32,8 +32,15 @@
  * aws-local-stepfunctions (which ignores ProcessorConfig and runs every Map inline) runs exactly this definition in
  * the tests and the simulator.
  *
+ * Pacing (issue 10): each iteration ends with a Wait of `pauseSeconds` (config/apiBudget.ts sweepPacing), so the
+ * sweep's requests stay within its share of the account's RDS token bucket, burst and refill. A batched sweep (the
+ * Taker's, `batched: true`) asks its list step for items of up to `batch.size` DBs (`{"sweep":"list","batchSize"}`):
+ * the list step plans the whole sweep once and each item only creates. Batching is done by the list step rather than
+ * a Distributed Map ItemBatcher so inline and distributed modes run the same items.
+ *
  * No Pulumi imports here (same reason as stateMachines.ts).
  */
+import { MAX_SWEEP_PAUSE_SECONDS } from "../../config/apiBudget";
 import { ConfigError } from "../../functions/lib/errors";
 import { SWEEP_LIST_INPUT, SWEEP_REPORT } from "../../functions/lib/sweep";
 import {
@@ -55,6 +62,13 @@ export interface SweepOptions {
   /** Iterations running at once (ASL `MaxConcurrency`); config/apiBudget.ts derives it from the RDS API budget. */
   readonly maxConcurrency: number;
   readonly mode: SweepMapMode;
+  /** Seconds each iteration waits after its work (a Wait state), pacing the sweep within the budget; 0 or absent: none. */
+  readonly pauseSeconds?: number;
+  /**
+   * A batched sweep's pacing (the Taker's: the list step puts `size` DBs' creates in one item): used instead of
+   * `maxConcurrency` / `pauseSeconds` when the machine is built with `batched: true`.
+   */
+  readonly batch?: { readonly size: number; readonly maxConcurrency: number; readonly pauseSeconds: number };
 }
 
 /** Upper bound of MaxConcurrency per mode: 40 concurrent iterations inline, 10,000 child executions distributed. */
@@ -75,6 +89,7 @@ export function sweepStateNames(stepName: string) {
     map: `${stepName}EachDb`,
     report: `Report${stepName}Sweep`,
     itemDone: `${stepName}ItemDone`,
+    itemPause: `${stepName}ItemPause`,
   } as const;
 }
 
@@ -82,9 +97,25 @@ export function sweepStateNames(stepName: string) {
  * The step machine of {@link buildStepDefinition} with sweeps fanned out per DB (see the module comment). Scoped
  * inputs run the unchanged scoped machine. Throws a ConfigError naming the option when an option is invalid.
  */
-export function buildSweepStepDefinition(o: StepMachineOptions & { sweep: SweepOptions }): AslDefinition {
+export function buildSweepStepDefinition(
+  o: StepMachineOptions & { sweep: SweepOptions; batched?: boolean },
+): AslDefinition {
   const scoped = buildStepDefinition(o);
-  const { mode, maxConcurrency } = o.sweep;
+  const { mode } = o.sweep;
+  // A batched sweep without `batch` (a component's own args) runs one DB per item at the per-DB pacing.
+  const batch = o.batched
+    ? (o.sweep.batch ?? { size: 1, maxConcurrency: o.sweep.maxConcurrency, pauseSeconds: o.sweep.pauseSeconds ?? 0 })
+    : undefined;
+  const maxConcurrency = batch ? batch.maxConcurrency : o.sweep.maxConcurrency;
+  const pauseSeconds = batch ? batch.pauseSeconds : (o.sweep.pauseSeconds ?? 0);
+  if (!Number.isInteger(pauseSeconds) || pauseSeconds < 0 || pauseSeconds > MAX_PAUSE_SECONDS) {
+    throw new ConfigError(
+      `sweep${batch ? ".batch" : ""}.pauseSeconds must be a whole number from 0 to ${MAX_PAUSE_SECONDS} (got ${JSON.stringify(pauseSeconds)})`,
+    );
+  }
+  if (batch && (!Number.isInteger(batch.size) || batch.size < 1)) {
+    throw new ConfigError(`sweep.batch.size must be a whole number of at least 1 (got ${JSON.stringify(batch.size)})`);
+  }
   if (mode !== "INLINE" && mode !== "DISTRIBUTED") {
     throw new ConfigError(`sweep.mode must be "INLINE" or "DISTRIBUTED" (got ${JSON.stringify(mode)})`);
   }
@@ -111,7 +142,10 @@ export function buildSweepStepDefinition(o: StepMachineOptions & { sweep: SweepO
       Type: "Task",
       Comment: `Runs the ${step} Lambda in list mode: one listing pass and the planner; returns one item per DB with work.`,
       Resource: LAMBDA_INVOKE,
-      Parameters: { FunctionName: o.functionArn, Payload: { ...SWEEP_LIST_INPUT } },
+      Parameters: {
+        FunctionName: o.functionArn,
+        Payload: { ...SWEEP_LIST_INPUT, ...(batch ? { batchSize: batch.size } : {}) },
+      },
       ResultSelector: { "items.$": "$.Payload.items" },
       ...(retry.maxAttempts > 0 ? { Retry: retryFor(retry) } : {}),
       Catch: catchAllTo(n.failed),
@@ -119,7 +153,7 @@ export function buildSweepStepDefinition(o: StepMachineOptions & { sweep: SweepO
     },
     [s.map]: {
       Type: "Map",
-      Comment: `Runs ${step} once per DB, at most ${maxConcurrency} at a time; a failed DB is recorded, the others go on.`,
+      Comment: `Runs ${step} once per ${batch ? `batch of up to ${batch.size} DBs` : "DB"}, at most ${maxConcurrency} at a time${pauseSeconds > 0 ? `, each followed by a ${pauseSeconds} s pause (API budget)` : ""}; a failed item is recorded, the others go on.`,
       ItemsPath: "$.items",
       ItemSelector: { "scope.$": "$$.Map.Item.Value" },
       MaxConcurrency: maxConcurrency,
@@ -127,7 +161,7 @@ export function buildSweepStepDefinition(o: StepMachineOptions & { sweep: SweepO
         ProcessorConfig:
           mode === "DISTRIBUTED" ? { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" } : { Mode: "INLINE" },
         StartAt: `${ITEM_PREFIX}${n.task}`,
-        States: itemStates(scoped, step),
+        States: itemStates(scoped, step, pauseSeconds),
       },
       // The output is one { dbId } or { dbId, error } per DB.
       Next: s.report,
@@ -152,6 +186,9 @@ export function buildSweepStepDefinition(o: StepMachineOptions & { sweep: SweepO
 
 type AnyState = Record<string, unknown> & { Type: string };
 
+/** Longest pause after an item (one hour, config/apiBudget.ts): a longer one means a budget too small for any sweep. */
+export const MAX_PAUSE_SECONDS = MAX_SWEEP_PAUSE_SECONDS;
+
 /** Prefix of the iteration's state names: state names must be unique across a machine, nested ones included. */
 export const ITEM_PREFIX = "Db";
 
@@ -160,11 +197,14 @@ export const ITEM_PREFIX = "Db";
  * {@link ITEM_PREFIX}: Tasks send `$.scope`, the first Task and every Pass keep `scope` in the state data, Catchers
  * keep it too (`ResultPath`), and Fail / Succeed states become Pass states returning `{ dbId, error }` / `{ dbId }`.
  */
-function itemStates(scoped: AslDefinition, step: string): Record<string, unknown> {
+function itemStates(scoped: AslDefinition, step: string, pauseSeconds: number): Record<string, unknown> {
   const n = stepStateNames(step);
   const s = sweepStateNames(step);
   const rename = (name: string) => `${ITEM_PREFIX}${name}`;
   const done = rename(s.itemDone);
+  const pause = rename(s.itemPause);
+  // Where an item's result goes: straight out, or through the pause that paces the sweep within the API budget.
+  const end = pauseSeconds > 0 ? { Next: pause } : { End: true };
   const out: Record<string, unknown> = {};
   for (const [name, raw] of Object.entries(scoped.States)) {
     const st = structuredClone(raw) as AnyState;
@@ -210,7 +250,7 @@ function itemStates(scoped: AslDefinition, step: string): Record<string, unknown
         Type: "Pass",
         Comment: `This DB failed (${name}); the sweep reports it after every DB ran.`,
         Parameters: { "dbId.$": "$.scope.dbId", ...error },
-        End: true,
+        ...end,
       };
       continue;
     } else if (st.Type === "Succeed") {
@@ -223,7 +263,15 @@ function itemStates(scoped: AslDefinition, step: string): Record<string, unknown
     Type: "Pass",
     Comment: "This DB's run succeeded; only its identifier is returned (the Map result stays small).",
     Parameters: { "dbId.$": "$.scope.dbId" },
-    End: true,
+    ...end,
   };
+  if (pauseSeconds > 0) {
+    out[pause] = {
+      Type: "Wait",
+      Comment: "Paces the sweep within its share of the RDS API budget (config/apiBudget.ts sweepPacing).",
+      Seconds: pauseSeconds,
+      End: true,
+    };
+  }
   return out;
 }

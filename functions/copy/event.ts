@@ -4,6 +4,8 @@
  * the DR bus (docs/CONTRACTS.md "Event contract between accounts"), and any other event (a schedule) as a sweep.
  */
 import { ConfigError } from "../lib/errors";
+import type { DbKind } from "../lib/model";
+import { parseDbKind } from "../lib/sweep";
 
 /** Detail-type of the event the Sharer sends to the DR account's bus. */
 export const SHARED_DETAIL_TYPE = "RDS Pilot Light Snapshot Shared";
@@ -12,7 +14,7 @@ export const SHARED_DETAIL_TYPE = "RDS Pilot Light Snapshot Shared";
 export type CopyScope =
   | { readonly kind: "sweep" }
   | { readonly kind: "snapshot"; readonly snapshotArn: string }
-  | { readonly kind: "db"; readonly dbId: string };
+  | { readonly kind: "db"; readonly dbId: string; readonly dbKind?: DbKind };
 
 const SNAPSHOT_ARN = /^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:(snapshot|cluster-snapshot):[A-Za-z][A-Za-z0-9-]*$/;
 
@@ -43,7 +45,9 @@ export function parseCopyScope(event: unknown): CopyScope {
         `copy input dbId must be a DB instance or cluster identifier (got ${JSON.stringify(e.dbId)})`,
       );
     }
-    return { kind: "db", dbId: e.dbId.toLowerCase() };
+    // A sweep's Map item may name the DB's kind (functions/lib/sweep.ts): its listings then read that kind only.
+    const dbKind = parseDbKind(e, "copy");
+    return { kind: "db", dbId: e.dbId.toLowerCase(), ...(dbKind ? { dbKind } : {}) };
   }
   return { kind: "sweep" };
 }

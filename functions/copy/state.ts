@@ -43,7 +43,7 @@ export async function listCopyState(clients: AwsClients, config: CopyConfig, fil
  * full listing instead of a wrong filter.
  */
 export function listFilterOf(scope: CopyScope): ListFilter | undefined {
-  if (scope.kind === "db") return { dbId: scope.dbId };
+  if (scope.kind === "db") return { dbId: scope.dbId, ...(scope.dbKind ? { kind: scope.dbKind } : {}) };
   if (scope.kind !== "snapshot") return undefined;
   const { resource } = parseArn(scope.snapshotArn);
   const kind: DbKind = resource.startsWith("cluster-snapshot:") ? "cluster" : "instance";

@@ -5,7 +5,7 @@
  */
 import { inContext } from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
-import { type SweepList, sweepItems } from "../lib/sweep";
+import { type SweepList, sweepItemsOfKind } from "../lib/sweep";
 import type { CopyConfig } from "./config";
 import { planCopyRun } from "./state";
 
@@ -17,9 +17,9 @@ export function makeSweepLister(deps: HandlerDeps<CopyConfig>): () => Promise<Sw
       `copy: DescribeDBSnapshots/DescribeDBClusterSnapshots (shared and manual) in ${config.region}${config.drRegion ? ` and ${config.drRegion}` : ""} (sweep list)`,
       () => planCopyRun(deps.clients, config, { kind: "sweep" }, deps.clock()),
     );
-    const dbIds = plan.progress.items.filter((i) => i.phase !== "done").map((i) => i.dbId);
+    const dbs = plan.progress.items.filter((i) => i.phase !== "done").map((i) => ({ dbId: i.dbId, kind: i.kind }));
     // An action's item is `<sourceAccount>/<dbId>` (copy/plan.ts).
-    for (const a of plan.actions) dbIds.push(a.item.slice(a.item.indexOf("/") + 1));
-    return sweepItems(dbIds);
+    for (const a of plan.actions) dbs.push({ dbId: a.item.slice(a.item.indexOf("/") + 1), kind: a.kind });
+    return sweepItemsOfKind(dbs);
   };
 }

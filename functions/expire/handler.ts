@@ -12,6 +12,7 @@ import { type DbKind, recoveryPointOf, type Snapshot } from "../lib/model";
 import { MetricUnit } from "../lib/powertools";
 import { listSnapshots } from "../lib/rds";
 import { forEachItem, throwIfFailed } from "../lib/runner";
+import { parseDbKind } from "../lib/sweep";
 import type { ExpireConfig } from "./config";
 import { deletions, planExpire } from "./plan";
 
@@ -86,7 +87,9 @@ export function makeHandler(
     // A run scoped to one DB (a per-DB Map item) lists only that DB's snapshots, filtered server-side: ours carry
     // the source DB's identifier in DBInstanceIdentifier/DBClusterIdentifier (copies keep it), the same value as
     // their rpl-source-db tag, which is what planExpire's dbId scope compares.
-    const only = input.dbId !== undefined ? { dbId: input.dbId } : {};
+    // A Map item's `dbKind` narrows each listing to that kind (functions/lib/sweep.ts).
+    const dbKind = input.dbId !== undefined ? parseDbKind(event, STEP) : undefined;
+    const only = input.dbId !== undefined ? { dbId: input.dbId, ...(dbKind ? { kind: dbKind } : {}) } : {};
     for (const region of config.regions) {
       const listed = await inContext(
         `${STEP}: DescribeDBSnapshots/DescribeDBClusterSnapshots (manual) in ${region}`,

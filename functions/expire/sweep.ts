@@ -7,7 +7,7 @@ import { inContext } from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
 import type { Snapshot } from "../lib/model";
 import { listSnapshots } from "../lib/rds";
-import { type SweepList, sweepItems } from "../lib/sweep";
+import { type SweepList, sweepItemsOfKind } from "../lib/sweep";
 import type { ExpireConfig } from "./config";
 import { STEP } from "./handler";
 import { deletions, planExpire } from "./plan";
@@ -25,6 +25,6 @@ export function makeSweepLister(deps: HandlerDeps<ExpireConfig>): () => Promise<
       snapshots.push(...listed);
     }
     const actions = planExpire({ snapshots, now: deps.clock(), stage: config.stage, policy: config.retention });
-    return sweepItems(deletions(actions).map((s) => s.dbId));
+    return sweepItemsOfKind(deletions(actions));
   };
 }

@@ -12,6 +12,7 @@
 import type { RunContext } from "./deadline";
 import { ConfigError, type ItemFailure, PartialFailureError } from "./errors";
 import type { HandlerCore } from "./lambda";
+import type { DbKind } from "./model";
 
 /** Input that asks a step Lambda for its sweep items instead of running the step. */
 export const SWEEP_LIST_INPUT = { sweep: "list" } as const;
@@ -35,15 +36,36 @@ export interface SweepReport {
 /** DBs named in the error of a sweep with failures (the rest are counted): Step Functions keeps 32,768 characters of a cause. */
 export const REPORTED_FAILURES = 100;
 
-/** One Map item: the scope of one per-DB run. */
+/**
+ * One Map item: the scope of one per-DB run. `dbKind`, when the list step knows it, narrows the item's listings to
+ * that kind (one listing per region instead of one per kind: issue 10, reads bounded by the work).
+ */
 export interface SweepItem {
   readonly dbId: string;
+  readonly dbKind?: DbKind;
 }
 
 /** Result of a list run. */
-export interface SweepList {
-  /** One item per DB with work, sorted by DB identifier, no duplicates. */
-  readonly items: readonly SweepItem[];
+export interface SweepList<I extends SweepItem = SweepItem> {
+  /** One item per DB with work (sorted by DB identifier, no duplicates), or per batch of DBs (the Taker's). */
+  readonly items: readonly I[];
+}
+
+/** What the list input may ask for: `batchSize`, DBs per item of a batched sweep (the Taker's). */
+export interface SweepListInput {
+  readonly batchSize?: number;
+}
+
+/** The list input's options; a malformed `batchSize` is a ConfigError naming the field. */
+export function parseSweepListInput(event: unknown, step: string): SweepListInput {
+  const v = (event as { batchSize?: unknown }).batchSize;
+  if (v === undefined) return {};
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
+    throw new ConfigError(
+      `${step} sweep list input.batchSize must be a whole number of at least 1 (got ${JSON.stringify(v)})`,
+    );
+  }
+  return { batchSize: v };
 }
 
 /** Whether `event` is {@link SWEEP_LIST_INPUT}. */
@@ -89,18 +111,42 @@ export function sweepItems(dbIds: Iterable<string>): SweepList {
 }
 
 /**
+ * The items of a list run from DBs of known kind (any order, duplicates allowed): one `{ dbId, dbKind }` per DB and
+ * kind, sorted by identifier then kind; empty identifiers are dropped.
+ */
+export function sweepItemsOfKind(dbs: Iterable<{ readonly dbId: string; readonly kind: DbKind }>): SweepList {
+  const seen = new Map<string, SweepItem>();
+  for (const d of dbs) if (d.dbId !== "") seen.set(`${d.dbId}|${d.kind}`, { dbId: d.dbId, dbKind: d.kind });
+  const items = [...seen.values()].sort((a, b) =>
+    a.dbId < b.dbId ? -1 : a.dbId > b.dbId ? 1 : String(a.dbKind).localeCompare(String(b.dbKind)),
+  );
+  return { items };
+}
+
+/** The `dbKind` of a per-DB item input, or undefined; a value other than "instance"/"cluster" is a ConfigError. */
+export function parseDbKind(event: unknown, step: string): DbKind | undefined {
+  if (!event || typeof event !== "object" || Array.isArray(event)) return undefined;
+  const v = (event as Record<string, unknown>).dbKind;
+  if (v === undefined) return undefined;
+  if (v !== "instance" && v !== "cluster") {
+    throw new ConfigError(`${step} input dbKind must be "instance" or "cluster" (got ${JSON.stringify(v)})`);
+  }
+  return v;
+}
+
+/**
  * A handler core that answers {@link SWEEP_LIST_INPUT} with `list`, a report input with {@link reportSweep}, and
  * passes every other input to `core` unchanged. Used by each step's Lambda entry point and by the simulator, so
  * both run the same list and report steps.
  */
 export function withSweepList<E, R>(
   core: HandlerCore<E, R>,
-  list: (run?: RunContext) => Promise<SweepList>,
+  list: (run?: RunContext, input?: SweepListInput) => Promise<SweepList>,
   step: string,
 ): HandlerCore<E, R | SweepList | SweepReport> {
   return async (event, run) => {
     const mode = sweepField(event);
-    if (mode === SWEEP_LIST_INPUT.sweep) return list(run);
+    if (mode === SWEEP_LIST_INPUT.sweep) return list(run, parseSweepListInput(event, step));
     if (mode === SWEEP_REPORT) return reportSweep(step, event);
     return core(event, run);
   };

@@ -40,7 +40,7 @@ import { type DbKind, fromDbClusterSnapshot, fromDbSnapshot, parseArn, type Snap
 import { MetricUnit } from "../lib/powertools";
 import { listSnapshots } from "../lib/rds";
 import { forEachItem, throwIfFailedOrRetry } from "../lib/runner";
-import { parseDbScope } from "../lib/sweep";
+import { parseDbKind, parseDbScope } from "../lib/sweep";
 import { TAG } from "../lib/tags";
 import type { ShareConfig } from "./config";
 import { reportDeletedDbs } from "./deletedDbs";
@@ -126,11 +126,13 @@ export function makeHandler(
     if (scope) obs.logger.appendKeys({ snapshotId: scope.snapshotId });
 
     // A sweep item of the fanned-out sweep (functions/lib/sweep.ts) is `{ dbId }`: list that DB's snapshots only.
+    // Its `dbKind` (when the list step sends it) narrows the listing to that kind.
     const dbId = scope ? undefined : parseDbScope(event, STEP);
+    const dbKind = dbId ? parseDbKind(event, STEP) : undefined;
     const snapshots = scope
       ? await findSnapshot(rds, scope)
       : await aws(`${STEP}: DescribeDBSnapshots/DescribeDBClusterSnapshots (manual) in ${config.region}`, () =>
-          listSnapshots(rds, { type: "manual", ...(dbId ? { dbId } : {}) }),
+          listSnapshots(rds, { type: "manual", ...(dbId ? { dbId } : {}), ...(dbKind ? { kind: dbKind } : {}) }),
         );
     const plan = planShare({ snapshots, drAccounts: config.drAccounts });
     if (scope) for (const i of plan.ignored) obs.logger.info("snapshot ignored", { ...i });
@@ -180,8 +182,9 @@ export function makeHandler(
         break;
       }
     }
-    // A sweep that finished its shares also reports DBs deleted in production (functions/share/deletedDbs.ts).
-    if (!scope && leftPending === 0 && !budget.exhausted()) {
+    // A sweep that finished its shares also reports DBs deleted in production (functions/share/deletedDbs.ts); a
+    // per-DB item does not (it saw one DB's snapshots only; the sweep's list step reports them, functions/share/sweep.ts).
+    if (!scope && dbId === undefined && leftPending === 0 && !budget.exhausted()) {
       const now = deps.clock();
       const deleted = await reportDeletedDbs(deps, rds, { ...config, now }, snapshots);
       allFailures.push(...deleted.failures);

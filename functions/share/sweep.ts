@@ -12,7 +12,7 @@ import { inContext } from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
 import { MetricUnit } from "../lib/powertools";
 import { listSnapshots } from "../lib/rds";
-import { type SweepList, sweepItems } from "../lib/sweep";
+import { type SweepList, sweepItemsOfKind } from "../lib/sweep";
 import type { ShareConfig } from "./config";
 import { reportDeletedDbs } from "./deletedDbs";
 import { STEP } from "./handler";
@@ -32,6 +32,6 @@ export function makeSweepLister(deps: HandlerDeps<ShareConfig>): () => Promise<S
     for (const f of deleted.failures) deps.obs.logger.error("deleted-DB report failed", { ...f });
     if (deleted.failures.length > 0)
       deps.obs.metrics.addMetric("StepFailures", MetricUnit.Count, deleted.failures.length);
-    return sweepItems(plan.toShare.map((s) => s.dbId));
+    return sweepItemsOfKind(plan.toShare);
   };
 }

@@ -27,13 +27,17 @@ import { publishQuotaBlocked } from "../lib/quotaMetric";
 import { listDbs, listSnapshots } from "../lib/rds";
 import { forEachItem, throwIfFailedOrRetry } from "../lib/runner";
 import { recordToTags } from "../lib/tags";
+import { parseTakeBatch, planOfBatch } from "./batch";
 import type { TakeConfig } from "./config";
-import { type CreateAction, isSelected, planTake, QUOTA_NAME, type Quotas, type Skip } from "./plan";
+import { type CreateAction, isSelected, planTake, QUOTA_NAME, type Quotas, type Skip, type TakePlan } from "./plan";
 
 /** Step name used in errors and logs. */
 export const STEP = "take";
 
-/** Input: `{ dbId }` scopes the run to one DB; anything else (schedule payloads included) sweeps every DB. */
+/**
+ * Input: `{ dbId }` scopes the run to one DB; a sweep's batch item (`{ creates, ... }`, functions/take/batch.ts) only
+ * creates; anything else (schedule payloads included) sweeps every DB.
+ */
 export interface TakeEvent {
   readonly dbId?: string;
 }
@@ -71,17 +75,12 @@ export function makeHandler(
   deps: HandlerDeps<TakeConfig>,
 ): (event?: unknown, run?: RunContext) => Promise<TakeSummary> {
   const { config, obs } = deps;
-  return async (event, run) => {
-    const budget = makeBudget(deps.clock, run);
-    const scopeDbId = parseTakeEvent(event);
+  // Reads bounded by the work (issue 10): DBs and quotas only. Snapshot ids are deterministic per slot and RDS
+  // refuses a second create under the same id (SnapshotAlreadyExists = the slot is covered), so the snapshot
+  // listing is needed only when the quota headroom is shorter than the DBs that could be due: then the planner
+  // must see each DB's newest snapshot to protect the stalest DBs first.
+  const readAndPlan = async (rds: RDSClient, scopeDbId: string | undefined): Promise<TakePlan> => {
     const now = deps.clock();
-    const rds = deps.clients.rds(config.region);
-    if (scopeDbId) obs.logger.appendKeys({ dbId: scopeDbId });
-
-    // Reads bounded by the work (issue 10): DBs and quotas only. Snapshot ids are deterministic per slot and RDS
-    // refuses a second create under the same id (SnapshotAlreadyExists = the slot is covered), so the snapshot
-    // listing is needed only when the quota headroom is shorter than the DBs that could be due: then the planner
-    // must see each DB's newest snapshot to protect the stalest DBs first.
     const [dbs, quotas] = await Promise.all([
       aws(`${STEP}: DescribeDBInstances/DescribeDBClusters in ${config.region}`, () =>
         listDbs(rds, scopeDbId ? { id: scopeDbId } : undefined),
@@ -94,7 +93,17 @@ export function makeHandler(
           listSnapshots(rds, { type: "manual", ...(scopeDbId ? { dbId: scopeDbId } : {}) }),
         )
       : [];
-    const plan = planTake({ dbs, snapshots, now, config, quotas, ...(scopeDbId ? { scopeDbId } : {}) });
+    return planTake({ dbs, snapshots, now, config, quotas, ...(scopeDbId ? { scopeDbId } : {}) });
+  };
+  return async (event, run) => {
+    const budget = makeBudget(deps.clock, run);
+    // A take sweep's Map item (functions/take/batch.ts): the list step planned the sweep, the item only creates.
+    const batch = parseTakeBatch(event);
+    const scopeDbId = batch ? undefined : parseTakeEvent(event);
+    const rds = deps.clients.rds(config.region);
+    if (scopeDbId) obs.logger.appendKeys({ dbId: scopeDbId });
+    if (batch) obs.logger.appendKeys({ batchOf: batch.dbId });
+    const plan = batch ? planOfBatch(batch, config) : await readAndPlan(rds, scopeDbId);
 
     const { results, failures, leftPending } = await forEachItem(
       plan.create,

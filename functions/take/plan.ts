@@ -142,14 +142,24 @@ function isFresh(s: Snapshot, slot: Date): boolean {
 /** Tags the Taker writes on a snapshot of `db` taken at `now`. */
 export function takeTags(db: Db, now: Date): Record<string, string> {
   const { account, region } = parseArn(db.arn);
-  return tagsOf(db, account, region, now.toISOString());
+  return takeTagsFor(db.id, db.kind, account, region, now.toISOString());
 }
 
-function tagsOf(db: Db, account: string, region: string, recoveryPoint: string): Record<string, string> {
+/**
+ * {@link takeTags} from the DB's identifier, kind, account and region (a take sweep's batch item, take/batch.ts), with
+ * the recovery point already formatted (the planner formats it once per run).
+ */
+export function takeTagsFor(
+  dbId: string,
+  kind: DbKind,
+  account: string,
+  region: string,
+  recoveryPoint: string,
+): Record<string, string> {
   return {
     [TAG.managedBy]: MANAGED_BY_VALUE,
-    [TAG.sourceDb]: db.id,
-    [TAG.sourceKind]: db.kind,
+    [TAG.sourceDb]: dbId,
+    [TAG.sourceKind]: kind,
     [TAG.sourceAccount]: account,
     [TAG.sourceRegion]: region,
     [TAG.recoveryPoint]: recoveryPoint,
@@ -277,7 +287,7 @@ export function planTake(input: TakePlanInput): TakePlan {
     }
     planned[db.kind]++;
     recoveryPoint ??= now.toISOString();
-    create.push({ kind: db.kind, dbId: db.id, snapshotId, tags: tagsOf(db, account, region, recoveryPoint) });
+    create.push({ kind: db.kind, dbId: db.id, snapshotId, tags: takeTagsFor(db.id, db.kind, account, region, recoveryPoint) });
   }
   return { create, skipped, quotaBlocked, upToDate, pending, ignored };
 }

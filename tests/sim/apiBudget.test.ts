@@ -16,9 +16,15 @@ describe("scenarios/api-budget.yaml", () => {
     result = await simulate({ ...s, days: 0.5, warmupHours: 4 });
   }, 300_000);
 
-  it("sets an API budget below what the pipeline calls for", () => {
+  it("sets a tight API budget: a burst of 10 and 1 request per second", () => {
     const s = loadScenario(resolve(__dirname, "../../scenarios/api-budget.yaml"));
-    expect(s.aws.apiRateLimit).toBeDefined();
+    expect(s.aws.apiRateLimit).toEqual({ burst: 10, refillPerSecond: 1 });
+  });
+
+  it("fails no execution: the sweeps' Map items are paced within the budget (config/apiBudget.ts sweepPacing)", () => {
+    const { report } = result;
+    expect(report.totals.executions).toBeGreaterThan(0);
+    expect(report.totals.executionsFailed).toBe(0);
   });
 
   it("shows throttling in the report", () => {

@@ -99,6 +99,53 @@ describe("buildSweepStepDefinition", () => {
     ["copy with check loop", copyOptions(36)],
     ["no retries", { stepName: "Take", functionArn: TAKE, retry: { maxAttempts: 0 } }],
   ];
+  const PACED: SweepOptions = {
+    mode: "DISTRIBUTED",
+    maxConcurrency: 2,
+    pauseSeconds: 3,
+    batch: { size: 50, maxConcurrency: 3, pauseSeconds: 25 },
+  };
+
+  it.each([
+    ["take, batched", { stepName: "Take", functionArn: TAKE }, true],
+    ["copy with check loop, paced", copyOptions(36), false],
+  ] as const)("builds a paced definition asl-validator accepts (%s)", (_name, options, batched) => {
+    for (const mode of ["INLINE", "DISTRIBUTED"] as const) {
+      const definition = buildSweepStepDefinition({ ...options, sweep: { ...PACED, mode }, batched });
+      const { isValid, errorsText } = aslValidator(structuredClone(definition), { checkPaths: true, checkArn: true });
+      expect(errorsText("\n")).toBe("");
+      expect(isValid).toBe(true);
+    }
+  });
+
+  it("asks a batched sweep's list step for batches and uses the batch's concurrency and pause", () => {
+    const def = buildSweepStepDefinition({ stepName: "Take", functionArn: TAKE, sweep: PACED, batched: true });
+    const list = def.States.ListTakeItems as { Parameters: { Payload: unknown } };
+    expect(list.Parameters.Payload).toEqual({ sweep: "list", batchSize: 50 });
+    const map = def.States.TakeEachDb as { MaxConcurrency: number; ItemProcessor: { States: Record<string, unknown> } };
+    expect(map.MaxConcurrency).toBe(3);
+    expect(map.ItemProcessor.States[`${ITEM_PREFIX}TakeItemPause`]).toMatchObject({ Type: "Wait", Seconds: 25 });
+    // Unbatched: one DB per item, the per-DB pacing, a list input without batchSize.
+    const perDb = buildSweepStepDefinition({ stepName: "Take", functionArn: TAKE, sweep: PACED });
+    expect((perDb.States.ListTakeItems as { Parameters: { Payload: unknown } }).Parameters.Payload).toEqual(
+      SWEEP_LIST_INPUT,
+    );
+    expect((perDb.States.TakeEachDb as { MaxConcurrency: number }).MaxConcurrency).toBe(2);
+  });
+
+  it("adds no pause state without a pause", () => {
+    const def = buildSweepStepDefinition({ stepName: "Take", functionArn: TAKE, sweep: SWEEP });
+    const states = (def.States.TakeEachDb as { ItemProcessor: { States: Record<string, unknown> } }).ItemProcessor
+      .States;
+    expect(Object.keys(states).filter((k) => (states[k] as { Type: string }).Type === "Wait")).toEqual([]);
+  });
+
+  it.each([-1, 1.5, 3601])("rejects pauseSeconds %j with a ConfigError naming the field", (pauseSeconds) => {
+    const build = () =>
+      buildSweepStepDefinition({ stepName: "Take", functionArn: TAKE, sweep: { ...SWEEP, pauseSeconds } });
+    expect(build).toThrow(ConfigError);
+    expect(build).toThrow("sweep.pauseSeconds must be a whole number from 0 to 3600");
+  });
   const cases = variants.flatMap(([name, o]) =>
     (["INLINE", "DISTRIBUTED"] as const).map((mode) => [`${name}, ${mode}`, o, mode] as const),
   );
@@ -171,6 +218,22 @@ describe("sweep machine executions", () => {
     expect(perDbCalls(take).sort()).toEqual(dbs);
     expect(take.payloads.filter((p) => JSON.stringify(p) === JSON.stringify(SWEEP_LIST_INPUT))).toHaveLength(1);
     expect(take.maxInFlight()).toBe(SWEEP.maxConcurrency);
+  });
+
+  it("pauses after every item, failed ones included, so the sweep keeps to its share of the API budget", async () => {
+    const take = fakeStep(["a", "b", "c"], (dbId) =>
+      dbId === "b" ? new PartialFailureError("take", [{ id: "b", error: "X", message: "no" }]) : { created: 1 },
+    );
+    const waits: number[] = [];
+    const def = buildSweepStepDefinition({
+      stepName: "Take",
+      functionArn: TAKE,
+      sweep: { ...SWEEP, pauseSeconds: 7 },
+    });
+    const r = await runStateMachine(def, { handlers: { [TAKE]: take }, input: {}, onWait: (s) => void waits.push(s) });
+    expect(r.status).toBe("FAILED");
+    expect(waits).toEqual([7, 7, 7]);
+    expect(perDbCalls(take).sort()).toEqual(["a", "b", "c"]);
   });
 
   it("succeeds with nothing to do when the list is empty", async () => {

@@ -96,6 +96,12 @@ function setup() {
   };
   const machines = {
     take: buildSweepStepDefinition({ stepName: "Take", functionArn: ARN.take, sweep: SWEEP }),
+    takeBatched: buildSweepStepDefinition({
+      stepName: "Take",
+      functionArn: ARN.take,
+      sweep: { ...SWEEP, batch: { size: 2, maxConcurrency: 1, pauseSeconds: 10 } },
+      batched: true,
+    }),
     share: buildSweepStepDefinition({ stepName: "Share", functionArn: ARN.share, sweep: SWEEP }),
     expire: buildSweepStepDefinition({ stepName: "Expire", functionArn: ARN.expire, sweep: SWEEP }),
     copy: buildSweepStepDefinition({
@@ -153,6 +159,29 @@ describe("fanned-out sweeps with the real handlers", () => {
     const again = await s.run(s.machines.copy);
     expect(again.status).toBe("SUCCEEDED");
     expect(again.output).toEqual({ summary: { dbs: 0, failed: 0 } });
+  });
+
+  it("a batched take sweep plans once and its items only create, paused between batches", async () => {
+    const s = setup();
+    const from = s.world.calls.length;
+    const take = await s.run(s.machines.takeBatched);
+    expect(take.status).toBe("SUCCEEDED");
+    // 3 DBs in batches of 2: two items, each followed by the pause.
+    expect(take.output).toEqual({ summary: { dbs: 2, failed: 0 } });
+    expect(take.waits).toEqual([10, 10]);
+    const calls = s.world.calls.slice(from).map((c) => c.command);
+    expect(calls.filter((c) => c.startsWith("Create")).length).toBe(3);
+    // The list step's reads only: one DescribeDBInstances, one DescribeDBClusters, one DescribeAccountAttributes.
+    expect(calls.filter((c) => c.startsWith("Describe")).sort()).toEqual([
+      "DescribeAccountAttributes",
+      "DescribeDBClusters",
+      "DescribeDBInstances",
+    ]);
+    expect(
+      owned(s.world, SRC, HOME)
+        .map((x) => x.dbId)
+        .sort(),
+    ).toEqual(DBS);
   });
 
   it("a DB whose run fails is reported after the other DBs were snapshotted", async () => {
