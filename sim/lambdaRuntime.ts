@@ -101,11 +101,19 @@ export class SimLambdaRuntime {
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
   }
 
-  /** The Lambda context of an invocation starting now with `deadline` (epoch ms, virtual). */
-  context(fn: SimFunction, deadline: number, requestId: string): Context {
+  /**
+   * The Lambda context of invocation number `n`, starting now with `deadline` (epoch ms, virtual). The request id is
+   * hashed only when read (the handlers read only the remaining time).
+   */
+  context(fn: SimFunction, deadline: number, n: number): Context {
     const engine = this.engine;
     const name = functionNameOf(fn.functionArn);
-    const day = new Date(engine.now).toISOString().slice(0, 10).replaceAll("-", "/");
+    const startedAt = engine.now;
+    let id: string | undefined;
+    const requestId = () => {
+      id ??= this.requestId(n);
+      return id;
+    };
     const unsupported = () => {
       throw new Error("the simulator's Lambda context has no callback methods (handlers are async)");
     };
@@ -115,9 +123,14 @@ export class SimLambdaRuntime {
       functionVersion: "$LATEST",
       invokedFunctionArn: fn.functionArn,
       memoryLimitInMB: String(fn.memoryMb ?? FUNCTION_MEMORY_MB),
-      awsRequestId: requestId,
+      get awsRequestId() {
+        return requestId();
+      },
       logGroupName: `/aws/lambda/${name}`,
-      logStreamName: `${day}/[$LATEST]${requestId.replaceAll("-", "")}`,
+      get logStreamName() {
+        const day = new Date(startedAt).toISOString().slice(0, 10).replaceAll("-", "/");
+        return `${day}/[$LATEST]${requestId().replaceAll("-", "")}`;
+      },
       getRemainingTimeInMillis: () => Math.max(0, deadline - engine.now),
       done: unsupported,
       fail: unsupported,
@@ -134,7 +147,7 @@ export class SimLambdaRuntime {
     const n = this.#invocations++;
     const timeoutMs = fn.timeoutSeconds * 1000;
     const deadline = engine.now + timeoutMs;
-    const context = this.context(fn, deadline, this.requestId(n));
+    const context = this.context(fn, deadline, n);
     const earlyMs = fn.timeoutEarlyMs ?? TIMEOUT_EARLY_MS;
     const abort = new AbortController();
     const state: InvocationState = { functionName: context.functionName, stopped: false };

@@ -38,14 +38,16 @@ describe("SimLambdaRuntime", () => {
       }),
     );
     expect(seen).toEqual({ atStart: 300_000, after: 200_000, aborted: false });
-    const ctx = runtime.context(FN, engine.now + 300_000, runtime.requestId(0));
+    const ctx = runtime.context(FN, engine.now + 300_000, 0);
     expect(ctx).toMatchObject({
       functionName: "rpl-prod-copy",
       functionVersion: "$LATEST",
       invokedFunctionArn: ARN,
       memoryLimitInMB: "256",
       logGroupName: "/aws/lambda/rpl-prod-copy",
+      awsRequestId: runtime.requestId(0),
     });
+    expect(ctx.logStreamName).toMatch(/^\d{4}\/\d{2}\/\d{2}\/\[\$LATEST\][0-9a-f]{32}$/);
     expect(ctx.getRemainingTimeInMillis()).toBe(300_000);
     expect(functionNameOf(ARN)).toBe("rpl-prod-copy");
   });
