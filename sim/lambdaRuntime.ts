@@ -153,26 +153,27 @@ export class SimLambdaRuntime {
     const state: InvocationState = { functionName: context.functionName, stopped: false };
     return new Promise<unknown>((resolve, reject) => {
       let returned = false;
-      // Virtual timers of the engine: the early abort (middy) and the timeout itself. A run that failed early keeps
-      // running in the background (as in a real sandbox) until the timeout stops it.
-      const early = engine.timer(
-        () => {
-          if (returned || earlyMs <= 0) return;
-          abort.abort();
-          reject(earlyTimeoutError(fn.step));
-        },
-        Math.max(0, timeoutMs - earlyMs),
-      );
-      const stop = engine.timer(() => {
+      const stopAt = () => {
         if (returned) return;
         state.stopped = true;
         abort.abort();
         reject(new LambdaTimeoutError(fn.timeoutSeconds));
-      }, timeoutMs);
+      };
+      // One virtual timer of the engine per invocation: the early abort (middy), which then arms the stop at the
+      // timeout itself. A run that failed early keeps running in the background (as in a real sandbox) until then.
+      let timer = engine.timer(
+        () => {
+          if (returned) return;
+          if (earlyMs <= 0) return stopAt();
+          abort.abort();
+          reject(earlyTimeoutError(fn.step));
+          timer = engine.timer(stopAt, earlyMs);
+        },
+        Math.max(0, timeoutMs - Math.max(0, earlyMs)),
+      );
       const ended = () => {
         returned = true;
-        early.cancelled = true;
-        stop.cancelled = true;
+        timer.cancelled = true;
       };
       invocationState.run(state, () => {
         runCore(handler, payload, context, abort.signal).then(
