@@ -6,6 +6,7 @@
  */
 
 import { AsyncLocalStorage } from "node:async_hooks";
+import { FUNCTION_TIMEOUT_SECONDS } from "../components/shared/lambdaSettings";
 import { buildSweepStepDefinition } from "../components/shared/sweepMachine";
 import { copyCheckLoop, type Step, sweepMapOptions } from "../config";
 import type { AwsClients } from "../functions/lib/clients";
@@ -15,6 +16,7 @@ import { QUOTA_BLOCKED_METRIC } from "../functions/lib/quotaMetric";
 import { isOwned, TAG } from "../functions/lib/tags";
 import { ThrottledRuns } from "./apiUsage";
 import { operationName } from "./aws/rdsModel";
+import { assertInvocationAlive, type SimFunction, SimLambdaRuntime } from "./lambdaRuntime";
 import { runStateMachine, type TaskHandler } from "./localStepFunctions";
 import { AlarmTracker } from "./report";
 import { MINUTE, type SimContext, type Stack } from "./simContext";
@@ -31,6 +33,8 @@ export interface Machine {
   readonly step: string;
   readonly definition: object;
   readonly handlers: Readonly<Record<string, TaskHandler>>;
+  /** The Lambda configuration of each handler, by ARN: its invocations get a Lambda context (sim/lambdaRuntime.ts). */
+  functions?: Readonly<Record<string, SimFunction>>;
   started: number;
   succeeded: number;
   failed: number;
@@ -65,8 +69,12 @@ export class Executions {
   /** Called when RDS announces a manual snapshot as available ("manual snapshot created" on EventBridge). */
   readonly snapshotAvailableListeners: ((account: string, region: string, snap: Snapshot) => void)[] = [];
   private readonly clientCache = new Map<string, AwsClients>();
+  /** Runs each step Lambda invocation with a Lambda context counting down in virtual time. */
+  private readonly lambda: SimLambdaRuntime;
 
-  constructor(private readonly ctx: SimContext) {}
+  constructor(private readonly ctx: SimContext) {
+    this.lambda = new SimLambdaRuntime(ctx.engine, ctx.scenario.seed);
+  }
 
   /** Clients that count calls per Lambda invocation and tell the duration model which DB a create/copy is for. */
   clientsFor(account: string): AwsClients {
@@ -82,6 +90,12 @@ export class Executions {
         send: (cmd: { input: Record<string, unknown> }, ...rest: unknown[]) => Promise<unknown>;
       };
       const send = (cmd: { input: Record<string, unknown>; constructor: { name: string } }, ...rest: unknown[]) => {
+        // A Lambda stopped at its timeout makes no more calls (sim/lambdaRuntime.ts).
+        try {
+          assertInvocationAlive();
+        } catch (err) {
+          return Promise.reject(err);
+        }
         const counter = invocation.getStore();
         if (counter) counter.calls++;
         // The model's own name for the operation: a bundle renames SDK command classes (see operationName).
@@ -169,7 +183,15 @@ export class Executions {
         batched: step === "take",
       });
     }
-    return this.newMachine(stack, name, step + (stage ? `-${stage}` : ""), definition, handlers);
+    const m = this.newMachine(stack, name, step + (stage ? `-${stage}` : ""), definition, handlers);
+    // Every step Lambda is deployed with the components' timeout (components/shared/stepResources.ts stepFunction).
+    m.functions = Object.fromEntries(
+      Object.keys(handlers).map((arn) => [
+        arn,
+        { functionArn: arn, step: arn === fnArn("check") ? "check" : step, timeoutSeconds: FUNCTION_TIMEOUT_SECONDS },
+      ]),
+    );
+    return m;
   }
 
   /** Registers a machine (its definition and Task handlers) for the report. */
@@ -235,7 +257,8 @@ export class Executions {
         const counter: InvocationCounter = { calls: 0 };
         return invocation.run(counter, async () => {
           try {
-            const out = await h(payload);
+            const fn = m.functions?.[arn];
+            const out = await (fn ? this.lambda.invoke(fn, h, payload) : h(payload));
             throttledRuns.note(payload);
             return out;
           } catch (err) {

@@ -73,6 +73,7 @@ export function armFaults(ctx: SimContext): string[] {
       });
     }
   }
-  faultNotes.push(...armScheduledFaults(ctx));
+  // Pushes its lines into faultNotes, including a revocation's outcome later in the run.
+  armScheduledFaults(ctx, faultNotes);
   return faultNotes;
 }

@@ -106,6 +106,15 @@ export interface ExecutionResult {
   readonly states: readonly string[];
 }
 
+/**
+ * Task timeout the harness gives a Lambda Task state that sets none. Step Functions has no default Task timeout
+ * ("By default, the Amazon States Language doesn't specify timeouts",
+ * https://docs.aws.amazon.com/step-functions/latest/dg/sfn-stuck-execution.html), but aws-local-stepfunctions fails a
+ * Task after 60 s without one. A Lambda runs at most 900 s (its maximum timeout), so this limit never ends a Task
+ * before the function's own timeout does (sim/lambdaRuntime.ts).
+ */
+export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+
 /** Step Functions' payload quota for state input and output. */
 export const PAYLOAD_LIMIT_BYTES = 256 * 1024;
 
@@ -132,6 +141,8 @@ interface AnyState {
   Resource?: string;
   Parameters?: Record<string, unknown>;
   Seconds?: number;
+  TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
   Retry?: unknown[];
   Branches?: { States?: Record<string, AnyState> }[];
   ItemProcessor?: { States?: Record<string, AnyState> };
@@ -475,6 +486,10 @@ function collectStates(machine: { States?: Record<string, AnyState> }): {
           throw new Error(`runStateMachine: two Task states named "${name}" invoke Lambdas differently`);
         }
         tasks.set(name, style);
+        // AWS sets no Task timeout by default (a Lambda Task waits for the function, which its own timeout ends);
+        // the library would fail it after 60 s (the States Language spec's default). See LAMBDA_MAX_TIMEOUT_SECONDS.
+        if (s.TimeoutSeconds === undefined && s.TimeoutSecondsPath === undefined)
+          s.TimeoutSeconds = LAMBDA_MAX_TIMEOUT_SECONDS;
       } else if (s.Type === "Wait") {
         if (typeof s.Seconds !== "number") {
           throw new Error(

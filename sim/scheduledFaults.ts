@@ -5,6 +5,8 @@
 
 import { ModifyDBClusterSnapshotAttributeCommand, ModifyDBSnapshotAttributeCommand } from "@aws-sdk/client-rds";
 import { errorName } from "../functions/lib/errors";
+import { recoveryPointOf } from "../functions/lib/model";
+import { TAG } from "../functions/lib/tags";
 import type { ScenarioFaults } from "./scenario";
 import { HOUR, MINUTE, type SimContext } from "./simContext";
 import { debugLog } from "./stepHandlers";
@@ -20,10 +22,16 @@ export function scheduledFaultNote(f: ScheduledFault, startMs: number): string {
     : `share of ${f.db} snapshots with ${f.account} revoked from ${from} for ${f.hours} h (every ${f.everyMinutes} min)`;
 }
 
-/** Arms `faults.scheduled` on the engine and the world; returns the report lines. */
-export function armScheduledFaults(ctx: SimContext): string[] {
+/** Hours after a revocation window the simulator judges whether the pipeline restored the DB's newest share. */
+export const REVOCATION_OUTCOME_AFTER_HOURS = 3;
+
+/**
+ * Arms `faults.scheduled` on the engine and the world; returns the report lines. A `shareRevoked` fault adds a second
+ * line, {@link REVOCATION_OUTCOME_AFTER_HOURS} after its window (or at the end of the run), saying what the pipeline
+ * made of it ({@link revocationOutcome}); `notes` is the array the report reads at the end.
+ */
+export function armScheduledFaults(ctx: SimContext, notes: string[] = []): string[] {
   const { scenario, engine, startMs, world, dbStates, inWindow } = ctx;
-  const notes: string[] = [];
   const scheduled = scenario.faults.scheduled ?? [];
   const denied = scheduled.filter((f) => f.kind === "kmsDenied");
   if (denied.length > 0) {
@@ -35,6 +43,10 @@ export function armScheduledFaults(ctx: SimContext): string[] {
     if (f.kind !== "shareRevoked") continue;
     const st = dbStates.find((d) => `${d.account}/${d.db.id}` === f.db)!;
     const end = startMs + (f.startHours + f.hours) * HOUR;
+    const revoked = new Map<string, { arn: string; createdAt: number }>();
+    engine.at(Math.min(ctx.endMs, end + REVOCATION_OUTCOME_AFTER_HOURS * HOUR), () =>
+      notes.push(revocationOutcome(ctx, f, st.region, revoked)),
+    );
     const revoke = (t: number) => {
       if (t >= end) return;
       engine.at(t, () => {
@@ -52,7 +64,10 @@ export function armScheduledFaults(ctx: SimContext): string[] {
                     new ModifyDBClusterSnapshotAttributeCommand({ DBClusterSnapshotIdentifier: s.id, ...change }),
                   )
                 : rds.send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: s.id, ...change }))
-              ).catch((err: unknown) => debugLog(`share-revoke ${s.id}: ${errorName(err)} (retried next tick)`));
+              ).then(
+                () => revoked.set(s.id, { arn: s.arn, createdAt: s.createdAt?.getTime() ?? 0 }),
+                (err: unknown) => debugLog(`share-revoke ${s.id}: ${errorName(err)} (retried next tick)`),
+              );
             }
           });
         }
@@ -62,4 +77,35 @@ export function armScheduledFaults(ctx: SimContext): string[] {
     revoke(startMs + f.startHours * HOUR);
   }
   return notes;
+}
+
+/**
+ * What the pipeline made of a revocation, judged on the DB's newest snapshot the fault revoked: whether the source's
+ * Sharer shared it with the DR account again (its sweep reads each DB's newest share, functions/share/revoked.ts),
+ * and whether the DR account holds a copy of it or of a newer recovery point of the DB.
+ */
+export function revocationOutcome(
+  ctx: SimContext,
+  f: ScheduledFault,
+  region: string,
+  revoked: ReadonlyMap<string, { arn: string; createdAt: number }>,
+): string {
+  const head = `share of ${f.db} snapshots with ${f.account} revoked`;
+  if (revoked.size === 0) return `${head}: nothing was shared with ${f.account} during the window, nothing revoked`;
+  const [account, dbId] = f.db.split("/") as [string, string];
+  const [newestId, newest] = [...revoked].reduce((a, b) => (b[1].createdAt > a[1].createdAt ? b : a));
+  const now = ctx.world.snapshot(account, region, newestId);
+  const sharedAgain = now?.sharedWith.includes(f.account) ?? false;
+  const copies = ctx.world
+    .snapshotsOf(f.account, region, dbId)
+    .filter((s) => s.status === "available" && s.tags[TAG.sourceAccount] === account);
+  const copied = copies.some((s) => s.copiedFrom === newest.arn || s.tags[TAG.copiedFrom] === newest.arn);
+  const newer = !copied && copies.some((s) => (recoveryPointOf(s)?.getTime() ?? 0) > newest.createdAt);
+  const at = new Date(ctx.engine.now).toISOString();
+  return (
+    `${head}: ${revoked.size} snapshot(s) revoked; the newest, ${newestId}, ` +
+    `${sharedAgain ? "shared again by the Sharer" : now ? "NOT shared again" : "deleted since"} and ` +
+    `${copied ? `copied into ${f.account}` : newer ? `superseded in ${f.account} by a newer copy` : `NOT copied into ${f.account}`}` +
+    ` (checked ${at})`
+  );
 }

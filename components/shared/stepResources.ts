@@ -15,10 +15,10 @@ import {
   trustPolicy,
 } from "./iam";
 
-/** Lambda timeout (seconds): a sweep of many DBs and snapshots, with SDK retries, stays well inside it. */
-export const FUNCTION_TIMEOUT_SECONDS = 300;
-/** Lambda memory (MiB): the handlers hold lists of snapshots only. */
-export const FUNCTION_MEMORY_MB = 256;
+import { FUNCTION_MEMORY_MB, FUNCTION_TIMEOUT_SECONDS } from "./lambdaSettings";
+
+// Defined without Pulumi imports so the simulator reads the same timeout (sim/lambdaRuntime.ts).
+export { FUNCTION_MEMORY_MB, FUNCTION_TIMEOUT_SECONDS };
 /** Alarm period (seconds). */
 export const ALARM_PERIOD_SECONDS = 300;
 

@@ -86,7 +86,7 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
       );
     }
 
-    const count = { started: 0, regionStarted: 0, existing: 0, deleted: 0, quotaWaiting: 0, copyFailed: 0 };
+    const count = { started: 0, regionStarted: 0, existing: 0, deleted: 0, quotaWaiting: 0, copyFailed: 0, gone: 0 };
     const fullRegions = new Set<string>();
     const quotaBlocked: QuotaBlockedItem[] = [];
     const { failures, leftPending } = await forEachItem(
@@ -119,6 +119,17 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
             obs.logger.info("copy already exists", { targetId: a.targetId, region: a.region });
             return;
           }
+          // The source is no longer visible to this account: its share was revoked or it was deleted since the
+          // listing (CopyDBSnapshot answers DBSnapshotNotFound). Not this run's failure: a sweep copies from what the
+          // next listing shows; a run for one shared snapshot ends with SnapshotNotFoundError below (retried).
+          if (SNAPSHOT_NOT_FOUND.has(errorName(err)) && a.sourceArn.startsWith("arn:")) {
+            count.gone++;
+            obs.logger.warn("source snapshot no longer shared with this account (revoked or deleted); skipped", {
+              source: a.sourceArn,
+              targetId: a.targetId,
+            });
+            return;
+          }
           if (COPY_QUOTA_ERRORS.has(errorName(err))) {
             fullRegions.add(a.region);
             quotaBlocked.push({ region: a.region, kind: a.kind });
@@ -139,6 +150,12 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
     );
     if (leftPending > 0)
       obs.logger.warn("copy stopped before its deadline; the rest is left for the next run", { leftPending });
+    if (count.gone > 0 && scope.kind === "snapshot" && failures.length === 0) {
+      throw new SnapshotNotFoundError(
+        `shared snapshot ${scope.snapshotArn} is no longer shared with this account in ${config.region} (the share was ` +
+          "revoked or the snapshot deleted); the source's Sharer shares its newest snapshot again on its next sweep",
+      );
+    }
 
     const allFailures: ItemFailure[] = [...progress.failures, ...failures];
     const inFlightBefore = Object.values(progress.inFlight).reduce((a, b) => a + b, 0);
@@ -160,7 +177,7 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
       pending: Math.max(0, progress.pending - count.copyFailed),
       intermediateDeleted: count.deleted,
       failed: allFailures.length,
-      skipped: progress.skipped.length,
+      skipped: progress.skipped.length + count.gone,
       leftPending,
       ...(nextCheck !== undefined ? { nextCheckSeconds: nextCheck } : {}),
     };

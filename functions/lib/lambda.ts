@@ -53,26 +53,43 @@ export function liveDeps<C>(config: C): HandlerDeps<C> {
  */
 export function lambdaHandler<E, R>(core: HandlerCore<E, R>, step = "step") {
   return middy(
-    async (event: E, context: Context, opts?: { signal?: AbortSignal }) =>
-      // The signal also reaches every SDK call of the run (functions/lib/clients.ts `abortable`).
-      withAbortSignal(opts?.signal, () =>
-        core(event, {
-          remainingMs: () => context.getRemainingTimeInMillis(),
-          ...(opts?.signal ? { signal: opts.signal } : {}),
-        }),
-      ),
+    async (event: E, context: Context, opts?: { signal?: AbortSignal }) => runCore(core, event, context, opts?.signal),
     {
       timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
       timeoutEarlyResponse: () => {
-        throw new StepTimeoutError(
-          `${step}: the Lambda was about to time out (${TIMEOUT_EARLY_MS} ms left) before the run returned; ` +
-            "finished items are recorded, so the retry resumes where it stopped",
-        );
+        throw earlyTimeoutError(step);
       },
     },
   )
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
+}
+
+/**
+ * Runs a handler core as a Lambda invocation does: the core gets the context's remaining time and the abort signal,
+ * and the signal also reaches every SDK call of the run (functions/lib/clients.ts `abortable`). Used by
+ * {@link lambdaHandler} and by the simulator's Lambda runtime (sim/lambdaRuntime.ts).
+ */
+export function runCore<E, R>(
+  core: HandlerCore<E, R>,
+  event: E,
+  context: Pick<Context, "getRemainingTimeInMillis">,
+  signal?: AbortSignal,
+): Promise<R> {
+  return withAbortSignal(signal, () =>
+    core(event, { remainingMs: () => context.getRemainingTimeInMillis(), ...(signal ? { signal } : {}) }),
+  );
+}
+
+/**
+ * The error a run still busy {@link TIMEOUT_EARLY_MS} before its Lambda's timeout fails with (middy's early timeout,
+ * {@link lambdaHandler}; the simulator's Lambda runtime, sim/lambdaRuntime.ts, fails it the same way).
+ */
+export function earlyTimeoutError(step: string): StepTimeoutError {
+  return new StepTimeoutError(
+    `${step}: the Lambda was about to time out (${TIMEOUT_EARLY_MS} ms left) before the run returned; ` +
+      "finished items are recorded, so the retry resumes where it stopped",
+  );
 }
 
 /** The region a Lambda runs in (set by the Lambda runtime). */

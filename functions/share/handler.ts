@@ -10,9 +10,7 @@
 import { PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import {
   AddTagsToResourceCommand,
-  DescribeDBClusterSnapshotAttributesCommand,
   DescribeDBClusterSnapshotsCommand,
-  DescribeDBSnapshotAttributesCommand,
   DescribeDBSnapshotsCommand,
   ModifyDBClusterSnapshotAttributeCommand,
   ModifyDBSnapshotAttributeCommand,
@@ -54,6 +52,7 @@ import {
   sharedEventDetail,
   sharedSetValue,
 } from "./plan";
+import { findRevokedShares, newestTaggedPerDb, readRestoreAccounts } from "./revoked";
 
 /** Step name used in errors and logs. */
 export const STEP = "share";
@@ -134,8 +133,26 @@ export function makeHandler(
       : await aws(`${STEP}: DescribeDBSnapshots/DescribeDBClusterSnapshots (manual) in ${config.region}`, () =>
           listSnapshots(rds, { type: "manual", ...(dbId ? { dbId } : {}), ...(dbKind ? { kind: dbKind } : {}) }),
         );
-    const plan = planShare({ snapshots, drAccounts: config.drAccounts });
+    let plan = planShare({ snapshots, drAccounts: config.drAccounts });
     if (scope) for (const i of plan.ignored) obs.logger.info("snapshot ignored", { ...i });
+    // A sweep (or a sweep's DB) also checks that each DB's newest tagged share still names every DR account.
+    const verifying = scope
+      ? undefined
+      : await findRevokedShares(rds, newestTaggedPerDb(plan, snapshots), config.drAccounts);
+    // A check that failed leaves the tag trusted until the next sweep: logged and counted, not a failed run.
+    const checkFailures = verifying?.failures ?? [];
+    for (const f of checkFailures) obs.logger.error("share check failed", { ...f });
+    if (verifying && verifying.revoked.length > 0) {
+      obs.logger.warn("share revoked outside the tool; sharing again", {
+        snapshotIds: verifying.revoked.map((s) => s.id),
+      });
+      obs.metrics.addMetric("SharesRevoked", MetricUnit.Count, verifying.revoked.length);
+      plan = planShare({
+        snapshots,
+        drAccounts: config.drAccounts,
+        revoked: new Set(verifying.revoked.map((s) => s.id)),
+      });
+    }
 
     // Batches of one PutEvents call: each batch is shared, announced and tagged before the next starts, so a run cut
     // short by its budget has recorded everything it finished (the tag makes the next run skip it without a call).
@@ -200,7 +217,7 @@ export function makeHandler(
 
     const shared = outcomes.filter((o) => o.state === "shared").length;
     obs.metrics.addMetric("SnapshotsShared", MetricUnit.Count, shared);
-    obs.metrics.addMetric("StepFailures", MetricUnit.Count, allFailures.length);
+    obs.metrics.addMetric("StepFailures", MetricUnit.Count, allFailures.length + checkFailures.length);
     if (allFailures.length > 0) obs.metrics.addMetadata("failedSnapshots", allFailures.map((f) => f.id).join(","));
 
     const summary: ShareSummary = {
@@ -363,16 +380,6 @@ async function shareLimitError(rds: RDSClient, s: Snapshot, config: ShareConfig,
     throw limit;
   }
   return new ShareLimitError(rdsSays, { cause });
-}
-
-async function readRestoreAccounts(rds: RDSClient, s: Snapshot): Promise<string[]> {
-  const attrs =
-    s.kind === "instance"
-      ? (await rds.send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: s.id })))
-          .DBSnapshotAttributesResult?.DBSnapshotAttributes
-      : (await rds.send(new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: s.id })))
-          .DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes;
-  return (attrs ?? []).filter((a) => a.AttributeName === "restore").flatMap((a) => a.AttributeValues ?? []);
 }
 
 /**

@@ -44,10 +44,14 @@ export interface SharePlan {
   readonly ignored: readonly { readonly snapshotId: string; readonly reason: IgnoreReason; readonly status: string }[];
 }
 
-/** Sorts listed snapshots into share / already shared / pending / ignored. */
+/**
+ * Sorts listed snapshots into share / already shared / pending / ignored. `revoked` names snapshots whose tag says
+ * shared but whose `restore` attribute was found missing a DR account (functions/share/revoked.ts): shared again.
+ */
 export function planShare(input: {
   readonly snapshots: readonly Snapshot[];
   readonly drAccounts: readonly string[];
+  readonly revoked?: ReadonlySet<string>;
 }): SharePlan {
   const want = sharedSetValue(input.drAccounts);
   const toShare: Snapshot[] = [];
@@ -63,7 +67,7 @@ export function planShare(input: {
     else if (s.status === "creating") pending.push(s.id);
     else if (s.status !== "available")
       ignored.push({ snapshotId: s.id, reason: "not-shareable-status", status: s.status });
-    else if (s.tags[TAG.sharedSet] === want) alreadyShared.push(s.id);
+    else if (s.tags[TAG.sharedSet] === want && !input.revoked?.has(s.id)) alreadyShared.push(s.id);
     else toShare.push(s);
   }
   return { toShare: shareOrder(toShare), alreadyShared, pending, ignored };

@@ -386,6 +386,21 @@ describe("copy handler", () => {
       });
     });
 
+    it("skips a source whose share was revoked between listing and copy (DBSnapshotNotFound) in a sweep, and ends a run for that snapshot with SnapshotNotFoundError", async () => {
+      const revoked = () => new DBSnapshotNotFoundFault({ message: "not shared any more", ...meta });
+      const sweep = world({ home: { shared: [a, b] } });
+      sweep.home.on(CopyDBSnapshotCommand, { SourceDBSnapshotIdentifier: arnOfRaw(a) }).rejects(revoked());
+      const summary = await makeHandler(sweep.deps)({});
+      // The other DB is copied; the revoked one is skipped, not a failure (the next sweep copies what it lists).
+      expect(summary).toMatchObject({ started: 1, failed: 0, skipped: 1 });
+      const scoped = world({ home: { shared: [a] } });
+      scoped.home.on(CopyDBSnapshotCommand).rejects(revoked());
+      await expect(makeHandler(scoped.deps)({ snapshotArn: arnOfRaw(a) })).rejects.toMatchObject({
+        name: "SnapshotNotFoundError",
+        message: expect.stringContaining("no longer shared with this account"),
+      });
+    });
+
     it("rejects a scoped snapshot in another region before listing anything", async () => {
       const w = world({ home: { shared: [a] } });
       const elsewhere = arnOfRaw(a).replace(HOME, DR);

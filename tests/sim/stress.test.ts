@@ -18,6 +18,7 @@ const DR2 = "555555555555";
 const C = "444444444444";
 const DELETED = "111111111111/a-db-7";
 const KMS_DENIED = "333333333333/b-db-3";
+const REVOKED = `${C}/c-db-2`;
 const GRACE_HOURS = 12;
 
 /** The shipped scenario with its faults at hours 4-21 and 30 hours simulated (past the 24 h retention tier). */
@@ -31,7 +32,11 @@ function shortened(): Scenario {
       outages: [{ stateMachine: "copy", inAccount: DR2, startHours: 10, hours: 3 }],
       snapshotQuotas: [{ account: C, kind: "instance", max: 3, startHours: 14, hours: 3 }],
       deleteDbs: [{ account: "111111111111", id: "a-db-7", atHours: 4 }],
-      scheduled: [{ kind: "kmsDenied", db: KMS_DENIED, account: DR1, startHours: 18, hours: 3, everyMinutes: 5 }],
+      scheduled: [
+        { kind: "kmsDenied", db: KMS_DENIED, account: DR1, startHours: 18, hours: 3, everyMinutes: 5 },
+        // While DR account 2's Copier is down, so the revocation beats the copy (as in the shipped scenario).
+        { kind: "shareRevoked", db: REVOKED, account: DR2, startHours: 11, hours: 1.5, everyMinutes: 5 },
+      ],
     },
   };
 }
@@ -77,6 +82,20 @@ describe("scenarios/stress.yaml (shortened)", () => {
     expect(f).toContain(
       `KMS access denied for copies of ${KMS_DENIED} into ${DR1} from 2026-01-05T18:00:00.000Z for 3 h`,
     );
+  });
+
+  it("notices a revoked share and recovers: the Sharer shares the newest revoked snapshot again and the DR copies it", () => {
+    const f = run.report.faults.join("\n");
+    expect(f).toContain(
+      `share of ${REVOKED} snapshots with ${DR2} revoked from 2026-01-05T11:00:00.000Z for 1.5 h (every 5 min)`,
+    );
+    const outcome = run.report.faults.find((l) => l.startsWith(`share of ${REVOKED} snapshots with ${DR2} revoked:`));
+    expect(outcome).toMatch(/: [1-9]\d* snapshot\(s\) revoked; the newest, rpl-c-db-2-\S+, shared again by the Sharer/);
+    expect(outcome).toContain(`and copied into ${DR2}`);
+    // Its DB's per-DB freshness alarm (already firing for the Copier outage) clears afterwards.
+    const a = firedWithin(`${DR2}/eu-west-1 per-DB freshness alarm (dr, DB ${REVOKED})`, at(10), at(14));
+    const episode = a.episodes.find((e) => Date.parse(e.firedAt) >= at(10) && Date.parse(e.firedAt) < at(14))!;
+    expect(Date.parse(episode.resolvedAt!)).toBeLessThanOrEqual(at(16));
   });
 
   it("fires each fault's own alarm during its window", () => {
