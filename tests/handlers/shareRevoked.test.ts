@@ -74,9 +74,9 @@ describe("share sweep after a revoked share", () => {
     await revoke(w, target.id);
     expect(newest(w, "orders").sharedWith).toEqual([]);
     // The list step finds it (the tag alone would say "already shared").
-    expect((await list()).items).toEqual([{ dbId: "orders" }]);
+    expect((await list()).items).toEqual([{ dbId: "orders", dbKind: "instance" }]);
     const before = announced(w).length;
-    const s = await share({ dbId: "orders" });
+    const s = await share({ dbId: "orders", dbKind: "instance" });
     expect(s.shared).toBe(1);
     expect(s.snapshotIds).toEqual([target.id]);
     expect(newest(w, "orders").sharedWith).toEqual(DR);
