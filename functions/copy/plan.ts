@@ -1136,7 +1136,10 @@ function chooseCopies(
   const chosen: Candidate[] = [];
   if (free === 0 || count === 0) return { chosen, count };
   if (perDb)
-    return { chosen: chooseCapped(items, kept, intoHome, intoRegion, free, config.maxCopiesInFlightPerDb, perDb), count };
+    return {
+      chosen: chooseCapped(items, kept, intoHome, intoRegion, free, config.maxCopiesInFlightPerDb, perDb),
+      count,
+    };
   let seq = 0;
   for (let k = 0; k < kept.length; k++) {
     const i = kept[k] as number;

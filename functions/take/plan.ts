@@ -287,7 +287,12 @@ export function planTake(input: TakePlanInput): TakePlan {
     }
     planned[db.kind]++;
     recoveryPoint ??= now.toISOString();
-    create.push({ kind: db.kind, dbId: db.id, snapshotId, tags: takeTagsFor(db.id, db.kind, account, region, recoveryPoint) });
+    create.push({
+      kind: db.kind,
+      dbId: db.id,
+      snapshotId,
+      tags: takeTagsFor(db.id, db.kind, account, region, recoveryPoint),
+    });
   }
   return { create, skipped, quotaBlocked, upToDate, pending, ignored };
 }
