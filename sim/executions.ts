@@ -5,7 +5,6 @@
  * newest available copy". Each machine's executions, failures, API calls and failure alarm are recorded here.
  */
 
-import { AsyncLocalStorage } from "node:async_hooks";
 import { FUNCTION_TIMEOUT_SECONDS } from "../components/shared/lambdaSettings";
 import { buildSweepStepDefinition } from "../components/shared/sweepMachine";
 import { copyCheckLoop, type Step, sweepMapOptions } from "../config";
@@ -16,7 +15,14 @@ import { QUOTA_BLOCKED_METRIC } from "../functions/lib/quotaMetric";
 import { isOwned, TAG } from "../functions/lib/tags";
 import { ThrottledRuns } from "./apiUsage";
 import { operationName } from "./aws/rdsModel";
-import { assertInvocationAlive, type SimFunction, SimLambdaRuntime } from "./lambdaRuntime";
+import {
+  currentInvocation,
+  InvocationStoppedError,
+  newInvocationRecord,
+  runInInvocation,
+  type SimFunction,
+  SimLambdaRuntime,
+} from "./lambdaRuntime";
 import { runStateMachine, type TaskHandler } from "./localStepFunctions";
 import { AlarmTracker } from "./report";
 import { MINUTE, type SimContext, type Stack } from "./simContext";
@@ -53,13 +59,6 @@ export interface Machine {
 /** What {@link Executions.start} tells `onDone` when an execution ends. */
 export type Ended = { status: string; error?: string; cause?: string; output?: unknown };
 
-/** Per Lambda invocation: API calls made. */
-interface InvocationCounter {
-  calls: number;
-}
-
-const invocation = new AsyncLocalStorage<InvocationCounter>();
-
 /** `RPL_SIM_DEBUG` (print every execution), read once per process. */
 const DEBUG = Boolean(process.env.RPL_SIM_DEBUG);
 
@@ -91,12 +90,8 @@ export class Executions {
       };
       const send = (cmd: { input: Record<string, unknown>; constructor: { name: string } }, ...rest: unknown[]) => {
         // A Lambda stopped at its timeout makes no more calls (sim/lambdaRuntime.ts).
-        try {
-          assertInvocationAlive();
-        } catch (err) {
-          return Promise.reject(err);
-        }
-        const counter = invocation.getStore();
+        const counter = currentInvocation();
+        if (counter?.stopped) return Promise.reject(new InvocationStoppedError(counter.functionName));
         if (counter) counter.calls++;
         // The model's own name for the operation: a bundle renames SDK command classes (see operationName).
         const command = operationName(cmd) ?? "unknown";
@@ -254,11 +249,13 @@ export class Executions {
     const throttledRuns = new ThrottledRuns();
     for (const [arn, h] of Object.entries(m.handlers)) {
       handlers[arn] = (payload) => {
-        const counter: InvocationCounter = { calls: 0 };
-        return invocation.run(counter, async () => {
+        const counter = newInvocationRecord();
+        const run = async () => {
           try {
             const fn = m.functions?.[arn];
-            const out = await (fn ? this.lambda.invoke(fn, h, payload) : h(payload));
+            const out = await (fn
+              ? this.lambda.invoke(fn, h, payload, counter)
+              : runInInvocation(counter, () => h(payload)));
             throttledRuns.note(payload);
             return out;
           } catch (err) {
@@ -269,7 +266,8 @@ export class Executions {
             m.callsTotal += counter.calls;
             m.callsMax = Math.max(m.callsMax, counter.calls);
           }
-        });
+        };
+        return run();
       };
     }
     const startedAt = engine.now;

@@ -63,12 +63,36 @@ export class InvocationStoppedError extends Error {
   }
 }
 
-interface InvocationState {
-  readonly functionName: string;
+/**
+ * One simulated invocation, as the code it runs sees it through {@link currentInvocation}: whether its Lambda was
+ * stopped, and the API calls it made (sim/executions.ts counts them per run). One async context for both: every
+ * `AsyncLocalStorage` in use costs each promise of the simulation a copy of its store (Node.js 20 propagates them
+ * in a promise init hook), and an invocation's state and counter always start and end together.
+ */
+export interface InvocationRecord {
+  /** The function's name (set by {@link SimLambdaRuntime.invoke}; empty for a handler run without a Lambda). */
+  functionName: string;
   stopped: boolean;
+  /** API calls made by the run (counted by the simulator's client wrapper). */
+  calls: number;
 }
 
-const invocationState = new AsyncLocalStorage<InvocationState>();
+/** A fresh {@link InvocationRecord}. */
+export function newInvocationRecord(): InvocationRecord {
+  return { functionName: "", stopped: false, calls: 0 };
+}
+
+const invocationState = new AsyncLocalStorage<InvocationRecord>();
+
+/** The invocation the calling code runs in, if any. */
+export function currentInvocation(): InvocationRecord | undefined {
+  return invocationState.getStore();
+}
+
+/** Runs `fn` as the code of invocation `record` (a handler run without a Lambda context). */
+export function runInInvocation<T>(record: InvocationRecord, fn: () => Promise<T>): Promise<T> {
+  return invocationState.run(record, fn);
+}
 
 /** Throws when the calling code runs inside a simulated invocation whose timeout has passed. */
 export function assertInvocationAlive(): void {
@@ -140,9 +164,15 @@ export class SimLambdaRuntime {
 
   /**
    * Runs `handler` on `payload` as one invocation of `fn`: with its context's remaining time and abort signal, and
-   * failing as Lambda (with `lambdaHandler`'s early timeout) does when the run outlasts the time.
+   * failing as Lambda (with `lambdaHandler`'s early timeout) does when the run outlasts the time. `state` is the
+   * invocation's record (its calls are counted into it).
    */
-  invoke(fn: SimFunction, handler: SimHandler, payload: unknown = {}): Promise<unknown> {
+  invoke(
+    fn: SimFunction,
+    handler: SimHandler,
+    payload: unknown = {},
+    state: InvocationRecord = newInvocationRecord(),
+  ): Promise<unknown> {
     const { engine } = this;
     const n = this.#invocations++;
     const timeoutMs = fn.timeoutSeconds * 1000;
@@ -150,7 +180,7 @@ export class SimLambdaRuntime {
     const context = this.context(fn, deadline, n);
     const earlyMs = fn.timeoutEarlyMs ?? TIMEOUT_EARLY_MS;
     const abort = new AbortController();
-    const state: InvocationState = { functionName: context.functionName, stopped: false };
+    state.functionName = context.functionName;
     return new Promise<unknown>((resolve, reject) => {
       let returned = false;
       const stopAt = () => {

@@ -23,11 +23,26 @@ export function isValidSnapshotId(id: string, kind: DbKind): boolean {
   return id.length >= 1 && id.length <= max && VALID_ID.test(id) && !id.endsWith("-");
 }
 
-/** `2026-11-25T06:30:00Z` -> `20261125-0630` (UTC, minute resolution). */
+/**
+ * `2026-11-25T06:30:00Z` -> `20261125-0630` (UTC, minute resolution). Remembered per minute: planners name every
+ * snapshot they read by it, and the same few minutes recur across runs (a warm Lambda keeps the cache; the
+ * simulator's check loop made ~1.5 % of its CPU formatting ISO strings; docs/performance.md). An invalid date is
+ * never cached, and still throws as `toISOString` does.
+ */
 export function timeSlug(at: Date): string {
-  const iso = at.toISOString(); // always UTC
-  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}`;
+  const minute = Math.floor(at.getTime() / MINUTE_MS);
+  let slug = slugByMinute.get(minute);
+  if (slug === undefined) {
+    const iso = at.toISOString(); // always UTC
+    slug = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}`;
+    if (slugByMinute.size >= SLUGS_MAX) slugByMinute.clear();
+    slugByMinute.set(minute, slug);
+  }
+  return slug;
 }
+const MINUTE_MS = 60_000;
+const SLUGS_MAX = 100_000;
+const slugByMinute = new Map<number, string>();
 
 /** Short stable hash (FNV-1a, base36) used when a name has to be shortened, so shortened names stay unique. */
 export function shortHash(text: string): string {

@@ -151,9 +151,11 @@ function isFrozenItem(s: { TagList?: readonly unknown[] }): boolean {
 }
 
 function remembered<T extends { TagList?: readonly unknown[] }>(s: T, map: (s: T) => Snapshot): Snapshot {
-  if (!isFrozenItem(s)) return map(s);
+  // Only frozen items are ever stored, and a frozen item stays frozen (its TagList too: a frozen item cannot be given
+  // another), so a hit needs no freeze test; `Object.isFrozen` walks every property of a frozen object.
   let snap = normalizedFrozen.get(s);
   if (snap === undefined) {
+    if (!isFrozenItem(s)) return map(s);
     snap = map(s);
     Object.freeze(snap.tags);
     Object.freeze(snap);

@@ -22,6 +22,21 @@ describe("timeSlug", () => {
   ])("formats %s as %s", (iso, slug) => {
     expect(timeSlug(new Date(iso))).toBe(slug);
   });
+
+  it("gives every instant of a minute that minute's slug, before and after caching it, also before 1970", () => {
+    for (const iso of ["2026-11-25T06:37:59.999Z", "2026-11-25T06:37:00.000Z", "1969-12-31T23:59:30Z"]) {
+      const d = new Date(iso);
+      const expected = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}`;
+      expect(timeSlug(d)).toBe(expected);
+      expect(timeSlug(new Date(d.getTime() - (d.getTime() % 1000)))).toBe(expected);
+    }
+    expect(timeSlug(new Date("2026-11-25T06:38:00.000Z"))).toBe("20261125-0638");
+  });
+
+  it("throws for an invalid date every time, as toISOString does", () => {
+    expect(() => timeSlug(new Date(Number.NaN))).toThrow(RangeError);
+    expect(() => timeSlug(new Date(Number.NaN))).toThrow(RangeError);
+  });
 });
 
 describe("sourceSnapshotId", () => {
