@@ -32,7 +32,32 @@ export class StuckProcessError extends Error {
 /** Real milliseconds the engine lets processes run at one virtual instant before calling them stuck. */
 const STUCK_AFTER_REAL_MS = 30_000;
 
-const current = new AsyncLocalStorage<Engine>();
+/**
+ * What code running in an engine process sees through its async context: the engine (its `setTimeout` is virtual),
+ * and the simulated Lambda invocation it is part of, if any (sim/lambdaRuntime.ts). One AsyncLocalStorage for both:
+ * on Node.js 20 every storage ever entered is copied onto every promise the simulation creates afterwards (a promise
+ * init hook per storage), the largest single source of garbage in a simulation (docs/performance.md).
+ */
+interface ProcessContext {
+  readonly engine?: Engine;
+  readonly invocation?: unknown;
+}
+
+const current = new AsyncLocalStorage<ProcessContext>();
+
+/**
+ * Runs `fn` in the current async context plus `invocation` (the engine, if any, stays): what
+ * {@link currentInvocationOf} returns inside it, and inside every callback and promise continuation it starts.
+ */
+export function runInInvocationContext<T>(invocation: unknown, fn: () => T): T {
+  const engine = current.getStore()?.engine;
+  return current.run(engine ? { engine, invocation } : { invocation }, fn);
+}
+
+/** The invocation {@link runInInvocationContext} set for the calling code, if any. */
+export function currentInvocationOf(): unknown {
+  return current.getStore()?.invocation;
+}
 const realSetTimeout = globalThis.setTimeout;
 const realClearTimeout = globalThis.clearTimeout;
 
@@ -63,7 +88,7 @@ function installVirtualTimers(): void {
   if (timersInstalled) return;
   timersInstalled = true;
   const patchedSet = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-    const engine = current.getStore();
+    const engine = current.getStore()?.engine;
     if (!engine) return realSetTimeout(fn, ms, ...args);
     return new VirtualTimer(engine.timer(() => fn(...args), ms ?? 0));
   };
@@ -90,6 +115,8 @@ export class Engine {
   #pid = 0;
   readonly #failures: unknown[] = [];
   #events = 0;
+  /** The async context of this engine's processes and timer callbacks (no invocation). */
+  readonly #context: ProcessContext = { engine: this };
 
   constructor(startMs: number) {
     this.#now = startMs;
@@ -136,7 +163,7 @@ export class Engine {
       this.#live.delete(pid);
       this.#activity++;
     };
-    current.run(this, () => {
+    current.run(this.#context, () => {
       Promise.resolve()
         .then(fn)
         .then(done, (err: unknown) => {
@@ -161,7 +188,7 @@ export class Engine {
       seq: this.#seq++,
       fn: () => {
         this.#activity++;
-        current.run(this, fn);
+        current.run(this.#context, fn);
       },
     };
     this.#push(ev);

@@ -20,13 +20,12 @@
  * Deterministic: `awsRequestId` is a UUID-shaped hash of the scenario seed and the invocation's sequence number, and
  * the timers are the engine's virtual timers.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import type { Context } from "aws-lambda";
 import { FUNCTION_MEMORY_MB } from "../components/shared/lambdaSettings";
 import type { RunContext } from "../functions/lib/deadline";
-import { earlyTimeoutError, runCore, TIMEOUT_EARLY_MS } from "../functions/lib/lambda";
-import type { Engine } from "./engine";
+import { earlyTimeoutError, TIMEOUT_EARLY_MS } from "../functions/lib/lambda";
+import { currentInvocationOf, type Engine, runInInvocationContext } from "./engine";
 
 /** The configuration of one simulated function. */
 export interface SimFunction {
@@ -67,7 +66,8 @@ export class InvocationStoppedError extends Error {
  * One simulated invocation, as the code it runs sees it through {@link currentInvocation}: whether its Lambda was
  * stopped, and the API calls it made (sim/executions.ts counts them per run). One async context for both: every
  * `AsyncLocalStorage` in use costs each promise of the simulation a copy of its store (Node.js 20 propagates them
- * in a promise init hook), and an invocation's state and counter always start and end together.
+ * in a promise init hook), and an invocation's state and counter always start and end together. Kept in the engine's process context
+ * (sim/engine.ts `runInInvocationContext`), the simulation's only AsyncLocalStorage.
  */
 export interface InvocationRecord {
   /** The function's name (set by {@link SimLambdaRuntime.invoke}; empty for a handler run without a Lambda). */
@@ -82,21 +82,19 @@ export function newInvocationRecord(): InvocationRecord {
   return { functionName: "", stopped: false, calls: 0 };
 }
 
-const invocationState = new AsyncLocalStorage<InvocationRecord>();
-
-/** The invocation the calling code runs in, if any. */
+/** The invocation the calling code runs in, if any (kept in the engine's process context, sim/engine.ts). */
 export function currentInvocation(): InvocationRecord | undefined {
-  return invocationState.getStore();
+  return currentInvocationOf() as InvocationRecord | undefined;
 }
 
 /** Runs `fn` as the code of invocation `record` (a handler run without a Lambda context). */
 export function runInInvocation<T>(record: InvocationRecord, fn: () => Promise<T>): Promise<T> {
-  return invocationState.run(record, fn);
+  return runInInvocationContext(record, fn);
 }
 
 /** Throws when the calling code runs inside a simulated invocation whose timeout has passed. */
 export function assertInvocationAlive(): void {
-  const s = invocationState.getStore();
+  const s = currentInvocation();
   if (s?.stopped) throw new InvocationStoppedError(s.functionName);
 }
 
@@ -205,8 +203,13 @@ export class SimLambdaRuntime {
         returned = true;
         timer.cancelled = true;
       };
-      invocationState.run(state, () => {
-        runCore(handler, payload, context, abort.signal).then(
+      runInInvocationContext(state, () => {
+        // What `runCore` (functions/lib/lambda.ts) hands a core, without its `withAbortSignal` context: that context
+        // only reaches clients wrapped by `abortable`, and the model's clients are not (they answer at once, in
+        // virtual time, so there is no call in flight to cancel). An AsyncLocalStorage never entered costs nothing;
+        // an entered one costs every later promise of the simulation a store copy (docs/performance.md).
+        const remainingMs = () => context.getRemainingTimeInMillis();
+        handler(payload, { remainingMs, signal: abort.signal }).then(
           (out) => {
             ended();
             resolve(out);
