@@ -108,6 +108,27 @@ describe("SimLambdaRuntime", () => {
     expect(signal?.aborted).toBe(true);
   });
 
+  it("hands a run that first reads its signal after the early timeout an already aborted signal", async () => {
+    const engine = new Engine(START);
+    const runtime = new SimLambdaRuntime(engine, 1);
+    let seen: { aborted: boolean; listenerRan: boolean } | undefined;
+    await inEngine(engine, () =>
+      runtime
+        .invoke(FN, async (_p, run) => {
+          await engine.sleep(299_000);
+          let listenerRan = false;
+          run?.signal?.addEventListener("abort", () => {
+            listenerRan = true;
+          });
+          seen = { aborted: run?.signal?.aborted === true, listenerRan };
+          return "late";
+        })
+        .catch(() => undefined),
+    );
+    // As with a controller made up front: aborted, and a listener added after the abort never runs.
+    expect(seen).toEqual({ aborted: true, listenerRan: false });
+  });
+
   it("without the early timeout, stops the run at the timeout as Lambda.Unknown and refuses its later calls", async () => {
     const engine = new Engine(START);
     const runtime = new SimLambdaRuntime(engine, 1);
