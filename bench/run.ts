@@ -14,7 +14,10 @@
  *    executions failed for throttling, peak and mean API requests per account and region against the budget, DBs met /
  *    missed / infeasible, and a verdict per goal of issue 10 (bench/thousand.ts).
  *
- * Arguments pick sections: `rpo`, `calls` (handler calls and planner times), `bundles`, `sim-cpu`, `retry`,
+ * 7. The floor of each layer the simulator runs (executor, engine, SDK call, Lambda run) with trivial handlers, and
+ *    what it costs at the counts of the 20 DB x 7 day run (bench/floor.ts).
+ *
+ * Arguments pick sections: `rpo`, `calls` (handler calls and planner times), `bundles`, `sim-cpu`, `retry`, `floor`,
  * `thousand` (`thousand:N` for N of its DBs); none = all.
  */
 import { spawnSync } from "node:child_process";
@@ -42,6 +45,7 @@ import type { SimulationReport } from "../sim/report";
 import { defaultScenario, loadScenario } from "../sim/scenario";
 import { loadStepConfig, loadStepHandler, simulate } from "../sim/simulate";
 import { childrenCpuSeconds } from "./cpu";
+import { floorFigures } from "./floor";
 import { retryFigures } from "./retryMode";
 import { printSweepHeader, wholeSweepRows } from "./sweeps";
 import { thousandFigures } from "./thousand";
@@ -68,6 +72,7 @@ async function main(): Promise<void> {
   if (want("bundles")) await bundleFigures();
   if (want("sim-cpu")) await simulationCpuFigures();
   if (want("retry")) await retryFigures();
+  if (want("floor")) await floorFigures(ROOT);
   // After sim-cpu, whose figure reads the children's CPU time so far. `thousand:250` runs 250 of the 1,000 DBs.
   const thousandSizes = [...only].filter((a) => a.startsWith("thousand:")).map((a) => Number(a.slice(9)));
   if (want("thousand") || thousandSizes.length > 0)

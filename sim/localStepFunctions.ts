@@ -173,6 +173,12 @@ class DataLimitExceededError extends Error {
 }
 
 /**
+ * Executions run and states entered (Map iterations' and Parallel branches' included) by {@link runStateMachine} in
+ * this process, for the bench's floor figures (bench/floor.ts). Counting only: nothing reads it to decide anything.
+ */
+export const executorCounts = { executions: 0, states: 0 };
+
+/**
  * Executes `definition` with Task states bound to `options.handlers`. Resolves with the outcome for SUCCEEDED and
  * FAILED executions alike; rejects only when the definition is invalid or a Task has no handler (a setup mistake,
  * never an execution outcome).
@@ -264,6 +270,7 @@ export async function runStateMachine(definition: object, options: RunStateMachi
   };
   const execution = machine.run(toJson(options.input ?? {}) as never, runOptions);
   const { states, retries } = recorder;
+  executorCounts.executions++;
 
   let result: ExecutionResult;
   try {
@@ -290,6 +297,7 @@ export async function runStateMachine(definition: object, options: RunStateMachi
       throw err;
     }
   }
+  executorCounts.states += states.length;
   return result;
 }
 

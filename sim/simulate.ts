@@ -37,6 +37,8 @@ export interface SimulationResult {
   readonly samples: SampleSeries;
   /** Real time the run took, milliseconds. */
   readonly wallMs: number;
+  /** Events the engine processed (bench/floor.ts). */
+  readonly engineEvents: number;
 }
 
 /**
@@ -72,5 +74,5 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
     sampled,
     faultNotes,
   });
-  return { report, samples, wallMs: performance.now() - wallStart };
+  return { report, samples, wallMs: performance.now() - wallStart, engineEvents: engine.eventCount };
 }
