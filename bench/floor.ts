@@ -56,7 +56,11 @@ async function cpuPer(reps: number, warm: number, body: (i: number) => Promise<v
 async function inEngine(body: (engine: Engine) => Promise<void>): Promise<void> {
   const engine = new Engine(START);
   let failure: unknown;
-  engine.spawn("floor", () => body(engine).catch((e: unknown) => void (failure = e)));
+  engine.spawn("floor", () =>
+    body(engine).catch((e: unknown) => {
+      failure = e;
+    }),
+  );
   await engine.runUntil(START + 365 * 86_400_000);
   if (failure) throw failure;
 }

@@ -3,6 +3,7 @@
  * exactly what filtering the region's listing gives, in the same order, for owned and shared snapshots, after
  * creates, deletes, re-shares and re-creates under the same identifier. A region listing is cached until a snapshot
  * of that kind is added or removed there: a retag or share between two pages keeps the order and shows current tags.
+ * A one-DB listing shows current tags and follows shares and unshares.
  */
 import {
   AddTagsToResourceCommand,
@@ -85,6 +86,43 @@ describe("RDS model per-DB index", () => {
     }
     // The history did create, share and list something.
     expect(checks).toBeGreaterThan(100);
+  });
+
+  it("shows current tags in a one-DB listing, and an unshare removes the snapshot from the viewer's", async () => {
+    const now = new Date("2026-03-02T10:00:00Z");
+    const world = new RdsWorld({ clock: () => now });
+    world.addDbInstance(SRC, REGION, { id: "alpha" });
+    for (let i = 0; i < 3; i++) world.addSnapshot(SRC, REGION, { kind: "instance", id: `a-${i}`, dbId: "alpha" });
+    const src = world.clients(SRC).rds(REGION);
+    const dr = world.clients(DR).rds(REGION);
+    const filter = [{ Name: "db-instance-id", Values: ["alpha"] }];
+    const owned = async () =>
+      (await src.send(new DescribeDBSnapshotsCommand({ SnapshotType: "manual", Filters: filter }))).DBSnapshots ?? [];
+    const shared = async () =>
+      (await dr.send(new DescribeDBSnapshotsCommand({ SnapshotType: "shared", IncludeShared: true, Filters: filter })))
+        .DBSnapshots ?? [];
+    expect((await owned()).map((s) => s.DBSnapshotIdentifier)).toEqual(["a-0", "a-1", "a-2"]);
+    await src.send(
+      new AddTagsToResourceCommand({
+        ResourceName: `arn:aws:rds:${REGION}:${SRC}:snapshot:a-1`,
+        Tags: [{ Key: "retagged", Value: "yes" }],
+      }),
+    );
+    const retagged = (await owned()).find((s) => s.DBSnapshotIdentifier === "a-1");
+    expect(retagged?.TagList).toContainEqual({ Key: "retagged", Value: "yes" });
+    const share = (add: boolean) =>
+      src.send(
+        new ModifyDBSnapshotAttributeCommand({
+          DBSnapshotIdentifier: "a-2",
+          AttributeName: "restore",
+          ...(add ? { ValuesToAdd: [DR] } : { ValuesToRemove: [DR] }),
+        }),
+      );
+    expect(await shared()).toEqual([]);
+    await share(true);
+    expect((await shared()).map((s) => s.DBSnapshotArn)).toEqual([`arn:aws:rds:${REGION}:${SRC}:snapshot:a-2`]);
+    await share(false);
+    expect(await shared()).toEqual([]);
   });
 
   it("keeps a region listing's cached order across retags and shares, with current tags, and sees creates and deletes", async () => {
