@@ -14,11 +14,13 @@
  *    executions failed for throttling, peak and mean API requests per account and region against the budget, DBs met /
  *    missed / infeasible, and a verdict per goal of issue 10 (bench/thousand.ts).
  *
- * 7. The floor of each layer the simulator runs (executor, engine, SDK call, Lambda run) with trivial handlers, and
+ * 7. Every other shipped scenario for its full length, one row per scenario (bench/scenarios.ts): the figures of
+ *    docs/simulation.md "Measured results".
+ * 8. The floor of each layer the simulator runs (executor, engine, SDK call, Lambda run) with trivial handlers, and
  *    what it costs at the counts of the 20 DB x 7 day run (bench/floor.ts).
  *
  * Arguments pick sections: `rpo`, `calls` (handler calls and planner times), `bundles`, `sim-cpu`, `retry`, `floor`,
- * `thousand` (`thousand:N` for N of its DBs); none = all.
+ * `thousand` (`thousand:N` for N of its DBs), `scenarios`; none = all.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -47,6 +49,7 @@ import { loadStepConfig, loadStepHandler, simulate } from "../sim/simulate";
 import { childrenCpuSeconds } from "./cpu";
 import { floorFigures } from "./floor";
 import { retryFigures } from "./retryMode";
+import { scenarioFigures } from "./scenarios";
 import { printSweepHeader, wholeSweepRows } from "./sweeps";
 import { thousandFigures } from "./thousand";
 
@@ -63,6 +66,13 @@ const SNAPSHOTS_PER_DB = 48;
 const SIZES = [10, 100, 1000] as const;
 const LAMBDAS = ["take", "share", "copy", "check", "expire", "freshness", "restore"] as const;
 
+/**
+ * Issue 10's "Done when" figures gathered from the sections that ran, printed last as one summary (each line is the
+ * figure its section printed above, with the target and the verdict).
+ */
+const GOALS: string[] = [];
+const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
+
 async function main(): Promise<void> {
   polyfillPromiseWithResolvers();
   const only = new Set(process.argv.slice(2));
@@ -76,7 +86,12 @@ async function main(): Promise<void> {
   // After sim-cpu, whose figure reads the children's CPU time so far. `thousand:250` runs 250 of the 1,000 DBs.
   const thousandSizes = [...only].filter((a) => a.startsWith("thousand:")).map((a) => Number(a.slice(9)));
   if (want("thousand") || thousandSizes.length > 0)
-    await thousandFigures(ROOT, thousandSizes.length > 0 ? thousandSizes : [1000]);
+    GOALS.push(...(await thousandFigures(ROOT, thousandSizes.length > 0 ? thousandSizes : [1000])));
+  if (want("scenarios")) await scenarioFigures(ROOT);
+  if (GOALS.length > 0) {
+    console.log("== Issue 10 goals, from the sections of this run");
+    for (const g of GOALS) console.log(`  ${g}`);
+  }
 }
 
 function worst(r: SimulationReport): number {
@@ -303,6 +318,11 @@ async function callFigures(): Promise<void> {
           : pass !== undefined
             ? `  ${pass}: ${c.list <= pass ? "one pass" : "MORE than one pass"}`
             : "";
+      if (n === 1000 && o.target !== undefined)
+        GOALS.push(
+          `reads per run, ${label} at 1,000 DBs: ${c.list} (target <= ${o.target}: ${verdict(c.list <= o.target)})`,
+        );
+      if (n === 1000 && label === "share-event") GOALS.push(`reads per run, share-event at 1,000 DBs: ${c.list}`);
       console.log(
         `  ${String(n).padEnd(6)} ${label.padEnd(15)} ${String(c.list).padStart(7)}  ${String(c.write).padStart(5)}  ${ms.toFixed(0).padStart(7)}${error}${bound}`,
       );
@@ -401,6 +421,12 @@ async function callFigures(): Promise<void> {
   console.log("  DBs    snapshots  take wall/cpu    share wall/cpu   copy wall/cpu     expire wall/cpu");
   const both = (t: Timing, width: number) => `${t.wall.toFixed(2)}/${t.cpu.toFixed(2)}`.padStart(width);
   for (const p of planners) {
+    if (p.dbs === 1000) {
+      for (const k of ["take", "share", "copy", "expire"] as const)
+        GOALS.push(
+          `planner ${k} at 1,000 DBs x ${SNAPSHOTS_PER_DB}: ${p[k].cpu.toFixed(1)} ms CPU (target < 50: ${verdict(p[k].cpu < 50)})`,
+        );
+    }
     console.log(
       `  ${String(p.dbs).padEnd(6)} ${String(p.snapshots).padStart(9)}  ${both(p.take, 15)}  ${both(p.share, 15)}  ${both(p.copy, 16)}  ${both(p.expire, 17)}`,
     );
@@ -516,6 +542,7 @@ async function simulationCpuFigures(): Promise<void> {
       .slice(0, 16);
     console.log(`  ${run.label}\n    node ${relative(ROOT, bundle)} ${args.slice(1).join(" ")}`);
     console.log(`    cpu ${cpu.toFixed(1)} s (user+sys), ${status}, report sha256 ${fingerprint}`);
+    GOALS.push(`simulation ${run.label}: ${cpu.toFixed(1)} s CPU (target < 10: ${verdict(cpu < 10)})`);
   }
 }
 

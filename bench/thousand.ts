@@ -16,8 +16,9 @@ import { childrenCpuSeconds } from "./cpu";
 /** Issue 10's CPU target for the 1,000-DB day (user + system seconds). */
 const CPU_TARGET_S = 60;
 
-/** Runs the scenario at each size (number of DBs) and prints one block per run. */
-export async function thousandFigures(root: string, sizes: readonly number[]): Promise<void> {
+/** Runs the scenario at each size (number of DBs) and prints one block per run; returns each run's goal line. */
+export async function thousandFigures(root: string, sizes: readonly number[]): Promise<string[]> {
+  const goals: string[] = [];
   console.log(
     "== thousand-dbs: scenarios/thousand-dbs.yaml (1 virtual day, API budget burst 300, 12/s), bundled child process",
   );
@@ -34,11 +35,15 @@ export async function thousandFigures(root: string, sizes: readonly number[]): P
       console.log(
         `  ${dbs} DBs: exit ${r.status ?? r.signal}: ${String(r.stderr).trim().split("\n").slice(-3).join(" | ")}`,
       );
+      goals.push(`thousand-dbs (${dbs} DBs): the run failed (exit ${r.status ?? r.signal}): NOT met`);
       continue;
     }
     const s = JSON.parse(String(r.stdout).trim().split("\n").at(-1)!) as ScaleRunSummary;
-    for (const line of thousandLines(s, cpu)) console.log(line);
+    const lines = thousandLines(s, cpu);
+    for (const line of lines) console.log(line);
+    goals.push(`thousand-dbs (${dbs} DBs), ${lines.at(-1)?.trim() ?? ""}`);
   }
+  return goals;
 }
 
 /** The printed block of one run: figures, then one verdict line per goal of issue 10. */
