@@ -114,9 +114,8 @@ export function functionNameOf(functionArn: string): string {
 const functionNames = new Map<string, string>();
 
 /**
- * An AbortController made on first use of its signal. Making one costs ~10 µs on Node.js 20 (its `AbortSignal` is an
- * `EventTarget`), ~1.3 % of a simulation's CPU at one per invocation (docs/performance.md), and most runs never read
- * it. Indistinguishable from the signal of a controller made up front: read after {@link LazyAbort.abort}, the signal
+ * An AbortController made on first use of its signal. Making its `AbortSignal` (an `EventTarget` on Node.js 20) was
+ * ~1.3 % of a simulation's CPU at one per invocation (docs/performance.md), and many runs never read it (the Checker's). Indistinguishable from the signal of a controller made up front: read after {@link LazyAbort.abort}, the signal
  * is made already aborted, and listeners added to an aborted signal never run in either case.
  */
 class LazyAbort {
