@@ -142,7 +142,7 @@ function setup() {
       stepName: "Copy",
       functionArn: ARN.copy,
       check: { functionArn: ARN.check, waitSeconds: 300, maxChecks: 50 },
-      sweep: SWEEP,
+      sweep: ITEMS,
     }),
   };
   const advance = (seconds: number) => {
@@ -193,6 +193,8 @@ describe("fanned-out sweeps with the real handlers", () => {
 
     const copy = await s.run(s.machines.copy);
     expect(copy.status).toBe("SUCCEEDED");
+    // One item of the three DBs: its Copier and check runs list each region once with a three-valued filter.
+    expect(calls(copy, "DbCopy")).toHaveLength(1);
     expect(perDb(copy, "DbCopy")).toEqual(DBS);
     // Each DB's check loop checked that DB only.
     expect(new Set(perDb(copy, "DbCheckCopy"))).toEqual(new Set(DBS));
