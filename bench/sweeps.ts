@@ -105,4 +105,13 @@ export async function wholeSweepRows(b: SweepBench): Promise<void> {
     pass: await b.onePass("expire-source"),
   });
   await row("expire dr", b.dr, "expire", b.drAccount, { stage: "dr", pass: await b.onePass("expire-dr") });
+  // The steady state: an hour later the Taker has taken one more snapshot per DB (not printed), and the Sharer's
+  // sweep shares just those; every DB's newest tagged share also gets its revoked-share check (one attribute read
+  // per DB in the list step, functions/share/revoked.ts), which one pass does not count.
+  b.advance(60);
+  const take = await b.handler(b.source, "take", b.sourceAccount);
+  const pacing = sweepMapOptions(b.source);
+  const takes = (await take({ sweep: "list", batchSize: pacing.batch.size })) as { items: unknown[] };
+  for (const item of takes.items) await take(item);
+  await row("share (next)", b.source, "share", b.sourceAccount, { pass: await b.onePass("share") });
 }
