@@ -7,10 +7,12 @@
  *         -> <Step> ... : the scoped machine of buildStepDefinition, unchanged (event-started runs, CLI runs)
  *     otherwise (a schedule's `{}`)
  *         -> List<Step>Items (Task: the step Lambda with { "sweep": "list" }; one listing pass, the step's own
- *            planner, returns { items: [{ dbId }] } for the DBs with work; functions/lib/sweep.ts)
+ *            planner, returns { items: [...] } for the DBs with work; functions/lib/sweep.ts)
  *         -> <Step>EachDb (Map: one iteration per item, MaxConcurrency from the API budget, config/apiBudget.ts)
- *              iteration = the same scoped machine run on `{ dbId }`: step Task, resume loop, check loop; its Fail
- *              states become Pass states that return { dbId, error }, so one DB's failure never stops the others
+ *              iteration = the same scoped machine run on the item (share, copy, expire: `{ dbId, dbKind, dbIds,
+ *              pauseSeconds }`, several DBs whose snapshots fill about one page; take: a batch of creates): step
+ *              Task, resume loop, check loop; its Fail states become Pass states that return { dbId, error, caught },
+ *              so one item's failure never stops the others
  *         -> Report<Step>Sweep (Task: the step Lambda with { "sweep": "report", results }: throws PartialFailureError
  *            naming every failed DB, after all of them ran -> <Step>Failed; else -> <Step>Succeeded)
  *
@@ -35,8 +37,10 @@
  * Pacing (issue 10): each iteration ends with a Wait of `pauseSeconds` (config/apiBudget.ts sweepPacing), so the
  * sweep's requests stay within its share of the account's RDS token bucket, burst and refill. A batched sweep (the
  * Taker's, `batched: true`) asks its list step for items of up to `batch.size` DBs (`{"sweep":"list","batchSize"}`):
- * the list step plans the whole sweep once and each item only creates. Batching is done by the list step rather than
- * a Distributed Map ItemBatcher so inline and distributed modes run the same items.
+ * the list step plans the whole sweep once and each item only creates. Share, copy and expire sweeps (`sweep.items`)
+ * send their item pacing instead (`{"sweep":"list","pacing"}`): the list step packs DBs into items within the
+ * allowance and gives each its own `pauseSeconds`, which the iteration's Wait reads (SecondsPath). Batching is done
+ * by the list step rather than a Distributed Map ItemBatcher so inline and distributed modes run the same items.
  *
  * No Pulumi imports here (same reason as stateMachines.ts).
  */

@@ -3,9 +3,11 @@
  *
  * A schedule-started run of take, share, copy or expire no longer does every DB in one Lambda: the state machine
  * first invokes the step's own Lambda with {@link SWEEP_LIST_INPUT}; that run makes the sweep's one listing pass,
- * asks the step's own planner which DBs have work, and returns `{ items: [{ dbId }, ...] }`. A Map state then runs
- * the step once per item, scoped to that DB (the `{ dbId }` scope every step handler already accepts), with a
- * MaxConcurrency derived from the account's RDS API budget (config/apiBudget.ts).
+ * asks the step's own planner which DBs have work, and returns `{ items: [...] }`: share, copy and expire items of
+ * several DBs whose snapshots fill about one page ({@link packSweepItems}; issue 10 item 1, "page once"), take items
+ * of creates (functions/take/batch.ts). A Map state then runs the step once per item, scoped to its DBs (`{ dbIds }`,
+ * one listing with a multi-valued filter), with a MaxConcurrency derived from the account's RDS API budget
+ * (config/apiBudget.ts) and a pause per item that follows its own requests.
  *
  * The list run never changes anything in AWS: it only reads and plans.
  */
@@ -332,25 +334,6 @@ function namesDb(text: string, id: string): boolean {
     if (!/[a-z0-9-]/.test(before) && !/[a-z0-9-]/.test(after)) return true;
   }
   return false;
-}
-
-/** The items of a list run from DB identifiers (any order, duplicates allowed); empty identifiers are dropped. */
-export function sweepItems(dbIds: Iterable<string>): SweepList {
-  const unique = [...new Set([...dbIds].filter((id) => id !== ""))].sort();
-  return { items: unique.map((dbId) => ({ dbId })) };
-}
-
-/**
- * The items of a list run from DBs of known kind (any order, duplicates allowed): one `{ dbId, dbKind }` per DB and
- * kind, sorted by identifier then kind; empty identifiers are dropped.
- */
-export function sweepItemsOfKind(dbs: Iterable<{ readonly dbId: string; readonly kind: DbKind }>): SweepList {
-  const seen = new Map<string, SweepItem>();
-  for (const d of dbs) if (d.dbId !== "") seen.set(`${d.dbId}|${d.kind}`, { dbId: d.dbId, dbKind: d.kind });
-  const items = [...seen.values()].sort((a, b) =>
-    a.dbId < b.dbId ? -1 : a.dbId > b.dbId ? 1 : String(a.dbKind).localeCompare(String(b.dbKind)),
-  );
-  return { items };
 }
 
 /** The `dbKind` of a per-DB item input, or undefined; a value other than "instance"/"cluster" is a ConfigError. */
