@@ -151,17 +151,16 @@ export function itemPages(listed: readonly number[]): number {
  * The items of a share, copy or expire sweep (issue 10 item 1, "page once"): DBs of one kind packed, in identifier
  * order, into items whose snapshots fill about one page per listing ({@link PAGE_SIZE} items: the item's listing
  * with one multi-valued `db-instance-id` / `db-cluster-id` filter then reads one page, as the list step's listing
- * of those snapshots did), of at most {@link SNAPSHOT_FILTER_MAX_VALUES} DBs (config/assumptions.ts), and, with
- * `pacing`, whose estimated requests (pages plus each DB's `requests`) stay within `pacing.maxRequests`; each such
- * item also gets its `pauseSeconds`. `maxDbs` lowers the DBs per item (1: one DB per item). A DB whose snapshots alone fill more than a page, or whose requests alone
- * exceed the allowance, gets an item of its own. Items are sorted by kind, then first DB; duplicates (same DB and
- * kind) are merged.
+ * of those snapshots did). Precisely, a DB joins the current item while the item then reads fewer pages than the two
+ * would apart ({@link itemPages}): with one listing (share, source expire) that is "at most one page", and where an
+ * item makes several listings of which some hold few snapshots (copy: its home and DR-region manual listings), it
+ * keeps filling those near-empty pages even once the fullest listing takes more than one page. Items have at most
+ * {@link SNAPSHOT_FILTER_MAX_VALUES} DBs (config/assumptions.ts), and, with `pacing`, estimated requests (pages plus
+ * each DB's `requests`) within `pacing.maxRequests`; each such item also gets its `pauseSeconds`. A DB whose requests
+ * alone exceed the allowance gets an item of its own. Items are sorted by kind (instances first), then first DB;
+ * duplicates (same DB and kind: one entry per snapshot or action) are merged, their requests added.
  */
-export function packSweepItems(
-  dbs: Iterable<SweepDb>,
-  pacing?: SweepItemPacing,
-  maxDbs = SNAPSHOT_FILTER_MAX_VALUES,
-): SweepList {
+export function packSweepItems(dbs: Iterable<SweepDb>, pacing?: SweepItemPacing): SweepList {
   const merged = new Map<string, SweepDb>();
   for (const d of dbs) {
     if (d.dbId === "") continue;
@@ -197,8 +196,10 @@ export function packSweepItems(
       const listed = current.listed.map((n, i) => n + (d.listed[i] ?? 0));
       const fits =
         current.kind === d.kind &&
-        current.dbIds.length < Math.min(maxDbs, SNAPSHOT_FILTER_MAX_VALUES) &&
-        listed.every((n) => n <= PAGE_SIZE) &&
+        current.dbIds.length < SNAPSHOT_FILTER_MAX_VALUES &&
+        // Together they read fewer pages than apart: a listing's page holds the newcomer's snapshots (or the
+        // newcomer has none there), and no other listing needs more pages than that saves.
+        itemPages(listed) < itemPages(current.listed) + itemPages(d.listed) &&
         (!pacing || cost({ listed, requests: current.requests + d.requests }) <= pacing.maxRequests);
       if (fits) {
         current.dbIds.push(d.dbId);

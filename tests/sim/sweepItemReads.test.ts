@@ -122,7 +122,11 @@ describe("sweep items read their own DBs' kind only, several DBs per page", () =
       requests,
     });
     const pages = packSweepItems([db("a", 40), db("b", 40), db("c", 40), db("d", 150), db("e", 10)]);
-    expect(pages.items.map((i) => i.dbIds)).toEqual([["a", "b"], ["c"], ["d"], ["e"]]);
+    // a+b fill one page; c joins d (40 + 150: 2 pages instead of 1 + 2) and e fills d's second page (200).
+    expect(pages.items.map((i) => i.dbIds)).toEqual([
+      ["a", "b"],
+      ["c", "d", "e"],
+    ]);
     // Kinds never share an item (one filter per kind); duplicates (one per snapshot to share) merge their requests.
     const kinds = packSweepItems([db("a", 1), db("b", 1, 1, "cluster"), db("a", 1), db("c", 1)], {
       maxRequests: 50,
@@ -142,6 +146,19 @@ describe("sweep items read their own DBs' kind only, several DBs per page", () =
       [["c"], 4],
       [["d"], 21],
     ]);
+    // Several listings (copy: shared, home manual, DR-region manual): a DB joins while the item reads fewer pages
+    // than apart, so near-empty listings keep filling even once the shared listing takes two pages.
+    const multi = (dbId: string, shared: number) => ({
+      dbId,
+      kind: "instance" as const,
+      listed: [shared, 1, 1],
+      requests: 0,
+    });
+    const copies = packSweepItems([multi("a", 60), multi("b", 60), multi("c", 60), multi("d", 250)]);
+    // a+b: 2+1+1 = 4 pages < 3+3; +c: 2+1+1 = 4 < 4+3; +d (250 alone: 3+1+1 = 5): 5+1+1 = 7 < 4+5.
+    expect(copies.items.map((i) => i.dbIds)).toEqual([["a", "b", "c", "d"]]);
+    // A single listing never spans a page it could not fill: 60 + 60 takes 2 pages, as apart.
+    expect(packSweepItems([db("a", 60), db("b", 60)]).items.map((i) => i.dbIds)).toEqual([["a"], ["b"]]);
     // At most SNAPSHOT_FILTER_MAX_VALUES values per filter.
     const many = packSweepItems(Array.from({ length: 120 }, (_, i) => db(`d${String(i).padStart(3, "0")}`, 0)));
     expect(many.items.map((i) => i.dbIds?.length)).toEqual([50, 50, 20]);

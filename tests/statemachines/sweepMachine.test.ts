@@ -238,6 +238,7 @@ describe("buildSweepStepDefinition", () => {
 describe("sweep machine executions", () => {
   it.each([
     ["a DB scope", { dbId: "orders" }],
+    ["a sweep item's multi-DB form (its dbId names it)", { dbId: "billing", dbIds: ["billing", "orders"] }],
     ["a snapshot scope", { snapshotId: "rpl-orders-20260101-0000" }],
     [
       "a shared-snapshot scope",
