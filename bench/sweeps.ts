@@ -2,8 +2,8 @@
  * Whole-sweep rows of `npx tsx bench/run.ts calls` (issue 10): the RDS reads of a schedule-started sweep as its
  * state machine runs it, list step plus every Map item (components/shared/sweepMachine.ts), at 10, 100 and 1,000
  * DBs. The Map is emulated in order (its pauses and concurrency change when calls happen, not how many): the list
- * input the machine sends (`{ sweep: "list" }`, plus `batchSize` for the Taker's batched sweep, config/derive.ts
- * sweepMapOptions), then the step Lambda once per item; a Copier item also runs its check loop's first poll (the
+ * input the machine sends (`{ sweep: "list" }`, plus `batchSize` for the Taker's batched sweep and the item
+ * `pacing` for the others, config/derive.ts sweepMapOptions), then the step Lambda once per item; a Copier item also runs its check loop's first poll (the
  * Checker on the item's scope). Failed items are counted, not hidden.
  */
 import type { PilotLightConfig, Step } from "../config";
@@ -67,9 +67,12 @@ export async function wholeSweepRows(b: SweepBench): Promise<void> {
     const batched = step === "take";
     const pacing = sweepMapOptions(config);
     const start = b.world.calls.length;
-    const list = (await h({ sweep: "list", ...(batched ? { batchSize: pacing.batch.size } : {}) })) as {
-      items: unknown[];
-    };
+    // The list input the deployed machine sends (components/shared/sweepMachine.ts): a batch size for the Taker,
+    // the item pacing for the others.
+    const list = (await h({
+      sweep: "list",
+      ...(batched ? { batchSize: pacing.batch.size } : { pacing: pacing.items }),
+    })) as { items: unknown[] };
     const afterList = b.world.calls.length;
     let failed = 0;
     for (const item of list.items) {
@@ -102,4 +105,13 @@ export async function wholeSweepRows(b: SweepBench): Promise<void> {
     pass: await b.onePass("expire-source"),
   });
   await row("expire dr", b.dr, "expire", b.drAccount, { stage: "dr", pass: await b.onePass("expire-dr") });
+  // The steady state: an hour later the Taker has taken one more snapshot per DB (not printed), and the Sharer's
+  // sweep shares just those; every DB's newest tagged share also gets its revoked-share check (one attribute read
+  // per DB in the list step, functions/share/revoked.ts), which one pass does not count.
+  b.advance(60);
+  const take = await b.handler(b.source, "take", b.sourceAccount);
+  const pacing = sweepMapOptions(b.source);
+  const takes = (await take({ sweep: "list", batchSize: pacing.batch.size })) as { items: unknown[] };
+  for (const item of takes.items) await take(item);
+  await row("share (next)", b.source, "share", b.sourceAccount, { pass: await b.onePass("share") });
 }

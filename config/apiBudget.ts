@@ -21,6 +21,9 @@
  * items at once, each allowed `q` requests, `c × q` fits the sweep's burst share, and every item ends with a pause of
  * `c × q / (apiShare × refill)` seconds (a Wait state, components/shared/sweepMachine.ts), so in any window of `t`
  * seconds the sweep makes at most `apiShare × (burst + refill × t)` requests (retries of throttled calls aside).
+ * Items of a share, copy or expire sweep carry several DBs and vary in size: each is packed within `q` and pauses
+ * `c × (its own estimated requests) / (apiShare × refill)` (functions/lib/sweep.ts packSweepItems), which keeps the
+ * same bound.
  */
 import * as z from "zod";
 
@@ -40,10 +43,12 @@ export const RDS_API_RATE_LIMIT: ApiRateLimit = { burst: 300, refillPerSecond: 1
 export const RUN_REQUESTS_PER_SECOND = 2;
 
 /**
- * Requests one per-DB item of a share, copy or expire sweep makes at most, apart from the copy check loop's polls
- * (assumption: a scoped listing of one or two pages per region, one write per snapshot of a small backlog, a KMS
- * DescribeKey; measured by `npx tsx bench/run.ts calls`, "whole sweeps"). A take item only creates: it makes one
- * request per DB of its batch.
+ * Requests the smallest item of a share, copy or expire sweep makes, apart from the copy check loop's polls
+ * (assumption: a scoped listing of one or two pages per region, one write per snapshot of a small backlog; measured
+ * by `npx tsx bench/run.ts calls`, "whole sweeps"): MaxConcurrency leaves each concurrent item at least this much
+ * of the sweep's burst. An item carries several DBs (functions/lib/sweep.ts packSweepItems) and is packed within
+ * its share of the burst (`maxRequests`); its pause follows its own estimate. A take item only creates: it makes
+ * one request per DB of its batch.
  */
 export const ITEM_REQUESTS = 6;
 
@@ -118,6 +123,13 @@ export interface SweepPacing {
   readonly batchSize: number;
   /** Seconds each item waits after its work, so the sweep's mean rate stays within its share of the refill. */
   readonly pauseSeconds: number;
+  /**
+   * Share, copy and expire sweeps (not `batched`): requests one item may make, its share of the sweep's burst
+   * (`burst × apiShare / maxConcurrency`), and the pause per request it makes (`maxConcurrency / (refill ×
+   * apiShare)` seconds), so items of any size keep the sweep within its token bucket (module comment).
+   */
+  readonly maxRequests: number;
+  readonly secondsPerRequest: number;
 }
 
 /**
@@ -140,5 +152,7 @@ export function sweepPacing(
   const batchSize = batched ? Math.max(1, Math.min(MAX_TAKE_BATCH, Math.floor(burst / maxConcurrency))) : 1;
   const itemRequests = batched ? batchSize : ITEM_REQUESTS;
   const pauseSeconds = Math.min(MAX_SWEEP_PAUSE_SECONDS, Math.ceil((maxConcurrency * itemRequests) / rate));
-  return { maxConcurrency, batchSize, pauseSeconds };
+  const maxRequests = Math.max(1, Math.floor(burst / maxConcurrency));
+  const secondsPerRequest = maxConcurrency / rate;
+  return { maxConcurrency, batchSize, pauseSeconds, maxRequests, secondsPerRequest };
 }

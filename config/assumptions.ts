@@ -67,3 +67,13 @@ export const TERMINATED_COPY_STATUS: "failed" = "failed";
  * too short only costs polls (never shorter than the minimum wait).
  */
 export const COPY_ETA_FRACTION = 0.5;
+
+/**
+ * Values one `db-instance-id` / `db-cluster-id` filter of a DescribeDBSnapshots / DescribeDBClusterSnapshots request
+ * carries at most, i.e. DBs per Map item of a share, copy or expire sweep (functions/lib/sweep.ts packSweepItems).
+ * The RDS API reference says a filter takes "One or more filter values" (Filter data type,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_Filter.html) and gives no largest number.
+ * Assumption: 50 are accepted. An item's snapshots fill about one page (100) anyway, so more values would matter
+ * only for DBs with one snapshot each; a smaller figure only makes more items.
+ */
+export const SNAPSHOT_FILTER_MAX_VALUES = 50;

@@ -257,6 +257,7 @@ export function sweepMapOptions(
   maxConcurrency: number;
   pauseSeconds: number;
   batch: { size: number; maxConcurrency: number; pauseSeconds: number };
+  items: { maxRequests: number; secondsPerRequest: number };
 } {
   const perDb = sweepPacing(config.sweep, false, limit);
   const batch = sweepPacing(config.sweep, true, limit);
@@ -264,6 +265,7 @@ export function sweepMapOptions(
     mode: config.sweep.mode === "inline" ? "INLINE" : "DISTRIBUTED",
     maxConcurrency: perDb.maxConcurrency,
     pauseSeconds: perDb.pauseSeconds,
+    items: { maxRequests: perDb.maxRequests, secondsPerRequest: perDb.secondsPerRequest },
     batch: { size: batch.batchSize, maxConcurrency: batch.maxConcurrency, pauseSeconds: batch.pauseSeconds },
   };
 }

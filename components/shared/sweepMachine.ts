@@ -7,10 +7,12 @@
  *         -> <Step> ... : the scoped machine of buildStepDefinition, unchanged (event-started runs, CLI runs)
  *     otherwise (a schedule's `{}`)
  *         -> List<Step>Items (Task: the step Lambda with { "sweep": "list" }; one listing pass, the step's own
- *            planner, returns { items: [{ dbId }] } for the DBs with work; functions/lib/sweep.ts)
+ *            planner, returns { items: [...] } for the DBs with work; functions/lib/sweep.ts)
  *         -> <Step>EachDb (Map: one iteration per item, MaxConcurrency from the API budget, config/apiBudget.ts)
- *              iteration = the same scoped machine run on `{ dbId }`: step Task, resume loop, check loop; its Fail
- *              states become Pass states that return { dbId, error }, so one DB's failure never stops the others
+ *              iteration = the same scoped machine run on the item (share, copy, expire: `{ dbId, dbKind, dbIds,
+ *              pauseSeconds }`, several DBs whose snapshots fill about one page; take: a batch of creates): step
+ *              Task, resume loop, check loop; its Fail states become Pass states that return { dbId, error, caught },
+ *              so one item's failure never stops the others
  *         -> Report<Step>Sweep (Task: the step Lambda with { "sweep": "report", results }: throws PartialFailureError
  *            naming every failed DB, after all of them ran -> <Step>Failed; else -> <Step>Succeeded)
  *
@@ -35,8 +37,10 @@
  * Pacing (issue 10): each iteration ends with a Wait of `pauseSeconds` (config/apiBudget.ts sweepPacing), so the
  * sweep's requests stay within its share of the account's RDS token bucket, burst and refill. A batched sweep (the
  * Taker's, `batched: true`) asks its list step for items of up to `batch.size` DBs (`{"sweep":"list","batchSize"}`):
- * the list step plans the whole sweep once and each item only creates. Batching is done by the list step rather than
- * a Distributed Map ItemBatcher so inline and distributed modes run the same items.
+ * the list step plans the whole sweep once and each item only creates. Share, copy and expire sweeps (`sweep.items`)
+ * send their item pacing instead (`{"sweep":"list","pacing"}`): the list step packs DBs into items within the
+ * allowance and gives each its own `pauseSeconds`, which the iteration's Wait reads (SecondsPath). Batching is done
+ * by the list step rather than a Distributed Map ItemBatcher so inline and distributed modes run the same items.
  *
  * No Pulumi imports here (same reason as stateMachines.ts).
  */
@@ -69,6 +73,13 @@ export interface SweepOptions {
    * `maxConcurrency` / `pauseSeconds` when the machine is built with `batched: true`.
    */
   readonly batch?: { readonly size: number; readonly maxConcurrency: number; readonly pauseSeconds: number };
+  /**
+   * Per-item pacing of a share, copy or expire sweep whose items carry several DBs (functions/lib/sweep.ts
+   * packSweepItems): sent to the list step, which packs each item within `maxRequests` and gives it its own pause
+   * (`secondsPerRequest` × its estimated requests; the iteration's Wait reads it with SecondsPath). Used instead of
+   * `pauseSeconds` when the machine is not `batched`; absent: one DB per item at `pauseSeconds`, as before.
+   */
+  readonly items?: { readonly maxRequests: number; readonly secondsPerRequest: number };
 }
 
 /** Upper bound of MaxConcurrency per mode: 40 concurrent iterations inline, 10,000 child executions distributed. */
@@ -108,6 +119,19 @@ export function buildSweepStepDefinition(
     : undefined;
   const maxConcurrency = batch ? batch.maxConcurrency : o.sweep.maxConcurrency;
   const pauseSeconds = batch ? batch.pauseSeconds : (o.sweep.pauseSeconds ?? 0);
+  // Multi-DB items, each with its own pause (share, copy, expire).
+  const perItem = batch ? undefined : o.sweep.items;
+  if (
+    perItem &&
+    (!Number.isInteger(perItem.maxRequests) ||
+      perItem.maxRequests < 1 ||
+      !Number.isFinite(perItem.secondsPerRequest) ||
+      perItem.secondsPerRequest < 0)
+  ) {
+    throw new ConfigError(
+      `sweep.items must have a whole maxRequests of at least 1 and a secondsPerRequest of at least 0 (got ${JSON.stringify(perItem)})`,
+    );
+  }
   if (!Number.isInteger(pauseSeconds) || pauseSeconds < 0 || pauseSeconds > MAX_PAUSE_SECONDS) {
     throw new ConfigError(
       `sweep${batch ? ".batch" : ""}.pauseSeconds must be a whole number from 0 to ${MAX_PAUSE_SECONDS} (got ${JSON.stringify(pauseSeconds)})`,
@@ -144,7 +168,13 @@ export function buildSweepStepDefinition(
       Resource: LAMBDA_INVOKE,
       Parameters: {
         FunctionName: o.functionArn,
-        Payload: { ...SWEEP_LIST_INPUT, ...(batch ? { batchSize: batch.size } : {}) },
+        Payload: {
+          ...SWEEP_LIST_INPUT,
+          ...(batch ? { batchSize: batch.size } : {}),
+          ...(perItem
+            ? { pacing: { maxRequests: perItem.maxRequests, secondsPerRequest: perItem.secondsPerRequest } }
+            : {}),
+        },
       },
       ResultSelector: { "items.$": "$.Payload.items" },
       ...(retry.maxAttempts > 0 ? { Retry: retryFor(retry) } : {}),
@@ -153,7 +183,7 @@ export function buildSweepStepDefinition(
     },
     [s.map]: {
       Type: "Map",
-      Comment: `Runs ${step} once per ${batch ? `batch of up to ${batch.size} DBs` : "DB"}, at most ${maxConcurrency} at a time${pauseSeconds > 0 ? `, each followed by a ${pauseSeconds} s pause (API budget)` : ""}; a failed item is recorded, the others go on.`,
+      Comment: `Runs ${step} once per ${batch ? `batch of up to ${batch.size} DBs` : perItem ? "item of DBs whose snapshots fill about one page" : "DB"}, at most ${maxConcurrency} at a time${perItem ? `, each followed by a pause of ${perItem.secondsPerRequest} s per request it makes (API budget)` : pauseSeconds > 0 ? `, each followed by a ${pauseSeconds} s pause (API budget)` : ""}; a failed item is recorded, the others go on.`,
       ItemsPath: "$.items",
       ItemSelector: { "scope.$": "$$.Map.Item.Value" },
       MaxConcurrency: maxConcurrency,
@@ -161,9 +191,9 @@ export function buildSweepStepDefinition(
         ProcessorConfig:
           mode === "DISTRIBUTED" ? { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" } : { Mode: "INLINE" },
         StartAt: `${ITEM_PREFIX}${n.task}`,
-        States: itemStates(scoped, step, pauseSeconds),
+        States: itemStates(scoped, step, pauseSeconds, perItem !== undefined),
       },
-      // The output is one { dbId } or { dbId, error } per DB.
+      // The output is one { dbId } or { dbId, error, caught } per item (plus dbIds and pauseSeconds for multi-DB items).
       Next: s.report,
     },
     [s.report]: {
@@ -195,16 +225,24 @@ export const ITEM_PREFIX = "Db";
 /**
  * The scoped machine's states rewritten to run as one Map iteration on `{ scope: { dbId } }` and renamed with
  * {@link ITEM_PREFIX}: Tasks send `$.scope`, the first Task and every Pass keep `scope` in the state data, Catchers
- * keep it too (`ResultPath`), and Fail / Succeed states become Pass states returning `{ dbId, error }` / `{ dbId }`.
+ * keep it too (`ResultPath`), and Fail / Succeed states become Pass states returning `{ dbId, error, caught }` /
+ * `{ dbId }`. With `perItem` (multi-DB items) both also return the item's `dbIds` and `pauseSeconds`, and the
+ * iteration ends with a Wait of the item's own `pauseSeconds` (SecondsPath).
  */
-function itemStates(scoped: AslDefinition, step: string, pauseSeconds: number): Record<string, unknown> {
+function itemStates(
+  scoped: AslDefinition,
+  step: string,
+  pauseSeconds: number,
+  perItem: boolean,
+): Record<string, unknown> {
   const n = stepStateNames(step);
   const s = sweepStateNames(step);
   const rename = (name: string) => `${ITEM_PREFIX}${name}`;
   const done = rename(s.itemDone);
   const pause = rename(s.itemPause);
   // Where an item's result goes: straight out, or through the pause that paces the sweep within the API budget.
-  const end = pauseSeconds > 0 ? { Next: pause } : { End: true };
+  const end = perItem || pauseSeconds > 0 ? { Next: pause } : { End: true };
+  const itemFields = perItem ? { "dbIds.$": "$.scope.dbIds", "pauseSeconds.$": "$.scope.pauseSeconds" } : {};
   const out: Record<string, unknown> = {};
   for (const [name, raw] of Object.entries(scoped.States)) {
     const st = structuredClone(raw) as AnyState;
@@ -245,11 +283,15 @@ function itemStates(scoped: AslDefinition, step: string, pauseSeconds: number): 
     } else if (st.Type === "Pass" && st.Parameters) {
       (st.Parameters as Record<string, unknown>)["scope.$"] = "$.scope";
     } else if (st.Type === "Fail") {
-      const error = name === n.failed ? { "error.$": "$.caught.Error" } : { error: String(st.Error) };
+      // What was caught ({ Error, Cause }) goes to the report, which names the failed DBs of a multi-DB item from it.
+      const error =
+        name === n.failed
+          ? { "error.$": "$.caught.Error", "caught.$": "$.caught" }
+          : { error: String(st.Error), cause: String(st.Cause ?? "") };
       out[rename(name)] = {
         Type: "Pass",
-        Comment: `This DB failed (${name}); the sweep reports it after every DB ran.`,
-        Parameters: { "dbId.$": "$.scope.dbId", ...error },
+        Comment: `This item failed (${name}); the sweep reports its DBs after every item ran.`,
+        Parameters: { "dbId.$": "$.scope.dbId", ...itemFields, ...error },
         ...end,
       };
       continue;
@@ -261,11 +303,19 @@ function itemStates(scoped: AslDefinition, step: string, pauseSeconds: number): 
   }
   out[done] = {
     Type: "Pass",
-    Comment: "This DB's run succeeded; only its identifier is returned (the Map result stays small).",
-    Parameters: { "dbId.$": "$.scope.dbId" },
+    Comment: "This item's run succeeded; only its DB identifiers are returned (the Map result stays small).",
+    Parameters: { "dbId.$": "$.scope.dbId", ...itemFields },
     ...end,
   };
-  if (pauseSeconds > 0) {
+  if (perItem) {
+    out[pause] = {
+      Type: "Wait",
+      Comment:
+        "Paces the sweep within its share of the RDS API budget: the item's own pause, its estimated requests at the sweep's rate (config/apiBudget.ts sweepPacing, functions/lib/sweep.ts packSweepItems).",
+      SecondsPath: "$.pauseSeconds",
+      End: true,
+    };
+  } else if (pauseSeconds > 0) {
     out[pause] = {
       Type: "Wait",
       Comment: "Paces the sweep within its share of the RDS API budget (config/apiBudget.ts sweepPacing).",

@@ -5,7 +5,7 @@
  */
 import { ConfigError } from "../lib/errors";
 import type { DbKind } from "../lib/model";
-import { parseDbKind } from "../lib/sweep";
+import { parseDbKind, parseDbsScope } from "../lib/sweep";
 
 /** Detail-type of the event the Sharer sends to the DR account's bus. */
 export const SHARED_DETAIL_TYPE = "RDS Pilot Light Snapshot Shared";
@@ -14,7 +14,9 @@ export const SHARED_DETAIL_TYPE = "RDS Pilot Light Snapshot Shared";
 export type CopyScope =
   | { readonly kind: "sweep" }
   | { readonly kind: "snapshot"; readonly snapshotArn: string }
-  | { readonly kind: "db"; readonly dbId: string; readonly dbKind?: DbKind };
+  | { readonly kind: "db"; readonly dbId: string; readonly dbKind?: DbKind }
+  /** A sweep's multi-DB item (functions/lib/sweep.ts packSweepItems): identifiers lowercased, as `db`'s. */
+  | { readonly kind: "dbs"; readonly dbIds: readonly string[]; readonly dbKind?: DbKind };
 
 const SNAPSHOT_ARN = /^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:(snapshot|cluster-snapshot):[A-Za-z][A-Za-z0-9-]*$/;
 
@@ -36,8 +38,19 @@ export function parseCopyScope(event: unknown): CopyScope {
     return { kind: "sweep" };
   }
   if (e.snapshotArn !== undefined) {
-    if (e.dbId !== undefined) throw new ConfigError("copy input sets both snapshotArn and dbId; set at most one");
+    if (e.dbId !== undefined || e.dbIds !== undefined) {
+      throw new ConfigError("copy input sets both snapshotArn and dbId; set at most one");
+    }
     return { kind: "snapshot", snapshotArn: snapshotArnOf(e.snapshotArn, "snapshotArn") };
+  }
+  // A sweep's multi-DB item: its `dbIds` (its `dbId` only names it in the sweep's report).
+  const dbs = parseDbsScope(e, "copy");
+  if (dbs) {
+    return {
+      kind: "dbs",
+      dbIds: [...new Set(dbs.dbIds.map((id) => id.toLowerCase()))],
+      ...(dbs.dbKind ? { dbKind: dbs.dbKind } : {}),
+    };
   }
   if (e.dbId !== undefined) {
     if (typeof e.dbId !== "string" || !/^[A-Za-z][A-Za-z0-9-]{0,62}$/.test(e.dbId)) {

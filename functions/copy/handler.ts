@@ -268,6 +268,7 @@ export function logSkipped(obs: Observability, skipped: readonly SkippedSnapshot
 export function scopeLabel(scope: CopyScope): string {
   if (scope.kind === "snapshot") return scope.snapshotArn;
   if (scope.kind === "db") return scope.dbId;
+  if (scope.kind === "dbs") return `DBs ${scope.dbIds.join(", ")}`;
   return "every DB";
 }
 

@@ -791,9 +791,27 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
 const NOT_OURS = `identifier does not start with "${OWN_PREFIX}", so rds-pilot-light did not create it`;
 
 function sourceInScope(s: Snapshot, scope: CopyScope): boolean {
-  return (
-    scope.kind === "sweep" || (scope.kind === "db" ? s.dbId.toLowerCase() === scope.dbId : scope.snapshotArn === s.arn)
-  );
+  switch (scope.kind) {
+    case "sweep":
+      return true;
+    case "db":
+      return s.dbId.toLowerCase() === scope.dbId;
+    case "dbs":
+      return dbsOf(scope).has(s.dbId.toLowerCase());
+    case "snapshot":
+      return scope.snapshotArn === s.arn;
+  }
+}
+
+/** A multi-DB scope's identifiers as a set (built once per scope object). */
+const DBS_SETS = new WeakMap<object, ReadonlySet<string>>();
+function dbsOf(scope: { readonly dbIds: readonly string[] }): ReadonlySet<string> {
+  let set = DBS_SETS.get(scope);
+  if (!set) {
+    set = new Set(scope.dbIds);
+    DBS_SETS.set(scope, set);
+  }
+  return set;
 }
 
 /**
@@ -839,6 +857,7 @@ function adopt(items: Items, s: Snapshot, stage: CopyStage, scope: CopyScope): n
   const found = items.find(s.kind, s.id);
   if (found >= 0 || stageOf(s) !== stage) return found;
   if (scope.kind === "db" && s.tags[TAG.sourceDb]?.toLowerCase() !== scope.dbId) return -1;
+  if (scope.kind === "dbs" && !dbsOf(scope).has(s.tags[TAG.sourceDb]?.toLowerCase() ?? "")) return -1;
   const recoveryPoint = recoveryTimeOf(s);
   const account = s.tags[TAG.sourceAccount];
   const dbId = s.tags[TAG.sourceDb];
@@ -884,6 +903,11 @@ function inScopeOf(items: Items, i: number, scope: CopyScope): boolean {
       const db = items.dbOf(i);
       db.lower ??= db.dbId.toLowerCase();
       return db.lower === scope.dbId;
+    }
+    case "dbs": {
+      const db = items.dbOf(i);
+      db.lower ??= db.dbId.toLowerCase();
+      return dbsOf(scope).has(db.lower);
     }
     case "snapshot": {
       const arn = scope.snapshotArn;

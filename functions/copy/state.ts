@@ -15,7 +15,9 @@ export type CopyState = Pick<CopyPlanInput, "shared" | "home" | "regional">;
 
 /** Server-side filter of a scoped run: the source DB identifier (copies keep it) and, when known, the kind. */
 export interface ListFilter {
-  readonly dbId: string;
+  readonly dbId?: string;
+  /** A multi-DB item's DBs: one filter with several values (functions/lib/rds.ts listSnapshots). */
+  readonly dbIds?: readonly string[];
   readonly kind?: DbKind;
 }
 
@@ -27,7 +29,12 @@ export interface ListFilter {
  */
 export async function listCopyState(clients: AwsClients, config: CopyConfig, filter?: ListFilter): Promise<CopyState> {
   const home = clients.rds(config.region);
-  const only = filter ? { dbId: filter.dbId, ...(filter.kind ? { kind: filter.kind } : {}) } : {};
+  const only = filter
+    ? {
+        ...(filter.dbIds ? { dbIds: filter.dbIds } : filter.dbId ? { dbId: filter.dbId } : {}),
+        ...(filter.kind ? { kind: filter.kind } : {}),
+      }
+    : {};
   const [shared, homeManual, regional] = await Promise.all([
     listSnapshots(home, { type: "shared", ...only }),
     listSnapshots(home, { type: "manual", ...only }),
@@ -44,6 +51,7 @@ export async function listCopyState(clients: AwsClients, config: CopyConfig, fil
  */
 export function listFilterOf(scope: CopyScope): ListFilter | undefined {
   if (scope.kind === "db") return { dbId: scope.dbId, ...(scope.dbKind ? { kind: scope.dbKind } : {}) };
+  if (scope.kind === "dbs") return { dbIds: scope.dbIds, ...(scope.dbKind ? { kind: scope.dbKind } : {}) };
   if (scope.kind !== "snapshot") return undefined;
   const { resource } = parseArn(scope.snapshotArn);
   const kind: DbKind = resource.startsWith("cluster-snapshot:") ? "cluster" : "instance";

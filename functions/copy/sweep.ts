@@ -1,25 +1,50 @@
 /**
  * List step of the Copier's fanned-out sweep (functions/lib/sweep.ts): the sweep's listings, the Copier's own
- * planner, one item per DB with a recovery point not yet done (pending or failed) or an action to take. Each item
- * then runs the Copier (and its check loop) scoped to `{ dbId }`.
+ * planner, and items of DBs with a recovery point not yet done (pending or failed) or an action to take, packed so
+ * each item's snapshots fill about one page per listing (packSweepItems). Each item then runs the Copier (and its
+ * check loop) scoped to `{ dbIds, dbKind }`: every listing narrowed server-side to its DBs with a multi-valued
+ * `db-instance-id` / `db-cluster-id` filter.
  */
+import type { RunContext } from "../lib/deadline";
 import { inContext } from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
-import { type SweepList, sweepItemsOfKind } from "../lib/sweep";
+import type { Snapshot } from "../lib/model";
+import { packSweepItems, type SweepDb, type SweepList, type SweepListInput } from "../lib/sweep";
 import type { CopyConfig } from "./config";
-import { planCopyRun } from "./state";
+import { planCopy } from "./plan";
+import { listCopyState } from "./state";
 
 /** The Copier's sweep items: DBs whose recovery points in the copy window are not all done. */
-export function makeSweepLister(deps: HandlerDeps<CopyConfig>): () => Promise<SweepList> {
+export function makeSweepLister(
+  deps: HandlerDeps<CopyConfig>,
+): (run?: RunContext, input?: SweepListInput) => Promise<SweepList> {
   const { config } = deps;
-  return async () => {
-    const plan = await inContext(
+  return async (_run, input) => {
+    const state = await inContext(
       `copy: DescribeDBSnapshots/DescribeDBClusterSnapshots (shared and manual) in ${config.region}${config.drRegion ? ` and ${config.drRegion}` : ""} (sweep list)`,
-      () => planCopyRun(deps.clients, config, { kind: "sweep" }, deps.clock()),
+      () => listCopyState(deps.clients, config),
     );
-    const dbs = plan.progress.items.filter((i) => i.phase !== "done").map((i) => ({ dbId: i.dbId, kind: i.kind }));
-    // An action's item is `<sourceAccount>/<dbId>` (copy/plan.ts).
-    for (const a of plan.actions) dbs.push({ dbId: a.item.slice(a.item.indexOf("/") + 1), kind: a.kind });
-    return sweepItemsOfKind(dbs);
+    const plan = planCopy({ config, scope: { kind: "sweep" }, now: deps.clock(), ...state });
+    // Per listing an item makes (shared and manual in the home region, manual in the DR region), per kind and DB
+    // (lowercased, as the items' scope compares): the snapshots the item's listing returns again.
+    const listings: (readonly Snapshot[])[] = config.drRegion
+      ? [state.shared, state.home, state.regional]
+      : [state.shared, state.home];
+    const key = (kind: string, dbId: string) => `${kind}|${dbId.toLowerCase()}`;
+    const counts = listings.map((listed) => {
+      const m = new Map<string, number>();
+      for (const s of listed) m.set(key(s.kind, s.dbId), (m.get(key(s.kind, s.dbId)) ?? 0) + 1);
+      return m;
+    });
+    const db = (dbId: string, kind: Snapshot["kind"], requests: number): SweepDb => ({
+      dbId,
+      kind,
+      listed: counts.map((m) => m.get(key(kind, dbId)) ?? 0),
+      requests,
+    });
+    const dbs = plan.progress.items.filter((i) => i.phase !== "done").map((i) => db(i.dbId, i.kind, 0));
+    // An action's item is `<sourceAccount>/<dbId>` (copy/plan.ts); one copy or delete request each.
+    for (const a of plan.actions) dbs.push(db(a.item.slice(a.item.indexOf("/") + 1), a.kind, 1));
+    return packSweepItems(dbs, input?.pacing);
   };
 }

@@ -12,7 +12,7 @@ import { type DbKind, recoveryPointOf, type Snapshot } from "../lib/model";
 import { MetricUnit } from "../lib/powertools";
 import { listSnapshots } from "../lib/rds";
 import { forEachItem, throwIfFailed } from "../lib/runner";
-import { parseDbKind } from "../lib/sweep";
+import { parseDbKind, parseDbsScope, withDbNames } from "../lib/sweep";
 import type { ExpireConfig } from "./config";
 import { deletions, planExpire } from "./plan";
 
@@ -80,7 +80,10 @@ export function makeHandler(
   const { config, obs } = deps;
   return async (event, run) => {
     const budget = makeBudget(deps.clock, run);
-    const input = parseExpireEvent(event);
+    // A multi-DB item (`dbIds`; its `dbId` only names it) lists its DBs with one multi-valued filter per region.
+    const dbs = parseDbsScope(event, STEP);
+    const parsed = parseExpireEvent(event);
+    const input = dbs ? { dryRun: parsed.dryRun } : parsed;
     const now = deps.clock();
 
     const snapshots: Snapshot[] = [];
@@ -88,8 +91,11 @@ export function makeHandler(
     // the source DB's identifier in DBInstanceIdentifier/DBClusterIdentifier (copies keep it), the same value as
     // their rpl-source-db tag, which is what planExpire's dbId scope compares.
     // A Map item's `dbKind` narrows each listing to that kind (functions/lib/sweep.ts).
-    const dbKind = input.dbId !== undefined ? parseDbKind(event, STEP) : undefined;
-    const only = input.dbId !== undefined ? { dbId: input.dbId, ...(dbKind ? { kind: dbKind } : {}) } : {};
+    const dbKind = dbs ? dbs.dbKind : input.dbId !== undefined ? parseDbKind(event, STEP) : undefined;
+    const only = {
+      ...(dbs ? { dbIds: dbs.dbIds } : input.dbId !== undefined ? { dbId: input.dbId } : {}),
+      ...(dbKind ? { kind: dbKind } : {}),
+    };
     for (const region of config.regions) {
       const listed = await inContext(
         `${STEP}: DescribeDBSnapshots/DescribeDBClusterSnapshots (manual) in ${region}`,
@@ -105,6 +111,7 @@ export function makeHandler(
       stage: config.stage,
       policy: config.retention,
       ...(input.dbId !== undefined ? { dbId: input.dbId } : {}),
+      ...(dbs ? { dbIds: new Set(dbs.dbIds) } : {}),
     });
     const doomed = deletions(actions);
     const kept = actions.length - doomed.length;
@@ -146,7 +153,9 @@ export function makeHandler(
 
     const summary = { deleted, kept, skipped, failed: failures.length, leftPending, dryRun: false };
     obs.logger.info("expire finished", summary);
-    throwIfFailed(STEP, failures);
+    // A multi-DB item names each failure's DB, so the sweep's report names the DBs that failed (functions/lib/sweep.ts).
+    const dbOf = new Map(doomed.map((s) => [`${s.region}/${s.id}`, s.dbId]));
+    throwIfFailed(STEP, dbs ? withDbNames(failures, (id) => dbOf.get(id)) : failures);
     return summary;
   };
 }

@@ -33,6 +33,8 @@ export interface ExpireInput {
   readonly policy: RetentionPolicy;
   /** Only plan for the snapshots of this DB identifier (all source accounts and regions). */
   readonly dbId?: string;
+  /** Only plan for the snapshots of these DB identifiers (a multi-DB sweep item); with `dbId`, both must hold. */
+  readonly dbIds?: ReadonlySet<string>;
 }
 
 /** Snapshot stages (`rpl-stage` tag values) a Janitor of `stage` manages. */
@@ -105,6 +107,7 @@ export function planExpire(input: ExpireInput): ExpireAction[] {
     const stage = tags[STAGE] as Stage | undefined;
     if (stage === undefined || !managed.includes(stage)) continue;
     if (input.dbId !== undefined && s.dbId !== input.dbId) continue;
+    if (input.dbIds !== undefined && !input.dbIds.has(s.dbId)) continue;
     const sourceAccount = tags[SOURCE_ACCOUNT] ?? s.account;
     let sameDb = byDb.get(s.dbId);
     if (!sameDb) {

@@ -11,6 +11,8 @@ import {
   type RDSClient,
   type Tag,
 } from "@aws-sdk/client-rds";
+import { SNAPSHOT_FILTER_MAX_VALUES } from "../../config/assumptions";
+import { ConfigError } from "./errors";
 import {
   type Db,
   type DbKind,
@@ -62,6 +64,11 @@ export interface SnapshotQuery {
   readonly kind?: DbKind;
   /** Restrict to the snapshots of one DB identifier (server-side filter). */
   readonly dbId?: string;
+  /**
+   * Restrict to the snapshots of these DB identifiers (one server-side filter with several values, at most
+   * {@link SNAPSHOT_FILTER_MAX_VALUES}); with `dbId`, both are asked for.
+   */
+  readonly dbIds?: readonly string[];
 }
 
 /** Lists DB snapshots and DB cluster snapshots of the given type. */
@@ -73,7 +80,7 @@ export async function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<S
       SnapshotType: q.type,
       MaxRecords: PAGE_SIZE,
       ...shared,
-      ...dbFilter("db-instance-id", q.dbId),
+      ...dbFilter("db-instance-id", q),
     };
     for await (const page of paginateDescribeDBSnapshots({ client: rds, pageSize: PAGE_SIZE }, input)) {
       for (const s of page.DBSnapshots ?? []) out.push(fromDbSnapshot(s));
@@ -84,7 +91,7 @@ export async function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<S
       SnapshotType: q.type,
       MaxRecords: PAGE_SIZE,
       ...shared,
-      ...dbFilter("db-cluster-id", q.dbId),
+      ...dbFilter("db-cluster-id", q),
     };
     for await (const page of paginateDescribeDBClusterSnapshots({ client: rds, pageSize: PAGE_SIZE }, input)) {
       for (const s of page.DBClusterSnapshots ?? []) out.push(fromDbClusterSnapshot(s));
@@ -141,12 +148,21 @@ function tagValue(tags: readonly Tag[] | undefined, key: string): string | undef
 }
 
 /**
- * Server-side filter on the source DB. The `DBInstanceIdentifier` / `DBClusterIdentifier` parameters must name an
+ * Server-side filter on the source DB(s). The `DBInstanceIdentifier` / `DBClusterIdentifier` parameters must name an
  * existing DB (DescribeDBSnapshots API reference), which a DR account does not have; the `db-instance-id` /
  * `db-cluster-id` filters match snapshots by their source DB identifier without that constraint.
  */
-function dbFilter(name: "db-instance-id" | "db-cluster-id", dbId: string | undefined) {
-  return dbId ? { Filters: [{ Name: name, Values: [dbId] }] } : {};
+function dbFilter(name: "db-instance-id" | "db-cluster-id", q: SnapshotQuery) {
+  if (q.dbIds === undefined) return q.dbId ? { Filters: [{ Name: name, Values: [q.dbId] }] } : {};
+  const values = [...new Set([...(q.dbId ? [q.dbId] : []), ...q.dbIds])].sort();
+  // An empty filter matches nothing: list nothing rather than everything.
+  if (values.length === 0) throw new ConfigError("listSnapshots: dbIds is empty; name at least one DB");
+  if (values.length > SNAPSHOT_FILTER_MAX_VALUES) {
+    throw new ConfigError(
+      `listSnapshots: ${values.length} DB identifiers in one ${name} filter; at most ${SNAPSHOT_FILTER_MAX_VALUES} (config/assumptions.ts SNAPSHOT_FILTER_MAX_VALUES)`,
+    );
+  }
+  return { Filters: [{ Name: name, Values: values }] };
 }
 
 function isNotFound(err: unknown): boolean {

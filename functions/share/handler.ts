@@ -38,7 +38,7 @@ import { type DbKind, fromDbClusterSnapshot, fromDbSnapshot, parseArn, type Snap
 import { MetricUnit } from "../lib/powertools";
 import { listSnapshots } from "../lib/rds";
 import { forEachItem, throwIfFailedOrRetry } from "../lib/runner";
-import { parseDbKind, parseDbScope } from "../lib/sweep";
+import { parseDbKind, parseDbScope, parseDbsScope, withDbNames } from "../lib/sweep";
 import { TAG } from "../lib/tags";
 import type { ShareConfig } from "./config";
 import { reportDeletedDbs } from "./deletedDbs";
@@ -124,21 +124,28 @@ export function makeHandler(
     const rds = deps.clients.rds(config.region);
     if (scope) obs.logger.appendKeys({ snapshotId: scope.snapshotId });
 
-    // A sweep item of the fanned-out sweep (functions/lib/sweep.ts) is `{ dbId }`: list that DB's snapshots only.
-    // Its `dbKind` (when the list step sends it) narrows the listing to that kind.
-    const dbId = scope ? undefined : parseDbScope(event, STEP);
-    const dbKind = dbId ? parseDbKind(event, STEP) : undefined;
+    // A sweep item of the fanned-out sweep (functions/lib/sweep.ts) is `{ dbIds, dbKind }` (several DBs, one
+    // listing with a multi-valued filter) or `{ dbId }`: list those DBs' snapshots only. Its `dbKind` (when the list
+    // step sends it) narrows the listing to that kind.
+    const dbs = scope ? undefined : parseDbsScope(event, STEP);
+    const dbId = scope || dbs ? undefined : parseDbScope(event, STEP);
+    const dbKind = dbs ? dbs.dbKind : dbId ? parseDbKind(event, STEP) : undefined;
+    const only = dbs ? { dbIds: dbs.dbIds } : dbId ? { dbId } : {};
+    const revokedIds = dbs ? revokedOfItem(event) : undefined;
     const snapshots = scope
       ? await findSnapshot(rds, scope)
       : await aws(`${STEP}: DescribeDBSnapshots/DescribeDBClusterSnapshots (manual) in ${config.region}`, () =>
-          listSnapshots(rds, { type: "manual", ...(dbId ? { dbId } : {}), ...(dbKind ? { kind: dbKind } : {}) }),
+          listSnapshots(rds, { type: "manual", ...only, ...(dbKind ? { kind: dbKind } : {}) }),
         );
     let plan = planShare({ snapshots, drAccounts: config.drAccounts });
     if (scope) for (const i of plan.ignored) obs.logger.info("snapshot ignored", { ...i });
-    // A sweep (or a sweep's DB) also checks that each DB's newest tagged share still names every DR account.
+    // A sweep (or a sweep's DB) also checks that each DB's newest tagged share still names every DR account. A
+    // multi-DB item does not read the attributes again: its list step did, and the item carries what it found.
     const verifying = scope
       ? undefined
-      : await findRevokedShares(rds, newestTaggedPerDb(plan, snapshots), config.drAccounts);
+      : revokedIds
+        ? { revoked: snapshots.filter((s) => revokedIds.has(s.id)), failures: [] }
+        : await findRevokedShares(rds, newestTaggedPerDb(plan, snapshots), config.drAccounts);
     // A check that failed leaves the tag trusted until the next sweep: logged and counted, not a failed run.
     const checkFailures = verifying?.failures ?? [];
     for (const f of checkFailures) obs.logger.error("share check failed", { ...f });
@@ -201,7 +208,7 @@ export function makeHandler(
     }
     // A sweep that finished its shares also reports DBs deleted in production (functions/share/deletedDbs.ts); a
     // per-DB item does not (it saw one DB's snapshots only; the sweep's list step reports them, functions/share/sweep.ts).
-    if (!scope && dbId === undefined && leftPending === 0 && !budget.exhausted()) {
+    if (!scope && dbId === undefined && !dbs && leftPending === 0 && !budget.exhausted()) {
       const now = deps.clock();
       const deleted = await reportDeletedDbs(deps, rds, { ...config, now }, snapshots);
       allFailures.push(...deleted.failures);
@@ -231,7 +238,9 @@ export function makeHandler(
       snapshotIds: announced.map((s) => s.id),
     };
     obs.logger.info("share finished", { summary });
-    throwIfFailedOrRetry(STEP, allFailures);
+    // A multi-DB item names each failure's DB, so the sweep's report names the DBs that failed (functions/lib/sweep.ts).
+    const dbOf = new Map(snapshots.map((s) => [s.id, s.dbId]));
+    throwIfFailedOrRetry(STEP, dbs ? withDbNames(allFailures, (id) => dbOf.get(id)) : allFailures);
     return summary;
   };
 }
@@ -270,6 +279,19 @@ export function parseShareEvent(event: unknown): ShareScope | undefined {
     throw new ConfigError(`share event.snapshotId must be an RDS snapshot identifier (got ${JSON.stringify(v)})`);
   }
   return { snapshotId: v, from: "scope" };
+}
+
+/**
+ * The snapshots a multi-DB sweep item's list step found revoked (`revoked`, functions/share/sweep.ts); a malformed
+ * value is a ConfigError naming the field.
+ */
+export function revokedOfItem(event: unknown): ReadonlySet<string> {
+  const v = (event as { revoked?: unknown }).revoked;
+  if (v === undefined) return new Set();
+  if (!Array.isArray(v) || v.some((id) => typeof id !== "string" || !isValidSnapshotId(id, "instance"))) {
+    throw new ConfigError(`${STEP} input revoked must be a list of snapshot identifiers (got ${JSON.stringify(v)})`);
+  }
+  return new Set(v as string[]);
 }
 
 /** Looks up one snapshot by identifier (both kinds unless the event says which). */

@@ -938,8 +938,8 @@ export class RdsModel {
     region: string,
     q: { id?: string; dbId?: string; type?: string; includeShared: boolean; filters?: Filter[] },
   ): Listed[] {
-    // By identifier, or one DB's snapshots through the index: cheap enough to compute for every page.
-    if (q.id !== undefined || indexedDbId(kind, q) !== undefined) return this.computeListing(kind, account, region, q);
+    // By identifier, or some DBs' snapshots through the index: cheap enough to compute for every page.
+    if (q.id !== undefined || indexedDbIds(kind, q) !== undefined) return this.computeListing(kind, account, region, q);
     const key = JSON.stringify([kind, account, region, q.dbId, q.type, q.includeShared, q.filters]);
     const shared = q.type === "shared" || (q.type === undefined && q.includeShared);
     const version = `${this.membership.get(`${scope(account, region)}|${kind}`) ?? 0}/${
@@ -976,27 +976,32 @@ export class RdsModel {
       return keep(l) ? [l] : [];
     }
     const out: Listed[] = [];
-    // Candidates: one DB's snapshots when the query names one DB identifier, else the region's; `keep` decides.
-    const dbId = indexedDbId(kind, q);
+    // Candidates: the named DBs' snapshots when the query names DB identifiers (a DB's in creation order, DBs in
+    // the order of the values, a stable order for the Marker of the next page), else the region's; `keep` decides.
+    const dbIds = indexedDbIds(kind, q);
     if (type === undefined || type === "manual" || type === "automated") {
       const owned =
-        dbId === undefined
-          ? this.snapMap(account, region, kind)
-          : (this.ownedByDb.get(dbKey(account, region, kind, dbId)) ?? EMPTY_MAP);
-      for (const rec of owned.values()) {
-        if (type !== undefined && rec.type !== type) continue;
-        const l = { rec, shared: false };
-        if (keep(l)) out.push(l);
+        dbIds === undefined
+          ? [this.snapMap(account, region, kind).values()]
+          : dbIds.map((id) => (this.ownedByDb.get(dbKey(account, region, kind, id)) ?? EMPTY_MAP).values());
+      for (const recs of owned) {
+        for (const rec of recs) {
+          if (type !== undefined && rec.type !== type) continue;
+          const l = { rec, shared: false };
+          if (keep(l)) out.push(l);
+        }
       }
     }
     if (type === "shared" || (type === undefined && q.includeShared)) {
       const shared =
-        dbId === undefined
-          ? this.sharedSet(account, region, kind)
-          : (this.sharedByDb.get(dbKey(account, region, kind, dbId)) ?? EMPTY_SET);
-      for (const rec of shared) {
-        const l = { rec, shared: true };
-        if (keep(l)) out.push(l);
+        dbIds === undefined
+          ? [this.sharedSet(account, region, kind)]
+          : dbIds.map((id) => this.sharedByDb.get(dbKey(account, region, kind, id)) ?? EMPTY_SET);
+      for (const recs of shared) {
+        for (const rec of recs) {
+          const l = { rec, shared: true };
+          if (keep(l)) out.push(l);
+        }
       }
     }
     return out;
@@ -1492,14 +1497,18 @@ function dbKey(account: string, region: string, kind: DbKind, dbId: string): str
 }
 
 /**
- * The one DB identifier a snapshot listing is restricted to, when the per-DB index can answer it: the
- * `DBInstanceIdentifier` / `DBClusterIdentifier` parameter (an identifier, not an ARN), else a `db-instance-id` /
- * `db-cluster-id` filter with one value. Undefined: list from the region's snapshots.
+ * The DB identifiers a snapshot listing is restricted to, when the per-DB index can answer it: the
+ * `DBInstanceIdentifier` / `DBClusterIdentifier` parameter (an identifier, not an ARN), else the values of a
+ * `db-instance-id` / `db-cluster-id` filter when none is an ARN (deduplicated, sorted: the candidates' order).
+ * Undefined: list from the region's snapshots (`keep` still applies every filter).
  */
-function indexedDbId(kind: DbKind, q: { dbId?: string; filters?: Filter[] }): string | undefined {
-  if (q.dbId !== undefined) return q.dbId.startsWith("arn:") ? undefined : q.dbId;
+function indexedDbIds(kind: DbKind, q: { dbId?: string; filters?: Filter[] }): readonly string[] | undefined {
+  if (q.dbId !== undefined) return q.dbId.startsWith("arn:") ? undefined : [q.dbId];
   const name = kind === "cluster" ? "db-cluster-id" : "db-instance-id";
-  for (const f of q.filters ?? []) if (f.Name === name && f.Values?.length === 1) return f.Values[0];
+  for (const f of q.filters ?? []) {
+    if (f.Name !== name || f.Values === undefined || f.Values.some((v) => v.startsWith("arn:"))) continue;
+    return [...new Set(f.Values)].sort();
+  }
   return undefined;
 }
 /** Listings kept by {@link RdsModel} between the pages of a paginated call. */
@@ -1586,14 +1595,28 @@ function paginate<T>(items: T[], input: { MaxRecords?: number; Marker?: string }
   return next < items.length ? { page, marker: String(next) } : { page };
 }
 
+/**
+ * Matchers of a snapshot listing's `Filters` (DescribeDBSnapshots / DescribeDBClusterSnapshots API reference,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBSnapshots.html: `db-instance-id` "Accepts
+ * DB instance identifiers and DB instance Amazon Resource Names (ARNs)", `db-cluster-id` likewise for clusters). A
+ * filter has "One or more filter values" (Filter data type, API_Filter.html) and matches a snapshot when any value
+ * does; every filter must match. AWS documents no largest number of values: the model takes any number, and the
+ * handlers keep to a named assumption (config/assumptions.ts SNAPSHOT_FILTER_MAX_VALUES).
+ */
 function snapshotFilters(kind: DbKind, filters: Filter[] | undefined): ((l: Listed) => boolean)[] {
   const dbFilter = kind === "cluster" ? "db-cluster-id" : "db-instance-id";
   const snapFilter = kind === "cluster" ? "db-cluster-snapshot-id" : "db-snapshot-id";
   return (filters ?? []).map((f) => {
     const values = f.Values ?? [];
     switch (f.Name) {
-      case dbFilter:
-        return (l: Listed) => values.includes(l.rec.dbId);
+      case dbFilter: {
+        const set = new Set(values);
+        // A DB's ARN names the owner's account and region (the snapshot's own, shared ones included).
+        const arns = values.some((v) => v.startsWith("arn:"));
+        return (l: Listed) =>
+          set.has(l.rec.dbId) ||
+          (arns && set.has(rdsArn(l.rec.region, l.rec.account, arnType(kind, "db"), l.rec.dbId)));
+      }
       case snapFilter:
         return (l: Listed) => values.includes(l.rec.id) || values.includes(l.rec.arn);
       case "snapshot-type":

@@ -73,16 +73,32 @@ describe("share sweep after a revoked share", () => {
     const target = newest(w, "orders");
     await revoke(w, target.id);
     expect(newest(w, "orders").sharedWith).toEqual([]);
-    // The list step finds it (the tag alone would say "already shared").
-    expect((await list()).items).toEqual([{ dbId: "orders", dbKind: "instance" }]);
+    // The list step finds it (the tag alone would say "already shared") and hands it to the item.
+    const { items } = await list();
+    expect(items).toEqual([{ dbId: "orders", dbKind: "instance", dbIds: ["orders"], revoked: [target.id] }]);
     const before = announced(w).length;
-    const s = await share({ dbId: "orders", dbKind: "instance" });
+    const reads = w.callCount("DescribeDBSnapshotAttributes");
+    const s = await share(items[0]);
+    // The item trusts its list step's read: no attribute read of its own.
+    expect(w.callCount("DescribeDBSnapshotAttributes")).toBe(reads);
     expect(s.shared).toBe(1);
     expect(s.snapshotIds).toEqual([target.id]);
     expect(newest(w, "orders").sharedWith).toEqual(DR);
     expect(announced(w).slice(before)).toEqual([target.id]);
     // Restored: the next sweep has nothing to do.
     expect((await list()).items).toEqual([]);
+  });
+
+  it("a { dbId } run (not a sweep item) reads the attribute itself and shares a revoked snapshot again", async () => {
+    const { w, share } = world();
+    await share({});
+    const target = newest(w, "orders");
+    await revoke(w, target.id);
+    const reads = w.callCount("DescribeDBSnapshotAttributes");
+    const s = await share({ dbId: "orders", dbKind: "instance" });
+    expect(w.callCount("DescribeDBSnapshotAttributes")).toBe(reads + 1);
+    expect(s.snapshotIds).toEqual([target.id]);
+    expect(newest(w, "orders").sharedWith).toEqual(DR);
   });
 
   it("leaves an older revoked snapshot alone: only the newest recovery point matters for the DR copy", async () => {

@@ -65,8 +65,13 @@ describe("reportSweep", () => {
   it("returns the DB count when no DB failed", () => {
     expect(reportSweep("take", { sweep: "report", results: [{ dbId: "a" }, { dbId: "b" }] })).toEqual({
       dbs: 2,
+      items: 2,
       failed: 0,
     });
+    // Multi-DB items count their DBs.
+    expect(
+      reportSweep("share", { sweep: "report", results: [{ dbId: "a", dbIds: ["a", "b", "c"] }, { dbId: "d" }] }),
+    ).toEqual({ dbs: 4, items: 2, failed: 0 });
   });
 
   it("names at most 100 failed DBs and counts the rest", () => {
@@ -133,6 +138,50 @@ describe("buildSweepStepDefinition", () => {
     expect((perDb.States.TakeEachDb as { MaxConcurrency: number }).MaxConcurrency).toBe(2);
   });
 
+  it("paces multi-DB items by their own pause: asks the list step for it and waits it (SecondsPath)", () => {
+    const items = { maxRequests: 50, secondsPerRequest: 0.5 };
+    for (const mode of ["INLINE", "DISTRIBUTED"] as const) {
+      const def = buildSweepStepDefinition({ ...copyOptions(36), sweep: { ...PACED, mode, items } });
+      const { isValid, errorsText } = aslValidator(structuredClone(def), { checkPaths: true, checkArn: true });
+      expect(errorsText("\n")).toBe("");
+      expect(isValid).toBe(true);
+      expect((def.States.ListCopyItems as { Parameters: { Payload: unknown } }).Parameters.Payload).toEqual({
+        sweep: "list",
+        pacing: items,
+      });
+      const states = (def.States.CopyEachDb as { ItemProcessor: { States: Record<string, Record<string, unknown>> } })
+        .ItemProcessor.States;
+      expect(states[`${ITEM_PREFIX}CopyItemPause`]).toMatchObject({ Type: "Wait", SecondsPath: "$.pauseSeconds" });
+      expect(states[`${ITEM_PREFIX}CopyItemDone`]?.Parameters).toEqual({
+        "dbId.$": "$.scope.dbId",
+        "dbIds.$": "$.scope.dbIds",
+        "pauseSeconds.$": "$.scope.pauseSeconds",
+      });
+      expect(states[`${ITEM_PREFIX}CopyFailed`]?.Parameters).toMatchObject({ "dbIds.$": "$.scope.dbIds" });
+    }
+    // A batched sweep keeps its batch pacing.
+    const take = buildSweepStepDefinition({
+      stepName: "Take",
+      functionArn: TAKE,
+      sweep: { ...PACED, items },
+      batched: true,
+    });
+    expect((take.States.ListTakeItems as { Parameters: { Payload: unknown } }).Parameters.Payload).toEqual({
+      sweep: "list",
+      batchSize: 50,
+    });
+  });
+
+  it.each([
+    { maxRequests: 0, secondsPerRequest: 1 },
+    { maxRequests: 2.5, secondsPerRequest: 1 },
+    { maxRequests: 5, secondsPerRequest: -1 },
+  ])("rejects item pacing %j with a ConfigError naming the field", (items) => {
+    expect(() =>
+      buildSweepStepDefinition({ stepName: "Share", functionArn: TAKE, sweep: { ...SWEEP, items } }),
+    ).toThrow("sweep.items must have a whole maxRequests");
+  });
+
   it("adds no pause state without a pause", () => {
     const def = buildSweepStepDefinition({ stepName: "Take", functionArn: TAKE, sweep: SWEEP });
     const states = (def.States.TakeEachDb as { ItemProcessor: { States: Record<string, unknown> } }).ItemProcessor
@@ -189,6 +238,7 @@ describe("buildSweepStepDefinition", () => {
 describe("sweep machine executions", () => {
   it.each([
     ["a DB scope", { dbId: "orders" }],
+    ["a sweep item's multi-DB form (its dbId names it)", { dbId: "billing", dbIds: ["billing", "orders"] }],
     ["a snapshot scope", { snapshotId: "rpl-orders-20260101-0000" }],
     [
       "a shared-snapshot scope",
@@ -212,7 +262,7 @@ describe("sweep machine executions", () => {
     const def = buildSweepStepDefinition({ stepName: "Take", functionArn: TAKE, sweep: SWEEP });
     const r = await runStateMachine(def, { handlers: { [TAKE]: take }, input: {} });
     expect(r.status).toBe("SUCCEEDED");
-    expect(r.output).toEqual({ summary: { dbs: 5, failed: 0 } });
+    expect(r.output).toEqual({ summary: { dbs: 5, items: 5, failed: 0 } });
     expect(take.payloads[0]).toEqual(SWEEP_LIST_INPUT);
     expect(take.payloads.at(-1)).toEqual({ sweep: "report", results: dbs.map((dbId) => ({ dbId })) });
     expect(perDbCalls(take).sort()).toEqual(dbs);
@@ -241,7 +291,7 @@ describe("sweep machine executions", () => {
     const def = buildSweepStepDefinition({ stepName: "Take", functionArn: TAKE, sweep: SWEEP });
     const r = await runStateMachine(def, { handlers: { [TAKE]: take }, input: {} });
     expect(r.status).toBe("SUCCEEDED");
-    expect(r.output).toEqual({ summary: { dbs: 0, failed: 0 } });
+    expect(r.output).toEqual({ summary: { dbs: 0, items: 0, failed: 0 } });
   });
 
   it("reports a failed DB after every other DB ran, naming it and its error", async () => {
@@ -253,10 +303,41 @@ describe("sweep machine executions", () => {
     expect(r.status).toBe("FAILED");
     expect(r.error).toBe("PartialFailureError");
     expect(causeMessage(r.cause)).toBe(
-      "step sweep (1 of 3 DBs) failed for 1 item(s): b (PartialFailureError: the DB's run failed; its iteration (or child execution) and the Lambda log have the cause)",
+      "step sweep (1 of 3 DBs) failed for 1 item(s): b (PartialFailureError: the DB's run failed: take failed for 1 item(s): b (X: no); its iteration (or child execution) and the Lambda log have the cause)",
     );
     // a and c ran to the end; b was not retried (PartialFailureError is not retryable).
     expect(perDbCalls(take).sort()).toEqual(["a", "b", "c"]);
+  });
+
+  it("runs multi-DB items, waits each item's own pause, and reports the DBs of the items", async () => {
+    const items = [
+      { dbId: "a", dbKind: "instance", dbIds: ["a", "b"], pauseSeconds: 4 },
+      { dbId: "c", dbKind: "cluster", dbIds: ["c"], pauseSeconds: 9 },
+    ];
+    const payloads: unknown[] = [];
+    const share: TaskHandler = async (payload) => {
+      payloads.push(payload);
+      const p = payload as { sweep?: string };
+      if (p.sweep === "list") return { items };
+      if (p.sweep === "report") return reportSweep("share", payload);
+      return { shared: 1 };
+    };
+    const waits: number[] = [];
+    const def = buildSweepStepDefinition({
+      stepName: "Share",
+      functionArn: arn("share"),
+      sweep: { ...SWEEP, items: { maxRequests: 50, secondsPerRequest: 0.5 } },
+    });
+    const r = await runStateMachine(def, {
+      handlers: { [arn("share")]: share },
+      input: {},
+      onWait: (s) => void waits.push(s),
+    });
+    expect(r.status).toBe("SUCCEEDED");
+    expect(r.output).toEqual({ summary: { dbs: 3, items: 2, failed: 0 } });
+    // Each item is sent whole to the step Lambda.
+    expect(payloads.filter((p) => (p as { dbIds?: unknown }).dbIds)).toEqual(expect.arrayContaining(items));
+    expect(waits.sort((x, y) => x - y)).toEqual([4, 9]);
   });
 
   it("keeps the DB's scope through the resume loop (leftPending) of its iteration", async () => {
@@ -295,7 +376,7 @@ describe("sweep machine executions", () => {
       onWait: (s) => void waits.push(s),
     });
     expect(r.status).toBe("SUCCEEDED");
-    expect(r.output).toEqual({ summary: { dbs: 2, failed: 0 } });
+    expect(r.output).toEqual({ summary: { dbs: 2, items: 2, failed: 0 } });
     expect(checks.map((p) => (p as { dbId: string }).dbId).sort()).toEqual(["a", "a", "b", "b"]);
     const reruns = r.taskCalls.filter((c) => c.state === `${ITEM_PREFIX}RerunCopy`).map((c) => c.payload);
     expect(reruns).toEqual(expect.arrayContaining([{ dbId: "a" }, { dbId: "b" }]));

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import {
   ITEM_REQUESTS,
+  MAX_SWEEP_PAUSE_SECONDS,
   RDS_API_RATE_LIMIT,
   RUN_REQUESTS_PER_SECOND,
   SWEEP_DEFAULTS,
@@ -13,6 +14,7 @@ import {
 import { sweepMapOptions } from "../../config/derive";
 import { parseStackConfig } from "../../config/schema";
 import { ConfigError } from "../../functions/lib/errors";
+import { MAX_ITEM_PAUSE_SECONDS } from "../../functions/lib/sweep";
 import { RDS_API_RATE_LIMIT as MODEL_RATE_LIMIT, TokenBuckets } from "../../sim/aws/throttle";
 
 const at = { region: "eu-west-1", account: "111111111111" };
@@ -55,12 +57,14 @@ describe("the sweep stack-config block", () => {
     const c = source();
     expect(c.sweep).toEqual({ mode: "distributed", apiShare: 0.5 });
     // Per-DB items: 3 at once, 6 requests each, 3 x 6 / (0.5 x 12) = 3 s pause. Take batches: 150 requests of the
-    // sweep's burst share (0.5 x 300) over 3 items of 50 creates, 150 / 6 = 25 s pause.
+    // sweep's burst share (0.5 x 300) over 3 items of 50 creates, 150 / 6 = 25 s pause. Multi-DB items (share, copy,
+    // expire): each within 150 / 3 = 50 requests, pausing 3 / 6 = 0.5 s per request it makes.
     expect(sweepMapOptions(c)).toEqual({
       mode: "DISTRIBUTED",
       maxConcurrency: 3,
       pauseSeconds: 3,
       batch: { size: 50, maxConcurrency: 3, pauseSeconds: 25 },
+      items: { maxRequests: 50, secondsPerRequest: 0.5 },
     });
   });
 
@@ -70,6 +74,7 @@ describe("the sweep stack-config block", () => {
       maxConcurrency: 10,
       pauseSeconds: 10,
       batch: { size: 15, maxConcurrency: 10, pauseSeconds: 25 },
+      items: { maxRequests: 15, secondsPerRequest: 10 / 6 },
     });
   });
 
@@ -150,11 +155,36 @@ describe("sweepPacing", () => {
       maxConcurrency: 1,
       batchSize: 5,
       pauseSeconds: 10,
+      maxRequests: 5,
+      secondsPerRequest: 2,
     });
     expect(sweepPacing({ mode: "distributed", apiShare: 0.5 }, false, { burst: 10, refillPerSecond: 1 })).toEqual({
       maxConcurrency: 1,
       batchSize: 1,
       pauseSeconds: 12,
+      maxRequests: 5,
+      secondsPerRequest: 2,
     });
+  });
+
+  it("keeps multi-DB items within the sweep's token bucket: c items of at most maxRequests fit the burst share, each paced at the refill share", () => {
+    for (const apiShare of [0.1, 0.5, 1]) {
+      for (const limit of [
+        RDS_API_RATE_LIMIT,
+        { burst: 40, refillPerSecond: 2 },
+        { burst: 1000, refillPerSecond: 50 },
+      ]) {
+        const p = sweepPacing({ mode: "distributed", apiShare }, false, limit);
+        expect(p.maxConcurrency * p.maxRequests).toBeLessThanOrEqual(
+          Math.max(p.maxConcurrency, limit.burst * apiShare),
+        );
+        // A slot makes an item's q requests, then pauses q x secondsPerRequest: c slots stay at the refill share.
+        expect(p.maxConcurrency / p.secondsPerRequest).toBeCloseTo(limit.refillPerSecond * apiShare, 9);
+      }
+    }
+  });
+
+  it("agrees with the step Lambdas on the longest pause", () => {
+    expect(MAX_ITEM_PAUSE_SECONDS).toBe(MAX_SWEEP_PAUSE_SECONDS);
   });
 });

@@ -14,6 +14,11 @@ describe("parseCopyScope", () => {
     ["a cluster snapshotArn", { snapshotArn: CLUSTER_ARN }, { kind: "snapshot", snapshotArn: CLUSTER_ARN }],
     ["a dbId (lowercased like RDS)", { dbId: "Orders" }, { kind: "db", dbId: "orders" }],
     [
+      "a sweep's multi-DB item (dbIds win over the naming dbId)",
+      { dbId: "Billing", dbKind: "cluster", dbIds: ["Billing", "orders", "orders"], pauseSeconds: 3 },
+      { kind: "dbs", dbIds: ["billing", "orders"], dbKind: "cluster" },
+    ],
+    [
       "the Sharer's event",
       { "detail-type": SHARED_DETAIL_TYPE, source: "rds-pilot-light", detail: { snapshotArn: ARN, dbId: "orders" } },
       { kind: "snapshot", snapshotArn: ARN },
@@ -38,6 +43,8 @@ describe("parseCopyScope", () => {
     ],
     ["a non-string ARN in the event", { detail: { snapshotArn: 42 } }, /detail\.snapshotArn .*\(got 42\)/],
     ["both scopes", { snapshotArn: ARN, dbId: "orders" }, /sets both snapshotArn and dbId/],
+    ["a snapshotArn and dbIds", { snapshotArn: ARN, dbIds: ["orders"] }, /sets both snapshotArn and dbId/],
+    ["empty dbIds", { dbIds: [] }, /copy input dbIds must be 1 to 50 DB instance or cluster identifiers \(got \[\]\)/],
     ["a bad dbId", { dbId: "1-bad" }, /copy input dbId must be a DB instance or cluster identifier/],
   ])("rejects %s, naming the field", (_n, event, message) => {
     expect(() => parseCopyScope(event)).toThrow(ConfigError);

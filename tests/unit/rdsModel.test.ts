@@ -203,6 +203,29 @@ describe("RdsWorld listing", () => {
     expect(s.world.callCount("DescribeDBSnapshots", { account: SRC })).toBe(6); // 3 pages, twice
   });
 
+  it("lists several DBs' snapshots with one multi-valued filter per kind, and refuses an empty or too long list", async () => {
+    const s = setup();
+    for (const db of ["alpha", "beta", "gamma"]) {
+      for (let i = 0; i < 30; i++) s.world.addSnapshot(SRC, HOME, { kind: "instance", id: `${db}-${i}`, dbId: db });
+    }
+    s.world.addSnapshot(SRC, HOME, { kind: "cluster", id: "beta-c", dbId: "beta" });
+    const from = s.world.calls.length;
+    const listed = await listSnapshots(s.src.rds(HOME), { type: "manual", dbIds: ["gamma", "beta"] });
+    expect(listed.map((x) => x.dbId).sort()).toEqual(
+      [...Array(30).fill("beta"), ...Array(30).fill("gamma"), "beta"].sort(),
+    );
+    // One page per kind: the 61 snapshots of two DBs come in one DescribeDBSnapshots and one DescribeDBClusterSnapshots.
+    expect(s.world.calls.slice(from).map((c) => c.command)).toEqual([
+      "DescribeDBSnapshots",
+      "DescribeDBClusterSnapshots",
+    ]);
+    await expect(listSnapshots(s.src.rds(HOME), { type: "manual", dbIds: [] })).rejects.toThrow("dbIds is empty");
+    const many = Array.from({ length: 51 }, (_, i) => `db-${i}`);
+    await expect(listSnapshots(s.src.rds(HOME), { type: "manual", dbIds: many })).rejects.toThrow(
+      "51 DB identifiers in one db-instance-id filter; at most 50",
+    );
+  });
+
   it("rejects MaxRecords above 100 naming the parameter", async () => {
     const s = setup();
     const err = await errorOf(s.src.rds(HOME).send(new DescribeDBSnapshotsCommand({ MaxRecords: 101 })));

@@ -44,6 +44,7 @@ describe("RDS model per-DB index", () => {
     const random = prng(7);
     const live: string[] = [];
     let checks = 0;
+    let multi = 0;
     for (let step = 0; step < 60; step++) {
       now = new Date(now.getTime() + 60_000);
       const r = random();
@@ -83,9 +84,55 @@ describe("RDS model per-DB index", () => {
         }
         checks += owned.length + shared.length;
       }
+      // Several values in one filter: any value matches (an ARN of the DB as well as its identifier), the same set
+      // as filtering the region's listing; the per-DB index answers identifiers, a value list with an ARN is
+      // filtered from the region's listing.
+      for (const values of [
+        DBS.slice(0, 2),
+        [DBS[2]!, "absent", DBS[0]!],
+        [`arn:aws:rds:${REGION}:${SRC}:db:${DBS[1]}`, DBS[2]!],
+      ]) {
+        const filter = [{ Name: "db-instance-id", Values: values }];
+        const names = values.map((v) => v.split(":").pop());
+        const owned = await list(src, { SnapshotType: "manual", Filters: filter });
+        expect(ids(owned).sort()).toEqual(ids(ownedAll.filter((s) => names.includes(s.DBInstanceIdentifier))).sort());
+        const shared = await list(dr, { SnapshotType: "shared", IncludeShared: true, Filters: filter });
+        expect(ids(shared).sort()).toEqual(ids(sharedAll.filter((s) => names.includes(s.DBInstanceIdentifier))).sort());
+        multi += owned.length;
+      }
     }
     // The history did create, share and list something.
     expect(checks).toBeGreaterThan(100);
+    expect(multi).toBeGreaterThan(100);
+  });
+
+  it("pages a multi-valued filter's listing with a stable order (every snapshot once)", async () => {
+    const now = new Date("2026-03-02T10:00:00Z");
+    const world = new RdsWorld({ clock: () => now });
+    for (const id of DBS) {
+      world.addDbInstance(SRC, REGION, { id });
+      for (let i = 0; i < 60; i++) world.addSnapshot(SRC, REGION, { kind: "instance", id: `${id}-${i}`, dbId: id });
+    }
+    const src = world.clients(SRC).rds(REGION);
+    const seen: string[] = [];
+    let marker: string | undefined;
+    let pages = 0;
+    do {
+      const r = await src.send(
+        new DescribeDBSnapshotsCommand({
+          SnapshotType: "manual",
+          MaxRecords: 100,
+          Marker: marker,
+          Filters: [{ Name: "db-instance-id", Values: ["gamma", "alpha"] }],
+        }),
+      );
+      seen.push(...(r.DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier ?? ""));
+      marker = r.Marker;
+      pages++;
+    } while (marker);
+    expect(pages).toBe(2);
+    expect(new Set(seen).size).toBe(120);
+    expect(seen.every((id) => id.startsWith("alpha-") || id.startsWith("gamma-"))).toBe(true);
   });
 
   it("shows current tags in a one-DB listing, and an unshare removes the snapshot from the viewer's", async () => {

@@ -219,7 +219,12 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   const inScopeArn = (s: Snapshot) => scope.kind === "snapshot" && scope.snapshotArn === s.arn;
   // Out-of-scope sources are dropped before any identifier is computed: a scoped run costs its own DB, not a sweep.
   const sourceInScope = (s: Snapshot) =>
-    scope.kind === "sweep" || (scope.kind === "db" ? s.dbId.toLowerCase() === scope.dbId : scope.snapshotArn === s.arn);
+    scope.kind === "sweep" ||
+    (scope.kind === "db"
+      ? s.dbId.toLowerCase() === scope.dbId
+      : scope.kind === "dbs"
+        ? scope.dbIds.includes(s.dbId.toLowerCase())
+        : scope.snapshotArn === s.arn);
 
   for (const s of input.shared) {
     if (!sourceInScope(s)) continue;
@@ -285,6 +290,7 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   const adopt = (s: Snapshot, stage: CopyStage) => {
     if (stageOf(s) !== stage) return;
     if (scope.kind === "db" && s.tags[TAG.sourceDb]?.toLowerCase() !== scope.dbId) return;
+    if (scope.kind === "dbs" && !scope.dbIds.includes(s.tags[TAG.sourceDb]?.toLowerCase() ?? "")) return;
     const key = keyOf(s.kind, s.id);
     if (items.has(key)) return;
     const recoveryPoint = recoveryPointOf(s);
@@ -436,6 +442,8 @@ function inScopeOf(it: Item, scope: CopyScope): boolean {
       return true;
     case "db":
       return it.dbId.toLowerCase() === scope.dbId;
+    case "dbs":
+      return scope.dbIds.includes(it.dbId.toLowerCase());
     case "snapshot":
       return [it.source?.arn, it.home?.tags[TAG.copiedFrom], it.regional?.tags[TAG.copiedFrom]].includes(
         scope.snapshotArn,
