@@ -67,3 +67,20 @@ export const TERMINATED_COPY_STATUS: "failed" = "failed";
  * too short only costs polls (never shorter than the minimum wait).
  */
 export const COPY_ETA_FRACTION = 0.5;
+
+/**
+ * How long the Copier's check loop waits before it tries again a copy that RDS refused because the region's copies in
+ * flight are at the limit (`SnapshotQuotaExceeded`, rule COPIES-IN-FLIGHT), when none of the run's own copies is
+ * running (functions/copy/nextCheck.ts, `slotRetrySeconds`). RDS says only that a region takes a limited number of
+ * copy requests in progress (RDS user guide, "Copying a DB snapshot",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CopySnapshot.html), not when one frees, and a scoped
+ * run cannot see the other DBs' copies or how many wait. Assumption: a refused copy is in a queue that may hold
+ * hundreds (at 1,000 DBs about a thousand executions wait for 20 slots during seeding, issue 10), so it tries again
+ * after a uniformly random time between 0 and `COPY_SLOT_RETRY_SPREAD_SECONDS` ("full jitter"), which the state
+ * machine clamps to [`COPY_CHECK_WAIT_SECONDS`, `copyCheckMaxWaitMinutes`] (5 to 30 minutes by default). The refused
+ * executions then come back spread out instead of every 5 minutes together (they made ~40 Copier runs each), every
+ * waiting copy has the same chance at the next free slot whatever its age (no waiter backs off into starvation), and
+ * with hundreds waiting a freed slot is still taken within seconds; the hourly sweep fills whatever is left free,
+ * in the planner's priority order.
+ */
+export const COPY_SLOT_RETRY_SPREAD_SECONDS = 1800;

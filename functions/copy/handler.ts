@@ -28,7 +28,7 @@ import { recordToTags } from "../lib/tags";
 import { type CopyConfig, DEFAULT_EXPECTED_COPY_MINUTES } from "./config";
 import { COPY_QUOTA_ERRORS, mapCopyError } from "./errors";
 import { type CopyScope, parseCopyScope } from "./event";
-import { nextCheckSeconds } from "./nextCheck";
+import { nextCheckSeconds, slotRetrySeconds } from "./nextCheck";
 import { type CopyAction, type DeleteIntermediateAction, OUTSIDE_COPY_WINDOW, type SkippedSnapshot } from "./plan";
 import { markSourceDeleted, sourceDbDeletedOf } from "./sourceDeleted";
 import { planCopyRun } from "./state";
@@ -89,6 +89,10 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
     const count = { started: 0, regionStarted: 0, existing: 0, deleted: 0, quotaWaiting: 0, copyFailed: 0, gone: 0 };
     const fullRegions = new Set<string>();
     const quotaBlocked: QuotaBlockedItem[] = [];
+    const refused = (a: CopyAction) => {
+      count.quotaWaiting++;
+      quotaBlocked.push({ region: a.region, kind: a.kind });
+    };
     const { failures, leftPending } = await forEachItem(
       actions,
       (a) => a.item,
@@ -98,8 +102,7 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
           return;
         }
         if (fullRegions.has(a.region)) {
-          count.quotaWaiting++;
-          quotaBlocked.push({ region: a.region, kind: a.kind });
+          refused(a);
           return;
         }
         try {
@@ -132,15 +135,15 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
           }
           if (COPY_QUOTA_ERRORS.has(errorName(err))) {
             fullRegions.add(a.region);
-            quotaBlocked.push({ region: a.region, kind: a.kind });
             // A scoped run does not count other DBs' copies in flight (issue 10): RDS's refusal is the back-pressure,
             // and the copy waits for the state machine's next round. A sweep counted every copy in flight from its
             // full listing, so a refusal there is the manual snapshot quota: a failure naming the fix.
             if (scope.kind !== "sweep") {
-              count.quotaWaiting++;
+              refused(a);
               obs.logger.warn("copy refused by RDS quota; waiting", { targetId: a.targetId, region: a.region });
               return;
             }
+            quotaBlocked.push({ region: a.region, kind: a.kind });
           }
           count.copyFailed++;
           throw mapCopyError(err, a);
@@ -164,11 +167,14 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
       progress: 0,
       createdAt: now,
     }));
-    const nextCheck = nextCheckSeconds(
-      [...progress.running, ...justStarted],
-      clock(),
-      config.expectedCopyMinutes ?? DEFAULT_EXPECTED_COPY_MINUTES,
-    );
+    // Running copies time the next look; without any, copies RDS refused for want of a slot try again after a random
+    // time (slotRetrySeconds), so the executions refused together do not come back together.
+    const nextCheck =
+      nextCheckSeconds(
+        [...progress.running, ...justStarted],
+        clock(),
+        config.expectedCopyMinutes ?? DEFAULT_EXPECTED_COPY_MINUTES,
+      ) ?? (count.quotaWaiting > 0 ? slotRetrySeconds(Math.random) : undefined);
     const summary: CopySummary = {
       started: count.started,
       regionStarted: count.regionStarted,

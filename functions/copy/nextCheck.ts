@@ -12,7 +12,7 @@
  * The wait is {@link COPY_ETA_FRACTION} of the shortest estimate: when that copy finishes the pipeline may have work
  * (two-step's DR-region leg) and `pending` may drop. Pure: no clock, no I/O.
  */
-import { COPY_ETA_FRACTION } from "../../config/assumptions";
+import { COPY_ETA_FRACTION, COPY_SLOT_RETRY_SPREAD_SECONDS } from "../../config/assumptions";
 
 /** What the estimate reads of a running copy (a subset of lib/model.ts `Snapshot`). */
 export interface RunningCopyProgress {
@@ -44,4 +44,14 @@ export function secondsLeft(copy: RunningCopyProgress, nowMs: number, expectedCo
   if (Number.isFinite(p) && p > 0 && p < 100 && copy.createdAt) return (elapsed * (100 - p)) / p;
   if (Number.isFinite(p) && p >= 100) return 0;
   return Math.max(0, expectedCopyMinutes * 60 - elapsed);
+}
+
+/**
+ * Seconds until a run whose copies RDS refused for want of a free slot, and none of whose copies runs, should try again
+ * (named assumption {@link COPY_SLOT_RETRY_SPREAD_SECONDS}): a uniformly random time between 0 and that spread, which
+ * the state machine clamps to its minimum and maximum wait. `random` returns a uniform number in [0, 1)
+ * (`Math.random` in the Lambda). A whole number >= 0.
+ */
+export function slotRetrySeconds(random: () => number): number {
+  return Math.ceil(random() * COPY_SLOT_RETRY_SPREAD_SECONDS);
 }
