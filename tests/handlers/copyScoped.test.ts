@@ -1,8 +1,10 @@
 import { CopyDBSnapshotCommand } from "@aws-sdk/client-rds";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { COPY_SLOT_RETRY_SPREAD_SECONDS } from "../../config/assumptions";
 import { makeHandler as makeCheck } from "../../functions/check/handler";
 import { makeHandler as makeCopy } from "../../functions/copy/handler";
 import { listFilterOf } from "../../functions/copy/state";
+import { makeSweepLister } from "../../functions/copy/sweep";
 import { drCopyId } from "../../functions/lib/identifiers";
 import { arnOfRaw, DR, HOME, rawCopy, rawShared, SRC_A } from "../unit/copyFixtures";
 import { type DescribeCall, world } from "./copyWorld";
@@ -20,7 +22,11 @@ function crowded(limit: number) {
   ]);
   const orders = rawShared({ account: SRC_A, dbId: "orders", at: T2 });
   const shared = [orders, ...others.map((db) => rawShared({ account: SRC_A, dbId: db, at: T2 }))];
-  return { w: world({ home: { shared, manual }, config: { maxCopiesInFlight: limit } }), orders };
+  return {
+    w: world({ home: { shared, manual }, config: { maxCopiesInFlight: limit } }),
+    orders,
+    home: { shared, manual },
+  };
 }
 
 const filtered = (calls: readonly DescribeCall[]) => calls.filter((c) => c.dbId !== undefined);
@@ -78,10 +84,38 @@ describe("scoped Copier and Checker runs", () => {
       }),
     );
     // ...so the Copier tries, RDS refuses with SnapshotQuotaExceeded, and the copy waits (back-pressure, no failure).
-    const copied = await makeCopy(w.deps)({ dbId: "orders" });
-    expect(copied).toMatchObject({ started: 0, waiting: 1, pending: 1, failed: 0 });
+    // None of its copies runs, so the next try comes after a random part of COPY_SLOT_RETRY_SPREAD_SECONDS.
+    const random = vi.spyOn(Math, "random").mockReturnValue(0.5);
+    try {
+      const copied = await makeCopy(w.deps)({ dbId: "orders" });
+      expect(copied).toMatchObject({ started: 0, waiting: 1, pending: 1, failed: 0 });
+      expect(copied.nextCheckSeconds).toBe(COPY_SLOT_RETRY_SPREAD_SECONDS / 2);
+      random.mockReturnValue(0.1);
+      expect((await makeCopy(w.deps)({ dbId: "orders" })).nextCheckSeconds).toBe(COPY_SLOT_RETRY_SPREAD_SECONDS / 10);
+    } finally {
+      random.mockRestore();
+    }
     expect(full(w.homeDescribes)).toEqual([]);
     expect(full(w.drDescribes)).toEqual([]);
+  });
+
+  it("a sweep lists only the DBs it can progress: none while every slot is taken, the copy the free slot goes to", async () => {
+    // Home region only (no second leg): 20 DBs with a copy running and `orders` waiting. With the limit at 20 no DB
+    // gets an item (its iteration could only wait); with one slot free, `orders` does. The DBs whose copies are
+    // running need no item either way.
+    const homeOnly = (limit: number) => {
+      const { home } = crowded(limit);
+      return world({
+        home,
+        config: { maxCopiesInFlight: limit, drRegion: undefined, drRegionKmsKeyArn: undefined, mode: "fan-out" },
+      });
+    };
+    expect((await makeSweepLister(homeOnly(20).deps)()).items).toEqual([]);
+    expect((await makeSweepLister(homeOnly(21).deps)()).items).toEqual([{ dbId: "orders", dbKind: "instance" }]);
+    // With a DR region, the same DBs' finished home copies each have a second leg to start: those DBs get items.
+    const twoStep = (await makeSweepLister(crowded(20).w.deps)()).items.map((i) => i.dbId);
+    expect(twoStep).toHaveLength(20);
+    expect(twoStep).not.toContain("orders");
   });
 
   it("starts the scoped copy without listing the destination region, and copies nothing else", async () => {

@@ -4,8 +4,8 @@
  * estimate (COPY_ETA_FRACTION) is waited.
  */
 import { describe, expect, it } from "vitest";
-import { COPY_ETA_FRACTION } from "../../config/assumptions";
-import { nextCheckSeconds, secondsLeft } from "../../functions/copy/nextCheck";
+import { COPY_ETA_FRACTION, COPY_SLOT_RETRY_SPREAD_SECONDS } from "../../config/assumptions";
+import { nextCheckSeconds, secondsLeft, slotRetrySeconds } from "../../functions/copy/nextCheck";
 
 const NOW = new Date("2026-03-01T12:00:00.000Z");
 const ago = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000);
@@ -47,5 +47,14 @@ describe("nextCheckSeconds", () => {
     expect(COPY_ETA_FRACTION).toBe(0.5);
     expect(nextCheckSeconds(running, NOW, 20)).toBe(9 * 60);
     expect(Number.isInteger(nextCheckSeconds([{ progress: 3, createdAt: ago(7) }], NOW, 20))).toBe(true);
+  });
+});
+
+describe("slotRetrySeconds", () => {
+  it("spreads the retries of refused copies uniformly over COPY_SLOT_RETRY_SPREAD_SECONDS, in whole seconds", () => {
+    expect(slotRetrySeconds(() => 0)).toBe(0);
+    expect(slotRetrySeconds(() => 0.5)).toBe(COPY_SLOT_RETRY_SPREAD_SECONDS / 2);
+    expect(slotRetrySeconds(() => 0.999_999)).toBe(COPY_SLOT_RETRY_SPREAD_SECONDS);
+    expect(slotRetrySeconds(() => 0.123_456)).toBe(Math.ceil(0.123_456 * COPY_SLOT_RETRY_SPREAD_SECONDS));
   });
 });
