@@ -76,11 +76,21 @@ export const COPY_ETA_FRACTION = 0.5;
  * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CopySnapshot.html), not when one frees, and a scoped
  * run cannot see the other DBs' copies or how many wait. Assumption: a refused copy is in a queue that may hold
  * hundreds (at 1,000 DBs about a thousand executions wait for 20 slots during seeding, issue 10), so it tries again
- * after a uniformly random time between 0 and `COPY_SLOT_RETRY_SPREAD_SECONDS` ("full jitter"), which the state
- * machine clamps to [`COPY_CHECK_WAIT_SECONDS`, `copyCheckMaxWaitMinutes`] (5 to 30 minutes by default). The refused
- * executions then come back spread out instead of every 5 minutes together (they made ~40 Copier runs each), every
- * waiting copy has the same chance at the next free slot whatever its age (no waiter backs off into starvation), and
- * with hundreds waiting a freed slot is still taken within seconds; the hourly sweep fills whatever is left free,
- * in the planner's priority order.
+ * after a uniformly random time between half of and the whole of `COPY_SLOT_RETRY_SPREAD_SECONDS` ("equal jitter"),
+ * which the state machine clamps to [`COPY_CHECK_WAIT_SECONDS`, `copyCheckMaxWaitMinutes`] (5 to 30 minutes by
+ * default). The refused executions then come back spread out instead of every 5 minutes together (they made ~40
+ * Copier runs each), and with hundreds waiting a freed slot is still taken within seconds; the hourly sweep fills
+ * whatever is left free, in the planner's priority order. {@link COPY_SLOT_URGENT_SHARE} shortens the wait of DBs
+ * whose DR copy is stale.
  */
 export const COPY_SLOT_RETRY_SPREAD_SECONDS = 1800;
+
+/**
+ * Share by which a refused copy's retry spread ({@link COPY_SLOT_RETRY_SPREAD_SECONDS}) shrinks as its DB's DR copy
+ * gets stale: linearly from nothing (a DR copy of the newest interval) to this share (a DR copy, or without one the
+ * refused recovery point, as old as the copy window `RPL_COPY_WINDOW_HOURS`). Every refused copy has the chance at a
+ * free slot of how often it tries, so the stalest DBs try up to 1 / (1 − share) times as often: the order the sweep's
+ * planner gives slots in ("the DB whose newest finished copy is oldest first", functions/copy/plan.ts), approximated
+ * by runs that cannot see each other. Assumption (AWS has no say in it): 0.75, four times as often.
+ */
+export const COPY_SLOT_URGENT_SHARE = 0.75;

@@ -147,18 +147,19 @@ export const MAX_RUNS_LIMIT = 100;
 export type AslDefinition = { Comment?: string; StartAt: string; States: Record<string, unknown> };
 
 /**
- * Default retry timing: 8 retries, the n-th after a random time between 0 and min(10 s × 2^(n−1), 300 s) (full
- * jitter), so up to 10, 20, 40, 80, 160, 300, 300, 300 s: about 10 minutes of backing off on average, 20 at most.
+ * Default retry timing: 10 retries, the n-th after a random time between 0 and min(10 s × 2^(n−1), 300 s) (full
+ * jitter), so up to 10, 20, 40, 80, 160, 300, 300, 300, 300, 300 s: about 15 minutes of backing off on average, 30
+ * at most.
  * The handlers' SDK clients already retry throttling with backoff (functions/lib/clients.ts); this is the slower
  * second line for what outlives them and for Lambda's own transient faults.
  *
  * Issue 10: at 1,000 DBs a snapshot round starts about 1,000 Share (and then Copy) executions within minutes, whose
  * requests exceed the account's RDS API budget for several minutes (scenarios/thousand-dbs.yaml). With fixed
  * intervals the executions that were throttled together retried together, and four retries (150 s in all) ended
- * before the burst did; full jitter spreads the retries over the interval, and eight reach past the burst.
+ * before the burst did; full jitter spreads the retries over the interval, and ten reach well past the burst.
  */
 export const DEFAULT_RETRY: RetryPolicy = {
-  maxAttempts: 8,
+  maxAttempts: 10,
   intervalSeconds: 10,
   backoffRate: 2,
   maxDelaySeconds: 300,

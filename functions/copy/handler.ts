@@ -24,7 +24,7 @@ import { parseArn } from "../lib/model";
 import { MetricUnit, type Observability } from "../lib/powertools";
 import { publishQuotaBlocked, type QuotaBlockedItem } from "../lib/quotaMetric";
 import { forEachItem, throwIfFailed } from "../lib/runner";
-import { recordToTags } from "../lib/tags";
+import { recordToTags, TAG } from "../lib/tags";
 import { type CopyConfig, DEFAULT_EXPECTED_COPY_MINUTES } from "./config";
 import { COPY_QUOTA_ERRORS, mapCopyError } from "./errors";
 import { type CopyScope, parseCopyScope } from "./event";
@@ -74,7 +74,7 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
     const scope = parseCopyScope(event);
     assertScopeRegion(scope, config);
     const now = clock();
-    const { actions, progress } = await inContext(
+    const { actions, progress, newestFinalCopy } = await inContext(
       `copy: DescribeDBSnapshots/DescribeDBClusterSnapshots (shared and manual) for ${scopeLabel(scope)} in ${config.region}${config.drRegion ? ` and ${config.drRegion}` : ""}`,
       () => planCopyRun(clients, config, scope, now),
     );
@@ -89,9 +89,13 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
     const count = { started: 0, regionStarted: 0, existing: 0, deleted: 0, quotaWaiting: 0, copyFailed: 0, gone: 0 };
     const fullRegions = new Set<string>();
     const quotaBlocked: QuotaBlockedItem[] = [];
+    // The oldest recovery point among the copies RDS refused for want of a slot (ms).
+    let oldestRefused = Number.POSITIVE_INFINITY;
     const refused = (a: CopyAction) => {
       count.quotaWaiting++;
       quotaBlocked.push({ region: a.region, kind: a.kind });
+      const rp = Date.parse(a.tags[TAG.recoveryPoint] ?? "");
+      if (Number.isFinite(rp)) oldestRefused = Math.min(oldestRefused, rp);
     };
     const { failures, leftPending } = await forEachItem(
       actions,
@@ -168,13 +172,19 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
       createdAt: now,
     }));
     // Running copies time the next look; without any, copies RDS refused for want of a slot try again after a random
-    // time (slotRetrySeconds), so the executions refused together do not come back together.
+    // time (slotRetrySeconds), so the executions refused together do not come back together, and sooner the staler
+    // the DB's DR copy (or, without one, the refused recovery point) is against the copy window.
+    const end = clock();
+    const staleSince = newestFinalCopy ?? oldestRefused;
     const nextCheck =
       nextCheckSeconds(
         [...progress.running, ...justStarted],
-        clock(),
+        end,
         config.expectedCopyMinutes ?? DEFAULT_EXPECTED_COPY_MINUTES,
-      ) ?? (count.quotaWaiting > 0 ? slotRetrySeconds(Math.random) : undefined);
+      ) ??
+      (count.quotaWaiting > 0
+        ? slotRetrySeconds(Math.random, (end.getTime() - staleSince) / (config.copyWindowHours * 3_600_000))
+        : undefined);
     const summary: CopySummary = {
       started: count.started,
       regionStarted: count.regionStarted,

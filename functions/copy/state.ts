@@ -4,7 +4,7 @@
  */
 import type { AwsClients } from "../lib/clients";
 import { buildIdentifier, MAX_ID_LENGTH } from "../lib/identifiers";
-import { type DbKind, parseArn, snapshotName } from "../lib/model";
+import { type DbKind, parseArn, recoveryTimeOf, type Snapshot, snapshotName, stageOf } from "../lib/model";
 import { listSnapshots } from "../lib/rds";
 import type { CopyConfig } from "./config";
 import type { CopyScope } from "./event";
@@ -76,7 +76,25 @@ export async function planCopyRun(
   scope: CopyScope,
   now: Date,
   _options: PlanRunOptions = {},
-): Promise<CopyPlan> {
-  const state = await listCopyState(clients, config, listFilterOf(scope));
-  return planCopy({ config, scope, now, ...state });
+): Promise<CopyPlan & { readonly newestFinalCopy?: number }> {
+  const filter = listFilterOf(scope);
+  const state = await listCopyState(clients, config, filter);
+  const plan = planCopy({ config, scope, now, ...state });
+  if (!filter) return plan;
+  const newest = newestFinalCopy(config.drRegion ? state.regional : state.home, config.drRegion ? "dr-region" : "dr");
+  return newest === undefined ? plan : { ...plan, newestFinalCopy: newest };
+}
+
+/**
+ * Recovery point (ms) of the newest available final copy (stage `dr-region` with a DR region, else `dr`) among
+ * `copies`: for a run whose listings are narrowed to one DB, how fresh that DB's DR copy is. Undefined when none.
+ */
+export function newestFinalCopy(copies: readonly Snapshot[], stage: "dr" | "dr-region"): number | undefined {
+  let newest: number | undefined;
+  for (const c of copies) {
+    if (c.status !== "available" || stageOf(c) !== stage) continue;
+    const rp = recoveryTimeOf(c);
+    if (rp !== undefined && (newest === undefined || rp > newest)) newest = rp;
+  }
+  return newest;
 }

@@ -86,7 +86,7 @@ describe("buildStepDefinition", () => {
             {
               ErrorEquals: RETRYABLE_ERRORS,
               IntervalSeconds: 10,
-              MaxAttempts: 8,
+              MaxAttempts: 10,
               BackoffRate: 2,
               MaxDelaySeconds: 300,
               JitterStrategy: "FULL",
@@ -119,7 +119,7 @@ describe("buildStepDefinition", () => {
             {
               ErrorEquals: RETRYABLE_ERRORS,
               IntervalSeconds: 10,
-              MaxAttempts: 8,
+              MaxAttempts: 10,
               BackoffRate: 2,
               MaxDelaySeconds: 300,
               JitterStrategy: "FULL",
@@ -366,7 +366,7 @@ describe("buildStepDefinition", () => {
       NOT_YET_VISIBLE_RETRY,
     ]);
     expect(DEFAULT_RETRY).toEqual({
-      maxAttempts: 8,
+      maxAttempts: 10,
       intervalSeconds: 10,
       backoffRate: 2,
       maxDelaySeconds: 300,
@@ -376,7 +376,7 @@ describe("buildStepDefinition", () => {
 
   it("writes JitterStrategy as given, leaves it out when unset, and rejects other values", () => {
     const none = statesOf({ stepName: "Take", functionArn: arn("take"), retry: { jitterStrategy: "NONE" } });
-    expect((none.Take?.Retry as unknown[])[0]).toMatchObject({ JitterStrategy: "NONE", MaxAttempts: 8 });
+    expect((none.Take?.Retry as unknown[])[0]).toMatchObject({ JitterStrategy: "NONE", MaxAttempts: 10 });
     const unset = retryFor({ maxAttempts: 2, intervalSeconds: 5, backoffRate: 2 });
     expect(unset[0]).not.toHaveProperty("JitterStrategy");
     expect(() =>

@@ -83,9 +83,9 @@ describe("step machine without a check", () => {
     expect(r.status).toBe("FAILED");
     expect(r.error).toBe("TransientAwsError");
     expect(causeMessage(r.cause)).toBe("Throttling: Rate exceeded");
-    expect(take.payloads).toHaveLength(9);
+    expect(take.payloads).toHaveLength(11);
     // The computed intervals (upper bounds: DEFAULT_RETRY's full jitter waits a random part of each).
-    expect(r.retries.map((x) => x.delaySeconds)).toEqual([10, 20, 40, 80, 160, 300, 300, 300]);
+    expect(r.retries.map((x) => x.delaySeconds)).toEqual([10, 20, 40, 80, 160, 300, 300, 300, 300, 300]);
     expect(r.states).toEqual(["Take", "TakeFailed"]);
   });
 
