@@ -1,8 +1,8 @@
 import { CopyDBSnapshotCommand } from "@aws-sdk/client-rds";
 import { describe, expect, it, vi } from "vitest";
-import { COPY_SLOT_RETRY_SPREAD_SECONDS } from "../../config/assumptions";
 import { makeHandler as makeCheck } from "../../functions/check/handler";
 import { makeHandler as makeCopy } from "../../functions/copy/handler";
+import { slotRetrySeconds } from "../../functions/copy/nextCheck";
 import { listFilterOf } from "../../functions/copy/state";
 import { makeSweepLister } from "../../functions/copy/sweep";
 import { drCopyId } from "../../functions/lib/identifiers";
@@ -84,14 +84,17 @@ describe("scoped Copier and Checker runs", () => {
       }),
     );
     // ...so the Copier tries, RDS refuses with SnapshotQuotaExceeded, and the copy waits (back-pressure, no failure).
-    // None of its copies runs, so the next try comes after a random part of COPY_SLOT_RETRY_SPREAD_SECONDS.
+    // None of its copies runs, so the next try comes after a random wait (slotRetrySeconds): `orders` has no DR copy
+    // yet, so its staleness is the refused recovery point's age, 13 h (T2 to the world's clock) of the 24 h window.
     const random = vi.spyOn(Math, "random").mockReturnValue(0.5);
     try {
       const copied = await makeCopy(w.deps)({ dbId: "orders" });
       expect(copied).toMatchObject({ started: 0, waiting: 1, pending: 1, failed: 0 });
-      expect(copied.nextCheckSeconds).toBe(COPY_SLOT_RETRY_SPREAD_SECONDS / 2);
+      expect(copied.nextCheckSeconds).toBe(slotRetrySeconds(() => 0.5, 13 / 24));
+      // 1,800 s × (1 − 0.75 × 13/24) × 0.75: sooner than a DB with a fresh DR copy would try (675 s to 1,350 s).
+      expect(copied.nextCheckSeconds).toBe(802);
       random.mockReturnValue(0.1);
-      expect((await makeCopy(w.deps)({ dbId: "orders" })).nextCheckSeconds).toBe(COPY_SLOT_RETRY_SPREAD_SECONDS / 10);
+      expect((await makeCopy(w.deps)({ dbId: "orders" })).nextCheckSeconds).toBe(slotRetrySeconds(() => 0.1, 13 / 24));
     } finally {
       random.mockRestore();
     }

@@ -4,8 +4,10 @@
  * estimate (COPY_ETA_FRACTION) is waited.
  */
 import { describe, expect, it } from "vitest";
-import { COPY_ETA_FRACTION, COPY_SLOT_RETRY_SPREAD_SECONDS } from "../../config/assumptions";
+import { COPY_ETA_FRACTION, COPY_SLOT_RETRY_SPREAD_SECONDS, COPY_SLOT_URGENT_SHARE } from "../../config/assumptions";
 import { nextCheckSeconds, secondsLeft, slotRetrySeconds } from "../../functions/copy/nextCheck";
+import { newestFinalCopy } from "../../functions/copy/state";
+import { model, rawCopy } from "./copyFixtures";
 
 const NOW = new Date("2026-03-01T12:00:00.000Z");
 const ago = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000);
@@ -51,10 +53,35 @@ describe("nextCheckSeconds", () => {
 });
 
 describe("slotRetrySeconds", () => {
-  it("spreads the retries of refused copies uniformly over COPY_SLOT_RETRY_SPREAD_SECONDS, in whole seconds", () => {
-    expect(slotRetrySeconds(() => 0)).toBe(0);
-    expect(slotRetrySeconds(() => 0.5)).toBe(COPY_SLOT_RETRY_SPREAD_SECONDS / 2);
+  it("waits between half of and the whole of COPY_SLOT_RETRY_SPREAD_SECONDS for a DB whose DR copy is fresh", () => {
+    expect(slotRetrySeconds(() => 0)).toBe(COPY_SLOT_RETRY_SPREAD_SECONDS / 2);
+    expect(slotRetrySeconds(() => 0.5)).toBe(COPY_SLOT_RETRY_SPREAD_SECONDS * 0.75);
     expect(slotRetrySeconds(() => 0.999_999)).toBe(COPY_SLOT_RETRY_SPREAD_SECONDS);
-    expect(slotRetrySeconds(() => 0.123_456)).toBe(Math.ceil(0.123_456 * COPY_SLOT_RETRY_SPREAD_SECONDS));
+    expect(slotRetrySeconds(() => 0.123_456, 0)).toBe(Math.ceil(0.561_728 * COPY_SLOT_RETRY_SPREAD_SECONDS));
+  });
+
+  it("shortens the spread linearly with staleness, by COPY_SLOT_URGENT_SHARE at the copy window and beyond", () => {
+    const full = (staleness: number) => slotRetrySeconds(() => 0.999_999_999, staleness);
+    expect(full(1)).toBe(Math.ceil(COPY_SLOT_RETRY_SPREAD_SECONDS * (1 - COPY_SLOT_URGENT_SHARE)));
+    expect(full(5)).toBe(full(1));
+    expect(full(0.5)).toBe(Math.ceil(COPY_SLOT_RETRY_SPREAD_SECONDS * (1 - COPY_SLOT_URGENT_SHARE / 2)));
+    // Nonsense staleness (no recovery point known) counts as fresh.
+    expect(full(Number.NEGATIVE_INFINITY)).toBe(COPY_SLOT_RETRY_SPREAD_SECONDS);
+    expect(full(Number.NaN)).toBe(COPY_SLOT_RETRY_SPREAD_SECONDS);
+    expect(full(-3)).toBe(COPY_SLOT_RETRY_SPREAD_SECONDS);
+  });
+});
+
+describe("newestFinalCopy (the staleness a refused copy's retry reads)", () => {
+  it("is the newest recovery point among available owned copies of the final stage", () => {
+    const copies = [
+      rawCopy({ id: "a", stage: "dr", at: "2026-03-01T06:00:00.000Z" }),
+      rawCopy({ id: "b", stage: "dr", at: "2026-03-01T11:00:00.000Z", status: "copying" }),
+      rawCopy({ id: "c", stage: "dr", at: "2026-03-01T09:00:00.000Z", owned: false }),
+      rawCopy({ id: "d", stage: "dr-region", at: "2026-03-01T08:00:00.000Z" }),
+    ].map(model);
+    expect(newestFinalCopy(copies, "dr")).toBe(Date.parse("2026-03-01T06:00:00.000Z"));
+    expect(newestFinalCopy(copies, "dr-region")).toBe(Date.parse("2026-03-01T08:00:00.000Z"));
+    expect(newestFinalCopy([], "dr")).toBeUndefined();
   });
 });
