@@ -175,15 +175,16 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
     // time (slotRetrySeconds), so the executions refused together do not come back together, and sooner the staler
     // the DB's DR copy (or, without one, the refused recovery point) is against the copy window.
     const end = clock();
+    const expectedCopyMinutes = config.expectedCopyMinutes ?? DEFAULT_EXPECTED_COPY_MINUTES;
     const staleSince = newestFinalCopy ?? oldestRefused;
     const nextCheck =
-      nextCheckSeconds(
-        [...progress.running, ...justStarted],
-        end,
-        config.expectedCopyMinutes ?? DEFAULT_EXPECTED_COPY_MINUTES,
-      ) ??
+      nextCheckSeconds([...progress.running, ...justStarted], end, expectedCopyMinutes) ??
       (count.quotaWaiting > 0
-        ? slotRetrySeconds(Math.random, (end.getTime() - staleSince) / (config.copyWindowHours * 3_600_000))
+        ? slotRetrySeconds(
+            Math.random,
+            expectedCopyMinutes,
+            (end.getTime() - staleSince) / (config.copyWindowHours * 3_600_000),
+          )
         : undefined);
     const summary: CopySummary = {
       started: count.started,

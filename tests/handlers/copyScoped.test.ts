@@ -14,7 +14,7 @@ const T2 = "2026-03-01T11:00:00.000Z";
 const id = (db: string, at: string) => drCopyId(SRC_A, db, new Date(at));
 
 /** 20 other DBs: each with a finished copy and a running one, so the home region has 20 copies in flight. */
-function crowded(limit: number) {
+function crowded(limit: number, expectedCopyMinutes?: number) {
   const others = Array.from({ length: 20 }, (_, i) => `db${i}`);
   const manual = others.flatMap((db) => [
     rawCopy({ id: id(db, T1), stage: "dr", dbId: db, at: T1 }),
@@ -23,7 +23,7 @@ function crowded(limit: number) {
   const orders = rawShared({ account: SRC_A, dbId: "orders", at: T2 });
   const shared = [orders, ...others.map((db) => rawShared({ account: SRC_A, dbId: db, at: T2 }))];
   return {
-    w: world({ home: { shared, manual }, config: { maxCopiesInFlight: limit } }),
+    w: world({ home: { shared, manual }, config: { maxCopiesInFlight: limit, expectedCopyMinutes } }),
     orders,
     home: { shared, manual },
   };
@@ -73,7 +73,7 @@ describe("scoped Copier and Checker runs", () => {
 
   it("a scoped check reports a startable copy as ready even when other DBs fill every slot; the Copier then waits on RDS's refusal", async () => {
     // 20 copies of other DBs run in the home region and the limit is 20: no slot is free, and RDS says so.
-    const { w } = crowded(20);
+    const { w } = crowded(20, 120);
     const checked = await makeCheck(w.deps)({ dbId: "orders" });
     // Neither step counts other DBs' slots (no unfiltered Describe call: reads bounded by the work, issue 10)...
     expect(checked).toEqual({ pending: 1, inProgress: [], waiting: 0, ready: 1, failed: 0 });
@@ -90,11 +90,14 @@ describe("scoped Copier and Checker runs", () => {
     try {
       const copied = await makeCopy(w.deps)({ dbId: "orders" });
       expect(copied).toMatchObject({ started: 0, waiting: 1, pending: 1, failed: 0 });
-      expect(copied.nextCheckSeconds).toBe(slotRetrySeconds(() => 0.5, 13 / 24));
-      // 1,800 s × (1 − 0.75 × 13/24) × 0.75: sooner than a DB with a fresh DR copy would try (675 s to 1,350 s).
+      // At expectedCopyMinutes 120 the spread is 1,800 s.
+      expect(copied.nextCheckSeconds).toBe(slotRetrySeconds(() => 0.5, 120, 13 / 24));
+      // 1,800 s × (1 − 0.75 × 13/24) × 0.75: sooner than a DB with a fresh DR copy would try (900 s to 1,800 s).
       expect(copied.nextCheckSeconds).toBe(802);
       random.mockReturnValue(0.1);
-      expect((await makeCopy(w.deps)({ dbId: "orders" })).nextCheckSeconds).toBe(slotRetrySeconds(() => 0.1, 13 / 24));
+      expect((await makeCopy(w.deps)({ dbId: "orders" })).nextCheckSeconds).toBe(
+        slotRetrySeconds(() => 0.1, 120, 13 / 24),
+      );
     } finally {
       random.mockRestore();
     }

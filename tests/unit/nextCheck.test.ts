@@ -4,7 +4,7 @@
  * estimate (COPY_ETA_FRACTION) is waited.
  */
 import { describe, expect, it } from "vitest";
-import { COPY_ETA_FRACTION, COPY_SLOT_RETRY_SPREAD_SECONDS, COPY_SLOT_URGENT_SHARE } from "../../config/assumptions";
+import { COPY_ETA_FRACTION, COPY_SLOT_RETRY_SHARE, COPY_SLOT_URGENT_SHARE } from "../../config/assumptions";
 import { nextCheckSeconds, secondsLeft, slotRetrySeconds } from "../../functions/copy/nextCheck";
 import { newestFinalCopy } from "../../functions/copy/state";
 import { model, rawCopy } from "./copyFixtures";
@@ -53,22 +53,29 @@ describe("nextCheckSeconds", () => {
 });
 
 describe("slotRetrySeconds", () => {
-  it("waits between half of and the whole of COPY_SLOT_RETRY_SPREAD_SECONDS for a DB whose DR copy is fresh", () => {
-    expect(slotRetrySeconds(() => 0)).toBe(COPY_SLOT_RETRY_SPREAD_SECONDS / 2);
-    expect(slotRetrySeconds(() => 0.5)).toBe(COPY_SLOT_RETRY_SPREAD_SECONDS * 0.75);
-    expect(slotRetrySeconds(() => 0.999_999)).toBe(COPY_SLOT_RETRY_SPREAD_SECONDS);
-    expect(slotRetrySeconds(() => 0.123_456, 0)).toBe(Math.ceil(0.561_728 * COPY_SLOT_RETRY_SPREAD_SECONDS));
+  // Spread at expectedCopyMinutes 120 (scenarios/thousand-dbs.yaml): a quarter of two hours.
+  const SPREAD = COPY_SLOT_RETRY_SHARE * 120 * 60;
+
+  it("waits between half of and the whole of COPY_SLOT_RETRY_SHARE × expectedCopyMinutes for a fresh DB", () => {
+    expect(SPREAD).toBe(1800);
+    expect(slotRetrySeconds(() => 0, 120)).toBe(SPREAD / 2);
+    expect(slotRetrySeconds(() => 0.5, 120)).toBe(SPREAD * 0.75);
+    expect(slotRetrySeconds(() => 0.999_999, 120)).toBe(SPREAD);
+    expect(slotRetrySeconds(() => 0.123_456, 120, 0)).toBe(Math.ceil(0.561_728 * SPREAD));
+    // At the default 20 minutes the spread (150 to 300 s) is within the loop's shortest wait: refused copies retry
+    // every 5 minutes, as before.
+    expect(slotRetrySeconds(() => 0.999_999, 20)).toBe(300);
   });
 
   it("shortens the spread linearly with staleness, by COPY_SLOT_URGENT_SHARE at the copy window and beyond", () => {
-    const full = (staleness: number) => slotRetrySeconds(() => 0.999_999_999, staleness);
-    expect(full(1)).toBe(Math.ceil(COPY_SLOT_RETRY_SPREAD_SECONDS * (1 - COPY_SLOT_URGENT_SHARE)));
+    const full = (staleness: number) => slotRetrySeconds(() => 0.999_999_999, 120, staleness);
+    expect(full(1)).toBe(Math.ceil(SPREAD * (1 - COPY_SLOT_URGENT_SHARE)));
     expect(full(5)).toBe(full(1));
-    expect(full(0.5)).toBe(Math.ceil(COPY_SLOT_RETRY_SPREAD_SECONDS * (1 - COPY_SLOT_URGENT_SHARE / 2)));
+    expect(full(0.5)).toBe(Math.ceil(SPREAD * (1 - COPY_SLOT_URGENT_SHARE / 2)));
     // Nonsense staleness (no recovery point known) counts as fresh.
-    expect(full(Number.NEGATIVE_INFINITY)).toBe(COPY_SLOT_RETRY_SPREAD_SECONDS);
-    expect(full(Number.NaN)).toBe(COPY_SLOT_RETRY_SPREAD_SECONDS);
-    expect(full(-3)).toBe(COPY_SLOT_RETRY_SPREAD_SECONDS);
+    expect(full(Number.NEGATIVE_INFINITY)).toBe(SPREAD);
+    expect(full(Number.NaN)).toBe(SPREAD);
+    expect(full(-3)).toBe(SPREAD);
   });
 });
 
