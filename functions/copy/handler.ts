@@ -74,7 +74,7 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
     const scope = parseCopyScope(event);
     assertScopeRegion(scope, config);
     const now = clock();
-    const { actions, progress, newestFinalCopy } = await inContext(
+    const { actions, progress, newestFinalCopy, dbRunning } = await inContext(
       `copy: DescribeDBSnapshots/DescribeDBClusterSnapshots (shared and manual) for ${scopeLabel(scope)} in ${config.region}${config.drRegion ? ` and ${config.drRegion}` : ""}`,
       () => planCopyRun(clients, config, scope, now),
     );
@@ -177,8 +177,11 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
     const end = clock();
     const expectedCopyMinutes = config.expectedCopyMinutes ?? DEFAULT_EXPECTED_COPY_MINUTES;
     const staleSince = newestFinalCopy ?? oldestRefused;
+    // Copies the planner held back for the DB's own copies in flight (per-DB cap) start when one of those finishes,
+    // even if it belongs to another recovery point than this run's: time the next look by them too.
+    const blocking = progress.waiting > 0 ? (dbRunning ?? []) : [];
     const nextCheck =
-      nextCheckSeconds([...progress.running, ...justStarted], end, expectedCopyMinutes) ??
+      nextCheckSeconds([...progress.running, ...justStarted, ...blocking], end, expectedCopyMinutes) ??
       (count.quotaWaiting > 0
         ? slotRetrySeconds(
             Math.random,

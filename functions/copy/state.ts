@@ -5,7 +5,7 @@
 import type { AwsClients } from "../lib/clients";
 import { buildIdentifier, MAX_ID_LENGTH } from "../lib/identifiers";
 import { type DbKind, parseArn, recoveryTimeOf, type Snapshot, snapshotName, stageOf } from "../lib/model";
-import { listSnapshots } from "../lib/rds";
+import { isCopyInFlight, listSnapshots } from "../lib/rds";
 import type { CopyConfig } from "./config";
 import type { CopyScope } from "./event";
 import { type CopyPlan, type CopyPlanInput, planCopy } from "./plan";
@@ -76,13 +76,15 @@ export async function planCopyRun(
   scope: CopyScope,
   now: Date,
   _options: PlanRunOptions = {},
-): Promise<CopyPlan & { readonly newestFinalCopy?: number }> {
+): Promise<CopyPlan & { readonly newestFinalCopy?: number; readonly dbRunning?: readonly Snapshot[] }> {
   const filter = listFilterOf(scope);
   const state = await listCopyState(clients, config, filter);
   const plan = planCopy({ config, scope, now, ...state });
   if (!filter) return plan;
   const newest = newestFinalCopy(config.drRegion ? state.regional : state.home, config.drRegion ? "dr-region" : "dr");
-  return newest === undefined ? plan : { ...plan, newestFinalCopy: newest };
+  // The listings are narrowed to the DB: its copies in flight, in or out of this run's scope.
+  const dbRunning = [...state.home, ...state.regional].filter((c) => isCopyInFlight(c.status, (k) => c.tags[k]));
+  return { ...plan, dbRunning, ...(newest === undefined ? {} : { newestFinalCopy: newest }) };
 }
 
 /**

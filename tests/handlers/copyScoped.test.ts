@@ -105,10 +105,10 @@ describe("scoped Copier and Checker runs", () => {
     expect(full(w.drDescribes)).toEqual([]);
   });
 
-  it("a sweep lists the DBs it can progress or follows, not those whose copies only wait for a slot", async () => {
-    // Home region only (no second leg): 20 DBs with a copy running and `orders` waiting. With the limit at 20,
-    // `orders` gets no item (its iteration could only wait for a slot); with one slot free, it does. The DBs whose
-    // copies are running get items either way (their iterations follow the copies).
+  it("a sweep lists only the DBs it can progress: none while every slot is taken, the copy the free slot goes to", async () => {
+    // Home region only (no second leg): 20 DBs with a copy running and `orders` waiting. With the limit at 20 no DB
+    // gets an item (an iteration could only wait); with one slot free, `orders` does. The DBs whose copies are running
+    // need no item either way.
     const homeOnly = (limit: number) => {
       const { home } = crowded(limit);
       return world({
@@ -116,10 +116,12 @@ describe("scoped Copier and Checker runs", () => {
         config: { maxCopiesInFlight: limit, drRegion: undefined, drRegionKmsKeyArn: undefined, mode: "fan-out" },
       });
     };
-    const running = Array.from({ length: 20 }, (_, i) => `db${i}`);
-    const ids = async (limit: number) => (await makeSweepLister(homeOnly(limit).deps)()).items.map((i) => i.dbId);
-    expect(new Set(await ids(20))).toEqual(new Set(running));
-    expect(new Set(await ids(21))).toEqual(new Set([...running, "orders"]));
+    expect((await makeSweepLister(homeOnly(20).deps)()).items).toEqual([]);
+    expect((await makeSweepLister(homeOnly(21).deps)()).items).toEqual([{ dbId: "orders", dbKind: "instance" }]);
+    // With a DR region, the same DBs' finished home copies each have a second leg to start: those DBs get items.
+    const twoStep = (await makeSweepLister(crowded(20).w.deps)()).items.map((i) => i.dbId);
+    expect(twoStep).toHaveLength(20);
+    expect(twoStep).not.toContain("orders");
   });
 
   it("starts the scoped copy without listing the destination region, and copies nothing else", async () => {
@@ -131,6 +133,25 @@ describe("scoped Copier and Checker runs", () => {
     expect(
       copies.map((c) => (c.args[0].input as { TargetDBSnapshotIdentifier: string }).TargetDBSnapshotIdentifier),
     ).toEqual([id("orders", T2)]);
+  });
+
+  it("a Copier run held back by its DB's own copy in flight (per-DB cap) times its next look by that copy", async () => {
+    // `orders` copies its 23:50 recovery point (started 10 minutes before the world's clock, 10 % done: about 90
+    // minutes left); the run for the 11:00 snapshot may not start another copy of the DB (cap 1). Its own scope has
+    // nothing running, so before it waited the loop's shortest wait; now it looks again after half of the blocking
+    // copy's time left (COPY_ETA_FRACTION).
+    const late = "2026-03-01T23:50:00.000Z";
+    const shared = rawShared({ account: SRC_A, dbId: "orders", at: T2 });
+    const w = world({
+      home: {
+        shared: [shared],
+        manual: [rawCopy({ id: id("orders", late), stage: "dr", status: "creating", dbId: "orders", at: late })],
+      },
+      config: { maxCopiesInFlight: 20, maxCopiesInFlightPerDb: 1, expectedCopyMinutes: 60 },
+    });
+    const summary = await makeCopy(w.deps)({ snapshotArn: arnOfRaw(shared) });
+    expect(summary).toMatchObject({ started: 0, waiting: 1, pending: 1, failed: 0 });
+    expect(summary.nextCheckSeconds).toBe(45 * 60);
   });
 
   it("a scoped check still reports waiting when its own DB's copies fill the limit", async () => {
