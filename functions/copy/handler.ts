@@ -57,9 +57,10 @@ export interface CopySummary {
   /** Planned actions not started because the run's time budget ran out; the state machine runs it again. */
   readonly leftPending: number;
   /**
-   * Seconds until the running copies in scope (including the ones just started) should be worth another look
-   * (copy/nextCheck.ts); absent when none runs. The state machine's check loop waits this long, clamped to its
-   * minimum and maximum wait.
+   * Seconds until the running copies in scope (including the ones just started, and the DB's other copies in flight
+   * when they hold this run's copies back) should be worth another look (copy/nextCheck.ts); with none running and
+   * copies RDS refused for want of a slot, a random retry wait (`slotRetrySeconds`); absent otherwise. The state
+   * machine's check loop waits this long, clamped to its minimum and maximum wait.
    */
   readonly nextCheckSeconds?: number;
 }
