@@ -77,3 +77,31 @@ export const COPY_ETA_FRACTION = 0.5;
  * only for DBs with one snapshot each; a smaller figure only makes more items.
  */
 export const SNAPSHOT_FILTER_MAX_VALUES = 50;
+
+/**
+ * How long the Copier's check loop waits before it tries again a copy that RDS refused because the region's copies in
+ * flight are at the limit (`SnapshotQuotaExceeded`, rule COPIES-IN-FLIGHT), when none of the run's own copies is
+ * running (functions/copy/nextCheck.ts, `slotRetrySeconds`), as a share of `expectedCopyMinutes`
+ * (`RPL_EXPECTED_COPY_MINUTES`). RDS says only that a region takes a limited number of copy requests in progress (RDS
+ * user guide, "Copying a DB snapshot", https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CopySnapshot.html),
+ * not when one frees, and a scoped run cannot see the other DBs' copies or how many wait. Assumption: the slots are
+ * held by copies that take about `expectedCopyMinutes` each, so a refused copy tries again after a uniformly random
+ * time between half of and the whole of `COPY_SLOT_RETRY_SHARE` × that ("equal jitter"), which the state machine
+ * clamps to [`COPY_CHECK_WAIT_SECONDS`, `copyCheckMaxWaitMinutes`]. At the default 20 minutes that is the loop's
+ * shortest wait (5 minutes), as before; at the 120 minutes of scenarios/thousand-dbs.yaml it is 15 to 30 minutes: the
+ * ~1,000 executions that wait there for 20 slots during seeding (issue 10) come back spread out instead of every 5
+ * minutes together (~40 Copier runs each before), and with hundreds waiting a freed slot is still taken within
+ * seconds; the hourly sweep fills whatever is left free, in the planner's priority order.
+ * {@link COPY_SLOT_URGENT_SHARE} shortens the wait of DBs whose DR copy is stale.
+ */
+export const COPY_SLOT_RETRY_SHARE = 0.25;
+
+/**
+ * Share by which a refused copy's retry spread ({@link COPY_SLOT_RETRY_SHARE} × `expectedCopyMinutes`) shrinks as its DB's DR copy
+ * gets stale: linearly from nothing (a DR copy of the newest interval) to this share (a DR copy, or without one the
+ * refused recovery point, as old as the copy window `RPL_COPY_WINDOW_HOURS`). Every refused copy has the chance at a
+ * free slot of how often it tries, so the stalest DBs try up to 1 / (1 − share) times as often: the order the sweep's
+ * planner gives slots in ("the DB whose newest finished copy is oldest first", functions/copy/plan.ts), approximated
+ * by runs that cannot see each other. Assumption (AWS has no say in it): 0.75, four times as often.
+ */
+export const COPY_SLOT_URGENT_SHARE = 0.75;

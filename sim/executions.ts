@@ -277,7 +277,14 @@ export class Executions {
       let cause: string | undefined;
       let output: unknown;
       try {
-        const r = await runStateMachine(m.definition, { handlers, input, onWait: (seconds) => seconds * 1000 });
+        // Retry intervals (with the retriers' jitter) are slept in virtual time, as Step Functions waits them: a
+        // herd of executions throttled together retries spread out, not at the same instant.
+        const r = await runStateMachine(m.definition, {
+          handlers,
+          input,
+          onWait: (seconds) => seconds * 1000,
+          realRetryDelays: true,
+        });
         status = r.status;
         error = r.error;
         cause = r.cause;

@@ -83,7 +83,20 @@ export interface RetryPolicy {
   backoffRate: number;
   /** Upper bound of any single retry interval, in seconds (ASL `MaxDelaySeconds`). */
   maxDelaySeconds?: number;
+  /**
+   * ASL `JitterStrategy`: `FULL` waits a random time between 0 and the computed interval, `NONE` the interval itself
+   * (Step Functions' default when the field is left out).
+   */
+  jitterStrategy?: JitterStrategy;
 }
+
+/**
+ * Values of a retrier's `JitterStrategy` field ("Handling errors in Step Functions workflows", Retrier fields,
+ * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html; the CDK's JitterType,
+ * https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_stepfunctions.JitterType.html: `FULL` "calculates the
+ * delay to be a random number between 0 and the computed backoff for the given retry attempt count").
+ */
+export type JitterStrategy = "FULL" | "NONE";
 
 /** Options of {@link buildStepDefinition}. */
 export interface StepMachineOptions {
@@ -134,11 +147,24 @@ export const MAX_RUNS_LIMIT = 100;
 export type AslDefinition = { Comment?: string; StartAt: string; States: Record<string, unknown> };
 
 /**
- * Default retry timing: 4 retries after 10 s, 20 s, 40 s, 80 s (at most 300 s each). The handlers' SDK clients
- * already retry throttling with adaptive backoff (functions/lib/clients.ts); this is the slower second line for
- * what outlives them and for Lambda's own transient faults.
+ * Default retry timing: 10 retries, the n-th after a random time between 0 and min(10 s × 2^(n−1), 300 s) (full
+ * jitter), so up to 10, 20, 40, 80, 160, 300, 300, 300, 300, 300 s: about 15 minutes of backing off on average, 30
+ * at most.
+ * The handlers' SDK clients already retry throttling with backoff (functions/lib/clients.ts); this is the slower
+ * second line for what outlives them and for Lambda's own transient faults.
+ *
+ * Issue 10: at 1,000 DBs a snapshot round starts about 1,000 Share (and then Copy) executions within minutes, whose
+ * requests exceed the account's RDS API budget for several minutes (scenarios/thousand-dbs.yaml). With fixed
+ * intervals the executions that were throttled together retried together, and four retries (150 s in all) ended
+ * before the burst did; full jitter spreads the retries over the interval, and ten reach well past the burst.
  */
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, intervalSeconds: 10, backoffRate: 2, maxDelaySeconds: 300 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 10,
+  intervalSeconds: 10,
+  backoffRate: 2,
+  maxDelaySeconds: 300,
+  jitterStrategy: "FULL",
+};
 
 /** Service integration that invokes a Lambda synchronously and returns `{ Payload, StatusCode, ... }`. */
 export const LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke";
@@ -273,6 +299,9 @@ export function resolveRetry(partial: Partial<RetryPolicy> | undefined, field = 
   if (p.maxDelaySeconds !== undefined) {
     wholeNumber(`${field}.maxDelaySeconds`, p.maxDelaySeconds, 1, MAX_DELAY_SECONDS_LIMIT);
   }
+  if (p.jitterStrategy !== undefined && p.jitterStrategy !== "FULL" && p.jitterStrategy !== "NONE") {
+    throw new ConfigError(`${field}.jitterStrategy must be "FULL" or "NONE" (got ${JSON.stringify(p.jitterStrategy)})`);
+  }
   return p;
 }
 
@@ -286,6 +315,7 @@ export function retryFor(policy: RetryPolicy, errors: readonly string[] = RETRYA
       MaxAttempts: policy.maxAttempts,
       BackoffRate: policy.backoffRate,
       ...(policy.maxDelaySeconds !== undefined ? { MaxDelaySeconds: policy.maxDelaySeconds } : {}),
+      ...(policy.jitterStrategy !== undefined ? { JitterStrategy: policy.jitterStrategy } : {}),
     },
   ];
 }

@@ -24,11 +24,11 @@ import { parseArn } from "../lib/model";
 import { MetricUnit, type Observability } from "../lib/powertools";
 import { publishQuotaBlocked, type QuotaBlockedItem } from "../lib/quotaMetric";
 import { forEachItem, throwIfFailed } from "../lib/runner";
-import { recordToTags } from "../lib/tags";
+import { recordToTags, TAG } from "../lib/tags";
 import { type CopyConfig, DEFAULT_EXPECTED_COPY_MINUTES } from "./config";
 import { COPY_QUOTA_ERRORS, mapCopyError } from "./errors";
 import { type CopyScope, parseCopyScope } from "./event";
-import { nextCheckSeconds } from "./nextCheck";
+import { nextCheckSeconds, slotRetrySeconds } from "./nextCheck";
 import { type CopyAction, type DeleteIntermediateAction, OUTSIDE_COPY_WINDOW, type SkippedSnapshot } from "./plan";
 import { markSourceDeleted, sourceDbDeletedOf } from "./sourceDeleted";
 import { planCopyRun } from "./state";
@@ -57,9 +57,10 @@ export interface CopySummary {
   /** Planned actions not started because the run's time budget ran out; the state machine runs it again. */
   readonly leftPending: number;
   /**
-   * Seconds until the running copies in scope (including the ones just started) should be worth another look
-   * (copy/nextCheck.ts); absent when none runs. The state machine's check loop waits this long, clamped to its
-   * minimum and maximum wait.
+   * Seconds until the running copies in scope (including the ones just started, and the DB's other copies in flight
+   * when they hold this run's copies back) should be worth another look (copy/nextCheck.ts); with none running and
+   * copies RDS refused for want of a slot, a random retry wait (`slotRetrySeconds`); absent otherwise. The state
+   * machine's check loop waits this long, clamped to its minimum and maximum wait.
    */
   readonly nextCheckSeconds?: number;
 }
@@ -74,7 +75,7 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
     const scope = parseCopyScope(event);
     assertScopeRegion(scope, config);
     const now = clock();
-    const { actions, progress } = await inContext(
+    const { actions, progress, newestFinalCopy, dbRunning } = await inContext(
       `copy: DescribeDBSnapshots/DescribeDBClusterSnapshots (shared and manual) for ${scopeLabel(scope)} in ${config.region}${config.drRegion ? ` and ${config.drRegion}` : ""}`,
       () => planCopyRun(clients, config, scope, now),
     );
@@ -89,6 +90,14 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
     const count = { started: 0, regionStarted: 0, existing: 0, deleted: 0, quotaWaiting: 0, copyFailed: 0, gone: 0 };
     const fullRegions = new Set<string>();
     const quotaBlocked: QuotaBlockedItem[] = [];
+    // The oldest recovery point among the copies RDS refused for want of a slot (ms).
+    let oldestRefused = Number.POSITIVE_INFINITY;
+    const refused = (a: CopyAction) => {
+      count.quotaWaiting++;
+      quotaBlocked.push({ region: a.region, kind: a.kind });
+      const rp = Date.parse(a.tags[TAG.recoveryPoint] ?? "");
+      if (Number.isFinite(rp)) oldestRefused = Math.min(oldestRefused, rp);
+    };
     const { failures, leftPending } = await forEachItem(
       actions,
       (a) => a.item,
@@ -98,8 +107,7 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
           return;
         }
         if (fullRegions.has(a.region)) {
-          count.quotaWaiting++;
-          quotaBlocked.push({ region: a.region, kind: a.kind });
+          refused(a);
           return;
         }
         try {
@@ -132,15 +140,15 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
           }
           if (COPY_QUOTA_ERRORS.has(errorName(err))) {
             fullRegions.add(a.region);
-            quotaBlocked.push({ region: a.region, kind: a.kind });
             // A scoped run does not count other DBs' copies in flight (issue 10): RDS's refusal is the back-pressure,
             // and the copy waits for the state machine's next round. A sweep counted every copy in flight from its
             // full listing, so a refusal there is the manual snapshot quota: a failure naming the fix.
             if (scope.kind !== "sweep") {
-              count.quotaWaiting++;
+              refused(a);
               obs.logger.warn("copy refused by RDS quota; waiting", { targetId: a.targetId, region: a.region });
               return;
             }
+            quotaBlocked.push({ region: a.region, kind: a.kind });
           }
           count.copyFailed++;
           throw mapCopyError(err, a);
@@ -164,11 +172,24 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
       progress: 0,
       createdAt: now,
     }));
-    const nextCheck = nextCheckSeconds(
-      [...progress.running, ...justStarted],
-      clock(),
-      config.expectedCopyMinutes ?? DEFAULT_EXPECTED_COPY_MINUTES,
-    );
+    // Running copies time the next look; without any, copies RDS refused for want of a slot try again after a random
+    // time (slotRetrySeconds), so the executions refused together do not come back together, and sooner the staler
+    // the DB's DR copy (or, without one, the refused recovery point) is against the copy window.
+    const end = clock();
+    const expectedCopyMinutes = config.expectedCopyMinutes ?? DEFAULT_EXPECTED_COPY_MINUTES;
+    const staleSince = newestFinalCopy ?? oldestRefused;
+    // Copies the planner held back for the DB's own copies in flight (per-DB cap) start when one of those finishes,
+    // even if it belongs to another recovery point than this run's: time the next look by them too.
+    const blocking = progress.waiting > 0 ? (dbRunning ?? []) : [];
+    const nextCheck =
+      nextCheckSeconds([...progress.running, ...justStarted, ...blocking], end, expectedCopyMinutes) ??
+      (count.quotaWaiting > 0
+        ? slotRetrySeconds(
+            Math.random,
+            expectedCopyMinutes,
+            (end.getTime() - staleSince) / (config.copyWindowHours * 3_600_000),
+          )
+        : undefined);
     const summary: CopySummary = {
       started: count.started,
       regionStarted: count.regionStarted,

@@ -12,7 +12,7 @@
  * The wait is {@link COPY_ETA_FRACTION} of the shortest estimate: when that copy finishes the pipeline may have work
  * (two-step's DR-region leg) and `pending` may drop. Pure: no clock, no I/O.
  */
-import { COPY_ETA_FRACTION } from "../../config/assumptions";
+import { COPY_ETA_FRACTION, COPY_SLOT_RETRY_SHARE, COPY_SLOT_URGENT_SHARE } from "../../config/assumptions";
 
 /** What the estimate reads of a running copy (a subset of lib/model.ts `Snapshot`). */
 export interface RunningCopyProgress {
@@ -44,4 +44,19 @@ export function secondsLeft(copy: RunningCopyProgress, nowMs: number, expectedCo
   if (Number.isFinite(p) && p > 0 && p < 100 && copy.createdAt) return (elapsed * (100 - p)) / p;
   if (Number.isFinite(p) && p >= 100) return 0;
   return Math.max(0, expectedCopyMinutes * 60 - elapsed);
+}
+
+/**
+ * Seconds until a run whose copies RDS refused for want of a free slot, and none of whose copies runs, should try again
+ * (named assumptions {@link COPY_SLOT_RETRY_SHARE} and {@link COPY_SLOT_URGENT_SHARE}): a uniformly random time
+ * between half of and the whole of the spread, COPY_SLOT_RETRY_SHARE × `expectedCopyMinutes`, shortened for a DB whose
+ * DR copy is stale: `staleness` is how old that DB's newest DR copy is (or, without one, the refused copy's recovery
+ * point) as a share of the copy window, and at 1 (or more) the spread is cut to (1 − COPY_SLOT_URGENT_SHARE) of itself.
+ * The state machine clamps the result to its minimum and maximum wait. `random` returns a uniform number in [0, 1)
+ * (`Math.random` in the Lambda). A whole number >= 0.
+ */
+export function slotRetrySeconds(random: () => number, expectedCopyMinutes: number, staleness = 0): number {
+  const urgency = Number.isFinite(staleness) ? Math.min(1, Math.max(0, staleness)) : 0;
+  const spread = COPY_SLOT_RETRY_SHARE * expectedCopyMinutes * 60 * (1 - COPY_SLOT_URGENT_SHARE * urgency);
+  return Math.ceil(spread * (0.5 + 0.5 * random()));
 }

@@ -4,8 +4,8 @@
  */
 import type { AwsClients } from "../lib/clients";
 import { buildIdentifier, MAX_ID_LENGTH } from "../lib/identifiers";
-import { type DbKind, parseArn, snapshotName } from "../lib/model";
-import { listSnapshots } from "../lib/rds";
+import { type DbKind, parseArn, recoveryTimeOf, type Snapshot, snapshotName, stageOf } from "../lib/model";
+import { isCopyInFlight, listSnapshots } from "../lib/rds";
 import type { CopyConfig } from "./config";
 import type { CopyScope } from "./event";
 import { type CopyPlan, type CopyPlanInput, planCopy } from "./plan";
@@ -84,7 +84,27 @@ export async function planCopyRun(
   scope: CopyScope,
   now: Date,
   _options: PlanRunOptions = {},
-): Promise<CopyPlan> {
-  const state = await listCopyState(clients, config, listFilterOf(scope));
-  return planCopy({ config, scope, now, ...state });
+): Promise<CopyPlan & { readonly newestFinalCopy?: number; readonly dbRunning?: readonly Snapshot[] }> {
+  const filter = listFilterOf(scope);
+  const state = await listCopyState(clients, config, filter);
+  const plan = planCopy({ config, scope, now, ...state });
+  if (!filter) return plan;
+  const newest = newestFinalCopy(config.drRegion ? state.regional : state.home, config.drRegion ? "dr-region" : "dr");
+  // The listings are narrowed to the DB: its copies in flight, in or out of this run's scope.
+  const dbRunning = [...state.home, ...state.regional].filter((c) => isCopyInFlight(c.status, (k) => c.tags[k]));
+  return { ...plan, dbRunning, ...(newest === undefined ? {} : { newestFinalCopy: newest }) };
+}
+
+/**
+ * Recovery point (ms) of the newest available final copy (stage `dr-region` with a DR region, else `dr`) among
+ * `copies`: for a run whose listings are narrowed to one DB, how fresh that DB's DR copy is. Undefined when none.
+ */
+export function newestFinalCopy(copies: readonly Snapshot[], stage: "dr" | "dr-region"): number | undefined {
+  let newest: number | undefined;
+  for (const c of copies) {
+    if (c.status !== "available" || stageOf(c) !== stage) continue;
+    const rp = recoveryTimeOf(c);
+    if (rp !== undefined && (newest === undefined || rp > newest)) newest = rp;
+  }
+  return newest;
 }

@@ -1,8 +1,10 @@
 import { CopyDBSnapshotCommand } from "@aws-sdk/client-rds";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { makeHandler as makeCheck } from "../../functions/check/handler";
 import { makeHandler as makeCopy } from "../../functions/copy/handler";
+import { slotRetrySeconds } from "../../functions/copy/nextCheck";
 import { listFilterOf } from "../../functions/copy/state";
+import { makeSweepLister } from "../../functions/copy/sweep";
 import { drCopyId } from "../../functions/lib/identifiers";
 import { arnOfRaw, DR, HOME, rawCopy, rawShared, SRC_A } from "../unit/copyFixtures";
 import { type DescribeCall, world } from "./copyWorld";
@@ -12,7 +14,7 @@ const T2 = "2026-03-01T11:00:00.000Z";
 const id = (db: string, at: string) => drCopyId(SRC_A, db, new Date(at));
 
 /** 20 other DBs: each with a finished copy and a running one, so the home region has 20 copies in flight. */
-function crowded(limit: number) {
+function crowded(limit: number, expectedCopyMinutes?: number) {
   const others = Array.from({ length: 20 }, (_, i) => `db${i}`);
   const manual = others.flatMap((db) => [
     rawCopy({ id: id(db, T1), stage: "dr", dbId: db, at: T1 }),
@@ -20,7 +22,11 @@ function crowded(limit: number) {
   ]);
   const orders = rawShared({ account: SRC_A, dbId: "orders", at: T2 });
   const shared = [orders, ...others.map((db) => rawShared({ account: SRC_A, dbId: db, at: T2 }))];
-  return { w: world({ home: { shared, manual }, config: { maxCopiesInFlight: limit } }), orders };
+  return {
+    w: world({ home: { shared, manual }, config: { maxCopiesInFlight: limit, expectedCopyMinutes } }),
+    orders,
+    home: { shared, manual },
+  };
 }
 
 const filtered = (calls: readonly DescribeCall[]) => calls.filter((c) => c.dbId !== undefined);
@@ -67,7 +73,7 @@ describe("scoped Copier and Checker runs", () => {
 
   it("a scoped check reports a startable copy as ready even when other DBs fill every slot; the Copier then waits on RDS's refusal", async () => {
     // 20 copies of other DBs run in the home region and the limit is 20: no slot is free, and RDS says so.
-    const { w } = crowded(20);
+    const { w } = crowded(20, 120);
     const checked = await makeCheck(w.deps)({ dbId: "orders" });
     // Neither step counts other DBs' slots (no unfiltered Describe call: reads bounded by the work, issue 10)...
     expect(checked).toEqual({ pending: 1, inProgress: [], waiting: 0, ready: 1, failed: 0 });
@@ -78,10 +84,47 @@ describe("scoped Copier and Checker runs", () => {
       }),
     );
     // ...so the Copier tries, RDS refuses with SnapshotQuotaExceeded, and the copy waits (back-pressure, no failure).
-    const copied = await makeCopy(w.deps)({ dbId: "orders" });
-    expect(copied).toMatchObject({ started: 0, waiting: 1, pending: 1, failed: 0 });
+    // None of its copies runs, so the next try comes after a random wait (slotRetrySeconds): `orders` has no DR copy
+    // yet, so its staleness is the refused recovery point's age, 13 h (T2 to the world's clock) of the 24 h window.
+    const random = vi.spyOn(Math, "random").mockReturnValue(0.5);
+    try {
+      const copied = await makeCopy(w.deps)({ dbId: "orders" });
+      expect(copied).toMatchObject({ started: 0, waiting: 1, pending: 1, failed: 0 });
+      // At expectedCopyMinutes 120 the spread is 1,800 s.
+      expect(copied.nextCheckSeconds).toBe(slotRetrySeconds(() => 0.5, 120, 13 / 24));
+      // 1,800 s × (1 − 0.75 × 13/24) × 0.75: sooner than a DB with a fresh DR copy would try (900 s to 1,800 s).
+      expect(copied.nextCheckSeconds).toBe(802);
+      random.mockReturnValue(0.1);
+      expect((await makeCopy(w.deps)({ dbId: "orders" })).nextCheckSeconds).toBe(
+        slotRetrySeconds(() => 0.1, 120, 13 / 24),
+      );
+    } finally {
+      random.mockRestore();
+    }
     expect(full(w.homeDescribes)).toEqual([]);
     expect(full(w.drDescribes)).toEqual([]);
+  });
+
+  it("a sweep lists only the DBs it can progress: none while every slot is taken, the copy the free slot goes to", async () => {
+    // Home region only (no second leg): 20 DBs with a copy running and `orders` waiting. With the limit at 20 no DB
+    // gets an item (an iteration could only wait); with one slot free, `orders` does. The DBs whose copies are running
+    // need no item either way.
+    const homeOnly = (limit: number) => {
+      const { home } = crowded(limit);
+      return world({
+        home,
+        config: { maxCopiesInFlight: limit, drRegion: undefined, drRegionKmsKeyArn: undefined, mode: "fan-out" },
+      });
+    };
+    expect((await makeSweepLister(homeOnly(20).deps)()).items).toEqual([]);
+    expect((await makeSweepLister(homeOnly(21).deps)()).items).toEqual([
+      { dbId: "orders", dbKind: "instance", dbIds: ["orders"] },
+    ]);
+    // With a DR region, the same DBs' finished home copies each have a second leg to start: those DBs get items
+    // (packed several DBs to an item, functions/lib/sweep.ts packSweepItems).
+    const twoStep = (await makeSweepLister(crowded(20).w.deps)()).items.flatMap((i) => i.dbIds ?? [i.dbId]);
+    expect(twoStep).toHaveLength(20);
+    expect(twoStep).not.toContain("orders");
   });
 
   it("starts the scoped copy without listing the destination region, and copies nothing else", async () => {
@@ -93,6 +136,25 @@ describe("scoped Copier and Checker runs", () => {
     expect(
       copies.map((c) => (c.args[0].input as { TargetDBSnapshotIdentifier: string }).TargetDBSnapshotIdentifier),
     ).toEqual([id("orders", T2)]);
+  });
+
+  it("a Copier run held back by its DB's own copy in flight (per-DB cap) times its next look by that copy", async () => {
+    // `orders` copies its 23:50 recovery point (started 10 minutes before the world's clock, 10 % done: about 90
+    // minutes left); the run for the 11:00 snapshot may not start another copy of the DB (cap 1). Its own scope has
+    // nothing running, so before it waited the loop's shortest wait; now it looks again after half of the blocking
+    // copy's time left (COPY_ETA_FRACTION).
+    const late = "2026-03-01T23:50:00.000Z";
+    const shared = rawShared({ account: SRC_A, dbId: "orders", at: T2 });
+    const w = world({
+      home: {
+        shared: [shared],
+        manual: [rawCopy({ id: id("orders", late), stage: "dr", status: "creating", dbId: "orders", at: late })],
+      },
+      config: { maxCopiesInFlight: 20, maxCopiesInFlightPerDb: 1, expectedCopyMinutes: 60 },
+    });
+    const summary = await makeCopy(w.deps)({ snapshotArn: arnOfRaw(shared) });
+    expect(summary).toMatchObject({ started: 0, waiting: 1, pending: 1, failed: 0 });
+    expect(summary.nextCheckSeconds).toBe(45 * 60);
   });
 
   it("a scoped check still reports waiting when its own DB's copies fill the limit", async () => {

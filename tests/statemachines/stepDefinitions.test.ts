@@ -86,9 +86,10 @@ describe("buildStepDefinition", () => {
             {
               ErrorEquals: RETRYABLE_ERRORS,
               IntervalSeconds: 10,
-              MaxAttempts: 4,
+              MaxAttempts: 10,
               BackoffRate: 2,
               MaxDelaySeconds: 300,
+              JitterStrategy: "FULL",
             },
             { ErrorEquals: ["SnapshotNotFoundError"], IntervalSeconds: 30, MaxAttempts: 3, BackoffRate: 2 },
           ],
@@ -118,9 +119,10 @@ describe("buildStepDefinition", () => {
             {
               ErrorEquals: RETRYABLE_ERRORS,
               IntervalSeconds: 10,
-              MaxAttempts: 4,
+              MaxAttempts: 10,
               BackoffRate: 2,
               MaxDelaySeconds: 300,
+              JitterStrategy: "FULL",
             },
             { ErrorEquals: ["SnapshotNotFoundError"], IntervalSeconds: 30, MaxAttempts: 3, BackoffRate: 2 },
           ],
@@ -353,10 +355,39 @@ describe("buildStepDefinition", () => {
   it("fills a partial retry policy from DEFAULT_RETRY", () => {
     const states = statesOf({ stepName: "Share", functionArn: arn("share"), retry: { maxAttempts: 6 } });
     expect(states.Share?.Retry).toEqual([
-      { ErrorEquals: RETRYABLE_ERRORS, IntervalSeconds: 10, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 300 },
+      {
+        ErrorEquals: RETRYABLE_ERRORS,
+        IntervalSeconds: 10,
+        MaxAttempts: 6,
+        BackoffRate: 2,
+        MaxDelaySeconds: 300,
+        JitterStrategy: "FULL",
+      },
       NOT_YET_VISIBLE_RETRY,
     ]);
-    expect(DEFAULT_RETRY).toEqual({ maxAttempts: 4, intervalSeconds: 10, backoffRate: 2, maxDelaySeconds: 300 });
+    expect(DEFAULT_RETRY).toEqual({
+      maxAttempts: 10,
+      intervalSeconds: 10,
+      backoffRate: 2,
+      maxDelaySeconds: 300,
+      jitterStrategy: "FULL",
+    });
+  });
+
+  it("writes JitterStrategy as given, leaves it out when unset, and rejects other values", () => {
+    const none = statesOf({ stepName: "Take", functionArn: arn("take"), retry: { jitterStrategy: "NONE" } });
+    expect(none.Take?.Retry).toEqual(
+      expect.arrayContaining([expect.objectContaining({ JitterStrategy: "NONE", MaxAttempts: 10 })]),
+    );
+    const unset = retryFor({ maxAttempts: 2, intervalSeconds: 5, backoffRate: 2 });
+    expect(unset[0]).not.toHaveProperty("JitterStrategy");
+    expect(() =>
+      buildStepDefinition({
+        stepName: "Take",
+        functionArn: arn("take"),
+        retry: { jitterStrategy: "HALF" as never },
+      }),
+    ).toThrow('retry.jitterStrategy must be "FULL" or "NONE" (got "HALF")');
   });
 
   it("drops the transient-error retrier when maxAttempts is 0", () => {

@@ -83,8 +83,9 @@ describe("step machine without a check", () => {
     expect(r.status).toBe("FAILED");
     expect(r.error).toBe("TransientAwsError");
     expect(causeMessage(r.cause)).toBe("Throttling: Rate exceeded");
-    expect(take.payloads).toHaveLength(5);
-    expect(r.retries.map((x) => x.delaySeconds)).toEqual([10, 20, 40, 80]);
+    expect(take.payloads).toHaveLength(11);
+    // The computed intervals (upper bounds: DEFAULT_RETRY's full jitter waits a random part of each).
+    expect(r.retries.map((x) => x.delaySeconds)).toEqual([10, 20, 40, 80, 160, 300, 300, 300, 300, 300]);
     expect(r.states).toEqual(["Take", "TakeFailed"]);
   });
 
@@ -413,12 +414,34 @@ describe("runStateMachine", () => {
   it("sleeps retry intervals only when realRetryDelays is set", async () => {
     vi.useFakeTimers();
     const take = scripted(new TransientAwsError("Throttling"), { taken: 1 });
-    const running = runStateMachine(takeMachine(), { handlers: { [arn("take")]: take }, realRetryDelays: true });
+    const fixed = buildStepDefinition({
+      stepName: "Take",
+      functionArn: arn("take"),
+      retry: { jitterStrategy: "NONE" },
+    });
+    const running = runStateMachine(fixed, { handlers: { [arn("take")]: take }, realRetryDelays: true });
     await vi.advanceTimersByTimeAsync(9_000);
     expect(take.payloads).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1_000);
     expect((await running).status).toBe("SUCCEEDED");
     expect(take.payloads).toHaveLength(2);
+  });
+
+  it("sleeps a random part of the interval with full jitter (DEFAULT_RETRY), drawn from Math.random", async () => {
+    vi.useFakeTimers();
+    vi.spyOn(Math, "random").mockReturnValue(0.25);
+    try {
+      const take = scripted(new TransientAwsError("Throttling"), { taken: 1 });
+      const running = runStateMachine(takeMachine(), { handlers: { [arn("take")]: take }, realRetryDelays: true });
+      // A quarter of the first 10 s interval: the retry runs after 2.5 s, not 10 s.
+      await vi.advanceTimersByTimeAsync(2_400);
+      expect(take.payloads).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(200);
+      expect((await running).status).toBe("SUCCEEDED");
+      expect(take.payloads).toHaveLength(2);
+    } finally {
+      vi.mocked(Math.random).mockRestore();
+    }
   });
 
   it("rejects Wait states it cannot drive with a virtual clock", async () => {

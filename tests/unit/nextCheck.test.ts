@@ -4,8 +4,10 @@
  * estimate (COPY_ETA_FRACTION) is waited.
  */
 import { describe, expect, it } from "vitest";
-import { COPY_ETA_FRACTION } from "../../config/assumptions";
-import { nextCheckSeconds, secondsLeft } from "../../functions/copy/nextCheck";
+import { COPY_ETA_FRACTION, COPY_SLOT_RETRY_SHARE, COPY_SLOT_URGENT_SHARE } from "../../config/assumptions";
+import { nextCheckSeconds, secondsLeft, slotRetrySeconds } from "../../functions/copy/nextCheck";
+import { newestFinalCopy } from "../../functions/copy/state";
+import { model, rawCopy } from "./copyFixtures";
 
 const NOW = new Date("2026-03-01T12:00:00.000Z");
 const ago = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000);
@@ -47,5 +49,46 @@ describe("nextCheckSeconds", () => {
     expect(COPY_ETA_FRACTION).toBe(0.5);
     expect(nextCheckSeconds(running, NOW, 20)).toBe(9 * 60);
     expect(Number.isInteger(nextCheckSeconds([{ progress: 3, createdAt: ago(7) }], NOW, 20))).toBe(true);
+  });
+});
+
+describe("slotRetrySeconds", () => {
+  // Spread at expectedCopyMinutes 120 (scenarios/thousand-dbs.yaml): a quarter of two hours.
+  const SPREAD = COPY_SLOT_RETRY_SHARE * 120 * 60;
+
+  it("waits between half of and the whole of COPY_SLOT_RETRY_SHARE × expectedCopyMinutes for a fresh DB", () => {
+    expect(SPREAD).toBe(1800);
+    expect(slotRetrySeconds(() => 0, 120)).toBe(SPREAD / 2);
+    expect(slotRetrySeconds(() => 0.5, 120)).toBe(SPREAD * 0.75);
+    expect(slotRetrySeconds(() => 0.999_999, 120)).toBe(SPREAD);
+    expect(slotRetrySeconds(() => 0.123_456, 120, 0)).toBe(Math.ceil(0.561_728 * SPREAD));
+    // At the default 20 minutes the spread (150 to 300 s) is within the loop's shortest wait: refused copies retry
+    // every 5 minutes, as before.
+    expect(slotRetrySeconds(() => 0.999_999, 20)).toBe(300);
+  });
+
+  it("shortens the spread linearly with staleness, by COPY_SLOT_URGENT_SHARE at the copy window and beyond", () => {
+    const full = (staleness: number) => slotRetrySeconds(() => 0.999_999_999, 120, staleness);
+    expect(full(1)).toBe(Math.ceil(SPREAD * (1 - COPY_SLOT_URGENT_SHARE)));
+    expect(full(5)).toBe(full(1));
+    expect(full(0.5)).toBe(Math.ceil(SPREAD * (1 - COPY_SLOT_URGENT_SHARE / 2)));
+    // Nonsense staleness (no recovery point known) counts as fresh.
+    expect(full(Number.NEGATIVE_INFINITY)).toBe(SPREAD);
+    expect(full(Number.NaN)).toBe(SPREAD);
+    expect(full(-3)).toBe(SPREAD);
+  });
+});
+
+describe("newestFinalCopy (the staleness a refused copy's retry reads)", () => {
+  it("is the newest recovery point among available owned copies of the final stage", () => {
+    const copies = [
+      rawCopy({ id: "a", stage: "dr", at: "2026-03-01T06:00:00.000Z" }),
+      rawCopy({ id: "b", stage: "dr", at: "2026-03-01T11:00:00.000Z", status: "copying" }),
+      rawCopy({ id: "c", stage: "dr", at: "2026-03-01T09:00:00.000Z", owned: false }),
+      rawCopy({ id: "d", stage: "dr-region", at: "2026-03-01T08:00:00.000Z" }),
+    ].map(model);
+    expect(newestFinalCopy(copies, "dr")).toBe(Date.parse("2026-03-01T06:00:00.000Z"));
+    expect(newestFinalCopy(copies, "dr-region")).toBe(Date.parse("2026-03-01T08:00:00.000Z"));
+    expect(newestFinalCopy([], "dr")).toBeUndefined();
   });
 });
