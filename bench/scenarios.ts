@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { buildSimulatorBundle } from "../sim/bundle";
-import { infeasibleMisses } from "../sim/feasibilityReport";
+import { infeasibleMisses, rpoResult } from "../sim/feasibilityReport";
 import type { SimulationReport } from "../sim/report";
 import { loadScenario } from "../sim/scenario";
 import { childrenCpuSeconds } from "./cpu";
@@ -67,14 +67,8 @@ export function scenarioLines(
     const worst = Math.max(0, ...Object.values(d.stages).map((s) => s?.max ?? 0));
     const f = floors.get(key);
     const floor = f ? Math.max(0, ...Object.values(f.floorMinutes).map((v) => v ?? 0)) : undefined;
-    const verdict =
-      worst <= d.rpoMinutes
-        ? "met"
-        : expected.has(key)
-          ? "missed as expected"
-          : infeasible.has(key)
-            ? "INFEASIBLE"
-            : "MISSED";
+    const result = rpoResult(worst, d.rpoMinutes, infeasible.has(key));
+    const verdict = result !== "met" && expected.has(key) ? "missed as expected" : result;
     lines.push(
       `      ${d.id} (${d.sizeGb} GB ${d.kind}${d.deletedAt ? ", deleted during the run" : ""}): ${stages.join(", ")}; ` +
         `RPO ${d.rpoMinutes}, floor ${floor ?? "-"}: ${verdict}`,

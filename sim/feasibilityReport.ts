@@ -125,6 +125,15 @@ export function infeasibleMisses(
   return list.filter((f) => !f.feasible && missed.has(f.db)).map((f) => f.db);
 }
 
+/** A DB's (or one stage's) result against its RPO: met, or a miss that is INFEASIBLE (below the floor) or MISSED. */
+export function rpoResult(
+  maxAgeMinutes: number,
+  rpoMinutes: number,
+  infeasible: boolean,
+): "met" | "INFEASIBLE" | "MISSED" {
+  return maxAgeMinutes <= rpoMinutes ? "met" : infeasible ? "INFEASIBLE" : "MISSED";
+}
+
 /** The report's "feasible vs achieved" section: title, table rows (report.ts lays them out) and INFEASIBLE notes. */
 export interface FeasibilitySection {
   readonly title: string;
@@ -149,12 +158,13 @@ export function renderFeasibility(
     const stages = Object.entries(d.stages) as [DrStage, { max: number }][];
     stages.forEach(([stage, a], i) => {
       const floor = f.floorMinutes[stage];
+      const verdict = rpoResult(a.max, d.rpoMinutes, infeasible.has(key));
       const result =
-        a.max <= d.rpoMinutes
-          ? paint.green("met")
-          : infeasible.has(key)
-            ? paint.yellow("INFEASIBLE")
-            : paint.red("MISSED");
+        verdict === "met"
+          ? paint.green(verdict)
+          : verdict === "INFEASIBLE"
+            ? paint.yellow(verdict)
+            : paint.red(verdict);
       rows.push([
         i === 0 ? key : "",
         i === 0 ? f.mode : "",
