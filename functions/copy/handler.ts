@@ -89,6 +89,8 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
 
     const count = { started: 0, regionStarted: 0, existing: 0, deleted: 0, quotaWaiting: 0, copyFailed: 0, gone: 0 };
     const fullRegions = new Set<string>();
+    // Tags of the copies this run started (or found started): they time the next look (nextCheckSeconds).
+    const startedTags: Readonly<Record<string, string>>[] = [];
     const quotaBlocked: QuotaBlockedItem[] = [];
     // The oldest recovery point among the copies RDS refused for want of a slot (ms).
     let oldestRefused = Number.POSITIVE_INFINITY;
@@ -112,6 +114,7 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
         }
         try {
           await startCopy(a);
+          startedTags.push(a.tags);
           if (a.stage === "dr") count.started++;
           else count.regionStarted++;
           obs.logger.info("copy started", {
@@ -124,6 +127,7 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
           // Our own identifier already exists: an earlier or overlapping run started it. Idempotent success.
           if (SNAPSHOT_ALREADY_EXISTS.has(errorName(err))) {
             count.existing++;
+            startedTags.push(a.tags);
             obs.logger.info("copy already exists", { targetId: a.targetId, region: a.region });
             return;
           }
@@ -168,10 +172,7 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
     const allFailures: ItemFailure[] = [...progress.failures, ...failures];
     const inFlightBefore = Object.values(progress.inFlight).reduce((a, b) => a + b, 0);
     // Copies started (or found started) by this run show no progress yet: they are timed from now.
-    const justStarted = Array.from({ length: count.started + count.regionStarted + count.existing }, () => ({
-      progress: 0,
-      createdAt: now,
-    }));
+    const justStarted = startedTags.map((tags) => ({ progress: 0, createdAt: now, tags }));
     // Running copies time the next look; without any, copies RDS refused for want of a slot try again after a random
     // time (slotRetrySeconds), so the executions refused together do not come back together, and sooner the staler
     // the DB's DR copy (or, without one, the refused recovery point) is against the copy window.

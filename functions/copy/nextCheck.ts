@@ -9,10 +9,15 @@
  *   {@link COPY_ETA_FRACTION}: progress grows roughly linearly with time);
  * - with no progress yet (queued, just started, or a field RDS left out): what is left of `expectedCopyMinutes` since
  *   t0 (the full figure when t0 is unknown; 0 once it has passed, so the loop polls at its minimum).
+ * A copy with no progress while another copy of the same source DB shows some is queued behind it (rule
+ * COPY-QUEUE-SAME-DB, docs/model.md: RDS runs a DB's copies one after the other, and a queued copy shows no progress),
+ * so it cannot finish first and does not time the look: without this, a queued copy older than `expectedCopyMinutes`
+ * made the loop poll at its minimum for as long as the copy ahead of it ran (hours for an Aurora cluster).
  * The wait is {@link COPY_ETA_FRACTION} of the shortest estimate: when that copy finishes the pipeline may have work
  * (two-step's DR-region leg) and `pending` may drop. Pure: no clock, no I/O.
  */
 import { COPY_ETA_FRACTION, COPY_SLOT_RETRY_SHARE, COPY_SLOT_URGENT_SHARE } from "../../config/assumptions";
+import { TAG } from "../lib/tags";
 
 /** What the estimate reads of a running copy (a subset of lib/model.ts `Snapshot`). */
 export interface RunningCopyProgress {
@@ -20,6 +25,8 @@ export interface RunningCopyProgress {
   readonly progress: number;
   /** `SnapshotCreateTime` of the copy: when it was requested. */
   readonly createdAt?: Date;
+  /** The copy's tags: the `rpl-source-*` ones name its source DB (copies of one DB queue behind each other). */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -31,10 +38,26 @@ export function nextCheckSeconds(
   now: Date,
   expectedCopyMinutes: number,
 ): number | undefined {
+  // Source DBs with a copy that shows progress: their copies without progress are queued behind it.
+  const progressing = new Set<string>();
+  for (const copy of running) {
+    const db = sourceDbOf(copy);
+    if (db !== undefined && copy.progress > 0 && copy.progress < 100) progressing.add(db);
+  }
   let soonest = Number.POSITIVE_INFINITY;
-  for (const copy of running) soonest = Math.min(soonest, secondsLeft(copy, now.getTime(), expectedCopyMinutes));
+  for (const copy of running) {
+    if (progressing.size > 0 && !(copy.progress > 0) && progressing.has(sourceDbOf(copy) ?? "")) continue;
+    soonest = Math.min(soonest, secondsLeft(copy, now.getTime(), expectedCopyMinutes));
+  }
   if (soonest === Number.POSITIVE_INFINITY) return undefined;
   return Math.ceil(soonest * COPY_ETA_FRACTION);
+}
+
+/** The source DB a copy is of (kind, account, identifier from its tags), or undefined when its tags do not say. */
+function sourceDbOf(copy: RunningCopyProgress): string | undefined {
+  const t = copy.tags;
+  const db = t?.[TAG.sourceDb];
+  return db === undefined ? undefined : `${t?.[TAG.sourceKind] ?? ""}:${t?.[TAG.sourceAccount] ?? ""}:${db}`;
 }
 
 /** Estimated seconds until `copy` finishes (>= 0). */

@@ -52,6 +52,40 @@ describe("nextCheckSeconds", () => {
   });
 });
 
+describe("nextCheckSeconds with copies of one DB queued behind each other (rule COPY-QUEUE-SAME-DB)", () => {
+  const tagsOf = (db: string, kind = "cluster", account = "111111111111") => ({
+    "rpl-source-db": db,
+    "rpl-source-kind": kind,
+    "rpl-source-account": account,
+  });
+
+  it("does not let a queued copy (no progress, older than expectedCopyMinutes) time the look while its DB's copy runs", () => {
+    const running = [
+      { progress: 0, createdAt: ago(45), tags: tagsOf("billing") }, // queued: 0 s left by expectedCopyMinutes
+      { progress: 20, createdAt: ago(40), tags: tagsOf("billing") }, // 160 minutes left
+    ];
+    expect(nextCheckSeconds(running, NOW, 20)).toBe(80 * 60);
+    // Without the DB in its tags the queued copy cannot be told apart: it times the look as before.
+    expect(nextCheckSeconds([{ progress: 0, createdAt: ago(45) }, running[1]!], NOW, 20)).toBe(0);
+  });
+
+  it("still times the look by a copy without progress of another DB, or of the same name in another account or kind", () => {
+    const progressing = { progress: 20, createdAt: ago(40), tags: tagsOf("billing") };
+    for (const other of [tagsOf("orders"), tagsOf("billing", "instance"), tagsOf("billing", "cluster", "222222222222")])
+      expect(nextCheckSeconds([progressing, { progress: 0, createdAt: ago(5), tags: other }], NOW, 20)).toBe(
+        Math.ceil(15 * 60 * COPY_ETA_FRACTION),
+      );
+  });
+
+  it("lets a finished copy (100 %) time the look even when its DB has another copy running", () => {
+    const running = [
+      { progress: 100, createdAt: ago(30), tags: tagsOf("billing") },
+      { progress: 20, createdAt: ago(40), tags: tagsOf("billing") },
+    ];
+    expect(nextCheckSeconds(running, NOW, 20)).toBe(0);
+  });
+});
+
 describe("slotRetrySeconds", () => {
   // Spread at expectedCopyMinutes 120 (scenarios/thousand-dbs.yaml): a quarter of two hours.
   const SPREAD = COPY_SLOT_RETRY_SHARE * 120 * 60;
