@@ -48,6 +48,12 @@ export interface CopySummary {
   readonly waiting: number;
   /** Recovery points in scope whose final copy is not available yet (and that have not failed). */
   readonly pending: number;
+  /**
+   * 1 when this run's recovery point was superseded: it could not start now, none of its copies exists yet, and a
+   * newer snapshot of its DB is available (copy/state.ts `newerRecoveryPointOf`). `pending` and `waiting` are then 0,
+   * so the execution ends; the newer snapshot's execution copies the fresher recovery point. 0 otherwise.
+   */
+  readonly superseded: number;
   /** Intermediate home-region copies deleted. */
   readonly intermediateDeleted: number;
   /** Items that failed (the run then throws a PartialFailureError naming them). */
@@ -75,7 +81,7 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
     const scope = parseCopyScope(event);
     assertScopeRegion(scope, config);
     const now = clock();
-    const { actions, progress, newestFinalCopy, dbRunning } = await inContext(
+    const { actions, progress, newestFinalCopy, dbRunning, newerRecoveryPoint } = await inContext(
       `copy: DescribeDBSnapshots/DescribeDBClusterSnapshots (shared and manual) for ${scopeLabel(scope)} in ${config.region}${config.drRegion ? ` and ${config.drRegion}` : ""}`,
       () => planCopyRun(clients, config, scope, now),
     );
@@ -191,17 +197,34 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
             (end.getTime() - staleSince) / (config.copyWindowHours * 3_600_000),
           )
         : undefined);
+    // Superseded: this run's recovery point could not start (held back by its DB's copies in flight or refused for a
+    // free slot), nothing of it is copied anywhere yet, and a newer snapshot of the DB is available. The newer one's
+    // own execution copies a fresher recovery point for the same cost, so this execution ends instead of polling
+    // for the slot beside it; the sweeps still fill older recovery points the planner has room for.
+    const superseded =
+      newerRecoveryPoint !== undefined &&
+      justStarted.length === 0 &&
+      progress.running.length === 0 &&
+      allFailures.length === 0 &&
+      progress.waiting + count.quotaWaiting > 0;
+    if (superseded) {
+      obs.logger.info("copy superseded by a newer recovery point of the DB; left to the sweeps", {
+        source: scope.kind === "snapshot" ? scope.snapshotArn : undefined,
+        newer: newerRecoveryPoint.arn,
+      });
+    }
     const summary: CopySummary = {
       started: count.started,
       regionStarted: count.regionStarted,
       inFlight: inFlightBefore + count.started + count.regionStarted + count.existing,
-      waiting: progress.waiting + count.quotaWaiting,
-      pending: Math.max(0, progress.pending - count.copyFailed),
+      waiting: superseded ? 0 : progress.waiting + count.quotaWaiting,
+      pending: superseded ? 0 : Math.max(0, progress.pending - count.copyFailed),
+      superseded: superseded ? 1 : 0,
       intermediateDeleted: count.deleted,
       failed: allFailures.length,
       skipped: progress.skipped.length + count.gone,
       leftPending,
-      ...(nextCheck !== undefined ? { nextCheckSeconds: nextCheck } : {}),
+      ...(nextCheck !== undefined && !superseded ? { nextCheckSeconds: nextCheck } : {}),
     };
     publishMetrics(summary, allFailures);
     publishQuotaBlocked(obs, quotaBlocked);

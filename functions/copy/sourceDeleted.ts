@@ -60,6 +60,7 @@ export async function markSourceDeleted(deps: HandlerDeps<CopyConfig>, d: Source
     inFlight: 0,
     waiting: 0,
     pending: 0,
+    superseded: 0,
     intermediateDeleted: 0,
     failed: 0,
     skipped: 0,

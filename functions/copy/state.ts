@@ -6,6 +6,7 @@ import type { AwsClients } from "../lib/clients";
 import { buildIdentifier, MAX_ID_LENGTH } from "../lib/identifiers";
 import { type DbKind, parseArn, recoveryTimeOf, type Snapshot, snapshotName, stageOf } from "../lib/model";
 import { isCopyInFlight, listSnapshots } from "../lib/rds";
+import { isOwned } from "../lib/tags";
 import type { CopyConfig } from "./config";
 import type { CopyScope } from "./event";
 import { type CopyPlan, type CopyPlanInput, planCopy } from "./plan";
@@ -84,7 +85,13 @@ export async function planCopyRun(
   scope: CopyScope,
   now: Date,
   _options: PlanRunOptions = {},
-): Promise<CopyPlan & { readonly newestFinalCopy?: number; readonly dbRunning?: readonly Snapshot[] }> {
+): Promise<
+  CopyPlan & {
+    readonly newestFinalCopy?: number;
+    readonly dbRunning?: readonly Snapshot[];
+    readonly newerRecoveryPoint?: Snapshot;
+  }
+> {
   const filter = listFilterOf(scope);
   const state = await listCopyState(clients, config, filter);
   const plan = planCopy({ config, scope, now, ...state });
@@ -92,8 +99,49 @@ export async function planCopyRun(
   const newest = newestFinalCopy(config.drRegion ? state.regional : state.home, config.drRegion ? "dr-region" : "dr");
   // The listings are narrowed to the DB: its copies in flight, in or out of this run's scope.
   const dbRunning = [...state.home, ...state.regional].filter((c) => isCopyInFlight(c.status, (k) => c.tags[k]));
-  return { ...plan, dbRunning, ...(newest === undefined ? {} : { newestFinalCopy: newest }) };
+  const newer = newerRecoveryPointOf(scope, config, state);
+  return {
+    ...plan,
+    dbRunning,
+    ...(newest === undefined ? {} : { newestFinalCopy: newest }),
+    ...(newer ? { newerRecoveryPoint: newer } : {}),
+  };
 }
+
+/**
+ * For a run scoped to one source snapshot (the Sharer's event): a newer source snapshot of the same DB, available and
+ * ours, when no copy of the scoped recovery point exists yet in any destination region; undefined otherwise (and for
+ * other scopes). The Copier then leaves the scoped recovery point to the sweeps if it cannot start its copy now
+ * (copy/handler.ts, "superseded"): the newer snapshot's own execution copies a fresher recovery point at the same
+ * cost, and the planner copies the newest waiting recovery point of a DB first anyway (copy/plan.ts chooseCopies).
+ * `state` is the listing narrowed to the scoped DB ({@link listFilterOf}).
+ */
+export function newerRecoveryPointOf(scope: CopyScope, config: CopyConfig, state: CopyState): Snapshot | undefined {
+  if (scope.kind !== "snapshot") return undefined;
+  const isSource = (s: Snapshot) => s.type === "shared" || (s.type === "manual" && stageOf(s) === "source");
+  const asked = [...state.shared, ...state.home].find((s) => s.arn === scope.snapshotArn && isSource(s));
+  const rp = asked ? recoveryTimeOf(asked) : undefined;
+  if (!asked || rp === undefined) return undefined;
+  const sameDb = (s: Snapshot) => s.kind === asked.kind && s.dbId === asked.dbId;
+  for (const c of [...state.home, ...state.regional]) {
+    if (sameDb(c) && isOwned(c.tags) && stageOf(c) !== "source" && recoveryTimeOf(c) === rp) return undefined;
+  }
+  let newer: Snapshot | undefined;
+  let newerRp = rp;
+  for (const s of [...state.shared, ...state.home]) {
+    if (!isSource(s) || !sameDb(s) || s.account !== asked.account || s.status !== "available") continue;
+    if (!s.id.startsWith(OWN_SNAPSHOT_PREFIX) || !config.sourceAccounts.includes(s.account)) continue;
+    const t = recoveryTimeOf(s);
+    if (t !== undefined && t > newerRp) {
+      newer = s;
+      newerRp = t;
+    }
+  }
+  return newer;
+}
+
+/** Prefix of the Taker's snapshot identifiers (lib/identifiers.ts). */
+const OWN_SNAPSHOT_PREFIX = "rpl-";
 
 /**
  * Recovery point (ms) of the newest available final copy (stage `dr-region` with a DR region, else `dr`) among

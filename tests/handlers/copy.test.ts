@@ -91,6 +91,7 @@ describe("copy handler", () => {
       intermediateDeleted: 0,
       failed: 0,
       skipped: 0,
+      superseded: 0,
       leftPending: 0,
       // Copies just started show no progress: look again after half of expectedCopyMinutes (20).
       nextCheckSeconds: 600,

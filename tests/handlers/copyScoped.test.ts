@@ -157,6 +157,59 @@ describe("scoped Copier and Checker runs", () => {
     expect(summary.nextCheckSeconds).toBe(45 * 60);
   });
 
+  describe("superseded recovery points", () => {
+    // `orders` copies its 23:50 recovery point (per-DB cap 1); snapshots of 11:00 and 12:00 are shared since.
+    const late = "2026-03-01T23:50:00.000Z";
+    const T3 = "2026-03-01T12:00:00.000Z";
+    const older = rawShared({ account: SRC_A, dbId: "orders", at: T2 });
+    const newer = rawShared({ account: SRC_A, dbId: "orders", at: T3 });
+    const running = rawCopy({ id: id("orders", late), stage: "dr", status: "creating", dbId: "orders", at: late });
+    const make = (manual = [running], perDb = 1) =>
+      world({
+        home: { shared: [older, newer], manual },
+        config: {
+          maxCopiesInFlight: 20,
+          maxCopiesInFlightPerDb: perDb,
+          expectedCopyMinutes: 60,
+          drRegion: undefined,
+          drRegionKmsKeyArn: undefined,
+          mode: "fan-out",
+        },
+      });
+    const copyCalls = (w: ReturnType<typeof make>) =>
+      w.home.calls().filter((c) => c.args[0].constructor.name === "CopyDBSnapshotCommand");
+
+    it("a run held back by its DB's copy in flight ends when a newer snapshot of the DB is available", async () => {
+      const w = make();
+      const summary = await makeCopy(w.deps)({ snapshotArn: arnOfRaw(older) });
+      expect(summary).toMatchObject({ started: 0, waiting: 0, pending: 0, superseded: 1, failed: 0 });
+      // No wait is suggested: the state machine sees nothing pending and ends the execution.
+      expect(summary.nextCheckSeconds).toBeUndefined();
+      expect(copyCalls(w)).toEqual([]);
+    });
+
+    it("the newest snapshot's run keeps waiting for the slot", async () => {
+      const summary = await makeCopy(make().deps)({ snapshotArn: arnOfRaw(newer) });
+      expect(summary).toMatchObject({ started: 0, waiting: 1, pending: 1, superseded: 0 });
+      expect(summary.nextCheckSeconds).toBe(45 * 60);
+    });
+
+    it("a run that can start its copy starts it, newer snapshot or not", async () => {
+      const w = make([running], 2);
+      const summary = await makeCopy(w.deps)({ snapshotArn: arnOfRaw(older) });
+      expect(summary).toMatchObject({ started: 1, pending: 1, superseded: 0 });
+      expect(copyCalls(w)).toHaveLength(1);
+    });
+
+    it("a recovery point with a copy already made somewhere is never superseded", async () => {
+      // Its copy failed and is kept for the operator: the run keeps failing loudly instead of ending quietly.
+      const failedCopy = rawCopy({ id: id("orders", T2), stage: "dr", status: "failed", dbId: "orders", at: T2 });
+      await expect(makeCopy(make([running, failedCopy]).deps)({ snapshotArn: arnOfRaw(older) })).rejects.toThrow(
+        /CopyFailed: rpl-111122223333-orders-20260301-1100: the copy in eu-west-1 has status failed/,
+      );
+    });
+  });
+
   it("a scoped check still reports waiting when its own DB's copies fill the limit", async () => {
     const running = ["2026-03-01T08:00:00.000Z", T1].map((at) =>
       rawCopy({ id: id("orders", at), stage: "dr", status: "creating", dbId: "orders", at }),

@@ -65,6 +65,7 @@ describe("copy handler, single account (role both)", () => {
       intermediateDeleted: 0,
       failed: 0,
       skipped: 0,
+      superseded: 0,
       leftPending: 0,
     });
     expect(w.metric("SnapshotsCopied", "Stage", "dr-region")).toEqual([2]);
