@@ -53,14 +53,12 @@ export function evaluatePlainPath(segments: readonly string[], json: unknown): u
 
 type JsonPathFn = ((...args: unknown[]) => unknown) & Record<string, unknown>;
 
-/** Option keys a fast-path call may carry; any other key sends the call to jsonpath-plus. */
-const FAST_KEYS = new Set(["path", "json", "wrap"]);
-
 function isFastCall(opts: unknown): opts is { path: string; json: unknown; wrap: false } {
   if (!opts || typeof opts !== "object") return false;
   const o = opts as Record<string, unknown>;
   if (o.wrap !== false || typeof o.path !== "string" || !Object.hasOwn(o, "json")) return false;
-  for (const k in o) if (!FAST_KEYS.has(k)) return false;
+  // Any other key (own or inherited, as `for...in` lists them) sends the call to jsonpath-plus.
+  for (const k in o) if (k !== "path" && k !== "json" && k !== "wrap") return false;
   return true;
 }
 
