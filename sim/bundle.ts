@@ -140,14 +140,17 @@ export const LIBRARY_JSON_PATH_QUERY = `function jsonPathQuery(pathExpression, j
 
 /**
  * The same query and the same constraint tests in the same order (the defined-value test first, then the caller's),
- * without the arrays; the defined-value constraint, which only throws for `undefined`, is built only then.
+ * without the arrays; the defined-value constraint, which only throws for `undefined`, is built only then. With the
+ * JSONPath fast path installed (sim/fastJsonPath.ts), the query goes straight to it (`JSONPath.rplQuery`, what the
+ * installed `JSONPath` returns for the same `{ path, json, wrap: false }`), without the options object.
  */
 export const FAST_JSON_PATH_QUERY = `function jsonPathQuery(pathExpression, json, context, options) {
   let evaluation;
+  const rplQuery = import_jsonpath_plus.JSONPath.rplQuery;
   if (pathExpression.startsWith("$$")) {
-    evaluation = (0, import_jsonpath_plus.JSONPath)({ path: pathExpression.slice(1), json: context ?? null, wrap: false });
+    evaluation = rplQuery !== void 0 ? rplQuery(pathExpression.slice(1), context ?? null) : (0, import_jsonpath_plus.JSONPath)({ path: pathExpression.slice(1), json: context ?? null, wrap: false });
   } else {
-    evaluation = (0, import_jsonpath_plus.JSONPath)({ path: pathExpression, json, wrap: false });
+    evaluation = rplQuery !== void 0 ? rplQuery(pathExpression, json) : (0, import_jsonpath_plus.JSONPath)({ path: pathExpression, json, wrap: false });
   }
   if (evaluation === void 0 && !options?.ignoreDefinedValueConstraint) {
     new DefinedValueConstraint(pathExpression).test(evaluation);
@@ -187,33 +190,61 @@ export const LIBRARY_PAYLOAD_TEMPLATE = `  const resolvedProperties = Object.ent
 /**
  * The same fields resolved in the same order, each written as it is resolved instead of through an entries array, a
  * pair per key and `Object.fromEntries`: a data property per key (a repeated key keeps its first position and its
- * last value, as `fromEntries` does; a "__proto__" key is defined, not assigned, as `fromEntries` does).
+ * last value, as `fromEntries` does; a "__proto__" key is defined, not assigned, as `fromEntries` does). Which output
+ * key and which resolution each field takes (`key.endsWith(".$")`, `key.replace(".$", "")`, the value's type) is
+ * read from a plan made once per template object ({@link PAYLOAD_TEMPLATE_PLAN}), the same tests in the same order.
  */
-export const FAST_PAYLOAD_TEMPLATE = `  const rplOut = {};
-  const rplKeys = Object.keys(payloadTemplate);
-  for (let rplI = 0; rplI < rplKeys.length; rplI++) {
-    const key = rplKeys[rplI];
-    const value = payloadTemplate[key];
-    let sanitizedKey = key;
+export const FAST_PAYLOAD_TEMPLATE = `  let rplPlan = rplTemplatePlans.get(payloadTemplate);
+  if (rplPlan === void 0) {
+    rplPlan = rplTemplatePlan(payloadTemplate);
+    rplTemplatePlans.set(payloadTemplate, rplPlan);
+  }
+  const rplOut = {};
+  for (let rplI = 0; rplI < rplPlan.length; rplI++) {
+    const rplStep = rplPlan[rplI];
+    const value = payloadTemplate[rplStep.key];
     let resolvedValue = value;
-    if (Array.isArray(value)) {
-      resolvedValue = value.map((innerValue) => processPayloadTemplate(innerValue, json, context));
-    }
-    if (isPlainObj(value)) {
-      resolvedValue = processPayloadTemplate(value, json, context);
-    }
-    if (key.endsWith(".$") && typeof value === "string") {
-      sanitizedKey = key.replace(".$", "");
-      if (value.startsWith("$")) {
+    switch (rplStep.kind) {
+      case RPL_ARRAY:
+        resolvedValue = value.map((innerValue) => processPayloadTemplate(innerValue, json, context));
+        break;
+      case RPL_OBJECT:
+        resolvedValue = processPayloadTemplate(value, json, context);
+        break;
+      case RPL_PATH:
         resolvedValue = jsonPathQuery(value, json, context);
-      } else {
+        break;
+      case RPL_INTRINSIC:
         resolvedValue = evaluateIntrinsicFunction(value, json, context);
-      }
+        break;
     }
-    if (sanitizedKey === "__proto__") Object.defineProperty(rplOut, sanitizedKey, { value: resolvedValue, writable: true, enumerable: true, configurable: true });
-    else rplOut[sanitizedKey] = resolvedValue;
+    if (rplStep.outKey === "__proto__") Object.defineProperty(rplOut, rplStep.outKey, { value: resolvedValue, writable: true, enumerable: true, configurable: true });
+    else rplOut[rplStep.outKey] = resolvedValue;
   }
   return rplOut;`;
+
+/**
+ * What the library's loop decides for each field of a template object from the template alone (its key and the type
+ * of its value): the output key and how the value resolves. Computed once per template object (a definition's
+ * templates are not changed once it runs); defined before `processPayloadTemplate`.
+ */
+const PAYLOAD_TEMPLATE_PLAN = `var RPL_CONSTANT = 0, RPL_ARRAY = 1, RPL_OBJECT = 2, RPL_PATH = 3, RPL_INTRINSIC = 4;
+var rplTemplatePlans = new WeakMap();
+function rplTemplatePlan(payloadTemplate) {
+  return Object.keys(payloadTemplate).map((key) => {
+    const value = payloadTemplate[key];
+    let outKey = key;
+    let kind = RPL_CONSTANT;
+    if (Array.isArray(value)) kind = RPL_ARRAY;
+    if (isPlainObj(value)) kind = RPL_OBJECT;
+    if (key.endsWith(".$") && typeof value === "string") {
+      outKey = key.replace(".$", "");
+      kind = value.startsWith("$") ? RPL_PATH : RPL_INTRINSIC;
+    }
+    return { key, outKey, kind };
+  });
+}
+`;
 
 const CHOICE_RULE_START = `  testChoiceRule(choiceRule, input, context) {
 `;
@@ -319,6 +350,12 @@ export function withLibraryPatches(source: string): string {
   let s = withFastCloneJson(source);
   s = replaceOnce(s, LIBRARY_JSON_PATH_QUERY, FAST_JSON_PATH_QUERY, "jsonPathQuery");
   s = replaceOnce(s, LIBRARY_PAYLOAD_TEMPLATE, FAST_PAYLOAD_TEMPLATE, "processPayloadTemplate");
+  s = replaceOnce(
+    s,
+    "function processPayloadTemplate(payloadTemplate, json, context) {",
+    `${PAYLOAD_TEMPLATE_PLAN}function processPayloadTemplate(payloadTemplate, json, context) {`,
+    "processPayloadTemplate",
+  );
   s = withChoiceOperatorCache(s);
   s = replaceOnce(s, LIBRARY_STATE_HANDLERS, SHARED_STATE_HANDLERS, "StateExecutor handler table");
   s = replaceOnce(s, LIBRARY_RAW_INPUT, LAZY_RAW_INPUT, "StateExecutor.execute");

@@ -62,6 +62,9 @@ function isFastCall(opts: unknown): opts is { path: string; json: unknown; wrap:
   return true;
 }
 
+/** The property of the installed `JSONPath` holding the direct query (read by the bundle's patched library). */
+export const QUERY = "rplQuery";
+
 let installed = false;
 
 /**
@@ -83,5 +86,11 @@ export function installFastJsonPath(): void {
   } as unknown as JsonPathFn;
   Object.assign(fast, original);
   fast.prototype = original.prototype;
+  // What `fast({ path, json, wrap: false })` returns, without building the options object: the bundle's patched
+  // `jsonPathQuery` calls it when present (sim/bundle.ts FAST_JSON_PATH_QUERY).
+  fast[QUERY] = (path: string, json: unknown): unknown => {
+    const segments = plainPathSegments(path);
+    return segments ? evaluatePlainPath(segments, json) : original({ path, json, wrap: false });
+  };
   mod.JSONPath = fast;
 }
