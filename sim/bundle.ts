@@ -106,9 +106,274 @@ ${AJV_BUILD_END}`;
   return source.slice(0, start) + replacement + source.slice(end + AJV_BUILD_END.length);
 }
 
+/** `source` with the one occurrence of `expected` replaced; fails the build when there is not exactly one. */
+function replaceOnce(source: string, expected: string, replacement: string, what: string): string {
+  const at = source.indexOf(expected);
+  if (at < 0 || source.indexOf(expected, at + 1) >= 0) {
+    throw new Error(`sim/bundle.ts: aws-local-stepfunctions' ${what} is not as expected (check its version)`);
+  }
+  return source.slice(0, at) + replacement + source.slice(at + expected.length);
+}
+
+/**
+ * aws-local-stepfunctions 3.0.0's `jsonPathQuery` (every `Variable` of every Choice rule, every `.$` field of
+ * `Parameters`/`ResultSelector`, `InputPath`/`OutputPath`): two arrays and one constraint object per call.
+ */
+export const LIBRARY_JSON_PATH_QUERY = `function jsonPathQuery(pathExpression, json, context, options) {
+  const defaultConstraints = [];
+  if (!options?.ignoreDefinedValueConstraint) {
+    defaultConstraints.push(DefinedValueConstraint);
+  }
+  const constraints = [...defaultConstraints, ...options?.constraints ?? []];
+  let evaluation;
+  if (pathExpression.startsWith("$$")) {
+    evaluation = (0, import_jsonpath_plus.JSONPath)({ path: pathExpression.slice(1), json: context ?? null, wrap: false });
+  } else {
+    evaluation = (0, import_jsonpath_plus.JSONPath)({ path: pathExpression, json, wrap: false });
+  }
+  for (const Constraint of constraints) {
+    const constraintObject = new Constraint(pathExpression);
+    constraintObject.test(evaluation);
+  }
+  return evaluation;
+}`;
+
+/**
+ * The same query and the same constraint tests in the same order (the defined-value test first, then the caller's),
+ * without the arrays; the defined-value constraint, which only throws for `undefined`, is built only then. With the
+ * JSONPath fast path installed (sim/fastJsonPath.ts), the query goes straight to it (`JSONPath.rplQuery`, what the
+ * installed `JSONPath` returns for the same `{ path, json, wrap: false }`), without the options object.
+ */
+export const FAST_JSON_PATH_QUERY = `function jsonPathQuery(pathExpression, json, context, options) {
+  let evaluation;
+  const rplQuery = import_jsonpath_plus.JSONPath.rplQuery;
+  if (pathExpression.startsWith("$$")) {
+    evaluation = rplQuery !== void 0 ? rplQuery(pathExpression.slice(1), context ?? null) : (0, import_jsonpath_plus.JSONPath)({ path: pathExpression.slice(1), json: context ?? null, wrap: false });
+  } else {
+    evaluation = rplQuery !== void 0 ? rplQuery(pathExpression, json) : (0, import_jsonpath_plus.JSONPath)({ path: pathExpression, json, wrap: false });
+  }
+  if (evaluation === void 0 && !options?.ignoreDefinedValueConstraint) {
+    new DefinedValueConstraint(pathExpression).test(evaluation);
+  }
+  const extra = options?.constraints;
+  if (extra !== void 0) {
+    for (const Constraint of extra) {
+      const constraintObject = new Constraint(pathExpression);
+      constraintObject.test(evaluation);
+    }
+  }
+  return evaluation;
+}`;
+
+/** aws-local-stepfunctions 3.0.0's payload template (`Parameters`, `ResultSelector`, Map `ItemSelector`). */
+export const LIBRARY_PAYLOAD_TEMPLATE = `  const resolvedProperties = Object.entries(payloadTemplate).map(([key, value]) => {
+    let sanitizedKey = key;
+    let resolvedValue = value;
+    if (Array.isArray(value)) {
+      resolvedValue = value.map((innerValue) => processPayloadTemplate(innerValue, json, context));
+    }
+    if (isPlainObj(value)) {
+      resolvedValue = processPayloadTemplate(value, json, context);
+    }
+    if (key.endsWith(".$") && typeof value === "string") {
+      sanitizedKey = key.replace(".$", "");
+      if (value.startsWith("$")) {
+        resolvedValue = jsonPathQuery(value, json, context);
+      } else {
+        resolvedValue = evaluateIntrinsicFunction(value, json, context);
+      }
+    }
+    return [sanitizedKey, resolvedValue];
+  });
+  return Object.fromEntries(resolvedProperties);`;
+
+/**
+ * The same fields resolved in the same order, each written as it is resolved instead of through an entries array, a
+ * pair per key and `Object.fromEntries`: a data property per key (a repeated key keeps its first position and its
+ * last value, as `fromEntries` does; a "__proto__" key is defined, not assigned, as `fromEntries` does). Which output
+ * key and which resolution each field takes (`key.endsWith(".$")`, `key.replace(".$", "")`, the value's type) is
+ * read from a plan made once per template object ({@link PAYLOAD_TEMPLATE_PLAN}), the same tests in the same order.
+ */
+export const FAST_PAYLOAD_TEMPLATE = `  let rplPlan = rplTemplatePlans.get(payloadTemplate);
+  if (rplPlan === void 0) {
+    rplPlan = rplTemplatePlan(payloadTemplate);
+    rplTemplatePlans.set(payloadTemplate, rplPlan);
+  }
+  const rplOut = {};
+  for (let rplI = 0; rplI < rplPlan.length; rplI++) {
+    const rplStep = rplPlan[rplI];
+    const value = payloadTemplate[rplStep.key];
+    let resolvedValue = value;
+    switch (rplStep.kind) {
+      case RPL_ARRAY:
+        resolvedValue = value.map((innerValue) => processPayloadTemplate(innerValue, json, context));
+        break;
+      case RPL_OBJECT:
+        resolvedValue = processPayloadTemplate(value, json, context);
+        break;
+      case RPL_PATH:
+        resolvedValue = jsonPathQuery(value, json, context);
+        break;
+      case RPL_INTRINSIC:
+        resolvedValue = evaluateIntrinsicFunction(value, json, context);
+        break;
+    }
+    if (rplStep.outKey === "__proto__") Object.defineProperty(rplOut, rplStep.outKey, { value: resolvedValue, writable: true, enumerable: true, configurable: true });
+    else rplOut[rplStep.outKey] = resolvedValue;
+  }
+  return rplOut;`;
+
+/**
+ * What the library's loop decides for each field of a template object from the template alone (its key and the type
+ * of its value): the output key and how the value resolves. Computed once per template object (a definition's
+ * templates are not changed once it runs); defined before `processPayloadTemplate`.
+ */
+const PAYLOAD_TEMPLATE_PLAN = `var RPL_CONSTANT = 0, RPL_ARRAY = 1, RPL_OBJECT = 2, RPL_PATH = 3, RPL_INTRINSIC = 4;
+var rplTemplatePlans = new WeakMap();
+function rplTemplatePlan(payloadTemplate) {
+  return Object.keys(payloadTemplate).map((key) => {
+    const value = payloadTemplate[key];
+    let outKey = key;
+    let kind = RPL_CONSTANT;
+    if (Array.isArray(value)) kind = RPL_ARRAY;
+    if (isPlainObj(value)) kind = RPL_OBJECT;
+    if (key.endsWith(".$") && typeof value === "string") {
+      outKey = key.replace(".$", "");
+      kind = value.startsWith("$") ? RPL_PATH : RPL_INTRINSIC;
+    }
+    return { key, outKey, kind };
+  });
+}
+`;
+
+const CHOICE_RULE_START = `  testChoiceRule(choiceRule, input, context) {
+`;
+const CHOICE_RULE_END = `    return false;
+  }
+  async execute(input, context, options) {
+    const state = this.stateDefinition;
+    for (const choice of state.Choices) {`;
+
+/**
+ * aws-local-stepfunctions 3.0.0's `testChoiceRule` tests `"And" in choiceRule`, `"Or" in choiceRule`, ... one
+ * operator after the other (42 of them) and runs the branch of the first present: an `IsPresent` rule costs ~37 key
+ * look-ups before its own. The patch finds that first operator once per rule object (the same search, in the same
+ * order, cached in a WeakMap: a definition's rules are not changed once it runs) and each branch tests it by name.
+ * The branches themselves are the library's text, unchanged.
+ */
+export function withChoiceOperatorCache(source: string): string {
+  const start = source.indexOf(CHOICE_RULE_START);
+  const end = source.indexOf(CHOICE_RULE_END);
+  if (start < 0 || end < start || source.indexOf(CHOICE_RULE_START, start + 1) >= 0) {
+    throw new Error("sim/bundle.ts: aws-local-stepfunctions' testChoiceRule is not as expected (check its version)");
+  }
+  const body = source.slice(start + CHOICE_RULE_START.length, end);
+  const test = /if \("(\w+)" in choiceRule\) \{/g;
+  const operators = [...body.matchAll(test)].map((m) => m[1] as string);
+  // Version 3.0.0 tests 42 operators, each once, and uses `in choiceRule` for nothing else.
+  if (
+    operators.length !== 42 ||
+    new Set(operators).size !== 42 ||
+    body.split(" in choiceRule").length - 1 !== operators.length
+  ) {
+    throw new Error("sim/bundle.ts: aws-local-stepfunctions' testChoiceRule tests its operators differently");
+  }
+  const dispatch = body.replace(test, (_m, op: string) => `if (rplOp === ${JSON.stringify(op)}) {`);
+  const lookup = `    let rplOp = rplChoiceOperators.get(choiceRule);
+    if (rplOp === void 0) {
+      rplOp = null;
+      for (const rplKey of RPL_CHOICE_OPERATORS) {
+        if (rplKey in choiceRule) {
+          rplOp = rplKey;
+          break;
+        }
+      }
+      rplChoiceOperators.set(choiceRule, rplOp);
+    }
+`;
+  const classAt = source.lastIndexOf("var ChoiceStateAction = class", start);
+  if (classAt < 0) throw new Error("sim/bundle.ts: aws-local-stepfunctions has no ChoiceStateAction class");
+  const table = `var RPL_CHOICE_OPERATORS = ${JSON.stringify(operators)};
+var rplChoiceOperators = new WeakMap();
+`;
+  return (
+    source.slice(0, classAt) +
+    table +
+    source.slice(classAt, start + CHOICE_RULE_START.length) +
+    lookup +
+    dispatch +
+    source.slice(end)
+  );
+}
+
+/** The table of state handlers aws-local-stepfunctions 3.0.0's `StateExecutor` builds for each state it runs. */
+export const LIBRARY_STATE_HANDLERS = `    this.stateHandlers = {
+      Task: this.executeTaskState,`;
+
+/**
+ * One table for every executor (the handlers are the class's own methods, called on the table, and read nothing from
+ * it): an 8-entry object less per state entered.
+ */
+export const SHARED_STATE_HANDLERS = `    this.stateHandlers = rplStateHandlers ??= {
+      Task: this.executeTaskState,`;
+
+/** aws-local-stepfunctions 3.0.0's `StateExecutor.execute`: a deep copy of each state's input, used or not. */
+export const LIBRARY_RAW_INPUT = "    const rawInput = cloneJSON(input);\n    try {";
+
+/**
+ * The copy (`rawInput`) is read only by `ResultPath` (`processResult`, tested as `"ResultPath" in` the state),
+ * by `Catch` (`catchError` finds no catcher without it) and by the Map and Parallel handlers; the Task, Pass, Wait,
+ * Choice, Succeed and Fail handlers receive it and ignore it. A state without `ResultPath` and `Catch` of one of
+ * those types gets the input itself there, uncopied (no one reads it); every other state still gets its copy.
+ */
+export const LAZY_RAW_INPUT =
+  "    const rawInput = rplReadsRawInput(this.stateDefinition) ? cloneJSON(input) : input;\n    try {";
+
+/** Which states read their `rawInput` (see {@link LAZY_RAW_INPUT}); defined before `StateExecutor`. */
+const READS_RAW_INPUT = `var RPL_IGNORES_RAW_INPUT = new Set(["Task", "Pass", "Wait", "Choice", "Succeed", "Fail"]);
+function rplReadsRawInput(stateDefinition) {
+  return "ResultPath" in stateDefinition || "Catch" in stateDefinition || !RPL_IGNORES_RAW_INPUT.has(stateDefinition.Type);
+}
+`;
+
+/**
+ * aws-local-stepfunctions' per-state and per-query work, patched to the same results for less CPU (each piece is
+ * described at its constant above; tests/unit/libraryPatches.test.ts runs every shipped definition on the original and
+ * the patched library and compares outputs and event logs):
+ * - `cloneJSON` ({@link withFastCloneJson});
+ * - `jsonPathQuery`, `processPayloadTemplate`'s object case, `testChoiceRule`'s operator search;
+ * - `StateExecutor`'s handler table, shared; its copy of a state's input, made only for the states that read it;
+ * - the `EventTarget` of each execution's event log, built when the log is first used (the simulator records events
+ *   itself, sim/localStepFunctions.ts `EventRecorder`, and never uses a root execution's log).
+ */
+export function withLibraryPatches(source: string): string {
+  let s = withFastCloneJson(source);
+  s = replaceOnce(s, LIBRARY_JSON_PATH_QUERY, FAST_JSON_PATH_QUERY, "jsonPathQuery");
+  s = replaceOnce(s, LIBRARY_PAYLOAD_TEMPLATE, FAST_PAYLOAD_TEMPLATE, "processPayloadTemplate");
+  s = replaceOnce(
+    s,
+    "function processPayloadTemplate(payloadTemplate, json, context) {",
+    `${PAYLOAD_TEMPLATE_PLAN}function processPayloadTemplate(payloadTemplate, json, context) {`,
+    "processPayloadTemplate",
+  );
+  s = withChoiceOperatorCache(s);
+  s = replaceOnce(s, LIBRARY_STATE_HANDLERS, SHARED_STATE_HANDLERS, "StateExecutor handler table");
+  s = replaceOnce(s, LIBRARY_RAW_INPUT, LAZY_RAW_INPUT, "StateExecutor.execute");
+  s = replaceOnce(
+    s,
+    "var StateExecutor = class {",
+    `var rplStateHandlers;\n${READS_RAW_INPUT}var StateExecutor = class {`,
+    "StateExecutor",
+  );
+  s = replaceOnce(s, "    this.eventTarget = new EventTarget();", "    this.eventTarget = void 0;", "EventLogger");
+  const uses = s.split("this.eventTarget.").length - 1;
+  if (uses !== 3) throw new Error(`sim/bundle.ts: aws-local-stepfunctions' EventLogger uses its target ${uses} times`);
+  return s.replaceAll("this.eventTarget.", "(this.eventTarget ??= new EventTarget()).");
+}
+
 /** The library files the bundle patches, and how. */
 const PATCHES: readonly { readonly file: RegExp; readonly patch: (source: string) => string }[] = [
-  { file: /aws-local-stepfunctions[\\/]build[\\/]main\.node\.cjs$/, patch: withFastCloneJson },
+  { file: /aws-local-stepfunctions[\\/]build[\\/]main\.node\.cjs$/, patch: withLibraryPatches },
   { file: /asl-validator[\\/]dist[\\/]src[\\/]checks[\\/]json-schema-errors\.js$/, patch: withAjvCompiledOnce },
 ];
 

@@ -53,16 +53,17 @@ export function evaluatePlainPath(segments: readonly string[], json: unknown): u
 
 type JsonPathFn = ((...args: unknown[]) => unknown) & Record<string, unknown>;
 
-/** Option keys a fast-path call may carry; any other key sends the call to jsonpath-plus. */
-const FAST_KEYS = new Set(["path", "json", "wrap"]);
-
 function isFastCall(opts: unknown): opts is { path: string; json: unknown; wrap: false } {
   if (!opts || typeof opts !== "object") return false;
   const o = opts as Record<string, unknown>;
   if (o.wrap !== false || typeof o.path !== "string" || !Object.hasOwn(o, "json")) return false;
-  for (const k in o) if (!FAST_KEYS.has(k)) return false;
+  // Any other key (own or inherited, as `for...in` lists them) sends the call to jsonpath-plus.
+  for (const k in o) if (k !== "path" && k !== "json" && k !== "wrap") return false;
   return true;
 }
+
+/** The property of the installed `JSONPath` holding the direct query (read by the bundle's patched library). */
+export const QUERY = "rplQuery";
 
 let installed = false;
 
@@ -85,5 +86,11 @@ export function installFastJsonPath(): void {
   } as unknown as JsonPathFn;
   Object.assign(fast, original);
   fast.prototype = original.prototype;
+  // What `fast({ path, json, wrap: false })` returns, without building the options object: the bundle's patched
+  // `jsonPathQuery` calls it when present (sim/bundle.ts FAST_JSON_PATH_QUERY).
+  fast[QUERY] = (path: string, json: unknown): unknown => {
+    const segments = plainPathSegments(path);
+    return segments ? evaluatePlainPath(segments, json) : original({ path, json, wrap: false });
+  };
   mod.JSONPath = fast;
 }

@@ -227,7 +227,8 @@ export async function runStateMachine(definition: object, options: RunStateMachi
         throw new LambdaFunctionError(call.error, err instanceof Error ? err.message : String(err));
       }
       call.result = result;
-      const size = Buffer.byteLength(resultJson);
+      // A UTF-16 code unit is at most 3 UTF-8 bytes: text of up to a third of the limit in code units is within it.
+      const size = resultJson.length * 3 <= PAYLOAD_LIMIT_BYTES ? 0 : Buffer.byteLength(resultJson);
       if (size > PAYLOAD_LIMIT_BYTES) {
         throw new DataLimitExceededError(
           `${stateName}: the result of ${functionArn} is ${size} bytes, over the ${PAYLOAD_LIMIT_BYTES}-byte limit`,

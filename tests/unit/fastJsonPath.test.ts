@@ -1,6 +1,8 @@
-import { JSONPath } from "jsonpath-plus";
+import * as jsonpathPlus from "jsonpath-plus";
 import { describe, expect, it } from "vitest";
-import { evaluatePlainPath, plainPathSegments } from "../../sim/fastJsonPath";
+import { evaluatePlainPath, installFastJsonPath, plainPathSegments, QUERY } from "../../sim/fastJsonPath";
+
+const { JSONPath } = jsonpathPlus;
 
 // The fast path must return exactly what jsonpath-plus returns for the calls aws-local-stepfunctions makes
 // ({ path, json, wrap: false }), for every plain path and any JSON value, including misses and falsy values.
@@ -73,5 +75,21 @@ describe("fast JSONPath", () => {
       }
     }
     expect(compared).toBe(paths.length * values.length);
+  });
+
+  it("answers the direct query of the installed JSONPath as jsonpath-plus, plain paths or not", () => {
+    installFastJsonPath();
+    const mod = require("jsonpath-plus") as { JSONPath: Record<string, unknown> };
+    const query = mod.JSONPath[QUERY] as (path: string, json: unknown) => unknown;
+    expect(typeof query).toBe("function");
+    let compared = 0;
+    for (const path of [...paths, "$..id", "$.arr[*].id", "$.a['b']"]) {
+      for (const json of values) {
+        const expected = JSONPath({ path, json: json as never, wrap: false });
+        expect(query(path, json), `${path} on ${JSON.stringify(json)}`).toStrictEqual(expected);
+        compared++;
+      }
+    }
+    expect(compared).toBe((paths.length + 3) * values.length);
   });
 });
