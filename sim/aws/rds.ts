@@ -81,6 +81,8 @@ import {
   dbStatus,
   type ModelFaults,
   type ModelTiming,
+  memoOf,
+  newSnapRecord,
   rdsArn,
   type SnapRecord,
   scope,
@@ -196,11 +198,6 @@ export class RdsModel {
    * {@link sharedIn}.
    */
   private readonly listingCache = new Map<string, { version: string; items: Listed[] }>();
-  /**
-   * Views of finished snapshots, reused while their tags are unchanged: a sweep lists every snapshot on every
-   * run, and rebuilding hundreds of views per call dominated simulator time.
-   */
-  private readonly viewCache = new WeakMap<SnapRecord, { tags: object; owner?: object; shared?: object }>();
 
   constructor(private readonly deps: RdsDeps) {}
 
@@ -253,33 +250,32 @@ export class RdsModel {
     const key = f.kmsKeyArn ? this.deps.kms.resolve(account, region, f.kmsKeyArn) : undefined;
     if (f.kmsKeyArn && !key) throw new Error(`addSnapshot: kmsKeyArn ${f.kmsKeyArn} is not a key of the model`);
     const at = (f.createdAt ?? new Date(this.deps.now())).getTime();
-    this.insert({
-      kind: f.kind,
-      account,
-      region,
-      id: f.id,
-      arn: rdsArn(region, account, arnType(f.kind, "snapshot"), f.id),
-      dbId: f.dbId,
-      origin: originOf(account, region, f.kind, f.dbId),
-      engine: f.engine ?? (f.kind === "cluster" ? "aurora-postgresql" : "postgres"),
-      sizeGb: f.sizeGb ?? 20,
-      type: f.type ?? "manual",
-      startedAt: at,
-      runsFrom: at,
-      doneAt: at,
-      changePercentPerHour: f.changePercentPerHour ?? DEFAULT_CHANGE_PERCENT_PER_HOUR,
-      gbMoved: 0,
-      fails: false,
-      originalCreatedAt: at,
-      ...(key ? { kmsKeyId: key.arn } : {}),
-      tags: { ...(f.tags ?? {}) },
-      sharedWith: new Set(),
-      crossRegion: false,
-      crossAccount: false,
-      incremental: false,
-      copies: new Set(),
-      rev: 0,
-    });
+    this.insert(
+      newSnapRecord({
+        kind: f.kind,
+        account,
+        region,
+        id: f.id,
+        arn: rdsArn(region, account, arnType(f.kind, "snapshot"), f.id),
+        dbId: f.dbId,
+        origin: originOf(account, region, f.kind, f.dbId),
+        engine: f.engine ?? (f.kind === "cluster" ? "aurora-postgresql" : "postgres"),
+        sizeGb: f.sizeGb ?? 20,
+        type: f.type ?? "manual",
+        startedAt: at,
+        runsFrom: at,
+        doneAt: at,
+        changePercentPerHour: f.changePercentPerHour ?? DEFAULT_CHANGE_PERCENT_PER_HOUR,
+        gbMoved: 0,
+        fails: false,
+        originalCreatedAt: at,
+        ...(key ? { kmsKeyId: key.arn } : {}),
+        tags: { ...(f.tags ?? {}) },
+        crossRegion: false,
+        crossAccount: false,
+        incremental: false,
+      }),
+    );
   }
 
   /** Owned snapshots of one account and region (both kinds), in creation order. */
@@ -317,8 +313,8 @@ export class RdsModel {
   }
 
   /** DBSnapshot / DBClusterSnapshot view of a record, as its owner sees it. */
-  view(rec: SnapRecord): DBSnapshot | DBClusterSnapshot {
-    return rec.kind === "cluster" ? this.clusterSnapshotView(rec, false) : this.dbSnapshotView(rec, false);
+  view(rec: SnapRecord, now = this.deps.now()): DBSnapshot | DBClusterSnapshot {
+    return rec.kind === "cluster" ? this.clusterSnapshotView(rec, false, now) : this.dbSnapshotView(rec, false, now);
   }
 
   // ---------------------------------------------------------------- DB instances and clusters
@@ -452,9 +448,10 @@ export class RdsModel {
       filters: input.Filters,
     });
     const { page, marker } = paginate(items, input);
+    const now = this.deps.now();
     return {
       $metadata: META,
-      DBSnapshots: page.map((l) => this.dbSnapshotView(l.rec, l.shared)),
+      DBSnapshots: page.map((l) => this.dbSnapshotView(l.rec, l.shared, now)),
       ...(marker ? { Marker: marker } : {}),
     } satisfies DescribeDBSnapshotsCommandOutput;
   }
@@ -468,9 +465,10 @@ export class RdsModel {
       filters: input.Filters,
     });
     const { page, marker } = paginate(items, input);
+    const now = this.deps.now();
     return {
       $metadata: META,
-      DBClusterSnapshots: page.map((l) => this.clusterSnapshotView(l.rec, l.shared)),
+      DBClusterSnapshots: page.map((l) => this.clusterSnapshotView(l.rec, l.shared, now)),
       ...(marker ? { Marker: marker } : {}),
     } satisfies DescribeDBClusterSnapshotsCommandOutput;
   }
@@ -679,7 +677,7 @@ export class RdsModel {
     const origin = originOf(account, region, kind, dbId);
     const incremental = this.hasAvailable(account, region, origin, () => true, now);
     const minutes = this.deps.timing.snapshotMinutes({ sizeGb: db.sizeGb, kind, incremental });
-    const rec: SnapRecord = {
+    const rec = newSnapRecord({
       kind,
       account,
       region,
@@ -699,13 +697,10 @@ export class RdsModel {
       originalCreatedAt: now,
       ...(db.kmsKeyArn ? { kmsKeyId: db.kmsKeyArn } : {}),
       tags: tagRec,
-      sharedWith: new Set(),
       crossRegion: false,
       crossAccount: false,
       incremental,
-      copies: new Set(),
-      rev: 0,
-    };
+    });
     this.insert(rec);
     // A single-AZ instance shows `backing-up` while RDS takes the snapshot; clusters stay `available`.
     if (kind === "instance") db.busyUntil = Math.max(db.busyUntil, rec.doneAt);
@@ -791,7 +786,7 @@ export class RdsModel {
     const failRate = faults.failCopyRate ?? 0;
     const fails = failRate > 0 && (faults.random ?? half)() < failRate;
     const minutes = this.deps.timing.copyMinutes({ sizeGb: src.sizeGb, kind, incremental, crossRegion, gbMoved });
-    const rec: SnapRecord = {
+    const rec = newSnapRecord({
       kind,
       account,
       region,
@@ -812,14 +807,11 @@ export class RdsModel {
       originalCreatedAt: src.originalCreatedAt,
       ...(destKeyArn ? { kmsKeyId: destKeyArn } : {}),
       tags,
-      sharedWith: new Set(),
       source: src,
       crossRegion,
       crossAccount,
       incremental,
-      copies: new Set(),
-      rev: 0,
-    };
+    });
     src.copies.add(rec);
     this.insert(rec);
     getOrCreate(this.pendingByOrigin, rec.origin, () => new Set()).add(rec);
@@ -979,6 +971,9 @@ export class RdsModel {
     // Candidates: the named DBs' snapshots when the query names DB identifiers (a DB's in creation order, DBs in
     // the order of the values, a stable order for the Marker of the next page), else the region's; `keep` decides.
     const dbIds = indexedDbIds(kind, q);
+    // The index already holds only snapshots of the named DBs: when the query names nothing else (no DB parameter,
+    // one filter, the one the index answered), every candidate matches and `keep` need not run.
+    const keepAll = dbIds !== undefined && q.dbId === undefined && q.filters?.length === 1;
     if (type === undefined || type === "manual" || type === "automated") {
       const owned =
         dbIds === undefined
@@ -987,8 +982,8 @@ export class RdsModel {
       for (const recs of owned) {
         for (const rec of recs) {
           if (type !== undefined && rec.type !== type) continue;
-          const l = { rec, shared: false };
-          if (keep(l)) out.push(l);
+          const l = memoOf(rec).owned;
+          if (keepAll || keep(l)) out.push(l);
         }
       }
     }
@@ -999,8 +994,8 @@ export class RdsModel {
           : dbIds.map((id) => this.sharedByDb.get(dbKey(account, region, kind, id)) ?? EMPTY_SET);
       for (const recs of shared) {
         for (const rec of recs) {
-          const l = { rec, shared: true };
-          if (keep(l)) out.push(l);
+          const l = memoOf(rec).sharedEntry;
+          if (keepAll || keep(l)) out.push(l);
         }
       }
     }
@@ -1011,12 +1006,12 @@ export class RdsModel {
   private lookupVisible(kind: DbKind, account: string, region: string, ref: string): Listed | undefined {
     if (!ref.startsWith("arn:")) {
       const rec = this.snapMap(account, region, kind).get(normalizeId(kind, ref));
-      return rec ? { rec, shared: false } : undefined;
+      return rec ? memoOf(rec).owned : undefined;
     }
     const rec = this.byArn(kind, ref);
     if (!rec || rec.region !== region) return undefined;
-    if (rec.account === account) return { rec, shared: false };
-    return rec.sharedWith.has(account) ? { rec, shared: true } : undefined;
+    if (rec.account === account) return memoOf(rec).owned;
+    return rec.sharedWith.has(account) ? memoOf(rec).sharedEntry : undefined;
   }
 
   /** Finds a copy/restore source: own id, own ARN, or the ARN of a snapshot shared with the caller (any region). */
@@ -1329,45 +1324,24 @@ export class RdsModel {
 
   // ---------------------------------------------------------------- views
 
-  private dbSnapshotView(rec: SnapRecord, shared: boolean): DBSnapshot {
-    return this.deps.now() < rec.doneAt
-      ? this.buildDbSnapshotView(rec, shared)
-      : (this.cachedView(rec, shared) ?? this.storeView(rec, shared, this.buildDbSnapshotView(rec, shared)));
+  /** `now` is the caller's clock reading, read once per call rather than once per snapshot of a page. */
+  private dbSnapshotView(rec: SnapRecord, shared: boolean, now = this.deps.now()): DBSnapshot {
+    if (now < rec.doneAt) return this.buildDbSnapshotView(rec, shared, now);
+    return (
+      (cachedView(rec, shared) as DBSnapshot | undefined) ??
+      storeView(rec, shared, this.buildDbSnapshotView(rec, shared, now))
+    );
   }
 
-  private clusterSnapshotView(rec: SnapRecord, shared: boolean): DBClusterSnapshot {
-    return this.deps.now() < rec.doneAt
-      ? this.buildClusterSnapshotView(rec, shared)
-      : (this.cachedView(rec, shared) ?? this.storeView(rec, shared, this.buildClusterSnapshotView(rec, shared)));
+  private clusterSnapshotView(rec: SnapRecord, shared: boolean, now = this.deps.now()): DBClusterSnapshot {
+    if (now < rec.doneAt) return this.buildClusterSnapshotView(rec, shared, now);
+    return (
+      (cachedView(rec, shared) as DBClusterSnapshot | undefined) ??
+      storeView(rec, shared, this.buildClusterSnapshotView(rec, shared, now))
+    );
   }
 
-  /**
-   * The cached view of a finished snapshot (its status no longer changes), while its tags are unchanged. Views are
-   * deeply frozen and handed out as they are, like an immutable response: a caller that tried to change one would
-   * throw instead of corrupting later responses.
-   */
-  private cachedView<T extends object>(rec: SnapRecord, shared: boolean): T | undefined {
-    const entry = this.viewCache.get(rec);
-    if (!entry || entry.tags !== rec.tags) return undefined;
-    return (shared ? entry.shared : entry.owner) as T | undefined;
-  }
-
-  private storeView<T extends DBSnapshot | DBClusterSnapshot>(rec: SnapRecord, shared: boolean, view: T): T {
-    let entry = this.viewCache.get(rec);
-    if (!entry || entry.tags !== rec.tags) {
-      entry = { tags: rec.tags };
-      this.viewCache.set(rec, entry);
-    }
-    for (const t of view.TagList ?? []) Object.freeze(t);
-    if (view.TagList) Object.freeze(view.TagList);
-    Object.freeze(view);
-    if (shared) entry.shared = view;
-    else entry.owner = view;
-    return view;
-  }
-
-  private buildDbSnapshotView(rec: SnapRecord, shared: boolean): DBSnapshot {
-    const now = this.deps.now();
+  private buildDbSnapshotView(rec: SnapRecord, shared: boolean, now: number): DBSnapshot {
     return {
       // Shared snapshots are listed with their ARN as identifier (boto/boto3#2335) and without tags:
       // tags belong to the owner account and do not travel with a share.
@@ -1390,8 +1364,7 @@ export class RdsModel {
     };
   }
 
-  private buildClusterSnapshotView(rec: SnapRecord, shared: boolean): DBClusterSnapshot {
-    const now = this.deps.now();
+  private buildClusterSnapshotView(rec: SnapRecord, shared: boolean, now: number): DBClusterSnapshot {
     return {
       DBClusterSnapshotIdentifier: shared ? rec.arn : rec.id,
       DBClusterIdentifier: rec.dbId,
@@ -1486,6 +1459,33 @@ export class RdsModel {
 
 function half(): number {
   return 0.5;
+}
+
+/**
+ * The cached view of a finished snapshot (its status no longer changes), while its tags are unchanged: a sweep lists
+ * every snapshot on every run, and rebuilding hundreds of views per call dominated simulator time. Views are deeply
+ * frozen and handed out as they are, like an immutable response: a caller that tried to change one would throw
+ * instead of corrupting later responses.
+ */
+function cachedView(rec: SnapRecord, shared: boolean): object | undefined {
+  const m = rec.memo;
+  if (m === undefined || m.viewTags !== rec.tags) return undefined;
+  return shared ? m.shared : m.owner;
+}
+
+function storeView<T extends DBSnapshot | DBClusterSnapshot>(rec: SnapRecord, shared: boolean, view: T): T {
+  const m = memoOf(rec);
+  if (m.viewTags !== rec.tags) {
+    m.viewTags = rec.tags;
+    m.owner = undefined;
+    m.shared = undefined;
+  }
+  for (const t of view.TagList ?? []) Object.freeze(t);
+  if (view.TagList) Object.freeze(view.TagList);
+  Object.freeze(view);
+  if (shared) m.shared = view;
+  else m.owner = view;
+  return view;
 }
 
 const EMPTY_SET: ReadonlySet<SnapRecord> = new Set();

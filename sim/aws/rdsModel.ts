@@ -58,7 +58,7 @@ import {
 import { accessDenied, eventsValidation, internalFailure, type ServiceName, throttling } from "./errors";
 import { KmsModel } from "./kms";
 import { type DbFixture, type ModelQuotas, RdsModel, type SnapshotFixture } from "./rds";
-import { DEFAULT_TIMING, type ModelFaults, type ModelTiming, type SnapRecord } from "./state";
+import { DEFAULT_TIMING, type ModelFaults, type ModelTiming, memoOf, type SnapRecord } from "./state";
 import { type ApiRateLimit, TokenBuckets } from "./throttle";
 
 export { AWS_RDS_ALIAS } from "./kms";
@@ -167,12 +167,18 @@ export class RdsWorld {
   private readonly kms = new KmsModel();
   private readonly rds: RdsModel;
   private readonly clientCache = new Map<string, AwsClients>();
-  /** Normalized finished snapshots, valid while the record's tags object and revision are unchanged. */
-  private readonly snapCache = new WeakMap<SnapRecord, { tags: object; rev: number; snap: ModelSnapshot }>();
   /** Last `snapshots()` list per `account|region`, valid for that version and time span. */
   private readonly listCache = new Map<
     string,
-    { version: number; builtAt: number; validUntil: number; list: ModelSnapshot[] }
+    {
+      version: number;
+      builtAt: number;
+      validUntil: number;
+      /** The records listed, and the indexes of those still in progress at `builtAt`. */
+      recs: SnapRecord[];
+      pending: number[];
+      list: ModelSnapshot[];
+    }
   >();
   private eventCounter = 0;
   private readonly buckets?: TokenBuckets;
@@ -284,14 +290,30 @@ export class RdsWorld {
     const version = this.rds.snapshotsVersion(account, region);
     const key = `${account}|${region}`;
     const hit = this.listCache.get(key);
-    if (hit && hit.version === version && now >= hit.builtAt && now < hit.validUntil) return hit.list.slice();
+    if (hit && hit.version === version && now >= hit.builtAt) {
+      if (now < hit.validUntil) return hit.list.slice();
+      // Same records, same order, and none retagged or re-shared since the list was built (the version): only the
+      // snapshots that were still in progress then can read differently now; the others are the same frozen objects
+      // a rebuild would return.
+      const pending: number[] = [];
+      for (const i of hit.pending) {
+        const rec = hit.recs[i]!;
+        hit.list[i] = this.modelSnapshot(rec, now);
+        if (rec.doneAt > now) pending.push(i);
+      }
+      hit.builtAt = now;
+      hit.pending = pending;
+      hit.validUntil = pending.length > 0 ? now + 1 : Number.POSITIVE_INFINITY;
+      return hit.list.slice();
+    }
     const recs = this.rds.ownedSnapshots(account, region);
     const list = recs.map((rec) => this.modelSnapshot(rec, now));
     // Valid until the next snapshot finishes; while one is in progress its PercentProgress changes with the clock,
     // so the list is only reused at the same instant.
-    let validUntil = Number.POSITIVE_INFINITY;
-    for (const rec of recs) if (rec.doneAt > now) validUntil = now + 1;
-    this.listCache.set(key, { version, builtAt: now, validUntil, list });
+    const pending: number[] = [];
+    for (let i = 0; i < recs.length; i++) if (recs[i]!.doneAt > now) pending.push(i);
+    const validUntil = pending.length > 0 ? now + 1 : Number.POSITIVE_INFINITY;
+    this.listCache.set(key, { version, builtAt: now, validUntil, recs, pending, list });
     return list.slice();
   }
 
@@ -321,10 +343,10 @@ export class RdsWorld {
   private modelSnapshot(rec: SnapRecord, now: number): ModelSnapshot {
     const done = now >= rec.doneAt;
     if (done) {
-      const c = this.snapCache.get(rec);
-      if (c && c.tags === rec.tags && c.rev === rec.rev) return c.snap;
+      const m = rec.memo;
+      if (m !== undefined && m.snapTags === rec.tags && m.snapRev === rec.rev) return m.snap as ModelSnapshot;
     }
-    const v = this.rds.view(rec);
+    const v = this.rds.view(rec, now);
     const base =
       rec.kind === "cluster" ? fromDbClusterSnapshot(v as DBClusterSnapshot) : fromDbSnapshot(v as DBSnapshot);
     const snap: ModelSnapshot = Object.freeze({
@@ -337,7 +359,12 @@ export class RdsWorld {
       gbMoved: rec.gbMoved,
       ...(rec.fullReason ? { fullReason: rec.fullReason } : {}),
     });
-    if (done) this.snapCache.set(rec, { tags: rec.tags, rev: rec.rev, snap });
+    if (done) {
+      const m = memoOf(rec);
+      m.snapTags = rec.tags;
+      m.snapRev = rec.rev;
+      m.snap = snap;
+    }
     return snap;
   }
 

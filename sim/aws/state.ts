@@ -122,6 +122,75 @@ export interface SnapRecord {
   readonly copies: Set<SnapRecord>;
   /** Bumped on every change of tags or sharing (cached views compare it). */
   rev: number;
+  /** What the model derived from this record and reuses ({@link memoOf}); never state, never read as such. */
+  memo?: SnapMemo;
+}
+
+/**
+ * Objects the model derives from a snapshot record and hands out again while they are still what it would build:
+ * kept on the record itself (a property read) rather than in WeakMaps keyed by it, which cost a hash lookup for every
+ * snapshot of every listing.
+ */
+export interface SnapMemo {
+  /** The record's entry in its owner's listings, and in the listings of accounts it is shared with. */
+  readonly owned: { readonly rec: SnapRecord; readonly shared: false };
+  readonly sharedEntry: { readonly rec: SnapRecord; readonly shared: true };
+  /** The `tags` object {@link SnapMemo.owner} and {@link SnapMemo.shared} were built from (a retag replaces it). */
+  viewTags?: object;
+  /** Frozen SDK views of the finished snapshot, as its owner and as an account it is shared with see it. */
+  owner?: object;
+  shared?: object;
+  /** The normalized snapshot of sim/aws/rdsModel.ts, built from `snapTags` at revision `snapRev` once finished. */
+  snapTags?: object;
+  snapRev?: number;
+  snap?: object;
+}
+
+/**
+ * A snapshot record with every field, optional ones included, set in one fixed order: every record then has the same
+ * hidden class, so the model's reads of its fields, done for every snapshot of every listing, stay monomorphic.
+ */
+export function newSnapRecord(f: Omit<SnapRecord, "sharedWith" | "copies" | "rev" | "memo">): SnapRecord {
+  return {
+    kind: f.kind,
+    account: f.account,
+    region: f.region,
+    id: f.id,
+    arn: f.arn,
+    dbId: f.dbId,
+    origin: f.origin,
+    engine: f.engine,
+    sizeGb: f.sizeGb,
+    type: f.type,
+    startedAt: f.startedAt,
+    runsFrom: f.runsFrom,
+    doneAt: f.doneAt,
+    changePercentPerHour: f.changePercentPerHour,
+    gbMoved: f.gbMoved,
+    fullReason: f.fullReason,
+    fails: f.fails,
+    originalCreatedAt: f.originalCreatedAt,
+    kmsKeyId: f.kmsKeyId,
+    tags: f.tags,
+    sharedWith: new Set(),
+    source: f.source,
+    crossRegion: f.crossRegion,
+    crossAccount: f.crossAccount,
+    incremental: f.incremental,
+    copies: new Set(),
+    rev: 0,
+    memo: undefined,
+  };
+}
+
+/** The record's {@link SnapMemo}, made on first use. */
+export function memoOf(rec: SnapRecord): SnapMemo {
+  let m = rec.memo;
+  if (m === undefined) {
+    m = { owned: { rec, shared: false }, sharedEntry: { rec, shared: true } };
+    rec.memo = m;
+  }
+  return m;
 }
 
 /** A KMS key. */
