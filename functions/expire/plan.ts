@@ -233,10 +233,11 @@ function keep(snapshot: Snapshot, reasons: readonly KeepReason[]): ExpireAction 
  *
  * Without an invalid date among the times this order is total up to equal ids, so any stable sort gives the result
  * `Array.prototype.sort` gives, and a binary insertion sort does it in one pass over a list already in order. Listings
- * come oldest first (RDS and the model list in creation order), the reverse of this order: such a list is inserted
- * from its last member back, so each member lands at the end (one comparison each) instead of at the front (moving
- * every member placed so far). Both directions give the same stable order. With an invalid date (a NaN time, which
- * the comparison cannot order), `Array.prototype.sort` itself runs.
+ * often come oldest first (RDS and the model list in creation order), the reverse of this order: such a list is
+ * inserted from its last member back, so each member lands at the end (one comparison each) instead of at the front
+ * (moving every member placed so far). The direction is the one with fewer members out of order with their neighbour
+ * (a list seeded newest first, plus one new snapshot, stays forwards). Both directions give the same stable order.
+ * With an invalid date (a NaN time, which the comparison cannot order), `Array.prototype.sort` itself runs.
  */
 function newestFirst(list: readonly Snapshot[], times: Float64Array, dated: Uint8Array): number[] {
   const n = list.length;
@@ -253,8 +254,19 @@ function newestFirst(list: readonly Snapshot[], times: Float64Array, dated: Uint
   sortList = list;
   sortTimes = times;
   if (invalid) order.sort(byTimeThenId);
-  else if (n > 1 && byTimeThenId(0, n - 1) > 0) insertBackwards(order, n);
-  else insertForwards(order, n);
+  else {
+    // Members out of order with their successor, for each direction: the insertion sort does one binary search and
+    // shift per such member, so it goes the way with fewer.
+    let forwards = 0;
+    let backwards = 0;
+    for (let i = 1; i < n; i++) {
+      const c = byTimeThenId(i - 1, i);
+      if (c > 0) forwards++;
+      else if (c < 0) backwards++;
+    }
+    if (backwards < forwards) insertBackwards(order, n);
+    else insertForwards(order, n);
+  }
   sortList = EMPTY;
   return order;
 }
