@@ -148,6 +148,7 @@ export function planFreshness(input: FreshnessInput): FreshnessPlan {
   const noneRetired = retired.length === 0 && retiredByDeletion.size === 0;
 
   const groups = new Map<string, Group>();
+  const groupsByAccount = new Map<string | undefined, Map<string, Group>>();
   const stages = input.stages;
   const snapshots = input.snapshots;
   for (let i = 0; i < snapshots.length; i++) {
@@ -161,11 +162,22 @@ export function planFreshness(input: FreshnessInput): FreshnessPlan {
     // sourceAccountOf(s)
     const account = tags[SOURCE_ACCOUNT] || (stage === "source" && s.account ? s.account : undefined);
     if (!s.dbId || (!noneRetired && isRetired(account, s.dbId))) continue;
-    const key = dbKey(account, s.dbId);
-    let g = groups.get(key);
+    // The group by account and DB identifier (strings whose hashes are kept), else by key: the key string is built
+    // once per DB, not once per copy.
+    let byDb = groupsByAccount.get(account);
+    if (!byDb) {
+      byDb = new Map();
+      groupsByAccount.set(account, byDb);
+    }
+    let g = byDb.get(s.dbId);
     if (!g) {
-      g = { ...(account ? { sourceAccount: account } : {}), dbId: s.dbId, kind: s.kind, byStage: new Map() };
-      groups.set(key, g);
+      const key = dbKey(account, s.dbId);
+      g = groups.get(key);
+      if (!g) {
+        g = { ...(account ? { sourceAccount: account } : {}), dbId: s.dbId, kind: s.kind, byStage: new Map() };
+        groups.set(key, g);
+      }
+      byDb.set(s.dbId, g);
     }
     const list = g.byStage.get(stage);
     if (list) list.push(s);
