@@ -18,6 +18,18 @@ export interface Samples {
   readonly freshness: ReadonlyMap<string, AlarmTracker>;
 }
 
+/** True when the available members of `snaps` are exactly `available` (same objects, same order). */
+function sameAvailable(snaps: readonly { readonly status: string }[], available: readonly object[]): boolean {
+  let j = 0;
+  for (let i = 0; i < snaps.length; i++) {
+    const s = snaps[i]!;
+    if (s.status !== "available") continue;
+    if (available[j] !== s) return false;
+    j++;
+  }
+  return j === available.length;
+}
+
 /**
  * Arms the sampler on the engine. `monitored` holds the DR locations (`account|region`) a FreshnessMonitor watches,
  * whose sampled-age alarm is left out.
@@ -59,6 +71,13 @@ export function armSampling(ctx: SimContext, monitored: ReadonlySet<string>): Sa
     if (l) l.push(db);
     else statesByKey.set(k, [db]);
   }
+  // Per DR location: the available snapshots (by identity, in listing order) of the last sample that indexed it, and
+  // that index. A sample listing the very same available objects would index them to the same figures and count no
+  // new copy (each was counted when first seen), so it reuses the index; any other listing is indexed again in full.
+  const lastIndex = new Map<
+    string,
+    { available: readonly object[]; byDb: ReadonlyMap<string, { newest: number; available: number }> }
+  >();
   let sampleCount = 0;
   const sample = () => {
     const t = engine.now;
@@ -73,12 +92,20 @@ export function armSampling(ctx: SimContext, monitored: ReadonlySet<string>): Sa
       }
       return l;
     };
-    const index = new Map<string, Map<string, { newest: number; available: number }>>();
+    const index = new Map<string, ReadonlyMap<string, { newest: number; available: number }>>();
     for (const loc of drLocations) {
+      const snaps = list(loc);
+      const last = lastIndex.get(loc);
+      if (last !== undefined && sameAvailable(snaps, last.available)) {
+        index.set(loc, last.byDb);
+        continue;
+      }
       const [account, region] = loc.split("|") as [string, string];
       const byDb = new Map<string, { newest: number; available: number }>();
-      for (const s of list(loc)) {
+      const available: object[] = [];
+      for (const s of snaps) {
         if (s.status !== "available") continue;
+        available.push(s);
         const d = derivedOf(s);
         if (!d) continue;
         const e = byDb.get(d.key) ?? { newest: Number.NEGATIVE_INFINITY, available: 0 };
@@ -103,6 +130,7 @@ export function armSampling(ctx: SimContext, monitored: ReadonlySet<string>): Sa
         }
       }
       index.set(loc, byDb);
+      lastIndex.set(loc, { available, byDb });
     }
     const worst = new Map<string, boolean>();
     for (const db of dbStates) {

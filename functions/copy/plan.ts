@@ -289,27 +289,47 @@ class Items {
 
   constructor(
     /** Upper bound of the items: each comes from one listed snapshot. */
-    capacity: number,
+    readonly capacity: number,
     readonly shared: readonly Snapshot[],
     readonly homeList: readonly Snapshot[],
     readonly regionalList: readonly Snapshot[],
   ) {
-    this.state = new Int32Array(capacity);
-    this.body = new Int32Array(capacity);
-    this.kindNo = new Int32Array(capacity);
-    this.slug = new Int32Array(capacity);
-    this.rp = new Float64Array(capacity);
-    this.source = new Int32Array(capacity);
-    this.ownSource = new Uint8Array(capacity);
-    this.home = new Int32Array(capacity).fill(-1);
-    this.regional = new Int32Array(capacity).fill(-1);
-    this.phase = new Uint8Array(capacity).fill(DONE);
-    this.homeNeed = new Uint8Array(capacity);
-    this.regionNeed = new Uint8Array(capacity);
-    this.dueFromSource = new Uint8Array(capacity);
     let size = 16;
     while (size < capacity * 2) size *= 2;
-    this.table = new Int32Array(size);
+    // Every column in one zeroed buffer: one allocation per run instead of one per column (a scoped run of the check
+    // loop has a few dozen items, and each typed array of that size had its own off-heap store to allocate and free).
+    // Float64 column first (8-byte aligned), then the Int32 ones and the table, then the bytes.
+    const buffer = new ArrayBuffer(capacity * 8 + (capacity * 7 + size) * 4 + capacity * 5);
+    let at = 0;
+    const f64 = (): Float64Array => {
+      const a = new Float64Array(buffer, at, capacity);
+      at += capacity * 8;
+      return a;
+    };
+    const i32 = (length: number): Int32Array => {
+      const a = new Int32Array(buffer, at, length);
+      at += length * 4;
+      return a;
+    };
+    const u8 = (): Uint8Array => {
+      const a = new Uint8Array(buffer, at, capacity);
+      at += capacity;
+      return a;
+    };
+    this.rp = f64();
+    this.state = i32(capacity);
+    this.body = i32(capacity);
+    this.kindNo = i32(capacity);
+    this.slug = i32(capacity);
+    this.source = i32(capacity);
+    this.home = i32(capacity).fill(-1);
+    this.regional = i32(capacity).fill(-1);
+    this.table = i32(size);
+    this.ownSource = u8();
+    this.phase = u8().fill(DONE);
+    this.homeNeed = u8();
+    this.regionNeed = u8();
+    this.dueFromSource = u8();
     this.mask = size - 1;
   }
 
@@ -367,7 +387,7 @@ class Items {
 
   /** Body number of `drCopyId(rec.account, rec.dbId, ·)`, which is `rpl-<body>-<slug>`. */
   dbBody(rec: DbRecord): number {
-    if (rec.body < 0) rec.body = this.internBody(drCopyIdBody(rec.account, rec.dbId));
+    if (rec.body < 0) rec.body = this.internBody(copyIdBody(rec.account, rec.dbId));
     return rec.body;
   }
 
@@ -553,14 +573,60 @@ class Items {
 const SLUG_LENGTH = 13;
 const PREFIX_LENGTH = ID_PREFIX.length + 1;
 
-/** `rpl-<body>-<slug>` -> `{ body, slug }`; undefined for an identifier of another shape. */
-function splitCopyId(id: string): { body: string; slug: string } | undefined {
+/**
+ * `rpl-<body>-<slug>` -> `{ body, slug }`; undefined for an identifier of another shape. Remembered per identifier
+ * (a pure function of the text, so a cached split cannot go stale): every run splits each listed copy's identifier
+ * to look it up, the same identifiers recur across runs, and a split remembered keeps its two strings, whose hashes
+ * the look-ups then compute only once (the simulator's check loop split ~100,000 identifiers per virtual day, most of
+ * them seen before). Emptied when it grows past {@link SPLITS_MAX}.
+ */
+function splitCopyId(id: string): CopyIdParts | undefined {
+  let split = splits.get(id);
+  if (split === undefined) {
+    split = splitOnce(id) ?? null;
+    if (splits.size >= SPLITS_MAX) splits.clear();
+    splits.set(id, split);
+  }
+  return split ?? undefined;
+}
+
+function splitOnce(id: string): CopyIdParts | undefined {
   const n = id.length;
   if (n < PREFIX_LENGTH + SLUG_LENGTH + 1 || !id.startsWith(OWN_PREFIX) || id.charCodeAt(n - SLUG_LENGTH - 1) !== 45) {
     return undefined;
   }
-  return { body: id.slice(PREFIX_LENGTH, n - SLUG_LENGTH - 1), slug: id.slice(n - SLUG_LENGTH) };
+  return Object.freeze({ body: id.slice(PREFIX_LENGTH, n - SLUG_LENGTH - 1), slug: id.slice(n - SLUG_LENGTH) });
 }
+
+type CopyIdParts = { readonly body: string; readonly slug: string };
+const SPLITS_MAX = 100_000;
+const splits = new Map<string, CopyIdParts | null>();
+
+/**
+ * {@link drCopyIdBody}, remembered per source account and DB (pure: sanitizing and hashing the same two texts always
+ * gives the same body): each run works out the body of every DB it names. Emptied past {@link SPLITS_MAX} entries.
+ */
+function copyIdBody(account: string, dbId: string): string {
+  let byDb = bodies.get(account);
+  if (byDb === undefined) {
+    byDb = new Map();
+    bodies.set(account, byDb);
+  }
+  let body = byDb.get(dbId);
+  if (body === undefined) {
+    body = drCopyIdBody(account, dbId);
+    if (bodyCount++ >= SPLITS_MAX) {
+      bodies.clear();
+      bodyCount = 1;
+      bodies.set(account, byDb);
+      byDb.clear();
+    }
+    byDb.set(dbId, body);
+  }
+  return body;
+}
+const bodies = new Map<string, Map<string, string>>();
+let bodyCount = 0;
 
 const OWN_PREFIX = `${ID_PREFIX}-`;
 const HOUR_MS = 3_600_000;
@@ -608,7 +674,8 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   // (its ARN says so), and our Taker tagged it, so the tags give the DB and the recovery point.
   for (let i = 0; i < home.length; i++) {
     const s = home[i]!;
-    if (s.type !== "manual" || stageOf(s) !== "source" || !sourceAccounts.includes(s.account)) continue;
+    // The account test first: in a DR-only stack no listed snapshot's account is a source account.
+    if (!sourceAccounts.includes(s.account) || s.type !== "manual" || stageOf(s) !== "source") continue;
     if (!sourceInScope(s, scope)) continue;
     if (!s.id.startsWith(OWN_PREFIX)) {
       if (s.arn === askedArn) skipped.push({ id: s.arn, reason: NOT_OURS });
@@ -643,8 +710,16 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   }
 
   // Our own copies keep their pipeline going even after the shared original has expired at the source.
-  const homeFound = adoptAll(items, home, "dr", scope);
-  const regionalFound = adoptAll(items, regional, "dr-region", scope);
+  // Scratch of this run in one buffer (see Items): the items found per listed snapshot, then the scoped and kept items.
+  const scratch = new Int32Array(home.length + regional.length + 2 * items.capacity);
+  const homeFound = adoptAll(items, home, "dr", scope, scratch.subarray(0, home.length));
+  const regionalFound = adoptAll(
+    items,
+    regional,
+    "dr-region",
+    scope,
+    scratch.subarray(home.length, home.length + regional.length),
+  );
   // Each item gets the snapshot listed under its kind and identifier (the last one listed wins, as in a map filled
   // in listing order).
   attach(items, home, homeFound, items.home);
@@ -656,9 +731,10 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   if (config.drRegion) inFlight[config.drRegion] = input.inFlight?.[config.drRegion] ?? countInFlight(input.regional);
 
   const n = items.n;
-  const scoped = new Int32Array(n);
+  const scratchAt = home.length + regional.length;
+  const scoped = scratch.subarray(scratchAt, scratchAt + n);
   let scopedCount = 0;
-  const kept = new Int32Array(n);
+  const kept = scratch.subarray(scratchAt + items.capacity, scratchAt + items.capacity + n);
   let keptCount = 0;
   const failures: ItemFailure[] = [];
   const inProgress: string[] = [];
@@ -845,10 +921,16 @@ function addSource(
 
 /**
  * For each listed snapshot, in listing order: the item with its kind and identifier, adopting it when it is one of
- * our copies of `stage` whose recovery point has no item yet; -1 when there is none.
+ * our copies of `stage` whose recovery point has no item yet; -1 when there is none. Written into `found` (one entry
+ * per listed snapshot), which is returned.
  */
-function adoptAll(items: Items, listed: readonly Snapshot[], stage: CopyStage, scope: CopyScope): Int32Array {
-  const found = new Int32Array(listed.length);
+function adoptAll(
+  items: Items,
+  listed: readonly Snapshot[],
+  stage: CopyStage,
+  scope: CopyScope,
+  found: Int32Array,
+): Int32Array {
   for (let k = 0; k < listed.length; k++) found[k] = adopt(items, listed[k]!, stage, scope);
   return found;
 }
@@ -888,7 +970,12 @@ function attach(items: Items, listed: readonly Snapshot[], found: Int32Array, fi
  * the raw count `countCopiesInFlight` (lib/rds.ts): both use {@link isCopyInFlight}.
  */
 export function countInFlight(snapshots: readonly Snapshot[]): number {
-  return snapshots.filter((s) => isCopyInFlight(s.status, (k) => s.tags[k])).length;
+  let n = 0;
+  for (let i = 0; i < snapshots.length; i++) {
+    const s = snapshots[i]!;
+    if (isCopyInFlight(s.status, (k) => s.tags[k])) n++;
+  }
+  return n;
 }
 
 function isOwnedCopy(s: Snapshot, stage: CopyStage): boolean {

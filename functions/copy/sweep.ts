@@ -41,7 +41,10 @@ export function makeSweepLister(
     const key = (kind: string, dbId: string) => `${kind}|${dbId.toLowerCase()}`;
     const counts = listings.map((listed) => {
       const m = new Map<string, number>();
-      for (const s of listed) m.set(key(s.kind, s.dbId), (m.get(key(s.kind, s.dbId)) ?? 0) + 1);
+      for (const s of listed) {
+        const k = key(s.kind, s.dbId);
+        m.set(k, (m.get(k) ?? 0) + 1);
+      }
       return m;
     });
     const db = (dbId: string, kind: Snapshot["kind"], requests: number): SweepDb => ({

@@ -232,8 +232,12 @@ function keep(snapshot: Snapshot, reasons: readonly KeepReason[]): ExpireAction 
  * each member's recovery point into `times` and whether it has one into `dated` (by index in `list`).
  *
  * Without an invalid date among the times this order is total up to equal ids, so any stable sort gives the result
- * `Array.prototype.sort` gives, and a binary insertion sort does it in one pass over a list already in order (what
- * listings mostly are). With one (a NaN time, which the comparison cannot order), `Array.prototype.sort` itself runs.
+ * `Array.prototype.sort` gives, and a binary insertion sort does it in one pass over a list already in order. Listings
+ * often come oldest first (RDS and the model list in creation order), the reverse of this order: such a list is
+ * inserted from its last member back, so each member lands at the end (one comparison each) instead of at the front
+ * (moving every member placed so far). The direction is the one with fewer members out of order with their neighbour
+ * (a list seeded newest first, plus one new snapshot, stays forwards). Both directions give the same stable order.
+ * With an invalid date (a NaN time, which the comparison cannot order), `Array.prototype.sort` itself runs.
  */
 function newestFirst(list: readonly Snapshot[], times: Float64Array, dated: Uint8Array): number[] {
   const n = list.length;
@@ -251,23 +255,64 @@ function newestFirst(list: readonly Snapshot[], times: Float64Array, dated: Uint
   sortTimes = times;
   if (invalid) order.sort(byTimeThenId);
   else {
+    // Members out of order with their successor, for each direction: the insertion sort does one binary search and
+    // shift per such member, so it goes the way with fewer.
+    let forwards = 0;
+    let backwards = 0;
     for (let i = 1; i < n; i++) {
-      const x = order[i] as number;
-      if (byTimeThenId(order[i - 1] as number, x) <= 0) continue;
-      // The first position whose member sorts after x (after every equal one: stable).
-      let lo = 0;
-      let hi = i - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (byTimeThenId(order[mid] as number, x) > 0) hi = mid;
-        else lo = mid + 1;
-      }
-      order.copyWithin(lo + 1, lo, i);
-      order[lo] = x;
+      const c = byTimeThenId(i - 1, i);
+      if (c > 0) forwards++;
+      else if (c < 0) backwards++;
     }
+    if (backwards < forwards) insertBackwards(order, n);
+    else insertForwards(order, n);
   }
   sortList = EMPTY;
   return order;
+}
+
+/** Stable binary insertion sort of `order` (the identity permutation) by {@link byTimeThenId}, first index first. */
+function insertForwards(order: number[], n: number): void {
+  for (let i = 1; i < n; i++) {
+    const x = order[i] as number;
+    if (byTimeThenId(order[i - 1] as number, x) <= 0) continue;
+    // The first position whose member sorts after x (after every equal one: stable).
+    let lo = 0;
+    let hi = i - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (byTimeThenId(order[mid] as number, x) > 0) hi = mid;
+      else lo = mid + 1;
+    }
+    order.copyWithin(lo + 1, lo, i);
+    order[lo] = x;
+  }
+}
+
+/**
+ * The same sort, placing indexes from the last back to the first: `order[0..placed)` holds the indexes above the one
+ * being placed, sorted. An index goes before every member it ties with (they come later in `list`: stable), so at
+ * the end unless the last placed one sorts strictly before it.
+ */
+function insertBackwards(order: number[], n: number): void {
+  order[0] = n - 1;
+  for (let placed = 1; placed < n; placed++) {
+    const x = n - 1 - placed;
+    if (byTimeThenId(order[placed - 1] as number, x) < 0) {
+      order[placed] = x;
+      continue;
+    }
+    // The first position whose member does not sort before x.
+    let lo = 0;
+    let hi = placed - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (byTimeThenId(order[mid] as number, x) >= 0) hi = mid;
+      else lo = mid + 1;
+    }
+    order.copyWithin(lo + 1, lo, placed);
+    order[lo] = x;
+  }
 }
 
 const EMPTY: readonly Snapshot[] = [];

@@ -29,7 +29,11 @@ export function makeSweepLister(
         `${STEP}: DescribeDBSnapshots/DescribeDBClusterSnapshots (manual) in ${region} (sweep list)`,
         () => listSnapshots(deps.clients.rds(region), { type: "manual" }),
       );
-      for (const s of found) listed[r]!.set(`${s.kind}|${s.dbId}`, (listed[r]!.get(`${s.kind}|${s.dbId}`) ?? 0) + 1);
+      const counts = listed[r]!;
+      for (const s of found) {
+        const k = `${s.kind}|${s.dbId}`;
+        counts.set(k, (counts.get(k) ?? 0) + 1);
+      }
       snapshots.push(...found);
     }
     const actions = planExpire({ snapshots, now: deps.clock(), stage: config.stage, policy: config.retention });

@@ -7,9 +7,9 @@
  * number instead would hide "never copied" behind "very old".
  */
 import type { DbKind, Snapshot } from "../lib/model";
-import { recoveryPointOf, stageOf } from "../lib/model";
+import { recoveryTimeOf } from "../lib/model";
 import { deletedAtOf, isRetiredAfterDeletion, SOURCE_DELETED_TAG } from "../lib/sourceDeleted";
-import { isOwned, type Stage } from "../lib/tags";
+import { isOwned, MANAGED_BY_VALUE, type Stage, TAG } from "../lib/tags";
 import { type DbRef, dbKey, refMatches, sourceAccountOf } from "./dbRefs";
 
 /** Input of {@link planFreshness}. */
@@ -145,22 +145,43 @@ export function planFreshness(input: FreshnessInput): FreshnessPlan {
   }
   const isRetired = (account: string | undefined, dbId: string) =>
     retired.some((r) => refMatches(r, account, dbId)) || retiredByDeletion.has(dbKey(account, dbId));
+  const noneRetired = retired.length === 0 && retiredByDeletion.size === 0;
 
   const groups = new Map<string, Group>();
-  for (const s of input.snapshots) {
-    const stage = stageOf(s);
-    if (!isOwned(s.tags) || stage === undefined || !input.stages.includes(stage) || s.status !== "available") continue;
-    const account = sourceAccountOf(s);
-    if (!s.dbId || isRetired(account, s.dbId)) continue;
-    const key = dbKey(account, s.dbId);
-    let g = groups.get(key);
-    if (!g) {
-      g = { ...(account ? { sourceAccount: account } : {}), dbId: s.dbId, kind: s.kind, byStage: new Map() };
-      groups.set(key, g);
+  const groupsByAccount = new Map<string | undefined, Map<string, Group>>();
+  const stages = input.stages;
+  const snapshots = input.snapshots;
+  for (let i = 0; i < snapshots.length; i++) {
+    const s = snapshots[i]!;
+    const tags = s.tags;
+    // isOwned(s.tags) and stageOf(s), read once: the freshness Lambda reads every owned copy of every DB each run.
+    if (tags[MANAGED_BY] !== MANAGED_BY_VALUE) continue;
+    const tagged = tags[STAGE];
+    const stage = tagged === "source" || tagged === "dr" || tagged === "dr-region" ? tagged : undefined;
+    if (stage === undefined || !stages.includes(stage) || s.status !== "available") continue;
+    // sourceAccountOf(s)
+    const account = tags[SOURCE_ACCOUNT] || (stage === "source" && s.account ? s.account : undefined);
+    if (!s.dbId || (!noneRetired && isRetired(account, s.dbId))) continue;
+    // The group by account and DB identifier (strings whose hashes are kept), else by key: the key string is built
+    // once per DB, not once per copy.
+    let byDb = groupsByAccount.get(account);
+    if (!byDb) {
+      byDb = new Map();
+      groupsByAccount.set(account, byDb);
     }
-    const list = g.byStage.get(stage) ?? [];
-    list.push(s);
-    g.byStage.set(stage, list);
+    let g = byDb.get(s.dbId);
+    if (!g) {
+      const key = dbKey(account, s.dbId);
+      g = groups.get(key);
+      if (!g) {
+        g = { ...(account ? { sourceAccount: account } : {}), dbId: s.dbId, kind: s.kind, byStage: new Map() };
+        groups.set(key, g);
+      }
+      byDb.set(s.dbId, g);
+    }
+    const list = g.byStage.get(stage);
+    if (list) list.push(s);
+    else g.byStage.set(stage, [s]);
   }
   for (const ref of input.expected ?? []) {
     if (isRetired(ref.account, ref.dbId)) continue;
@@ -221,28 +242,36 @@ export function planFreshness(input: FreshnessInput): FreshnessPlan {
 }
 
 function measure(stage: Stage, copies: readonly Snapshot[], now: Date, rpoMinutes: number | undefined): StageFreshness {
-  let newest: { s: Snapshot; at: Date } | undefined;
-  for (const s of copies) {
-    const at = recoveryPointOf(s);
-    if (!at) continue;
-    if (!newest || at.getTime() > newest.at.getTime() || (at.getTime() === newest.at.getTime() && s.id > newest.s.id)) {
-      newest = { s, at };
+  // The newest recovery point, in ms (recoveryTimeOf: no Date per copy); ties by the larger id.
+  let newest: Snapshot | undefined;
+  let newestAt = 0;
+  for (let i = 0; i < copies.length; i++) {
+    const s = copies[i]!;
+    const at = recoveryTimeOf(s);
+    if (at === undefined) continue;
+    if (!newest || at > newestAt || (at === newestAt && s.id > newest.id)) {
+      newest = s;
+      newestAt = at;
     }
   }
   if (!newest) return { stage, ageMinutes: null, count: copies.length, stale: true };
   // A recovery point "in the future" (clock skew between accounts) counts as age 0, never negative.
-  const ageMinutes = Math.max(0, Math.floor((now.getTime() - newest.at.getTime()) / 60_000));
+  const ageMinutes = Math.max(0, Math.floor((now.getTime() - newestAt) / 60_000));
   return {
     stage,
-    snapshotId: newest.s.id,
-    snapshotArn: newest.s.arn,
-    region: newest.s.region,
-    recoveryPoint: newest.at.toISOString(),
+    snapshotId: newest.id,
+    snapshotArn: newest.arn,
+    region: newest.region,
+    recoveryPoint: new Date(newestAt).toISOString(),
     ageMinutes,
     count: copies.length,
     stale: rpoMinutes !== undefined && ageMinutes > rpoMinutes,
   };
 }
+
+const MANAGED_BY = TAG.managedBy;
+const STAGE = TAG.stage;
+const SOURCE_ACCOUNT = TAG.sourceAccount;
 
 /**
  * The metric data the freshness Lambda publishes: one `RecoveryPointAgeMinutes` per DB and stage (dimensions

@@ -51,9 +51,20 @@ export interface Snapshot {
 
 /** `arn:aws:rds:eu-west-1:111122223333:snapshot:x` -> `{ partition, region, account, resourceType, name }`. */
 export function parseArn(arn: string): { partition: string; region: string; account: string; resource: string } {
-  const parts = arn.split(":");
-  if (parts.length < 6 || parts[0] !== "arn") throw new Error(`not an ARN: ${arn}`);
-  return { partition: parts[1]!, region: parts[3]!, account: parts[4]!, resource: parts.slice(5).join(":") };
+  // The first five colons split off partition, service, region and account; the resource is the rest, colons and all
+  // (what splitting on every colon and joining the parts after the fifth gives, without the array per part).
+  const c0 = arn.indexOf(":");
+  const c1 = c0 < 0 ? -1 : arn.indexOf(":", c0 + 1);
+  const c2 = c1 < 0 ? -1 : arn.indexOf(":", c1 + 1);
+  const c3 = c2 < 0 ? -1 : arn.indexOf(":", c2 + 1);
+  const c4 = c3 < 0 ? -1 : arn.indexOf(":", c3 + 1);
+  if (c4 < 0 || c0 !== 3 || !arn.startsWith("arn")) throw new Error(`not an ARN: ${arn}`);
+  return {
+    partition: arn.slice(c0 + 1, c1),
+    region: arn.slice(c2 + 1, c3),
+    account: arn.slice(c3 + 1, c4),
+    resource: arn.slice(c4 + 1),
+  };
 }
 
 /**

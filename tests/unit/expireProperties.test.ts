@@ -157,6 +157,57 @@ describe("planExpire properties", () => {
     });
   });
 
+  it("reports each group newest first, undated last, ties by id then listing order, whatever the listing order", () => {
+    // Few distinct times and ids, so ties (equal times, equal ids in two regions' groups) are common; listed as
+    // generated, oldest first and newest first (the planner's sort takes a different path for each).
+    const tiedWorld = fc.record({
+      specs: fc.array(
+        fc.record({
+          db: fc.constantFrom("orders", "billing"),
+          id: fc.constantFrom("rpl-a", "rpl-b", "rpl-c"),
+          region: fc.constantFrom(HOME, DR),
+          ageMinutes: fc.oneof(
+            { weight: 8, arbitrary: fc.constantFrom(10, 20, 30, 40) },
+            { weight: 1, arbitrary: fc.constant(null) },
+          ),
+        }),
+        { maxLength: 40 },
+      ),
+      listing: fc.constantFrom("generated", "oldest-first", "newest-first"),
+    });
+    run(tiedWorld, ({ specs, listing }) => {
+      const now = BASE_NOW;
+      const built = specs.map((x) =>
+        snap({
+          id: x.id,
+          ...(x.ageMinutes === null
+            ? { createdAt: null }
+            : { at: new Date(now - x.ageMinutes * MINUTE).toISOString() }),
+          dbId: x.db,
+          region: x.region,
+          stage: x.region === HOME ? "dr" : "dr-region",
+        }),
+      );
+      const time = (s: Snapshot) => recoveryPointOf(s)?.getTime() ?? Number.NEGATIVE_INFINITY;
+      const world =
+        listing === "generated"
+          ? built
+          : [...built].sort((a, b) => (listing === "oldest-first" ? time(a) - time(b) : time(b) - time(a)) || 0);
+      const policy = { allHours: 1, dailyDays: 0, weeklyWeeks: 0, monthlyMonths: 0, minKeep: 1 };
+      const actions = planExpire({ snapshots: world, now: new Date(now), stage: "dr", policy });
+      // Reference: groups in key order, each sorted with a stable sort from listing order.
+      const groups = new Map<string, Snapshot[]>();
+      for (const s of world) groups.set(groupKey(s), [...(groups.get(groupKey(s)) ?? []), s]);
+      const expected = [...groups.keys()]
+        .sort()
+        .flatMap((k) =>
+          [...groups.get(k)!].sort((a, b) => time(b) - time(a) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+        );
+      expect(actions.map((a) => a.snapshot)).toEqual(expected);
+      for (let i = 0; i < expected.length; i++) expect(actions[i]!.snapshot).toBe(expected[i]);
+    });
+  });
+
   it("is idempotent: planning again over the survivors deletes nothing more", () => {
     run(worldArb, ({ specs, policy, stage, nowOffset }) => {
       const now = new Date(BASE_NOW + nowOffset * MINUTE);

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as z from "zod/mini";
 import { accountList, bool, parseEnv, positiveInt, regexSource } from "../../functions/lib/env";
@@ -119,6 +120,40 @@ describe("model mapping", () => {
 
   it("rejects non-ARNs", () => {
     expect(() => parseArn("snapshot:x")).toThrow(/not an ARN/);
+  });
+
+  it("parses any text as splitting on every colon does: five fields, the resource with its colons", () => {
+    // Reference: the split-and-join parse parseArn replaced (same fields, same errors).
+    const reference = (arn: string) => {
+      const parts = arn.split(":");
+      if (parts.length < 6 || parts[0] !== "arn") return "error";
+      return { partition: parts[1], region: parts[3], account: parts[4], resource: parts.slice(5).join(":") };
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom("arn", "ar", "arnx", "", "aws", "rds", "eu-west-1", "111122223333", "snapshot", "x"), {
+          maxLength: 9,
+        }),
+        (parts) => {
+          const arn = parts.join(":");
+          let got: unknown;
+          try {
+            got = parseArn(arn);
+          } catch (e) {
+            expect(String(e)).toContain("not an ARN");
+            got = "error";
+          }
+          expect(got).toEqual(reference(arn));
+        },
+      ),
+      { seed: 1010, numRuns: 2000 },
+    );
+    expect(parseArn("arn:aws:rds:eu-west-1:111122223333:snapshot:a:b")).toEqual({
+      partition: "aws",
+      region: "eu-west-1",
+      account: "111122223333",
+      resource: "snapshot:a:b",
+    });
   });
 });
 
