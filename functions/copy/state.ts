@@ -3,7 +3,7 @@
  * and always agree on what is pending.
  */
 import type { AwsClients } from "../lib/clients";
-import { buildIdentifier, MAX_ID_LENGTH } from "../lib/identifiers";
+import { buildIdentifier, ID_PREFIX, MAX_ID_LENGTH } from "../lib/identifiers";
 import { type DbKind, parseArn, recoveryTimeOf, type Snapshot, snapshotName, stageOf } from "../lib/model";
 import { isCopyInFlight, listSnapshots } from "../lib/rds";
 import { isOwned } from "../lib/tags";
@@ -141,7 +141,7 @@ export function newerRecoveryPointOf(scope: CopyScope, config: CopyConfig, state
 }
 
 /** Prefix of the Taker's snapshot identifiers (lib/identifiers.ts). */
-const OWN_SNAPSHOT_PREFIX = "rpl-";
+const OWN_SNAPSHOT_PREFIX = `${ID_PREFIX}-`;
 
 /**
  * Recovery point (ms) of the newest available final copy (stage `dr-region` with a DR region, else `dr`) among

@@ -26,6 +26,7 @@ import {
 } from "../../sim/bundle";
 import { installFastJsonPath } from "../../sim/fastJsonPath";
 import { polyfillPromiseWithResolvers } from "../../sim/polyfills";
+import { makeRandom } from "../../sim/random";
 
 const FILE = resolve(__dirname, "../../node_modules/aws-local-stepfunctions/build/main.node.cjs");
 
@@ -131,18 +132,6 @@ function surveyOf(definition: object): {
   return { tasks, waits, paths: [...paths.values()], strings: [...strings] };
 }
 
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const ERRORS = ["TransientAwsError", "SnapshotNotFoundError", "ConfigError", "Lambda.ServiceException", "Boom"];
 
 /** A generated value: missing (undefined), a string the Choices compare with, a boolean, null or a number. */
@@ -206,7 +195,7 @@ interface Run {
 async function runOn(lib: Library, definition: object, seed: number): Promise<Run> {
   const survey = surveyOf(definition);
   const { tasks, waits } = survey;
-  const next = rng(seed);
+  const next = makeRandom(seed, "library-patches").next;
   const calls: unknown[] = [];
   const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const name of tasks) {
