@@ -712,18 +712,21 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   // Our own copies keep their pipeline going even after the shared original has expired at the source.
   // Scratch of this run in one buffer (see Items): the items found per listed snapshot, then the scoped and kept items.
   const scratch = new Int32Array(home.length + regional.length + 2 * items.capacity);
-  const homeFound = adoptAll(items, home, "dr", scope, scratch.subarray(0, home.length));
+  // A run asked about one snapshot looks only at the identifiers its items can have (see scopedKeysOf).
+  const keys = askedArn === undefined ? undefined : scopedKeysOf(items, home, regional, askedArn);
+  const homeFound = adoptAll(items, home, "dr", scope, scratch.subarray(0, home.length), keys);
   const regionalFound = adoptAll(
     items,
     regional,
     "dr-region",
     scope,
     scratch.subarray(home.length, home.length + regional.length),
+    keys,
   );
   // Each item gets the snapshot listed under its kind and identifier (the last one listed wins, as in a map filled
   // in listing order).
-  attach(items, home, homeFound, items.home);
-  attach(items, regional, regionalFound, items.regional);
+  attach(items, home, homeFound, items.home, keys);
+  attach(items, regional, regionalFound, items.regional, keys);
 
   const inFlight: Record<string, number> = {
     [config.region]: input.inFlight?.[config.region] ?? countInFlight(input.home),
@@ -930,9 +933,53 @@ function adoptAll(
   stage: CopyStage,
   scope: CopyScope,
   found: Int32Array,
+  keys: ScopedKeys | undefined,
 ): Int32Array {
-  for (let k = 0; k < listed.length; k++) found[k] = adopt(items, listed[k]!, stage, scope);
+  for (let k = 0; k < listed.length; k++) {
+    const s = listed[k]!;
+    found[k] = keys === undefined || hasKey(keys, s) ? adopt(items, s, stage, scope) : -1;
+  }
   return found;
+}
+
+/** The (kind, identifier) pairs the items of a run asked about one snapshot can be listed under (few). */
+interface ScopedKeys {
+  readonly kinds: string[];
+  readonly ids: string[];
+}
+
+function hasKey(keys: ScopedKeys, s: Snapshot): boolean {
+  const ids = keys.ids;
+  for (let j = 0; j < ids.length; j++) if (ids[j] === s.id && keys.kinds[j] === s.kind) return true;
+  return false;
+}
+
+/**
+ * For a run asked about the snapshot `arn`: every (kind, identifier) an item in its scope can have. An item is in
+ * that scope when its source is `arn` or the copy listed under its identifier carries `rpl-copied-from` = `arn`
+ * (inScopeOf). Sources are added only when they are `arn` (sourceInScope), so the items added so far are exactly the
+ * first kind; a copy can only carry the tag if one listed snapshot does. Items are keyed by kind and identifier, and
+ * adopting or attaching under one key reads only that key's items, so leaving the listed snapshots under any other
+ * key out changes only items that are out of scope; and out-of-scope items change nothing the run returns (every
+ * result is built from the scoped items, except the in-flight counts and the intermediate-delete guard, which read
+ * the listings themselves). A sweep or a DB scope sees every key.
+ */
+function scopedKeysOf(items: Items, home: readonly Snapshot[], regional: readonly Snapshot[], arn: string): ScopedKeys {
+  const keys: ScopedKeys = { kinds: [], ids: [] };
+  for (let i = 0; i < items.n; i++) {
+    keys.kinds.push(items.kindOf(i));
+    keys.ids.push(items.targetId(i));
+  }
+  for (const list of [home, regional]) {
+    for (let k = 0; k < list.length; k++) {
+      const s = list[k]!;
+      if (s.tags[TAG.copiedFrom] === arn) {
+        keys.kinds.push(s.kind);
+        keys.ids.push(s.id);
+      }
+    }
+  }
+  return keys;
 }
 
 function adopt(items: Items, s: Snapshot, stage: CopyStage, scope: CopyScope): number {
@@ -954,11 +1001,18 @@ function adopt(items: Items, s: Snapshot, stage: CopyStage, scope: CopyScope): n
  * listing order): `field[item]` becomes its index in `listed`. `found[k]` is the item already looked up for
  * `listed[k]`, or -1 (looked up again: a later listing may have adopted an item under that identifier).
  */
-function attach(items: Items, listed: readonly Snapshot[], found: Int32Array, field: Int32Array): void {
+function attach(
+  items: Items,
+  listed: readonly Snapshot[],
+  found: Int32Array,
+  field: Int32Array,
+  keys: ScopedKeys | undefined,
+): void {
   for (let k = 0; k < listed.length; k++) {
     let i = found[k] as number;
     if (i < 0) {
       const s = listed[k]!;
+      if (keys !== undefined && !hasKey(keys, s)) continue;
       i = items.find(s.kind, s.id);
     }
     if (i >= 0) field[i] = k;

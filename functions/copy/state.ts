@@ -98,7 +98,13 @@ export async function planCopyRun(
   if (!filter) return plan;
   const newest = newestFinalCopy(config.drRegion ? state.regional : state.home, config.drRegion ? "dr-region" : "dr");
   // The listings are narrowed to the DB: its copies in flight, in or out of this run's scope.
-  const dbRunning = [...state.home, ...state.regional].filter((c) => isCopyInFlight(c.status, (k) => c.tags[k]));
+  const dbRunning: Snapshot[] = [];
+  for (const list of [state.home, state.regional]) {
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i]!;
+      if (isCopyInFlight(c.status, (k) => c.tags[k])) dbRunning.push(c);
+    }
+  }
   const newer = newerRecoveryPointOf(scope, config, state);
   return {
     ...plan,
@@ -118,23 +124,41 @@ export async function planCopyRun(
  */
 export function newerRecoveryPointOf(scope: CopyScope, config: CopyConfig, state: CopyState): Snapshot | undefined {
   if (scope.kind !== "snapshot") return undefined;
+  const arn = scope.snapshotArn;
   const isSource = (s: Snapshot) => s.type === "shared" || (s.type === "manual" && stageOf(s) === "source");
-  const asked = [...state.shared, ...state.home].find((s) => s.arn === scope.snapshotArn && isSource(s));
+  // The first listed source with the scope's ARN (shared listing first, then home), read without joining the lists.
+  let asked: Snapshot | undefined;
+  for (const list of [state.shared, state.home]) {
+    for (let i = 0; i < list.length && asked === undefined; i++) {
+      const s = list[i]!;
+      if (s.arn === arn && isSource(s)) asked = s;
+    }
+  }
   const rp = asked ? recoveryTimeOf(asked) : undefined;
   if (!asked || rp === undefined) return undefined;
-  const sameDb = (s: Snapshot) => s.kind === asked.kind && s.dbId === asked.dbId;
-  for (const c of [...state.home, ...state.regional]) {
-    if (sameDb(c) && isOwned(c.tags) && stageOf(c) !== "source" && recoveryTimeOf(c) === rp) return undefined;
+  const kind = asked.kind;
+  const dbId = asked.dbId;
+  for (const list of [state.home, state.regional]) {
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i]!;
+      if (c.kind === kind && c.dbId === dbId && isOwned(c.tags) && stageOf(c) !== "source" && recoveryTimeOf(c) === rp)
+        return undefined;
+    }
   }
   let newer: Snapshot | undefined;
   let newerRp = rp;
-  for (const s of [...state.shared, ...state.home]) {
-    if (!isSource(s) || !sameDb(s) || s.account !== asked.account || s.status !== "available") continue;
-    if (!s.id.startsWith(OWN_SNAPSHOT_PREFIX) || !config.sourceAccounts.includes(s.account)) continue;
-    const t = recoveryTimeOf(s);
-    if (t !== undefined && t > newerRp) {
-      newer = s;
-      newerRp = t;
+  const account = asked.account;
+  if (!config.sourceAccounts.includes(account)) return undefined;
+  for (const list of [state.shared, state.home]) {
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
+      if (s.kind !== kind || s.dbId !== dbId || s.account !== account || s.status !== "available") continue;
+      if (!isSource(s) || !s.id.startsWith(OWN_SNAPSHOT_PREFIX)) continue;
+      const t = recoveryTimeOf(s);
+      if (t !== undefined && t > newerRp) {
+        newer = s;
+        newerRp = t;
+      }
     }
   }
   return newer;
