@@ -17,7 +17,7 @@ import type { RunContext } from "../lib/deadline";
 import { inContext } from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
 import type { Snapshot } from "../lib/model";
-import { packSweepItems, type SweepDb, type SweepList, type SweepListInput } from "../lib/sweep";
+import { countListed, packSweepItems, type SweepDb, type SweepList, type SweepListInput } from "../lib/sweep";
 import type { CopyConfig } from "./config";
 import { planCopy } from "./plan";
 import { listCopyState } from "./state";
@@ -39,14 +39,7 @@ export function makeSweepLister(
       ? [state.shared, state.home, state.regional]
       : [state.shared, state.home];
     const key = (kind: string, dbId: string) => `${kind}|${dbId.toLowerCase()}`;
-    const counts = listings.map((listed) => {
-      const m = new Map<string, number>();
-      for (const s of listed) {
-        const k = key(s.kind, s.dbId);
-        m.set(k, (m.get(k) ?? 0) + 1);
-      }
-      return m;
-    });
+    const counts = listings.map((listed) => countListed(listed, true));
     const db = (dbId: string, kind: Snapshot["kind"], requests: number): SweepDb => ({
       dbId,
       kind,

@@ -10,7 +10,7 @@ import { inContext } from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
 import type { Snapshot } from "../lib/model";
 import { listSnapshots } from "../lib/rds";
-import { packSweepItems, type SweepDb, type SweepList, type SweepListInput } from "../lib/sweep";
+import { countListed, packSweepItems, type SweepDb, type SweepList, type SweepListInput } from "../lib/sweep";
 import type { ExpireConfig } from "./config";
 import { STEP } from "./handler";
 import { deletions, planExpire } from "./plan";
@@ -29,12 +29,8 @@ export function makeSweepLister(
         `${STEP}: DescribeDBSnapshots/DescribeDBClusterSnapshots (manual) in ${region} (sweep list)`,
         () => listSnapshots(deps.clients.rds(region), { type: "manual" }),
       );
-      const counts = listed[r]!;
-      for (const s of found) {
-        const k = `${s.kind}|${s.dbId}`;
-        counts.set(k, (counts.get(k) ?? 0) + 1);
-      }
-      snapshots.push(...found);
+      listed[r] = countListed(found);
+      for (let i = 0; i < found.length; i++) snapshots.push(found[i]!);
     }
     const actions = planExpire({ snapshots, now: deps.clock(), stage: config.stage, policy: config.retention });
     // One delete per snapshot to delete.

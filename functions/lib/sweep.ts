@@ -15,7 +15,7 @@ import { SNAPSHOT_FILTER_MAX_VALUES } from "../../config/assumptions";
 import type { RunContext } from "./deadline";
 import { ConfigError, type ItemFailure, PartialFailureError } from "./errors";
 import type { HandlerCore } from "./lambda";
-import type { DbKind } from "./model";
+import type { DbKind, Snapshot } from "./model";
 import { PAGE_SIZE } from "./rds";
 
 /** Input that asks a step Lambda for its sweep items instead of running the step. */
@@ -380,4 +380,30 @@ export function parseDbScope(event: unknown, step: string): string | undefined {
     );
   }
   return v;
+}
+
+/**
+ * Listed snapshots per kind and DB: `<kind>|<dbId>` (with `lower`, the identifier lowercased) -> how many. Counted per
+ * kind and identifier as listed first, so a key string is made once per DB, not once per listed snapshot (a list
+ * step counts every snapshot of its region); keys that lowercase alike are summed.
+ */
+export function countListed(snapshots: readonly Snapshot[], lower = false): Map<string, number> {
+  const byKind = new Map<string, Map<string, number>>();
+  for (let i = 0; i < snapshots.length; i++) {
+    const s = snapshots[i]!;
+    let byDb = byKind.get(s.kind);
+    if (byDb === undefined) {
+      byDb = new Map();
+      byKind.set(s.kind, byDb);
+    }
+    byDb.set(s.dbId, (byDb.get(s.dbId) ?? 0) + 1);
+  }
+  const counts = new Map<string, number>();
+  for (const [kind, byDb] of byKind) {
+    for (const [dbId, n] of byDb) {
+      const k = `${kind}|${lower ? dbId.toLowerCase() : dbId}`;
+      counts.set(k, (counts.get(k) ?? 0) + n);
+    }
+  }
+  return counts;
 }

@@ -17,7 +17,14 @@ import { inContext } from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
 import { MetricUnit } from "../lib/powertools";
 import { listSnapshots } from "../lib/rds";
-import { packSweepItems, type SweepDb, type SweepItem, type SweepList, type SweepListInput } from "../lib/sweep";
+import {
+  countListed,
+  packSweepItems,
+  type SweepDb,
+  type SweepItem,
+  type SweepList,
+  type SweepListInput,
+} from "../lib/sweep";
 import type { ShareConfig } from "./config";
 import { reportDeletedDbs } from "./deletedDbs";
 import { STEP } from "./handler";
@@ -57,8 +64,7 @@ export function makeSweepLister(
 
     // Per DB and kind: the snapshots the item's listing returns again, and the shares it makes.
     const key = (kind: string, dbId: string) => `${kind}|${dbId}`;
-    const listed = new Map<string, number>();
-    for (const s of snapshots) listed.set(key(s.kind, s.dbId), (listed.get(key(s.kind, s.dbId)) ?? 0) + 1);
+    const listed = countListed(snapshots);
     const work = [...plan.toShare, ...verifying.revoked];
     const dbs: SweepDb[] = work.map((s) => ({
       dbId: s.dbId,
