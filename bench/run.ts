@@ -484,8 +484,11 @@ interface PlannerTimes {
 /**
  * With `RPL_BENCH_FULL_GC=1`, a full garbage collection before each timed planner run (V8's `gc`, exposed at run time
  * through `v8.setFlagsFromString("--expose-gc")` and read from a new context), so a run starts from a collected heap
- * instead of the bench's leftovers. A variant to compare, not the default: the planners then measure 2-4 times slower
- * (docs/performance.md, "Still open"; why was not examined).
+ * instead of the bench's leftovers. A variant to compare, not the default: the planners then measure 2-5 times slower.
+ * With `--trace-gc` no collection at all runs between one forced collection and the next, so the extra time is the
+ * forced collection's own aftermath (V8 sweeps the ~260 MB heap concurrently after a full collection, on threads that
+ * `process.cpuUsage()` counts, and the main thread sweeps when it allocates), not the planners (docs/performance.md,
+ * branch `copyrun`).
  */
 const fullGc: (() => void) | undefined =
   process.env.RPL_BENCH_FULL_GC === "1"
