@@ -199,6 +199,16 @@ export class RdsModel {
    */
   private readonly listingCache = new Map<string, { version: string; items: Listed[] }>();
 
+  /**
+   * `account|region|kind|dbId` ({@link dbKey}) -> bumped whenever what a listing of that DB identifier by that
+   * account can show changes: one of its owned snapshots there is added, removed, retagged, re-shared or has its
+   * completion moved ({@link RdsModel.touch}), or a snapshot of that DB identifier is shared with or unshared from
+   * the account. Time alone does not bump it (see {@link DbListing}).
+   */
+  private readonly dbVersions = new Map<string, number>();
+  /** Listings of some DB identifiers' snapshots, as SDK views, by query ({@link RdsModel.dbListingViews}). */
+  private readonly dbListings = new Map<string, DbListing>();
+
   constructor(private readonly deps: RdsDeps) {}
 
   // ---------------------------------------------------------------- fixtures (no faults, no call records)
@@ -440,13 +450,23 @@ export class RdsModel {
   // ---------------------------------------------------------------- snapshots
 
   describeDBSnapshots(account: string, region: string, input: DescribeDBSnapshotsCommandInput) {
-    const items = this.listSnapshots("instance", account, region, {
+    const q = {
       id: input.DBSnapshotIdentifier,
       dbId: input.DBInstanceIdentifier,
       type: input.SnapshotType,
       includeShared: input.IncludeShared ?? false,
       filters: input.Filters,
-    });
+    };
+    const views = this.dbListingViews("instance", account, region, q) as DBSnapshot[] | undefined;
+    if (views !== undefined) {
+      const { page, marker } = paginate(views, input);
+      return {
+        $metadata: META,
+        DBSnapshots: page,
+        ...(marker ? { Marker: marker } : {}),
+      } satisfies DescribeDBSnapshotsCommandOutput;
+    }
+    const items = this.listSnapshots("instance", account, region, q);
     const { page, marker } = paginate(items, input);
     const now = this.deps.now();
     return {
@@ -457,13 +477,23 @@ export class RdsModel {
   }
 
   describeDBClusterSnapshots(account: string, region: string, input: DescribeDBClusterSnapshotsCommandInput) {
-    const items = this.listSnapshots("cluster", account, region, {
+    const q = {
       id: input.DBClusterSnapshotIdentifier,
       dbId: input.DBClusterIdentifier,
       type: input.SnapshotType,
       includeShared: input.IncludeShared ?? false,
       filters: input.Filters,
-    });
+    };
+    const views = this.dbListingViews("cluster", account, region, q) as DBClusterSnapshot[] | undefined;
+    if (views !== undefined) {
+      const { page, marker } = paginate(views, input);
+      return {
+        $metadata: META,
+        DBClusterSnapshots: page,
+        ...(marker ? { Marker: marker } : {}),
+      } satisfies DescribeDBClusterSnapshotsCommandOutput;
+    }
+    const items = this.listSnapshots("cluster", account, region, q);
     const { page, marker } = paginate(items, input);
     const now = this.deps.now();
     return {
@@ -918,6 +948,85 @@ export class RdsModel {
   }
 
   /**
+   * The whole listing (before paging) of a Describe*Snapshots call restricted to some DB identifiers through the
+   * per-DB index with nothing else to filter (the Copier's, Checker's and sweeps' reads), as the SDK views a page
+   * shows: the same objects, in the same order, as {@link RdsModel.computeListing} mapped through
+   * {@link RdsModel.dbSnapshotView} / {@link RdsModel.clusterSnapshotView} at `now`. Kept per query while the DBs'
+   * {@link dbVersions} are unchanged: then the listing holds the same records in the same order, and only the views
+   * of snapshots that were still in progress can read differently (they are rebuilt at every call, so an unfrozen
+   * view is never handed out twice); the others are the frozen views a rebuild would return. Undefined when the query
+   * is not of that form (by snapshot identifier, other filters, an ARN, another type): the caller lists as before.
+   */
+  private dbListingViews(
+    kind: DbKind,
+    account: string,
+    region: string,
+    q: { id?: string; dbId?: string; type?: string; includeShared: boolean; filters?: Filter[] },
+  ): (DBSnapshot | DBClusterSnapshot)[] | undefined {
+    if (q.id !== undefined) return undefined;
+    const type = q.type;
+    if (type !== undefined && type !== "manual" && type !== "automated" && type !== "shared") return undefined;
+    let dbIds: readonly string[] | undefined;
+    if (q.dbId !== undefined) {
+      if (q.filters !== undefined && q.filters.length > 0) return undefined;
+      dbIds = indexedDbIds(kind, q);
+    } else {
+      if (q.filters?.length !== 1) return undefined;
+      dbIds = indexedDbIds(kind, q);
+    }
+    if (dbIds === undefined) return undefined;
+    const shared = type === "shared" || (type === undefined && q.includeShared);
+    const keys = dbIds.map((id) => dbKey(account, region, kind, id));
+    const cacheKey = `${keys.length === 1 ? keys[0] : JSON.stringify(keys)}|${type ?? ""}|${shared ? 1 : 0}`;
+    const now = this.deps.now();
+    const hit = this.dbListings.get(cacheKey);
+    if (hit !== undefined && now >= hit.builtAt && this.sameVersions(keys, hit.versions)) {
+      if (hit.pending.length > 0) {
+        const pending: number[] = [];
+        for (const i of hit.pending) {
+          const l = hit.items[i]!;
+          hit.views[i] =
+            l.rec.kind === "cluster"
+              ? this.clusterSnapshotView(l.rec, l.shared, now)
+              : this.dbSnapshotView(l.rec, l.shared, now);
+          if (now < l.rec.doneAt) pending.push(i);
+        }
+        hit.pending = pending;
+      }
+      hit.builtAt = now;
+      return hit.views;
+    }
+    const items = this.computeListing(kind, account, region, q);
+    const views: (DBSnapshot | DBClusterSnapshot)[] = [];
+    const pending: number[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const l = items[i]!;
+      views.push(
+        kind === "cluster" ? this.clusterSnapshotView(l.rec, l.shared, now) : this.dbSnapshotView(l.rec, l.shared, now),
+      );
+      if (now < l.rec.doneAt) pending.push(i);
+    }
+    if (this.dbListings.size >= DB_LISTING_CACHE_SIZE) this.dbListings.clear();
+    this.dbListings.set(cacheKey, {
+      versions: keys.map((k) => this.dbVersions.get(k) ?? 0),
+      builtAt: now,
+      items,
+      views,
+      pending,
+    });
+    return views;
+  }
+
+  private sameVersions(keys: readonly string[], versions: readonly number[]): boolean {
+    for (let i = 0; i < keys.length; i++) if ((this.dbVersions.get(keys[i]!) ?? 0) !== versions[i]) return false;
+    return true;
+  }
+
+  private bumpDb(key: string): void {
+    this.dbVersions.set(key, (this.dbVersions.get(key) ?? 0) + 1);
+  }
+
+  /**
    * {@link RdsModel.computeListing}, reused while no snapshot of that kind there was added or removed (and, for shared
    * ones, none shared or unshared): a paginator asks for every page of the same listing in turn, and filtering every
    * snapshot again for each page made a listing cost pages x snapshots. What a listing holds depends on no status,
@@ -1134,7 +1243,9 @@ export class RdsModel {
     const map = this.snapMap(rec.account, rec.region, rec.kind);
     if (map.has(rec.id)) throw new Error(`snapshot ${rec.id} already exists in ${rec.account}/${rec.region}`);
     map.set(rec.id, rec);
-    getOrCreate(this.ownedByDb, dbKey(rec.account, rec.region, rec.kind, rec.dbId), () => new Map()).set(rec.id, rec);
+    const dk = dbKey(rec.account, rec.region, rec.kind, rec.dbId);
+    getOrCreate(this.ownedByDb, dk, () => new Map()).set(rec.id, rec);
+    this.bumpDb(dk);
     getOrCreate(this.byOrigin, `${scope(rec.account, rec.region)}|${rec.origin}`, () => new Set()).add(rec);
     getOrCreate(this.byLabel, labelKey(rec, rec.tags), () => new Set()).add(rec);
     if (rec.type === "manual") this.countManual(rec, 1);
@@ -1156,7 +1267,9 @@ export class RdsModel {
     }
     this.pendingByOrigin.get(rec.origin)?.delete(rec);
     this.snapMap(rec.account, rec.region, rec.kind).delete(rec.id);
-    this.ownedByDb.get(dbKey(rec.account, rec.region, rec.kind, rec.dbId))?.delete(rec.id);
+    const dk = dbKey(rec.account, rec.region, rec.kind, rec.dbId);
+    this.ownedByDb.get(dk)?.delete(rec.id);
+    this.bumpDb(dk);
     this.byOrigin.get(`${scope(rec.account, rec.region)}|${rec.origin}`)?.delete(rec);
     this.byLabel.get(labelKey(rec, rec.tags))?.delete(rec);
     if (rec.type === "manual") this.countManual(rec, -1);
@@ -1182,6 +1295,8 @@ export class RdsModel {
   /** Marks a snapshot as changed (tags, sharing) so cached views of it are rebuilt. */
   private touch(rec: SnapRecord): void {
     rec.rev++;
+    this.bumpDb(dbKey(rec.account, rec.region, rec.kind, rec.dbId));
+    for (const v of rec.sharedWith) this.bumpDb(dbKey(v, rec.region, rec.kind, rec.dbId));
     this.bump(rec.account, rec.region);
   }
 
@@ -1440,14 +1555,18 @@ export class RdsModel {
   /** Shares `rec` with account `viewer` in the snapshot's region (the shared-with indexes). */
   private share(viewer: string, rec: SnapRecord): void {
     this.sharedSet(viewer, rec.region, rec.kind).add(rec);
-    getOrCreate(this.sharedByDb, dbKey(viewer, rec.region, rec.kind, rec.dbId), () => new Set()).add(rec);
+    const dk = dbKey(viewer, rec.region, rec.kind, rec.dbId);
+    getOrCreate(this.sharedByDb, dk, () => new Set()).add(rec);
+    this.bumpDb(dk);
     this.bumpShared(viewer, rec);
   }
 
   /** Takes `rec` out of what `viewer` sees shared (no-op when it was not shared with it). */
   private unshare(viewer: string, rec: SnapRecord): void {
     this.sharedSet(viewer, rec.region, rec.kind).delete(rec);
-    this.sharedByDb.get(dbKey(viewer, rec.region, rec.kind, rec.dbId))?.delete(rec);
+    const dk = dbKey(viewer, rec.region, rec.kind, rec.dbId);
+    this.sharedByDb.get(dk)?.delete(rec);
+    this.bumpDb(dk);
     this.bumpShared(viewer, rec);
   }
 
@@ -1513,6 +1632,20 @@ function indexedDbIds(kind: DbKind, q: { dbId?: string; filters?: Filter[] }): r
 }
 /** Listings kept by {@link RdsModel} between the pages of a paginated call. */
 const LISTING_CACHE_SIZE = 64;
+/** Per-DB listings of views kept by {@link RdsModel.dbListingViews} (cleared when full; a few per DB in use). */
+const DB_LISTING_CACHE_SIZE = 20_000;
+
+/** A listing of {@link RdsModel.dbListingViews}. */
+interface DbListing {
+  /** {@link RdsModel.dbVersions} of the query's DB keys when the listing was computed. */
+  readonly versions: readonly number[];
+  /** Clock reading of the last call that used it (a clock that went back rebuilds it). */
+  builtAt: number;
+  readonly items: readonly Listed[];
+  readonly views: (DBSnapshot | DBClusterSnapshot)[];
+  /** Indexes of the snapshots that were still in progress at `builtAt`. */
+  pending: number[];
+}
 
 /** Index key of a snapshot by the DB it is labelled with (what `fromDbSnapshot` reports as `dbId`). */
 function labelKey(rec: SnapRecord, tags: Readonly<Record<string, string>>): string {
