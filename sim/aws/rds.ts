@@ -200,14 +200,17 @@ export class RdsModel {
   private readonly listingCache = new Map<string, { version: string; items: Listed[] }>();
 
   /**
-   * `account|region|kind|dbId` ({@link dbKey}) -> bumped whenever what a listing of that DB identifier by that
-   * account can show changes: one of its owned snapshots there is added, removed, retagged, re-shared or has its
-   * completion moved ({@link RdsModel.touch}), or a snapshot of that DB identifier is shared with or unshared from
-   * the account. Time alone does not bump it (see {@link DbListing}).
+   * `account|region|kind|dbId` ({@link dbKey}) -> the SDK views of that DB identifier's snapshots as the account
+   * lists them: its own there ({@link ownedByDb}, same order) and those shared with it there ({@link sharedByDb}, same
+   * order). Kept current by insert, remove, share, unshare and {@link RdsModel.touch}, so a one-DB listing reads
+   * arrays instead of every snapshot record (see {@link RdsModel.dbListingViews}).
    */
-  private readonly dbVersions = new Map<string, number>();
-  /** Listings of some DB identifiers' snapshots, as SDK views, by query ({@link RdsModel.dbListingViews}). */
-  private readonly dbListings = new Map<string, DbListing>();
+  private readonly dbViews = new Map<string, { owned: ViewSide; shared: ViewSide }>();
+  /**
+   * `account|region|kind` -> the same for the whole region: the account's own snapshots of that kind there
+   * ({@link snaps}, same order) and those shared with it there ({@link sharedIn}, same order).
+   */
+  private readonly regionViews = new Map<string, { owned: ViewSide; shared: ViewSide }>();
 
   constructor(private readonly deps: RdsDeps) {}
 
@@ -457,12 +460,12 @@ export class RdsModel {
       includeShared: input.IncludeShared ?? false,
       filters: input.Filters,
     };
-    const views = this.dbListingViews("instance", account, region, q) as DBSnapshot[] | undefined;
-    if (views !== undefined) {
-      const { page, marker } = paginate(views, input);
+    const fast = this.dbListingViews("instance", account, region, q, input);
+    if (fast !== undefined) {
+      const { page, marker } = fast;
       return {
         $metadata: META,
-        DBSnapshots: page,
+        DBSnapshots: page as DBSnapshot[],
         ...(marker ? { Marker: marker } : {}),
       } satisfies DescribeDBSnapshotsCommandOutput;
     }
@@ -484,12 +487,12 @@ export class RdsModel {
       includeShared: input.IncludeShared ?? false,
       filters: input.Filters,
     };
-    const views = this.dbListingViews("cluster", account, region, q) as DBClusterSnapshot[] | undefined;
-    if (views !== undefined) {
-      const { page, marker } = paginate(views, input);
+    const fast = this.dbListingViews("cluster", account, region, q, input);
+    if (fast !== undefined) {
+      const { page, marker } = fast;
       return {
         $metadata: META,
-        DBClusterSnapshots: page,
+        DBClusterSnapshots: page as DBClusterSnapshot[],
         ...(marker ? { Marker: marker } : {}),
       } satisfies DescribeDBClusterSnapshotsCommandOutput;
     }
@@ -951,79 +954,85 @@ export class RdsModel {
    * The whole listing (before paging) of a Describe*Snapshots call restricted to some DB identifiers through the
    * per-DB index with nothing else to filter (the Copier's, Checker's and sweeps' reads), as the SDK views a page
    * shows: the same objects, in the same order, as {@link RdsModel.computeListing} mapped through
-   * {@link RdsModel.dbSnapshotView} / {@link RdsModel.clusterSnapshotView} at `now`. Kept per query while the DBs'
-   * {@link dbVersions} are unchanged: then the listing holds the same records in the same order, and only the views
-   * of snapshots that were still in progress can read differently (they are rebuilt at every call, so an unfrozen
-   * view is never handed out twice); the others are the frozen views a rebuild would return. Undefined when the query
-   * is not of that form (by snapshot identifier, other filters, an ARN, another type): the caller lists as before.
+   * {@link RdsModel.dbSnapshotView} / {@link RdsModel.clusterSnapshotView} at `now` (owned snapshots of each DB in
+   * turn, DBs in the order of {@link indexedDbIds}, then the shared ones likewise). A finished snapshot's frozen view
+   * is read from {@link dbViews}, which drops it whenever the record changes ({@link RdsModel.touch}); a snapshot in
+   * progress is viewed anew at every call. Undefined when the query is not of that form (by snapshot identifier,
+   * other filters, an ARN, another type): the caller lists as before.
    */
   private dbListingViews(
     kind: DbKind,
     account: string,
     region: string,
     q: { id?: string; dbId?: string; type?: string; includeShared: boolean; filters?: Filter[] },
-  ): (DBSnapshot | DBClusterSnapshot)[] | undefined {
+    input: { MaxRecords?: number; Marker?: string },
+  ): { page: (DBSnapshot | DBClusterSnapshot)[]; marker?: string } | undefined {
     if (q.id !== undefined) return undefined;
     const type = q.type;
     if (type !== undefined && type !== "manual" && type !== "automated" && type !== "shared") return undefined;
-    let dbIds: readonly string[] | undefined;
-    if (q.dbId !== undefined) {
-      if (q.filters !== undefined && q.filters.length > 0) return undefined;
-      dbIds = indexedDbIds(kind, q);
+    let sides: ({ owned: ViewSide; shared: ViewSide } | undefined)[];
+    if (q.dbId === undefined && (q.filters === undefined || q.filters.length === 0)) {
+      sides = [this.regionViews.get(`${scope(account, region)}|${kind}`)];
     } else {
-      if (q.filters?.length !== 1) return undefined;
-      dbIds = indexedDbIds(kind, q);
-    }
-    if (dbIds === undefined) return undefined;
-    const shared = type === "shared" || (type === undefined && q.includeShared);
-    const keys = dbIds.map((id) => dbKey(account, region, kind, id));
-    const cacheKey = `${keys.length === 1 ? keys[0] : JSON.stringify(keys)}|${type ?? ""}|${shared ? 1 : 0}`;
-    const now = this.deps.now();
-    const hit = this.dbListings.get(cacheKey);
-    if (hit !== undefined && now >= hit.builtAt && this.sameVersions(keys, hit.versions)) {
-      if (hit.pending.length > 0) {
-        const pending: number[] = [];
-        for (const i of hit.pending) {
-          const l = hit.items[i]!;
-          hit.views[i] =
-            l.rec.kind === "cluster"
-              ? this.clusterSnapshotView(l.rec, l.shared, now)
-              : this.dbSnapshotView(l.rec, l.shared, now);
-          if (now < l.rec.doneAt) pending.push(i);
-        }
-        hit.pending = pending;
+      if (q.dbId !== undefined ? q.filters !== undefined && q.filters.length > 0 : q.filters?.length !== 1) {
+        return undefined;
       }
-      hit.builtAt = now;
-      return hit.views;
+      const dbIds = indexedDbIds(kind, q);
+      if (dbIds === undefined) return undefined;
+      sides = dbIds.map((id) => this.dbViews.get(dbKey(account, region, kind, id)));
     }
-    const items = this.computeListing(kind, account, region, q);
-    const views: (DBSnapshot | DBClusterSnapshot)[] = [];
-    const pending: number[] = [];
-    for (let i = 0; i < items.length; i++) {
-      const l = items[i]!;
-      views.push(
-        kind === "cluster" ? this.clusterSnapshotView(l.rec, l.shared, now) : this.dbSnapshotView(l.rec, l.shared, now),
-      );
-      if (now < l.rec.doneAt) pending.push(i);
+    // The listing cannot fail from here on: the page parameters are checked where paginate checks them.
+    const { start, max } = pageBounds(input);
+    const w: PageWindow = { from: start, to: start + max, n: 0, page: [] };
+    const now = this.deps.now();
+    if (type !== "shared") {
+      const manual = type === undefined ? undefined : type === "manual";
+      for (const s of sides) if (s !== undefined) this.sideViews(s.owned, manual, false, now, w);
     }
-    if (this.dbListings.size >= DB_LISTING_CACHE_SIZE) this.dbListings.clear();
-    this.dbListings.set(cacheKey, {
-      versions: keys.map((k) => this.dbVersions.get(k) ?? 0),
-      builtAt: now,
-      items,
-      views,
-      pending,
-    });
-    return views;
+    if (type === "shared" || (type === undefined && q.includeShared)) {
+      for (const s of sides) if (s !== undefined) this.sideViews(s.shared, undefined, true, now, w);
+    }
+    return w.to < w.n ? { page: w.page, marker: String(w.to) } : { page: w.page };
   }
 
-  private sameVersions(keys: readonly string[], versions: readonly number[]): boolean {
-    for (let i = 0; i < keys.length; i++) if ((this.dbVersions.get(keys[i]!) ?? 0) !== versions[i]) return false;
-    return true;
+  /**
+   * Counts the entries of `side` (only manual or only automated snapshots when `manual` is set) into `w`, and adds the
+   * views at `now` of those inside its window to its page.
+   */
+  private sideViews(side: ViewSide, manual: boolean | undefined, shared: boolean, now: number, w: PageWindow): void {
+    const { recs, views, doneAt } = side;
+    for (let i = 0; i < recs.length; i++) {
+      const rec = recs[i];
+      if (rec === undefined || (manual !== undefined && side.manual[i] !== manual)) continue;
+      const n = w.n++;
+      if (n < w.from || n >= w.to) continue;
+      let v = views[i];
+      if (v === undefined || now < doneAt[i]!) {
+        v = rec.kind === "cluster" ? this.clusterSnapshotView(rec, shared, now) : this.dbSnapshotView(rec, shared, now);
+        // Kept once finished, as dbSnapshotView keeps it; undefined again after a touch.
+        views[i] = now < doneAt[i]! ? undefined : v;
+      }
+      w.page.push(v);
+    }
   }
 
-  private bumpDb(key: string): void {
-    this.dbVersions.set(key, (this.dbVersions.get(key) ?? 0) + 1);
+  /**
+   * Own snapshots of (account, region) of `kind` in creation order, as an index whose `derived` slots the world keeps
+   * its normalized snapshots in (cleared whenever the record changes). Read-only for the caller but for `derived`.
+   */
+  ownedSide(account: string, region: string, kind: DbKind): ViewSide | undefined {
+    return this.regionViews.get(`${scope(account, region)}|${kind}`)?.owned;
+  }
+
+  private viewSides(key: string): { owned: ViewSide; shared: ViewSide } {
+    return getOrCreate(this.dbViews, key, () => ({ owned: newViewSide(), shared: newViewSide() }));
+  }
+
+  private regionSides(account: string, region: string, kind: DbKind): { owned: ViewSide; shared: ViewSide } {
+    return getOrCreate(this.regionViews, `${scope(account, region)}|${kind}`, () => ({
+      owned: newViewSide(),
+      shared: newViewSide(),
+    }));
   }
 
   /**
@@ -1245,7 +1254,8 @@ export class RdsModel {
     map.set(rec.id, rec);
     const dk = dbKey(rec.account, rec.region, rec.kind, rec.dbId);
     getOrCreate(this.ownedByDb, dk, () => new Map()).set(rec.id, rec);
-    this.bumpDb(dk);
+    sideAdd(this.viewSides(dk).owned, rec);
+    sideAdd(this.regionSides(rec.account, rec.region, rec.kind).owned, rec);
     getOrCreate(this.byOrigin, `${scope(rec.account, rec.region)}|${rec.origin}`, () => new Set()).add(rec);
     getOrCreate(this.byLabel, labelKey(rec, rec.tags), () => new Set()).add(rec);
     if (rec.type === "manual") this.countManual(rec, 1);
@@ -1269,7 +1279,10 @@ export class RdsModel {
     this.snapMap(rec.account, rec.region, rec.kind).delete(rec.id);
     const dk = dbKey(rec.account, rec.region, rec.kind, rec.dbId);
     this.ownedByDb.get(dk)?.delete(rec.id);
-    this.bumpDb(dk);
+    const sides = this.dbViews.get(dk);
+    if (sides !== undefined) sideDelete(sides.owned, rec);
+    const inRegion = this.regionViews.get(`${scope(rec.account, rec.region)}|${rec.kind}`);
+    if (inRegion !== undefined) sideDelete(inRegion.owned, rec);
     this.byOrigin.get(`${scope(rec.account, rec.region)}|${rec.origin}`)?.delete(rec);
     this.byLabel.get(labelKey(rec, rec.tags))?.delete(rec);
     if (rec.type === "manual") this.countManual(rec, -1);
@@ -1295,8 +1308,16 @@ export class RdsModel {
   /** Marks a snapshot as changed (tags, sharing) so cached views of it are rebuilt. */
   private touch(rec: SnapRecord): void {
     rec.rev++;
-    this.bumpDb(dbKey(rec.account, rec.region, rec.kind, rec.dbId));
-    for (const v of rec.sharedWith) this.bumpDb(dbKey(v, rec.region, rec.kind, rec.dbId));
+    const owner = this.dbViews.get(dbKey(rec.account, rec.region, rec.kind, rec.dbId));
+    if (owner !== undefined) sideTouch(owner.owned, rec);
+    const inRegion = this.regionViews.get(`${scope(rec.account, rec.region)}|${rec.kind}`);
+    if (inRegion !== undefined) sideTouch(inRegion.owned, rec);
+    for (const v of rec.sharedWith) {
+      const viewer = this.dbViews.get(dbKey(v, rec.region, rec.kind, rec.dbId));
+      if (viewer !== undefined) sideTouch(viewer.shared, rec);
+      const viewerRegion = this.regionViews.get(`${scope(v, rec.region)}|${rec.kind}`);
+      if (viewerRegion !== undefined) sideTouch(viewerRegion.shared, rec);
+    }
     this.bump(rec.account, rec.region);
   }
 
@@ -1554,19 +1575,28 @@ export class RdsModel {
 
   /** Shares `rec` with account `viewer` in the snapshot's region (the shared-with indexes). */
   private share(viewer: string, rec: SnapRecord): void {
-    this.sharedSet(viewer, rec.region, rec.kind).add(rec);
+    const inRegion = this.sharedSet(viewer, rec.region, rec.kind);
+    if (!inRegion.has(rec)) sideAdd(this.regionSides(viewer, rec.region, rec.kind).shared, rec);
+    inRegion.add(rec);
     const dk = dbKey(viewer, rec.region, rec.kind, rec.dbId);
-    getOrCreate(this.sharedByDb, dk, () => new Set()).add(rec);
-    this.bumpDb(dk);
+    const set = getOrCreate(this.sharedByDb, dk, () => new Set());
+    // A Set keeps a member where it is when added again; so does the views index.
+    if (!set.has(rec)) sideAdd(this.viewSides(dk).shared, rec);
+    set.add(rec);
     this.bumpShared(viewer, rec);
   }
 
   /** Takes `rec` out of what `viewer` sees shared (no-op when it was not shared with it). */
   private unshare(viewer: string, rec: SnapRecord): void {
-    this.sharedSet(viewer, rec.region, rec.kind).delete(rec);
+    if (this.sharedSet(viewer, rec.region, rec.kind).delete(rec)) {
+      const inRegion = this.regionViews.get(`${scope(viewer, rec.region)}|${rec.kind}`);
+      if (inRegion !== undefined) sideDelete(inRegion.shared, rec);
+    }
     const dk = dbKey(viewer, rec.region, rec.kind, rec.dbId);
-    this.sharedByDb.get(dk)?.delete(rec);
-    this.bumpDb(dk);
+    if (this.sharedByDb.get(dk)?.delete(rec)) {
+      const sides = this.dbViews.get(dk);
+      if (sides !== undefined) sideDelete(sides.shared, rec);
+    }
     this.bumpShared(viewer, rec);
   }
 
@@ -1632,19 +1662,81 @@ function indexedDbIds(kind: DbKind, q: { dbId?: string; filters?: Filter[] }): r
 }
 /** Listings kept by {@link RdsModel} between the pages of a paginated call. */
 const LISTING_CACHE_SIZE = 64;
-/** Per-DB listings of views kept by {@link RdsModel.dbListingViews} (cleared when full; a few per DB in use). */
-const DB_LISTING_CACHE_SIZE = 20_000;
+/**
+ * One side (owned, or shared with the account) of the snapshots of a DB identifier ({@link RdsModel.dbViews}) or of a
+ * region ({@link RdsModel.regionViews}): the records in listing order, with what a listing reads of each kept in
+ * arrays beside them, so a listing visits no record: the frozen view once finished (undefined until built and after
+ * a change), `doneAt`, whether it is manual, and a slot for what the world derives from it (`derived`, same rule). A
+ * removed record leaves a hole (undefined) until holes are half the arrays, then they are compacted in order.
+ */
+export interface ViewSide {
+  readonly recs: (SnapRecord | undefined)[];
+  readonly views: (DBSnapshot | DBClusterSnapshot | undefined)[];
+  readonly derived: (object | undefined)[];
+  readonly doneAt: number[];
+  readonly manual: boolean[];
+  /** Position of each record in the arrays. */
+  readonly pos: Map<SnapRecord, number>;
+  holes: number;
+}
 
-/** A listing of {@link RdsModel.dbListingViews}. */
-interface DbListing {
-  /** {@link RdsModel.dbVersions} of the query's DB keys when the listing was computed. */
-  readonly versions: readonly number[];
-  /** Clock reading of the last call that used it (a clock that went back rebuilds it). */
-  builtAt: number;
-  readonly items: readonly Listed[];
-  readonly views: (DBSnapshot | DBClusterSnapshot)[];
-  /** Indexes of the snapshots that were still in progress at `builtAt`. */
-  pending: number[];
+function newViewSide(): ViewSide {
+  return { recs: [], views: [], derived: [], doneAt: [], manual: [], pos: new Map(), holes: 0 };
+}
+
+function sideAdd(side: ViewSide, rec: SnapRecord): void {
+  side.pos.set(rec, side.recs.length);
+  side.recs.push(rec);
+  side.views.push(undefined);
+  side.derived.push(undefined);
+  side.doneAt.push(rec.doneAt);
+  side.manual.push(rec.type === "manual");
+}
+
+function sideDelete(side: ViewSide, rec: SnapRecord): void {
+  const i = side.pos.get(rec);
+  if (i === undefined) return;
+  side.pos.delete(rec);
+  side.recs[i] = undefined;
+  side.views[i] = undefined;
+  side.derived[i] = undefined;
+  side.holes++;
+  if (side.holes < 16 || side.holes * 2 < side.recs.length) return;
+  let j = 0;
+  for (let k = 0; k < side.recs.length; k++) {
+    const r = side.recs[k];
+    if (r === undefined) continue;
+    side.recs[j] = r;
+    side.views[j] = side.views[k];
+    side.derived[j] = side.derived[k];
+    side.doneAt[j] = side.doneAt[k]!;
+    side.manual[j] = side.manual[k]!;
+    side.pos.set(r, j);
+    j++;
+  }
+  side.recs.length = j;
+  side.views.length = j;
+  side.derived.length = j;
+  side.doneAt.length = j;
+  side.manual.length = j;
+  side.holes = 0;
+}
+
+/** The record changed (tags, sharing, completion): its view and derived object are built again at the next read. */
+function sideTouch(side: ViewSide, rec: SnapRecord): void {
+  const i = side.pos.get(rec);
+  if (i === undefined) return;
+  side.views[i] = undefined;
+  side.derived[i] = undefined;
+  side.doneAt[i] = rec.doneAt;
+}
+
+/** The page a listing is counted into: entries `from` (inclusive) to `to` (exclusive) of the `n` counted so far. */
+interface PageWindow {
+  readonly from: number;
+  readonly to: number;
+  n: number;
+  readonly page: (DBSnapshot | DBClusterSnapshot)[];
 }
 
 /** Index key of a snapshot by the DB it is labelled with (what `fromDbSnapshot` reports as `dbId`). */
@@ -1716,6 +1808,14 @@ function attributes(rec: SnapRecord) {
 }
 
 function paginate<T>(items: T[], input: { MaxRecords?: number; Marker?: string }): { page: T[]; marker?: string } {
+  const { start, max } = pageBounds(input);
+  const page = items.slice(start, start + max);
+  const next = start + max;
+  return next < items.length ? { page, marker: String(next) } : { page };
+}
+
+/** First entry and size of the page a Describe* call asks for (MaxRecords 20-100, Marker from this API). */
+function pageBounds(input: { MaxRecords?: number; Marker?: string }): { start: number; max: number } {
   const max = input.MaxRecords ?? MAX_RECORDS;
   if (!Number.isInteger(max) || max < MIN_RECORDS || max > MAX_RECORDS) {
     throw invalidParameter("MaxRecords", input.MaxRecords, `must be between ${MIN_RECORDS} and ${MAX_RECORDS}`);
@@ -1723,9 +1823,7 @@ function paginate<T>(items: T[], input: { MaxRecords?: number; Marker?: string }
   const start = input.Marker === undefined ? 0 : Number(input.Marker);
   if (!Number.isInteger(start) || start < 0)
     throw invalidParameter("Marker", input.Marker, "is not a marker from this API");
-  const page = items.slice(start, start + max);
-  const next = start + max;
-  return next < items.length ? { page, marker: String(next) } : { page };
+  return { start, max };
 }
 
 /**
