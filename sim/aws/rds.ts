@@ -1168,7 +1168,8 @@ export class RdsModel {
     if (used >= max) throw snapshotQuotaExceeded(`Cannot create more than ${max} manual snapshots`);
   }
 
-  private manualCount(account: string, region: string, kind: DbKind): number {
+  /** Manual snapshots of `kind` that (account, region) holds, in any status (the count the quota applies to). */
+  manualCount(account: string, region: string, kind: DbKind): number {
     return this.manualCounts.get(`${scope(account, region)}|${kind}`) ?? 0;
   }
 

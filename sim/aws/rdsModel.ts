@@ -296,6 +296,36 @@ export class RdsWorld {
   }
 
   /**
+   * The members of {@link RdsWorld.snapshots} whose status is `available`: the same objects in the same order, found
+   * without normalizing the snapshots still in progress (they show `creating`).
+   */
+  availableSnapshots(account: string, region: string): ModelSnapshot[] {
+    const now = this.nowMs();
+    const out: ModelSnapshot[] = [];
+    for (const kind of KINDS) {
+      const side = this.rds.ownedSide(account, region, kind);
+      if (side === undefined) continue;
+      const { recs, derived, doneAt } = side;
+      for (let i = 0; i < recs.length; i++) {
+        const rec = recs[i];
+        if (rec === undefined || now < doneAt[i]!) continue;
+        let snap = derived[i] as ModelSnapshot | undefined;
+        if (snap === undefined) {
+          snap = this.modelSnapshot(rec, now);
+          derived[i] = snap;
+        }
+        if (snap.status === "available") out.push(snap);
+      }
+    }
+    return out;
+  }
+
+  /** Manual snapshots of `kind` held by `account` in `region`, in any status: `snapshots()` of type `manual`. */
+  manualSnapshotCount(account: string, region: string, kind: DbKind): number {
+    return this.rds.manualCount(account, region, kind);
+  }
+
+  /**
    * One owned snapshot of `account` in `region` by its stored identifier (lowercase, as RDS stores it) or its ARN,
    * or undefined. The same object {@link RdsWorld.snapshots} returns.
    */
