@@ -18,16 +18,11 @@ export interface Samples {
   readonly freshness: ReadonlyMap<string, AlarmTracker>;
 }
 
-/** True when the available members of `snaps` are exactly `available` (same objects, same order). */
-function sameAvailable(snaps: readonly { readonly status: string }[], available: readonly object[]): boolean {
-  let j = 0;
-  for (let i = 0; i < snaps.length; i++) {
-    const s = snaps[i]!;
-    if (s.status !== "available") continue;
-    if (available[j] !== s) return false;
-    j++;
-  }
-  return j === available.length;
+/** True when `snaps` and `available` hold the same objects in the same order. */
+function sameAvailable(snaps: readonly object[], available: readonly object[]): boolean {
+  if (snaps.length !== available.length) return false;
+  for (let i = 0; i < snaps.length; i++) if (available[i] !== snaps[i]) return false;
+  return true;
 }
 
 /**
@@ -81,31 +76,18 @@ export function armSampling(ctx: SimContext, monitored: ReadonlySet<string>): Sa
   let sampleCount = 0;
   const sample = () => {
     const t = engine.now;
-    // Listing a location is the expensive part of a sample: list each one at most once.
-    const listed = new Map<string, ReturnType<RdsWorld["snapshots"]>>();
-    const list = (loc: string) => {
-      let l = listed.get(loc);
-      if (!l) {
-        const [account, region] = loc.split("|") as [string, string];
-        l = world.snapshots(account, region);
-        listed.set(loc, l);
-      }
-      return l;
-    };
     const index = new Map<string, ReadonlyMap<string, { newest: number; available: number }>>();
     for (const loc of drLocations) {
-      const snaps = list(loc);
+      // Only available snapshots count (held copies, recovery points, new copies): the world lists just those.
+      const [account, region] = loc.split("|") as [string, string];
+      const snaps = world.availableSnapshots(account, region);
       const last = lastIndex.get(loc);
       if (last !== undefined && sameAvailable(snaps, last.available)) {
         index.set(loc, last.byDb);
         continue;
       }
-      const [account, region] = loc.split("|") as [string, string];
       const byDb = new Map<string, { newest: number; available: number }>();
-      const available: object[] = [];
       for (const s of snaps) {
-        if (s.status !== "available") continue;
-        available.push(s);
         const d = derivedOf(s);
         if (!d) continue;
         const e = byDb.get(d.key) ?? { newest: Number.NEGATIVE_INFINITY, available: 0 };
@@ -130,7 +112,7 @@ export function armSampling(ctx: SimContext, monitored: ReadonlySet<string>): Sa
         }
       }
       index.set(loc, byDb);
-      lastIndex.set(loc, { available, byDb });
+      lastIndex.set(loc, { available: snaps, byDb });
     }
     const worst = new Map<string, boolean>();
     for (const db of dbStates) {
@@ -171,13 +153,12 @@ export function armSampling(ctx: SimContext, monitored: ReadonlySet<string>): Sa
     if (sampleCount++ % heldEvery !== 0 && t + sampleMs <= endMs) return;
     for (const p of places) {
       const [account, region] = p.split("|") as [string, string];
-      const counts = { instance: 0, cluster: 0 };
-      for (const s of list(p)) if (s.type === "manual") counts[s.kind]++;
       for (const kind of ["instance", "cluster"] as const) {
+        const count = world.manualSnapshotCount(account, region, kind);
         const key = `${p}|${kind}`;
         const h = held.get(key) ?? { account, region, kind, max: 0, atEnd: 0, quota: quotaOf(account) };
-        h.max = Math.max(h.max, counts[kind]);
-        h.atEnd = counts[kind];
+        h.max = Math.max(h.max, count);
+        h.atEnd = count;
         held.set(key, h);
       }
     }

@@ -199,6 +199,19 @@ export class RdsModel {
    */
   private readonly listingCache = new Map<string, { version: string; items: Listed[] }>();
 
+  /**
+   * `account|region|kind|dbId` ({@link dbKey}) -> the SDK views of that DB identifier's snapshots as the account
+   * lists them: its own there ({@link ownedByDb}, same order) and those shared with it there ({@link sharedByDb}, same
+   * order). Kept current by insert, remove, share, unshare and {@link RdsModel.touch}, so a one-DB listing reads
+   * arrays instead of every snapshot record (see {@link RdsModel.dbListingViews}).
+   */
+  private readonly dbViews = new Map<string, { owned: ViewSide; shared: ViewSide }>();
+  /**
+   * `account|region|kind` -> the same for the whole region: the account's own snapshots of that kind there
+   * ({@link snaps}, same order) and those shared with it there ({@link sharedIn}, same order).
+   */
+  private readonly regionViews = new Map<string, { owned: ViewSide; shared: ViewSide }>();
+
   constructor(private readonly deps: RdsDeps) {}
 
   // ---------------------------------------------------------------- fixtures (no faults, no call records)
@@ -440,13 +453,23 @@ export class RdsModel {
   // ---------------------------------------------------------------- snapshots
 
   describeDBSnapshots(account: string, region: string, input: DescribeDBSnapshotsCommandInput) {
-    const items = this.listSnapshots("instance", account, region, {
+    const q = {
       id: input.DBSnapshotIdentifier,
       dbId: input.DBInstanceIdentifier,
       type: input.SnapshotType,
       includeShared: input.IncludeShared ?? false,
       filters: input.Filters,
-    });
+    };
+    const fast = this.dbListingViews("instance", account, region, q, input);
+    if (fast !== undefined) {
+      const { page, marker } = fast;
+      return {
+        $metadata: META,
+        DBSnapshots: page as DBSnapshot[],
+        ...(marker ? { Marker: marker } : {}),
+      } satisfies DescribeDBSnapshotsCommandOutput;
+    }
+    const items = this.listSnapshots("instance", account, region, q);
     const { page, marker } = paginate(items, input);
     const now = this.deps.now();
     return {
@@ -457,13 +480,23 @@ export class RdsModel {
   }
 
   describeDBClusterSnapshots(account: string, region: string, input: DescribeDBClusterSnapshotsCommandInput) {
-    const items = this.listSnapshots("cluster", account, region, {
+    const q = {
       id: input.DBClusterSnapshotIdentifier,
       dbId: input.DBClusterIdentifier,
       type: input.SnapshotType,
       includeShared: input.IncludeShared ?? false,
       filters: input.Filters,
-    });
+    };
+    const fast = this.dbListingViews("cluster", account, region, q, input);
+    if (fast !== undefined) {
+      const { page, marker } = fast;
+      return {
+        $metadata: META,
+        DBClusterSnapshots: page as DBClusterSnapshot[],
+        ...(marker ? { Marker: marker } : {}),
+      } satisfies DescribeDBClusterSnapshotsCommandOutput;
+    }
+    const items = this.listSnapshots("cluster", account, region, q);
     const { page, marker } = paginate(items, input);
     const now = this.deps.now();
     return {
@@ -918,6 +951,91 @@ export class RdsModel {
   }
 
   /**
+   * The whole listing (before paging) of a Describe*Snapshots call restricted to some DB identifiers through the
+   * per-DB index with nothing else to filter (the Copier's, Checker's and sweeps' reads), as the SDK views a page
+   * shows: the same objects, in the same order, as {@link RdsModel.computeListing} mapped through
+   * {@link RdsModel.dbSnapshotView} / {@link RdsModel.clusterSnapshotView} at `now` (owned snapshots of each DB in
+   * turn, DBs in the order of {@link indexedDbIds}, then the shared ones likewise). A finished snapshot's frozen view
+   * is read from {@link dbViews}, which drops it whenever the record changes ({@link RdsModel.touch}); a snapshot in
+   * progress is viewed anew at every call. Undefined when the query is not of that form (by snapshot identifier,
+   * other filters, an ARN, another type): the caller lists as before.
+   */
+  private dbListingViews(
+    kind: DbKind,
+    account: string,
+    region: string,
+    q: { id?: string; dbId?: string; type?: string; includeShared: boolean; filters?: Filter[] },
+    input: { MaxRecords?: number; Marker?: string },
+  ): { page: (DBSnapshot | DBClusterSnapshot)[]; marker?: string } | undefined {
+    if (q.id !== undefined) return undefined;
+    const type = q.type;
+    if (type !== undefined && type !== "manual" && type !== "automated" && type !== "shared") return undefined;
+    let sides: ({ owned: ViewSide; shared: ViewSide } | undefined)[];
+    if (q.dbId === undefined && (q.filters === undefined || q.filters.length === 0)) {
+      sides = [this.regionViews.get(`${scope(account, region)}|${kind}`)];
+    } else {
+      if (q.dbId !== undefined ? q.filters !== undefined && q.filters.length > 0 : q.filters?.length !== 1) {
+        return undefined;
+      }
+      const dbIds = indexedDbIds(kind, q);
+      if (dbIds === undefined) return undefined;
+      sides = dbIds.map((id) => this.dbViews.get(dbKey(account, region, kind, id)));
+    }
+    // The listing cannot fail from here on: the page parameters are checked where paginate checks them.
+    const { start, max } = pageBounds(input);
+    const w: PageWindow = { from: start, to: start + max, n: 0, page: [] };
+    const now = this.deps.now();
+    if (type !== "shared") {
+      const manual = type === undefined ? undefined : type === "manual";
+      for (const s of sides) if (s !== undefined) this.sideViews(s.owned, manual, false, now, w);
+    }
+    if (type === "shared" || (type === undefined && q.includeShared)) {
+      for (const s of sides) if (s !== undefined) this.sideViews(s.shared, undefined, true, now, w);
+    }
+    return w.to < w.n ? { page: w.page, marker: String(w.to) } : { page: w.page };
+  }
+
+  /**
+   * Counts the entries of `side` (only manual or only automated snapshots when `manual` is set) into `w`, and adds the
+   * views at `now` of those inside its window to its page.
+   */
+  private sideViews(side: ViewSide, manual: boolean | undefined, shared: boolean, now: number, w: PageWindow): void {
+    const { recs, views, doneAt } = side;
+    for (let i = 0; i < recs.length; i++) {
+      const rec = recs[i];
+      if (rec === undefined || (manual !== undefined && side.manual[i] !== manual)) continue;
+      const n = w.n++;
+      if (n < w.from || n >= w.to) continue;
+      let v = views[i];
+      if (v === undefined || now < doneAt[i]!) {
+        v = rec.kind === "cluster" ? this.clusterSnapshotView(rec, shared, now) : this.dbSnapshotView(rec, shared, now);
+        // Kept once finished, as dbSnapshotView keeps it; undefined again after a touch.
+        views[i] = now < doneAt[i]! ? undefined : v;
+      }
+      w.page.push(v);
+    }
+  }
+
+  /**
+   * Own snapshots of (account, region) of `kind` in creation order, as an index whose `derived` slots the world keeps
+   * its normalized snapshots in (cleared whenever the record changes). Read-only for the caller but for `derived`.
+   */
+  ownedSide(account: string, region: string, kind: DbKind): ViewSide | undefined {
+    return this.regionViews.get(`${scope(account, region)}|${kind}`)?.owned;
+  }
+
+  private viewSides(key: string): { owned: ViewSide; shared: ViewSide } {
+    return getOrCreate(this.dbViews, key, () => ({ owned: newViewSide(), shared: newViewSide() }));
+  }
+
+  private regionSides(account: string, region: string, kind: DbKind): { owned: ViewSide; shared: ViewSide } {
+    return getOrCreate(this.regionViews, `${scope(account, region)}|${kind}`, () => ({
+      owned: newViewSide(),
+      shared: newViewSide(),
+    }));
+  }
+
+  /**
    * {@link RdsModel.computeListing}, reused while no snapshot of that kind there was added or removed (and, for shared
    * ones, none shared or unshared): a paginator asks for every page of the same listing in turn, and filtering every
    * snapshot again for each page made a listing cost pages x snapshots. What a listing holds depends on no status,
@@ -1050,7 +1168,8 @@ export class RdsModel {
     if (used >= max) throw snapshotQuotaExceeded(`Cannot create more than ${max} manual snapshots`);
   }
 
-  private manualCount(account: string, region: string, kind: DbKind): number {
+  /** Manual snapshots of `kind` that (account, region) holds, in any status (the count the quota applies to). */
+  manualCount(account: string, region: string, kind: DbKind): number {
     return this.manualCounts.get(`${scope(account, region)}|${kind}`) ?? 0;
   }
 
@@ -1134,7 +1253,10 @@ export class RdsModel {
     const map = this.snapMap(rec.account, rec.region, rec.kind);
     if (map.has(rec.id)) throw new Error(`snapshot ${rec.id} already exists in ${rec.account}/${rec.region}`);
     map.set(rec.id, rec);
-    getOrCreate(this.ownedByDb, dbKey(rec.account, rec.region, rec.kind, rec.dbId), () => new Map()).set(rec.id, rec);
+    const dk = dbKey(rec.account, rec.region, rec.kind, rec.dbId);
+    getOrCreate(this.ownedByDb, dk, () => new Map()).set(rec.id, rec);
+    sideAdd(this.viewSides(dk).owned, rec);
+    sideAdd(this.regionSides(rec.account, rec.region, rec.kind).owned, rec);
     getOrCreate(this.byOrigin, `${scope(rec.account, rec.region)}|${rec.origin}`, () => new Set()).add(rec);
     getOrCreate(this.byLabel, labelKey(rec, rec.tags), () => new Set()).add(rec);
     if (rec.type === "manual") this.countManual(rec, 1);
@@ -1156,7 +1278,12 @@ export class RdsModel {
     }
     this.pendingByOrigin.get(rec.origin)?.delete(rec);
     this.snapMap(rec.account, rec.region, rec.kind).delete(rec.id);
-    this.ownedByDb.get(dbKey(rec.account, rec.region, rec.kind, rec.dbId))?.delete(rec.id);
+    const dk = dbKey(rec.account, rec.region, rec.kind, rec.dbId);
+    this.ownedByDb.get(dk)?.delete(rec.id);
+    const sides = this.dbViews.get(dk);
+    if (sides !== undefined) sideDelete(sides.owned, rec);
+    const inRegion = this.regionViews.get(`${scope(rec.account, rec.region)}|${rec.kind}`);
+    if (inRegion !== undefined) sideDelete(inRegion.owned, rec);
     this.byOrigin.get(`${scope(rec.account, rec.region)}|${rec.origin}`)?.delete(rec);
     this.byLabel.get(labelKey(rec, rec.tags))?.delete(rec);
     if (rec.type === "manual") this.countManual(rec, -1);
@@ -1182,6 +1309,16 @@ export class RdsModel {
   /** Marks a snapshot as changed (tags, sharing) so cached views of it are rebuilt. */
   private touch(rec: SnapRecord): void {
     rec.rev++;
+    const owner = this.dbViews.get(dbKey(rec.account, rec.region, rec.kind, rec.dbId));
+    if (owner !== undefined) sideTouch(owner.owned, rec);
+    const inRegion = this.regionViews.get(`${scope(rec.account, rec.region)}|${rec.kind}`);
+    if (inRegion !== undefined) sideTouch(inRegion.owned, rec);
+    for (const v of rec.sharedWith) {
+      const viewer = this.dbViews.get(dbKey(v, rec.region, rec.kind, rec.dbId));
+      if (viewer !== undefined) sideTouch(viewer.shared, rec);
+      const viewerRegion = this.regionViews.get(`${scope(v, rec.region)}|${rec.kind}`);
+      if (viewerRegion !== undefined) sideTouch(viewerRegion.shared, rec);
+    }
     this.bump(rec.account, rec.region);
   }
 
@@ -1439,15 +1576,28 @@ export class RdsModel {
 
   /** Shares `rec` with account `viewer` in the snapshot's region (the shared-with indexes). */
   private share(viewer: string, rec: SnapRecord): void {
-    this.sharedSet(viewer, rec.region, rec.kind).add(rec);
-    getOrCreate(this.sharedByDb, dbKey(viewer, rec.region, rec.kind, rec.dbId), () => new Set()).add(rec);
+    const inRegion = this.sharedSet(viewer, rec.region, rec.kind);
+    if (!inRegion.has(rec)) sideAdd(this.regionSides(viewer, rec.region, rec.kind).shared, rec);
+    inRegion.add(rec);
+    const dk = dbKey(viewer, rec.region, rec.kind, rec.dbId);
+    const set = getOrCreate(this.sharedByDb, dk, () => new Set());
+    // A Set keeps a member where it is when added again; so does the views index.
+    if (!set.has(rec)) sideAdd(this.viewSides(dk).shared, rec);
+    set.add(rec);
     this.bumpShared(viewer, rec);
   }
 
   /** Takes `rec` out of what `viewer` sees shared (no-op when it was not shared with it). */
   private unshare(viewer: string, rec: SnapRecord): void {
-    this.sharedSet(viewer, rec.region, rec.kind).delete(rec);
-    this.sharedByDb.get(dbKey(viewer, rec.region, rec.kind, rec.dbId))?.delete(rec);
+    if (this.sharedSet(viewer, rec.region, rec.kind).delete(rec)) {
+      const inRegion = this.regionViews.get(`${scope(viewer, rec.region)}|${rec.kind}`);
+      if (inRegion !== undefined) sideDelete(inRegion.shared, rec);
+    }
+    const dk = dbKey(viewer, rec.region, rec.kind, rec.dbId);
+    if (this.sharedByDb.get(dk)?.delete(rec)) {
+      const sides = this.dbViews.get(dk);
+      if (sides !== undefined) sideDelete(sides.shared, rec);
+    }
     this.bumpShared(viewer, rec);
   }
 
@@ -1513,6 +1663,82 @@ function indexedDbIds(kind: DbKind, q: { dbId?: string; filters?: Filter[] }): r
 }
 /** Listings kept by {@link RdsModel} between the pages of a paginated call. */
 const LISTING_CACHE_SIZE = 64;
+/**
+ * One side (owned, or shared with the account) of the snapshots of a DB identifier ({@link RdsModel.dbViews}) or of a
+ * region ({@link RdsModel.regionViews}): the records in listing order, with what a listing reads of each kept in
+ * arrays beside them, so a listing visits no record: the frozen view once finished (undefined until built and after
+ * a change), `doneAt`, whether it is manual, and a slot for what the world derives from it (`derived`, same rule). A
+ * removed record leaves a hole (undefined) until holes are half the arrays, then they are compacted in order.
+ */
+export interface ViewSide {
+  readonly recs: (SnapRecord | undefined)[];
+  readonly views: (DBSnapshot | DBClusterSnapshot | undefined)[];
+  readonly derived: (object | undefined)[];
+  readonly doneAt: number[];
+  readonly manual: boolean[];
+  /** Position of each record in the arrays. */
+  readonly pos: Map<SnapRecord, number>;
+  holes: number;
+}
+
+function newViewSide(): ViewSide {
+  return { recs: [], views: [], derived: [], doneAt: [], manual: [], pos: new Map(), holes: 0 };
+}
+
+function sideAdd(side: ViewSide, rec: SnapRecord): void {
+  side.pos.set(rec, side.recs.length);
+  side.recs.push(rec);
+  side.views.push(undefined);
+  side.derived.push(undefined);
+  side.doneAt.push(rec.doneAt);
+  side.manual.push(rec.type === "manual");
+}
+
+function sideDelete(side: ViewSide, rec: SnapRecord): void {
+  const i = side.pos.get(rec);
+  if (i === undefined) return;
+  side.pos.delete(rec);
+  side.recs[i] = undefined;
+  side.views[i] = undefined;
+  side.derived[i] = undefined;
+  side.holes++;
+  if (side.holes < 16 || side.holes * 2 < side.recs.length) return;
+  let j = 0;
+  for (let k = 0; k < side.recs.length; k++) {
+    const r = side.recs[k];
+    if (r === undefined) continue;
+    side.recs[j] = r;
+    side.views[j] = side.views[k];
+    side.derived[j] = side.derived[k];
+    side.doneAt[j] = side.doneAt[k]!;
+    side.manual[j] = side.manual[k]!;
+    side.pos.set(r, j);
+    j++;
+  }
+  side.recs.length = j;
+  side.views.length = j;
+  side.derived.length = j;
+  side.doneAt.length = j;
+  side.manual.length = j;
+  side.holes = 0;
+}
+
+/** The record changed (tags, sharing, completion): its view and derived object are built again at the next read. */
+function sideTouch(side: ViewSide, rec: SnapRecord): void {
+  const i = side.pos.get(rec);
+  if (i === undefined) return;
+  side.views[i] = undefined;
+  side.derived[i] = undefined;
+  side.doneAt[i] = rec.doneAt;
+}
+
+/** The page a listing is counted into: entries `from` (inclusive) to `to` (exclusive) of the `n` counted so far. */
+interface PageWindow {
+  readonly from: number;
+  readonly to: number;
+  n: number;
+  readonly page: (DBSnapshot | DBClusterSnapshot)[];
+}
 
 /** Index key of a snapshot by the DB it is labelled with (what `fromDbSnapshot` reports as `dbId`). */
 function labelKey(rec: SnapRecord, tags: Readonly<Record<string, string>>): string {
@@ -1583,6 +1809,14 @@ function attributes(rec: SnapRecord) {
 }
 
 function paginate<T>(items: T[], input: { MaxRecords?: number; Marker?: string }): { page: T[]; marker?: string } {
+  const { start, max } = pageBounds(input);
+  const page = items.slice(start, start + max);
+  const next = start + max;
+  return next < items.length ? { page, marker: String(next) } : { page };
+}
+
+/** First entry and size of the page a Describe* call asks for (MaxRecords 20-100, Marker from this API). */
+function pageBounds(input: { MaxRecords?: number; Marker?: string }): { start: number; max: number } {
   const max = input.MaxRecords ?? MAX_RECORDS;
   if (!Number.isInteger(max) || max < MIN_RECORDS || max > MAX_RECORDS) {
     throw invalidParameter("MaxRecords", input.MaxRecords, `must be between ${MIN_RECORDS} and ${MAX_RECORDS}`);
@@ -1590,9 +1824,7 @@ function paginate<T>(items: T[], input: { MaxRecords?: number; Marker?: string }
   const start = input.Marker === undefined ? 0 : Number(input.Marker);
   if (!Number.isInteger(start) || start < 0)
     throw invalidParameter("Marker", input.Marker, "is not a marker from this API");
-  const page = items.slice(start, start + max);
-  const next = start + max;
-  return next < items.length ? { page, marker: String(next) } : { page };
+  return { start, max };
 }
 
 /**

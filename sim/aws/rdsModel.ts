@@ -167,19 +167,6 @@ export class RdsWorld {
   private readonly kms = new KmsModel();
   private readonly rds: RdsModel;
   private readonly clientCache = new Map<string, AwsClients>();
-  /** Last `snapshots()` list per `account|region`, valid for that version and time span. */
-  private readonly listCache = new Map<
-    string,
-    {
-      version: number;
-      builtAt: number;
-      validUntil: number;
-      /** The records listed, and the indexes of those still in progress at `builtAt`. */
-      recs: SnapRecord[];
-      pending: number[];
-      list: ModelSnapshot[];
-    }
-  >();
   private eventCounter = 0;
   private readonly buckets?: TokenBuckets;
   private readonly sdkConfig: { maxAttempts: number; retryMode: "standard" | "adaptive" };
@@ -287,34 +274,55 @@ export class RdsWorld {
    */
   snapshots(account: string, region: string): ModelSnapshot[] {
     const now = this.nowMs();
-    const version = this.rds.snapshotsVersion(account, region);
-    const key = `${account}|${region}`;
-    const hit = this.listCache.get(key);
-    if (hit && hit.version === version && now >= hit.builtAt) {
-      if (now < hit.validUntil) return hit.list.slice();
-      // Same records, same order, and none retagged or re-shared since the list was built (the version): only the
-      // snapshots that were still in progress then can read differently now; the others are the same frozen objects
-      // a rebuild would return.
-      const pending: number[] = [];
-      for (const i of hit.pending) {
-        const rec = hit.recs[i]!;
-        hit.list[i] = this.modelSnapshot(rec, now);
-        if (rec.doneAt > now) pending.push(i);
+    const out: ModelSnapshot[] = [];
+    // The model's per-region index holds, beside each record, the normalized snapshot once finished (cleared when the
+    // record changes): only snapshots still in progress, or changed since the last read, are normalized again.
+    for (const kind of KINDS) {
+      const side = this.rds.ownedSide(account, region, kind);
+      if (side === undefined) continue;
+      const { recs, derived, doneAt } = side;
+      for (let i = 0; i < recs.length; i++) {
+        const rec = recs[i];
+        if (rec === undefined) continue;
+        let snap = derived[i] as ModelSnapshot | undefined;
+        if (snap === undefined || now < doneAt[i]!) {
+          snap = this.modelSnapshot(rec, now);
+          derived[i] = now < doneAt[i]! ? undefined : snap;
+        }
+        out.push(snap);
       }
-      hit.builtAt = now;
-      hit.pending = pending;
-      hit.validUntil = pending.length > 0 ? now + 1 : Number.POSITIVE_INFINITY;
-      return hit.list.slice();
     }
-    const recs = this.rds.ownedSnapshots(account, region);
-    const list = recs.map((rec) => this.modelSnapshot(rec, now));
-    // Valid until the next snapshot finishes; while one is in progress its PercentProgress changes with the clock,
-    // so the list is only reused at the same instant.
-    const pending: number[] = [];
-    for (let i = 0; i < recs.length; i++) if (recs[i]!.doneAt > now) pending.push(i);
-    const validUntil = pending.length > 0 ? now + 1 : Number.POSITIVE_INFINITY;
-    this.listCache.set(key, { version, builtAt: now, validUntil, recs, pending, list });
-    return list.slice();
+    return out;
+  }
+
+  /**
+   * The members of {@link RdsWorld.snapshots} whose status is `available`: the same objects in the same order, found
+   * without normalizing the snapshots still in progress (they show `creating`).
+   */
+  availableSnapshots(account: string, region: string): ModelSnapshot[] {
+    const now = this.nowMs();
+    const out: ModelSnapshot[] = [];
+    for (const kind of KINDS) {
+      const side = this.rds.ownedSide(account, region, kind);
+      if (side === undefined) continue;
+      const { recs, derived, doneAt } = side;
+      for (let i = 0; i < recs.length; i++) {
+        const rec = recs[i];
+        if (rec === undefined || now < doneAt[i]!) continue;
+        let snap = derived[i] as ModelSnapshot | undefined;
+        if (snap === undefined) {
+          snap = this.modelSnapshot(rec, now);
+          derived[i] = snap;
+        }
+        if (snap.status === "available") out.push(snap);
+      }
+    }
+    return out;
+  }
+
+  /** Manual snapshots of `kind` held by `account` in `region`, in any status: `snapshots()` of type `manual`. */
+  manualSnapshotCount(account: string, region: string, kind: DbKind): number {
+    return this.rds.manualCount(account, region, kind);
   }
 
   /**
@@ -604,6 +612,9 @@ interface Route {
   readonly name: string;
   readonly fn: (input: unknown) => unknown;
 }
+
+/** The order of `snapshots()`: DB snapshots, then DB cluster snapshots (each in creation order). */
+const KINDS = ["instance", "cluster"] as const;
 
 function half(): number {
   return 0.5;
