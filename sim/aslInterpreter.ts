@@ -129,6 +129,7 @@ interface State {
   readonly failError?: Getter;
   readonly failCause?: Getter;
   readonly itemsPath?: Getter;
+  readonly itemsPathText?: string;
   readonly itemSelector?: Getter;
   readonly maxConcurrency?: number;
   readonly processor?: CompiledMachine;
@@ -227,7 +228,7 @@ function compileState(name: string, s: Record<string, unknown>, inMap: boolean):
     return compilePath(name, field, v, inMap);
   };
   const optPath = (field: string): undefined | null | Getter =>
-    field in s ? (s[field] === null ? null : path(field)) : undefined;
+    field in s ? (s[field] === null ? null : definedValue(path(field), s[field] as string)) : undefined;
   const next = s.Next;
   if (next !== undefined && typeof next !== "string") throw new AslSubsetError(name, "Next", "must be a string");
   if (s.End !== undefined && s.End !== true) throw new AslSubsetError(name, "End", "must be true");
@@ -284,7 +285,7 @@ function compileState(name: string, s: Record<string, unknown>, inMap: boolean):
       };
       const strPath = (field: string): Getter | undefined => {
         if (!(field in s)) return undefined;
-        const g = path(field);
+        const g = definedValue(path(field), s[field] as string);
         return (input, ctx) => {
           const v = g(input, ctx);
           if (typeof v !== "string") {
@@ -323,7 +324,9 @@ function compileState(name: string, s: Record<string, unknown>, inMap: boolean):
       if (!ip || typeof ip !== "object") throw new AslSubsetError(name, "ItemProcessor", "required");
       return {
         ...base,
-        ...(s.ItemsPath !== undefined ? { itemsPath: path("ItemsPath") } : {}),
+        ...(s.ItemsPath !== undefined
+          ? { itemsPath: definedValue(path("ItemsPath"), s.ItemsPath as string), itemsPathText: s.ItemsPath as string }
+          : {}),
         ...(s.ItemSelector !== undefined
           ? { itemSelector: compileTemplate(name, "ItemSelector", s.ItemSelector, false, true) }
           : {}),
@@ -656,7 +659,7 @@ async function executeState(
 ): Promise<StepResult> {
   try {
     const processed = processInput(state, input, ctx);
-    const r = await runType(state, input, processed, ctx, hooks, a);
+    const r = await runType(state, processed, ctx, hooks, a);
     return {
       stateResult: processResult(state, r.stateResult, input, ctx),
       nextState: r.nextState,
@@ -728,7 +731,7 @@ function matchCatcher(state: State, e: Error & { isCatchable?: boolean }): Catch
 
 function processInput(state: State, input: Json, ctx: Ctx): Json {
   let v = input;
-  if (state.inputPath !== undefined) v = state.inputPath === null ? {} : must(state.inputPath, v, ctx, "InputPath");
+  if (state.inputPath !== undefined) v = state.inputPath === null ? {} : state.inputPath(v, ctx);
   if (state.parameters && state.type !== "Map") v = state.parameters(v, ctx);
   return v;
 }
@@ -737,13 +740,7 @@ function processResult(state: State, result: Json, rawInput: Json, ctx: Ctx): Js
   let v = result;
   if (state.resultSelector) v = state.resultSelector(v, ctx);
   if (state.hasResultPath) v = applyResultPath(state.resultPath, rawInput, v);
-  if (state.outputPath !== undefined) v = state.outputPath === null ? {} : must(state.outputPath, v, ctx, "OutputPath");
-  return v;
-}
-
-function must(g: Getter, input: Json, ctx: Ctx, field: string): Json {
-  const v = g(input, ctx);
-  if (v === undefined) throw runtimeError(`${field} does not point to a value`);
+  if (state.outputPath !== undefined) v = state.outputPath === null ? {} : state.outputPath(v, ctx);
   return v;
 }
 
@@ -771,7 +768,7 @@ function applyResultPath(path: ResultPath, rawInput: Json, result: Json): Json {
 }
 
 /** The state type's handler (the reference's StateExecutor.execute<Type>State): one async level. */
-async function runType(state: State, raw: Json, input: Json, ctx: Ctx, hooks: InterpreterHooks, a: Abort) {
+async function runType(state: State, input: Json, ctx: Ctx, hooks: InterpreterHooks, a: Abort) {
   switch (state.type) {
     case "Task":
       return await taskAction(state, input, hooks);
@@ -841,8 +838,11 @@ async function mapAction(state: State, input: Json, ctx: Ctx, hooks: Interpreter
   let items = input;
   if (state.itemsPath) {
     items = state.itemsPath(input, ctx);
-    if (items === undefined) throw runtimeError("ItemsPath does not point to a value");
-    if (!Array.isArray(items)) throw runtimeError("ItemsPath must point to an array");
+    if (!Array.isArray(items)) {
+      throw runtimeError(
+        `Path expression '${state.itemsPathText}' evaluated to ${JSON.stringify(items)}, but expected an array`,
+      );
+    }
   }
   if (!Array.isArray(items)) {
     throw runtimeError("Input of Map state must be an array or ItemsPath property must point to an array");

@@ -11,7 +11,7 @@ import pc from "picocolors";
 import { ConfigError } from "../functions/lib/errors";
 import { infeasibleMisses } from "./feasibilityReport";
 import { renderHtmlReport } from "./htmlReport";
-import { EXECUTORS, type Executor, setDefaultExecutor } from "./localStepFunctions";
+import { EXECUTORS, type Executor } from "./localStepFunctions";
 import { polyfillPromiseWithResolvers } from "./polyfills";
 import { renderReport, type SimulationReport } from "./report";
 import { defaultScenario, loadScenario, type Scenario } from "./scenario";
@@ -32,7 +32,8 @@ const USAGE = `Usage: npm run simulate -- [--scenario FILE] [--days N] [--seed N
   --json           print the report as JSON on stdout instead of tables
   --no-progress    no progress bar on stderr
   --debug          stack traces on errors; RPL_SIM_DEBUG=1 also prints every execution and handler warning
-  --executor E     Step Functions executor: reference (aws-local-stepfunctions, default) or fast (sim/aslInterpreter.ts)
+  --executor E     Step Functions executor: fast (sim/aslInterpreter.ts, default) or reference (aws-local-stepfunctions);
+                   both give the same report
 
 Exit code: 0 every DB met its RPO, 1 some DB missed a feasible RPO, 2 bad input,
            3 no feasible RPO missed but some DB's RPO is INFEASIBLE (below its feasible floor).`;
@@ -147,13 +148,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    if (opts.executor) setDefaultExecutor(opts.executor);
     let scenario: Scenario = opts.scenario ? loadScenario(opts.scenario) : defaultScenario();
     if (opts.days !== undefined) scenario = { ...scenario, days: opts.days };
     if (opts.seed !== undefined) scenario = { ...scenario, seed: opts.seed };
     const bar = opts.progress && process.stderr.isTTY ? progressBar(scenario.name) : undefined;
+    const executor = opts.executor;
     const result = await withoutStackTraces(!opts.debug, () =>
-      simulate(scenario, bar ? { onProgress: bar.update } : {}),
+      simulate(scenario, { ...(bar ? { onProgress: bar.update } : {}), ...(executor ? { executor } : {}) }),
     );
     bar?.done();
     const { report } = result;

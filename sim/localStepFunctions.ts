@@ -43,7 +43,8 @@ export interface RunStateMachineOptions {
   readonly waitTimeOverride?: (seconds: number, stateName: string) => undefined | number;
   /**
    * Which executor runs the definition: `reference` (aws-local-stepfunctions) or `fast` (sim/aslInterpreter.ts, the
-   * subset of ASL the shipped definitions use, same results). Default: {@link defaultExecutor}.
+   * subset of ASL the shipped definitions use, same results). Default `reference`; the simulator runs `fast`
+   * (sim/simulate.ts `SimulateOptions.executor`).
    */
   readonly executor?: Executor;
 }
@@ -51,23 +52,6 @@ export interface RunStateMachineOptions {
 /** The executors {@link runStateMachine} can run a definition with. */
 export type Executor = "fast" | "reference";
 export const EXECUTORS: readonly Executor[] = ["fast", "reference"];
-
-let defaultExecutorChoice: Executor = "reference";
-
-/** The executor of runs that name none (the simulator sets it from `--executor` or the scenario). */
-export function defaultExecutor(): Executor {
-  return defaultExecutorChoice;
-}
-
-/** Sets {@link defaultExecutor}; returns the previous one. */
-export function setDefaultExecutor(executor: Executor): Executor {
-  if (!EXECUTORS.includes(executor)) {
-    throw new Error(`executor must be one of ${EXECUTORS.join(", ")} (got ${JSON.stringify(executor)})`);
-  }
-  const previous = defaultExecutorChoice;
-  defaultExecutorChoice = executor;
-  return previous;
-}
 
 /** One Lambda invocation made by the execution. */
 export interface TaskCall {
@@ -219,7 +203,7 @@ export async function runStateMachine(definition: object, options: RunStateMachi
   installFastJsonPath();
   const p = prepare(definition);
   const { tasks, waitStates, retryIntervalOverrides: noRetryDelays, staticArns, secondsPathWaits } = p;
-  const executor = options.executor ?? defaultExecutorChoice;
+  const executor = options.executor ?? "reference";
 
   const taskCalls: TaskCall[] = [];
   const waits: number[] = [];
