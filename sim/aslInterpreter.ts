@@ -21,10 +21,15 @@
  * - Intrinsic function States.MathAdd(a, b) with numeric paths or literals.
  * - Retry: the first retrier whose ErrorEquals names the error (or States.ALL; States.TaskFailed for a Task error
  *   that is not States.Timeout) retries after IntervalSeconds x BackoffRate^(attempt-1), capped by MaxDelaySeconds, a
- *   random time between 0 and that with JitterStrategy FULL, while its MaxAttempts last; then Catch, whose
+ *   random time between 0 and that with JitterStrategy FULL (the CDK's JitterType,
+ *   https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_stepfunctions.JitterType.html), while its MaxAttempts
+ *   last; then Catch, whose
  *   ResultPath places `{ Error, Cause }` in the raw input ("Handling errors in Step Functions workflows",
  *   https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). Errors whose
- *   `isRetryable`/`isCatchable` is false (States.Runtime, States.DataLimitExceeded) are neither retried nor caught.
+ *   `isRetryable`/`isCatchable` is false (States.Runtime, States.DataLimitExceeded: "States.ALL ... cannot catch
+ *   the States.DataLimitExceeded terminal error or Runtime error types", same page) are neither retried nor caught.
+ * - Fail: Error and Cause, or ErrorPath and CausePath selecting strings ("Fail workflow state",
+ *   https://docs.aws.amazon.com/step-functions/latest/dg/state-fail.html).
  * - Choice rules: And, Or, Not, IsPresent, IsNumeric, IsString, IsBoolean, IsNull, Numeric{Equals,LessThan,
  *   GreaterThan,LessThanEquals,GreaterThanEquals}[Path], StringEquals, BooleanEquals; rules tried in order, else
  *   Default, else States.NoChoiceMatched ("Choice workflow state",

@@ -188,6 +188,9 @@ async function observe(definition: object, input: unknown, seed: number, executo
   }
 }
 
+/** What the reference runs went through, over all definitions: the coverage the last test checks. */
+const seen = { thrown: new Set<string>(), outcomes: new Set<string>(), retriedOn: new Set<string>(), waits: 0 };
+
 const INPUTS: Record<string, readonly unknown[]> = {
   step: [{}, { dbId: "orders" }],
   stepShortRetry: [{ snapshotId: "s1" }],
@@ -209,8 +212,14 @@ describe("fast executor = reference executor on every shipped definition", () =>
           const ref = await observe(definition, input, seed, "reference");
           const fast = await observe(definition, input, seed, "fast");
           expect(fast, `${name} seed ${seed} input ${JSON.stringify(input)}`).toEqual(ref);
-          const o = ref.outcome as { status: string; error?: string };
+          const o = ref.outcome as { status: string; error?: string; retries: { error: string }[]; waits: number[] };
           statuses.add(`${o.status} ${o.error ?? ""}`.trim());
+          seen.outcomes.add(`${o.status} ${o.error ?? ""}`.trim());
+          for (const r of o.retries) seen.retriedOn.add(r.error);
+          seen.waits += o.waits.length;
+          for (const c of ref.log as { errorName?: string; tooBig: boolean }[]) {
+            if (c.errorName) seen.thrown.add(c.errorName);
+          }
         }
       }
       // The scripts reach both outcomes (a differential test that only ever saw successes would prove little).
@@ -218,6 +227,17 @@ describe("fast executor = reference executor on every shipped definition", () =>
       expect([...statuses].some((s) => s.startsWith("FAILED"))).toBe(true);
     }, 120_000);
   }
+});
+
+describe("the differential runs covered what the definitions handle", () => {
+  it("every error name they retry or catch, an uncaught one, the data limit, a Task timeout, waits", () => {
+    for (const name of ERRORS) expect(seen.thrown, name).toContain(name);
+    expect(seen.outcomes).toContain("FAILED States.DataLimitExceeded");
+    expect(seen.retriedOn).toContain("States.Timeout");
+    expect(seen.retriedOn).toContain("SnapshotNotFoundError");
+    expect([...seen.outcomes].filter((o) => o.startsWith("SUCCEEDED")).length).toBeGreaterThan(0);
+    expect(seen.waits).toBeGreaterThan(100);
+  });
 });
 
 describe("fast executor rejects what it does not implement when a definition is loaded", () => {
