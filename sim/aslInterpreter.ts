@@ -85,7 +85,7 @@ export interface InterpreterHooks {
   readonly noRetryDelays: boolean;
   onStateEntered(name: string): void;
   onStateFailed(name: string, error: string): void;
-  onRetried(name: string, retrier: CompiledRetrier, attempt: number): void;
+  onRetried(name: string, retrier: CompiledRetrier, attempt: number, error: string): void;
 }
 
 type Json = unknown;
@@ -677,7 +677,7 @@ async function executeState(
     const retry = shouldRetry(state, e, attempts, hooks.noRetryDelays);
     if (retry) {
       await sleep(retry.waitMs, a);
-      hooks.onRetried(state.name, state.retry![retry.index]!, attempts[retry.index]!);
+      hooks.onRetried(state.name, state.retry![retry.index]!, attempts[retry.index]!, errorName);
       return executeState(state, input, ctx, hooks, a, attempts);
     }
     const catcher = matchCatcher(state, e);

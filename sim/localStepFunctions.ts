@@ -379,7 +379,6 @@ function startFast(
   p.fast ??= compileDefinition(JSON.parse(p.text) as object);
   const states: string[] = [];
   const retries: RetryRecord[] = [];
-  const lastError = new Map<string, string>();
   const waitStates = p.waitStates;
   const hooks: InterpreterHooks = {
     handlers: localHandlers as unknown as InterpreterHooks["handlers"],
@@ -394,14 +393,14 @@ function startFast(
     onStateEntered(name) {
       states.push(name);
     },
-    onStateFailed(name, error) {
-      lastError.set(name, error);
-    },
-    onRetried(name, r, attempt) {
+    onStateFailed() {},
+    onRetried(name, r, attempt, error) {
       const base = (r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** (attempt - 1);
+      // The error that caused this retry (the reference reads the state's last failure by name, which concurrent
+      // Map iterations of one state share).
       retries.push({
         state: name,
-        error: lastError.get(name) ?? "unknown",
+        error,
         attempt,
         delaySeconds: Math.min(base, r.MaxDelaySeconds ?? Number.POSITIVE_INFINITY),
       });
