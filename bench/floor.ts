@@ -4,8 +4,9 @@
  * target < 10 s of CPU). Each figure is CPU time (user + system, `process.cpuUsage`, this process) over many
  * repetitions after a warm-up, divided by the repetitions:
  *
- * - executor: the copy state machine as the components build it (check loop included), run by
- *   aws-local-stepfunctions through sim/localStepFunctions.ts inside the engine (virtual Waits), its Lambdas trivial
+ * - executor: the copy state machine as the components build it (check loop included), run by the simulator's fast
+ *   executor (sim/aslInterpreter.ts) and, for comparison, by the reference (aws-local-stepfunctions) through
+ *   sim/localStepFunctions.ts inside the engine (virtual Waits), its Lambdas trivial
  *   handlers that return a fixed summary (pending until the last check): CPU per state entered, and per execution of a
  *   one-state machine (the fixed cost of an execution);
  * - engine: a virtual timer that does nothing (one engine event and the settling turn after it);
@@ -30,7 +31,7 @@ import { RdsWorld } from "../sim/aws/rdsModel";
 import { buildSimulatorBundle } from "../sim/bundle";
 import { Engine } from "../sim/engine";
 import { SimLambdaRuntime } from "../sim/lambdaRuntime";
-import { executorCounts, runStateMachine } from "../sim/localStepFunctions";
+import { type Executor, executorCounts, runStateMachine } from "../sim/localStepFunctions";
 import { loadScenario } from "../sim/scenario";
 import { simulate } from "../sim/simulate";
 
@@ -85,7 +86,7 @@ interface ExecutorFloor {
   usPerExecution: number;
 }
 
-async function executorFloor(): Promise<ExecutorFloor> {
+async function executorFloor(executor: Executor): Promise<ExecutorFloor> {
   const definition = copyMachine();
   const checks = 8;
   let states = 0;
@@ -97,7 +98,7 @@ async function executorFloor(): Promise<ExecutorFloor> {
         [COPY_ARN]: async () => summary(1),
         [CHECK_ARN]: async () => summary(--left > 0 ? 1 : 0),
       };
-      const r = await runStateMachine(definition, { handlers, input: {}, onWait: (s) => s * 1000 });
+      const r = await runStateMachine(definition, { handlers, input: {}, onWait: (s) => s * 1000, executor });
       if (r.status !== "SUCCEEDED") throw new Error(`floor: the copy loop ended ${r.status} ${r.error ?? ""}`);
       states += r.states.length;
       executions++;
@@ -107,7 +108,7 @@ async function executorFloor(): Promise<ExecutorFloor> {
   const trivial = { StartAt: "Only", States: { Only: { Type: "Pass", End: true } } };
   const usPerExecution = await cpuPer(2000, 200, () =>
     inEngine(async () => {
-      await runStateMachine(trivial, { handlers: {}, input: {} });
+      await runStateMachine(trivial, { handlers: {}, input: {}, executor });
     }),
   );
   // The loop's own execution is counted once under the fixed cost, not spread over its states.
@@ -203,7 +204,8 @@ export async function floorFigures(root: string): Promise<void> {
 
 /** The measurements and the table (bench/floorChild.ts runs this). */
 export async function printFloors(scenarioFile: string): Promise<void> {
-  const ex = await executorFloor();
+  const ex = await executorFloor("fast");
+  const ref = await executorFloor("reference");
   const engineUs = await engineFloor();
   const sdk0 = await sdkFloor(0);
   const sdk48 = await sdkFloor(48);
@@ -234,15 +236,27 @@ export async function printFloors(scenarioFile: string): Promise<void> {
       `(${(ex.statesPerExecution / 8).toFixed(1)} per check)`,
   );
   let sum = 0;
-  sum += row("executor, per state entered (glue + aws-local-stepfunctions)", ex.usPerState, counts.states, "states");
-  sum += row("executor, fixed cost per execution (one Pass state)", ex.usPerExecution, counts.executions, "execs");
+  sum += row(
+    "executor (fast), per state entered (glue + sim/aslInterpreter.ts)",
+    ex.usPerState,
+    counts.states,
+    "states",
+  );
+  sum += row(
+    "executor (fast), fixed cost per execution (one Pass state)",
+    ex.usPerExecution,
+    counts.executions,
+    "execs",
+  );
+  row("executor (reference), per state entered (aws-local-stepfunctions)", ref.usPerState, counts.states, "states");
+  row("executor (reference), fixed cost per execution", ref.usPerExecution, counts.executions, "execs");
   sum += row("engine, per event (timer + settling turn)", engineUs, counts.events, "events");
   sum += row("SDK call, RDSClient -> model, DB without snapshots", sdk0, counts.calls, "calls");
   row("SDK call, RDSClient -> model, DB with 48 snapshots", sdk48, counts.calls, "calls");
   sum += row("Lambda run, simulator runtime (trivial handler)", lambda.sim, counts.runs, "runs");
   row("Lambda run, middy + Powertools lambdaHandler (not simulated)", lambda.middy, counts.runs, "runs");
   console.log(
-    `  floor of the layers the simulator runs (executor, engine, SDK without snapshots, runtime): ${sum.toFixed(1)} s ` +
+    `  floor of the layers the simulator runs (fast executor, engine, SDK without snapshots, runtime): ${sum.toFixed(1)} s ` +
       `of CPU for ${DAYS} days, before any handler, planner or model work`,
   );
 }

@@ -11,6 +11,7 @@ import pc from "picocolors";
 import { ConfigError } from "../functions/lib/errors";
 import { infeasibleMisses } from "./feasibilityReport";
 import { renderHtmlReport } from "./htmlReport";
+import { EXECUTORS, type Executor } from "./localStepFunctions";
 import { polyfillPromiseWithResolvers } from "./polyfills";
 import { renderReport, type SimulationReport } from "./report";
 import { defaultScenario, loadScenario, type Scenario } from "./scenario";
@@ -20,7 +21,7 @@ import { simulate } from "./simulate";
 // its report, so silence it with the SDK's documented switch (aws/aws-sdk-js-v3#7983) unless the user set it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-const USAGE = `Usage: npm run simulate -- [--scenario FILE] [--days N] [--seed N] [--out FILE|DIR] [--json] [--no-progress] [--debug]
+const USAGE = `Usage: npm run simulate -- [--scenario FILE] [--days N] [--seed N] [--out FILE|DIR] [--json] [--no-progress] [--debug] [--executor fast|reference]
 
   --scenario FILE  scenario YAML (default: the embedded scenarios/default.yaml)
   --days N         override the scenario's number of virtual days
@@ -31,6 +32,8 @@ const USAGE = `Usage: npm run simulate -- [--scenario FILE] [--days N] [--seed N
   --json           print the report as JSON on stdout instead of tables
   --no-progress    no progress bar on stderr
   --debug          stack traces on errors; RPL_SIM_DEBUG=1 also prints every execution and handler warning
+  --executor E     Step Functions executor: fast (sim/aslInterpreter.ts, default) or reference (aws-local-stepfunctions);
+                   both give the same report
 
 Exit code: 0 every DB met its RPO, 1 some DB missed a feasible RPO, 2 bad input,
            3 no feasible RPO missed but some DB's RPO is INFEASIBLE (below its feasible floor).`;
@@ -45,6 +48,7 @@ export interface CliOptions {
   progress: boolean;
   debug: boolean;
   help: boolean;
+  executor?: Executor;
 }
 
 /** Parses argv (without node and script); throws a ConfigError naming the bad option. */
@@ -61,6 +65,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         json: { type: "boolean", default: false },
         "no-progress": { type: "boolean", default: false },
         debug: { type: "boolean", default: false },
+        executor: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -81,7 +86,12 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   };
   const days = num("--days", values.days, false);
   const seed = num("--seed", values.seed, true);
+  const executor = values.executor;
+  if (executor !== undefined && !EXECUTORS.includes(executor as Executor)) {
+    throw new ConfigError(`--executor must be one of ${EXECUTORS.join(", ")} (got ${JSON.stringify(executor)})`);
+  }
   return {
+    ...(executor !== undefined ? { executor: executor as Executor } : {}),
     ...(typeof values.scenario === "string" ? { scenario: values.scenario } : {}),
     ...(days !== undefined ? { days } : {}),
     ...(seed !== undefined ? { seed } : {}),
@@ -142,8 +152,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (opts.days !== undefined) scenario = { ...scenario, days: opts.days };
     if (opts.seed !== undefined) scenario = { ...scenario, seed: opts.seed };
     const bar = opts.progress && process.stderr.isTTY ? progressBar(scenario.name) : undefined;
+    const executor = opts.executor;
     const result = await withoutStackTraces(!opts.debug, () =>
-      simulate(scenario, bar ? { onProgress: bar.update } : {}),
+      simulate(scenario, { ...(bar ? { onProgress: bar.update } : {}), ...(executor ? { executor } : {}) }),
     );
     bar?.done();
     const { report } = result;

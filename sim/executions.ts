@@ -23,7 +23,7 @@ import {
   type SimFunction,
   SimLambdaRuntime,
 } from "./lambdaRuntime";
-import { runStateMachine, type TaskHandler } from "./localStepFunctions";
+import { type Executor, runStateMachine, type TaskHandler } from "./localStepFunctions";
 import { AlarmTracker } from "./report";
 import { MINUTE, type SimContext, type Stack } from "./simContext";
 import { loadStepHandler } from "./stepHandlers";
@@ -71,7 +71,11 @@ export class Executions {
   /** Runs each step Lambda invocation with a Lambda context counting down in virtual time. */
   private readonly lambda: SimLambdaRuntime;
 
-  constructor(private readonly ctx: SimContext) {
+  constructor(
+    private readonly ctx: SimContext,
+    /** Executor of every execution (sim/localStepFunctions.ts); both give the same results. */
+    private readonly executor: Executor = "fast",
+  ) {
     this.lambda = new SimLambdaRuntime(ctx.engine, ctx.scenario.seed);
   }
 
@@ -284,6 +288,7 @@ export class Executions {
           input,
           onWait: (seconds) => seconds * 1000,
           realRetryDelays: true,
+          executor: this.executor,
         });
         status = r.status;
         error = r.error;

@@ -13,6 +13,7 @@
  *   a caller can advance a virtual clock before the next state; retry delays are reported in `retries`.
  */
 import { type RunOptions, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
+import { type CompiledMachine, compileDefinition, type InterpreterHooks, runCompiled } from "./aslInterpreter";
 import { isKnownValid, rememberValid } from "./aslVerdicts";
 import { installFastJsonPath } from "./fastJsonPath";
 import { polyfillPromiseWithResolvers } from "./polyfills";
@@ -40,7 +41,17 @@ export interface RunStateMachineOptions {
   readonly realRetryDelays?: boolean;
   /** Same as {@link onWait}, kept for callers written against the first draft of this interface. */
   readonly waitTimeOverride?: (seconds: number, stateName: string) => undefined | number;
+  /**
+   * Which executor runs the definition: `reference` (aws-local-stepfunctions) or `fast` (sim/aslInterpreter.ts, the
+   * subset of ASL the shipped definitions use, same results). Default `reference`; the simulator runs `fast`
+   * (sim/simulate.ts `SimulateOptions.executor`).
+   */
+  readonly executor?: Executor;
 }
+
+/** The executors {@link runStateMachine} can run a definition with. */
+export type Executor = "fast" | "reference";
+export const EXECUTORS: readonly Executor[] = ["fast", "reference"];
 
 /** One Lambda invocation made by the execution. */
 export interface TaskCall {
@@ -123,7 +134,11 @@ export const PAYLOAD_LIMIT_BYTES = 256 * 1024;
  * states the harness binds. Definitions are treated as immutable once run (the simulator builds each machine's once).
  */
 interface Prepared {
-  readonly machine: StateMachine;
+  /** The lowered definition's JSON text, as checked by asl-validator (the library's machine is built on first use). */
+  readonly text: string;
+  machine?: StateMachine;
+  /** The fast executor's compiled machine, built on first use. */
+  fast?: CompiledMachine;
   readonly tasks: Map<string, TaskStyle>;
   readonly waitStates: Map<string, number>;
   readonly retryIntervalOverrides: Record<string, number>;
@@ -186,14 +201,9 @@ export const executorCounts = { executions: 0, states: 0 };
 export async function runStateMachine(definition: object, options: RunStateMachineOptions): Promise<ExecutionResult> {
   polyfillPromiseWithResolvers();
   installFastJsonPath();
-  const {
-    machine,
-    tasks,
-    waitStates,
-    retryIntervalOverrides: noRetryDelays,
-    staticArns,
-    secondsPathWaits,
-  } = prepare(definition);
+  const p = prepare(definition);
+  const { tasks, waitStates, retryIntervalOverrides: noRetryDelays, staticArns, secondsPathWaits } = p;
+  const executor = options.executor ?? "reference";
 
   const taskCalls: TaskCall[] = [];
   const waits: number[] = [];
@@ -251,6 +261,18 @@ export async function runStateMachine(definition: object, options: RunStateMachi
   for (const name of secondsPathWaits) {
     localHandlers[name] = secondsPathWaitHandler(name, hook, (seconds) => waits.push(seconds)) as never;
   }
+  if (executor === "fast") {
+    // Awaited here, not in a helper: the caller resumes as many microtask turns after the execution ends as with
+    // the reference (the order of work at one virtual instant depends on it, see sim/aslInterpreter.ts).
+    const fast = startFast(p, options, localHandlers, taskCalls, waits, hook);
+    try {
+      return fast.finish(true, await fast.run);
+    } catch (err) {
+      return fast.finish(false, err);
+    }
+  }
+  if (executor !== "reference") throw new Error(`runStateMachine: unknown executor ${JSON.stringify(executor)}`);
+  const machine = libraryMachine(p);
   // The library reads `waitTimeOverrides[stateName]` exactly when a Wait state runs; answering through a Proxy lets
   // the caller advance its virtual clock at that moment, before the next state executes.
   const waitTimeOverrides = new Proxy({} as Record<string, number>, {
@@ -316,12 +338,8 @@ function prepare(definition: object): Prepared {
   const secondsPathWaits = lowerSecondsPathWaits(states);
   const { tasks, waits: waitStates, retryable } = collectStates(states);
   const text = JSON.stringify(def);
-  const known = isKnownValid(text);
-  const machine = new StateMachine(def, known ? { validationOptions: { noValidate: true } } : undefined);
-  if (!known) rememberValid(text);
-  recordDirectly(machine);
   const p: Prepared = {
-    machine,
+    text,
     tasks,
     waitStates,
     retryIntervalOverrides: Object.fromEntries([...retryable].map((name) => [name, 0])),
@@ -330,6 +348,80 @@ function prepare(definition: object): Prepared {
   };
   prepared.set(definition, p);
   return p;
+}
+
+/** The library's machine of a prepared definition, validated (once per text, sim/aslVerdicts.ts) on first use. */
+function libraryMachine(p: Prepared): StateMachine {
+  if (p.machine) return p.machine;
+  const known = isKnownValid(p.text);
+  // The validator writes defaults into the definition it checks: the library gets its own copy of the text.
+  const def = JSON.parse(p.text) as StateMachineDefinition;
+  const machine = new StateMachine(def, known ? { validationOptions: { noValidate: true } } : undefined);
+  if (!known) rememberValid(p.text);
+  recordDirectly(machine);
+  p.machine = machine;
+  return machine;
+}
+
+/**
+ * Starts {@link runStateMachine}'s execution with the fast executor (sim/aslInterpreter.ts): the same local handlers,
+ * waits and records, and the same outcome. A definition outside the interpreter's subset is rejected here, naming the
+ * state and field, before anything runs.
+ */
+function startFast(
+  p: Prepared,
+  options: RunStateMachineOptions,
+  localHandlers: LocalHandlers,
+  taskCalls: TaskCall[],
+  waits: number[],
+  hook: RunStateMachineOptions["onWait"],
+): { run: Promise<unknown>; finish: (ok: boolean, value: unknown) => ExecutionResult } {
+  p.fast ??= compileDefinition(JSON.parse(p.text) as object);
+  const states: string[] = [];
+  const retries: RetryRecord[] = [];
+  const waitStates = p.waitStates;
+  const hooks: InterpreterHooks = {
+    handlers: localHandlers as unknown as InterpreterHooks["handlers"],
+    waitMs(name) {
+      const seconds = waitStates.get(name);
+      if (seconds === undefined) return undefined;
+      waits.push(seconds);
+      const ms = hook?.(seconds, name);
+      return typeof ms === "number" ? ms : 0;
+    },
+    noRetryDelays: !options.realRetryDelays,
+    onStateEntered(name) {
+      states.push(name);
+    },
+    onStateFailed() {},
+    onRetried(name, r, attempt, error) {
+      const base = (r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** (attempt - 1);
+      // The error that caused this retry (the reference reads the state's last failure by name, which concurrent
+      // Map iterations of one state share).
+      retries.push({
+        state: name,
+        error,
+        attempt,
+        delaySeconds: Math.min(base, r.MaxDelaySeconds ?? Number.POSITIVE_INFINITY),
+      });
+    },
+  };
+  const run = runCompiled(p.fast, toJson(options.input ?? {}), hooks);
+  executorCounts.executions++;
+  const finish = (ok: boolean, value: unknown): ExecutionResult => {
+    executorCounts.states += states.length;
+    if (ok) return { status: "SUCCEEDED", output: value, waits, retries, taskCalls, states };
+    return {
+      status: "FAILED",
+      error: errorType(value),
+      cause: value instanceof Error ? value.message : String(value),
+      waits,
+      retries,
+      taskCalls,
+      states,
+    };
+  };
+  return { run, finish };
 }
 
 /** The run option through which {@link runStateMachine} hands an execution its {@link EventRecorder}. */

@@ -14,6 +14,7 @@ import { buildReport, type SampleSeries } from "./buildReport";
 import { Engine } from "./engine";
 import { Executions } from "./executions";
 import { armFaults } from "./faults";
+import type { Executor } from "./localStepFunctions";
 import { seedMathRandom } from "./random";
 import { RecoveryTriggers } from "./recoveryTriggers";
 import type { SimulationReport } from "./report";
@@ -28,6 +29,11 @@ export { loadStepConfig, loadStepHandler, type StepHandlerOptions } from "./step
 export interface SimulateOptions {
   /** Called now and then with the fraction of virtual time done (0-1). */
   onProgress?: (fraction: number) => void;
+  /**
+   * Executor of the state machines (sim/localStepFunctions.ts): `fast` (default, sim/aslInterpreter.ts) or
+   * `reference` (aws-local-stepfunctions). Both give the same report (tests/sim/executorReports.test.ts).
+   */
+  executor?: Executor;
 }
 
 /** Result of {@link simulate}: the report plus full-resolution series for the chart. */
@@ -52,7 +58,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
   const wallStart = performance.now();
   const engine = new Engine(Date.parse(scenario.start));
   const ctx = setUpWorld(scenario, engine);
-  const executions = new Executions(ctx);
+  const executions = new Executions(ctx, options.executor ?? "fast");
   const recovery = new RecoveryTriggers(ctx, executions);
   await armTriggers(ctx, executions, recovery);
   const faultNotes = armFaults(ctx);
