@@ -64,10 +64,9 @@ export class InvocationStoppedError extends Error {
 
 /**
  * One simulated invocation, as the code it runs sees it through {@link currentInvocation}: whether its Lambda was
- * stopped, and the API calls it made (sim/executions.ts counts them per run). One async context for both: every
- * `AsyncLocalStorage` in use costs each promise of the simulation a copy of its store (Node.js 20 propagates them
- * in a promise init hook), and an invocation's state and counter always start and end together. Kept in the engine's process context
- * (sim/engine.ts `runInInvocationContext`), the simulation's only AsyncLocalStorage.
+ * stopped, and the API calls it made (sim/executions.ts counts them per run). One record for both (an invocation's
+ * state and counter always start and end together), kept in the engine's process context (sim/engine.ts
+ * `runInInvocationContext`, carried by promise hooks: no `AsyncLocalStorage`, see there).
  */
 export interface InvocationRecord {
   /** The function's name (set by {@link SimLambdaRuntime.invoke}; empty for a handler run without a Lambda). */
@@ -232,8 +231,8 @@ export class SimLambdaRuntime {
 /**
  * What `runCore` (functions/lib/lambda.ts) hands a core, without its `withAbortSignal` context: that context only
  * reaches clients wrapped by `abortable`, and the model's clients are not (they answer at once, in virtual time, so
- * there is no call in flight to cancel). An AsyncLocalStorage never entered costs nothing; an entered one costs every
- * later promise of the simulation a store copy (docs/performance.md).
+ * there is no call in flight to cancel). An AsyncLocalStorage never entered costs nothing; an entered one turns on
+ * Node.js 20's async_hooks for every later promise of the process (docs/performance.md).
  *
  * The abort signal is made on first read only (an `AbortSignal` is an `EventTarget` on Node.js 20: ~1.3 % of a
  * simulation's CPU at one per invocation, docs/performance.md), and the handlers' budget asks {@link SimRun.aborted}
