@@ -4,7 +4,7 @@
  * Events are callbacks in a priority queue ordered by (virtual time, insertion order). Long-running activities
  * (a Step Functions execution with Wait states, a handler whose SDK client backs off after throttling) are
  * *processes*: async functions started with {@link Engine.spawn}. Inside a process, `setTimeout` is virtual: it
- * schedules an engine event instead of a real timer (the process runs in an AsyncLocalStorage context, so code
+ * schedules an engine event instead of a real timer (the process runs in an async context of the engine, so code
  * outside the simulation keeps real timers). aws-local-stepfunctions sleeps through `setTimeout`, so its Wait
  * states, given the wait as their override in milliseconds, wait in virtual time.
  *
@@ -12,7 +12,7 @@
  * spawning, finishing or waking (one turn drains every microtask), and only then advances the clock. Nothing waits
  * on real time, so a week of virtual time takes seconds, and the same inputs give the same order of events.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
+import { promiseHooks } from "node:v8";
 
 interface QueuedEvent {
   readonly at: number;
@@ -34,29 +34,74 @@ const STUCK_AFTER_REAL_MS = 30_000;
 
 /**
  * What code running in an engine process sees through its async context: the engine (its `setTimeout` is virtual),
- * and the simulated Lambda invocation it is part of, if any (sim/lambdaRuntime.ts). One AsyncLocalStorage for both:
- * on Node.js 20 every storage ever entered is copied onto every promise the simulation creates afterwards (a promise
- * init hook per storage), the largest single source of garbage in a simulation (docs/performance.md).
+ * and the simulated Lambda invocation it is part of, if any (sim/lambdaRuntime.ts).
  */
 interface ProcessContext {
   readonly engine?: Engine;
   readonly invocation?: unknown;
 }
 
-const current = new AsyncLocalStorage<ProcessContext>();
+/**
+ * The async context, kept by V8's promise hooks (`node:v8` `promiseHooks`,
+ * https://nodejs.org/docs/latest-v20.x/api/v8.html#promise-hooks) instead of an `AsyncLocalStorage`.
+ *
+ * Same propagation as the `AsyncLocalStorage` it replaces for everything a process does: a promise carries the
+ * context current when it is created, and its reactions run in that context; the engine's virtual timers run their
+ * callbacks in the engine's context ({@link Engine.timer}). On Node.js 20 an `AsyncLocalStorage` enables async_hooks
+ * for the whole process: every promise gets an async id, a trigger id and a store copy, and its init, before and after
+ * hooks run through async_hooks' bookkeeping (~3 % of a simulation's CPU, and garbage). Here each hook is one
+ * assignment. What it does not carry (and an engine process must not use: they would leave virtual time or need
+ * real I/O): `process.nextTick`, `queueMicrotask`, `setImmediate`, real timers and I/O callbacks run without the
+ * context (as code outside the simulation: real timers).
+ */
+let currentContext: ProcessContext | undefined;
+const CONTEXT = Symbol("rpl-sim-process-context");
+type WithContext = { [CONTEXT]?: ProcessContext };
+/** Contexts saved by `before` hooks, restored by the matching `after` hooks (V8 calls them strictly nested). */
+const savedContexts: (ProcessContext | undefined)[] = [];
+let contextHooksInstalled = false;
+
+function installContextHooks(): void {
+  if (contextHooksInstalled) return;
+  contextHooksInstalled = true;
+  promiseHooks.createHook({
+    init(promise) {
+      if (currentContext !== undefined) (promise as WithContext)[CONTEXT] = currentContext;
+    },
+    before(promise) {
+      savedContexts.push(currentContext);
+      currentContext = (promise as WithContext)[CONTEXT];
+    },
+    after() {
+      currentContext = savedContexts.pop();
+    },
+  });
+}
+
+/** Runs `fn` synchronously in async context `ctx` (and every promise it creates), then restores the caller's. */
+function runInContext<T>(ctx: ProcessContext, fn: () => T): T {
+  const saved = currentContext;
+  currentContext = ctx;
+  try {
+    return fn();
+  } finally {
+    currentContext = saved;
+  }
+}
 
 /**
  * Runs `fn` in the current async context plus `invocation` (the engine, if any, stays): what
  * {@link currentInvocationOf} returns inside it, and inside every callback and promise continuation it starts.
  */
 export function runInInvocationContext<T>(invocation: unknown, fn: () => T): T {
-  const engine = current.getStore()?.engine;
-  return current.run(engine ? { engine, invocation } : { invocation }, fn);
+  installContextHooks();
+  const engine = currentContext?.engine;
+  return runInContext(engine ? { engine, invocation } : { invocation }, fn);
 }
 
 /** The invocation {@link runInInvocationContext} set for the calling code, if any. */
 export function currentInvocationOf(): unknown {
-  return current.getStore()?.invocation;
+  return currentContext?.invocation;
 }
 const realSetTimeout = globalThis.setTimeout;
 const realClearTimeout = globalThis.clearTimeout;
@@ -88,7 +133,7 @@ function installVirtualTimers(): void {
   if (timersInstalled) return;
   timersInstalled = true;
   const patchedSet = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-    const engine = current.getStore()?.engine;
+    const engine = currentContext?.engine;
     if (!engine) return realSetTimeout(fn, ms, ...args);
     return new VirtualTimer(engine.timer(() => fn(...args), ms ?? 0));
   };
@@ -120,6 +165,7 @@ export class Engine {
 
   constructor(startMs: number) {
     this.#now = startMs;
+    installContextHooks();
     installVirtualTimers();
   }
 
@@ -163,7 +209,7 @@ export class Engine {
       this.#live.delete(pid);
       this.#activity++;
     };
-    current.run(this.#context, () => {
+    runInContext(this.#context, () => {
       Promise.resolve()
         .then(fn)
         .then(done, (err: unknown) => {
@@ -188,7 +234,7 @@ export class Engine {
       seq: this.#seq++,
       fn: () => {
         this.#activity++;
-        current.run(this.#context, fn);
+        runInContext(this.#context, fn);
       },
     };
     this.#push(ev);

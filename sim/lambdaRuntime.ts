@@ -64,10 +64,9 @@ export class InvocationStoppedError extends Error {
 
 /**
  * One simulated invocation, as the code it runs sees it through {@link currentInvocation}: whether its Lambda was
- * stopped, and the API calls it made (sim/executions.ts counts them per run). One async context for both: every
- * `AsyncLocalStorage` in use costs each promise of the simulation a copy of its store (Node.js 20 propagates them
- * in a promise init hook), and an invocation's state and counter always start and end together. Kept in the engine's process context
- * (sim/engine.ts `runInInvocationContext`), the simulation's only AsyncLocalStorage.
+ * stopped, and the API calls it made (sim/executions.ts counts them per run). One record for both (an invocation's
+ * state and counter always start and end together), kept in the engine's process context (sim/engine.ts
+ * `runInInvocationContext`, carried by promise hooks: no `AsyncLocalStorage`, see there).
  */
 export interface InvocationRecord {
   /** The function's name (set by {@link SimLambdaRuntime.invoke}; empty for a handler run without a Lambda). */
@@ -112,30 +111,6 @@ export function functionNameOf(functionArn: string): string {
   return name;
 }
 const functionNames = new Map<string, string>();
-
-/**
- * An AbortController made on first use of its signal. Making its `AbortSignal` (an `EventTarget` on Node.js 20) was
- * ~1.3 % of a simulation's CPU at one per invocation (docs/performance.md), and many runs never read it (the Checker's). Indistinguishable from the signal of a controller made up front: read after {@link LazyAbort.abort}, the signal
- * is made already aborted, and listeners added to an aborted signal never run in either case.
- */
-class LazyAbort {
-  #controller: AbortController | undefined;
-  #aborted = false;
-
-  get signal(): AbortSignal {
-    if (!this.#controller) {
-      this.#controller = new AbortController();
-      if (this.#aborted) this.#controller.abort();
-    }
-    return this.#controller.signal;
-  }
-
-  abort(): void {
-    if (this.#aborted) return;
-    this.#aborted = true;
-    this.#controller?.abort();
-  }
-}
 
 /** Invokes step handlers as Lambda does, on the engine's virtual time. One per simulation. */
 export class SimLambdaRuntime {
@@ -206,19 +181,19 @@ export class SimLambdaRuntime {
     state: InvocationRecord = newInvocationRecord(),
   ): Promise<unknown> {
     const { engine } = this;
-    const n = this.#invocations++;
+    this.#invocations++;
     const timeoutMs = fn.timeoutSeconds * 1000;
-    const deadline = engine.now + timeoutMs;
-    const context = this.context(fn, deadline, n);
     const earlyMs = fn.timeoutEarlyMs ?? TIMEOUT_EARLY_MS;
-    const abort = new LazyAbort();
-    state.functionName = context.functionName;
+    // The handler sees only the remaining time and the abort signal (`runCore` hands a core nothing else), so no
+    // Lambda context object is built per run ({@link SimLambdaRuntime.context} builds one on request).
+    const run = new SimRun(engine, engine.now + timeoutMs);
+    state.functionName = functionNameOf(fn.functionArn);
     return new Promise<unknown>((resolve, reject) => {
       let returned = false;
       const stopAt = () => {
         if (returned) return;
         state.stopped = true;
-        abort.abort();
+        run.abort();
         reject(new LambdaTimeoutError(fn.timeoutSeconds));
       };
       // One virtual timer of the engine per invocation: the early abort (middy), which then arms the stop at the
@@ -227,7 +202,7 @@ export class SimLambdaRuntime {
         () => {
           if (returned) return;
           if (earlyMs <= 0) return stopAt();
-          abort.abort();
+          run.abort();
           reject(earlyTimeoutError(fn.step));
           timer = engine.timer(stopAt, earlyMs);
         },
@@ -238,17 +213,6 @@ export class SimLambdaRuntime {
         timer.cancelled = true;
       };
       runInInvocationContext(state, () => {
-        // What `runCore` (functions/lib/lambda.ts) hands a core, without its `withAbortSignal` context: that context
-        // only reaches clients wrapped by `abortable`, and the model's clients are not (they answer at once, in
-        // virtual time, so there is no call in flight to cancel). An AsyncLocalStorage never entered costs nothing;
-        // an entered one costs every later promise of the simulation a store copy (docs/performance.md).
-        const remainingMs = () => context.getRemainingTimeInMillis();
-        const run = {
-          remainingMs,
-          get signal() {
-            return abort.signal;
-          },
-        };
         handler(payload, run).then(
           (out) => {
             ended();
@@ -261,5 +225,46 @@ export class SimLambdaRuntime {
         );
       });
     });
+  }
+}
+
+/**
+ * What `runCore` (functions/lib/lambda.ts) hands a core, without its `withAbortSignal` context: that context only
+ * reaches clients wrapped by `abortable`, and the model's clients are not (they answer at once, in virtual time, so
+ * there is no call in flight to cancel). An AsyncLocalStorage never entered costs nothing; an entered one turns on
+ * Node.js 20's async_hooks for every later promise of the process (docs/performance.md).
+ *
+ * The abort signal is made on first read only (an `AbortSignal` is an `EventTarget` on Node.js 20: ~1.3 % of a
+ * simulation's CPU at one per invocation, docs/performance.md), and the handlers' budget asks {@link SimRun.aborted}
+ * instead of reading it (functions/lib/deadline.ts), so a run that is never aborted makes none. Indistinguishable
+ * from the signal of a controller made up front: read after {@link SimRun.abort}, the signal is made already aborted,
+ * and listeners added to an aborted signal never run in either case.
+ */
+class SimRun implements RunContext {
+  #controller: AbortController | undefined;
+  #aborted = false;
+  readonly remainingMs: () => number;
+
+  constructor(engine: Engine, deadline: number) {
+    this.remainingMs = () => Math.max(0, deadline - engine.now);
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort();
+    }
+    return this.#controller.signal;
+  }
+
+  /** Whether the run was aborted (what `signal.aborted` says, without making the signal). */
+  aborted(): boolean {
+    return this.#aborted;
+  }
+
+  abort(): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#controller?.abort();
   }
 }

@@ -17,6 +17,11 @@ export interface RunContext {
   readonly remainingMs?: () => number;
   /** Aborted by middy shortly before the Lambda's timeout. */
   readonly signal?: AbortSignal;
+  /**
+   * Whether `signal` was aborted, for a runtime that makes its signal only when read (the simulator's,
+   * sim/lambdaRuntime.ts): the budget asks this instead of reading `signal`. Must agree with `signal.aborted`.
+   */
+  aborted?(): boolean;
 }
 
 /**
@@ -52,7 +57,7 @@ export function makeBudget(clock: Clock, ctx?: RunContext): Budget {
   const start = clock().getTime();
   const stopAt =
     total === undefined || !Number.isFinite(total) ? Number.POSITIVE_INFINITY : start + total - safetyMarginMs(total);
-  const aborted = () => ctx?.signal?.aborted === true;
+  const aborted = ctx?.aborted ? () => ctx.aborted?.() === true : () => ctx?.signal?.aborted === true;
   return {
     aborted,
     exhausted: () => aborted() || clock().getTime() >= stopAt,

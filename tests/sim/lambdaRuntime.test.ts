@@ -108,6 +108,24 @@ describe("SimLambdaRuntime", () => {
     expect(signal?.aborted).toBe(true);
   });
 
+  it("tells the budget it was aborted without making the signal, in agreement with the signal once made", async () => {
+    const engine = new Engine(START);
+    const runtime = new SimLambdaRuntime(engine, 1);
+    const seen: unknown[] = [];
+    await inEngine(engine, () =>
+      runtime
+        .invoke(FN, async (_p, run) => {
+          const budget = makeBudget(engine.clock, run);
+          seen.push(budget.aborted(), run?.aborted?.());
+          await engine.sleep(299_000);
+          seen.push(budget.aborted(), run?.aborted?.(), run?.signal?.aborted);
+          return "late";
+        })
+        .catch(() => undefined),
+    );
+    expect(seen).toEqual([false, false, true, true, true]);
+  });
+
   it("hands a run that first reads its signal after the early timeout an already aborted signal", async () => {
     const engine = new Engine(START);
     const runtime = new SimLambdaRuntime(engine, 1);

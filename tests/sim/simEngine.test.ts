@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildStepDefinition } from "../../components/shared/stateMachines";
-import { Engine } from "../../sim/engine";
+import { currentInvocationOf, Engine, runInInvocationContext } from "../../sim/engine";
 import { runStateMachine } from "../../sim/localStepFunctions";
 import { makeRandom } from "../../sim/random";
 
@@ -35,6 +35,37 @@ describe("Engine", () => {
     });
     await e.runUntil(100);
     expect(fired).toBe(false);
+  });
+
+  it("keeps each invocation's context through awaits, virtual timers and promise chains of interleaved processes", async () => {
+    const e = new Engine(0);
+    const seen: string[] = [];
+    const body = (name: string, wait: number) => async () => {
+      await e.sleep(wait);
+      seen.push(`${name}:${currentInvocationOf()}@${e.now}`);
+      await new Promise((r) => setTimeout(r, wait));
+      await Promise.resolve().then(() => seen.push(`${name}:${currentInvocationOf()}@${e.now}`));
+    };
+    for (const [name, wait] of [
+      ["a", 30],
+      ["b", 20],
+    ] as const) {
+      e.spawn(name, () => runInInvocationContext(name, body(name, wait)));
+    }
+    e.spawn("none", async () => {
+      await e.sleep(25);
+      seen.push(`none:${currentInvocationOf()}@${e.now}`);
+    });
+    await e.runUntil(100);
+    expect(seen).toEqual(["b:b@20", "none:undefined@25", "a:a@30", "b:b@40", "a:a@60"]);
+    // Outside every process: no invocation, and setTimeout is the real one.
+    expect(currentInvocationOf()).toBeUndefined();
+    const real = await new Promise<string>((r) => {
+      const h = setTimeout(() => r("real"), 1);
+      expect(typeof h).toBe("object");
+      expect(h.constructor.name).toBe("Timeout");
+    });
+    expect(real).toBe("real");
   });
 
   it("fails the run when a process throws", async () => {
