@@ -6,7 +6,7 @@
 
 import { recoveryPointOf } from "../functions/lib/model";
 import { isOwned, TAG } from "../functions/lib/tags";
-import type { RdsWorld } from "./aws/rdsModel";
+import type { AvailableChange } from "./aws/rdsModel";
 import { AlarmTracker, round1, type SnapshotsHeld } from "./report";
 import { HOUR, MINUTE, type SimContext } from "./simContext";
 
@@ -16,13 +16,6 @@ export interface Samples {
   readonly held: ReadonlyMap<string, SnapshotsHeld & { max: number; atEnd: number }>;
   /** Sampled-age alarms, by name. */
   readonly freshness: ReadonlyMap<string, AlarmTracker>;
-}
-
-/** True when `snaps` and `available` hold the same objects in the same order. */
-function sameAvailable(snaps: readonly object[], available: readonly object[]): boolean {
-  if (snaps.length !== available.length) return false;
-  for (let i = 0; i < snaps.length; i++) if (available[i] !== snaps[i]) return false;
-  return true;
 }
 
 /**
@@ -41,22 +34,6 @@ export function armSampling(ctx: SimContext, monitored: ReadonlySet<string>): Sa
     places.add(`${s.account}|${s.config.region}`);
     if (s.config.drRegion) places.add(`${s.account}|${s.config.drRegion}`);
   }
-  // The world returns the same object for a snapshot until it changes, so what a sample derives from an owned
-  // snapshot (its DB key and recovery point) is worked out once per object, and a copy already counted is skipped
-  // by identity before its `seenCopies` key is even built.
-  type Derived = { key: string; rp: number } | null;
-  const derived = new WeakMap<object, Derived>();
-  const derivedOf = (s: ReturnType<RdsWorld["snapshots"]>[number]): Derived => {
-    let d = derived.get(s);
-    if (d === undefined) {
-      d = isOwned(s.tags)
-        ? { key: `${s.tags[TAG.sourceAccount] ?? ""}/${s.dbId}`, rp: recoveryPointOf(s)?.getTime() ?? 0 }
-        : null;
-      derived.set(s, d);
-    }
-    return d;
-  };
-  const counted = new WeakSet<object>();
   // The DB states by `account/DB id`, in `dbStates` order: a new copy is credited to its DB's stages without a pass
   // over every DB (that pass made a sample cost copies x DBs).
   const statesByKey = new Map<string, (typeof dbStates)[number][]>();
@@ -66,43 +43,71 @@ export function armSampling(ctx: SimContext, monitored: ReadonlySet<string>): Sa
     if (l) l.push(db);
     else statesByKey.set(k, [db]);
   }
-  // Per DR location: the available snapshots (by identity, in listing order) of the last sample that indexed it, and
-  // that index. A sample listing the very same available objects would index them to the same figures and count no
-  // new copy (each was counted when first seen), so it reuses the index; any other listing is indexed again in full.
-  const lastIndex = new Map<
-    string,
-    { available: readonly object[]; byDb: ReadonlyMap<string, { newest: number; available: number }> }
-  >();
+  // Per DR location, kept current from the world's changes since the previous sample (RdsWorld.availableChanges)
+  // rather than from every snapshot held there: per DB key (`source account/DB id` of our own snapshots), the
+  // available snapshots' recovery points by snapshot, their count and the newest. A sample costs what changed.
+  type Entry = { newest: number; available: number; readonly rps: Map<object, number> };
+  type Location = {
+    readonly account: string;
+    readonly region: string;
+    readonly changes: () => AvailableChange[];
+    /** What each available snapshot of ours counts for: its DB key and recovery point. */
+    readonly counted: Map<object, { key: string; rp: number }>;
+    readonly byDb: Map<string, Entry>;
+  };
+  const locations = new Map<string, Location>();
+  for (const loc of drLocations) {
+    const [account, region] = loc.split("|") as [string, string];
+    locations.set(loc, {
+      account,
+      region,
+      changes: world.availableChanges(account, region),
+      counted: new Map(),
+      byDb: new Map(),
+    });
+  }
+  const drop = (l: Location, token: object) => {
+    const was = l.counted.get(token);
+    if (was === undefined) return;
+    l.counted.delete(token);
+    const e = l.byDb.get(was.key)!;
+    e.rps.delete(token);
+    e.available--;
+    // The newest only moves when the newest (or an unordered NaN) leaves.
+    if (!(was.rp < e.newest)) {
+      let newest = Number.NEGATIVE_INFINITY;
+      for (const rp of e.rps.values()) newest = Math.max(newest, rp);
+      e.newest = newest;
+    }
+  };
+  // What a stage's lines of a sample read, worked out once per stage.
+  type StageKeys = { readonly loc: string; readonly db: string; readonly monitored: boolean; readonly alarm: string };
+  const stageKeys = new Map<object, StageKeys>();
   let sampleCount = 0;
   const sample = () => {
     const t = engine.now;
-    const index = new Map<string, ReadonlyMap<string, { newest: number; available: number }>>();
-    for (const loc of drLocations) {
-      // Only available snapshots count (held copies, recovery points, new copies): the world lists just those.
-      const [account, region] = loc.split("|") as [string, string];
-      const snaps = world.availableSnapshots(account, region);
-      const last = lastIndex.get(loc);
-      if (last !== undefined && sameAvailable(snaps, last.available)) {
-        index.set(loc, last.byDb);
-        continue;
-      }
-      const byDb = new Map<string, { newest: number; available: number }>();
-      for (const s of snaps) {
-        const d = derivedOf(s);
-        if (!d) continue;
-        const e = byDb.get(d.key) ?? { newest: Number.NEGATIVE_INFINITY, available: 0 };
-        e.newest = Math.max(e.newest, d.rp);
+    for (const [loc, l] of locations) {
+      // Only available snapshots count (held copies, recovery points, new copies): the world reports just those.
+      for (const { token, snap: s } of l.changes()) {
+        drop(l, token);
+        if (s === undefined || !isOwned(s.tags)) continue;
+        const key = `${s.tags[TAG.sourceAccount] ?? ""}/${s.dbId}`;
+        const rp = recoveryPointOf(s)?.getTime() ?? 0;
+        l.counted.set(token, { key, rp });
+        let e = l.byDb.get(key);
+        if (e === undefined) {
+          e = { newest: Number.NEGATIVE_INFINITY, available: 0, rps: new Map() };
+          l.byDb.set(key, e);
+        }
+        e.newest = Math.max(e.newest, rp);
         e.available++;
-        byDb.set(d.key, e);
-        if (counted.has(s)) continue;
-        counted.add(s);
-        const key = d.key;
+        e.rps.set(token, rp);
         const copyKey = `${loc}|${s.id}`;
         if (!seenCopies.has(copyKey)) {
           seenCopies.add(copyKey);
           for (const db of statesByKey.get(key) ?? []) {
             for (const stage of db.stages.values()) {
-              if (stage.account !== account || stage.region !== region) continue;
+              if (stage.account !== l.account || stage.region !== l.region) continue;
               if (s.incremental) stage.incremental++;
               else stage.full++;
               stage.gbCopied += s.gbMoved;
@@ -111,14 +116,23 @@ export function armSampling(ctx: SimContext, monitored: ReadonlySet<string>): Sa
           }
         }
       }
-      index.set(loc, byDb);
-      lastIndex.set(loc, { available: snaps, byDb });
     }
     const worst = new Map<string, boolean>();
     for (const db of dbStates) {
       const live = db.deletedAt === undefined;
       for (const [stageName, s] of db.stages) {
-        const e = index.get(`${s.account}|${s.region}`)?.get(`${db.account}/${db.db.id}`);
+        let k = stageKeys.get(s);
+        if (k === undefined) {
+          const loc = `${s.account}|${s.region}`;
+          k = {
+            loc,
+            db: `${db.account}/${db.db.id}`,
+            monitored: monitored.has(loc),
+            alarm: `${s.account}/${s.region} recovery-point age over RPO (${stageName}, sampled)`,
+          };
+          stageKeys.set(s, k);
+        }
+        const e = locations.get(k.loc)?.byDb.get(k.db);
         s.held = e?.available ?? 0;
         if (s.checkMinKeep && s.held < Math.min(s.minKeep, s.maxHeld)) {
           safety.belowMinKeep.push(
@@ -134,9 +148,8 @@ export function armSampling(ctx: SimContext, monitored: ReadonlySet<string>): Sa
         s.ages.push(ageMin);
         const over = ageMin > db.rpoMinutes;
         if (over) s.over++;
-        if (monitored.has(`${s.account}|${s.region}`)) continue;
-        const alarmKey = `${s.account}/${s.region} recovery-point age over RPO (${stageName}, sampled)`;
-        worst.set(alarmKey, (worst.get(alarmKey) ?? false) || over);
+        if (k.monitored) continue;
+        worst.set(k.alarm, (worst.get(k.alarm) ?? false) || over);
       }
     }
     for (const [k, breaching] of worst) {

@@ -212,7 +212,40 @@ export class RdsModel {
    */
   private readonly regionViews = new Map<string, { owned: ViewSide; shared: ViewSide }>();
 
+  /** `account|region` -> readers following the owned snapshots there ({@link RdsModel.watchSnapshots}). */
+  private readonly watches = new Map<string, SnapshotWatch[]>();
+
   constructor(private readonly deps: RdsDeps) {}
+
+  // ---------------------------------------------------------------- inspection (no faults, no call records)
+
+  /**
+   * Starts following the owned snapshots of (account, region): every record held there now, and from then on every
+   * record added, removed or changed there ({@link RdsModel.touch}), is put in the watch's `dirty` set; the reader
+   * empties it (and keeps `pending` itself). Time alone changes nothing here: a reader looks again at the records it
+   * saw in progress.
+   */
+  watchSnapshots(account: string, region: string): SnapshotWatch {
+    const w: SnapshotWatch = { dirty: new Set(this.ownedSnapshots(account, region)), pending: new Set() };
+    getOrCreate(this.watches, scope(account, region), () => []).push(w);
+    return w;
+  }
+
+  /**
+   * Where `rec` stands in the listings of its account and region (DB snapshots, then DB cluster snapshots, each in
+   * creation order): a number that orders held records as those listings do; -1 for a record no longer held.
+   */
+  listingRank(rec: SnapRecord): number {
+    const i = this.regionViews.get(`${scope(rec.account, rec.region)}|${rec.kind}`)?.owned.pos.get(rec);
+    if (i === undefined) return -1;
+    return rec.kind === "cluster" ? 2 ** 31 + i : i;
+  }
+
+  private notify(rec: SnapRecord): void {
+    if (this.watches.size === 0) return;
+    const ws = this.watches.get(scope(rec.account, rec.region));
+    if (ws !== undefined) for (const w of ws) w.dirty.add(rec);
+  }
 
   // ---------------------------------------------------------------- fixtures (no faults, no call records)
 
@@ -1264,6 +1297,7 @@ export class RdsModel {
     if (flight && rec.source && flight.at < rec.doneAt) flight.copies.add(rec);
     this.bumpMembership(rec);
     this.bump(rec.account, rec.region);
+    this.notify(rec);
   }
 
   private countManual(rec: SnapRecord, delta: number): void {
@@ -1292,6 +1326,7 @@ export class RdsModel {
     rec.source?.copies.delete(rec);
     this.bumpMembership(rec);
     this.bump(rec.account, rec.region);
+    this.notify(rec);
   }
 
   /** Replaces the tags of a snapshot or DB, keeping the snapshot indexes current. */
@@ -1320,6 +1355,7 @@ export class RdsModel {
       if (viewerRegion !== undefined) sideTouch(viewerRegion.shared, rec);
     }
     this.bump(rec.account, rec.region);
+    this.notify(rec);
   }
 
   private bumpMembership(rec: SnapRecord): void {
@@ -1730,6 +1766,14 @@ function sideTouch(side: ViewSide, rec: SnapRecord): void {
   side.views[i] = undefined;
   side.derived[i] = undefined;
   side.doneAt[i] = rec.doneAt;
+}
+
+/** What {@link RdsModel.watchSnapshots} hands a reader. */
+export interface SnapshotWatch {
+  /** Records added, removed or changed since the reader last emptied the set (the model only adds). */
+  readonly dirty: Set<SnapRecord>;
+  /** The reader's own: records it saw still in progress, to look at again once their time has come. */
+  readonly pending: Set<SnapRecord>;
 }
 
 /** The page a listing is counted into: entries `from` (inclusive) to `to` (exclusive) of the `n` counted so far. */

@@ -83,6 +83,14 @@ export type ModelSnapshot = Snapshot & {
   readonly fullReason?: string;
 };
 
+/** One entry of {@link RdsWorld.availableChanges}. */
+export interface AvailableChange {
+  /** The same object for the same snapshot at every call. */
+  readonly token: object;
+  /** The snapshot as {@link RdsWorld.snapshots} returns it when it is available now; else undefined. */
+  readonly snap: ModelSnapshot | undefined;
+}
+
 /** One recorded API call. */
 export interface ModelCall {
   readonly account: string;
@@ -345,6 +353,45 @@ export class RdsWorld {
     const out: ModelSnapshot[] = [];
     for (const rec of this.rds.snapshotsLabelled(account, region, dbId)) out.push(this.modelSnapshot(rec, now));
     return out;
+  }
+
+  /**
+   * Follows the available owned snapshots of (account, region) for a reader that looks at them from time to time (the
+   * simulator's sampler): each call of the returned function gives the snapshots whose entry may have changed since
+   * the previous call (the first call: every snapshot held), each with the same object {@link RdsWorld.snapshots}
+   * returns when it is `available` now, or undefined when it is not (deleted, still in progress, failed). `token`
+   * stands for the snapshot record across calls (a retagged snapshot keeps its token and gets a new object). Kept
+   * in the order of {@link RdsWorld.snapshots}, deleted snapshots first. Folding every change into a map by token
+   * gives, at each call, exactly {@link RdsWorld.availableSnapshots} (tests/unit/rdsListingViews.test.ts), at the
+   * cost of what changed rather than of every snapshot held.
+   */
+  availableChanges(account: string, region: string): () => AvailableChange[] {
+    const w = this.rds.watchSnapshots(account, region);
+    const rds = this.rds;
+    return () => {
+      const now = this.nowMs();
+      for (const rec of w.pending) if (now >= rec.doneAt) w.dirty.add(rec);
+      if (w.dirty.size === 0) return [];
+      const recs = [...w.dirty];
+      w.dirty.clear();
+      const ranks = new Map<SnapRecord, number>();
+      for (const rec of recs) ranks.set(rec, rds.listingRank(rec));
+      recs.sort((a, b) => ranks.get(a)! - ranks.get(b)!);
+      const out: AvailableChange[] = [];
+      for (const rec of recs) {
+        w.pending.delete(rec);
+        let snap: ModelSnapshot | undefined;
+        if (ranks.get(rec)! >= 0) {
+          if (now < rec.doneAt) w.pending.add(rec);
+          else {
+            snap = this.modelSnapshot(rec, now);
+            if (snap.status !== "available") snap = undefined;
+          }
+        }
+        out.push({ token: rec, snap });
+      }
+      return out;
+    };
   }
 
   /** The normalized snapshot, cached once finished (see {@link RdsWorld.snapshots}). */

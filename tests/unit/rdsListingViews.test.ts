@@ -4,7 +4,8 @@
  * snapshots from the same region index (`snapshots`, `availableSnapshots`). Over a generated history with snapshots
  * and copies in progress, every such listing must equal, view for view and page for page, the listing the model
  * computes by filtering (a query with a second filter that matches everything takes that path), and the world's
- * available list and manual counts must equal filtering `snapshots()`.
+ * available list and manual counts must equal filtering `snapshots()`, as must the available snapshots folded from the
+ * world's change feed (`availableChanges`, what the simulator's sampler reads).
  */
 import {
   AddTagsToResourceCommand,
@@ -52,6 +53,10 @@ describe("RDS model listing views", () => {
     let compared = 0;
     let inProgressSeen = 0;
     let deleted = 0;
+    // The sampler's feed (RdsWorld.availableChanges), folded into a map by token, read at random steps.
+    const changes = world.availableChanges(SRC, REGION);
+    const folded = new Map<object, unknown>();
+    let changesSeen = 0;
 
     /** Every page of a listing, following the Marker. */
     const pages = async (client: typeof src, input: DescribeDBSnapshotsCommandInput, max: number) => {
@@ -166,6 +171,19 @@ describe("RDS model listing views", () => {
       const available = world.availableSnapshots(SRC, REGION);
       expect(available.length).toBe(all.filter((s) => s.status === "available").length);
       for (const [i, s] of all.filter((x) => x.status === "available").entries()) expect(available[i]).toBe(s);
+      if (random() < 0.5) {
+        const batch = changes();
+        changesSeen += batch.length;
+        for (const { token, snap } of batch) {
+          if (snap === undefined) folded.delete(token);
+          else folded.set(token, snap);
+        }
+        // Listing order within a batch: the snapshots still available come in the order of `available`.
+        const order = batch.flatMap((c) => (c.snap === undefined ? [] : [available.indexOf(c.snap)]));
+        expect(order).toEqual([...order].sort((a, b) => a - b));
+        expect(new Set(folded.values())).toEqual(new Set(available));
+        expect(folded.size).toBe(available.length);
+      }
       for (const kind of ["instance", "cluster"] as const) {
         expect(world.manualSnapshotCount(SRC, REGION, kind)).toBe(
           all.filter((s) => s.kind === kind && s.type === "manual").length,
@@ -176,5 +194,6 @@ describe("RDS model listing views", () => {
     expect(compared).toBeGreaterThan(5000);
     expect(inProgressSeen).toBeGreaterThan(50);
     expect(deleted).toBeGreaterThan(20);
+    expect(changesSeen).toBeGreaterThan(100);
   });
 });
