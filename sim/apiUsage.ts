@@ -109,14 +109,22 @@ export function apiUsageOf(
 ): ApiUsageReport {
   const budgetLimit = limit ?? RDS_API_RATE_LIMIT;
   const hours = Math.max(1, Math.ceil((span.endMs - span.startMs) / HOUR));
-  const byKey = new Map<string, ModelCall[]>();
+  // By account, then region (no key string per call), in the order the calls were recorded.
+  const byAccount = new Map<string, Map<string, ModelCall[]>>();
   for (const c of calls) {
     if (c.service !== undefined && c.service !== "rds") continue;
-    const k = `${c.account}|${c.region}`;
-    const list = byKey.get(k);
+    let regions = byAccount.get(c.account);
+    if (regions === undefined) {
+      regions = new Map();
+      byAccount.set(c.account, regions);
+    }
+    const list = regions.get(c.region);
     if (list) list.push(c);
-    else byKey.set(k, [c]);
+    else regions.set(c.region, [c]);
   }
+  const byKey = new Map<string, ModelCall[]>();
+  for (const [account, regions] of byAccount)
+    for (const [region, list] of regions) byKey.set(`${account}|${region}`, list);
   const refused = new Map<string, Set<ModelCall>>();
   for (const c of throttled) {
     const k = `${c.account}|${c.region}`;
@@ -129,28 +137,31 @@ export function apiUsageOf(
     const [account, region] = k.split("|") as [string, string];
     const refusedHere = refused.get(k) ?? new Set<ModelCall>();
     const hourly = new Array<number>(hours).fill(0);
-    const perMinute = new Map<number, number>();
-    const perSecond = new Map<number, number>();
+    const perMinute = new RunPeak();
+    const perSecond = new RunPeak();
     let tokens = budgetLimit.burst;
     let at = list[0]?.at.getTime() ?? span.startMs;
     let minTokens = budgetLimit.burst;
+    const anyRefused = refusedHere.size > 0;
     for (const c of list) {
       const t = c.at.getTime();
       const h = Math.min(hours - 1, Math.max(0, Math.floor((t - span.startMs) / HOUR)));
       hourly[h]!++;
-      const m = Math.floor(t / MINUTE);
-      perMinute.set(m, (perMinute.get(m) ?? 0) + 1);
-      const s = Math.floor(t / SECOND);
-      perSecond.set(s, (perSecond.get(s) ?? 0) + 1);
+      perMinute.add(Math.floor(t / MINUTE));
+      perSecond.add(Math.floor(t / SECOND));
       // Replay the bucket (sim/aws/throttle.ts): refused attempts take no token.
       if (t > at) tokens = Math.min(budgetLimit.burst, tokens + ((t - at) / SECOND) * budgetLimit.refillPerSecond);
       at = Math.max(at, t);
-      if (refusedHere.has(c)) continue;
+      if (anyRefused && refusedHere.has(c)) continue;
       tokens -= 1;
       minTokens = Math.min(minTokens, tokens);
     }
     const peakHour = hourly.reduce((best, v, i) => (v > hourly[best]! ? i : best), 0);
-    const [peakMinute, peakMinuteCount] = maxEntry(perMinute);
+    // The calls are recorded in time order, so each minute's (second's) calls come in one run; should they ever not
+    // be, count them in maps as before.
+    const inOrder = perMinute.inOrder && perSecond.inOrder;
+    const [peakMinute, peakMinuteCount] = inOrder ? perMinute.max() : maxEntry(countsOf(list, MINUTE));
+    const peakSecond = inOrder ? perSecond.max()[1] : maxEntry(countsOf(list, SECOND))[1];
     const peak = hourly[peakHour]!;
     rows.push({
       account,
@@ -164,7 +175,7 @@ export function apiUsageOf(
         peakHourStart: new Date(span.startMs + peakHour * HOUR).toISOString(),
       },
       perMinute: { peak: peakMinuteCount, peakAt: new Date(peakMinute * MINUTE).toISOString() },
-      perSecondPeak: maxEntry(perSecond)[1],
+      perSecondPeak: peakSecond,
       minTokens: Math.max(0, Math.floor(minTokens)),
       peakHourShareOfBudget: Math.round((peak / (budgetLimit.refillPerSecond * 3600)) * 1000) / 1000,
     });
@@ -190,6 +201,49 @@ export function apiUsageOf(
     peakPerHour,
     belowBudget: peakPerHour < perHour,
   };
+}
+
+/** Calls per `Math.floor(at / unit)`, in order of first appearance. */
+function countsOf(list: readonly ModelCall[], unit: number): Map<number, number> {
+  const m = new Map<number, number>();
+  for (const c of list) {
+    const k = Math.floor(c.at.getTime() / unit);
+    m.set(k, (m.get(k) ?? 0) + 1);
+  }
+  return m;
+}
+
+/**
+ * {@link maxEntry} of the counts per bucket, for buckets that come in runs (each bucket's adds together): the first
+ * bucket with the highest count, [0, 0] when none. `inOrder` false once a bucket came back after a later one.
+ */
+class RunPeak {
+  inOrder = true;
+  private bucket = Number.NaN;
+  private count = 0;
+  private best: [number, number] = [0, 0];
+
+  add(bucket: number): void {
+    if (bucket === this.bucket) {
+      this.count++;
+      return;
+    }
+    // A bucket that comes back, or one that is not a number (a map would gather those), ends the runs.
+    if (this.count > 0 && !(bucket > this.bucket)) this.inOrder = false;
+    this.close();
+    this.bucket = bucket;
+    this.count = 1;
+  }
+
+  max(): [number, number] {
+    this.close();
+    return this.best;
+  }
+
+  private close(): void {
+    if (this.count > this.best[1]) this.best = [this.bucket, this.count];
+    this.count = 0;
+  }
 }
 
 function maxEntry(m: ReadonlyMap<number, number>): [number, number] {

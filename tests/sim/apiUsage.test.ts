@@ -43,6 +43,25 @@ describe("apiUsageOf", () => {
     expect(u.belowBudget).toBe(true);
   });
 
+  it("finds the busiest minute and second (the first of equals) whether or not the calls come in time order", () => {
+    // Minute 1 and minute 3 have 3 calls each (minute 1 first); second 62 has 2, and so does second 185.
+    const times = [60_000, 62_000, 62_500, 120_000, 180_000, 185_000, 185_500];
+    for (const order of [times, [...times].reverse(), [185_000, 60_000, 62_000, 120_000, 185_500, 180_000, 62_500]]) {
+      const r = apiUsageOf(
+        order.map((t) => call(t)),
+        [],
+        [],
+        span,
+        undefined,
+      ).rows[0]!;
+      expect(r.perMinute.peak).toBe(3);
+      expect(r.perSecondPeak).toBe(2);
+      // A map counts in order of first appearance, so the first of two equal minutes is the one seen first.
+      const first = order.find((t) => t < 120_000 || t >= 180_000)! < 120_000 ? 1 : 3;
+      expect(r.perMinute.peakAt).toBe(new Date(START + first * 60_000).toISOString());
+    }
+  });
+
   it("takes no token for a throttled attempt and counts it per account", () => {
     const calls = [call(0), call(1), call(2), call(3, "222222222222")];
     const u = apiUsageOf(calls, [calls[2]!], [], span, { burst: 2, refillPerSecond: 1 });
