@@ -227,7 +227,7 @@ export class RdsModel {
    */
   watchSnapshots(account: string, region: string): SnapshotWatch {
     const w: SnapshotWatch = { dirty: new Set(this.ownedSnapshots(account, region)), pending: new Set() };
-    getOrCreate(this.watches, scope(account, region), () => []).push(w);
+    getOrCreate(this.watches, scopeKey(account, region), () => []).push(w);
     return w;
   }
 
@@ -236,14 +236,14 @@ export class RdsModel {
    * creation order): a number that orders held records as those listings do; -1 for a record no longer held.
    */
   listingRank(rec: SnapRecord): number {
-    const i = this.regionViews.get(`${scope(rec.account, rec.region)}|${rec.kind}`)?.owned.pos.get(rec);
+    const i = this.regionViews.get(kindKey(rec.account, rec.region, rec.kind))?.owned.pos.get(rec);
     if (i === undefined) return -1;
     return rec.kind === "cluster" ? 2 ** 31 + i : i;
   }
 
   private notify(rec: SnapRecord): void {
     if (this.watches.size === 0) return;
-    const ws = this.watches.get(scope(rec.account, rec.region));
+    const ws = this.watches.get(scopeKey(rec.account, rec.region));
     if (ws !== undefined) for (const w of ws) w.dirty.add(rec);
   }
 
@@ -337,7 +337,7 @@ export class RdsModel {
    * come with time alone do not count (they are derived at each read).
    */
   snapshotsVersion(account: string, region: string): number {
-    return this.versions.get(scope(account, region)) ?? 0;
+    return this.versions.get(scopeKey(account, region)) ?? 0;
   }
 
   /** An owned snapshot by exact (stored, lowercase) identifier: instances first, then clusters. */
@@ -350,7 +350,7 @@ export class RdsModel {
    * DB identifier, i.e. exactly the normalized `Snapshot.dbId`. Unordered.
    */
   snapshotsLabelled(account: string, region: string, label: string): ReadonlySet<SnapRecord> {
-    return this.byLabel.get(`${scope(account, region)}|${label}`) ?? EMPTY_SET;
+    return this.byLabel.get(`${scopeKey(account, region)}|${label}`) ?? EMPTY_SET;
   }
 
   /** DBs of one account and region (both kinds). */
@@ -1005,7 +1005,7 @@ export class RdsModel {
     if (type !== undefined && type !== "manual" && type !== "automated" && type !== "shared") return undefined;
     let sides: ({ owned: ViewSide; shared: ViewSide } | undefined)[];
     if (q.dbId === undefined && (q.filters === undefined || q.filters.length === 0)) {
-      sides = [this.regionViews.get(`${scope(account, region)}|${kind}`)];
+      sides = [this.regionViews.get(kindKey(account, region, kind))];
     } else {
       if (q.dbId !== undefined ? q.filters !== undefined && q.filters.length > 0 : q.filters?.length !== 1) {
         return undefined;
@@ -1054,7 +1054,7 @@ export class RdsModel {
    * its normalized snapshots in (cleared whenever the record changes). Read-only for the caller but for `derived`.
    */
   ownedSide(account: string, region: string, kind: DbKind): ViewSide | undefined {
-    return this.regionViews.get(`${scope(account, region)}|${kind}`)?.owned;
+    return this.regionViews.get(kindKey(account, region, kind))?.owned;
   }
 
   private viewSides(key: string): { owned: ViewSide; shared: ViewSide } {
@@ -1062,7 +1062,7 @@ export class RdsModel {
   }
 
   private regionSides(account: string, region: string, kind: DbKind): { owned: ViewSide; shared: ViewSide } {
-    return getOrCreate(this.regionViews, `${scope(account, region)}|${kind}`, () => ({
+    return getOrCreate(this.regionViews, kindKey(account, region, kind), () => ({
       owned: newViewSide(),
       shared: newViewSide(),
     }));
@@ -1085,8 +1085,8 @@ export class RdsModel {
     if (q.id !== undefined || indexedDbIds(kind, q) !== undefined) return this.computeListing(kind, account, region, q);
     const key = JSON.stringify([kind, account, region, q.dbId, q.type, q.includeShared, q.filters]);
     const shared = q.type === "shared" || (q.type === undefined && q.includeShared);
-    const version = `${this.membership.get(`${scope(account, region)}|${kind}`) ?? 0}/${
-      shared ? (this.sharedVersions.get(`${scope(account, region)}|${kind}`) ?? 0) : "-"
+    const version = `${this.membership.get(kindKey(account, region, kind)) ?? 0}/${
+      shared ? (this.sharedVersions.get(kindKey(account, region, kind)) ?? 0) : "-"
     }`;
     const hit = this.listingCache.get(key);
     if (hit && hit.version === version) return hit.items;
@@ -1203,7 +1203,7 @@ export class RdsModel {
 
   /** Manual snapshots of `kind` that (account, region) holds, in any status (the count the quota applies to). */
   manualCount(account: string, region: string, kind: DbKind): number {
-    return this.manualCounts.get(`${scope(account, region)}|${kind}`) ?? 0;
+    return this.manualCounts.get(kindKey(account, region, kind)) ?? 0;
   }
 
   /**
@@ -1211,7 +1211,7 @@ export class RdsModel {
    * O(copies in flight), not O(snapshots held); rebuilt from scratch if the clock ever goes back.
    */
   private copiesInFlight(account: string, region: string, now: number): number {
-    const k = scope(account, region);
+    const k = scopeKey(account, region);
     let e = this.inFlight.get(k);
     if (!e || now < e.at) {
       e = { at: now, copies: new Set() };
@@ -1256,7 +1256,7 @@ export class RdsModel {
   ): { base?: SnapRecord; reason?: string } {
     if (kind === "cluster") return { reason: "Aurora DB cluster snapshot copies are always full" };
     if (src.source) return { reason: "the source snapshot is itself a copy" };
-    const key = `${scope(account, region)}|${src.origin}`;
+    const key = `${scopeKey(account, region)}|${src.origin}`;
     let base: SnapRecord | undefined;
     for (const s of this.byOrigin.get(key) ?? []) {
       if (!s.source || s.fails) continue;
@@ -1276,7 +1276,7 @@ export class RdsModel {
     pred: (s: SnapRecord) => boolean,
     now: number,
   ): boolean {
-    for (const s of this.byOrigin.get(`${scope(account, region)}|${origin}`) ?? []) {
+    for (const s of this.byOrigin.get(`${scopeKey(account, region)}|${origin}`) ?? []) {
       if (snapStatus(s, now) === "available" && pred(s)) return true;
     }
     return false;
@@ -1290,10 +1290,10 @@ export class RdsModel {
     getOrCreate(this.ownedByDb, dk, () => new Map()).set(rec.id, rec);
     sideAdd(this.viewSides(dk).owned, rec);
     sideAdd(this.regionSides(rec.account, rec.region, rec.kind).owned, rec);
-    getOrCreate(this.byOrigin, `${scope(rec.account, rec.region)}|${rec.origin}`, () => new Set()).add(rec);
+    getOrCreate(this.byOrigin, `${scopeKey(rec.account, rec.region)}|${rec.origin}`, () => new Set()).add(rec);
     getOrCreate(this.byLabel, labelKey(rec, rec.tags), () => new Set()).add(rec);
     if (rec.type === "manual") this.countManual(rec, 1);
-    const flight = this.inFlight.get(scope(rec.account, rec.region));
+    const flight = this.inFlight.get(scopeKey(rec.account, rec.region));
     if (flight && rec.source && flight.at < rec.doneAt) flight.copies.add(rec);
     this.bumpMembership(rec);
     this.bump(rec.account, rec.region);
@@ -1301,13 +1301,13 @@ export class RdsModel {
   }
 
   private countManual(rec: SnapRecord, delta: number): void {
-    const k = `${scope(rec.account, rec.region)}|${rec.kind}`;
+    const k = kindKey(rec.account, rec.region, rec.kind);
     this.manualCounts.set(k, (this.manualCounts.get(k) ?? 0) + delta);
   }
 
   private remove(rec: SnapRecord): void {
     if (rec.source && snapStatus(rec, this.deps.now()) === "available") {
-      const k = `${scope(rec.account, rec.region)}|${rec.origin}`;
+      const k = `${scopeKey(rec.account, rec.region)}|${rec.origin}`;
       this.deletedCopyAt.set(k, Math.max(this.deletedCopyAt.get(k) ?? rec.doneAt, rec.doneAt));
     }
     this.pendingByOrigin.get(rec.origin)?.delete(rec);
@@ -1316,12 +1316,12 @@ export class RdsModel {
     this.ownedByDb.get(dk)?.delete(rec.id);
     const sides = this.dbViews.get(dk);
     if (sides !== undefined) sideDelete(sides.owned, rec);
-    const inRegion = this.regionViews.get(`${scope(rec.account, rec.region)}|${rec.kind}`);
+    const inRegion = this.regionViews.get(kindKey(rec.account, rec.region, rec.kind));
     if (inRegion !== undefined) sideDelete(inRegion.owned, rec);
-    this.byOrigin.get(`${scope(rec.account, rec.region)}|${rec.origin}`)?.delete(rec);
+    this.byOrigin.get(`${scopeKey(rec.account, rec.region)}|${rec.origin}`)?.delete(rec);
     this.byLabel.get(labelKey(rec, rec.tags))?.delete(rec);
     if (rec.type === "manual") this.countManual(rec, -1);
-    this.inFlight.get(scope(rec.account, rec.region))?.copies.delete(rec);
+    this.inFlight.get(scopeKey(rec.account, rec.region))?.copies.delete(rec);
     for (const v of rec.sharedWith) this.unshare(v, rec);
     rec.source?.copies.delete(rec);
     this.bumpMembership(rec);
@@ -1346,12 +1346,12 @@ export class RdsModel {
     rec.rev++;
     const owner = this.dbViews.get(dbKey(rec.account, rec.region, rec.kind, rec.dbId));
     if (owner !== undefined) sideTouch(owner.owned, rec);
-    const inRegion = this.regionViews.get(`${scope(rec.account, rec.region)}|${rec.kind}`);
+    const inRegion = this.regionViews.get(kindKey(rec.account, rec.region, rec.kind));
     if (inRegion !== undefined) sideTouch(inRegion.owned, rec);
     for (const v of rec.sharedWith) {
       const viewer = this.dbViews.get(dbKey(v, rec.region, rec.kind, rec.dbId));
       if (viewer !== undefined) sideTouch(viewer.shared, rec);
-      const viewerRegion = this.regionViews.get(`${scope(v, rec.region)}|${rec.kind}`);
+      const viewerRegion = this.regionViews.get(kindKey(v, rec.region, rec.kind));
       if (viewerRegion !== undefined) sideTouch(viewerRegion.shared, rec);
     }
     this.bump(rec.account, rec.region);
@@ -1359,12 +1359,12 @@ export class RdsModel {
   }
 
   private bumpMembership(rec: SnapRecord): void {
-    const k = `${scope(rec.account, rec.region)}|${rec.kind}`;
+    const k = kindKey(rec.account, rec.region, rec.kind);
     this.membership.set(k, (this.membership.get(k) ?? 0) + 1);
   }
 
   private bump(account: string, region: string): void {
-    const k = scope(account, region);
+    const k = scopeKey(account, region);
     this.versions.set(k, (this.versions.get(k) ?? 0) + 1);
   }
 
@@ -1599,15 +1599,15 @@ export class RdsModel {
   // ---------------------------------------------------------------- maps
 
   private dbMap(account: string, region: string, kind: DbKind): Map<string, DbRecord> {
-    return getOrCreate(this.dbs, `${scope(account, region)}|${kind}`, () => new Map());
+    return getOrCreate(this.dbs, kindKey(account, region, kind), () => new Map());
   }
 
   private snapMap(account: string, region: string, kind: DbKind): Map<string, SnapRecord> {
-    return getOrCreate(this.snaps, `${scope(account, region)}|${kind}`, () => new Map());
+    return getOrCreate(this.snaps, kindKey(account, region, kind), () => new Map());
   }
 
   private sharedSet(viewer: string, region: string, kind: DbKind): Set<SnapRecord> {
-    return getOrCreate(this.sharedIn, `${scope(viewer, region)}|${kind}`, () => new Set());
+    return getOrCreate(this.sharedIn, kindKey(viewer, region, kind), () => new Set());
   }
 
   /** Shares `rec` with account `viewer` in the snapshot's region (the shared-with indexes). */
@@ -1626,7 +1626,7 @@ export class RdsModel {
   /** Takes `rec` out of what `viewer` sees shared (no-op when it was not shared with it). */
   private unshare(viewer: string, rec: SnapRecord): void {
     if (this.sharedSet(viewer, rec.region, rec.kind).delete(rec)) {
-      const inRegion = this.regionViews.get(`${scope(viewer, rec.region)}|${rec.kind}`);
+      const inRegion = this.regionViews.get(kindKey(viewer, rec.region, rec.kind));
       if (inRegion !== undefined) sideDelete(inRegion.shared, rec);
     }
     const dk = dbKey(viewer, rec.region, rec.kind, rec.dbId);
@@ -1638,7 +1638,7 @@ export class RdsModel {
   }
 
   private bumpShared(viewer: string, rec: SnapRecord): void {
-    const k = `${scope(viewer, rec.region)}|${rec.kind}`;
+    const k = kindKey(viewer, rec.region, rec.kind);
     this.sharedVersions.set(k, (this.sharedVersions.get(k) ?? 0) + 1);
   }
 }
@@ -1679,7 +1679,62 @@ const EMPTY_MAP: ReadonlyMap<string, SnapRecord> = new Map();
 
 /** Key of the per-DB indexes: `account|region|kind|dbId`. */
 function dbKey(account: string, region: string, kind: DbKind, dbId: string): string {
-  return `${scope(account, region)}|${kind}|${dbId}`;
+  const m = keysOf(account, region).db[kind];
+  let k = m.get(dbId);
+  if (k === undefined) {
+    k = `${scope(account, region)}|${kind}|${dbId}`;
+    // Identifiers a query names that match no DB are not kept past a bound.
+    if (m.size < 10_000) m.set(dbId, k);
+  }
+  return k;
+}
+
+/** The keys of one account and region, made once ({@link keysOf}). */
+interface ScopeKeys {
+  /** `account|region`. */
+  readonly scope: string;
+  /** `account|region|kind`. */
+  readonly instance: string;
+  readonly cluster: string;
+  /** DB identifier -> `account|region|kind|dbId`. */
+  readonly db: { readonly instance: Map<string, string>; readonly cluster: Map<string, string> };
+}
+
+/**
+ * Key strings of the model's maps, made once per account and region (and kind, DB identifier) and handed out again:
+ * a lookup then hashes a string whose hash is already known, instead of building and hashing a new one for every map
+ * read of every call. Strings only, so one table serves every model.
+ */
+const SCOPE_KEYS = new Map<string, Map<string, ScopeKeys>>();
+
+function keysOf(account: string, region: string): ScopeKeys {
+  let regions = SCOPE_KEYS.get(account);
+  if (regions === undefined) {
+    regions = new Map();
+    SCOPE_KEYS.set(account, regions);
+  }
+  let k = regions.get(region);
+  if (k === undefined) {
+    const s = scope(account, region);
+    k = {
+      scope: s,
+      instance: `${s}|instance`,
+      cluster: `${s}|cluster`,
+      db: { instance: new Map(), cluster: new Map() },
+    };
+    regions.set(region, k);
+  }
+  return k;
+}
+
+/** `account|region`, made once. */
+function scopeKey(account: string, region: string): string {
+  return keysOf(account, region).scope;
+}
+
+/** `account|region|kind`, made once. */
+function kindKey(account: string, region: string, kind: DbKind): string {
+  return keysOf(account, region)[kind];
 }
 
 /**
@@ -1692,8 +1747,15 @@ function indexedDbIds(kind: DbKind, q: { dbId?: string; filters?: Filter[] }): r
   if (q.dbId !== undefined) return q.dbId.startsWith("arn:") ? undefined : [q.dbId];
   const name = kind === "cluster" ? "db-cluster-id" : "db-instance-id";
   for (const f of q.filters ?? []) {
-    if (f.Name !== name || f.Values === undefined || f.Values.some((v) => v.startsWith("arn:"))) continue;
-    return [...new Set(f.Values)].sort();
+    const values = f.Values;
+    if (f.Name !== name || values === undefined) continue;
+    // One value (the Copier's and Checker's one-DB reads): that value, with no set or sort to make.
+    if (values.length === 1) {
+      if (values[0]!.startsWith("arn:")) continue;
+      return values;
+    }
+    if (values.some((v) => v.startsWith("arn:"))) continue;
+    return [...new Set(values)].sort();
   }
   return undefined;
 }
@@ -1786,7 +1848,7 @@ interface PageWindow {
 
 /** Index key of a snapshot by the DB it is labelled with (what `fromDbSnapshot` reports as `dbId`). */
 function labelKey(rec: SnapRecord, tags: Readonly<Record<string, string>>): string {
-  return `${scope(rec.account, rec.region)}|${tags[TAG.sourceDb] ?? rec.dbId}`;
+  return `${scopeKey(rec.account, rec.region)}|${tags[TAG.sourceDb] ?? rec.dbId}`;
 }
 
 function isSnapRecord(r: DbRecord | SnapRecord): r is SnapRecord {
