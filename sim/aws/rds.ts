@@ -1499,7 +1499,13 @@ export class RdsModel {
 
   /** `now` is the caller's clock reading, read once per call rather than once per snapshot of a page. */
   private dbSnapshotView(rec: SnapRecord, shared: boolean, now = this.deps.now()): DBSnapshot {
-    if (now < rec.doneAt) return this.buildDbSnapshotView(rec, shared, now);
+    if (now < rec.doneAt) {
+      const p = snapProgress(rec, now);
+      return (
+        (inProgressView(rec, shared, p) as DBSnapshot | undefined) ??
+        storeInProgressView(rec, shared, p, this.buildDbSnapshotView(rec, shared, now))
+      );
+    }
     return (
       (cachedView(rec, shared) as DBSnapshot | undefined) ??
       storeView(rec, shared, this.buildDbSnapshotView(rec, shared, now))
@@ -1507,7 +1513,13 @@ export class RdsModel {
   }
 
   private clusterSnapshotView(rec: SnapRecord, shared: boolean, now = this.deps.now()): DBClusterSnapshot {
-    if (now < rec.doneAt) return this.buildClusterSnapshotView(rec, shared, now);
+    if (now < rec.doneAt) {
+      const p = snapProgress(rec, now);
+      return (
+        (inProgressView(rec, shared, p) as DBClusterSnapshot | undefined) ??
+        storeInProgressView(rec, shared, p, this.buildClusterSnapshotView(rec, shared, now))
+      );
+    }
     return (
       (cachedView(rec, shared) as DBClusterSnapshot | undefined) ??
       storeView(rec, shared, this.buildClusterSnapshotView(rec, shared, now))
@@ -1666,11 +1678,52 @@ function storeView<T extends DBSnapshot | DBClusterSnapshot>(rec: SnapRecord, sh
     m.owner = undefined;
     m.shared = undefined;
   }
+  deepFreeze(view);
+  if (shared) m.shared = view;
+  else m.owner = view;
+  return view;
+}
+
+function deepFreeze(view: DBSnapshot | DBClusterSnapshot): void {
   for (const t of view.TagList ?? []) Object.freeze(t);
   if (view.TagList) Object.freeze(view.TagList);
   Object.freeze(view);
-  if (shared) m.shared = view;
-  else m.owner = view;
+}
+
+/**
+ * The view of a snapshot in progress last built, when it was built from the record's current tags at percent done
+ * `progress`: all that changes such a view while it is in progress (its status is `creating` throughout; a change of
+ * the times it runs comes with its percent done). Frozen and handed out again like a finished one's.
+ */
+function inProgressView(rec: SnapRecord, shared: boolean, progress: number): object | undefined {
+  const m = rec.memo;
+  if (m === undefined || m.progTags !== rec.tags) return undefined;
+  if (shared) return m.progSharedAt === progress ? m.progShared : undefined;
+  return m.progOwnerAt === progress ? m.progOwner : undefined;
+}
+
+function storeInProgressView<T extends DBSnapshot | DBClusterSnapshot>(
+  rec: SnapRecord,
+  shared: boolean,
+  progress: number,
+  view: T,
+): T {
+  const m = memoOf(rec);
+  if (m.progTags !== rec.tags) {
+    m.progTags = rec.tags;
+    m.progOwner = undefined;
+    m.progOwnerAt = -1;
+    m.progShared = undefined;
+    m.progSharedAt = -1;
+  }
+  deepFreeze(view);
+  if (shared) {
+    m.progShared = view;
+    m.progSharedAt = progress;
+  } else {
+    m.progOwner = view;
+    m.progOwnerAt = progress;
+  }
   return view;
 }
 

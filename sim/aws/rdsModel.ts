@@ -58,7 +58,7 @@ import {
 import { accessDenied, eventsValidation, internalFailure, type ServiceName, throttling } from "./errors";
 import { KmsModel } from "./kms";
 import { type DbFixture, type ModelQuotas, RdsModel, type SnapshotFixture } from "./rds";
-import { DEFAULT_TIMING, type ModelFaults, type ModelTiming, memoOf, type SnapRecord } from "./state";
+import { DEFAULT_TIMING, type ModelFaults, type ModelTiming, memoOf, type SnapRecord, snapProgress } from "./state";
 import { type ApiRateLimit, TokenBuckets } from "./throttle";
 
 export { AWS_RDS_ALIAS } from "./kms";
@@ -397,9 +397,16 @@ export class RdsWorld {
   /** The normalized snapshot, cached once finished (see {@link RdsWorld.snapshots}). */
   private modelSnapshot(rec: SnapRecord, now: number): ModelSnapshot {
     const done = now >= rec.doneAt;
-    if (done) {
-      const m = rec.memo;
-      if (m !== undefined && m.snapTags === rec.tags && m.snapRev === rec.rev) return m.snap as ModelSnapshot;
+    // In progress, the normalized snapshot changes with the clock only through its percent done (snapStatus,
+    // snapProgress: `creating` throughout; the times it runs change only with a revision).
+    const progress = done ? -1 : snapProgress(rec, now);
+    const m = rec.memo;
+    if (m !== undefined) {
+      if (done) {
+        if (m.snapTags === rec.tags && m.snapRev === rec.rev) return m.snap as ModelSnapshot;
+      } else if (m.progSnapTags === rec.tags && m.progSnapRev === rec.rev && m.progSnapAt === progress) {
+        return m.progSnap as ModelSnapshot;
+      }
     }
     const v = this.rds.view(rec, now);
     const base =
@@ -414,11 +421,16 @@ export class RdsWorld {
       gbMoved: rec.gbMoved,
       ...(rec.fullReason ? { fullReason: rec.fullReason } : {}),
     });
+    const memo = memoOf(rec);
     if (done) {
-      const m = memoOf(rec);
-      m.snapTags = rec.tags;
-      m.snapRev = rec.rev;
-      m.snap = snap;
+      memo.snapTags = rec.tags;
+      memo.snapRev = rec.rev;
+      memo.snap = snap;
+    } else {
+      memo.progSnapTags = rec.tags;
+      memo.progSnapRev = rec.rev;
+      memo.progSnapAt = progress;
+      memo.progSnap = snap;
     }
     return snap;
   }

@@ -144,6 +144,21 @@ export interface SnapMemo {
   snapTags?: object;
   snapRev?: number;
   snap?: object;
+  /**
+   * While the snapshot is in progress, what it shows depends on the clock only through its percent done (status
+   * `creating` throughout): the frozen SDK views (as owner, as an account it is shared with) and the normalized
+   * snapshot last built, each with the `tags` object (and, for the normalized one, the revision) and the percent done
+   * it was built at.
+   */
+  progTags?: object;
+  progOwner?: object;
+  progOwnerAt: number;
+  progShared?: object;
+  progSharedAt: number;
+  progSnapTags?: object;
+  progSnapRev: number;
+  progSnapAt: number;
+  progSnap?: object;
 }
 
 /**
@@ -187,7 +202,25 @@ export function newSnapRecord(f: Omit<SnapRecord, "sharedWith" | "copies" | "rev
 export function memoOf(rec: SnapRecord): SnapMemo {
   let m = rec.memo;
   if (m === undefined) {
-    m = { owned: { rec, shared: false }, sharedEntry: { rec, shared: true } };
+    m = {
+      owned: { rec, shared: false },
+      sharedEntry: { rec, shared: true },
+      viewTags: undefined,
+      owner: undefined,
+      shared: undefined,
+      snapTags: undefined,
+      snapRev: undefined,
+      snap: undefined,
+      progTags: undefined,
+      progOwner: undefined,
+      progOwnerAt: -1,
+      progShared: undefined,
+      progSharedAt: -1,
+      progSnapTags: undefined,
+      progSnapRev: -1,
+      progSnapAt: -1,
+      progSnap: undefined,
+    };
     rec.memo = m;
   }
   return m;

@@ -107,6 +107,45 @@ describe("RdsWorld snapshots", () => {
     expect(s.world.snapshots(SRC, HOME).find((x) => x.id === "rpl-orders-a")?.incremental).toBe(false);
   });
 
+  it("hands out one frozen view and normalized snapshot of a snapshot in progress per percent done and tags", async () => {
+    const s = setup();
+    const rds = s.src.rds(HOME);
+    await rds.send(
+      new CreateDBSnapshotCommand({ DBInstanceIdentifier: "orders", DBSnapshotIdentifier: "rpl-orders-p" }),
+    );
+    const list = async () =>
+      (await rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: "orders" }))).DBSnapshots?.[0];
+    const arn = `arn:aws:rds:${HOME}:${SRC}:snapshot:rpl-orders-p`;
+    // 100 GB: 10 minutes. One minute in: 10 % done, and still 10 % three seconds later.
+    s.advance(1);
+    const v1 = await list();
+    const m1 = s.world.snapshot(SRC, HOME, "rpl-orders-p");
+    expect(v1).toMatchObject({ Status: "creating", PercentProgress: 10 });
+    expect(m1).toMatchObject({ status: "creating", progress: 10 });
+    expect(Object.isFrozen(v1)).toBe(true);
+    expect(Object.isFrozen(m1)).toBe(true);
+    s.advance(0.05);
+    expect(await list()).toBe(v1);
+    expect(s.world.snapshot(SRC, HOME, "rpl-orders-p")).toBe(m1);
+    // New tags: new objects at the same percent.
+    await rds.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: "k", Value: "v" }] }));
+    const v2 = await list();
+    const m2 = s.world.snapshot(SRC, HOME, "rpl-orders-p");
+    expect(v2).not.toBe(v1);
+    expect(v2).toMatchObject({ PercentProgress: 10, TagList: [{ Key: "k", Value: "v" }] });
+    expect(m2).not.toBe(m1);
+    expect(m2?.tags).toEqual({ k: "v" });
+    // The next percent: new objects showing it.
+    s.advance(1);
+    const v3 = await list();
+    expect(v3).not.toBe(v2);
+    expect(v3).toMatchObject({ Status: "creating", PercentProgress: 20, TagList: [{ Key: "k", Value: "v" }] });
+    expect(s.world.snapshot(SRC, HOME, "rpl-orders-p")).toMatchObject({ status: "creating", progress: 20 });
+    s.advance(8);
+    expect(await list()).toMatchObject({ Status: "available", PercentProgress: 100 });
+    expect(s.world.snapshot(SRC, HOME, "rpl-orders-p")).toMatchObject({ status: "available", progress: 100 });
+  });
+
   it("shows an instance as backing-up while its snapshot is created and refuses a second one", async () => {
     const s = setup();
     const rds = s.src.rds(HOME);
