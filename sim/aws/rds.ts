@@ -1016,16 +1016,87 @@ export class RdsModel {
     }
     // The listing cannot fail from here on: the page parameters are checked where paginate checks them.
     const { start, max } = pageBounds(input);
-    const w: PageWindow = { from: start, to: start + max, n: 0, page: [] };
     const now = this.deps.now();
-    if (type !== "shared") {
-      const manual = type === undefined ? undefined : type === "manual";
-      for (const s of sides) if (s !== undefined) this.sideViews(s.owned, manual, false, now, w);
+    const owned = type !== "shared";
+    const shared = type === "shared" || (type === undefined && q.includeShared);
+    const manual = type === undefined || type === "shared" ? undefined : type === "manual";
+    if (sides.length === 1 && owned !== shared) {
+      // One side (a DB's or the region's own snapshots, or those shared with the account): the page last made of it,
+      // while still what it would make now.
+      const s = sides[0];
+      if (s === undefined) return { page: [] };
+      const c = this.sidePage(shared ? s.shared : s.owned, manual, shared, start, start + max, now);
+      return c.more ? { page: c.page, marker: String(start + max) } : { page: c.page };
     }
-    if (type === "shared" || (type === undefined && q.includeShared)) {
-      for (const s of sides) if (s !== undefined) this.sideViews(s.shared, undefined, true, now, w);
+    const w: PageWindow = { from: start, to: start + max, n: 0, page: [] };
+    if (owned) {
+      for (const s of sides) if (s !== undefined && w.n <= w.to) this.sideViews(s.owned, manual, false, now, w);
+    }
+    if (shared) {
+      for (const s of sides) if (s !== undefined && w.n <= w.to) this.sideViews(s.shared, undefined, true, now, w);
     }
     return w.to < w.n ? { page: w.page, marker: String(w.to) } : { page: w.page };
+  }
+
+  /**
+   * The page of entries `from` to `to` of one side (only manual or only automated snapshots when `manual` is set) at
+   * `now`, and whether an entry follows it: {@link RdsModel.sideViews} over that side alone, kept on the side and
+   * handed out again (frozen, like the views in it) while the side is unchanged ({@link ViewSide.version}) and every
+   * snapshot of the page that was in progress still is, at the same percent done (the views of the page are then the
+   * ones sideViews would return: a finished view does not change, an in-progress one only with its percent done).
+   */
+  private sidePage(
+    side: ViewSide,
+    manual: boolean | undefined,
+    shared: boolean,
+    from: number,
+    to: number,
+    now: number,
+  ): SidePage {
+    const pages = side.pages;
+    let c: SidePage | undefined;
+    for (let k = 0; k < pages.length; k++) {
+      const p = pages[k]!;
+      if (p.manual === manual && p.shared === shared && p.from === from && p.to === to) {
+        c = p;
+        break;
+      }
+    }
+    if (c !== undefined && c.version === side.version && stillInProgress(c, side, now)) return c;
+    const w: PageWindow = { from, to, n: 0, page: [] };
+    this.sideViews(side, manual, shared, now, w);
+    const progressAt: number[] = [];
+    const inProgress: number[] = [];
+    if (w.page.length > 0) {
+      // Positions of the page's entries in progress, with their percent done.
+      let n = 0;
+      for (let i = 0; i < side.recs.length && n < to; i++) {
+        const rec = side.recs[i];
+        if (rec === undefined || (manual !== undefined && side.manual[i] !== manual)) continue;
+        if (n++ < from) continue;
+        if (now < side.doneAt[i]!) {
+          inProgress.push(i);
+          progressAt.push(snapProgress(rec, now));
+        }
+      }
+    }
+    const made: SidePage = {
+      manual,
+      shared,
+      from,
+      to,
+      version: side.version,
+      page: Object.freeze(w.page) as (DBSnapshot | DBClusterSnapshot)[],
+      more: w.to < w.n,
+      inProgress,
+      progressAt,
+    };
+    if (c !== undefined) pages[pages.indexOf(c)] = made;
+    else {
+      if (pages.length >= SIDE_PAGES) pages.shift();
+      pages.push(made);
+    }
+    return made;
   }
 
   /**
@@ -1038,7 +1109,9 @@ export class RdsModel {
       const rec = recs[i];
       if (rec === undefined || (manual !== undefined && side.manual[i] !== manual)) continue;
       const n = w.n++;
-      if (n < w.from || n >= w.to) continue;
+      // One entry past the page is all the marker needs: the rest is not counted.
+      if (n >= w.to) return;
+      if (n < w.from) continue;
       let v = views[i];
       if (v === undefined || now < doneAt[i]!) {
         v = rec.kind === "cluster" ? this.clusterSnapshotView(rec, shared, now) : this.dbSnapshotView(rec, shared, now);
@@ -1822,6 +1895,10 @@ const LISTING_CACHE_SIZE = 64;
  * removed record leaves a hole (undefined) until holes are half the arrays, then they are compacted in order.
  */
 export interface ViewSide {
+  /** Bumped whenever a record is added, removed or changed ({@link RdsModel.sidePage}). */
+  version: number;
+  /** Pages recently made of this side ({@link RdsModel.sidePage}), at most {@link SIDE_PAGES}. */
+  readonly pages: SidePage[];
   readonly recs: (SnapRecord | undefined)[];
   readonly views: (DBSnapshot | DBClusterSnapshot | undefined)[];
   readonly derived: (object | undefined)[];
@@ -1833,10 +1910,49 @@ export interface ViewSide {
 }
 
 function newViewSide(): ViewSide {
-  return { recs: [], views: [], derived: [], doneAt: [], manual: [], pos: new Map(), holes: 0 };
+  return {
+    version: 0,
+    pages: [],
+    recs: [],
+    views: [],
+    derived: [],
+    doneAt: [],
+    manual: [],
+    pos: new Map(),
+    holes: 0,
+  };
+}
+
+/** Pages kept per side (a paginator's pages, or the one page of a one-DB read with each type). */
+const SIDE_PAGES = 4;
+
+/** A page made of one side ({@link RdsModel.sidePage}). */
+interface SidePage {
+  readonly manual: boolean | undefined;
+  readonly shared: boolean;
+  readonly from: number;
+  readonly to: number;
+  /** {@link ViewSide.version} it was made at. */
+  readonly version: number;
+  readonly page: (DBSnapshot | DBClusterSnapshot)[];
+  /** An entry follows the page (the listing has a Marker). */
+  readonly more: boolean;
+  /** Positions in the side of the page's snapshots that were in progress, and their percent done then. */
+  readonly inProgress: readonly number[];
+  readonly progressAt: readonly number[];
+}
+
+/** Every snapshot of the page that was in progress is still in progress at `now`, at the same percent done. */
+function stillInProgress(c: SidePage, side: ViewSide, now: number): boolean {
+  for (let k = 0; k < c.inProgress.length; k++) {
+    const i = c.inProgress[k]!;
+    if (now >= side.doneAt[i]! || snapProgress(side.recs[i]!, now) !== c.progressAt[k]) return false;
+  }
+  return true;
 }
 
 function sideAdd(side: ViewSide, rec: SnapRecord): void {
+  side.version++;
   side.pos.set(rec, side.recs.length);
   side.recs.push(rec);
   side.views.push(undefined);
@@ -1848,6 +1964,7 @@ function sideAdd(side: ViewSide, rec: SnapRecord): void {
 function sideDelete(side: ViewSide, rec: SnapRecord): void {
   const i = side.pos.get(rec);
   if (i === undefined) return;
+  side.version++;
   side.pos.delete(rec);
   side.recs[i] = undefined;
   side.views[i] = undefined;
@@ -1878,6 +1995,7 @@ function sideDelete(side: ViewSide, rec: SnapRecord): void {
 function sideTouch(side: ViewSide, rec: SnapRecord): void {
   const i = side.pos.get(rec);
   if (i === undefined) return;
+  side.version++;
   side.views[i] = undefined;
   side.derived[i] = undefined;
   side.doneAt[i] = rec.doneAt;

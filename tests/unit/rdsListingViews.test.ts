@@ -57,6 +57,7 @@ describe("RDS model listing views", () => {
     const changes = world.availableChanges(SRC, REGION);
     const folded = new Map<object, unknown>();
     let changesSeen = 0;
+    let pagesReused = 0;
 
     /** Every page of a listing, following the Marker. */
     const pages = async (client: typeof src, input: DescribeDBSnapshotsCommandInput, max: number) => {
@@ -154,6 +155,14 @@ describe("RDS model listing views", () => {
         const fast = await pages(client, input, max);
         const slow = await pages(client, { ...input, Filters: [...(input.Filters ?? []), EVERY_ENGINE] }, max);
         expect(fast).toEqual(slow);
+        // Asked again with nothing changed: the same pages, those of one side as the very same (frozen) arrays.
+        const again = await pages(client, input, max);
+        expect(again).toEqual(fast);
+        for (const [p, page] of again.entries()) {
+          if (page !== fast[p]) continue;
+          pagesReused++;
+          expect(Object.isFrozen(page)).toBe(true);
+        }
         // A finished snapshot's view is the same frozen object either way.
         for (const [p, page] of fast.entries()) {
           for (const [i, v] of page.entries()) {
@@ -195,5 +204,6 @@ describe("RDS model listing views", () => {
     expect(inProgressSeen).toBeGreaterThan(50);
     expect(deleted).toBeGreaterThan(20);
     expect(changesSeen).toBeGreaterThan(100);
+    expect(pagesReused).toBeGreaterThan(1000);
   });
 });
