@@ -1064,22 +1064,9 @@ export class RdsModel {
     }
     if (c !== undefined && c.version === side.version && stillInProgress(c, side, now)) return c;
     const w: PageWindow = { from, to, n: 0, page: [] };
-    this.sideViews(side, manual, shared, now, w);
     const progressAt: number[] = [];
     const inProgress: number[] = [];
-    if (w.page.length > 0) {
-      // Positions of the page's entries in progress, with their percent done.
-      let n = 0;
-      for (let i = 0; i < side.recs.length && n < to; i++) {
-        const rec = side.recs[i];
-        if (rec === undefined || (manual !== undefined && side.manual[i] !== manual)) continue;
-        if (n++ < from) continue;
-        if (now < side.doneAt[i]!) {
-          inProgress.push(i);
-          progressAt.push(snapProgress(rec, now));
-        }
-      }
-    }
+    this.sideViews(side, manual, shared, now, w, { inProgress, progressAt });
     const made: SidePage = {
       manual,
       shared,
@@ -1103,20 +1090,52 @@ export class RdsModel {
    * Counts the entries of `side` (only manual or only automated snapshots when `manual` is set) into `w`, and adds the
    * views at `now` of those inside its window to its page.
    */
-  private sideViews(side: ViewSide, manual: boolean | undefined, shared: boolean, now: number, w: PageWindow): void {
+  private sideViews(
+    side: ViewSide,
+    manual: boolean | undefined,
+    shared: boolean,
+    now: number,
+    w: PageWindow,
+    progress?: { readonly inProgress: number[]; readonly progressAt: number[] },
+  ): void {
     const { recs, views, doneAt } = side;
-    for (let i = 0; i < recs.length; i++) {
+    const base = w.n;
+    let i = 0;
+    // A paginator's next page starts where the previous one stopped counting, while the side is unchanged.
+    if (
+      side.resumeVersion === side.version &&
+      side.resumeManual === manual &&
+      side.resumeCount > 0 &&
+      base + side.resumeCount <= w.from
+    ) {
+      i = side.resumeAt;
+      w.n = base + side.resumeCount;
+    }
+    for (; i < recs.length; i++) {
       const rec = recs[i];
       if (rec === undefined || (manual !== undefined && side.manual[i] !== manual)) continue;
       const n = w.n++;
       // One entry past the page is all the marker needs: the rest is not counted.
-      if (n >= w.to) return;
+      if (n >= w.to) {
+        // Entries before position i count n - base.
+        side.resumeVersion = side.version;
+        side.resumeManual = manual;
+        side.resumeAt = i;
+        side.resumeCount = n - base;
+        return;
+      }
       if (n < w.from) continue;
       let v = views[i];
       if (v === undefined || now < doneAt[i]!) {
         v = rec.kind === "cluster" ? this.clusterSnapshotView(rec, shared, now) : this.dbSnapshotView(rec, shared, now);
         // Kept once finished, as dbSnapshotView keeps it; undefined again after a touch.
-        views[i] = now < doneAt[i]! ? undefined : v;
+        if (now < doneAt[i]!) {
+          views[i] = undefined;
+          if (progress !== undefined) {
+            progress.inProgress.push(i);
+            progress.progressAt.push(snapProgress(rec, now));
+          }
+        } else views[i] = v;
       }
       w.page.push(v);
     }
@@ -1899,6 +1918,14 @@ export interface ViewSide {
   version: number;
   /** Pages recently made of this side ({@link RdsModel.sidePage}), at most {@link SIDE_PAGES}. */
   readonly pages: SidePage[];
+  /**
+   * Where the last listing that stopped early stopped ({@link RdsModel.sideViews}): at side version `resumeVersion`,
+   * with the same `manual` filter, `resumeCount` entries come before position `resumeAt`.
+   */
+  resumeVersion: number;
+  resumeManual: boolean | undefined;
+  resumeAt: number;
+  resumeCount: number;
   readonly recs: (SnapRecord | undefined)[];
   readonly views: (DBSnapshot | DBClusterSnapshot | undefined)[];
   readonly derived: (object | undefined)[];
@@ -1913,6 +1940,10 @@ function newViewSide(): ViewSide {
   return {
     version: 0,
     pages: [],
+    resumeVersion: -1,
+    resumeManual: undefined,
+    resumeAt: 0,
+    resumeCount: 0,
     recs: [],
     views: [],
     derived: [],

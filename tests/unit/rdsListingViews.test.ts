@@ -206,4 +206,50 @@ describe("RDS model listing views", () => {
     expect(changesSeen).toBeGreaterThan(100);
     expect(pagesReused).toBeGreaterThan(1000);
   });
+  it("pages a long listing from where the previous page stopped, also when snapshots change between pages", async () => {
+    let now = new Date("2026-03-02T10:00:00Z");
+    const world = new RdsWorld({ clock: () => now });
+    for (const id of DBS) world.addDbInstance(SRC, REGION, { id });
+    const src = world.clients(SRC).rds(REGION);
+    const random = prng(5);
+    let n = 0;
+    const add = () => {
+      const type = random() < 0.3 ? "automated" : "manual";
+      world.addSnapshot(SRC, REGION, { kind: "instance", id: `f-${n++}`, dbId: DBS[n % 2]!, type });
+    };
+    for (let i = 0; i < 150; i++) add();
+    let resumed = 0;
+    for (let round = 0; round < 40; round++) {
+      const type = (["manual", "automated", undefined] as const)[round % 3];
+      const filters = round % 4 === 0 ? [{ Name: "db-instance-id", Values: ["beta", "alpha"] }] : undefined;
+      const input: DescribeDBSnapshotsCommandInput = {
+        ...(type ? { SnapshotType: type } : {}),
+        ...(filters ? { Filters: filters } : {}),
+        MaxRecords: 20,
+      };
+      let marker: string | undefined;
+      do {
+        const fast = await src.send(new DescribeDBSnapshotsCommand({ ...input, Marker: marker }));
+        const slow = await src.send(
+          new DescribeDBSnapshotsCommand({ ...input, Filters: [...(filters ?? []), EVERY_ENGINE], Marker: marker }),
+        );
+        expect(fast.DBSnapshots).toEqual(slow.DBSnapshots);
+        expect(fast.Marker).toBe(slow.Marker);
+        if (marker !== undefined) resumed++;
+        marker = fast.Marker;
+        // Now and then a change between two pages: a new snapshot, a deletion, a retag, time passing.
+        const r = random();
+        if (r < 0.1) add();
+        else if (r < 0.2) {
+          const victim = world.snapshots(SRC, REGION).find((x) => x.type === "manual");
+          if (victim) await src.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: victim.id }));
+        } else if (r < 0.3) {
+          const s = world.snapshots(SRC, REGION)[Math.floor(random() * 100)];
+          if (s && s.type === "manual")
+            await src.send(new AddTagsToResourceCommand({ ResourceName: s.arn, Tags: [{ Key: "r", Value: `${r}` }] }));
+        } else if (r < 0.4) now = new Date(now.getTime() + 60_000);
+      } while (marker !== undefined);
+    }
+    expect(resumed).toBeGreaterThan(100);
+  });
 });
