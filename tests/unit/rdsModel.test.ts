@@ -306,6 +306,28 @@ describe("RdsWorld listing", () => {
     const err = await errorOf(s.src.rds(HOME).send(make() as DescribeDBInstancesCommand));
     expect(err.name).toBe(name);
   });
+
+  it("finds a snapshot by its ARN only when every part of the ARN names it", async () => {
+    const s = setup();
+    const rds = s.src.rds(HOME);
+    await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "orders", DBSnapshotIdentifier: "rpl-arn" }));
+    const byId = async (ref: string) =>
+      (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: ref }))).DBSnapshots?.map(
+        (x) => x.DBSnapshotIdentifier,
+      );
+    expect(await byId(`arn:aws:rds:${HOME}:${SRC}:snapshot:rpl-arn`)).toEqual(["rpl-arn"]);
+    for (const ref of [
+      `arn:aws:rds:${HOME}:${SRC}:snapshot`,
+      `arn:aws:rds:${HOME}:${SRC}:cluster-snapshot:rpl-arn`,
+      `arn:aws:rds:${FAR}:${SRC}:snapshot:rpl-arn`,
+      `arn:aws:rds:${HOME}:${DR}:snapshot:rpl-arn`,
+      `arn:aws:rds:${HOME}:${SRC}:snapshot:rpl-arn:x`,
+    ]) {
+      expect((await errorOf(rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: ref })))).name).toBe(
+        "DBSnapshotNotFoundFault",
+      );
+    }
+  });
 });
 
 describe("RdsWorld sharing", () => {
