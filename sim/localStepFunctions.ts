@@ -12,7 +12,7 @@
  * - Wait states and retry intervals never sleep: each Wait calls `onWait(seconds, state)` at the moment it runs, so
  *   a caller can advance a virtual clock before the next state; retry delays are reported in `retries`.
  */
-import { type RunOptions, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
+import type { RunOptions, StateMachine, StateMachineDefinition } from "aws-local-stepfunctions";
 import { type CompiledMachine, compileDefinition, type InterpreterHooks, runCompiled } from "./aslInterpreter";
 import { isKnownValid, rememberValid } from "./aslVerdicts";
 import { installFastJsonPath } from "./fastJsonPath";
@@ -356,12 +356,27 @@ function libraryMachine(p: Prepared): StateMachine {
   const known = isKnownValid(p.text);
   // The validator writes defaults into the definition it checks: the library gets its own copy of the text.
   const def = JSON.parse(p.text) as StateMachineDefinition;
-  const machine = new StateMachine(def, known ? { validationOptions: { noValidate: true } } : undefined);
+  const machine = new (referenceLibrary().StateMachine)(
+    def,
+    known ? { validationOptions: { noValidate: true } } : undefined,
+  );
   if (!known) rememberValid(p.text);
   recordDirectly(machine);
   p.machine = machine;
   return machine;
 }
+
+/**
+ * aws-local-stepfunctions, loaded on the first run of the reference executor: the simulator runs the fast one, and
+ * loading the library (with asl-validator, Ajv, jsonata and the Lambda SDK client it depends on) costs a process about
+ * 0.1 s of CPU at start-up (docs/performance.md). Loaded synchronously, so the first reference run takes as many
+ * asynchronous steps as every other.
+ */
+function referenceLibrary(): typeof import("aws-local-stepfunctions") {
+  referenceModule ??= require("aws-local-stepfunctions") as typeof import("aws-local-stepfunctions");
+  return referenceModule;
+}
+let referenceModule: typeof import("aws-local-stepfunctions") | undefined;
 
 /**
  * Starts {@link runStateMachine}'s execution with the fast executor (sim/aslInterpreter.ts): the same local handlers,
