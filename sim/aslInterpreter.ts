@@ -125,6 +125,8 @@ interface State {
   readonly resultPath: ResultPath;
   readonly outputPath: undefined | null | Getter;
   readonly retry?: readonly CompiledRetrier[];
+  /** A 0 per retrier: what each entry into the state starts counting its attempts from (copied). */
+  readonly retryZeros?: readonly number[];
   readonly catch?: readonly Catcher[];
   // Type-specific
   readonly timeoutMs?: number;
@@ -262,7 +264,7 @@ function compileState(name: string, s: Record<string, unknown>, inMap: boolean):
     hasResultPath: "ResultPath" in s,
     resultPath,
     outputPath: optPath("OutputPath"),
-    ...("Retry" in s ? { retry: compileRetry(name, s.Retry) } : {}),
+    ...("Retry" in s ? retryFields(compileRetry(name, s.Retry)) : {}),
     ...("Catch" in s ? { catch: compileCatch(name, s.Catch) } : {}),
   };
   switch (type) {
@@ -341,6 +343,10 @@ function compileState(name: string, s: Record<string, unknown>, inMap: boolean):
     }
   }
   throw new AslSubsetError(name, "Type", "unsupported");
+}
+
+function retryFields(retry: CompiledRetrier[]): Pick<State, "retry" | "retryZeros"> {
+  return { retry, retryZeros: retry.map(() => 0) };
 }
 
 function compileRetry(name: string, v: unknown): CompiledRetrier[] {
@@ -637,6 +643,14 @@ export function runCompiled(machine: CompiledMachine, input: Json, hooks: Interp
   return Promise.race([executeMachine(machine, input, ctx, hooks, root)]);
 }
 
+/** No retriers, no attempts to count: one shared empty list ({@link shouldRetry} never writes to it). */
+const NO_ATTEMPTS: number[] = [];
+
+/** A fresh count of attempts per retrier of `state`. */
+function attemptsFor(state: State): number[] {
+  return state.retryZeros ? state.retryZeros.slice() : NO_ATTEMPTS;
+}
+
 /** The execution loop (the reference's StateMachine.execute). */
 async function executeMachine(m: CompiledMachine, input: Json, ctx: Ctx, hooks: InterpreterHooks, a: Abort) {
   let name = m.startAt;
@@ -645,7 +659,7 @@ async function executeMachine(m: CompiledMachine, input: Json, ctx: Ctx, hooks: 
   let r: StepResult;
   do {
     hooks.onStateEntered(name);
-    r = await executeState(state, current, ctx, hooks, a, state.retry ? new Array(state.retry.length).fill(0) : []);
+    r = await executeState(state, current, ctx, hooks, a, attemptsFor(state));
     current = r.stateResult;
     name = r.nextState;
     state = m.states.get(name)!;
@@ -665,11 +679,9 @@ async function executeState(
   try {
     const processed = processInput(state, input, ctx);
     const r = await runType(state, processed, ctx, hooks, a);
-    return {
-      stateResult: processResult(state, r.stateResult, input, ctx),
-      nextState: r.nextState,
-      isEndState: r.isEndState,
-    };
+    // `r` is this state's own (every action returns a new one): its result is replaced in place.
+    r.stateResult = processResult(state, r.stateResult, input, ctx);
+    return r;
   } catch (err) {
     const e = err as Error & { isRetryable?: boolean; isCatchable?: boolean };
     const errorName = e.name;
@@ -760,16 +772,18 @@ function applyResultPath(path: ResultPath, rawInput: Json, result: Json): Json {
   if (!isPlainObject(rawInput)) {
     throw new StatesError("States.ResultPathMatchFailure", "States.ResultPathMatchFailure");
   }
-  const set = (target: unknown, i: number): unknown => {
-    if (i === path.length) return result;
-    const o: Record<string, unknown> =
-      typeof target === "object" && target !== null && !Array.isArray(target) ? { ...(target as object) } : {};
-    const key = path[i]!;
-    const existing = o[key];
-    o[key] = set(existing !== undefined ? existing : null, i + 1);
-    return o;
-  };
-  return set(rawInput, 0);
+  return setAt(path, 0, rawInput, result);
+}
+
+/** `target` (copied, or a new object when it is none) with `result` at `path[i..]`. */
+function setAt(path: readonly string[], i: number, target: unknown, result: Json): unknown {
+  if (i === path.length) return result;
+  const o: Record<string, unknown> =
+    typeof target === "object" && target !== null && !Array.isArray(target) ? { ...(target as object) } : {};
+  const key = path[i]!;
+  const existing = o[key];
+  o[key] = setAt(path, i + 1, existing !== undefined ? existing : null, result);
+  return o;
 }
 
 /** The state type's handler (the reference's StateExecutor.execute<Type>State): one async level. */
@@ -888,7 +902,7 @@ async function runIteration(m: CompiledMachine, input: Json, ctx: Ctx, hooks: In
     let r: StepResult;
     do {
       hooks.onStateEntered(name);
-      r = await executeState(state, current, ctx, hooks, a, state.retry ? new Array(state.retry.length).fill(0) : []);
+      r = await executeState(state, current, ctx, hooks, a, attemptsFor(state));
       current = r.stateResult;
       name = r.nextState;
       state = m.states.get(name)!;

@@ -371,10 +371,75 @@ export function withLibraryPatches(source: string): string {
   return s.replaceAll("this.eventTarget.", "(this.eventTarget ??= new EventTarget()).");
 }
 
+/**
+ * The Smithy `Command` base class (what every SDK command extends), as @smithy/core defines it: each command builds its
+ * own middleware stack (a `Set`, two arrays and ~20 closures) when constructed. The simulator's model clients answer
+ * `send` without resolving a command's middleware (sim/aws/rdsModel.ts `stub`), so the ~130,000 commands the handlers
+ * build per simulated week never use theirs.
+ */
+export const SMITHY_COMMAND_FIELDS = `export class Command {
+    middlewareStack = constructStack();
+    schema;`;
+
+/**
+ * {@link SMITHY_COMMAND_FIELDS} with the middleware stack made on first read (or set on first write), then an own
+ * property as before: the same stack for every read of one command, a fresh one per command.
+ */
+export const LAZY_SMITHY_COMMAND_FIELDS = `export class Command {
+    get middlewareStack() {
+        const stack = constructStack();
+        Object.defineProperty(this, "middlewareStack", { value: stack, writable: true, enumerable: true, configurable: true });
+        return stack;
+    }
+    set middlewareStack(stack) {
+        Object.defineProperty(this, "middlewareStack", { value: stack, writable: true, enumerable: true, configurable: true });
+    }
+    schema;`;
+
+/** Smithy's command.js with {@link LAZY_SMITHY_COMMAND_FIELDS}; fails the build when its text is not as expected. */
+export function withLazyCommandStack(source: string): string {
+  const at = source.indexOf(SMITHY_COMMAND_FIELDS);
+  if (at < 0 || source.indexOf(SMITHY_COMMAND_FIELDS, at + 1) >= 0 || source.split("constructStack()").length !== 2) {
+    throw new Error("sim/bundle.ts: @smithy/core's Command is not as expected (check its version)");
+  }
+  return source.slice(0, at) + LAZY_SMITHY_COMMAND_FIELDS + source.slice(at + SMITHY_COMMAND_FIELDS.length);
+}
+
+/**
+ * The SDK's retry middleware (@smithy/core) starts every call, retried or not, with `let lastError = new Error();`: an
+ * `Error` (and its stack capture) that nothing reads, since the only code that reads `lastError` assigns it first
+ * (`lastError = asSdkError(e)` at the top of its `catch`). Half of the middleware's own CPU in a simulation.
+ */
+export const SMITHY_RETRY_LAST_ERROR = "            let lastError = new Error();\n";
+
+/** Smithy's retryMiddleware.js without the unread `Error`; fails the build when its text is not as expected. */
+export function withoutUnreadRetryError(source: string): string {
+  const at = source.indexOf(SMITHY_RETRY_LAST_ERROR);
+  const assigned = "                    lastError = asSdkError(e);\n";
+  const reads = source.split("lastError").length - 1;
+  if (at < 0 || source.indexOf(SMITHY_RETRY_LAST_ERROR, at + 1) >= 0 || reads !== 8) {
+    throw new Error("sim/bundle.ts: @smithy/core's retryMiddleware is not as expected (check its version)");
+  }
+  // Between the declaration and the first assignment, nothing mentions lastError.
+  const next = source.indexOf("lastError", at + SMITHY_RETRY_LAST_ERROR.length);
+  if (source.slice(source.lastIndexOf("\n", next) + 1, source.indexOf("\n", next) + 1) !== assigned) {
+    throw new Error("sim/bundle.ts: @smithy/core's retryMiddleware reads lastError before assigning it");
+  }
+  return `${source.slice(0, at)}            let lastError;\n${source.slice(at + SMITHY_RETRY_LAST_ERROR.length)}`;
+}
+
 /** The library files the bundle patches, and how. */
 const PATCHES: readonly { readonly file: RegExp; readonly patch: (source: string) => string }[] = [
   { file: /aws-local-stepfunctions[\\/]build[\\/]main\.node\.cjs$/, patch: withLibraryPatches },
   { file: /asl-validator[\\/]dist[\\/]src[\\/]checks[\\/]json-schema-errors\.js$/, patch: withAjvCompiledOnce },
+  {
+    file: /@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]client[\\/]smithy-client[\\/]command\.js$/,
+    patch: withLazyCommandStack,
+  },
+  {
+    file: /@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]retry[\\/]middleware-retry[\\/]retryMiddleware\.js$/,
+    patch: withoutUnreadRetryError,
+  },
 ];
 
 /** Bundles the files of {@link PATCHES} patched (same results, less CPU). */

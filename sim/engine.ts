@@ -18,7 +18,9 @@ interface QueuedEvent {
   readonly at: number;
   readonly seq: number;
   readonly fn: () => void;
-  cancelled?: boolean;
+  /** A virtual timer's callback (counts as activity, runs in the engine's context), not an `at` event. */
+  readonly timer: boolean;
+  cancelled: boolean;
 }
 
 /** Thrown when processes keep the event loop busy without ever parking on virtual time. */
@@ -132,10 +134,16 @@ let timersInstalled = false;
 function installVirtualTimers(): void {
   if (timersInstalled) return;
   timersInstalled = true;
-  const patchedSet = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+  // A plain function reading `arguments`: no rest array, and no wrapper closure for the usual call without arguments.
+  const patchedSet = function (fn: (...a: unknown[]) => void, ms?: number) {
     const engine = currentContext?.engine;
-    if (!engine) return realSetTimeout(fn, ms, ...args);
-    return new VirtualTimer(engine.timer(() => fn(...args), ms ?? 0));
+    if (arguments.length > 2) {
+      const args = Array.prototype.slice.call(arguments, 2);
+      if (!engine) return realSetTimeout(fn, ms, ...args);
+      return new VirtualTimer(engine.timer(() => fn(...args), ms ?? 0));
+    }
+    if (!engine) return realSetTimeout(fn, ms);
+    return new VirtualTimer(engine.timer(fn as () => void, ms ?? 0));
   };
   const patchedClear = (handle: unknown) => {
     if (handle instanceof VirtualTimer) {
@@ -184,7 +192,7 @@ export class Engine {
 
   /** Runs `fn` at virtual time `atMs` (clamped to now). `fn` must not block; spawn a process for that. */
   at(atMs: number, fn: () => void): void {
-    this.#push({ at: Math.max(atMs, this.#now), seq: this.#seq++, fn });
+    this.#push({ at: Math.max(atMs, this.#now), seq: this.#seq++, fn, timer: false, cancelled: false });
   }
 
   /** Runs `fn` after `ms` virtual milliseconds. */
@@ -232,10 +240,9 @@ export class Engine {
     const ev: QueuedEvent = {
       at: this.#now + Math.max(0, Number.isFinite(ms) ? ms : 0),
       seq: this.#seq++,
-      fn: () => {
-        this.#activity++;
-        runInContext(this.#context, fn);
-      },
+      fn,
+      timer: true,
+      cancelled: false,
     };
     this.#push(ev);
     return ev;
@@ -249,7 +256,10 @@ export class Engine {
       if (ev.cancelled) continue;
       this.#now = ev.at;
       this.#events++;
-      ev.fn();
+      if (ev.timer) {
+        this.#activity++;
+        runInContext(this.#context, ev.fn);
+      } else ev.fn();
       await this.#settle();
       if (onProgress && (this.#events & 0x3ff) === 0) onProgress(this.#now);
     }

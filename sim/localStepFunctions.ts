@@ -12,7 +12,7 @@
  * - Wait states and retry intervals never sleep: each Wait calls `onWait(seconds, state)` at the moment it runs, so
  *   a caller can advance a virtual clock before the next state; retry delays are reported in `retries`.
  */
-import { type RunOptions, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
+import type { RunOptions, StateMachine, StateMachineDefinition } from "aws-local-stepfunctions";
 import { type CompiledMachine, compileDefinition, type InterpreterHooks, runCompiled } from "./aslInterpreter";
 import { isKnownValid, rememberValid } from "./aslVerdicts";
 import { installFastJsonPath } from "./fastJsonPath";
@@ -66,24 +66,29 @@ export interface TaskCall {
   error?: string;
 }
 
-/** A {@link TaskCall} whose payload is parsed from its JSON text when first read. */
+/**
+ * A {@link TaskCall} whose payload is copied (as Lambda's JSON round trip would) when first read. `source` must not
+ * change after the call: the fast executor's state data never does (sim/aslInterpreter.ts builds new values, and each
+ * handler gets its own copy); for the reference executor the caller passes a copy made at the call.
+ */
 class RecordedCall implements TaskCall {
-  #payloadJson: string;
+  #source: unknown;
   #payload: unknown;
-  #parsed = false;
+  #copied = false;
   result?: unknown;
   error?: string;
   constructor(
     readonly state: string,
     readonly functionArn: string,
-    payloadJson: string,
+    source: unknown,
   ) {
-    this.#payloadJson = payloadJson;
+    this.#source = source;
   }
   get payload(): unknown {
-    if (!this.#parsed) {
-      this.#payload = JSON.parse(this.#payloadJson);
-      this.#parsed = true;
+    if (!this.#copied) {
+      this.#payload = jsonCopy(this.#source).value;
+      this.#source = undefined;
+      this.#copied = true;
     }
     return this.#payload;
   }
@@ -204,6 +209,7 @@ export async function runStateMachine(definition: object, options: RunStateMachi
   const p = prepare(definition);
   const { tasks, waitStates, retryIntervalOverrides: noRetryDelays, staticArns, secondsPathWaits } = p;
   const executor = options.executor ?? "reference";
+  const fast = executor === "fast";
 
   const taskCalls: TaskCall[] = [];
   const waits: number[] = [];
@@ -217,10 +223,10 @@ export async function runStateMachine(definition: object, options: RunStateMachi
               payload: (input as { Payload?: unknown }).Payload ?? null,
             }
           : { functionArn: style.arn, payload: input };
-      // One serialisation, two copies: the handler's own (a handler may change its input) and the record's, parsed
-      // only if someone reads it (tests and RPL_SIM_DEBUG do; the simulator does not).
-      const payloadJson = jsonText(payload);
-      const call: TaskCall = new RecordedCall(stateName, functionArn, payloadJson);
+      // The handler gets its own copy (a handler may change its input), as Lambda's JSON round trip gives it; the
+      // record copies the payload only if someone reads it (tests and RPL_SIM_DEBUG do; the simulator does not).
+      const handlerInput = jsonCopy(payload).value;
+      const call: TaskCall = new RecordedCall(stateName, functionArn, fast ? payload : jsonCopy(payload).value);
       taskCalls.push(call);
       const handler = options.handlers[functionArn];
       if (!handler) {
@@ -228,17 +234,16 @@ export async function runStateMachine(definition: object, options: RunStateMachi
         throw new LambdaFunctionError(call.error, `Function not found: ${functionArn}`);
       }
       let result: unknown;
-      let resultJson: string;
+      let size: number;
       try {
-        resultJson = jsonText(await handler(JSON.parse(payloadJson)));
-        result = JSON.parse(resultJson);
+        ({ value: result, maxBytes: size } = jsonCopy(await handler(handlerInput)));
       } catch (err) {
         call.error = errorType(err);
         throw new LambdaFunctionError(call.error, err instanceof Error ? err.message : String(err));
       }
       call.result = result;
-      // A UTF-16 code unit is at most 3 UTF-8 bytes: text of up to a third of the limit in code units is within it.
-      const size = resultJson.length * 3 <= PAYLOAD_LIMIT_BYTES ? 0 : Buffer.byteLength(resultJson);
+      // The exact size only when the bound says it could be over the limit.
+      if (size > PAYLOAD_LIMIT_BYTES) size = Buffer.byteLength(jsonText(result));
       if (size > PAYLOAD_LIMIT_BYTES) {
         throw new DataLimitExceededError(
           `${stateName}: the result of ${functionArn} is ${size} bytes, over the ${PAYLOAD_LIMIT_BYTES}-byte limit`,
@@ -356,12 +361,27 @@ function libraryMachine(p: Prepared): StateMachine {
   const known = isKnownValid(p.text);
   // The validator writes defaults into the definition it checks: the library gets its own copy of the text.
   const def = JSON.parse(p.text) as StateMachineDefinition;
-  const machine = new StateMachine(def, known ? { validationOptions: { noValidate: true } } : undefined);
+  const machine = new (referenceLibrary().StateMachine)(
+    def,
+    known ? { validationOptions: { noValidate: true } } : undefined,
+  );
   if (!known) rememberValid(p.text);
   recordDirectly(machine);
   p.machine = machine;
   return machine;
 }
+
+/**
+ * aws-local-stepfunctions, loaded on the first run of the reference executor: the simulator runs the fast one, and
+ * loading the library (with asl-validator, Ajv, jsonata and the Lambda SDK client it depends on) costs a process about
+ * 0.1 s of CPU at start-up (docs/performance.md). Loaded synchronously, so the first reference run takes as many
+ * asynchronous steps as every other.
+ */
+function referenceLibrary(): typeof import("aws-local-stepfunctions") {
+  referenceModule ??= require("aws-local-stepfunctions") as typeof import("aws-local-stepfunctions");
+  return referenceModule;
+}
+let referenceModule: typeof import("aws-local-stepfunctions") | undefined;
 
 /**
  * Starts {@link runStateMachine}'s execution with the fast executor (sim/aslInterpreter.ts): the same local handlers,
@@ -633,10 +653,92 @@ function errorType(err: unknown): string {
 
 /** A value as it looks after Lambda's JSON round trip (Dates become strings, undefined fields disappear). */
 function toJson(value: unknown): unknown {
-  return JSON.parse(jsonText(value));
+  return jsonCopy(value).value;
 }
 
 /** The JSON text Lambda would carry for `value` (`null` for undefined). */
 function jsonText(value: unknown): string {
   return value === undefined ? "null" : JSON.stringify(value);
+}
+
+/** Thrown inside {@link copyPlain} at a value only `JSON.stringify` itself can say how to write. */
+const NOT_PLAIN: unique symbol = Symbol("rpl.notPlainJson");
+/** Nesting beyond which {@link copyPlain} hands the value to `JSON.stringify` (which reports a cycle as it does). */
+const MAX_PLAIN_DEPTH = 100;
+
+/**
+ * `value` after Lambda's JSON round trip, `JSON.parse(jsonText(value))`, and a bound on the UTF-8 size of its JSON
+ * text (at least `Buffer.byteLength(jsonText(value))`). Data that is already plain JSON (objects of `Object.prototype`
+ * and arrays of it, strings, numbers, booleans, null: what the executors' state data and the handlers' summaries are)
+ * is copied directly, without writing and parsing its text (the largest cost of a Task in the simulator,
+ * docs/performance.md); anything else (a Date, `undefined`, a `toJSON`, a BigInt, a cycle...) takes the round trip
+ * itself, so the value, or the error thrown, is always the round trip's. Non-finite numbers become null and -0 becomes
+ * 0, as in JSON text.
+ */
+export function jsonCopy(value: unknown): { value: unknown; maxBytes: number } {
+  const size = { bytes: 0 };
+  try {
+    return { value: copyPlain(value, 0, size), maxBytes: size.bytes };
+  } catch (err) {
+    if (err !== NOT_PLAIN) throw err;
+  }
+  const text = jsonText(value);
+  return { value: JSON.parse(text), maxBytes: Buffer.byteLength(text) };
+}
+
+/**
+ * {@link jsonCopy} of plain JSON data, adding to `size.bytes` a bound on its JSON text's UTF-8 size: a string's code
+ * unit takes at most 6 bytes (an escape `\\uXXXX`), a number at most 25, a literal 5, and each bracket, quote, colon and
+ * comma 1. Throws {@link NOT_PLAIN} at anything else.
+ */
+function copyPlain(v: unknown, depth: number, size: { bytes: number }): unknown {
+  switch (typeof v) {
+    case "string":
+      size.bytes += 6 * v.length + 2;
+      return v;
+    case "number":
+      size.bytes += 25;
+      return Number.isFinite(v) ? (v === 0 ? 0 : v) : null;
+    case "boolean":
+      size.bytes += 5;
+      return v;
+    case "object": {
+      if (v === null) {
+        size.bytes += 4;
+        return null;
+      }
+      if (depth >= MAX_PLAIN_DEPTH || typeof (v as { toJSON?: unknown }).toJSON === "function") throw NOT_PLAIN;
+      const proto = Object.getPrototypeOf(v);
+      if (proto === Array.prototype) {
+        const a = v as unknown[];
+        const n = a.length;
+        const out = new Array<unknown>(n);
+        size.bytes += 2 + n;
+        for (let i = 0; i < n; i++) {
+          const x = a[i];
+          // JSON writes null for a hole, undefined, a function or a symbol in an array.
+          out[i] = x === undefined ? null : copyPlain(x, depth + 1, size);
+        }
+        return out;
+      }
+      if (proto !== Object.prototype) throw NOT_PLAIN;
+      const o = v as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      size.bytes += 2;
+      for (const k of Object.keys(o)) {
+        const x = o[k];
+        // JSON leaves out a field whose value is undefined (or a function or symbol: handed to the round trip).
+        if (x === undefined) continue;
+        size.bytes += 6 * k.length + 4;
+        const c = copyPlain(x, depth + 1, size);
+        if (k === "__proto__")
+          Object.defineProperty(out, k, { value: c, writable: true, enumerable: true, configurable: true });
+        else out[k] = c;
+      }
+      return out;
+    }
+    default:
+      // undefined at the top, a function, a symbol, a BigInt: JSON's own rules (and errors).
+      throw NOT_PLAIN;
+  }
 }

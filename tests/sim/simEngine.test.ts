@@ -37,6 +37,24 @@ describe("Engine", () => {
     expect(fired).toBe(false);
   });
 
+  it("passes a virtual timer's extra arguments, orders same-time timers by creation, and runs them in the process's context", async () => {
+    const e = new Engine(0);
+    const log: string[] = [];
+    e.spawn("p", async () =>
+      runInInvocationContext("inv", () => {
+        setTimeout((a: number, b: string) => log.push(`args ${a} ${b} @${e.now}`), 100, 1, "two");
+        setTimeout(() => log.push(`none @${e.now} in ${currentInvocationOf()}`), 100);
+        setTimeout((u: unknown) => log.push(`undefined arg ${u === undefined} @${e.now}`), 50, undefined);
+        const h = setTimeout((x: number) => log.push(`cancelled ${x}`), 60, 3);
+        clearTimeout(h);
+        // A timer's callback runs in the context of the engine, as every virtual timer's.
+        setTimeout(() => setTimeout(() => log.push(`nested @${e.now}`), 10), 200);
+      }),
+    );
+    await e.runUntil(1000);
+    expect(log).toEqual(["undefined arg true @50", "args 1 two @100", "none @100 in undefined", "nested @210"]);
+  });
+
   it("keeps each invocation's context through awaits, virtual timers and promise chains of interleaved processes", async () => {
     const e = new Engine(0);
     const seen: string[] = [];
