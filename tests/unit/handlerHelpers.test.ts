@@ -19,6 +19,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { drCopyId, sourceSnapshotId } from "../../functions/lib/identifiers";
 import { isoText } from "../../functions/lib/isoTime";
 import { type Db, type DbKind, recoveryPointOf, type Snapshot } from "../../functions/lib/model";
 import { listDbs, listSnapshots } from "../../functions/lib/rds";
@@ -271,5 +272,23 @@ describe("planDeletedDbs", () => {
       }),
       { seed: SEED, numRuns: 400 },
     );
+  });
+});
+
+describe("identifier bodies remembered per parts", () => {
+  it("name a DB the same on every call, for short, long and mixed-case parts, and past the cache bound", () => {
+    const at = new Date("2026-11-25T06:37:00Z");
+    const dbs = ["app", "Orders_DB", `${"x".repeat(70)}-a1`, `${"x".repeat(70)}-b2`, "--edge--"];
+    const first = dbs.map((db) => [sourceSnapshotId(db, at), drCopyId("111111111111", db, at)]);
+    // More distinct names than the cache holds, so it is emptied on the way.
+    for (let i = 0; i < 10_050; i++) drCopyId(String(100000000000 + (i % 3)), `db-${i}`, at);
+    for (let i = 0; i < 10_050; i++) sourceSnapshotId(`db-${i}`, at);
+    const again = dbs.map((db) => [sourceSnapshotId(db, at), drCopyId("111111111111", db, at)]);
+    expect(again).toEqual(first);
+    expect(first[0]).toEqual(["rpl-app-20261125-0637", "rpl-111111111111-app-20261125-0637"]);
+    expect(first[1]).toEqual(["rpl-orders-db-20261125-0637", "rpl-111111111111-orders-db-20261125-0637"]);
+    expect(first[2]![0]).not.toBe(first[3]![0]);
+    expect(first[2]![1]).not.toBe(first[3]![1]);
+    expect(drCopyId("111111111111", "db-7", at)).toBe("rpl-111111111111-db-7-20261125-0637");
   });
 });
