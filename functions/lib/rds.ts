@@ -192,12 +192,12 @@ async function eachPage<I extends Paged, O extends { Marker?: string }>(
   request: (input: I) => Promise<O>,
   onPage: (page: O) => void,
 ): Promise<void> {
+  // The paginators' own check: they refuse anything but an RDSClient (before each request; the client is the same).
+  if (!(rds instanceof RDSClient)) throw new Error(`Invalid client, expected instance of ${RDSClient.name}`);
   let token = input.Marker;
   for (;;) {
     input.Marker = token;
     input.MaxRecords = input.MaxRecords ?? PAGE_SIZE;
-    // The paginators' own check: they refuse anything but an RDSClient before each request.
-    if (!(rds instanceof RDSClient)) throw new Error(`Invalid client, expected instance of ${RDSClient.name}`);
     const page = await request(input);
     onPage(page);
     token = page.Marker;

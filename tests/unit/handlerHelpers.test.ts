@@ -24,6 +24,7 @@ import { isoText } from "../../functions/lib/isoTime";
 import { type Db, type DbKind, recoveryPointOf, type Snapshot } from "../../functions/lib/model";
 import { listDbs, listSnapshots } from "../../functions/lib/rds";
 import { planDeletedDbs, SOURCE_DELETED_TAG } from "../../functions/lib/sourceDeleted";
+import { countListed } from "../../functions/lib/sweep";
 import { isOwned, MANAGED_BY_VALUE, TAG } from "../../functions/lib/tags";
 import type { SharePlan } from "../../functions/share/plan";
 import { newestTaggedPerDb } from "../../functions/share/revoked";
@@ -290,5 +291,37 @@ describe("identifier bodies remembered per parts", () => {
     expect(first[2]![0]).not.toBe(first[3]![0]);
     expect(first[2]![1]).not.toBe(first[3]![1]);
     expect(drCopyId("111111111111", "db-7", at)).toBe("rpl-111111111111-db-7-20261125-0637");
+  });
+});
+
+function legacyCountListed(snapshots: readonly Snapshot[], lower = false): Map<string, number> {
+  const byKind = new Map<string, Map<string, number>>();
+  for (let i = 0; i < snapshots.length; i++) {
+    const s = snapshots[i]!;
+    let byDb = byKind.get(s.kind);
+    if (byDb === undefined) {
+      byDb = new Map();
+      byKind.set(s.kind, byDb);
+    }
+    byDb.set(s.dbId, (byDb.get(s.dbId) ?? 0) + 1);
+  }
+  const counts = new Map<string, number>();
+  for (const [kind, byDb] of byKind) {
+    for (const [dbId, n] of byDb) {
+      const k = `${kind}|${lower ? dbId.toLowerCase() : dbId}`;
+      counts.set(k, (counts.get(k) ?? 0) + n);
+    }
+  }
+  return counts;
+}
+
+describe("countListed", () => {
+  it("counts as the previous version did, in the same key order, lowercased or not", () => {
+    fc.assert(
+      fc.property(worldArb, fc.boolean(), (snapshots, lower) => {
+        expect([...countListed(snapshots, lower)]).toEqual([...legacyCountListed(snapshots, lower)]);
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
   });
 });
