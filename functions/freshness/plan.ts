@@ -6,11 +6,13 @@
  * publishes no maximum for that stage, so the alarm (missing data = breaching) fires. Publishing a made-up large
  * number instead would hide "never copied" behind "very old".
  */
+
+import { isoText } from "../lib/isoTime";
 import type { DbKind, Snapshot } from "../lib/model";
 import { recoveryTimeOf } from "../lib/model";
 import { deletedAtOf, isRetiredAfterDeletion, SOURCE_DELETED_TAG } from "../lib/sourceDeleted";
-import { isOwned, MANAGED_BY_VALUE, type Stage, TAG } from "../lib/tags";
-import { type DbRef, dbKey, refMatches, sourceAccountOf } from "./dbRefs";
+import { MANAGED_BY_VALUE, type Stage, TAG } from "../lib/tags";
+import { type DbRef, dbKey, refMatches } from "./dbRefs";
 
 /** Input of {@link planFreshness}. */
 export interface FreshnessInput {
@@ -112,25 +114,96 @@ export interface FreshnessMetric {
 }
 
 interface Group {
-  sourceAccount?: string;
-  dbId: string;
-  kind?: DbKind;
-  byStage: Map<Stage, Snapshot[]>;
+  readonly key: string;
+  readonly sourceAccount?: string;
+  readonly dbId: string;
+  readonly kind?: DbKind;
+  /** Per requested stage (index into the distinct stages): the newest available copy so far and the count. */
+  readonly cells: Cell[];
 }
 
-/** Measures the age of the newest available copy of every source DB in every requested stage. */
+/** The running result of `measure` over one DB's available copies in one stage. */
+interface Cell {
+  newest: Snapshot | undefined;
+  newestAt: number;
+  count: number;
+}
+
+/**
+ * Measures the age of the newest available copy of every source DB in every requested stage.
+ *
+ * One pass over the snapshots (issue 10: the freshness Lambda reads every owned copy of every DB on each run): each
+ * copy's tags are read once, and the newest copy and the count of each DB and stage are kept as the pass goes,
+ * instead of collecting every DB's copies per stage and measuring them afterwards. Retirement is per DB, so it is
+ * applied to the DB groups once the pass has also found the deletion tags. The result is what the two-pass version
+ * returned (tests/unit/freshnessEquivalence.test.ts compares them on random inputs).
+ */
 export function planFreshness(input: FreshnessInput): FreshnessPlan {
   const retired = input.retired ?? [];
-  // Source DBs reported deleted: when, from the tag on any of their owned copies (any stage or status).
-  const copiesByDb = new Map<string, Snapshot[]>();
-  for (const s of input.snapshots) {
-    if (!isOwned(s.tags) || !s.dbId || s.tags[SOURCE_DELETED_TAG] === undefined) continue;
-    const key = dbKey(sourceAccountOf(s), s.dbId);
-    copiesByDb.set(key, [...(copiesByDb.get(key) ?? []), s]);
+  const stages = input.stages;
+  // Distinct stages in order: a stage listed twice is measured once and reported twice, as before.
+  const distinct: Stage[] = [];
+  for (const st of stages) if (!distinct.includes(st)) distinct.push(st);
+  const nStages = distinct.length;
+  // Source DBs reported deleted: their owned copies (any stage or status) that carry the tag.
+  let copiesByDb: Map<string, Snapshot[]> | undefined;
+  const groups = new Map<string, Group>();
+  const groupsByAccount = new Map<string | undefined, Map<string, Group>>();
+  const snapshots = input.snapshots;
+  for (let i = 0; i < snapshots.length; i++) {
+    const s = snapshots[i]!;
+    const tags = s.tags;
+    // isOwned(s.tags), stageOf(s) and sourceAccountOf(s), each tag read once.
+    if (tags[MANAGED_BY] !== MANAGED_BY_VALUE) continue;
+    const dbId = s.dbId;
+    if (!dbId) continue;
+    const tagged = tags[STAGE];
+    const stage = tagged === "source" || tagged === "dr" || tagged === "dr-region" ? tagged : undefined;
+    const account = tags[SOURCE_ACCOUNT] || (stage === "source" && s.account ? s.account : undefined);
+    if (tags[SOURCE_DELETED_TAG] !== undefined) {
+      copiesByDb ??= new Map();
+      const key = dbKey(account, dbId);
+      const list = copiesByDb.get(key);
+      if (list) list.push(s);
+      else copiesByDb.set(key, [s]);
+    }
+    if (stage === undefined || s.status !== "available") continue;
+    const at = nStages === 1 ? (distinct[0] === stage ? 0 : -1) : distinct.indexOf(stage);
+    if (at < 0) continue;
+    // The group by account and DB identifier (strings whose hashes are kept), else by key: the key string is built
+    // once per DB, not once per copy.
+    let byDb = groupsByAccount.get(account);
+    if (!byDb) {
+      byDb = new Map();
+      groupsByAccount.set(account, byDb);
+    }
+    let g = byDb.get(dbId);
+    if (!g) {
+      const key = dbKey(account, dbId);
+      g = groups.get(key);
+      if (!g) {
+        g = newGroup(key, account, dbId, s.kind, nStages);
+        groups.set(key, g);
+      }
+      byDb.set(dbId, g);
+    }
+    // measure(): the newest recovery point, in ms (recoveryTimeOf: no Date per copy); ties by the larger id.
+    const cell = g.cells[at]!;
+    cell.count++;
+    const t = recoveryTimeOf(s);
+    if (t === undefined) continue;
+    const newest = cell.newest;
+    if (!newest || t > cell.newestAt || (t === cell.newestAt && s.id > newest.id)) {
+      cell.newest = s;
+      cell.newestAt = t;
+    }
   }
+
   const deleted: DeletedDb[] = [];
   const retiredByDeletion = new Set<string>();
-  for (const [key, copies] of [...copiesByDb.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [key, copies] of [...(copiesByDb ?? new Map<string, Snapshot[]>()).entries()].sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  )) {
     const at = deletedAtOf(copies);
     if (!at) continue;
     const grace = input.retireDeletedAfterHours;
@@ -145,64 +218,28 @@ export function planFreshness(input: FreshnessInput): FreshnessPlan {
   }
   const isRetired = (account: string | undefined, dbId: string) =>
     retired.some((r) => refMatches(r, account, dbId)) || retiredByDeletion.has(dbKey(account, dbId));
-  const noneRetired = retired.length === 0 && retiredByDeletion.size === 0;
-
-  const groups = new Map<string, Group>();
-  const groupsByAccount = new Map<string | undefined, Map<string, Group>>();
-  const stages = input.stages;
-  const snapshots = input.snapshots;
-  for (let i = 0; i < snapshots.length; i++) {
-    const s = snapshots[i]!;
-    const tags = s.tags;
-    // isOwned(s.tags) and stageOf(s), read once: the freshness Lambda reads every owned copy of every DB each run.
-    if (tags[MANAGED_BY] !== MANAGED_BY_VALUE) continue;
-    const tagged = tags[STAGE];
-    const stage = tagged === "source" || tagged === "dr" || tagged === "dr-region" ? tagged : undefined;
-    if (stage === undefined || !stages.includes(stage) || s.status !== "available") continue;
-    // sourceAccountOf(s)
-    const account = tags[SOURCE_ACCOUNT] || (stage === "source" && s.account ? s.account : undefined);
-    if (!s.dbId || (!noneRetired && isRetired(account, s.dbId))) continue;
-    // The group by account and DB identifier (strings whose hashes are kept), else by key: the key string is built
-    // once per DB, not once per copy.
-    let byDb = groupsByAccount.get(account);
-    if (!byDb) {
-      byDb = new Map();
-      groupsByAccount.set(account, byDb);
-    }
-    let g = byDb.get(s.dbId);
-    if (!g) {
-      const key = dbKey(account, s.dbId);
-      g = groups.get(key);
-      if (!g) {
-        g = { ...(account ? { sourceAccount: account } : {}), dbId: s.dbId, kind: s.kind, byStage: new Map() };
-        groups.set(key, g);
-      }
-      byDb.set(s.dbId, g);
-    }
-    const list = g.byStage.get(stage);
-    if (list) list.push(s);
-    else g.byStage.set(stage, [s]);
+  if (retired.length > 0 || retiredByDeletion.size > 0) {
+    for (const [key, g] of groups) if (isRetired(g.sourceAccount, g.dbId)) groups.delete(key);
   }
   for (const ref of input.expected ?? []) {
     if (isRetired(ref.account, ref.dbId)) continue;
     const present = [...groups.values()].some((g) => refMatches(ref, g.sourceAccount, g.dbId));
     if (!present) {
-      groups.set(dbKey(ref.account, ref.dbId), {
-        ...(ref.account ? { sourceAccount: ref.account } : {}),
-        dbId: ref.dbId,
-        byStage: new Map(),
-      });
+      const key = dbKey(ref.account, ref.dbId);
+      groups.set(key, newGroup(key, ref.account, ref.dbId, undefined, nStages));
     }
   }
 
-  const dbs: DbFreshness[] = [...groups.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, g]) => ({
-      key,
+  const dbs: DbFreshness[] = [...groups.values()]
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((g) => ({
+      key: g.key,
       ...(g.sourceAccount ? { sourceAccount: g.sourceAccount } : {}),
       dbId: g.dbId,
       ...(g.kind ? { kind: g.kind } : {}),
-      stages: input.stages.map((stage) => measure(stage, g.byStage.get(stage) ?? [], input.now, input.rpoMinutes)),
+      stages: stages.map((stage) =>
+        measured(stage, g.cells[nStages === 1 ? 0 : distinct.indexOf(stage)]!, input.now, input.rpoMinutes),
+      ),
     }));
 
   // An expected DB retired after its deletion stays in `expected` with age 0: its deploy-time alarm (missing data
@@ -221,50 +258,51 @@ export function planFreshness(input: FreshnessInput): FreshnessPlan {
   const isListed = (d: DbFreshness) => expectedRefs.some((r) => refMatches(r, d.sourceAccount, d.dbId));
   const worst = (cells: readonly (number | null)[]) =>
     cells.some((a) => a === null) || cells.length === 0 ? null : Math.max(...(cells as number[]));
-  const maxima: StageMaximum[] = input.stages.map((stage, i) => {
-    const unlisted = dbs.filter((d) => !isListed(d));
+  const unlisted = expectedRefs.length === 0 ? dbs : dbs.filter((d) => !isListed(d));
+  const maxima: StageMaximum[] = stages.map((stage, i) => {
     const missing = unlisted.filter((d) => d.stages[i]!.ageMinutes === null).map((d) => d.key);
     const maxAgeMinutes =
       dbs.length > 0 && unlisted.length === 0 ? 0 : worst(unlisted.map((d) => d.stages[i]!.ageMinutes));
     return { stage, maxAgeMinutes, missing };
   });
   const expected: ExpectedAge[] = expectedRefs.flatMap((r) =>
-    input.stages.map((stage, i) => ({
+    stages.map((stage, i) => ({
       ref: dbKey(r.account, r.dbId),
       stage,
       ageMinutes: worst(dbs.filter((d) => refMatches(r, d.sourceAccount, d.dbId)).map((d) => d.stages[i]!.ageMinutes)),
     })),
   );
   for (const r of expectedRetired) {
-    for (const stage of input.stages) expected.push({ ref: dbKey(r.account, r.dbId), stage, ageMinutes: 0 });
+    for (const stage of stages) expected.push({ ref: dbKey(r.account, r.dbId), stage, ageMinutes: 0 });
   }
   return { dbs, maxima, expected, deleted };
 }
 
-function measure(stage: Stage, copies: readonly Snapshot[], now: Date, rpoMinutes: number | undefined): StageFreshness {
-  // The newest recovery point, in ms (recoveryTimeOf: no Date per copy); ties by the larger id.
-  let newest: Snapshot | undefined;
-  let newestAt = 0;
-  for (let i = 0; i < copies.length; i++) {
-    const s = copies[i]!;
-    const at = recoveryTimeOf(s);
-    if (at === undefined) continue;
-    if (!newest || at > newestAt || (at === newestAt && s.id > newest.id)) {
-      newest = s;
-      newestAt = at;
-    }
-  }
-  if (!newest) return { stage, ageMinutes: null, count: copies.length, stale: true };
+function newGroup(
+  key: string,
+  account: string | undefined,
+  dbId: string,
+  kind: DbKind | undefined,
+  nStages: number,
+): Group {
+  const cells: Cell[] = [];
+  for (let i = 0; i < nStages; i++) cells.push({ newest: undefined, newestAt: 0, count: 0 });
+  return { key, ...(account ? { sourceAccount: account } : {}), dbId, ...(kind ? { kind } : {}), cells };
+}
+
+function measured(stage: Stage, cell: Cell, now: Date, rpoMinutes: number | undefined): StageFreshness {
+  const newest = cell.newest;
+  if (!newest) return { stage, ageMinutes: null, count: cell.count, stale: true };
   // A recovery point "in the future" (clock skew between accounts) counts as age 0, never negative.
-  const ageMinutes = Math.max(0, Math.floor((now.getTime() - newestAt) / 60_000));
+  const ageMinutes = Math.max(0, Math.floor((now.getTime() - cell.newestAt) / 60_000));
   return {
     stage,
     snapshotId: newest.id,
     snapshotArn: newest.arn,
     region: newest.region,
-    recoveryPoint: new Date(newestAt).toISOString(),
+    recoveryPoint: isoText(cell.newestAt),
     ageMinutes,
-    count: copies.length,
+    count: cell.count,
     stale: rpoMinutes !== undefined && ageMinutes > rpoMinutes,
   };
 }

@@ -72,8 +72,47 @@ export function buildIdentifier(middle: readonly string[], at: Date): string {
   return `${ID_PREFIX}-${identifierBody(middle)}-${timeSlug(at)}`;
 }
 
-/** The middle of an identifier: sanitized parts, cut and hashed when too long (the slug is always 13 characters). */
+/**
+ * The middle of an identifier: sanitized parts, cut and hashed when too long (the slug is always 13 characters).
+ * Remembered per parts for the one- and two-part names ({@link sourceSnapshotId}, {@link drCopyId}): sanitizing is
+ * three regular-expression replaces, and every run names the same few DBs again (the Checker names a copy on every
+ * poll). The body depends on the parts alone, so the cache is valid across invocations of a warm Lambda; it is
+ * emptied when it grows past {@link BODIES_MAX}.
+ */
 function identifierBody(middle: readonly string[]): string {
+  if (middle.length === 1) {
+    const part = middle[0]!;
+    let body = bodyOfOne.get(part);
+    if (body === undefined) {
+      body = computeBody(middle);
+      if (bodyOfOne.size >= BODIES_MAX) bodyOfOne.clear();
+      bodyOfOne.set(part, body);
+    }
+    return body;
+  }
+  if (middle.length === 2) {
+    const [first, second] = middle as readonly [string, string];
+    let bySecond = bodyOfTwo.get(first);
+    if (bySecond === undefined) {
+      if (bodyOfTwo.size >= BODIES_MAX) bodyOfTwo.clear();
+      bySecond = new Map();
+      bodyOfTwo.set(first, bySecond);
+    }
+    let body = bySecond.get(second);
+    if (body === undefined) {
+      body = computeBody(middle);
+      if (bySecond.size >= BODIES_MAX) bySecond.clear();
+      bySecond.set(second, body);
+    }
+    return body;
+  }
+  return computeBody(middle);
+}
+const BODIES_MAX = 10_000;
+const bodyOfOne = new Map<string, string>();
+const bodyOfTwo = new Map<string, Map<string, string>>();
+
+function computeBody(middle: readonly string[]): string {
   const mid = middle
     .map(sanitize)
     .filter((p) => p.length > 0)

@@ -25,7 +25,8 @@ export async function forEachItem<T, R>(
 ): Promise<{ results: ItemResult<R>[]; failures: ItemFailure[]; leftPending: number }> {
   const results: ItemResult<R>[] = [];
   const failures: ItemFailure[] = [];
-  for (const [i, item] of items.entries()) {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
     if (budget?.exhausted()) return { results, failures, leftPending: items.length - i };
     const id = idOf(item);
     try {

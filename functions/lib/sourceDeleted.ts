@@ -21,7 +21,7 @@
  * The listing is re-read by every sweep, so a report that failed is repeated until its tag is written.
  */
 import type { Db, DbKind, Snapshot } from "./model";
-import { isOwned, TAG } from "./tags";
+import { isOwned, MANAGED_BY_VALUE, TAG } from "./tags";
 
 /** Tag on the newest source snapshot (source account) and on every copy (DR account) of a deleted DB. */
 export const SOURCE_DELETED_TAG = "rpl-source-deleted-at";
@@ -57,16 +57,33 @@ export function planDeletedDbs(input: {
   readonly region: string;
   readonly now: Date;
 }): DeletedDbReport[] {
-  const live = new Set(input.liveDbs.map((d) => `${d.kind}|${d.id.toLowerCase()}`));
+  // Live DBs per kind by lowercased identifier; a snapshot's identifier is lowercased once per distinct string (a
+  // Sharer's sweep reads every snapshot of its region, nearly all of live DBs), and only a DB that is gone gets a key.
+  const live = new Map<string, Set<string>>();
+  for (const d of input.liveDbs) {
+    let ids = live.get(d.kind);
+    if (!ids) {
+      ids = new Set();
+      live.set(d.kind, ids);
+    }
+    ids.add(d.id.toLowerCase());
+  }
+  const lowered = new Map<string, string>();
   const newest = new Map<string, Snapshot>();
+  const at = (x: Snapshot) => x.createdAt?.getTime() ?? 0;
   for (const s of input.snapshots) {
-    if (!isOwned(s.tags) || s.tags[TAG.stage] !== "source" || s.region !== input.region) continue;
-    const dbId = s.tags[TAG.sourceDb] ?? s.dbId;
+    const tags = s.tags;
+    if (tags[TAG.managedBy] !== MANAGED_BY_VALUE || tags[TAG.stage] !== "source" || s.region !== input.region) continue;
+    const dbId = tags[TAG.sourceDb] ?? s.dbId;
     if (!dbId) continue;
-    const key = `${s.kind}|${dbId.toLowerCase()}`;
-    if (live.has(key)) continue;
+    let lower = lowered.get(dbId);
+    if (lower === undefined) {
+      lower = dbId.toLowerCase();
+      lowered.set(dbId, lower);
+    }
+    if (live.get(s.kind)?.has(lower)) continue;
+    const key = `${s.kind}|${lower}`;
     const prev = newest.get(key);
-    const at = (x: Snapshot) => x.createdAt?.getTime() ?? 0;
     if (!prev || at(s) > at(prev) || (at(s) === at(prev) && s.id > prev.id)) newest.set(key, s);
   }
   const out: DeletedDbReport[] = [];

@@ -388,21 +388,30 @@ export function parseDbScope(event: unknown, step: string): string | undefined {
  * step counts every snapshot of its region); keys that lowercase alike are summed.
  */
 export function countListed(snapshots: readonly Snapshot[], lower = false): Map<string, number> {
-  const byKind = new Map<string, Map<string, number>>();
+  // One counter object per kind and DB, so a snapshot costs one lookup (no get-then-set); consecutive snapshots of
+  // one kind (the listings return instances, then clusters) reuse the kind's map.
+  const byKind = new Map<string, Map<string, { n: number }>>();
+  let lastKind: string | undefined;
+  let byDb: Map<string, { n: number }> | undefined;
   for (let i = 0; i < snapshots.length; i++) {
     const s = snapshots[i]!;
-    let byDb = byKind.get(s.kind);
-    if (byDb === undefined) {
-      byDb = new Map();
-      byKind.set(s.kind, byDb);
+    if (s.kind !== lastKind || byDb === undefined) {
+      lastKind = s.kind;
+      byDb = byKind.get(s.kind);
+      if (byDb === undefined) {
+        byDb = new Map();
+        byKind.set(s.kind, byDb);
+      }
     }
-    byDb.set(s.dbId, (byDb.get(s.dbId) ?? 0) + 1);
+    const c = byDb.get(s.dbId);
+    if (c === undefined) byDb.set(s.dbId, { n: 1 });
+    else c.n++;
   }
   const counts = new Map<string, number>();
-  for (const [kind, byDb] of byKind) {
-    for (const [dbId, n] of byDb) {
+  for (const [kind, dbs] of byKind) {
+    for (const [dbId, c] of dbs) {
       const k = `${kind}|${lower ? dbId.toLowerCase() : dbId}`;
-      counts.set(k, (counts.get(k) ?? 0) + n);
+      counts.set(k, (counts.get(k) ?? 0) + c.n);
     }
   }
   return counts;

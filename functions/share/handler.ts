@@ -144,7 +144,7 @@ export function makeHandler(
     const verifying = scope
       ? undefined
       : revokedIds
-        ? { revoked: snapshots.filter((s) => revokedIds.has(s.id)), failures: [] }
+        ? { revoked: revokedIds.size > 0 ? snapshots.filter((s) => revokedIds.has(s.id)) : [], failures: [] }
         : await findRevokedShares(rds, newestTaggedPerDb(plan, snapshots), config.drAccounts);
     // A check that failed leaves the tag trusted until the next sweep: logged and counted, not a failed run.
     const checkFailures = verifying?.failures ?? [];
@@ -239,8 +239,14 @@ export function makeHandler(
     };
     obs.logger.info("share finished", { summary });
     // A multi-DB item names each failure's DB, so the sweep's report names the DBs that failed (functions/lib/sweep.ts).
-    const dbOf = new Map(snapshots.map((s) => [s.id, s.dbId]));
-    throwIfFailedOrRetry(STEP, dbs ? withDbNames(allFailures, (id) => dbOf.get(id)) : allFailures);
+    if (dbs && allFailures.length > 0) {
+      const dbOf = new Map(snapshots.map((s) => [s.id, s.dbId]));
+      throwIfFailedOrRetry(
+        STEP,
+        withDbNames(allFailures, (id) => dbOf.get(id)),
+      );
+    }
+    throwIfFailedOrRetry(STEP, allFailures);
     return summary;
   };
 }

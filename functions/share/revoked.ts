@@ -18,7 +18,7 @@ import {
 } from "@aws-sdk/client-rds";
 import { SNAPSHOT_NOT_FOUND } from "../lib/awsErrors";
 import { errorMessage, errorName, type ItemFailure } from "../lib/errors";
-import { recoveryPointOf, type Snapshot } from "../lib/model";
+import { type DbKind, recoveryTimeOf, type Snapshot } from "../lib/model";
 import { PUBLIC_ATTRIBUTE_VALUE, type SharePlan } from "./plan";
 
 /** The accounts in a snapshot's `restore` attribute (one Describe*Attributes call). */
@@ -38,19 +38,28 @@ export async function readRestoreAccounts(rds: RDSClient, s: Snapshot): Promise<
  */
 export function newestTaggedPerDb(plan: SharePlan, snapshots: readonly Snapshot[]): Snapshot[] {
   const tagged = new Set(plan.alreadyShared);
-  const newest = new Map<string, { s: Snapshot; at: number }>();
+  // Per kind, then DB identifier: no key string per snapshot (a sweep's list step reads every snapshot of its region).
+  const newest: Record<DbKind, Map<string, { s: Snapshot; at: number }>> = { instance: new Map(), cluster: new Map() };
+  // Entries in the order their DB was first seen (the order of the sort's ties, as before).
+  const order: { s: Snapshot; at: number }[] = [];
   const consider = (s: Snapshot) => {
-    const key = `${s.kind}|${s.dbId}`;
-    const at = recoveryPointOf(s)?.getTime() ?? Number.NEGATIVE_INFINITY;
-    const prev = newest.get(key);
-    if (!prev || at > prev.at || (at === prev.at && s.id > prev.s.id)) newest.set(key, { s, at });
+    const byDb = newest[s.kind];
+    const at = recoveryTimeOf(s) ?? Number.NEGATIVE_INFINITY;
+    const prev = byDb.get(s.dbId);
+    if (!prev) {
+      const entry = { s, at };
+      byDb.set(s.dbId, entry);
+      order.push(entry);
+    } else if (at > prev.at || (at === prev.at && s.id > prev.s.id)) {
+      prev.s = s;
+      prev.at = at;
+    }
   };
-  for (const s of snapshots) if (tagged.has(s.id)) consider(s);
+  if (tagged.size > 0) for (const s of snapshots) if (tagged.has(s.id)) consider(s);
   for (const s of plan.toShare) consider(s);
-  return [...newest.values()]
-    .map((v) => v.s)
-    .filter((s) => tagged.has(s.id))
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const out: Snapshot[] = [];
+  for (const v of order) if (tagged.has(v.s.id)) out.push(v.s);
+  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** What {@link findRevokedShares} found. */

@@ -1,0 +1,310 @@
+// Test oracle: the freshness planner as it was before the single-pass rewrite (git show 61efa67:functions/freshness/plan.ts),
+// kept verbatim so tests/unit/freshnessEquivalence.test.ts can check that the faster planner decides the same.
+/**
+ * Pure freshness planner: for each source DB, how old is the newest *available* copy in each stage. Used by the
+ * freshness Lambda (metrics + alarm), the CLI `status` command and the simulator. No I/O, no clock.
+ *
+ * A DB with no available copy in a stage has age `null`; the stage maximum is then `null` too, and the handler
+ * publishes no maximum for that stage, so the alarm (missing data = breaching) fires. Publishing a made-up large
+ * number instead would hide "never copied" behind "very old".
+ */
+
+import { type DbRef, dbKey, refMatches, sourceAccountOf } from "../../../functions/freshness/dbRefs";
+import type { DbKind, Snapshot } from "../../../functions/lib/model";
+import { recoveryTimeOf } from "../../../functions/lib/model";
+import { deletedAtOf, isRetiredAfterDeletion, SOURCE_DELETED_TAG } from "../../../functions/lib/sourceDeleted";
+import { isOwned, MANAGED_BY_VALUE, type Stage, TAG } from "../../../functions/lib/tags";
+
+/** Input of {@link planFreshness}. */
+export interface FreshnessInput {
+  /** Owned snapshots from every region of interest (any stage; others are ignored). */
+  readonly snapshots: readonly Snapshot[];
+  /** Stages to measure, in report order. */
+  readonly stages: readonly Stage[];
+  /** DBs that must appear even without any copy. */
+  readonly expected?: readonly DbRef[];
+  /** DBs to leave out entirely. */
+  readonly retired?: readonly DbRef[];
+  readonly now: Date;
+  /** When set, `stale` marks ages above it (and missing copies). */
+  readonly rpoMinutes?: number;
+  /**
+   * Hours after its source was reported deleted (tag `rpl-source-deleted-at` on its copies) before a DB is retired:
+   * left out like a `retired` entry. Undefined: a deleted DB is never retired automatically.
+   */
+  readonly retireDeletedAfterHours?: number;
+}
+
+/** A DB whose source reported it deleted (functions/lib/sourceDeleted.ts). */
+export interface DeletedDb {
+  readonly key: string;
+  /** ISO instant the source first saw it missing. */
+  readonly deletedAt: string;
+  /** ISO instant it is (or was) retired; absent when no grace period is configured. */
+  readonly retiresAt?: string;
+  /** True once retired: no metric, no alarm. */
+  readonly retired: boolean;
+}
+
+/** Newest available copy of one DB in one stage. */
+export interface StageFreshness {
+  readonly stage: Stage;
+  readonly snapshotId?: string;
+  readonly snapshotArn?: string;
+  readonly region?: string;
+  /** ISO recovery point of the newest available copy. */
+  readonly recoveryPoint?: string;
+  /** Whole minutes between the recovery point and `now`; `null` when there is no available copy. */
+  readonly ageMinutes: number | null;
+  /** Available copies of this DB in this stage. */
+  readonly count: number;
+  /** Age above the RPO, or no copy at all (always false when no RPO is given, except for missing copies). */
+  readonly stale: boolean;
+}
+
+/** Freshness of one source DB. */
+export interface DbFreshness {
+  /** `account/dbId` (or `dbId` for an expected DB whose account was not given and that has no copies). */
+  readonly key: string;
+  readonly sourceAccount?: string;
+  readonly dbId: string;
+  readonly kind?: DbKind;
+  readonly stages: readonly StageFreshness[];
+}
+
+/**
+ * Worst age per stage over the DBs *not* listed in `expected` (issue 13): each listed DB has its own alarm on
+ * `ExpectedDbRecoveryPointAgeMinutes`, so one stale listed DB cannot mask another, nor keep the catch-all alarm of
+ * the unlisted DBs in ALARM.
+ */
+export interface StageMaximum {
+  readonly stage: Stage;
+  /**
+   * Largest age over unlisted DBs; `null` when an unlisted DB has no copy in this stage, or when there are no DBs
+   * at all. `0` when every DB is listed in `expected` (their own alarms watch them).
+   */
+  readonly maxAgeMinutes: number | null;
+  /** Keys of DBs without an available copy in this stage. */
+  readonly missing: readonly string[];
+}
+
+/** Age of one DB listed in `expected`, per stage: the value its own alarm watches. */
+export interface ExpectedAge {
+  /** The reference exactly as configured (`dbId` or `account/dbId`): the alarm's `Db` dimension. */
+  readonly ref: string;
+  readonly stage: Stage;
+  /** Largest age over the DBs the reference matches; `null` when one of them has no copy in this stage. */
+  readonly ageMinutes: number | null;
+}
+
+/** Result of {@link planFreshness}. */
+export interface FreshnessPlan {
+  readonly dbs: readonly DbFreshness[];
+  readonly maxima: readonly StageMaximum[];
+  /** One entry per expected (not retired) DB and stage. */
+  readonly expected: readonly ExpectedAge[];
+  /** DBs reported deleted by their source, retired or still in their grace period. */
+  readonly deleted: readonly DeletedDb[];
+}
+
+/** One metric datum to publish (EMF). */
+export interface FreshnessMetric {
+  readonly name: "RecoveryPointAgeMinutes" | "MaxRecoveryPointAgeMinutes" | "ExpectedDbRecoveryPointAgeMinutes";
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+interface Group {
+  sourceAccount?: string;
+  dbId: string;
+  kind?: DbKind;
+  byStage: Map<Stage, Snapshot[]>;
+}
+
+/** Measures the age of the newest available copy of every source DB in every requested stage. */
+export function planFreshness(input: FreshnessInput): FreshnessPlan {
+  const retired = input.retired ?? [];
+  // Source DBs reported deleted: when, from the tag on any of their owned copies (any stage or status).
+  const copiesByDb = new Map<string, Snapshot[]>();
+  for (const s of input.snapshots) {
+    if (!isOwned(s.tags) || !s.dbId || s.tags[SOURCE_DELETED_TAG] === undefined) continue;
+    const key = dbKey(sourceAccountOf(s), s.dbId);
+    copiesByDb.set(key, [...(copiesByDb.get(key) ?? []), s]);
+  }
+  const deleted: DeletedDb[] = [];
+  const retiredByDeletion = new Set<string>();
+  for (const [key, copies] of [...copiesByDb.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const at = deletedAtOf(copies);
+    if (!at) continue;
+    const grace = input.retireDeletedAfterHours;
+    const isRetired = grace !== undefined && isRetiredAfterDeletion(at, input.now, grace);
+    if (isRetired) retiredByDeletion.add(key);
+    deleted.push({
+      key,
+      deletedAt: at.toISOString(),
+      ...(grace !== undefined ? { retiresAt: new Date(at.getTime() + grace * 3_600_000).toISOString() } : {}),
+      retired: isRetired,
+    });
+  }
+  const isRetired = (account: string | undefined, dbId: string) =>
+    retired.some((r) => refMatches(r, account, dbId)) || retiredByDeletion.has(dbKey(account, dbId));
+  const noneRetired = retired.length === 0 && retiredByDeletion.size === 0;
+
+  const groups = new Map<string, Group>();
+  const groupsByAccount = new Map<string | undefined, Map<string, Group>>();
+  const stages = input.stages;
+  const snapshots = input.snapshots;
+  for (let i = 0; i < snapshots.length; i++) {
+    const s = snapshots[i]!;
+    const tags = s.tags;
+    // isOwned(s.tags) and stageOf(s), read once: the freshness Lambda reads every owned copy of every DB each run.
+    if (tags[MANAGED_BY] !== MANAGED_BY_VALUE) continue;
+    const tagged = tags[STAGE];
+    const stage = tagged === "source" || tagged === "dr" || tagged === "dr-region" ? tagged : undefined;
+    if (stage === undefined || !stages.includes(stage) || s.status !== "available") continue;
+    // sourceAccountOf(s)
+    const account = tags[SOURCE_ACCOUNT] || (stage === "source" && s.account ? s.account : undefined);
+    if (!s.dbId || (!noneRetired && isRetired(account, s.dbId))) continue;
+    // The group by account and DB identifier (strings whose hashes are kept), else by key: the key string is built
+    // once per DB, not once per copy.
+    let byDb = groupsByAccount.get(account);
+    if (!byDb) {
+      byDb = new Map();
+      groupsByAccount.set(account, byDb);
+    }
+    let g = byDb.get(s.dbId);
+    if (!g) {
+      const key = dbKey(account, s.dbId);
+      g = groups.get(key);
+      if (!g) {
+        g = { ...(account ? { sourceAccount: account } : {}), dbId: s.dbId, kind: s.kind, byStage: new Map() };
+        groups.set(key, g);
+      }
+      byDb.set(s.dbId, g);
+    }
+    const list = g.byStage.get(stage);
+    if (list) list.push(s);
+    else g.byStage.set(stage, [s]);
+  }
+  for (const ref of input.expected ?? []) {
+    if (isRetired(ref.account, ref.dbId)) continue;
+    const present = [...groups.values()].some((g) => refMatches(ref, g.sourceAccount, g.dbId));
+    if (!present) {
+      groups.set(dbKey(ref.account, ref.dbId), {
+        ...(ref.account ? { sourceAccount: ref.account } : {}),
+        dbId: ref.dbId,
+        byStage: new Map(),
+      });
+    }
+  }
+
+  const dbs: DbFreshness[] = [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, g]) => ({
+      key,
+      ...(g.sourceAccount ? { sourceAccount: g.sourceAccount } : {}),
+      dbId: g.dbId,
+      ...(g.kind ? { kind: g.kind } : {}),
+      stages: input.stages.map((stage) => measure(stage, g.byStage.get(stage) ?? [], input.now, input.rpoMinutes)),
+    }));
+
+  // An expected DB retired after its deletion stays in `expected` with age 0: its deploy-time alarm (missing data
+  // breaching) must go back to OK once the DB is retired, until someone removes it from restore.expectedDbs.
+  const retiredByDeletionRef = (r: DbRef) =>
+    [...retiredByDeletion].some((key) => {
+      const [account, dbId] = key.includes("/") ? key.split("/") : [undefined, key];
+      return refMatches(r, account, dbId!);
+    });
+  const expectedRefs = (input.expected ?? []).filter(
+    (r) => !retired.some((x) => refMatches(x, r.account, r.dbId)) && !retiredByDeletionRef(r),
+  );
+  const expectedRetired = (input.expected ?? []).filter(
+    (r) => !retired.some((x) => refMatches(x, r.account, r.dbId)) && retiredByDeletionRef(r),
+  );
+  const isListed = (d: DbFreshness) => expectedRefs.some((r) => refMatches(r, d.sourceAccount, d.dbId));
+  const worst = (cells: readonly (number | null)[]) =>
+    cells.some((a) => a === null) || cells.length === 0 ? null : Math.max(...(cells as number[]));
+  const maxima: StageMaximum[] = input.stages.map((stage, i) => {
+    const unlisted = dbs.filter((d) => !isListed(d));
+    const missing = unlisted.filter((d) => d.stages[i]!.ageMinutes === null).map((d) => d.key);
+    const maxAgeMinutes =
+      dbs.length > 0 && unlisted.length === 0 ? 0 : worst(unlisted.map((d) => d.stages[i]!.ageMinutes));
+    return { stage, maxAgeMinutes, missing };
+  });
+  const expected: ExpectedAge[] = expectedRefs.flatMap((r) =>
+    input.stages.map((stage, i) => ({
+      ref: dbKey(r.account, r.dbId),
+      stage,
+      ageMinutes: worst(dbs.filter((d) => refMatches(r, d.sourceAccount, d.dbId)).map((d) => d.stages[i]!.ageMinutes)),
+    })),
+  );
+  for (const r of expectedRetired) {
+    for (const stage of input.stages) expected.push({ ref: dbKey(r.account, r.dbId), stage, ageMinutes: 0 });
+  }
+  return { dbs, maxima, expected, deleted };
+}
+
+function measure(stage: Stage, copies: readonly Snapshot[], now: Date, rpoMinutes: number | undefined): StageFreshness {
+  // The newest recovery point, in ms (recoveryTimeOf: no Date per copy); ties by the larger id.
+  let newest: Snapshot | undefined;
+  let newestAt = 0;
+  for (let i = 0; i < copies.length; i++) {
+    const s = copies[i]!;
+    const at = recoveryTimeOf(s);
+    if (at === undefined) continue;
+    if (!newest || at > newestAt || (at === newestAt && s.id > newest.id)) {
+      newest = s;
+      newestAt = at;
+    }
+  }
+  if (!newest) return { stage, ageMinutes: null, count: copies.length, stale: true };
+  // A recovery point "in the future" (clock skew between accounts) counts as age 0, never negative.
+  const ageMinutes = Math.max(0, Math.floor((now.getTime() - newestAt) / 60_000));
+  return {
+    stage,
+    snapshotId: newest.id,
+    snapshotArn: newest.arn,
+    region: newest.region,
+    recoveryPoint: new Date(newestAt).toISOString(),
+    ageMinutes,
+    count: copies.length,
+    stale: rpoMinutes !== undefined && ageMinutes > rpoMinutes,
+  };
+}
+
+const MANAGED_BY = TAG.managedBy;
+const STAGE = TAG.stage;
+const SOURCE_ACCOUNT = TAG.sourceAccount;
+
+/**
+ * The metric data the freshness Lambda publishes: one `RecoveryPointAgeMinutes` per DB and stage (dimensions
+ * `Stage`, `DbId`), one `MaxRecoveryPointAgeMinutes` per stage (dimension `Stage`) unless the maximum is
+ * `null` (missing data makes the alarm breach), and one `ExpectedDbRecoveryPointAgeMinutes` per expected DB and
+ * stage (dimensions `Stage`, `Db` = the reference as configured) unless that DB has no copy.
+ */
+export function freshnessMetrics(plan: FreshnessPlan): FreshnessMetric[] {
+  const out: FreshnessMetric[] = [];
+  for (const d of plan.dbs) {
+    for (const cell of d.stages) {
+      if (cell.ageMinutes === null) continue;
+      out.push({
+        name: "RecoveryPointAgeMinutes",
+        dimensions: { Stage: cell.stage, DbId: d.key },
+        value: cell.ageMinutes,
+      });
+    }
+  }
+  for (const m of plan.maxima) {
+    if (m.maxAgeMinutes === null) continue;
+    out.push({ name: "MaxRecoveryPointAgeMinutes", dimensions: { Stage: m.stage }, value: m.maxAgeMinutes });
+  }
+  for (const e of plan.expected) {
+    if (e.ageMinutes === null) continue;
+    out.push({
+      name: "ExpectedDbRecoveryPointAgeMinutes",
+      dimensions: { Stage: e.stage, Db: e.ref },
+      value: e.ageMinutes,
+    });
+  }
+  return out;
+}
