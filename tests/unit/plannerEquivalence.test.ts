@@ -551,6 +551,94 @@ describe("planners decide as at 61efa67 (order included)", () => {
     );
   });
 
+  it("planCopy at bench scale with a binding per-DB cap and copies in flight", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.constantFrom<CopyConfig["mode"]>("fan-out", "two-step", "direct"),
+        fc.array(fc.record({ at: fc.nat(), status: fc.constantFrom("copying", "pending", "available") }), {
+          maxLength: 30,
+        }),
+        (dbs, perDb, maxCopiesInFlight, maxCopiesInFlightPerDb, mode, copies) => {
+          const shared: Snapshot[] = [];
+          for (let d = 0; d < dbs; d++) {
+            for (let k = 0; k < perDb; k++) {
+              const at = new Date(NOW - (k * 30 + 10 + (d % 3)) * MINUTE);
+              const id = sourceSnapshotId(`db-${d}`, at);
+              const kind: DbKind = d % 5 === 4 ? "cluster" : "instance";
+              shared.push({
+                kind,
+                id,
+                arn: `arn:aws:rds:${HOME}:${SOURCES[d % 2]}:${kind === "instance" ? "snapshot" : "cluster-snapshot"}:${id}`,
+                dbId: `db-${d}`,
+                status: "available",
+                type: "shared",
+                createdAt: at,
+                encrypted: true,
+                tags: {},
+                region: HOME,
+                account: SOURCES[d % 2]!,
+                progress: 100,
+                sizeGb: 20,
+              });
+            }
+          }
+          // Copies of some recovery points, running (so their DB holds some of its cap) or finished, in either region.
+          const home: Snapshot[] = [];
+          const regional: Snapshot[] = [];
+          copies.forEach((c, j) => {
+            const s = shared[c.at % shared.length]!;
+            const id = drCopyId(s.account, s.dbId, s.createdAt!);
+            const region = j % 2 === 0 ? HOME : DR;
+            (region === HOME ? home : regional).push({
+              ...s,
+              id,
+              arn: `arn:aws:rds:${region}:${DR_ACCOUNT}:${s.kind === "instance" ? "snapshot" : "cluster-snapshot"}:${id}`,
+              type: "manual",
+              status: c.status,
+              account: DR_ACCOUNT,
+              region,
+              tags: {
+                [TAG.managedBy]: MANAGED_BY_VALUE,
+                [TAG.stage]: region === HOME ? "dr" : "dr-region",
+                [TAG.sourceDb]: s.dbId,
+                [TAG.sourceKind]: s.kind,
+                [TAG.sourceAccount]: s.account,
+                [TAG.sourceRegion]: HOME,
+                [TAG.recoveryPoint]: s.createdAt!.toISOString(),
+                [TAG.copiedFrom]: s.arn,
+              },
+            });
+          });
+          const config = {
+            region: HOME,
+            sourceAccounts: [...SOURCES],
+            drKmsKeyArn: "arn:aws:kms:eu-west-1:999988887777:key/home",
+            drRegion: DR,
+            drRegionKmsKeyArn: "arn:aws:kms:eu-central-1:999988887777:key/region",
+            mode,
+            maxCopiesInFlight,
+            maxCopiesInFlightPerDb,
+            deleteIntermediate: false,
+            copyWindowHours: 23,
+          } as CopyConfig;
+          const input = { config, scope: { kind: "sweep" } as const, now: new Date(NOW), shared, home, regional };
+          const plan = planCopy(input);
+          const before = copyPlanAt61efa67(input);
+          expect(plan.actions).toEqual(before.actions);
+          expect({ ...plan.progress, items: plan.progress.items }).toEqual({
+            ...before.progress,
+            items: before.progress.items,
+          });
+        },
+      ),
+      { seed: SEED, numRuns: 100 },
+    );
+  });
+
   it("planExpire", () => {
     fc.assert(
       fc.property(worldArb, policyArb, fc.constantFrom<ExpireStage>("source", "dr"), (snapshots, policy, stage) => {
