@@ -70,6 +70,9 @@ export function planShare(input: {
   const kinds: string[] = [];
   const sharedIds: string[][] = [];
   const pendingIds: string[][] = [];
+  // Each kind's list of already-shared identifiers is made at the listing's length and cut to its count at the end:
+  // at 1,000 DBs nearly every snapshot lands in it, and growing it by pushes copied it a dozen times.
+  const sharedCounts: number[] = [];
   let lastKind = "";
   let k = -1;
   for (let i = 0; i < snapshots.length; i++) {
@@ -80,7 +83,8 @@ export function planShare(input: {
       if (k < 0) {
         k = kinds.length;
         kinds.push(s.kind);
-        sharedIds.push([]);
+        sharedIds.push(new Array<string>(snapshots.length));
+        sharedCounts.push(0);
         pendingIds.push([]);
       }
     }
@@ -95,9 +99,11 @@ export function planShare(input: {
     else if (s.status !== "available") {
       ignoredSnapshots.push(s);
       ignoredReasons.push("not-shareable-status");
-    } else if (s.tags[TAG.sharedSet] === want && !revoked?.has(s.id)) (sharedIds[k] as string[]).push(s.id);
-    else toShare.push(s);
+    } else if (s.tags[TAG.sharedSet] === want && !revoked?.has(s.id)) {
+      (sharedIds[k] as string[])[(sharedCounts[k] as number)++] = s.id;
+    } else toShare.push(s);
   }
+  for (let j = 0; j < kinds.length; j++) (sharedIds[j] as string[]).length = sharedCounts[j] as number;
   // The kinds in the comparator's order (distinct kinds never collate equal: `instance` and `cluster`).
   const kindOrder = kinds.map((_, j) => j).sort((a, b) => collator.compare(kinds[a] as string, kinds[b] as string));
   const idsInOrder = (perKind: string[][]): string[] => {
