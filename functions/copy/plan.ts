@@ -179,6 +179,12 @@ class DbState {
   /** Newest recovery point with a copy waiting in the destination region of pass {@link neededPass}. */
   needed = Number.NEGATIVE_INFINITY;
   neededPass = -1;
+  /** Per-DB cap (chooseCapped), for pass {@link capPass}: copies it may still start, and its best ones so far. */
+  capPass = -1;
+  capAllowance = 0;
+  capBest: Candidate[] | undefined = undefined;
+  /** {@link dbKeyOf} of this DB, on first use. */
+  capKey: string | undefined = undefined;
   constructor(
     /** Its index in {@link Items.states}. */
     readonly no: number,
@@ -441,12 +447,6 @@ class Items {
     return (this.table[this.slotOf(body, kindNo, slug)] as number) - 1;
   }
 
-  /** Item under a source's (body, kind, slug), or -1. */
-  findSlot(body: number, kind: DbKind, slug: number): number {
-    const kindNo = this.kindNumber(kind, false);
-    return kindNo < 0 ? -1 : this.lookup(body, kindNo, slug);
-  }
-
   /** The item with this kind and identifier, or -1. */
   find(kind: string, id: string): number {
     const kindNo = this.kindNumber(kind, false);
@@ -472,11 +472,34 @@ class Items {
     return i;
   }
 
-  /** Adds a source's recovery point under `rpl-<body>-<slug>`. */
-  addSource(state: number, kind: DbKind, body: number, slug: number, rp: number, source: number, own: boolean): void {
-    const i = this.add(state, kind, body, slug, rp);
+  /**
+   * Adds a source's recovery point under `rpl-<body>-<slug>`, unless an item with a source already holds that key:
+   * then nothing is added and that item is returned; otherwise -1. Sources are added before any copy is adopted, so
+   * an item under the key always has a source. One probe of the table finds the key's item or its empty slot.
+   */
+  addSourceUnlessHeld(
+    rec: DbRecord,
+    kind: DbKind,
+    body: number,
+    slug: number,
+    rp: number,
+    source: number,
+    own: boolean,
+  ): number {
+    const kindNo = this.kindNumber(kind, true);
+    const slot = this.slotOf(body, kindNo, slug);
+    const held = (this.table[slot] as number) - 1;
+    if (held >= 0 && (this.source[held] as number) >= 0) return held;
+    const i = this.n++;
+    this.state[i] = this.stateOf(rec, kind);
+    this.body[i] = body;
+    this.kindNo[i] = kindNo;
+    this.slug[i] = slug;
+    this.rp[i] = rp;
     this.source[i] = source;
     this.ownSource[i] = own ? 1 : 0;
+    this.table[slot] = i + 1;
+    return -1;
   }
 
   /** Adds an item under its own identifier (an adopted copy). */
@@ -909,17 +932,13 @@ function addSource(
   const rec = items.db(s.account, dbId);
   const body = items.dbBody(rec);
   const slug = items.slugOf(recoveryPoint);
-  // Sources are added before any copy is adopted, so an existing item always has a source.
-  const existing = items.findSlot(body, s.kind, slug);
-  const existingSource = existing >= 0 ? items.sourceOf(existing) : undefined;
-  if (existingSource) {
+  const existing = items.addSourceUnlessHeld(rec, s.kind, body, slug, recoveryPoint, source, ownSource);
+  if (existing >= 0) {
     skipped.push({
       id: s.arn,
-      reason: `maps to ${items.targetId(existing)}, the same DR copy as ${existingSource.arn}`,
+      reason: `maps to ${items.targetId(existing)}, the same DR copy as ${(items.sourceOf(existing) as Snapshot).arn}`,
     });
-    return;
   }
-  items.addSource(items.stateOf(rec, s.kind), s.kind, body, slug, recoveryPoint, source, ownSource);
 }
 
 /**
@@ -1302,7 +1321,7 @@ function chooseCopies(
   if (free === 0 || count === 0) return { chosen, count };
   if (perDb)
     return {
-      chosen: chooseCapped(items, kept, intoHome, intoRegion, free, config.maxCopiesInFlightPerDb, perDb),
+      chosen: chooseCapped(items, kept, intoHome, intoRegion, free, config.maxCopiesInFlightPerDb, perDb, pass),
       count,
     };
   let seq = 0;
@@ -1327,17 +1346,22 @@ function chooseCapped(
   free: number,
   cap: number | undefined,
   inFlight: ReadonlyMap<string, number>,
+  pass: number,
 ): Candidate[] {
-  const perDb = new Map<DbState, { allowance: number; best: Candidate[] }>();
+  // Each DB's allowance and best copies live on its DbState for this pass; `dbs` lists the DBs in the order they
+  // first offered a copy (the order their best copies are offered below).
+  const dbs: DbState[] = [];
+  const states = items.states;
   const offerCapped = (i: number, leg: Leg, seq: number): void => {
-    const st = items.states[items.state[i] as number] as DbState;
-    let b = perDb.get(st);
-    if (!b) {
-      const allowance = dbAllowance(cap, inFlight.get(dbKeyOf(st.kind, st.db.account, st.db.dbId)) ?? 0);
-      b = { allowance: Math.min(allowance, free), best: [] };
-      perDb.set(st, b);
+    const st = states[items.state[i] as number] as DbState;
+    if (st.capPass !== pass) {
+      st.capPass = pass;
+      st.capKey ??= dbKeyOf(st.kind, st.db.account, st.db.dbId);
+      st.capAllowance = Math.min(dbAllowance(cap, inFlight.get(st.capKey) ?? 0), free);
+      st.capBest = [];
+      dbs.push(st);
     }
-    if (b.allowance > 0) offer(items, b.best, b.allowance, i, leg, seq);
+    if (st.capAllowance > 0) offer(items, st.capBest as Candidate[], st.capAllowance, i, leg, seq);
   };
   let seq = 0;
   for (let k = 0; k < kept.length; k++) {
@@ -1346,43 +1370,75 @@ function chooseCapped(
     if (intoRegion && items.regionNeed[i] !== NEED_NONE) offerCapped(i, "region", seq++);
   }
   const chosen: Candidate[] = [];
-  for (const b of perDb.values()) for (const c of b.best) offer(items, chosen, free, c.i, c.leg, c.seq);
+  for (let d = 0; d < dbs.length; d++) {
+    const best = (dbs[d] as DbState).capBest as Candidate[];
+    for (let j = 0; j < best.length; j++) offerCandidate(items, chosen, free, best[j] as Candidate);
+  }
   return chosen;
 }
+
+/*
+ * The ranking below passes an item's number, never its recovery point or its DB's newest done copy: those are
+ * doubles, and a double passed to (or returned from) a function V8 does not inline is boxed into a new heap number
+ * per call; a sweep at 1,000 DBs offers ~90,000 copies (docs/performance.md, branch `planners`). Each is read from
+ * the item's columns where it is compared.
+ */
 
 /** Inserts the copy into `chosen` (sorted best first, at most `free` long) when it ranks among the best `free`. */
 function offer(items: Items, chosen: Candidate[], free: number, i: number, leg: Leg, seq: number): void {
   const st = items.states[items.state[i] as number] as DbState;
   const rp = items.rp[i] as number;
   const tier = rp === st.needed ? 0 : 1;
-  const done = st.newestDone;
+  const at = rankPosition(items, chosen, free, i, tier, seq);
+  if (at >= 0) insertAt(chosen, at, { i, leg, tier, done: st.newestDone, rp, seq, id: undefined });
+}
+
+/**
+ * {@link offer} of a candidate already ranked in this pass (a DB's best, offered again among all DBs'): its rank
+ * fields are what `offer` would compute again, so the candidate itself is inserted.
+ */
+function offerCandidate(items: Items, chosen: Candidate[], free: number, c: Candidate): void {
+  const at = rankPosition(items, chosen, free, c.i, c.tier, c.seq);
+  if (at >= 0) insertAt(chosen, at, c);
+}
+
+/**
+ * Where copy `i` (of rank `tier`, found `seq`th) goes in `chosen` (after every candidate it does not rank before),
+ * dropping the worst candidate when `chosen` is full; -1 when it does not rank among the best `free`.
+ */
+function rankPosition(items: Items, chosen: Candidate[], free: number, i: number, tier: number, seq: number): number {
   if (chosen.length === free) {
     const worst = chosen[free - 1] as Candidate;
-    if (compareRank(items, i, tier, done, rp, seq, worst) >= 0) return;
+    if (compareRank(items, i, tier, seq, worst) >= 0) return -1;
     chosen.pop();
   }
   let lo = 0;
   let hi = chosen.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (compareRank(items, i, tier, done, rp, seq, chosen[mid] as Candidate) < 0) hi = mid;
+    if (compareRank(items, i, tier, seq, chosen[mid] as Candidate) < 0) hi = mid;
     else lo = mid + 1;
   }
-  chosen.splice(lo, 0, { i, leg, tier, done, rp, seq, id: undefined });
+  return lo;
 }
 
-/** Compares copy `i` (with its rank fields) with candidate `b`; identifiers are made only when the rest ties. */
-function compareRank(
-  items: Items,
-  i: number,
-  tier: number,
-  done: number,
-  rp: number,
-  seq: number,
-  b: Candidate,
-): number {
-  const byRank = tier - b.tier || compareNumbers(done, b.done) || compareNumbers(b.rp, rp);
-  if (byRank !== 0) return byRank;
+/** `list.splice(at, 0, c)` without the array of removed elements splice returns. */
+function insertAt(list: Candidate[], at: number, c: Candidate): void {
+  list.push(c);
+  for (let j = list.length - 1; j > at; j--) list[j] = list[j - 1] as Candidate;
+  list[at] = c;
+}
+
+/**
+ * Compares copy `i` (rank `tier`, found `seq`th) with candidate `b`: tier, then its DB's newest done copy, then newer
+ * recovery point first; identifiers are made only when the rest ties.
+ */
+function compareRank(items: Items, i: number, tier: number, seq: number, b: Candidate): number {
+  if (tier !== b.tier) return tier - b.tier;
+  const byDone = compareNumbers((items.states[items.state[i] as number] as DbState).newestDone, b.done);
+  if (byDone !== 0) return byDone;
+  const byRp = compareNumbers(b.rp, items.rp[i] as number);
+  if (byRp !== 0) return byRp;
   const id = items.targetId(i);
   b.id ??= items.targetId(b.i);
   return (id === b.id ? 0 : collator.compare(id, b.id)) || seq - b.seq;

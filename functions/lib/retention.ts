@@ -155,11 +155,16 @@ export function retentionMasksNewestFirst(
   const thisWeek = isoWeekIndex(now);
   const thisMonth = utcMonthIndex(now);
   // Newest first, so the first item met in a bucket is that bucket's newest. Buckets never grow along the order (each
-  // is monotonic in time), so a bucket equal to the previous item's was met already; any other is looked up in the
-  // set of buckets met (which also keeps NaN, from an invalid date, as one bucket).
-  const seenDays = new Set<number>();
-  const seenWeeks = new Set<number>();
-  const seenMonths = new Set<number>();
+  // is monotonic in time), so a bucket equal to the previous item's was met already, and one below every bucket met
+  // so far was not. Only an order that breaks this (a NaN time, from an invalid date, or times out of order) needs the
+  // set of buckets met, made then from the items before (the set also keeps NaN as one bucket). A group of a sweep
+  // is always in order, so its run makes no set (three per group were most of what this function allocated).
+  let seenDays: Set<number> | undefined;
+  let seenWeeks: Set<number> | undefined;
+  let seenMonths: Set<number> | undefined;
+  let lowDay = Number.POSITIVE_INFINITY;
+  let lowWeek = Number.POSITIVE_INFINITY;
+  let lowMonth = Number.POSITIVE_INFINITY;
   let prevDay = Number.NaN;
   let prevWeek = Number.NaN;
   let prevMonth = Number.NaN;
@@ -180,22 +185,37 @@ export function retentionMasksNewestFirst(
     }
     const month = monthOfDay;
     if (day !== prevDay) {
-      const first = !seenDays.has(day);
-      seenDays.add(day);
+      let first = true;
+      if (seenDays !== undefined || !(day < lowDay)) {
+        seenDays ??= bucketsBefore(times, rank, dayBucket);
+        first = !seenDays.has(day);
+        seenDays.add(day);
+      }
+      if (day < lowDay) lowDay = day;
       prevDay = day;
       const back = today - day;
       if (first && back >= 0 && back < policy.dailyDays) r |= 4;
     }
     if (week !== prevWeek) {
-      const first = !seenWeeks.has(week);
-      seenWeeks.add(week);
+      let first = true;
+      if (seenWeeks !== undefined || !(week < lowWeek)) {
+        seenWeeks ??= bucketsBefore(times, rank, weekBucket);
+        first = !seenWeeks.has(week);
+        seenWeeks.add(week);
+      }
+      if (week < lowWeek) lowWeek = week;
       prevWeek = week;
       const back = thisWeek - week;
       if (first && back >= 0 && back < policy.weeklyWeeks) r |= 8;
     }
     if (month !== prevMonth) {
-      const first = !seenMonths.has(month);
-      seenMonths.add(month);
+      let first = true;
+      if (seenMonths !== undefined || !(month < lowMonth)) {
+        seenMonths ??= bucketsBefore(times, rank, monthBucket);
+        first = !seenMonths.has(month);
+        seenMonths.add(month);
+      }
+      if (month < lowMonth) lowMonth = month;
       prevMonth = month;
       const back = thisMonth - month;
       if (first && back >= 0 && back < policy.monthlyMonths) r |= 16;
@@ -203,6 +223,16 @@ export function retentionMasksNewestFirst(
     out[rank] = r;
   }
 }
+
+/** The buckets of `times[0..count)`: what {@link retentionMasksNewestFirst} has met before item `count`. */
+function bucketsBefore(times: ArrayLike<number>, count: number, bucket: (t: number) => number): Set<number> {
+  const set = new Set<number>();
+  for (let i = 0; i < count; i++) set.add(bucket(times[i] as number));
+  return set;
+}
+const dayBucket = (t: number): number => Math.floor(t / DAY_MS);
+const weekBucket = (t: number): number => Math.floor((Math.floor(t / DAY_MS) + 3) / 7);
+const monthBucket = (t: number): number => utcMonthIndex(new Date(t));
 
 /**
  * The most snapshots of one DB that `policy` can hold at once when at most one snapshot is taken per

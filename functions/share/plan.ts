@@ -47,6 +47,13 @@ export interface SharePlan {
 /**
  * Sorts listed snapshots into share / already shared / pending / ignored. `revoked` names snapshots whose tag says
  * shared but whose `restore` attribute was found missing a DR account (functions/share/revoked.ts): shared again.
+ *
+ * Every list is in kind-then-identifier order ({@link byKindAndId}). The listing is read once in its own order and
+ * each list is ordered on its own, instead of sorting the whole listing first: a sweep at 1,000 DBs lists ~48,000
+ * snapshots that are nearly all already shared, and those are only identifiers, so they are sorted per kind as plain
+ * strings (`Array.prototype.sort`'s default order is the code-unit order the comparator uses; equal identifiers of one
+ * kind are the same string, so no order among them is lost). Lists of snapshots or entries are sorted stably with the
+ * comparator, which gives the same order as taking them from the sorted listing.
  */
 export function planShare(input: {
   readonly snapshots: readonly Snapshot[];
@@ -54,23 +61,67 @@ export function planShare(input: {
   readonly revoked?: ReadonlySet<string>;
 }): SharePlan {
   const want = sharedSetValue(input.drAccounts);
+  const revoked = input.revoked;
+  const snapshots = input.snapshots;
   const toShare: Snapshot[] = [];
-  const alreadyShared: string[] = [];
-  const pending: string[] = [];
-  const ignored: { snapshotId: string; reason: IgnoreReason; status: string }[] = [];
-  const sorted = input.snapshots.slice().sort(byKindAndId);
-  for (let i = 0; i < sorted.length; i++) {
-    const s = sorted[i]!;
+  const ignoredSnapshots: Snapshot[] = [];
+  const ignoredReasons: IgnoreReason[] = [];
+  // Identifiers of the snapshots already shared and of those pending, per kind (the kinds in listing order).
+  const kinds: string[] = [];
+  const sharedIds: string[][] = [];
+  const pendingIds: string[][] = [];
+  // Each kind's list of already-shared identifiers is made at the listing's length and cut to its count at the end:
+  // at 1,000 DBs nearly every snapshot lands in it, and growing it by pushes copied it a dozen times.
+  const sharedCounts: number[] = [];
+  let lastKind = "";
+  let k = -1;
+  for (let i = 0; i < snapshots.length; i++) {
+    const s = snapshots[i]!;
+    if (s.kind !== lastKind || k < 0) {
+      lastKind = s.kind;
+      k = kinds.indexOf(s.kind);
+      if (k < 0) {
+        k = kinds.length;
+        kinds.push(s.kind);
+        sharedIds.push(new Array<string>(snapshots.length));
+        sharedCounts.push(0);
+        pendingIds.push([]);
+      }
+    }
     const stage = stageOf(s);
-    if (stage === undefined) ignored.push({ snapshotId: s.id, reason: "not-owned", status: s.status });
-    else if (stage !== "source") ignored.push({ snapshotId: s.id, reason: "not-source-stage", status: s.status });
-    else if (s.status === "creating") pending.push(s.id);
-    else if (s.status !== "available")
-      ignored.push({ snapshotId: s.id, reason: "not-shareable-status", status: s.status });
-    else if (s.tags[TAG.sharedSet] === want && !input.revoked?.has(s.id)) alreadyShared.push(s.id);
-    else toShare.push(s);
+    if (stage === undefined) {
+      ignoredSnapshots.push(s);
+      ignoredReasons.push("not-owned");
+    } else if (stage !== "source") {
+      ignoredSnapshots.push(s);
+      ignoredReasons.push("not-source-stage");
+    } else if (s.status === "creating") (pendingIds[k] as string[]).push(s.id);
+    else if (s.status !== "available") {
+      ignoredSnapshots.push(s);
+      ignoredReasons.push("not-shareable-status");
+    } else if (s.tags[TAG.sharedSet] === want && !revoked?.has(s.id)) {
+      (sharedIds[k] as string[])[(sharedCounts[k] as number)++] = s.id;
+    } else toShare.push(s);
   }
-  return { toShare: shareOrder(toShare), alreadyShared, pending, ignored };
+  for (let j = 0; j < kinds.length; j++) (sharedIds[j] as string[]).length = sharedCounts[j] as number;
+  // The kinds in the comparator's order (distinct kinds never collate equal: `instance` and `cluster`).
+  const kindOrder = kinds.map((_, j) => j).sort((a, b) => collator.compare(kinds[a] as string, kinds[b] as string));
+  const idsInOrder = (perKind: string[][]): string[] => {
+    const lists = kindOrder.map((j) => (perKind[j] as string[]).sort());
+    return lists.length === 1 ? (lists[0] as string[]) : ([] as string[]).concat(...lists);
+  };
+  const order = ignoredSnapshots.map((_, j) => j);
+  order.sort((a, b) => byKindAndId(ignoredSnapshots[a] as Snapshot, ignoredSnapshots[b] as Snapshot) || a - b);
+  const ignored = order.map((j) => {
+    const s = ignoredSnapshots[j] as Snapshot;
+    return { snapshotId: s.id, reason: ignoredReasons[j] as IgnoreReason, status: s.status };
+  });
+  return {
+    toShare: shareOrder(toShare.sort(byKindAndId)),
+    alreadyShared: idsInOrder(sharedIds),
+    pending: idsInOrder(pendingIds),
+    ignored,
+  };
 }
 
 function byKindAndId(a: Snapshot, b: Snapshot): number {

@@ -7,7 +7,7 @@
  * 10:00:05 is 59m55s old when the 11:00:00 run looks at it, and a pure age test would skip that slot.
  * A snapshot still `creating` (or without a create time yet) counts as fresh.
  */
-import { slotStart, sourceSnapshotId } from "../lib/identifiers";
+import { slotStart, sourceSnapshotId, timeSlug } from "../lib/identifiers";
 import { type Db, type DbKind, parseArn, type Snapshot, stageOf } from "../lib/model";
 import { MANAGED_BY_VALUE, TAG } from "../lib/tags";
 import type { TakeConfig } from "./config";
@@ -110,17 +110,31 @@ export function newestOwnSnapshots(snapshots: readonly Snapshot[]): Map<string, 
   return out;
 }
 
-/** {@link newestOwnSnapshots} by kind, then by DB identifier: no key string is built per snapshot. */
-function newestOwnByKind(snapshots: readonly Snapshot[]): Map<DbKind, Map<string, Snapshot>> {
+/**
+ * {@link newestOwnSnapshots} by kind, then by DB identifier: no key string is built per snapshot. With `suffix`, also
+ * puts every snapshot whose identifier ends with it into `withSuffix`, by {@link keyOf} kind and identifier (the last
+ * listed wins).
+ */
+function newestOwnByKind(
+  snapshots: readonly Snapshot[],
+  suffix?: string,
+  withSuffix?: Map<string, Snapshot>,
+): Map<DbKind, Map<string, Snapshot>> {
   const out = new Map<DbKind, Map<string, Snapshot>>();
+  // The map of the last kind met: listings hold one kind after the other (or one only).
+  let lastKind: DbKind | undefined;
+  let lastByDb: Map<string, Snapshot> | undefined;
   for (let i = 0; i < snapshots.length; i++) {
     const s = snapshots[i]!;
+    if (suffix !== undefined && s.id.endsWith(suffix)) withSuffix?.set(keyOf(s.kind, s.id), s);
     if (s.status === "failed" || stageOf(s) !== "source") continue;
-    let byDb = out.get(s.kind);
+    let byDb = s.kind === lastKind ? lastByDb : out.get(s.kind);
     if (!byDb) {
       byDb = new Map();
       out.set(s.kind, byDb);
     }
+    lastKind = s.kind;
+    lastByDb = byDb;
     const prev = byDb.get(s.dbId);
     if (!prev || newer(s, prev)) byDb.set(s.dbId, s);
   }
@@ -167,32 +181,41 @@ export function takeTagsFor(
   };
 }
 
+/**
+ * {@link sourceSnapshotId} of `dbId` without its time slug (`rpl-<body>-`), remembered per DB identifier: the body is
+ * the same in every slot, the slug is always 13 characters (lib/identifiers.ts), and working the body out (sanitizing,
+ * and hashing a long name) for every DB due was most of what a run at 1,000 DBs allocated. Emptied past
+ * {@link PREFIXES_MAX} entries.
+ */
+function slotIdPrefix(dbId: string): string {
+  let prefix = slotIdPrefixes.get(dbId);
+  if (prefix === undefined) {
+    const id = sourceSnapshotId(dbId, EPOCH);
+    prefix = id.slice(0, id.length - SLUG_LENGTH);
+    if (slotIdPrefixes.size >= PREFIXES_MAX) slotIdPrefixes.clear();
+    slotIdPrefixes.set(dbId, prefix);
+  }
+  return prefix;
+}
+const SLUG_LENGTH = 13;
+const EPOCH = new Date(0);
+const PREFIXES_MAX = 100_000;
+const slotIdPrefixes = new Map<string, string>();
+
 /** Decides which DBs to snapshot now. Deterministic: same input, same plan. */
 export function planTake(input: TakePlanInput): TakePlan {
   const { config, now } = input;
   const slot = slotStart(now, config.intervalMinutes);
-  const newest = newestOwnByKind(input.snapshots);
-  // This slot's identifier per DB identifier, each worked out once per run.
-  const slotIds = new Map<string, string>();
-  const slotIdOf = (dbId: string): string => {
-    let id = slotIds.get(dbId);
-    if (id === undefined) {
-      id = sourceSnapshotId(dbId, slot);
-      slotIds.set(dbId, id);
-    }
-    return id;
-  };
-  // Only this slot's identifiers can collide, so only they are looked up (below, once the DBs due are known).
-  let idsInUse: Map<string, Snapshot> | undefined;
-  const holderOf = (kind: DbKind, id: string): Snapshot | undefined => {
-    if (!idsInUse) {
-      idsInUse = new Map();
-      const wanted = new Set(dbs.map((d) => slotIdOf(d.id)));
-      // The last listed snapshot with an identifier wins, as in a map filled in listing order.
-      for (const s of input.snapshots) if (wanted.has(s.id)) idsInUse.set(keyOf(s.kind, s.id), s);
-    }
-    return idsInUse.get(keyOf(kind, id));
-  };
+  // Every identifier of this slot ends with `-<slug of the slot>` (lib/identifiers.ts buildIdentifier), so only the
+  // snapshots whose identifier ends so can hold a DB's identifier for this slot: they are kept by kind and identifier
+  // (the last listed wins, as in a map filled in listing order) in the same pass that finds each DB's newest.
+  // (An invalid `now` has no slug: no snapshot is kept, and naming a due DB's snapshot throws, as it always did.)
+  const slotSlug = Number.isNaN(slot.getTime()) ? undefined : timeSlug(slot);
+  const slotSuffix = slotSlug === undefined ? undefined : `-${slotSlug}`;
+  const inSlot = new Map<string, Snapshot>();
+  const newest = newestOwnByKind(input.snapshots, slotSuffix, inSlot);
+  const holderOf = (kind: DbKind, id: string): Snapshot | undefined =>
+    inSlot.size === 0 ? undefined : inSlot.get(keyOf(kind, id));
 
   const skipped: Skip[] = [];
   const upToDate: string[] = [];
@@ -233,7 +256,7 @@ export function planTake(input: TakePlanInput): TakePlan {
       if (last.status === "creating") pending.push(db.id);
       continue;
     }
-    const snapshotId = slotIdOf(db.id);
+    const snapshotId = slotSlug === undefined ? sourceSnapshotId(db.id, slot) : slotIdPrefix(db.id) + slotSlug;
     const holder = holderOf(db.kind, snapshotId);
     if (holder) {
       const whose =

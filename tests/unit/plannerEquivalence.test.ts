@@ -12,9 +12,9 @@ import type { CopyConfig } from "../../functions/copy/config";
 import type { CopyScope } from "../../functions/copy/event";
 import { planCopy } from "../../functions/copy/plan";
 import { type ExpireStage, planExpire } from "../../functions/expire/plan";
-import { drCopyId, sourceSnapshotId } from "../../functions/lib/identifiers";
+import { drCopyId, slotStart, sourceSnapshotId } from "../../functions/lib/identifiers";
 import type { Db, DbKind, Snapshot } from "../../functions/lib/model";
-import { type RetentionPolicy, retentionReasons } from "../../functions/lib/retention";
+import { type RetentionPolicy, retentionMasksNewestFirst, retentionReasons } from "../../functions/lib/retention";
 import { MANAGED_BY_VALUE, type Stage, TAG } from "../../functions/lib/tags";
 import { planShare } from "../../functions/share/plan";
 import { planTake } from "../../functions/take/plan";
@@ -23,6 +23,11 @@ import { planExpire as legacyPlanExpire } from "../helpers/legacyPlanners/expire
 import { retentionReasons as legacyRetentionReasons } from "../helpers/legacyPlanners/retention";
 import { planShare as legacyPlanShare } from "../helpers/legacyPlanners/sharePlan";
 import { planTake as legacyPlanTake } from "../helpers/legacyPlanners/takePlan";
+import { planCopy as copyPlanAt61efa67 } from "../helpers/plannersAt61efa67/copy-plan";
+import { planExpire as expirePlanAt61efa67 } from "../helpers/plannersAt61efa67/expire-plan";
+import { retentionMasksNewestFirst as retentionMasksAt61efa67 } from "../helpers/plannersAt61efa67/lib-retention";
+import { planShare as sharePlanAt61efa67 } from "../helpers/plannersAt61efa67/share-plan";
+import { planTake as takePlanAt61efa67 } from "../helpers/plannersAt61efa67/take-plan";
 
 const SEED = 1010;
 
@@ -377,3 +382,288 @@ function withoutRunning(plan: ReturnType<typeof planCopy>): unknown {
   const { running: _running, ...progress } = plan.progress;
   return { ...plan, progress };
 }
+
+/**
+ * Branch `planners` (issue 10: planners robustly < 50 ms at 1,000 DBs) changed how every planner works, not what it
+ * decides: each must return exactly (order included) what it returned on main at 61efa67, kept verbatim in
+ * tests/helpers/plannersAt61efa67/. Beyond the worlds above: revoked shares, snapshots holding this slot's
+ * identifiers (the Taker's collision check), a per-DB copy cap that binds, and retention masks of times out of order.
+ */
+describe("planners decide as at 61efa67 (order included)", () => {
+  it("planShare, with revoked shares", () => {
+    fc.assert(
+      fc.property(
+        worldArb,
+        fc.subarray([DR_ACCOUNT, "123412341234"], { minLength: 1 }),
+        fc.array(fc.nat(), { maxLength: 5 }),
+        (snapshots, drAccounts, revokedAt) => {
+          const revoked = new Set(revokedAt.map((n) => snapshots[n % Math.max(1, snapshots.length)]?.id ?? "none"));
+          const input = { snapshots, drAccounts, revoked };
+          expect(planShare(input)).toEqual(sharePlanAt61efa67(input));
+        },
+      ),
+      opts,
+    );
+  });
+
+  it("planTake, with snapshots holding this slot's identifiers", () => {
+    const slotArb = fc.record({
+      kind: fc.constantFrom<DbKind>("instance", "cluster"),
+      db: fc.constantFrom(...DBS, "ledger"),
+      intervalMinutes: fc.constantFrom(30, 60, 240),
+      status: fc.constantFrom("available", "creating", "failed"),
+      owned: fc.boolean(),
+      at: fc.nat(),
+    });
+    const dbArb = fc.record({
+      kind: fc.constantFrom<DbKind>("instance", "cluster"),
+      id: fc.constantFrom(...DBS, "ledger"),
+      status: fc.constantFrom("available", "available", "stopped"),
+    });
+    fc.assert(
+      fc.property(
+        worldArb,
+        fc.array(slotArb, { maxLength: 8 }),
+        fc.array(dbArb, { maxLength: 8 }),
+        fc.constantFrom(30, 60, 240),
+        fc.option(fc.constantFrom(...DBS, "missing")),
+        (world, holders, rawDbs, intervalMinutes, scopeDbId) => {
+          const now = new Date(NOW);
+          // Snapshots named for the slot of `now` (of some interval), spliced into the world at random places.
+          const snapshots = [...world];
+          for (const h of holders) {
+            const id = sourceSnapshotId(h.db, slotStart(now, h.intervalMinutes));
+            const tags: Record<string, string> = h.owned
+              ? { [TAG.managedBy]: MANAGED_BY_VALUE, [TAG.stage]: "source", [TAG.sourceDb]: h.db }
+              : {};
+            snapshots.splice(h.at % (snapshots.length + 1), 0, {
+              kind: h.kind,
+              id,
+              arn: `arn:aws:rds:${HOME}:${SOURCES[0]}:snapshot:${id}`,
+              dbId: h.db,
+              status: h.status,
+              type: "manual",
+              createdAt: new Date(NOW - 5 * MINUTE),
+              encrypted: true,
+              tags,
+              region: HOME,
+              account: SOURCES[0],
+              progress: 100,
+              sizeGb: 20,
+            });
+          }
+          const dbs: Db[] = rawDbs.map((d) => ({
+            kind: d.kind,
+            id: d.id,
+            arn: `arn:aws:rds:${HOME}:${SOURCES[0]}:${d.kind === "instance" ? "db" : "cluster"}:${d.id}`,
+            status: d.status,
+            engine: "postgres",
+            tags: {},
+            sizeGb: 20,
+          }));
+          const input = {
+            dbs,
+            snapshots,
+            now,
+            config: { dbIdRegex: /^[a-z]/, optInTag: undefined, intervalMinutes, quotaHeadroom: 1 },
+            quotas: {},
+            ...(scopeDbId !== null ? { scopeDbId } : {}),
+          };
+          expect(planTake(input)).toEqual(takePlanAt61efa67(input));
+        },
+      ),
+      opts,
+    );
+  });
+
+  it("planCopy with a per-DB cap that binds", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.array(snapArbOf(30), { maxLength: 80 }), fc.array(snapArb, { maxLength: 60 })),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.constantFrom<CopyConfig["mode"]>("fan-out", "two-step", "direct"),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (specs, maxCopiesInFlight, maxCopiesInFlightPerDb, mode, drRegion, flying) => {
+          const all = build(specs);
+          const config = {
+            region: HOME,
+            sourceAccounts: [...SOURCES, DR_ACCOUNT],
+            drKmsKeyArn: "arn:aws:kms:eu-west-1:999988887777:key/home",
+            ...(drRegion
+              ? { drRegion: DR, drRegionKmsKeyArn: "arn:aws:kms:eu-central-1:999988887777:key/region" }
+              : {}),
+            mode,
+            maxCopiesInFlight,
+            maxCopiesInFlightPerDb,
+            deleteIntermediate: false,
+            copyWindowHours: 24 * 50,
+          } as CopyConfig;
+          const shared = all.filter((s) => s.type === "shared" && s.region === HOME && s.account !== DR_ACCOUNT);
+          // Copies in flight of some shared snapshots' DBs (so those DBs hold some or all of their cap).
+          const running = flying.flatMap((n, j): Snapshot[] => {
+            const s = shared[n % Math.max(1, shared.length)];
+            if (!s?.createdAt) return [];
+            const id = drCopyId(s.account, s.dbId, s.createdAt);
+            const region = j % 2 === 0 || !drRegion ? HOME : DR;
+            return [
+              {
+                ...s,
+                id,
+                arn: `arn:aws:rds:${region}:${DR_ACCOUNT}:snapshot:${id}`,
+                type: "manual",
+                status: "copying",
+                account: DR_ACCOUNT,
+                region,
+                tags: {
+                  [TAG.managedBy]: MANAGED_BY_VALUE,
+                  [TAG.stage]: region === HOME ? "dr" : "dr-region",
+                  [TAG.sourceDb]: s.dbId,
+                  [TAG.sourceKind]: s.kind,
+                  [TAG.sourceAccount]: s.account,
+                  [TAG.sourceRegion]: HOME,
+                  [TAG.recoveryPoint]: s.createdAt.toISOString(),
+                  [TAG.copiedFrom]: s.arn,
+                },
+              },
+            ];
+          });
+          const listed = [...all, ...running];
+          const input = {
+            config,
+            scope: { kind: "sweep" } as const,
+            now: new Date(NOW),
+            shared,
+            home: listed.filter((s) => s.type === "manual" && s.region === HOME),
+            regional: drRegion ? listed.filter((s) => s.type === "manual" && s.region === DR) : [],
+          };
+          const plan = planCopy(input);
+          const before = copyPlanAt61efa67(input);
+          expect(plan.actions).toEqual(before.actions);
+          expect({ ...plan.progress, items: plan.progress.items }).toEqual({
+            ...before.progress,
+            items: before.progress.items,
+          });
+        },
+      ),
+      opts,
+    );
+  });
+
+  it("planCopy at bench scale with a binding per-DB cap and copies in flight", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.constantFrom<CopyConfig["mode"]>("fan-out", "two-step", "direct"),
+        fc.array(fc.record({ at: fc.nat(), status: fc.constantFrom("copying", "pending", "available") }), {
+          maxLength: 30,
+        }),
+        (dbs, perDb, maxCopiesInFlight, maxCopiesInFlightPerDb, mode, copies) => {
+          const shared: Snapshot[] = [];
+          for (let d = 0; d < dbs; d++) {
+            for (let k = 0; k < perDb; k++) {
+              const at = new Date(NOW - (k * 30 + 10 + (d % 3)) * MINUTE);
+              const id = sourceSnapshotId(`db-${d}`, at);
+              const kind: DbKind = d % 5 === 4 ? "cluster" : "instance";
+              shared.push({
+                kind,
+                id,
+                arn: `arn:aws:rds:${HOME}:${SOURCES[d % 2]}:${kind === "instance" ? "snapshot" : "cluster-snapshot"}:${id}`,
+                dbId: `db-${d}`,
+                status: "available",
+                type: "shared",
+                createdAt: at,
+                encrypted: true,
+                tags: {},
+                region: HOME,
+                account: SOURCES[d % 2]!,
+                progress: 100,
+                sizeGb: 20,
+              });
+            }
+          }
+          // Copies of some recovery points, running (so their DB holds some of its cap) or finished, in either region.
+          const home: Snapshot[] = [];
+          const regional: Snapshot[] = [];
+          copies.forEach((c, j) => {
+            const s = shared[c.at % shared.length]!;
+            const id = drCopyId(s.account, s.dbId, s.createdAt!);
+            const region = j % 2 === 0 ? HOME : DR;
+            (region === HOME ? home : regional).push({
+              ...s,
+              id,
+              arn: `arn:aws:rds:${region}:${DR_ACCOUNT}:${s.kind === "instance" ? "snapshot" : "cluster-snapshot"}:${id}`,
+              type: "manual",
+              status: c.status,
+              account: DR_ACCOUNT,
+              region,
+              tags: {
+                [TAG.managedBy]: MANAGED_BY_VALUE,
+                [TAG.stage]: region === HOME ? "dr" : "dr-region",
+                [TAG.sourceDb]: s.dbId,
+                [TAG.sourceKind]: s.kind,
+                [TAG.sourceAccount]: s.account,
+                [TAG.sourceRegion]: HOME,
+                [TAG.recoveryPoint]: s.createdAt!.toISOString(),
+                [TAG.copiedFrom]: s.arn,
+              },
+            });
+          });
+          const config = {
+            region: HOME,
+            sourceAccounts: [...SOURCES],
+            drKmsKeyArn: "arn:aws:kms:eu-west-1:999988887777:key/home",
+            drRegion: DR,
+            drRegionKmsKeyArn: "arn:aws:kms:eu-central-1:999988887777:key/region",
+            mode,
+            maxCopiesInFlight,
+            maxCopiesInFlightPerDb,
+            deleteIntermediate: false,
+            copyWindowHours: 23,
+          } as CopyConfig;
+          const input = { config, scope: { kind: "sweep" } as const, now: new Date(NOW), shared, home, regional };
+          const plan = planCopy(input);
+          const before = copyPlanAt61efa67(input);
+          expect(plan.actions).toEqual(before.actions);
+          expect({ ...plan.progress, items: plan.progress.items }).toEqual({
+            ...before.progress,
+            items: before.progress.items,
+          });
+        },
+      ),
+      { seed: SEED, numRuns: 100 },
+    );
+  });
+
+  it("planExpire", () => {
+    fc.assert(
+      fc.property(worldArb, policyArb, fc.constantFrom<ExpireStage>("source", "dr"), (snapshots, policy, stage) => {
+        const input = { snapshots, now: new Date(NOW), stage, policy };
+        expect(planExpire(input)).toEqual(expirePlanAt61efa67(input));
+      }),
+      opts,
+    );
+  });
+
+  it("retentionMasksNewestFirst, also on times out of order and invalid ones", () => {
+    const timeArb = fc.oneof(
+      { weight: 8, arbitrary: fc.integer({ min: -2, max: 24 * 400 }).map((h) => NOW - h * 60 * MINUTE) },
+      { weight: 1, arbitrary: fc.constant(Number.NaN) },
+    );
+    fc.assert(
+      fc.property(fc.array(timeArb, { maxLength: 40 }), policyArb, fc.boolean(), (raw, policy, sorted) => {
+        const times = sorted ? [...raw].sort((a, b) => b - a) : raw;
+        const got = new Uint8Array(times.length);
+        const want = new Uint8Array(times.length);
+        retentionMasksNewestFirst(times, times.length, policy, new Date(NOW), got);
+        retentionMasksAt61efa67(times, times.length, policy, new Date(NOW), want);
+        expect([...got]).toEqual([...want]);
+      }),
+      opts,
+    );
+  });
+});
