@@ -4,19 +4,11 @@
  * per snapshot.
  */
 import {
-  type DBCluster,
-  type DBClusterSnapshot,
-  type DBInstance,
-  type DBSnapshot,
-  DescribeDBClusterSnapshotsCommand,
-  type DescribeDBClusterSnapshotsMessage,
-  DescribeDBClustersCommand,
-  type DescribeDBClustersMessage,
-  DescribeDBInstancesCommand,
-  type DescribeDBInstancesMessage,
-  DescribeDBSnapshotsCommand,
-  type DescribeDBSnapshotsMessage,
-  RDSClient,
+  paginateDescribeDBClusterSnapshots,
+  paginateDescribeDBClusters,
+  paginateDescribeDBInstances,
+  paginateDescribeDBSnapshots,
+  type RDSClient,
   type Tag,
 } from "@aws-sdk/client-rds";
 import { SNAPSHOT_FILTER_MAX_VALUES } from "../../config/assumptions";
@@ -41,10 +33,12 @@ export async function listDbs(rds: RDSClient, only?: { kind?: DbKind; id?: strin
   if (only?.kind !== "cluster") {
     const input = only?.id ? { DBInstanceIdentifier: only.id } : { MaxRecords: PAGE_SIZE };
     try {
-      await eachDbInstance(rds, input, (d) => {
-        const db = fromDbInstance(d);
-        if (!db.clusterId) out.push(db);
-      });
+      for await (const page of paginateDescribeDBInstances({ client: rds, pageSize: PAGE_SIZE }, input)) {
+        for (const d of page.DBInstances ?? []) {
+          const db = fromDbInstance(d);
+          if (!db.clusterId) out.push(db);
+        }
+      }
     } catch (err) {
       if (!(only?.id && isNotFound(err))) throw err;
     }
@@ -52,9 +46,9 @@ export async function listDbs(rds: RDSClient, only?: { kind?: DbKind; id?: strin
   if (only?.kind !== "instance") {
     const input = only?.id ? { DBClusterIdentifier: only.id } : { MaxRecords: PAGE_SIZE };
     try {
-      await eachDbCluster(rds, input, (c) => {
-        out.push(fromDbCluster(c));
-      });
+      for await (const page of paginateDescribeDBClusters({ client: rds, pageSize: PAGE_SIZE }, input)) {
+        for (const c of page.DBClusters ?? []) out.push(fromDbCluster(c));
+      }
     } catch (err) {
       if (!(only?.id && isNotFound(err))) throw err;
     }
@@ -88,9 +82,9 @@ export async function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<S
       ...shared,
       ...dbFilter("db-instance-id", q),
     };
-    await eachDbSnapshotPage(rds, input, (items) => {
-      for (let i = 0; i < items.length; i++) out.push(fromDbSnapshot(items[i]!));
-    });
+    for await (const page of paginateDescribeDBSnapshots({ client: rds, pageSize: PAGE_SIZE }, input)) {
+      for (const s of page.DBSnapshots ?? []) out.push(fromDbSnapshot(s));
+    }
   }
   if (q.kind !== "instance") {
     const input = {
@@ -99,9 +93,9 @@ export async function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<S
       ...shared,
       ...dbFilter("db-cluster-id", q),
     };
-    await eachDbClusterSnapshotPage(rds, input, (items) => {
-      for (let i = 0; i < items.length; i++) out.push(fromDbClusterSnapshot(items[i]!));
-    });
+    for await (const page of paginateDescribeDBClusterSnapshots({ client: rds, pageSize: PAGE_SIZE }, input)) {
+      for (const s of page.DBClusterSnapshots ?? []) out.push(fromDbClusterSnapshot(s));
+    }
   }
   return out;
 }
@@ -137,12 +131,12 @@ export async function countCopiesInFlight(rds: RDSClient): Promise<number> {
     return n;
   };
   let total = 0;
-  await eachDbSnapshotPage(rds, { ...input }, (items) => {
-    total += count(items);
-  });
-  await eachDbClusterSnapshotPage(rds, { ...input }, (items) => {
-    total += count(items);
-  });
+  for await (const page of paginateDescribeDBSnapshots({ client: rds, pageSize: PAGE_SIZE }, { ...input })) {
+    total += count(page.DBSnapshots);
+  }
+  for await (const page of paginateDescribeDBClusterSnapshots({ client: rds, pageSize: PAGE_SIZE }, { ...input })) {
+    total += count(page.DBClusterSnapshots);
+  }
   return total;
 }
 
@@ -175,90 +169,3 @@ function isNotFound(err: unknown): boolean {
   const name = (err as { name?: string } | undefined)?.name;
   return name === "DBInstanceNotFoundFault" || name === "DBClusterNotFoundFault";
 }
-
-/*
- * The pagination loops. Each makes exactly the requests the SDK's paginators (`paginateDescribeDBSnapshots` and
- * friends, @smithy/core createPaginator) make: one request object, its `Marker` set to the previous page's and its
- * `MaxRecords` defaulted to {@link PAGE_SIZE} before each call, until a page has no `Marker`. Without the async
- * generator, each page costs a call and its callback instead of the generator's extra promise hops (the simulator
- * lists about twenty thousand pages in two days; issue 10, docs/performance.md).
- */
-
-type Paged = { Marker?: string; MaxRecords?: number };
-
-async function eachPage<I extends Paged, O extends { Marker?: string }>(
-  rds: RDSClient,
-  input: I,
-  request: (input: I) => Promise<O>,
-  onPage: (page: O) => void,
-): Promise<void> {
-  // The paginators' own check: they refuse anything but an RDSClient (before each request; the client is the same).
-  if (!(rds instanceof RDSClient)) throw new Error(`Invalid client, expected instance of ${RDSClient.name}`);
-  let token = input.Marker;
-  for (;;) {
-    input.Marker = token;
-    input.MaxRecords = input.MaxRecords ?? PAGE_SIZE;
-    const page = await request(input);
-    onPage(page);
-    token = page.Marker;
-    if (!token) return;
-  }
-}
-
-function eachDbSnapshotPage(
-  rds: RDSClient,
-  input: DescribeDBSnapshotsMessage,
-  onItems: (items: readonly DBSnapshot[]) => void,
-): Promise<void> {
-  return eachPage(
-    rds,
-    input,
-    (i) => rds.send(new DescribeDBSnapshotsCommand(i)),
-    (page) => onItems(page.DBSnapshots ?? NONE),
-  );
-}
-
-function eachDbClusterSnapshotPage(
-  rds: RDSClient,
-  input: DescribeDBClusterSnapshotsMessage,
-  onItems: (items: readonly DBClusterSnapshot[]) => void,
-): Promise<void> {
-  return eachPage(
-    rds,
-    input,
-    (i) => rds.send(new DescribeDBClusterSnapshotsCommand(i)),
-    (page) => onItems(page.DBClusterSnapshots ?? NONE),
-  );
-}
-
-function eachDbInstance(
-  rds: RDSClient,
-  input: DescribeDBInstancesMessage,
-  onItem: (item: DBInstance) => void,
-): Promise<void> {
-  return eachPage(
-    rds,
-    input,
-    (i) => rds.send(new DescribeDBInstancesCommand(i)),
-    (page) => {
-      for (const d of page.DBInstances ?? NONE) onItem(d);
-    },
-  );
-}
-
-function eachDbCluster(
-  rds: RDSClient,
-  input: DescribeDBClustersMessage,
-  onItem: (item: DBCluster) => void,
-): Promise<void> {
-  return eachPage(
-    rds,
-    input,
-    (i) => rds.send(new DescribeDBClustersCommand(i)),
-    (page) => {
-      for (const c of page.DBClusters ?? NONE) onItem(c);
-    },
-  );
-}
-
-const NONE: readonly never[] = [];

@@ -1,6 +1,6 @@
 /**
- * The handler helpers made cheaper per run (issue 10) do what they did before: the pagination loops of
- * functions/lib/rds.ts send exactly the requests of the SDK paginators they replace, and `newestTaggedPerDb`
+ * The handler helpers made cheaper per run (issue 10) do what they did before: the listings of functions/lib/rds.ts
+ * send exactly the SDK paginators' requests and keep every item in order, and `newestTaggedPerDb`
  * (functions/share/revoked.ts) and `planDeletedDbs` (functions/lib/sourceDeleted.ts) return what their previous
  * versions (kept below as oracles, verbatim) returned, on random inputs. Fixed seed.
  */
