@@ -134,16 +134,11 @@ let timersInstalled = false;
 function installVirtualTimers(): void {
   if (timersInstalled) return;
   timersInstalled = true;
-  // A plain function reading `arguments`: no rest array, and no wrapper closure for the usual call without arguments.
-  const patchedSet = function (fn: (...a: unknown[]) => void, ms?: number) {
+  // No wrapper closure for the usual call without extra arguments.
+  const patchedSet = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
     const engine = currentContext?.engine;
-    if (arguments.length > 2) {
-      const args = Array.prototype.slice.call(arguments, 2);
-      if (!engine) return realSetTimeout(fn, ms, ...args);
-      return new VirtualTimer(engine.timer(() => fn(...args), ms ?? 0));
-    }
-    if (!engine) return realSetTimeout(fn, ms);
-    return new VirtualTimer(engine.timer(fn as () => void, ms ?? 0));
+    if (!engine) return realSetTimeout(fn, ms, ...args);
+    return new VirtualTimer(engine.timer(args.length === 0 ? (fn as () => void) : () => fn(...args), ms ?? 0));
   };
   const patchedClear = (handle: unknown) => {
     if (handle instanceof VirtualTimer) {

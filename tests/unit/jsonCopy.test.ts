@@ -25,7 +25,7 @@ function shape(v: unknown): unknown {
 }
 
 const sparse: unknown[] = [1];
-sparse[2] = 3; // a hole at index 1
+sparse[2] = 3;
 const withProtoKey = JSON.parse('{"a":1,"__proto__":{"polluted":true},"b":[{"__proto__":[1]}]}') as unknown;
 const values: [string, unknown][] = [
   ["null", null],
