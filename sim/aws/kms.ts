@@ -73,6 +73,9 @@ export class KmsModel {
    */
   resolve(account: string, region: string, ref: string): KeyRecord | undefined {
     if (ref.startsWith("arn:")) {
+      // A key's own ARN (what snapshots and DBs hold): the map has it; only alias ARNs need taking apart.
+      const direct = this.byArn.get(ref);
+      if (direct !== undefined) return direct;
       const parts = ref.split(":");
       const resource = parts.slice(5).join(":");
       const [keyAccount, keyRegion] = [parts[4] ?? "", parts[3] ?? ""];

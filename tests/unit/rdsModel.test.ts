@@ -883,6 +883,13 @@ describe("RdsWorld faults, KMS and events", () => {
     s.world.allowKeyUse(s.srcKey, DR);
     expect((await kms.send(new DescribeKeyCommand({ KeyId: s.srcKey }))).KeyMetadata?.Arn).toBe(s.srcKey);
     expect((await errorOf(kms.send(new DescribeKeyCommand({ KeyId: "alias/none" })))).name).toBe("NotFoundException");
+    // Alias ARNs resolve in the account and region they name; a key ARN the model does not hold is not found.
+    const aliasArn = `arn:aws:kms:${HOME}:${DR}:alias/dr`;
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: aliasArn }))).KeyMetadata?.Arn).toBe(s.drKey);
+    const rdsAlias = `arn:aws:kms:${HOME}:${DR}:alias/aws/rds`;
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: rdsAlias }))).KeyMetadata?.KeyManager).toBe("AWS");
+    const unknown = `${s.drKey.slice(0, -1)}f`;
+    expect((await errorOf(kms.send(new DescribeKeyCommand({ KeyId: unknown })))).name).toBe("NotFoundException");
   });
 
   it("records PutEvents entries, routes them, and fails malformed entries one by one", async () => {
