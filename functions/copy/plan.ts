@@ -286,6 +286,8 @@ class Items {
   private lastMinuteSlug = -1;
   private readonly kinds: string[] = [];
   private readonly dbs = new Map<string, Map<string, DbRecord>>();
+  /** The first record made per DB identifier (whichever its account). */
+  private readonly firstDbById = new Map<string, DbRecord>();
   private lastDb: DbRecord | undefined = undefined;
   /** Open-addressing table of item number + 1 (0 = empty), keyed by (body, kind, slug). */
   private readonly table: Int32Array;
@@ -342,6 +344,13 @@ class Items {
   db(account: string, dbId: string): DbRecord {
     const last = this.lastDb;
     if (last !== undefined && last.dbId === dbId && last.account === account) return last;
+    // Most DB identifiers belong to one source account: the first record made for an identifier is found with one
+    // look-up (a sweep's listing takes the DBs in turn, so the last record rarely matches).
+    const first = this.firstDbById.get(dbId);
+    if (first !== undefined && first.account === account) {
+      this.lastDb = first;
+      return first;
+    }
     let byDb = this.dbs.get(account);
     if (!byDb) {
       byDb = new Map();
@@ -360,6 +369,7 @@ class Items {
         other: undefined,
       };
       byDb.set(dbId, rec);
+      if (first === undefined) this.firstDbById.set(dbId, rec);
     }
     this.lastDb = rec;
     return rec;
