@@ -24,6 +24,7 @@
  * started (skipped, `outside-copy-window`). The DR Janitor keeps every copy inside that window, so a copy it deleted
  * by retention is never made again while the source still holds the original.
  */
+import { BoundedCache } from "../lib/boundedCache";
 import type { ItemFailure } from "../lib/errors";
 import { drCopyIdBody, ID_PREFIX, timeSlug } from "../lib/identifiers";
 import { type DbKind, recoveryTimeOf, type Snapshot, stageOf } from "../lib/model";
@@ -403,7 +404,7 @@ class Items {
 
   /** Body number of `drCopyId(rec.account, rec.dbId, ·)`, which is `rpl-<body>-<slug>`. */
   dbBody(rec: DbRecord): number {
-    if (rec.body < 0) rec.body = this.internBody(copyIdBody(rec.account, rec.dbId));
+    if (rec.body < 0) rec.body = this.internBody(drCopyIdBody(rec.account, rec.dbId));
     return rec.body;
   }
 
@@ -614,14 +615,9 @@ const PREFIX_LENGTH = ID_PREFIX.length + 1;
  * them seen before). Emptied when it grows past {@link SPLITS_MAX}.
  */
 function splitCopyId(id: string): CopyIdParts | undefined {
-  let split = splits.get(id);
-  if (split === undefined) {
-    split = splitOnce(id) ?? null;
-    if (splits.size >= SPLITS_MAX) splits.clear();
-    splits.set(id, split);
-  }
-  return split ?? undefined;
+  return splits.get(id, splitOrNull) ?? undefined;
 }
+const splitOrNull = (id: string): CopyIdParts | null => splitOnce(id) ?? null;
 
 function splitOnce(id: string): CopyIdParts | undefined {
   const n = id.length;
@@ -633,33 +629,7 @@ function splitOnce(id: string): CopyIdParts | undefined {
 
 type CopyIdParts = { readonly body: string; readonly slug: string };
 const SPLITS_MAX = 100_000;
-const splits = new Map<string, CopyIdParts | null>();
-
-/**
- * {@link drCopyIdBody}, remembered per source account and DB (pure: sanitizing and hashing the same two texts always
- * gives the same body): each run works out the body of every DB it names. Emptied past {@link SPLITS_MAX} entries.
- */
-function copyIdBody(account: string, dbId: string): string {
-  let byDb = bodies.get(account);
-  if (byDb === undefined) {
-    byDb = new Map();
-    bodies.set(account, byDb);
-  }
-  let body = byDb.get(dbId);
-  if (body === undefined) {
-    body = drCopyIdBody(account, dbId);
-    if (bodyCount++ >= SPLITS_MAX) {
-      bodies.clear();
-      bodyCount = 1;
-      bodies.set(account, byDb);
-      byDb.clear();
-    }
-    byDb.set(dbId, body);
-  }
-  return body;
-}
-const bodies = new Map<string, Map<string, string>>();
-let bodyCount = 0;
+const splits = new BoundedCache<string, CopyIdParts | null>(SPLITS_MAX);
 
 const OWN_PREFIX = `${ID_PREFIX}-`;
 const HOUR_MS = 3_600_000;

@@ -6,6 +6,7 @@
  * consecutive hyphens; no trailing hyphen. We use lowercase and at most 63 characters for both kinds, so one
  * scheme fits every DB identifier (which are themselves up to 63 characters).
  */
+import { BoundedCache } from "./boundedCache";
 import type { DbKind } from "./model";
 
 /** Prefix of every identifier this tool creates. */
@@ -30,19 +31,14 @@ export function isValidSnapshotId(id: string, kind: DbKind): boolean {
  * never cached, and still throws as `toISOString` does.
  */
 export function timeSlug(at: Date): string {
-  const minute = Math.floor(at.getTime() / MINUTE_MS);
-  let slug = slugByMinute.get(minute);
-  if (slug === undefined) {
-    const iso = at.toISOString(); // always UTC
-    slug = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}`;
-    if (slugByMinute.size >= SLUGS_MAX) slugByMinute.clear();
-    slugByMinute.set(minute, slug);
-  }
-  return slug;
+  return slugByMinute.get(Math.floor(at.getTime() / MINUTE_MS), slugOf, at);
+}
+function slugOf(_minute: number, at: Date): string {
+  const iso = at.toISOString(); // always UTC
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}`;
 }
 const MINUTE_MS = 60_000;
-const SLUGS_MAX = 100_000;
-const slugByMinute = new Map<number, string>();
+const slugByMinute = new BoundedCache<number, string>(100_000);
 
 /** Short stable hash (FNV-1a, base36) used when a name has to be shortened, so shortened names stay unique. */
 export function shortHash(text: string): string {
@@ -80,37 +76,18 @@ export function buildIdentifier(middle: readonly string[], at: Date): string {
  * emptied when it grows past {@link BODIES_MAX}.
  */
 function identifierBody(middle: readonly string[]): string {
-  if (middle.length === 1) {
-    const part = middle[0]!;
-    let body = bodyOfOne.get(part);
-    if (body === undefined) {
-      body = computeBody(middle);
-      if (bodyOfOne.size >= BODIES_MAX) bodyOfOne.clear();
-      bodyOfOne.set(part, body);
-    }
-    return body;
-  }
-  if (middle.length === 2) {
-    const [first, second] = middle as readonly [string, string];
-    let bySecond = bodyOfTwo.get(first);
-    if (bySecond === undefined) {
-      if (bodyOfTwo.size >= BODIES_MAX) bodyOfTwo.clear();
-      bySecond = new Map();
-      bodyOfTwo.set(first, bySecond);
-    }
-    let body = bySecond.get(second);
-    if (body === undefined) {
-      body = computeBody(middle);
-      if (bySecond.size >= BODIES_MAX) bySecond.clear();
-      bySecond.set(second, body);
-    }
-    return body;
-  }
+  if (middle.length === 1) return bodyOfOne.get(middle[0]!, bodyOfPart);
+  if (middle.length === 2) return bodyOfBoth(middle[0]!, middle[1]!);
   return computeBody(middle);
 }
 const BODIES_MAX = 10_000;
-const bodyOfOne = new Map<string, string>();
-const bodyOfTwo = new Map<string, Map<string, string>>();
+const bodyOfPart = (part: string): string => computeBody([part]);
+const bodyOfBoth = (first: string, second: string): string =>
+  bodyOfTwo.get(first, newBodies).get(second, bodyOfPair, first);
+const bodyOfPair = (second: string, first: string): string => computeBody([first, second]);
+const newBodies = (): BoundedCache<string, string> => new BoundedCache(BODIES_MAX);
+const bodyOfOne = new BoundedCache<string, string>(BODIES_MAX);
+const bodyOfTwo = new BoundedCache<string, BoundedCache<string, string>>(BODIES_MAX);
 
 function computeBody(middle: readonly string[]): string {
   const mid = middle
@@ -135,7 +112,7 @@ const SLUG_LENGTH = 13;
  * the slug once per minute.
  */
 export function drCopyIdBody(sourceAccount: string, dbId: string): string {
-  return identifierBody([sourceAccount, dbId]);
+  return bodyOfBoth(sourceAccount, dbId);
 }
 
 /** Identifier of the manual snapshot the Taker creates of `dbId` for the schedule slot starting at `slot`. */

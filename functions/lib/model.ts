@@ -3,6 +3,7 @@
  * are mapped into one shape so that each planner is written once for both kinds.
  */
 import type { DBCluster, DBClusterSnapshot, DBInstance, DBSnapshot } from "@aws-sdk/client-rds";
+import { BoundedCache } from "./boundedCache";
 import { isOwned, type Stage, TAG, tagsToRecord } from "./tags";
 
 /** `instance` for RDS DB instances, `cluster` for Aurora (and Multi-AZ) DB clusters. */
@@ -104,16 +105,11 @@ export function recoveryTimeOf(s: Snapshot): number | undefined {
  * cache only ever holds what `Date` itself parsed, and is emptied when it grows past {@link PARSED_TIMES_MAX}.
  */
 function parsedTime(text: string): number {
-  let ms = parsedTimes.get(text);
-  if (ms === undefined) {
-    ms = new Date(text).getTime();
-    if (parsedTimes.size >= PARSED_TIMES_MAX) parsedTimes.clear();
-    parsedTimes.set(text, ms);
-  }
-  return ms;
+  return parsedTimes.get(text, parseTime);
 }
+const parseTime = (text: string): number => new Date(text).getTime();
 const PARSED_TIMES_MAX = 100_000;
-const parsedTimes = new Map<string, number>();
+const parsedTimes = new BoundedCache<string, number>(PARSED_TIMES_MAX);
 
 /** Pipeline stage of an owned snapshot (undefined for foreign ones). */
 export function stageOf(s: Snapshot): Stage | undefined {

@@ -7,6 +7,7 @@
  * 10:00:05 is 59m55s old when the 11:00:00 run looks at it, and a pure age test would skip that slot.
  * A snapshot still `creating` (or without a create time yet) counts as fresh.
  */
+import { BoundedCache } from "../lib/boundedCache";
 import { slotStart, sourceSnapshotId, timeSlug } from "../lib/identifiers";
 import { type Db, type DbKind, parseArn, type Snapshot, stageOf } from "../lib/model";
 import { MANAGED_BY_VALUE, TAG } from "../lib/tags";
@@ -188,19 +189,16 @@ export function takeTagsFor(
  * {@link PREFIXES_MAX} entries.
  */
 function slotIdPrefix(dbId: string): string {
-  let prefix = slotIdPrefixes.get(dbId);
-  if (prefix === undefined) {
-    const id = sourceSnapshotId(dbId, EPOCH);
-    prefix = id.slice(0, id.length - SLUG_LENGTH);
-    if (slotIdPrefixes.size >= PREFIXES_MAX) slotIdPrefixes.clear();
-    slotIdPrefixes.set(dbId, prefix);
-  }
-  return prefix;
+  return slotIdPrefixes.get(dbId, prefixOf);
+}
+function prefixOf(dbId: string): string {
+  const id = sourceSnapshotId(dbId, EPOCH);
+  return id.slice(0, id.length - SLUG_LENGTH);
 }
 const SLUG_LENGTH = 13;
 const EPOCH = new Date(0);
 const PREFIXES_MAX = 100_000;
-const slotIdPrefixes = new Map<string, string>();
+const slotIdPrefixes = new BoundedCache<string, string>(PREFIXES_MAX);
 
 /** Decides which DBs to snapshot now. Deterministic: same input, same plan. */
 export function planTake(input: TakePlanInput): TakePlan {
