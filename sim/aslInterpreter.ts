@@ -7,9 +7,9 @@
  *
  * What it implements (spec: https://states-language.net/spec.html; AWS developer guide pages cited where a rule is
  * applied):
- * - States: Task (Lambda, bound to the harness's local handlers), Pass (Result, Parameters), Choice, Wait (Seconds;
- *   SecondsPath arrives lowered to a local Task by sim/secondsPathWaits.ts), Succeed, Fail (Error/Cause or
- *   ErrorPath/CausePath), Map (ItemsPath, ItemSelector, MaxConcurrency, ItemProcessor; ProcessorConfig is not read:
+ * - States: Task (Lambda, bound to the harness's local handlers), Pass (Result, Parameters), Choice, Wait (Seconds,
+ *   or SecondsPath, read as the Task the reference runs in its place reads it, sim/secondsPathWaits.ts), Succeed,
+ *   Fail (Error/Cause or ErrorPath/CausePath), Map (ItemsPath, ItemSelector, MaxConcurrency, ItemProcessor; ProcessorConfig is not read:
  *   both modes run the same definition, see sweepMachine.ts).
  * - Input and output processing in the spec's order: InputPath, Parameters, (the state's work), ResultSelector,
  *   ResultPath, OutputPath ("Input and Output Processing",
@@ -38,18 +38,22 @@
  * Anything else in a definition (another state type, field, path syntax, intrinsic, operator) is rejected when the
  * definition is compiled, with the state and field named: never run differently from the reference.
  *
- * Order of work: the simulator runs many executions and Map iterations at one virtual instant, interleaved at
- * microtask granularity (sim/engine.ts drains them between timer events), and the order in which they reach the
- * RDS model and `Math.random` (retry jitter, the SDK's backoff) decides the report. So this interpreter keeps the
- * reference's shape of asynchronous steps exactly: per state the same nesting of async calls (execution loop ->
- * state -> state type -> action), the same `Promise.race` around a Task's handler and the execution's result, the
- * same p-limit queue for Map iterations, a retry that re-enters the state through a returned promise, the same
- * virtual timers (Task timeout, Wait, retry interval) in the same order, and the same jitter draws (one per FULL
- * retrier examined, matching or not). What it leaves out is the reference's per-state bookkeeping: deep copies of
- * state data, JSONPath parsing, event objects and their async log, AbortControllers and class instances per state.
+ * Order of work: the states of an execution run in one synchronous loop (`runMachine`); it awaits only where virtual
+ * time can pass: once per Task (its handler), per Wait and per retry interval (a virtual timer; none for 0 ms) and per
+ * Map (its iterations). Pass, Choice, Succeed, Fail and the input/output processing of every state take no
+ * asynchronous step. A Task arms a States.Timeout timer only when its handler might outlast TimeoutSeconds (the
+ * caller states a bound, {@link InterpreterHooks.handlersSettleWithinMs}: the simulator's Lambdas end at their
+ * function timeout, sim/lambdaRuntime.ts). A Map runs its iterations on MaxConcurrency workers that take the items in
+ * order; its first failure fails it, starts no further item and aborts the running ones (a pending sleep ends at
+ * once; each stops at its next await), as Step Functions stops a failed Map's iterations. Jitter draws are the
+ * reference's: one per FULL retrier examined, matching or not. So one execution takes the reference's path and makes
+ * the same calls and draws at the same virtual times; concurrent executions and Map iterations may reach their
+ * Lambdas (and `Math.random`) in another order at one virtual instant than under the reference, which takes a fixed
+ * number of asynchronous steps per state (tests/sim/aslInterpreter.test.ts compares Map definitions as multisets;
+ * tests/sim/executorReports.test.ts compares whole simulations). Left out of the reference's work: deep copies of
+ * state data, JSONPath parsing, event objects and their async log, AbortControllers and class instances per state,
+ * a Promise.race and a timer per Task.
  */
-import pLimit = require("p-limit");
-
 import { evaluatePlainPath, plainPathSegments } from "./fastJsonPath";
 
 /** A definition outside the interpreter's subset: names the state and field. */
@@ -79,12 +83,21 @@ const runtimeError = (message: string) => new StatesError("States.Runtime", mess
 export interface InterpreterHooks {
   /** Task handlers by state name, the reference's `taskResourceLocalHandlers`. */
   readonly handlers: Readonly<Record<string, (input: unknown) => Promise<unknown>>>;
-  /** Milliseconds to sleep for a Wait state with Seconds (the reference's `waitTimeOverrides` read). */
-  waitMs(stateName: string): number | undefined;
+  /**
+   * A Wait state runs, for `seconds` (its Seconds, or the value at its SecondsPath): the milliseconds to sleep (the
+   * reference's `waitTimeOverrides` read; 0: none).
+   */
+  waitMs(stateName: string, seconds: number): number;
   /** True: every retry interval is 0 (the reference's `retryIntervalOverrides` of 0 per state). */
   readonly noRetryDelays: boolean;
-  onStateEntered(name: string): void;
-  onStateFailed(name: string, error: string): void;
+  /**
+   * A bound, in (virtual) milliseconds, within which every handler's promise settles, if the caller knows one (the
+   * simulator's Lambdas: their function timeout, sim/lambdaRuntime.ts). A Task whose TimeoutSeconds is at least that
+   * arms no timeout timer: it could never fire first.
+   */
+  readonly handlersSettleWithinMs?: number;
+  /** The names of the states entered, in order (retries are not repeated): the interpreter appends to it. */
+  readonly entered: string[];
   onRetried(name: string, retrier: CompiledRetrier, attempt: number, error: string): void;
 }
 
@@ -131,6 +144,9 @@ interface State {
   // Type-specific
   readonly timeoutMs?: number;
   readonly result?: Json;
+  /** A Wait's Seconds; undefined: it reads {@link State.secondsPath}. */
+  readonly seconds?: number;
+  readonly secondsPath?: Getter;
   readonly choices?: readonly { test: Rule; next: string }[];
   readonly default?: string;
   readonly failError?: Getter;
@@ -166,7 +182,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   ],
   Pass: [...COMMON, "Result", "Parameters", "ResultPath", "OutputPath", "InputPath", "Next", "End"],
   Choice: [...COMMON, "Choices", "Default", "InputPath", "OutputPath"],
-  Wait: [...COMMON, "Seconds", "InputPath", "OutputPath", "Next", "End"],
+  Wait: [...COMMON, "Seconds", "SecondsPath", "InputPath", "OutputPath", "Next", "End"],
   Succeed: [...COMMON, "InputPath", "OutputPath"],
   Fail: [...COMMON, "Error", "Cause", "ErrorPath", "CausePath"],
   Map: [
@@ -279,8 +295,13 @@ function compileState(name: string, s: Record<string, unknown>, inMap: boolean):
     case "Pass":
       return "Result" in s ? { ...base, result: s.Result } : base;
     case "Wait":
-      if (typeof s.Seconds !== "number") throw new AslSubsetError(name, "Seconds", "required (a number)");
-      return base;
+      if (typeof s.SecondsPath === "string" && s.Seconds === undefined) {
+        return { ...base, secondsPath: definedValue(path("SecondsPath"), s.SecondsPath) };
+      }
+      if (typeof s.Seconds !== "number" || s.SecondsPath !== undefined) {
+        throw new AslSubsetError(name, "Seconds", "required (a number), or SecondsPath (a path) alone");
+      }
+      return { ...base, seconds: s.Seconds };
     case "Succeed":
       return base;
     case "Fail": {
@@ -584,63 +605,42 @@ function compileRule(state: string, field: string, r: Record<string, unknown>, i
 // ---------------------------------------------------------------------------------------------------------------
 // Execution
 
-interface StepResult {
-  stateResult: Json;
-  nextState: string;
-  isEndState: boolean;
-}
-
-/** An iteration's abort (the reference's AbortController per nested execution). */
+/** A Map iteration's abort: set when its Map failed; ends the iteration's pending sleep at once. */
 interface Abort {
   aborted: boolean;
-  readonly parent?: Abort;
-  readonly listeners: Set<() => void>;
-}
-
-function isAborted(a: Abort): boolean {
-  for (let x: Abort | undefined = a; x; x = x.parent) if (x.aborted) return true;
-  return false;
+  /** The iteration's pending sleep (a Wait or a retry interval), if it is sleeping. */
+  timer: ReturnType<typeof setTimeout> | undefined;
+  wake: (() => void) | undefined;
 }
 
 function abort(a: Abort): void {
   if (a.aborted) return;
   a.aborted = true;
-  for (const l of [...a.listeners]) l();
+  const wake = a.wake;
+  if (wake) {
+    clearTimeout(a.timer);
+    a.timer = undefined;
+    a.wake = undefined;
+    wake();
+  }
 }
 
-/** The reference's `sleep`: nothing for 0 ms, else a timer that an abort ends early. */
-function sleep(ms: number, a: Abort): Promise<void> | undefined {
-  if (ms === 0) return undefined;
+/** A timer of `ms` (> 0; virtual inside the simulator's engine); an abort of `a` ends it early. */
+function sleep(ms: number, a: Abort | undefined): Promise<void> {
+  if (!a) return new Promise<void>((resolve) => setTimeout(resolve, ms));
   return new Promise<void>((resolve) => {
-    if (isAborted(a)) return resolve();
-    const chain: Abort[] = [];
-    for (let x: Abort | undefined = a; x; x = x.parent) chain.push(x);
-    const onAbort = () => {
-      clearTimeout(timeout);
-      for (const x of chain) x.listeners.delete(onAbort);
-      resolve();
-    };
-    const timeout = setTimeout(() => {
-      for (const x of chain) x.listeners.delete(onAbort);
+    a.wake = resolve;
+    a.timer = setTimeout(() => {
+      a.timer = undefined;
+      a.wake = undefined;
       resolve();
     }, ms);
-    for (const x of chain) x.listeners.add(onAbort);
   });
-}
-
-/** An error that ended an iteration (the reference's ExecutionError wrapper). */
-class IterationError extends Error {
-  constructor(readonly inner: unknown) {
-    super("iteration failed");
-  }
 }
 
 /** Runs `machine` on `input`; resolves with the output, rejects with the error that failed it. */
 export function runCompiled(machine: CompiledMachine, input: Json, hooks: InterpreterHooks): Promise<Json> {
-  const root: Abort = { aborted: false, listeners: new Set() };
-  const ctx: Ctx = { Execution: { Input: input } };
-  // Not an async function: the caller awaits the race itself, as it awaits the reference's `execution.result`.
-  return Promise.race([executeMachine(machine, input, ctx, hooks, root)]);
+  return runMachine(machine, input, { Execution: { Input: input } }, hooks, undefined);
 }
 
 /** No retriers, no attempts to count: one shared empty list ({@link shouldRetry} never writes to it). */
@@ -651,57 +651,138 @@ function attemptsFor(state: State): number[] {
   return state.retryZeros ? state.retryZeros.slice() : NO_ATTEMPTS;
 }
 
-/** The execution loop (the reference's StateMachine.execute). */
-async function executeMachine(m: CompiledMachine, input: Json, ctx: Ctx, hooks: InterpreterHooks, a: Abort) {
-  let name = m.startAt;
-  let state = m.states.get(name)!;
-  let current = input;
-  let r: StepResult;
-  do {
-    hooks.onStateEntered(name);
-    r = await executeState(state, current, ctx, hooks, a, attemptsFor(state));
-    current = r.stateResult;
-    name = r.nextState;
-    state = m.states.get(name)!;
-  } while (!r.isEndState && !isAborted(a));
-  return current;
+/**
+ * The execution loop: states one after the other, synchronously except where a state waits (a Task's handler, a
+ * Wait's timer, a retry interval, a Map's iterations); retries and catchers in the same loop. `a`: the abort of the
+ * Map iteration this loop runs, if any; an aborted iteration stops at its next await and enters no further state.
+ */
+async function runMachine(m: CompiledMachine, input: Json, ctx: Ctx, hooks: InterpreterHooks, a: Abort | undefined) {
+  const entered = hooks.entered;
+  let state = m.states.get(m.startAt)!;
+  let raw = input;
+  let attempts = attemptsFor(state);
+  entered.push(state.name);
+  for (;;) {
+    let output: Json;
+    try {
+      let v = raw;
+      if (state.inputPath !== undefined) v = state.inputPath === null ? {} : state.inputPath(v, ctx);
+      let result: Json;
+      switch (state.type) {
+        case "Task": {
+          if (state.parameters) v = state.parameters(v, ctx);
+          result = await runTask(state, v, hooks);
+          if (a?.aborted) return undefined;
+          break;
+        }
+        case "Pass":
+          if (state.parameters) v = state.parameters(v, ctx);
+          // As the reference: a falsy Result passes the input on.
+          result = state.result ? state.result : v;
+          break;
+        case "Choice": {
+          const target = choose(state, v, ctx);
+          output = state.outputPath === undefined ? v : state.outputPath === null ? {} : state.outputPath(v, ctx);
+          raw = output;
+          state = m.states.get(target)!;
+          attempts = attemptsFor(state);
+          entered.push(state.name);
+          continue;
+        }
+        case "Wait": {
+          let seconds = state.seconds;
+          if (seconds === undefined) {
+            // SecondsPath, as the Task it is lowered to for the reference (sim/secondsPathWaits.ts): read after
+            // InputPath, a whole number >= 0, and the raw input passed on (that Task's ResultPath null).
+            const s = state.secondsPath!(v, ctx);
+            if (typeof s !== "number" || !Number.isInteger(s) || s < 0) {
+              throw runtimeError(
+                `Wait state "${state.name}": SecondsPath must name a whole number of seconds >= 0 (got ${JSON.stringify(s)})`,
+              );
+            }
+            seconds = s;
+            v = raw;
+          }
+          const ms = hooks.waitMs(state.name, seconds);
+          if (ms > 0) {
+            await sleep(ms, a);
+            if (a?.aborted) return undefined;
+          }
+          result = v;
+          break;
+        }
+        case "Succeed":
+          return state.outputPath === undefined ? v : state.outputPath === null ? {} : state.outputPath(v, ctx);
+        case "Fail":
+          throw new StatesError(String(state.failError!(v, ctx)), String(state.failCause!(v, ctx)));
+        case "Map":
+          result = await runMap(state, v, ctx, hooks);
+          break;
+        default:
+          throw new Error(`unreachable: ${state.type}`);
+      }
+      if (state.resultSelector) result = state.resultSelector(result, ctx);
+      if (state.hasResultPath) result = applyResultPath(state.resultPath, raw, result);
+      output = state.outputPath === undefined ? result : state.outputPath === null ? {} : state.outputPath(result, ctx);
+    } catch (err) {
+      const e = err as Error & { isRetryable?: boolean; isCatchable?: boolean };
+      const retry = state.retry ? shouldRetry(state, e, attempts, hooks.noRetryDelays) : -1;
+      if (retry >= 0) {
+        if (retryWaitMs > 0) {
+          await sleep(retryWaitMs, a);
+          if (a?.aborted) return undefined;
+        }
+        hooks.onRetried(state.name, state.retry![retry]!, attempts[retry]!, e.name);
+        continue;
+      }
+      const catcher = matchCatcher(state, e);
+      if (!catcher) throw err;
+      raw = applyResultPath(catcher.resultPath, raw, { Error: e.name, Cause: e.message });
+      state = m.states.get(catcher.next)!;
+      attempts = attemptsFor(state);
+      entered.push(state.name);
+      continue;
+    }
+    if (state.end) return output;
+    raw = output;
+    state = m.states.get(state.next)!;
+    attempts = attemptsFor(state);
+    entered.push(state.name);
+  }
 }
 
-/** One state, with retries and catchers (the reference's StateExecutor.execute). */
-async function executeState(
-  state: State,
-  input: Json,
-  ctx: Ctx,
-  hooks: InterpreterHooks,
-  a: Abort,
-  attempts: number[],
-): Promise<StepResult> {
-  try {
-    const processed = processInput(state, input, ctx);
-    const r = await runType(state, processed, ctx, hooks, a);
-    // `r` is this state's own (every action returns a new one): its result is replaced in place.
-    r.stateResult = processResult(state, r.stateResult, input, ctx);
-    return r;
-  } catch (err) {
-    const e = err as Error & { isRetryable?: boolean; isCatchable?: boolean };
-    const errorName = e.name;
-    hooks.onStateFailed(state.name, errorName);
-    const retry = shouldRetry(state, e, attempts, hooks.noRetryDelays);
-    if (retry) {
-      await sleep(retry.waitMs, a);
-      hooks.onRetried(state.name, state.retry![retry.index]!, attempts[retry.index]!, errorName);
-      return executeState(state, input, ctx, hooks, a, attempts);
-    }
-    const catcher = matchCatcher(state, e);
-    if (catcher) {
-      return {
-        stateResult: applyResultPath(catcher.resultPath, input, { Error: errorName, Cause: e.message }),
-        nextState: catcher.next,
-        isEndState: false,
-      };
-    }
-    throw err;
-  }
+/** A Choice's next state: the first rule that matches, else Default, else States.NoChoiceMatched. */
+function choose(state: State, input: Json, ctx: Ctx): string {
+  for (const c of state.choices!) if (c.test(input, ctx)) return c.next;
+  if (state.default) return state.default;
+  throw new StatesError("States.NoChoiceMatched", "States.NoChoiceMatched");
+}
+
+/**
+ * A Task: the handler, failing with States.Timeout when it has not settled after TimeoutSeconds. The timer is armed
+ * only when it could fire: not when every handler is known to settle within the Task's timeout
+ * ({@link InterpreterHooks.handlersSettleWithinMs}, the simulator's Lambdas, which their own function timeout ends).
+ */
+function runTask(state: State, input: Json, hooks: InterpreterHooks): Promise<Json> {
+  const handler = hooks.handlers[state.name];
+  if (!handler) throw new Error(`fast executor: no handler bound to Task state "${state.name}"`);
+  const timeoutMs = state.timeoutMs!;
+  const p = handler(input);
+  const bound = hooks.handlersSettleWithinMs;
+  if (bound !== undefined && bound <= timeoutMs) return p;
+  return new Promise<Json>((resolve, reject) => {
+    const id = setTimeout(() => reject(new StatesError("States.Timeout", "States.Timeout")), timeoutMs);
+    p.then(
+      (v) => {
+        clearTimeout(id);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(id);
+        reject(e);
+      },
+    );
+  });
 }
 
 function matches(list: readonly string[], state: State, e: Error): boolean {
@@ -712,15 +793,15 @@ function matches(list: readonly string[], state: State, e: Error): boolean {
   return false;
 }
 
-/** The reference's retrier walk: a jitter draw per FULL retrier examined, the first matching retrier decides. */
-function shouldRetry(
-  state: State,
-  e: Error & { isRetryable?: boolean },
-  attempts: number[],
-  noDelays: boolean,
-): { waitMs: number; index: number } | undefined {
-  const retriers = state.retry;
-  if (!retriers) return undefined;
+/** The wait before the retry {@link shouldRetry} last chose (ms). */
+let retryWaitMs = 0;
+
+/**
+ * The retrier walk: a jitter draw per FULL retrier examined (as the reference), the first matching retrier decides.
+ * Returns its index (its attempt counted, its wait in {@link retryWaitMs}), or -1: no retry.
+ */
+function shouldRetry(state: State, e: Error & { isRetryable?: boolean }, attempts: number[], noDelays: boolean) {
+  const retriers = state.retry!;
   const retryable = e.isRetryable ?? true;
   for (let i = 0; i < retriers.length; i++) {
     const r = retriers[i]!;
@@ -732,33 +813,19 @@ function shouldRetry(
       if (r.jitterFull) waitMs = Math.floor(Math.random() * (waitMs + 1));
     }
     if (retryable && matches(r.errorEquals, state, e)) {
-      if (attempts[i]! >= (r.MaxAttempts ?? 3)) return undefined;
+      if (attempts[i]! >= (r.MaxAttempts ?? 3)) return -1;
       attempts[i]!++;
-      return { waitMs, index: i };
+      retryWaitMs = waitMs;
+      return i;
     }
   }
-  return undefined;
+  return -1;
 }
 
 function matchCatcher(state: State, e: Error & { isCatchable?: boolean }): Catcher | undefined {
   if (!state.catch || !(e.isCatchable ?? true)) return undefined;
   for (const c of state.catch) if (matches(c.errorEquals, state, e)) return c;
   return undefined;
-}
-
-function processInput(state: State, input: Json, ctx: Ctx): Json {
-  let v = input;
-  if (state.inputPath !== undefined) v = state.inputPath === null ? {} : state.inputPath(v, ctx);
-  if (state.parameters && state.type !== "Map") v = state.parameters(v, ctx);
-  return v;
-}
-
-function processResult(state: State, result: Json, rawInput: Json, ctx: Ctx): Json {
-  let v = result;
-  if (state.resultSelector) v = state.resultSelector(v, ctx);
-  if (state.hasResultPath) v = applyResultPath(state.resultPath, rawInput, v);
-  if (state.outputPath !== undefined) v = state.outputPath === null ? {} : state.outputPath(v, ctx);
-  return v;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -786,74 +853,12 @@ function setAt(path: readonly string[], i: number, target: unknown, result: Json
   return o;
 }
 
-/** The state type's handler (the reference's StateExecutor.execute<Type>State): one async level. */
-async function runType(state: State, input: Json, ctx: Ctx, hooks: InterpreterHooks, a: Abort) {
-  switch (state.type) {
-    case "Task":
-      return await taskAction(state, input, hooks);
-    case "Wait": {
-      const ms = hooks.waitMs(state.name);
-      return await waitAction(state, input, ms, a);
-    }
-    case "Map":
-      return await mapAction(state, input, ctx, hooks, a);
-    default:
-      return await simpleAction(state, input, ctx);
-  }
-}
-
-function done(state: State, stateResult: Json): StepResult {
-  return { stateResult, nextState: state.next, isEndState: state.end };
-}
-
-async function simpleAction(state: State, input: Json, ctx: Ctx): Promise<StepResult> {
-  switch (state.type) {
-    case "Pass":
-      // As the reference: a falsy Result passes the input on.
-      return done(state, state.result ? state.result : input);
-    case "Succeed":
-      return { stateResult: input, nextState: "", isEndState: true };
-    case "Fail":
-      throw new StatesError(String(state.failError!(input, ctx)), String(state.failCause!(input, ctx)));
-    case "Choice":
-      for (const c of state.choices!) {
-        if (c.test(input, ctx)) return { stateResult: input, nextState: c.next, isEndState: false };
-      }
-      if (state.default) return { stateResult: input, nextState: state.default, isEndState: false };
-      throw new StatesError("States.NoChoiceMatched", "States.NoChoiceMatched");
-  }
-  throw new Error(`unreachable: ${state.type}`);
-}
-
-/** A Task: the handler raced against the Task's timeout (States.Timeout). */
-async function taskAction(state: State, input: Json, hooks: InterpreterHooks): Promise<StepResult> {
-  const handler = hooks.handlers[state.name];
-  if (!handler) throw new Error(`fast executor: no handler bound to Task state "${state.name}"`);
-  const taskPromise = handler(input);
-  let rejectTimeout!: (e: unknown) => void;
-  const timeoutPromise = new Promise<never>((_, reject) => {
-    rejectTimeout = reject;
-  });
-  const timeoutId = setTimeout(
-    () => rejectTimeout(new StatesError("States.Timeout", "States.Timeout")),
-    state.timeoutMs,
-  );
-  try {
-    const result = await Promise.race([taskPromise, timeoutPromise]);
-    return done(state, result);
-  } finally {
-    clearTimeout(timeoutId);
-  }
-}
-
-async function waitAction(state: State, input: Json, ms: number | undefined, a: Abort): Promise<StepResult> {
-  if (ms === undefined) throw new Error(`fast executor: no wait bound to Wait state "${state.name}"`);
-  await sleep(ms, a);
-  return done(state, input);
-}
-
-/** A Map: one iteration per item through the same p-limit queue as the reference; the first failure aborts the rest. */
-async function mapAction(state: State, input: Json, ctx: Ctx, hooks: InterpreterHooks, a: Abort): Promise<StepResult> {
+/**
+ * A Map: one iteration per item, at most MaxConcurrency (0: 40, as the reference) at once, started in item order as
+ * earlier ones end. The first failure fails the Map: no further iteration starts, and the running ones are aborted
+ * (each stops at its next await, a sleep ends at once), as Step Functions stops a failed Map's iterations.
+ */
+async function runMap(state: State, input: Json, ctx: Ctx, hooks: InterpreterHooks): Promise<Json> {
   let items = input;
   if (state.itemsPath) {
     items = state.itemsPath(input, ctx);
@@ -866,49 +871,47 @@ async function mapAction(state: State, input: Json, ctx: Ctx, hooks: Interpreter
   if (!Array.isArray(items)) {
     throw runtimeError("Input of Map state must be an array or ItemsPath property must point to an array");
   }
-  const limit = pLimit(state.maxConcurrency || 40);
+  const list = items as Json[];
+  const n = list.length;
+  const results = new Array<Json>(n);
+  if (n === 0) return results;
+  const processor = state.processor!;
   const children: Abort[] = [];
-  const processItem = (item: Json, index: number) => {
-    ctx.Map = { Item: { Index: index, Value: item } };
-    const itemInput = state.itemSelector ? state.itemSelector(input, ctx) : item;
-    const child: Abort = { aborted: false, parent: a, listeners: new Set() };
-    children.push(child);
-    let rejectOnAbort!: (e: unknown) => void;
-    const settleOnAbort = new Promise<never>((_, reject) => {
-      rejectOnAbort = reject;
-    });
-    child.listeners.add(() => rejectOnAbort(new StatesError("ExecutionAbortedError", "Execution aborted")));
-    const iterationCtx: Ctx = { Execution: { Input: itemInput } };
-    return Promise.race([runIteration(state.processor!, itemInput, iterationCtx, hooks, child), settleOnAbort]);
+  let nextIndex = 0;
+  let failed = false;
+  const worker = async () => {
+    while (nextIndex < n && !failed) {
+      const i = nextIndex++;
+      const item = list[i];
+      let itemInput = item;
+      if (state.itemSelector) {
+        ctx.Map = { Item: { Index: i, Value: item } };
+        try {
+          itemInput = state.itemSelector(input, ctx);
+        } finally {
+          delete ctx.Map;
+        }
+      }
+      const child: Abort = { aborted: false, timer: undefined, wake: undefined };
+      children.push(child);
+      try {
+        results[i] = await runMachine(processor, itemInput, { Execution: { Input: itemInput } }, hooks, child);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+      if (child.aborted) return;
+    }
   };
-  const promises = (items as Json[]).map((item, i) => limit(() => processItem(item, i)));
+  const width = Math.min(n, state.maxConcurrency || 40);
+  const workers = new Array<Promise<void>>(width);
+  for (let w = 0; w < width; w++) workers[w] = worker();
   try {
-    const result = await Promise.all(promises);
-    return done(state, result);
+    await Promise.all(workers);
   } catch (err) {
+    failed = true;
     for (const c of children) abort(c);
-    if (err instanceof IterationError) throw err.inner;
     throw err;
-  } finally {
-    delete ctx.Map;
   }
-}
-
-async function runIteration(m: CompiledMachine, input: Json, ctx: Ctx, hooks: InterpreterHooks, a: Abort) {
-  try {
-    let name = m.startAt;
-    let state = m.states.get(name)!;
-    let current = input;
-    let r: StepResult;
-    do {
-      hooks.onStateEntered(name);
-      r = await executeState(state, current, ctx, hooks, a, attemptsFor(state));
-      current = r.stateResult;
-      name = r.nextState;
-      state = m.states.get(name)!;
-    } while (!r.isEndState && !isAborted(a));
-    return current;
-  } catch (err) {
-    throw new IterationError(err);
-  }
+  return results;
 }

@@ -251,27 +251,29 @@ export class Executions {
     m.running++;
     const handlers: Record<string, TaskHandler> = {};
     const throttledRuns = new ThrottledRuns();
+    // Every handler of a deployed step runs as a Lambda, which its function timeout ends: the executor needs no Task
+    // timeout timer of its own where the Task allows at least that long (sim/aslInterpreter.ts runTask).
+    let settleWithinMs: number | undefined = 0;
     for (const [arn, h] of Object.entries(m.handlers)) {
-      handlers[arn] = (payload) => {
+      const fn = m.functions?.[arn];
+      if (fn && settleWithinMs !== undefined) settleWithinMs = Math.max(settleWithinMs, fn.timeoutSeconds * 1000);
+      else settleWithinMs = undefined;
+      handlers[arn] = async (payload) => {
         const counter = newInvocationRecord();
-        const run = async () => {
-          try {
-            const fn = m.functions?.[arn];
-            const out = await (fn
-              ? this.lambda.invoke(fn, h, payload, counter)
-              : runInInvocation(counter, () => h(payload)));
-            throttledRuns.note(payload);
-            return out;
-          } catch (err) {
-            throttledRuns.note(payload, err);
-            throw err;
-          } finally {
-            m.handlerRuns++;
-            m.callsTotal += counter.calls;
-            m.callsMax = Math.max(m.callsMax, counter.calls);
-          }
-        };
-        return run();
+        try {
+          const out = await (fn
+            ? this.lambda.invoke(fn, h, payload, counter)
+            : runInInvocation(counter, () => h(payload)));
+          throttledRuns.note(payload);
+          return out;
+        } catch (err) {
+          throttledRuns.note(payload, err);
+          throw err;
+        } finally {
+          m.handlerRuns++;
+          m.callsTotal += counter.calls;
+          m.callsMax = Math.max(m.callsMax, counter.calls);
+        }
       };
     }
     const startedAt = engine.now;
@@ -289,6 +291,7 @@ export class Executions {
           onWait: (seconds) => seconds * 1000,
           realRetryDelays: true,
           executor: this.executor,
+          ...(settleWithinMs !== undefined ? { handlersSettleWithinMs: settleWithinMs } : {}),
         });
         status = r.status;
         error = r.error;

@@ -47,6 +47,12 @@ export interface RunStateMachineOptions {
    * (sim/simulate.ts `SimulateOptions.executor`).
    */
   readonly executor?: Executor;
+  /**
+   * A bound (virtual ms) within which every handler settles, if the caller knows one (the simulator: its Lambdas'
+   * function timeout, sim/lambdaRuntime.ts). The fast executor then arms no timer for a Task whose TimeoutSeconds is
+   * at least that (it could never fire first); the reference ignores it.
+   */
+  readonly handlersSettleWithinMs?: number;
 }
 
 /** The executors {@link runStateMachine} can run a definition with. */
@@ -144,6 +150,11 @@ interface Prepared {
   machine?: StateMachine;
   /** The fast executor's compiled machine, built on first use. */
   fast?: CompiledMachine;
+  /**
+   * The definition the fast executor compiles: SecondsPath Waits kept (it runs them itself), the harness's Task
+   * timeouts set as in the lowered one.
+   */
+  readonly fastDefinition: object;
   readonly tasks: Map<string, TaskStyle>;
   readonly waitStates: Map<string, number>;
   readonly retryIntervalOverrides: Record<string, number>;
@@ -158,6 +169,7 @@ const BARE_LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:/;
 
 interface AnyState {
   Type?: string;
+  SecondsPath?: string;
   Resource?: string;
   Parameters?: Record<string, unknown>;
   Seconds?: number;
@@ -203,26 +215,47 @@ export const executorCounts = { executions: 0, states: 0 };
  * FAILED executions alike; rejects only when the definition is invalid or a Task has no handler (a setup mistake,
  * never an execution outcome).
  */
-export async function runStateMachine(definition: object, options: RunStateMachineOptions): Promise<ExecutionResult> {
-  polyfillPromiseWithResolvers();
-  installFastJsonPath();
-  const p = prepare(definition);
-  const { tasks, waitStates, retryIntervalOverrides: noRetryDelays, staticArns, secondsPathWaits } = p;
-  const executor = options.executor ?? "reference";
-  const fast = executor === "fast";
+export function runStateMachine(definition: object, options: RunStateMachineOptions): Promise<ExecutionResult> {
+  try {
+    polyfillPromiseWithResolvers();
+    installFastJsonPath();
+    const p = prepare(definition);
+    const executor = options.executor ?? "reference";
+    if (executor !== "fast" && executor !== "reference") {
+      throw new Error(`runStateMachine: unknown executor ${JSON.stringify(executor)}`);
+    }
+    const fast = executor === "fast";
+    const taskCalls: TaskCall[] = [];
+    const waits: number[] = [];
+    const localHandlers = bindHandlers(p, options, fast, taskCalls);
+    const hook = options.onWait ?? options.waitTimeOverride;
+    if (fast) return runFast(p, options, localHandlers, taskCalls, waits, hook);
+    for (const name of p.secondsPathWaits) {
+      localHandlers[name] = secondsPathWaitHandler(name, hook, (seconds) => waits.push(seconds)) as never;
+    }
+    return runReference(p, options, localHandlers, taskCalls, waits, hook);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
 
-  const taskCalls: TaskCall[] = [];
-  const waits: number[] = [];
+/**
+ * The local handler of each Lambda Task state of `p`: calls `options.handlers[FunctionName]` as the Lambda
+ * integration does (see the module comment) and records the call in `taskCalls`. Throws when a Task's function has
+ * no handler.
+ */
+function bindHandlers(
+  p: Prepared,
+  options: RunStateMachineOptions,
+  fast: boolean,
+  taskCalls: TaskCall[],
+): LocalHandlers {
   const localHandlers: LocalHandlers = {};
-  for (const [stateName, style] of tasks) {
+  for (const [stateName, style] of p.tasks) {
     localHandlers[stateName] = async (input: unknown) => {
-      const { functionArn, payload } =
-        style === "invoke"
-          ? {
-              functionArn: String((input as { FunctionName?: unknown }).FunctionName),
-              payload: (input as { Payload?: unknown }).Payload ?? null,
-            }
-          : { functionArn: style.arn, payload: input };
+      const invoke = style === "invoke";
+      const functionArn = invoke ? String((input as { FunctionName?: unknown }).FunctionName) : style.arn;
+      const payload = invoke ? ((input as { Payload?: unknown }).Payload ?? null) : input;
       // The handler gets its own copy (a handler may change its input), as Lambda's JSON round trip gives it; the
       // record copies the payload only if someone reads it (tests and RPL_SIM_DEBUG do; the simulator does not).
       const handlerInput = jsonCopy(payload).value;
@@ -249,34 +282,31 @@ export async function runStateMachine(definition: object, options: RunStateMachi
           `${stateName}: the result of ${functionArn} is ${size} bytes, over the ${PAYLOAD_LIMIT_BYTES}-byte limit`,
         );
       }
-      return (style === "invoke" ? { ExecutedVersion: "$LATEST", Payload: result, StatusCode: 200 } : result) as never;
+      return (invoke ? { ExecutedVersion: "$LATEST", Payload: result, StatusCode: 200 } : result) as never;
     };
   }
-  for (const [stateName, style] of tasks) {
+  for (const [stateName, style] of p.tasks) {
     if (style !== "invoke" && !options.handlers[style.arn]) {
       throw new Error(`runStateMachine: no handler for ${style.arn} (Task state "${stateName}")`);
     }
   }
-  for (const arn of staticArns) {
+  for (const arn of p.staticArns) {
     if (!options.handlers[arn.arn])
       throw new Error(`runStateMachine: no handler for ${arn.arn} (Task state "${arn.state}")`);
   }
+  return localHandlers;
+}
 
-  const hook = options.onWait ?? options.waitTimeOverride;
-  for (const name of secondsPathWaits) {
-    localHandlers[name] = secondsPathWaitHandler(name, hook, (seconds) => waits.push(seconds)) as never;
-  }
-  if (executor === "fast") {
-    // Awaited here, not in a helper: the caller resumes as many microtask turns after the execution ends as with
-    // the reference (the order of work at one virtual instant depends on it, see sim/aslInterpreter.ts).
-    const fast = startFast(p, options, localHandlers, taskCalls, waits, hook);
-    try {
-      return fast.finish(true, await fast.run);
-    } catch (err) {
-      return fast.finish(false, err);
-    }
-  }
-  if (executor !== "reference") throw new Error(`runStateMachine: unknown executor ${JSON.stringify(executor)}`);
+/** {@link runStateMachine} with the reference executor (aws-local-stepfunctions). */
+async function runReference(
+  p: Prepared,
+  options: RunStateMachineOptions,
+  localHandlers: LocalHandlers,
+  taskCalls: TaskCall[],
+  waits: number[],
+  hook: RunStateMachineOptions["onWait"],
+): Promise<ExecutionResult> {
+  const { waitStates, retryIntervalOverrides: noRetryDelays } = p;
   const machine = libraryMachine(p);
   // The library reads `waitTimeOverrides[stateName]` exactly when a Wait state runs; answering through a Proxy lets
   // the caller advance its virtual clock at that moment, before the next state executes.
@@ -340,11 +370,14 @@ function prepare(definition: object): Prepared {
   if (hit) return hit;
   const def = structuredClone(definition) as StateMachineDefinition;
   const states = def as unknown as { States?: Record<string, AnyState> };
+  const fastDefinition = structuredClone(definition) as { States?: Record<string, AnyState> };
+  collectStates(fastDefinition, true);
   const secondsPathWaits = lowerSecondsPathWaits(states);
   const { tasks, waits: waitStates, retryable } = collectStates(states);
   const text = JSON.stringify(def);
   const p: Prepared = {
     text,
+    fastDefinition,
     tasks,
     waitStates,
     retryIntervalOverrides: Object.fromEntries([...retryable].map((name) => [name, 0])),
@@ -384,40 +417,33 @@ function referenceLibrary(): typeof import("aws-local-stepfunctions") {
 let referenceModule: typeof import("aws-local-stepfunctions") | undefined;
 
 /**
- * Starts {@link runStateMachine}'s execution with the fast executor (sim/aslInterpreter.ts): the same local handlers,
- * waits and records, and the same outcome. A definition outside the interpreter's subset is rejected here, naming the
- * state and field, before anything runs.
+ * {@link runStateMachine} with the fast executor (sim/aslInterpreter.ts): the same local handlers, waits and records,
+ * and the same outcome. A definition outside the interpreter's subset is rejected here, naming the state and field,
+ * before anything runs. Wait states with SecondsPath run as Waits (the interpreter reads the path), not lowered.
  */
-function startFast(
+function runFast(
   p: Prepared,
   options: RunStateMachineOptions,
   localHandlers: LocalHandlers,
   taskCalls: TaskCall[],
   waits: number[],
   hook: RunStateMachineOptions["onWait"],
-): { run: Promise<unknown>; finish: (ok: boolean, value: unknown) => ExecutionResult } {
-  p.fast ??= compileDefinition(JSON.parse(p.text) as object);
+): Promise<ExecutionResult> {
+  p.fast ??= compileDefinition(p.fastDefinition);
   const states: string[] = [];
   const retries: RetryRecord[] = [];
-  const waitStates = p.waitStates;
   const hooks: InterpreterHooks = {
     handlers: localHandlers as unknown as InterpreterHooks["handlers"],
-    waitMs(name) {
-      const seconds = waitStates.get(name);
-      if (seconds === undefined) return undefined;
+    waitMs(_name, seconds) {
       waits.push(seconds);
-      const ms = hook?.(seconds, name);
+      const ms = hook?.(seconds, _name);
       return typeof ms === "number" ? ms : 0;
     },
     noRetryDelays: !options.realRetryDelays,
-    onStateEntered(name) {
-      states.push(name);
-    },
-    onStateFailed() {},
+    ...(options.handlersSettleWithinMs !== undefined ? { handlersSettleWithinMs: options.handlersSettleWithinMs } : {}),
+    entered: states,
     onRetried(name, r, attempt, error) {
       const base = (r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** (attempt - 1);
-      // The error that caused this retry (the reference reads the state's last failure by name, which concurrent
-      // Map iterations of one state share).
       retries.push({
         state: name,
         error,
@@ -426,22 +452,25 @@ function startFast(
       });
     },
   };
-  const run = runCompiled(p.fast, toJson(options.input ?? {}), hooks);
   executorCounts.executions++;
-  const finish = (ok: boolean, value: unknown): ExecutionResult => {
-    executorCounts.states += states.length;
-    if (ok) return { status: "SUCCEEDED", output: value, waits, retries, taskCalls, states };
-    return {
-      status: "FAILED",
-      error: errorType(value),
-      cause: value instanceof Error ? value.message : String(value),
-      waits,
-      retries,
-      taskCalls,
-      states,
-    };
-  };
-  return { run, finish };
+  return runCompiled(p.fast, toJson(options.input ?? {}), hooks).then(
+    (output): ExecutionResult => {
+      executorCounts.states += states.length;
+      return { status: "SUCCEEDED", output, waits, retries, taskCalls, states };
+    },
+    (err: unknown): ExecutionResult => {
+      executorCounts.states += states.length;
+      return {
+        status: "FAILED",
+        error: errorType(err),
+        cause: err instanceof Error ? err.message : String(err),
+        waits,
+        retries,
+        taskCalls,
+        states,
+      };
+    },
+  );
 }
 
 /** The run option through which {@link runStateMachine} hands an execution its {@link EventRecorder}. */
@@ -582,7 +611,14 @@ export function causeMessage(cause: string | undefined): string | undefined {
 type TaskStyle = "invoke" | { arn: string };
 type LocalHandlers = NonNullable<NonNullable<RunOptions["overrides"]>["taskResourceLocalHandlers"]>;
 
-function collectStates(machine: { States?: Record<string, AnyState> }): {
+/**
+ * The Lambda Task states (each given the harness's default timeout, see LAMBDA_MAX_TIMEOUT_SECONDS) and Wait states of
+ * `machine`. `secondsPathWaits`: Waits with SecondsPath are expected (and skipped), else they must be lowered first.
+ */
+function collectStates(
+  machine: { States?: Record<string, AnyState> },
+  secondsPathWaits = false,
+): {
   tasks: Map<string, TaskStyle>;
   waits: Map<string, number>;
   retryable: Set<string>;
@@ -612,6 +648,7 @@ function collectStates(machine: { States?: Record<string, AnyState> }): {
         if (s.TimeoutSeconds === undefined && s.TimeoutSecondsPath === undefined)
           s.TimeoutSeconds = LAMBDA_MAX_TIMEOUT_SECONDS;
       } else if (s.Type === "Wait") {
+        if (secondsPathWaits && typeof s.SecondsPath === "string") continue;
         if (typeof s.Seconds !== "number") {
           throw new Error(
             `runStateMachine: Wait state "${name}" must use Seconds (SecondsPath/Timestamp cannot drive a virtual clock)`,

@@ -1,5 +1,6 @@
 /**
- * Wait states with `SecondsPath` in the local executor (sim/localStepFunctions.ts). The executor drives every Wait
+ * Wait states with `SecondsPath` in the reference executor (sim/localStepFunctions.ts; the fast one,
+ * sim/aslInterpreter.ts, runs them itself, as the Task below behaves). The reference drives every Wait
  * through aws-local-stepfunctions' per-state wait override, which is a number fixed per state name and is read
  * without the state's input, so it cannot honour a wait whose length comes from the data (the Copier's check loop
  * waits the `nextCheckSeconds` its handlers report). Before the definition is handed to the library, each such Wait

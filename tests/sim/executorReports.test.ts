@@ -1,14 +1,16 @@
 /**
  * The simulator's report does not depend on its Step Functions executor: the fast one (sim/aslInterpreter.ts, the
- * default) and the reference (aws-local-stepfunctions) print byte-identical reports for the same scenario and seed.
- * That holds only while the fast executor keeps the reference's order of work at each virtual instant (its module
- * comment): Map iterations, retries and waits reaching the RDS model, the engine's timers and the seeded
- * `Math.random` in the same order. The full 20 DB x 7 day run is compared by `npx tsx bench/run.ts sim-cpu`
+ * default) and the reference (aws-local-stepfunctions) give the same behaviour for the same scenario and seed, as
+ * sim/compareReports.ts judges it (verdicts exact; ages, snapshots held and copies within its tolerance). Not byte for
+ * byte: the fast executor takes no asynchronous step for states that do not wait, so concurrent executions and Map
+ * iterations may reach the RDS model, the engine's timers and the seeded `Math.random` in another order at one
+ * virtual instant (its module comment). The full 20 DB x 7 day run is compared by `npx tsx bench/run.ts sim-cpu`
  * (docs/performance.md); here short runs of it, of the faults scenario and of the recovery one.
  */
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseCliArgs } from "../../sim/cli";
+import { type ComparableReport, compareReports } from "../../sim/compareReports";
 import { loadScenario } from "../../sim/scenario";
 import { simulate } from "../../sim/simulate";
 
@@ -22,12 +24,15 @@ describe("simulator reports under both executors", () => {
     // Failovers and drills: the restore machine.
     ["recovery.yaml", 1],
   ] as const) {
-    it(`${file} (${days} d): the fast executor's report is byte-identical to the reference's`, async () => {
+    it(`${file} (${days} d): the fast executor's report passes compareReports against the reference's`, async () => {
       const scenario = { ...loadScenario(resolve(SCENARIOS, file)), days };
       const reference = await simulate(scenario, { executor: "reference" });
       const fast = await simulate(scenario, { executor: "fast" });
       expect(reference.report.totals.executions).toBeGreaterThan(0);
-      expect(JSON.stringify(fast.report, null, 2)).toBe(JSON.stringify(reference.report, null, 2));
+      // Through JSON, as the CLI prints them and sim/compareReports.ts reads them.
+      const asJson = (r: unknown) => JSON.parse(JSON.stringify(r)) as ComparableReport;
+      const differences = compareReports(asJson(reference.report), asJson(fast.report));
+      expect(differences.filter((d) => !d.within)).toEqual([]);
     }, 300_000);
   }
 
