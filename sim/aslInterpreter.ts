@@ -643,14 +643,6 @@ export function runCompiled(machine: CompiledMachine, input: Json, hooks: Interp
   return runMachine(machine, input, { Execution: { Input: input } }, hooks, undefined);
 }
 
-/** No retriers, no attempts to count: one shared empty list ({@link shouldRetry} never writes to it). */
-const NO_ATTEMPTS: number[] = [];
-
-/** A fresh count of attempts per retrier of `state`. */
-function attemptsFor(state: State): number[] {
-  return state.retryZeros ? state.retryZeros.slice() : NO_ATTEMPTS;
-}
-
 /**
  * The execution loop: states one after the other, synchronously except where a state waits (a Task's handler, a
  * Wait's timer, a retry interval, a Map's iterations); retries and catchers in the same loop. `a`: the abort of the
@@ -660,7 +652,8 @@ async function runMachine(m: CompiledMachine, input: Json, ctx: Ctx, hooks: Inte
   const entered = hooks.entered;
   let state = m.states.get(m.startAt)!;
   let raw = input;
-  let attempts = attemptsFor(state);
+  // The attempts per retrier of the current state since it was entered, made at its first failure.
+  let attempts: number[] | undefined;
   entered.push(state.name);
   for (;;) {
     let output: Json;
@@ -685,7 +678,7 @@ async function runMachine(m: CompiledMachine, input: Json, ctx: Ctx, hooks: Inte
           output = state.outputPath === undefined ? v : state.outputPath === null ? {} : state.outputPath(v, ctx);
           raw = output;
           state = m.states.get(target)!;
-          attempts = attemptsFor(state);
+          attempts = undefined;
           entered.push(state.name);
           continue;
         }
@@ -726,27 +719,31 @@ async function runMachine(m: CompiledMachine, input: Json, ctx: Ctx, hooks: Inte
       output = state.outputPath === undefined ? result : state.outputPath === null ? {} : state.outputPath(result, ctx);
     } catch (err) {
       const e = err as Error & { isRetryable?: boolean; isCatchable?: boolean };
-      const retry = state.retry ? shouldRetry(state, e, attempts, hooks.noRetryDelays) : -1;
+      let retry = -1;
+      if (state.retry) {
+        attempts ??= state.retryZeros!.slice();
+        retry = shouldRetry(state, e, attempts, hooks.noRetryDelays);
+      }
       if (retry >= 0) {
         if (retryWaitMs > 0) {
           await sleep(retryWaitMs, a);
           if (a?.aborted) return undefined;
         }
-        hooks.onRetried(state.name, state.retry![retry]!, attempts[retry]!, e.name);
+        hooks.onRetried(state.name, state.retry![retry]!, attempts![retry]!, e.name);
         continue;
       }
       const catcher = matchCatcher(state, e);
       if (!catcher) throw err;
       raw = applyResultPath(catcher.resultPath, raw, { Error: e.name, Cause: e.message });
       state = m.states.get(catcher.next)!;
-      attempts = attemptsFor(state);
+      attempts = undefined;
       entered.push(state.name);
       continue;
     }
     if (state.end) return output;
     raw = output;
     state = m.states.get(state.next)!;
-    attempts = attemptsFor(state);
+    attempts = undefined;
     entered.push(state.name);
   }
 }

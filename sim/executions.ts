@@ -85,10 +85,7 @@ export class Executions {
     if (cached) return cached;
     const { world, slot } = this.ctx;
     const base = world.clients(account);
-    const wrapped = new Map<string, unknown>();
-    const wrap = <C extends object>(key: string, region: string, client: C): C => {
-      const hit = wrapped.get(key);
-      if (hit) return hit as C;
+    const wrap = <C extends object>(region: string, client: C): C => {
       const target = client as unknown as {
         send: (cmd: { input: Record<string, unknown> }, ...rest: unknown[]) => Promise<unknown>;
       };
@@ -121,13 +118,24 @@ export class Executions {
           return typeof v === "function" ? v.bind(t) : v;
         },
       });
-      wrapped.set(key, proxy);
       return proxy;
     };
+    // One wrapped client per service and region, looked up by region (the handlers ask for one per SDK call).
+    const perRegion = <C extends object>(make: (region: string) => C) => {
+      const byRegion = new Map<string, C>();
+      return (region: string): C => {
+        let c = byRegion.get(region);
+        if (c === undefined) {
+          c = wrap(region, make(region));
+          byRegion.set(region, c);
+        }
+        return c;
+      };
+    };
     const made: AwsClients = {
-      rds: (r) => wrap(`rds/${r}`, r, base.rds(r)),
-      kms: (r) => wrap(`kms/${r}`, r, base.kms(r)),
-      events: (r) => wrap(`events/${r}`, r, base.events(r)),
+      rds: perRegion((r) => base.rds(r)),
+      kms: perRegion((r) => base.kms(r)),
+      events: perRegion((r) => base.events(r)),
     };
     this.clientCache.set(account, made);
     return made;
@@ -258,22 +266,32 @@ export class Executions {
       const fn = m.functions?.[arn];
       if (fn && settleWithinMs !== undefined) settleWithinMs = Math.max(settleWithinMs, fn.timeoutSeconds * 1000);
       else settleWithinMs = undefined;
-      handlers[arn] = async (payload) => {
+      // Not an async function: the invocation's promise, chained once.
+      handlers[arn] = (payload) => {
         const counter = newInvocationRecord();
-        try {
-          const out = await (fn
-            ? this.lambda.invoke(fn, h, payload, counter)
-            : runInInvocation(counter, () => h(payload)));
-          throttledRuns.note(payload);
-          return out;
-        } catch (err) {
-          throttledRuns.note(payload, err);
-          throw err;
-        } finally {
+        const counted = () => {
           m.handlerRuns++;
           m.callsTotal += counter.calls;
           m.callsMax = Math.max(m.callsMax, counter.calls);
+        };
+        let run: Promise<unknown>;
+        try {
+          run = fn ? this.lambda.invoke(fn, h, payload, counter) : runInInvocation(counter, () => h(payload));
+        } catch (err) {
+          run = Promise.reject(err);
         }
+        return run.then(
+          (out) => {
+            throttledRuns.note(payload);
+            counted();
+            return out;
+          },
+          (err: unknown) => {
+            throttledRuns.note(payload, err);
+            counted();
+            throw err;
+          },
+        );
       };
     }
     const startedAt = engine.now;

@@ -252,37 +252,50 @@ function bindHandlers(
 ): LocalHandlers {
   const localHandlers: LocalHandlers = {};
   for (const [stateName, style] of p.tasks) {
-    localHandlers[stateName] = async (input: unknown) => {
+    // Not an async function: one promise per call (the handler's, chained once), not three.
+    localHandlers[stateName] = (input: unknown): Promise<never> => {
       const invoke = style === "invoke";
       const functionArn = invoke ? String((input as { FunctionName?: unknown }).FunctionName) : style.arn;
-      const payload = invoke ? ((input as { Payload?: unknown }).Payload ?? null) : input;
-      // The handler gets its own copy (a handler may change its input), as Lambda's JSON round trip gives it; the
-      // record copies the payload only if someone reads it (tests and RPL_SIM_DEBUG do; the simulator does not).
-      const handlerInput = jsonCopy(payload).value;
-      const call: TaskCall = new RecordedCall(stateName, functionArn, fast ? payload : jsonCopy(payload).value);
-      taskCalls.push(call);
-      const handler = options.handlers[functionArn];
-      if (!handler) {
-        call.error = "Lambda.ResourceNotFoundException";
-        throw new LambdaFunctionError(call.error, `Function not found: ${functionArn}`);
-      }
-      let result: unknown;
-      let size: number;
+      let call: TaskCall;
+      let pending: Promise<unknown>;
       try {
-        ({ value: result, maxBytes: size } = jsonCopy(await handler(handlerInput)));
+        const payload = invoke ? ((input as { Payload?: unknown }).Payload ?? null) : input;
+        // The handler gets its own copy (a handler may change its input), as Lambda's JSON round trip gives it; the
+        // record copies the payload only if someone reads it (tests and RPL_SIM_DEBUG do; the simulator does not).
+        const handlerInput = jsonCopy(payload).value;
+        call = new RecordedCall(stateName, functionArn, fast ? payload : jsonCopy(payload).value);
+        taskCalls.push(call);
+        const handler = options.handlers[functionArn];
+        if (!handler) {
+          call.error = "Lambda.ResourceNotFoundException";
+          throw new LambdaFunctionError(call.error, `Function not found: ${functionArn}`);
+        }
+        pending = handler(handlerInput);
       } catch (err) {
+        return Promise.reject(err);
+      }
+      const failed = (err: unknown): never => {
         call.error = errorType(err);
         throw new LambdaFunctionError(call.error, err instanceof Error ? err.message : String(err));
-      }
-      call.result = result;
-      // The exact size only when the bound says it could be over the limit.
-      if (size > PAYLOAD_LIMIT_BYTES) size = Buffer.byteLength(jsonText(result));
-      if (size > PAYLOAD_LIMIT_BYTES) {
-        throw new DataLimitExceededError(
-          `${stateName}: the result of ${functionArn} is ${size} bytes, over the ${PAYLOAD_LIMIT_BYTES}-byte limit`,
-        );
-      }
-      return (invoke ? { ExecutedVersion: "$LATEST", Payload: result, StatusCode: 200 } : result) as never;
+      };
+      return pending.then((out) => {
+        let result: unknown;
+        let size: number;
+        try {
+          ({ value: result, maxBytes: size } = jsonCopy(out));
+        } catch (err) {
+          return failed(err);
+        }
+        call.result = result;
+        // The exact size only when the bound says it could be over the limit.
+        if (size > PAYLOAD_LIMIT_BYTES) size = Buffer.byteLength(jsonText(result));
+        if (size > PAYLOAD_LIMIT_BYTES) {
+          throw new DataLimitExceededError(
+            `${stateName}: the result of ${functionArn} is ${size} bytes, over the ${PAYLOAD_LIMIT_BYTES}-byte limit`,
+          );
+        }
+        return (invoke ? { ExecutedVersion: "$LATEST", Payload: result, StatusCode: 200 } : result) as never;
+      }, failed);
     };
   }
   for (const [stateName, style] of p.tasks) {
