@@ -278,35 +278,44 @@ export class Engine {
     }
   }
 
+  // A binary heap on (at, seq), both unique together: the order events leave it does not depend on how it is kept.
+  // Sifting moves a hole instead of swapping pairs.
   #push(ev: QueuedEvent): void {
     const h = this.#heap;
+    let i = h.length;
     h.push(ev);
-    let i = h.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(h[i]!, h[parent]!)) break;
-      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      const p = h[parent]!;
+      if (!before(ev, p)) break;
+      h[i] = p;
       i = parent;
     }
+    h[i] = ev;
   }
 
   #pop(): QueuedEvent | undefined {
     const h = this.#heap;
     const top = h[0];
     const last = h.pop();
-    if (h.length > 0 && last) {
-      h[0] = last;
+    const n = h.length;
+    if (n > 0 && last) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < h.length && before(h[l]!, h[m]!)) m = l;
-        if (r < h.length && before(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
+        let m = l;
+        let c = h[l]!;
+        if (r < n && before(h[r]!, c)) {
+          m = r;
+          c = h[r]!;
+        }
+        if (!before(c, last)) break;
+        h[i] = c;
         i = m;
       }
+      h[i] = last;
     }
     return top;
   }

@@ -1,9 +1,12 @@
 /**
  * The fast executor (sim/aslInterpreter.ts) against the reference (aws-local-stepfunctions): every shipped definition
- * run under both with the same scripted Lambda behaviours, on the simulator's virtual-time engine with its seeded
- * `Math.random` (retry jitter), must give identical results: status, output, error and cause, the Lambda calls in
- * order with their payloads, results, errors and virtual times, the waits, the retries, the states entered, and the
- * same number of jitter draws. Also: what the interpreter does not support is rejected when a definition is loaded.
+ * run under both with the same scripted Lambda behaviours (drawn per call from what the call is, so they do not
+ * depend on the order of calls), on the simulator's virtual-time engine with its seeded `Math.random` (retry jitter),
+ * must give identical results: status, output, error and cause, the Lambda calls in order with their payloads,
+ * results, errors and virtual times, the waits, the retries, the states entered, and the same number of jitter draws.
+ * Definitions with a Map compare calls, waits and the log as multisets (concurrent iterations reach their Lambdas in
+ * another order at one instant), and a failed Map by its outcome (see sameConcurrent). Also: what the interpreter
+ * does not support is rejected when a definition is loaded, and what it does differently by design.
  */
 import { describe, expect, it } from "vitest";
 import { buildRestoreDefinition } from "../../components/shared/restoreStateMachine";

@@ -24,6 +24,28 @@ describe("Engine", () => {
     expect(performance.now() - real).toBeLessThan(5000);
   });
 
+  it("keeps (time, insertion) order over many events pushed and popped in any order", async () => {
+    const e = new Engine(0);
+    const r = makeRandom(7, "heap");
+    const expected: [number, number][] = [];
+    const seen: [number, number][] = [];
+    let n = 0;
+    // Events that schedule more events (at the same and later times) while the heap is being drained.
+    const add = (at: number) => {
+      const id = n++;
+      expected.push([at, id]);
+      e.at(at, () => {
+        seen.push([e.now, id]);
+        if (id < 3000 && r.chance(0.5)) add(e.now + Math.floor(r.next() * 3) * 10);
+      });
+    };
+    for (let i = 0; i < 1000; i++) add(Math.floor(r.next() * 50) * 10);
+    await e.runUntil(1_000_000);
+    expect(seen.length).toBe(expected.length);
+    expected.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    expect(seen).toEqual(expected);
+  });
+
   it("cancels virtual timers with clearTimeout", async () => {
     const e = new Engine(0);
     let fired = false;
