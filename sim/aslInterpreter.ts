@@ -718,6 +718,8 @@ async function runMachine(m: CompiledMachine, input: Json, ctx: Ctx, hooks: Inte
       if (state.hasResultPath) result = applyResultPath(state.resultPath, raw, result);
       output = state.outputPath === undefined ? result : state.outputPath === null ? {} : state.outputPath(result, ctx);
     } catch (err) {
+      // An aborted iteration whose Task failed meanwhile neither retries nor goes on to a catcher's state.
+      if (a?.aborted) return undefined;
       const e = err as Error & { isRetryable?: boolean; isCatchable?: boolean };
       let retry = -1;
       if (state.retry) {

@@ -498,6 +498,51 @@ describe("fast executor: what it does differently from the reference, by design"
     ]);
   });
 
+  it("an aborted Map iteration whose Task fails afterwards does not retry it", async () => {
+    const def = {
+      StartAt: "M",
+      States: {
+        M: {
+          Type: "Map",
+          ItemProcessor: {
+            StartAt: "T",
+            States: {
+              T: {
+                Type: "Task",
+                Resource: "arn:aws:states:::lambda:invoke",
+                Parameters: { FunctionName: A, "Payload.$": "$" },
+                Retry: [{ ErrorEquals: ["Transient"], IntervalSeconds: 0, MaxAttempts: 3 }],
+                End: true,
+              },
+            },
+          },
+          End: true,
+        },
+      },
+    };
+    const calls: unknown[] = [];
+    const handlers: Record<string, TaskHandler> = {
+      [A]: async (payload) => {
+        calls.push(payload);
+        const i = (payload as { i: number }).i;
+        // Item 0 fails the Map at 10 s; item 1 fails retryably at 20 s, after its iteration was aborted.
+        await new Promise((resolve) => setTimeout(resolve, (i + 1) * 10_000));
+        const e = new Error(`item ${i}`);
+        e.name = i === 0 ? "Fatal" : "Transient";
+        throw e;
+      },
+    };
+    const engine = new Engine(Date.UTC(2026, 0, 1));
+    let result: Awaited<ReturnType<typeof runStateMachine>> | undefined;
+    engine.spawn("run", async () => {
+      result = await runStateMachine(def, { handlers, input: [{ i: 0 }, { i: 1 }], executor: "fast" });
+    });
+    await engine.runUntil(Date.UTC(2027, 0, 1));
+    expect(result!.error).toBe("Fatal");
+    expect(calls).toEqual([{ i: 0 }, { i: 1 }]);
+    expect(result!.retries).toEqual([]);
+  });
+
   it("a failed Map starts no further iteration and stops the running ones", async () => {
     const def = {
       StartAt: "M",
