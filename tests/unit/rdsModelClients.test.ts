@@ -71,6 +71,11 @@ describe("RdsWorld clients: first attempt without the retry middleware", () => {
     expect(a).toEqual({ DBSnapshots: [], $metadata: { httpStatusCode: 200, attempts: 1, totalRetryDelay: 0 } });
     expect(a).toEqual(b);
     expect(Object.keys(a.$metadata)).toEqual(Object.keys(b.$metadata));
+    // Each call gets its own output and $metadata (the direct path completes the model's output in place).
+    const again = await direct.send(new DescribeDBSnapshotsCommand({}));
+    expect(again).toEqual(a);
+    expect(again).not.toBe(a);
+    expect(again.$metadata).not.toBe(a.$metadata);
     // send still returns a promise that settles later, never synchronously.
     let settled = false;
     const p = direct.send(new DescribeDBSnapshotsCommand({})).then(() => (settled = true));
