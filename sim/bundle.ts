@@ -107,10 +107,16 @@ ${AJV_BUILD_END}`;
 }
 
 /** `source` with the one occurrence of `expected` replaced; fails the build when there is not exactly one. */
-function replaceOnce(source: string, expected: string, replacement: string, what: string): string {
+function replaceOnce(
+  source: string,
+  expected: string,
+  replacement: string,
+  what: string,
+  library = "aws-local-stepfunctions'",
+): string {
   const at = source.indexOf(expected);
   if (at < 0 || source.indexOf(expected, at + 1) >= 0) {
-    throw new Error(`sim/bundle.ts: aws-local-stepfunctions' ${what} is not as expected (check its version)`);
+    throw new Error(`sim/bundle.ts: ${library} ${what} is not as expected (check its version)`);
   }
   return source.slice(0, at) + replacement + source.slice(at + expected.length);
 }
@@ -428,13 +434,75 @@ export function withoutUnreadRetryError(source: string): string {
   return `${source.slice(0, at)}            let lastError;\n${source.slice(at + SMITHY_RETRY_LAST_ERROR.length)}`;
 }
 
+/**
+ * The class every SDK command is (@smithy/core's `ClassBuilder.build`, one class per operation), as @smithy/core
+ * defines it: its instance fields (`input`, `serialize`, `deserialize`, and the base class's `schema`) are class
+ * fields, each defined on the new command by the one field initializer all ~50 command classes share. That initializer
+ * sees a different object shape per class, and a class field definition at such a site goes through V8's runtime: a
+ * few microseconds per command (the `<instance_members_initializer>` of command.js in a simulation's profile).
+ */
+export const SMITHY_COMMAND_CLASS = `        return (CommandRef = class extends Command {
+            input;
+            static getEndpointParameterInstructions() {
+                return closure._ep;
+            }
+            constructor(...[input]) {
+                super();
+                this.input = input ?? {};
+                closure._init(this);
+                this.schema = closure._operationSchema;
+            }`;
+
+/**
+ * {@link SMITHY_COMMAND_CLASS} with the same own properties made by assignments in the constructor, in the same order
+ * (`schema`, `input`, `serialize`, `deserialize`) and with the same values at every point anything can observe (the
+ * fields' initial values are read by nothing before the constructor replaces them, and no class in the chain has an
+ * accessor for these names, so an assignment defines the property as the field did). The two field declarations
+ * after the class's methods are dropped ({@link SMITHY_COMMAND_SERDE_FIELDS}).
+ */
+export const ASSIGNED_SMITHY_COMMAND_CLASS = `        return (CommandRef = class extends Command {
+            static getEndpointParameterInstructions() {
+                return closure._ep;
+            }
+            constructor(...[input]) {
+                super();
+                this.input = input ?? {};
+                this.serialize = closure._serializer;
+                this.deserialize = closure._deserializer;
+                closure._init(this);
+                this.schema = closure._operationSchema;
+            }`;
+
+/** The command class's last two fields (initialised from the builder), declared after its methods. */
+export const SMITHY_COMMAND_SERDE_FIELDS = `            serialize = closure._serializer;
+            deserialize = closure._deserializer;
+        });`;
+
+/** The base class's `schema` field, made by an assignment in a constructor (it has no other constructor). */
+const SMITHY_SCHEMA_FIELD = "    schema;\n    static classBuilder() {";
+const ASSIGNED_SCHEMA_FIELD =
+  "    constructor() {\n        this.schema = undefined;\n    }\n    static classBuilder() {";
+
+/**
+ * Smithy's command.js with {@link ASSIGNED_SMITHY_COMMAND_CLASS} and the base class's `schema` assigned; fails the
+ * build when its text is not as expected (applied after {@link withLazyCommandStack}).
+ */
+export function withAssignedCommandFields(source: string): string {
+  let s = replaceOnce(source, SMITHY_COMMAND_CLASS, ASSIGNED_SMITHY_COMMAND_CLASS, "Command class", "@smithy/core's");
+  s = replaceOnce(s, SMITHY_COMMAND_SERDE_FIELDS, "        });", "Command serde fields", "@smithy/core's");
+  if (s.split("constructor(").length !== 2) {
+    throw new Error("sim/bundle.ts: @smithy/core's Command base class already has a constructor (check its version)");
+  }
+  return replaceOnce(s, SMITHY_SCHEMA_FIELD, ASSIGNED_SCHEMA_FIELD, "Command schema field", "@smithy/core's");
+}
+
 /** The library files the bundle patches, and how. */
 const PATCHES: readonly { readonly file: RegExp; readonly patch: (source: string) => string }[] = [
   { file: /aws-local-stepfunctions[\\/]build[\\/]main\.node\.cjs$/, patch: withLibraryPatches },
   { file: /asl-validator[\\/]dist[\\/]src[\\/]checks[\\/]json-schema-errors\.js$/, patch: withAjvCompiledOnce },
   {
     file: /@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]client[\\/]smithy-client[\\/]command\.js$/,
-    patch: withLazyCommandStack,
+    patch: (source) => withAssignedCommandFields(withLazyCommandStack(source)),
   },
   {
     file: /@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]retry[\\/]middleware-retry[\\/]retryMiddleware\.js$/,

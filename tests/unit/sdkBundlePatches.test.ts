@@ -3,6 +3,8 @@
  * - each command's middleware stack is made on first use (`withLazyCommandStack`): a bundled command must behave as the
  *   original one, its stack made once per command, assignable, resolved by a client, and listed among its own
  *   properties once made;
+ * - a command's own fields are assigned in its constructor instead of defined as class fields
+ *   (`withAssignedCommandFields`): the same own properties, in the same order, with the same values and attributes;
  * - the retry middleware no longer builds an `Error` it never reads (`withoutUnreadRetryError`): a bundled client's
  *   retry middleware must succeed and fail as the original's, with the same `$metadata`.
  */
@@ -13,9 +15,12 @@ import { join, resolve } from "node:path";
 import { RDSClient as OriginalClient, DescribeDBSnapshotsCommand as OriginalCommand } from "@aws-sdk/client-rds";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  ASSIGNED_SMITHY_COMMAND_CLASS,
   buildSimulatorBundle,
   LAZY_SMITHY_COMMAND_FIELDS,
+  SMITHY_COMMAND_CLASS,
   SMITHY_RETRY_LAST_ERROR,
+  withAssignedCommandFields,
   withLazyCommandStack,
   withoutUnreadRetryError,
 } from "../../sim/bundle";
@@ -61,6 +66,7 @@ describe("SDK commands in the bundle (lazy middleware stack)", () => {
     const out = join(dir, "probe.cjs");
     await buildSimulatorBundle(out, resolve(__dirname, "../sim/fixtures/commandProbe.ts"));
     expect(readFileSync(out, "utf8")).toContain("get middlewareStack()");
+    expect(readFileSync(out, "utf8")).toContain("this.serialize = closure._serializer;");
     probe = createRequire(__filename)(out) as Probe;
   }, TIMEOUT_MS);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -78,6 +84,31 @@ describe("SDK commands in the bundle (lazy middleware stack)", () => {
     expect(Object.keys(a).sort()).toEqual(Object.keys(original).sort());
     expect(stack.identify()).toEqual(original.middlewareStack.identify());
     expect(Object.keys(stack).sort()).toEqual(Object.keys(original.middlewareStack).sort());
+  });
+
+  it("gives a command the original's own properties, in the same order, with the same values and attributes", () => {
+    const input = { DBInstanceIdentifier: "db-1" };
+    const bundled = new probe.DescribeDBSnapshotsCommand(input) as unknown as Record<string, unknown>;
+    const original = new OriginalCommand(input) as unknown as Record<string, unknown>;
+    expect(Object.keys(bundled)).toEqual(["schema", "input", "serialize", "deserialize"]);
+    // The original's middleware stack is its first field; the bundled command makes it when read (the lazy stack).
+    const lazy = (k: string) => k !== "middlewareStack";
+    expect(Object.keys(bundled)).toEqual(Object.keys(original).filter(lazy));
+    const attributes = (o: object) =>
+      Object.entries(Object.getOwnPropertyDescriptors(o))
+        .filter(([k]) => lazy(k))
+        .map(([k, d]) => [k, d.writable, d.enumerable, d.configurable]);
+    expect(attributes(bundled)).toEqual(attributes(original));
+    expect(bundled.input).toBe(input);
+    // The operation's schema (the bundle's copy of the same module): kind, namespace and operation name.
+    const head = (schema: unknown) => (schema as unknown[]).slice(0, 3);
+    expect(head(bundled.schema)).toEqual(head(original.schema));
+    expect(head(bundled.schema)).toEqual([9, "com.amazonaws.rds", "DescribeDBSnapshots"]);
+    expect(bundled.schema).toBeDefined();
+    expect([bundled.serialize, bundled.deserialize]).toEqual([original.serialize, original.deserialize]);
+    // No input: an empty one, as the original.
+    expect(new probe.DescribeDBSnapshotsCommand().input).toEqual({});
+    expect(new probe.DescribeDBSnapshotsCommand()).toBeInstanceOf(probe.DescribeDBSnapshotsCommand);
   });
 
   it("keeps a stack assigned to a command, read or not", () => {
@@ -156,5 +187,21 @@ describe("SDK commands in the bundle (lazy middleware stack)", () => {
     expect(withLazyCommandStack(source)).toContain(LAZY_SMITHY_COMMAND_FIELDS);
     expect(() => withLazyCommandStack(source.replace("schema;", "schema = 1;"))).toThrow(/Command is not as expected/);
     expect(() => withLazyCommandStack(withLazyCommandStack(source))).toThrow(/Command is not as expected/);
+  });
+
+  it("fails the build when @smithy/core's command class is not the expected text", () => {
+    const source = withLazyCommandStack(readFileSync(COMMAND_JS, "utf8"));
+    const patched = withAssignedCommandFields(source);
+    expect(patched).toContain(ASSIGNED_SMITHY_COMMAND_CLASS);
+    expect(patched).not.toContain(SMITHY_COMMAND_CLASS);
+    expect(patched).not.toContain("\n            serialize = closure._serializer;");
+    expect(() => withAssignedCommandFields(patched)).toThrow(/Command class is not as expected/);
+    const moreFields = source.replace("            input;\n", "            input;\n            extra = 1;\n");
+    expect(() => withAssignedCommandFields(moreFields)).toThrow(/Command class is not as expected/);
+    const withConstructor = source.replace(
+      "    static classBuilder() {",
+      "    constructor() {}\n    static classBuilder() {",
+    );
+    expect(() => withAssignedCommandFields(withConstructor)).toThrow(/already has a constructor/);
   });
 });
