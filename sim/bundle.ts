@@ -496,6 +496,48 @@ export function withAssignedCommandFields(source: string): string {
   return replaceOnce(s, SMITHY_SCHEMA_FIELD, ASSIGNED_SCHEMA_FIELD, "Command schema field", "@smithy/core's");
 }
 
+/**
+ * The SDK's paginators (@smithy/core `createPaginator`) send each page through an `async` helper that awaits the
+ * client's promise only to return it (one more promise and two more turns per page), and read the next token with
+ * `path.split(".")` per page although every RDS token is one property name.
+ */
+export const SMITHY_PAGED_REQUEST = `const makePagedClientRequest = async (CommandCtor, client, input, withCommand = (_) => _, ...args) => {
+    let command = new CommandCtor(input);
+    command = withCommand(command) ?? command;
+    return await client.send(command, ...args);
+};`;
+
+/**
+ * {@link SMITHY_PAGED_REQUEST} returning the client's promise itself: its only caller awaits it at once (inside the
+ * paginator's async generator, where a synchronous throw rejects the page as the helper's rejected promise did). The
+ * default `withCommand` returned its argument, so leaving an absent one uncalled gives the same command.
+ */
+export const DIRECT_PAGED_REQUEST = `const makePagedClientRequest = (CommandCtor, client, input, withCommand, ...args) => {
+    let command = new CommandCtor(input);
+    if (withCommand !== undefined) command = withCommand(command) ?? command;
+    return client.send(command, ...args);
+};`;
+
+/** The start of createPaginator.js's token reader. */
+export const SMITHY_PAGINATOR_GET = `const get = (fromObject, path) => {
+    let cursor = fromObject;`;
+
+/** {@link SMITHY_PAGINATOR_GET} answering a one-step path (no dot) as its loop does, without splitting it. */
+export const DIRECT_PAGINATOR_GET = `const get = (fromObject, path) => {
+    if (!path.includes(".")) {
+        return !fromObject || typeof fromObject !== "object" ? undefined : fromObject[path];
+    }
+    let cursor = fromObject;`;
+
+/** Smithy's createPaginator.js with both replacements; fails the build when its text is not as expected. */
+export function withDirectPaginator(source: string): string {
+  const s = replaceOnce(source, SMITHY_PAGED_REQUEST, DIRECT_PAGED_REQUEST, "makePagedClientRequest", "@smithy/core's");
+  if (s.split("makePagedClientRequest(").length !== 2) {
+    throw new Error("sim/bundle.ts: @smithy/core's makePagedClientRequest has other callers (check its version)");
+  }
+  return replaceOnce(s, SMITHY_PAGINATOR_GET, DIRECT_PAGINATOR_GET, "paginator token reader", "@smithy/core's");
+}
+
 /** The library files the bundle patches, and how. */
 const PATCHES: readonly { readonly file: RegExp; readonly patch: (source: string) => string }[] = [
   { file: /aws-local-stepfunctions[\\/]build[\\/]main\.node\.cjs$/, patch: withLibraryPatches },
@@ -503,6 +545,10 @@ const PATCHES: readonly { readonly file: RegExp; readonly patch: (source: string
   {
     file: /@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]client[\\/]smithy-client[\\/]command\.js$/,
     patch: (source) => withAssignedCommandFields(withLazyCommandStack(source)),
+  },
+  {
+    file: /@smithy[\\/]core[\\/]dist-es[\\/]legacy-root-exports[\\/]pagination[\\/]createPaginator\.js$/,
+    patch: withDirectPaginator,
   },
   {
     file: /@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]retry[\\/]middleware-retry[\\/]retryMiddleware\.js$/,
