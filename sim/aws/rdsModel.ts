@@ -597,9 +597,13 @@ export class RdsWorld {
     const handler = stack.resolve(answer, {});
     // The client's retry strategy (the one its retry middleware uses), once the SDK has made it.
     let strategy: RetryStrategyView | undefined;
-    void (client.config as unknown as { retryStrategy: () => Promise<RetryStrategyView> }).retryStrategy().then((s) => {
-      strategy = s;
-    });
+    // Should the SDK fail to make it, every call takes the middleware, which reports that failure on each call.
+    void (client.config as unknown as { retryStrategy: () => Promise<RetryStrategyView> }).retryStrategy().then(
+      (s) => {
+        strategy = s;
+      },
+      () => undefined,
+    );
     const send = async (command: { input: unknown }) => {
       const route = routes.get(command.constructor as CommandClass);
       if (!route) {
