@@ -2,9 +2,9 @@
  * A stateful in-memory model of RDS (+ KMS + EventBridge) across many accounts and regions, for workflow
  * tests, state-machine tests and the simulator.
  *
- * `clients(account)` hands out REAL SDK clients (so the SDK paginators work) whose `send` is replaced with
- * aws-sdk-client-mock; every command goes through one gate that records the call and applies the injected
- * faults, then runs the model. Long operations (snapshots, copies, restores) store when they start and end,
+ * `clients(account)` hands out REAL SDK clients (so the SDK paginators work) whose `send` answers from the model
+ * through the SDK's own retry middleware (`stub`); every attempt goes through one gate that records the call and
+ * applies the injected faults, then runs the model. Long operations (snapshots, copies, restores) store when they start and end,
  * and their status is derived from `clock()` at each read, so a virtual clock can jump days at no cost.
  *
  * See docs/internals.md (the RDS model) for what is simulated and what is not.
