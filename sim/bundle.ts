@@ -107,10 +107,16 @@ ${AJV_BUILD_END}`;
 }
 
 /** `source` with the one occurrence of `expected` replaced; fails the build when there is not exactly one. */
-function replaceOnce(source: string, expected: string, replacement: string, what: string): string {
+function replaceOnce(
+  source: string,
+  expected: string,
+  replacement: string,
+  what: string,
+  library = "aws-local-stepfunctions'",
+): string {
   const at = source.indexOf(expected);
   if (at < 0 || source.indexOf(expected, at + 1) >= 0) {
-    throw new Error(`sim/bundle.ts: aws-local-stepfunctions' ${what} is not as expected (check its version)`);
+    throw new Error(`sim/bundle.ts: ${library} ${what} is not as expected (check its version)`);
   }
   return source.slice(0, at) + replacement + source.slice(at + expected.length);
 }
@@ -428,13 +434,121 @@ export function withoutUnreadRetryError(source: string): string {
   return `${source.slice(0, at)}            let lastError;\n${source.slice(at + SMITHY_RETRY_LAST_ERROR.length)}`;
 }
 
+/**
+ * The class every SDK command is (@smithy/core's `ClassBuilder.build`, one class per operation), as @smithy/core
+ * defines it: its instance fields (`input`, `serialize`, `deserialize`, and the base class's `schema`) are class
+ * fields, each defined on the new command by the one field initializer all ~50 command classes share. That initializer
+ * sees a different object shape per class, and a class field definition at such a site goes through V8's runtime: a
+ * few microseconds per command (the `<instance_members_initializer>` of command.js in a simulation's profile).
+ */
+export const SMITHY_COMMAND_CLASS = `        return (CommandRef = class extends Command {
+            input;
+            static getEndpointParameterInstructions() {
+                return closure._ep;
+            }
+            constructor(...[input]) {
+                super();
+                this.input = input ?? {};
+                closure._init(this);
+                this.schema = closure._operationSchema;
+            }`;
+
+/**
+ * {@link SMITHY_COMMAND_CLASS} with the same own properties made by assignments in the constructor, in the same order
+ * (`schema`, `input`, `serialize`, `deserialize`) and with the same values at every point anything can observe (the
+ * fields' initial values are read by nothing before the constructor replaces them, and no class in the chain has an
+ * accessor for these names, so an assignment defines the property as the field did). The two field declarations
+ * after the class's methods are dropped ({@link SMITHY_COMMAND_SERDE_FIELDS}).
+ */
+export const ASSIGNED_SMITHY_COMMAND_CLASS = `        return (CommandRef = class extends Command {
+            static getEndpointParameterInstructions() {
+                return closure._ep;
+            }
+            constructor(...[input]) {
+                super();
+                this.input = input ?? {};
+                this.serialize = closure._serializer;
+                this.deserialize = closure._deserializer;
+                closure._init(this);
+                this.schema = closure._operationSchema;
+            }`;
+
+/** The command class's last two fields (initialised from the builder), declared after its methods. */
+export const SMITHY_COMMAND_SERDE_FIELDS = `            serialize = closure._serializer;
+            deserialize = closure._deserializer;
+        });`;
+
+/** The base class's `schema` field, made by an assignment in a constructor (it has no other constructor). */
+const SMITHY_SCHEMA_FIELD = "    schema;\n    static classBuilder() {";
+const ASSIGNED_SCHEMA_FIELD =
+  "    constructor() {\n        this.schema = undefined;\n    }\n    static classBuilder() {";
+
+/**
+ * Smithy's command.js with {@link ASSIGNED_SMITHY_COMMAND_CLASS} and the base class's `schema` assigned; fails the
+ * build when its text is not as expected (applied after {@link withLazyCommandStack}).
+ */
+export function withAssignedCommandFields(source: string): string {
+  let s = replaceOnce(source, SMITHY_COMMAND_CLASS, ASSIGNED_SMITHY_COMMAND_CLASS, "Command class", "@smithy/core's");
+  s = replaceOnce(s, SMITHY_COMMAND_SERDE_FIELDS, "        });", "Command serde fields", "@smithy/core's");
+  if (s.split("constructor(").length !== 2) {
+    throw new Error("sim/bundle.ts: @smithy/core's Command base class already has a constructor (check its version)");
+  }
+  return replaceOnce(s, SMITHY_SCHEMA_FIELD, ASSIGNED_SCHEMA_FIELD, "Command schema field", "@smithy/core's");
+}
+
+/**
+ * The SDK's paginators (@smithy/core `createPaginator`) send each page through an `async` helper that awaits the
+ * client's promise only to return it (one more promise and two more turns per page), and read the next token with
+ * `path.split(".")` per page although every RDS token is one property name.
+ */
+export const SMITHY_PAGED_REQUEST = `const makePagedClientRequest = async (CommandCtor, client, input, withCommand = (_) => _, ...args) => {
+    let command = new CommandCtor(input);
+    command = withCommand(command) ?? command;
+    return await client.send(command, ...args);
+};`;
+
+/**
+ * {@link SMITHY_PAGED_REQUEST} returning the client's promise itself: its only caller awaits it at once (inside the
+ * paginator's async generator, where a synchronous throw rejects the page as the helper's rejected promise did). The
+ * default `withCommand` returned its argument, so leaving an absent one uncalled gives the same command.
+ */
+export const DIRECT_PAGED_REQUEST = `const makePagedClientRequest = (CommandCtor, client, input, withCommand, ...args) => {
+    let command = new CommandCtor(input);
+    if (withCommand !== undefined) command = withCommand(command) ?? command;
+    return client.send(command, ...args);
+};`;
+
+/** The start of createPaginator.js's token reader. */
+export const SMITHY_PAGINATOR_GET = `const get = (fromObject, path) => {
+    let cursor = fromObject;`;
+
+/** {@link SMITHY_PAGINATOR_GET} answering a one-step path (no dot) as its loop does, without splitting it. */
+export const DIRECT_PAGINATOR_GET = `const get = (fromObject, path) => {
+    if (!path.includes(".")) {
+        return !fromObject || typeof fromObject !== "object" ? undefined : fromObject[path];
+    }
+    let cursor = fromObject;`;
+
+/** Smithy's createPaginator.js with both replacements; fails the build when its text is not as expected. */
+export function withDirectPaginator(source: string): string {
+  const s = replaceOnce(source, SMITHY_PAGED_REQUEST, DIRECT_PAGED_REQUEST, "makePagedClientRequest", "@smithy/core's");
+  if (s.split("makePagedClientRequest(").length !== 2) {
+    throw new Error("sim/bundle.ts: @smithy/core's makePagedClientRequest has other callers (check its version)");
+  }
+  return replaceOnce(s, SMITHY_PAGINATOR_GET, DIRECT_PAGINATOR_GET, "paginator token reader", "@smithy/core's");
+}
+
 /** The library files the bundle patches, and how. */
 const PATCHES: readonly { readonly file: RegExp; readonly patch: (source: string) => string }[] = [
   { file: /aws-local-stepfunctions[\\/]build[\\/]main\.node\.cjs$/, patch: withLibraryPatches },
   { file: /asl-validator[\\/]dist[\\/]src[\\/]checks[\\/]json-schema-errors\.js$/, patch: withAjvCompiledOnce },
   {
     file: /@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]client[\\/]smithy-client[\\/]command\.js$/,
-    patch: withLazyCommandStack,
+    patch: (source) => withAssignedCommandFields(withLazyCommandStack(source)),
+  },
+  {
+    file: /@smithy[\\/]core[\\/]dist-es[\\/]legacy-root-exports[\\/]pagination[\\/]createPaginator\.js$/,
+    patch: withDirectPaginator,
   },
   {
     file: /@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]retry[\\/]middleware-retry[\\/]retryMiddleware\.js$/,

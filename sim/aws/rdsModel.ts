@@ -2,9 +2,9 @@
  * A stateful in-memory model of RDS (+ KMS + EventBridge) across many accounts and regions, for workflow
  * tests, state-machine tests and the simulator.
  *
- * `clients(account)` hands out REAL SDK clients (so the SDK paginators work) whose `send` is replaced with
- * aws-sdk-client-mock; every command goes through one gate that records the call and applies the injected
- * faults, then runs the model. Long operations (snapshots, copies, restores) store when they start and end,
+ * `clients(account)` hands out REAL SDK clients (so the SDK paginators work) whose `send` answers from the model
+ * through the SDK's own retry middleware (`stub`); every attempt goes through one gate that records the call and
+ * applies the injected faults, then runs the model. Long operations (snapshots, copies, restores) store when they start and end,
  * and their status is derived from `clock()` at each read, so a virtual clock can jump days at no cost.
  *
  * See docs/internals.md (the RDS model) for what is simulated and what is not.
@@ -559,6 +559,13 @@ export class RdsWorld {
    * on AWS. Serialization, endpoints, signing and HTTP never run: they cost about a millisecond per call, and their
    * first call reads ~/.aws/config, real I/O a process of the simulator's engine must not wait on. The client stays
    * a real SDK client (`instanceof RDSClient`, so the paginators accept it). The model records attempts (`calls`).
+   *
+   * A call's first attempt skips the middleware while the client's standard strategy has its retry quota full (nearly
+   * every call: only a fault or the API budget refuses attempts): when it succeeds, the output gets the `$metadata`
+   * the middleware would write (`attempts: 1`, `totalRetryDelay: 0`; recording the success would change nothing);
+   * when it fails, the middleware runs with that failure as its first attempt's outcome, so it throws the model's
+   * error with `attempts: 1`, or backs off and retries a throttled or failed attempt, exactly as before. Fewer
+   * awaits per call, so work at one virtual instant may run in another order (tests/unit/rdsModelClients.test.ts).
    */
   private stub<C extends RDSClient | KMSClient | EventBridgeClient>(
     client: C,
@@ -574,14 +581,29 @@ export class RdsWorld {
     }
     if (stack.identify().join() !== "retryMiddleware - finalizeRequest")
       throw new Error(`${service} model: unexpected SDK middleware left: ${stack.identify().join(", ")}`);
-    const answer = async (args: { input: unknown; route: Route }) => {
+    const answer = async (args: Attempt) => {
       // Settle asynchronously like a real call, so callers cannot depend on synchronous side effects.
       await undefined;
+      const first = args.failed;
+      if (first !== undefined) {
+        // The first attempt already ran on the direct path below and failed: the retry middleware takes over from it.
+        args.failed = undefined;
+        throw first.error;
+      }
       const out = this.gate(service, account, region, args.route.name, () => args.route.fn(args.input)) as object;
       // A fresh $metadata: the retry middleware writes the attempt count into it.
       return { output: { ...out, $metadata: { httpStatusCode: 200 } }, response: { statusCode: 200, headers: {} } };
     };
     const handler = stack.resolve(answer, {});
+    // The client's retry strategy (the one its retry middleware uses), once the SDK has made it.
+    let strategy: RetryStrategyView | undefined;
+    // Should the SDK fail to make it, every call takes the middleware, which reports that failure on each call.
+    void (client.config as unknown as { retryStrategy: () => Promise<RetryStrategyView> }).retryStrategy().then(
+      (s) => {
+        strategy = s;
+      },
+      () => undefined,
+    );
     const send = async (command: { input: unknown }) => {
       const route = routes.get(command.constructor as CommandClass);
       if (!route) {
@@ -589,7 +611,24 @@ export class RdsWorld {
           `${service} model: ${command.constructor.name} not implemented (account ${account}, region ${region})`,
         );
       }
-      return (await handler({ input: command.input, route })).output;
+      const input = command.input;
+      if (!directFirstAttempt(strategy)) return (await handler({ input, route, failed: undefined })).output;
+      // The direct path: what the retry middleware does around a first attempt that succeeds is to record the success
+      // (nothing to record while its retry quota is full: directFirstAttempt) and write `attempts: 1,
+      // totalRetryDelay: 0` into $metadata. Only a failed first attempt needs the middleware: it gets that attempt's
+      // error as its first attempt's outcome, classifies it, and backs off and retries (faults, the API budget) or
+      // throws it with `attempts: 1` (model errors), exactly as when it had made the attempt itself.
+      await undefined;
+      let out: object;
+      try {
+        out = this.gate(service, account, region, route.name, () => route.fn(input)) as object;
+      } catch (error) {
+        return (await handler({ input, route, failed: { error } })).output;
+      }
+      // Every route returns a fresh output object (with the model's shared $metadata, replaced here), so it is
+      // completed in place rather than copied: the copy was half the stub's own time.
+      (out as { $metadata: unknown }).$metadata = { httpStatusCode: 200, attempts: 1, totalRetryDelay: 0 };
+      return out;
     };
     Object.defineProperty(client, "send", { value: send, writable: true, configurable: true });
     return client;
@@ -643,6 +682,35 @@ interface RetryOnlyStack {
   identify(): string[];
   remove(name: string): boolean;
   resolve<A, O>(handler: (args: A) => Promise<O>, context: object): (args: A) => Promise<O>;
+}
+
+/** One call as the model's stub hands it through the retry middleware to the model. */
+interface Attempt {
+  readonly input: unknown;
+  readonly route: Route;
+  /** The error of a first attempt made before the middleware ran (the direct path of `stub`); cleared when replayed. */
+  failed: { error: unknown } | undefined;
+}
+
+/** What the stub reads of the SDK's retry strategy. */
+interface RetryStrategyView {
+  readonly mode?: string;
+  getCapacity?(): number;
+}
+
+/**
+ * The retry quota of the SDK's standard retry strategy when full (@smithy/core util-retry `INITIAL_RETRY_TOKENS`;
+ * tests/unit/rdsModel.test.ts checks it against a fresh client's strategy). A success refills the quota up to this
+ * value, so while it is full recording a success changes nothing.
+ */
+export const SDK_RETRY_CAPACITY = 500;
+
+/**
+ * True when a call's first attempt may skip the SDK's retry middleware (the stub's direct path): the client's strategy
+ * is the standard one (adaptive mode's rate limiter updates its rates on every success) and its retry quota is full.
+ */
+function directFirstAttempt(strategy: RetryStrategyView | undefined): boolean {
+  return strategy?.mode === "standard" && strategy.getCapacity?.() === SDK_RETRY_CAPACITY;
 }
 
 /** An SDK command class (the key commands are routed by). */
