@@ -38,10 +38,11 @@ export interface CheckSummary {
   /** Items that need an operator (the Copier reports them as failures). */
   readonly failed: number;
   /**
-   * Seconds until the in-scope copies running now should be worth another look (copy/nextCheck.ts); absent when none
-   * runs. The state machine waits this long before the next check, clamped to its minimum and maximum wait.
+   * Seconds until the in-scope copies running now should be worth another look (copy/nextCheck.ts); 0 when none runs
+   * (no estimate: the loop waits its minimum). The state machine waits this long before the next check, clamped to its
+   * minimum and maximum wait.
    */
-  readonly nextCheckSeconds?: number;
+  readonly nextCheckSeconds: number;
 }
 
 /** Builds the Checker handler. */
@@ -66,7 +67,7 @@ export function makeHandler(deps: HandlerDeps<CheckConfig>): (event: unknown) =>
         waiting: 0,
         ready: 0,
         failed: 0,
-        ...(next !== undefined ? { nextCheckSeconds: next } : {}),
+        nextCheckSeconds: next ?? 0,
       };
       obs.logger.info("check finished", { ...summary, inProgress: 1, reads: running.reads });
       return summary;
@@ -83,7 +84,7 @@ export function makeHandler(deps: HandlerDeps<CheckConfig>): (event: unknown) =>
       waiting: progress.waiting,
       ready: progress.ready,
       failed: progress.failures.length,
-      ...(next !== undefined ? { nextCheckSeconds: next } : {}),
+      nextCheckSeconds: next ?? 0,
     };
     obs.logger.info("check finished", { ...summary, inProgress: summary.inProgress.length });
     return summary;

@@ -115,7 +115,7 @@ describe("check started by the Sharer's event", () => {
     await a.copy(sharedEvent());
     a.advance(24 * 60);
     const done = await a.checkReads(sharedEvent());
-    expect(done.summary).toEqual({ pending: 0, inProgress: [], waiting: 0, ready: 0, failed: 0 });
+    expect(done.summary).toEqual({ pending: 0, inProgress: [], waiting: 0, ready: 0, failed: 0, nextCheckSeconds: 0 });
     expect(done.reads).toBe(1 + 3);
   });
 
@@ -148,7 +148,7 @@ describe("check started by the Sharer's event", () => {
   it("a copy not started yet: plans in full (the Copier decides), reporting it ready", async () => {
     const a = await drAccount("direct");
     const next = await a.checkReads(sharedEvent());
-    expect(next.summary).toEqual({ pending: 1, inProgress: [], waiting: 0, ready: 1, failed: 0 });
+    expect(next.summary).toEqual({ pending: 1, inProgress: [], waiting: 0, ready: 1, failed: 0, nextCheckSeconds: 0 });
     expect(next.reads).toBe(1 + 3);
   });
 
