@@ -194,7 +194,7 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
     // even if it belongs to another recovery point than this run's: time the next look by them too.
     const blocking = progress.waiting > 0 ? (dbRunning ?? []) : [];
     const nextCheck =
-      nextCheckSeconds([...progress.running, ...justStarted, ...blocking], end, expectedCopyMinutes) ??
+      nextCheckSeconds([...progress.running, ...justStarted, ...blocking], end, expectedCopyMinutes, dbRunning) ??
       (count.quotaWaiting > 0
         ? slotRetrySeconds(
             Math.random,
