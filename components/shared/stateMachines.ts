@@ -12,26 +12,37 @@
  *     -> <Step>Succeeded
  *
  * Check loop (the copy step: copies run for minutes to hours inside RDS, so the machine polls instead of the Lambda
- * waiting):
+ * waiting). The last summary (the step's, a check's or a re-run's) is kept at `$.latest.summary`. Per poll the
+ * machine runs four states: one Choice, one Pass, one Wait, one Task (before branch copyloop: nine, ~9.5 on average;
+ * Standard workflows are billed per state transition):
  *
- *   Is<Step>Pending (Choice on $.summary.pending)
- *     missing or not a number      -> <Step>SummaryInvalid (Fail)
- *     > 0 and checks >= maxChecks, or > 0 and waitedSeconds >= budgetSeconds
- *                                  -> Mark<Step>LeftPending (Pass: adds leftPending: true) -> <Step>LeftPending (Succeed)
- *     > 0                          -> Time<Step>Check -> WaitFor<Step> -> Check<Step> (Task) -> Count<Step>Check
- *     otherwise                    -> <Step>Succeeded
- *   Time<Step>Check (Choice on $.summary.nextCheckSeconds: the handler's estimate of when the running work is done)
- *     missing, not a number or <= waitSeconds -> WaitShortFor<Step> (Pass: waitSeconds)
- *     >= maxWaitSeconds                       -> WaitLongFor<Step> (Pass: maxWaitSeconds)
- *     otherwise                               -> WaitAsEstimatedFor<Step> (Pass: the estimate)
- *   each Pass sets waitSeconds and adds it to waitedSeconds (States.MathAdd) -> WaitFor<Step> (Wait SecondsPath $.waitSeconds)
- *   -> Is<Step>Waiting (Choice on $.summary.waiting)
- *     > 0       -> Rerun<Step> (work waited for a free slot or for quota: only a step run can start it)
- *     otherwise -> Check<Step>
- *   Count<Step>Check (Pass: checks + 1 with States.MathAdd, keep the latest summary) -> Is<Step>Ready
- *   Is<Step>Ready (Choice on $.summary.ready)
- *     checks < maxChecks and ready > 0 -> Rerun<Step> (the step Lambda again) -> Count<Step>Check
- *     otherwise                        -> Is<Step>Pending
+ *   Is<Step>Pending (Choice, after the step's own runs) and Has<Step>Failures (Choice, after each check or re-run),
+ *   in this order, first match wins:
+ *     a field the rules read is missing or not a number -> the single-field path below (Read<Step>Pending,
+ *                                    Read<Step>Failures)
+ *     [after a check or re-run] failed > 0               -> <Step>ItemsFailed (Fail)
+ *     [after a check or re-run] checks < maxChecks and ready > 0
+ *                                                        -> Count<Step>Rerun (Pass: checks + 1) -> Rerun<Step>
+ *     pending > 0 and (checks >= maxChecks or waitedSeconds >= budgetSeconds)
+ *                                                        -> Mark<Step>LeftPending (Pass: leftPending: true)
+ *                                                           -> <Step>LeftPending (Succeed)
+ *     pending <= 0                                       -> <Step>Succeeded (Pass: the output, End)
+ *     otherwise: a wait by nextCheckSeconds (<= waitSeconds: WaitShort, >= maxWaitSeconds: WaitLong, else
+ *     WaitAsEstimated), followed by a check, or by a re-run when waiting > 0:
+ *       WaitShortFor<Step> / WaitLongFor<Step> / WaitAsEstimatedFor<Step> (Pass) -> WaitFor<Step> (Wait) -> Check<Step>
+ *       WaitShortToRerun<Step> / ... (Pass) -> WaitToRerun<Step> (Wait) -> Rerun<Step>
+ *   each Pass sets waitSeconds, adds it to waitedSeconds and counts the invocation it leads to (checks + 1; both with
+ *   States.MathAdd), so the Choice after that invocation sees the same count as a count taken after it.
+ *   Check<Step> and Rerun<Step> (Task, ResultPath $.latest) -> Has<Step>Failures.
+ *
+ *   The single-field path makes the same decisions one optional field per Choice, each type-tested before it is
+ *   compared (no rule ever compares a missing value, which Step Functions fails with States.Runtime):
+ *     Read<Step>Failures (failed) -> Is<Step>Ready (checks, ready) -> Read<Step>Pending (pending: missing or not a
+ *     number -> <Step>SummaryInvalid (Fail)) -> Is<Step>Waiting (waiting) -> Time<Step>Check / Time<Step>Rerun
+ *     (nextCheckSeconds: missing or not a number waits the shortest) -> the same Pass states.
+ *   The Copier and the Checker always return every field as a number (`nextCheckSeconds: 0` when nothing runs, the
+ *   Copier's `ready: 0`), so they take the one-Choice path; tests/statemachines/checkLoopEquivalence.test.ts checks
+ *   both paths against the loop before the merge (tests/helpers/stepMachineAt7a21015) on random summaries.
  *
  * `ready` is how a read-only check says "the step could make progress now" (two-step copy: a home-region copy
  * finished, so its DR-region copy can start); the step runs again at once instead of waiting for the next schedule.
@@ -57,17 +68,19 @@
  * Resume loop (every step; issue 13 item 1): a handler stops taking new work before its Lambda's deadline and reports
  * the items it did not start as `summary.leftPending`. The machine runs it again at once while that is > 0:
  *
- *   Has<Step>LeftWork (Choice on $.summary.leftPending, after the step Task)
+ *   Has<Step>LeftWork (Choice on $.summary.leftPending, $.latest.summary.leftPending with a check loop)
  *     missing, not a number or <= 0  -> (the check loop, or <Step>Succeeded)
  *     runs >= maxRuns                -> (the same: the summary keeps leftPending > 0, the next run resumes)
  *     otherwise                      -> Continue<Step> (the step Lambda again) -> Count<Step>Run (runs + 1) -> Has<Step>LeftWork
  *
  * Each run records what it finished as it goes (tags, events), so a continuation starts where the last run stopped.
  *
- * State data between states is `{ summary, checks, waitedSeconds }` (plus `waitSeconds` while waiting): `summary` is
- * the last handler's JSON result (a small object such as `{ pending: 3, nextCheckSeconds: 900 }`), `checks` the
- * number of loop invocations so far, `waitedSeconds` the seconds waited so far. The check Lambda and re-runs receive the
- * execution's original input (`$$.Execution.Input`), so a run scoped to one DB or snapshot stays in that scope.
+ * State data in the check loop is `{ latest: { summary }, checks, waitedSeconds }` (plus `waitSeconds` while
+ * waiting): `summary` is the last handler's JSON result (a small object such as `{ pending: 3, nextCheckSeconds: 900 }`),
+ * `checks` the number of loop invocations so far, `waitedSeconds` the seconds waited so far. The output is
+ * `{ summary, checks, waitedSeconds }` (plus `leftPending: true` when work was left pending). The check Lambda and
+ * re-runs receive the execution's original input (`$$.Execution.Input`), so a run scoped to one DB or snapshot stays
+ * in that scope.
  *
  * No Pulumi imports here: the module must load in tests, the simulator and the CLI without a Pulumi runtime.
  */
@@ -224,8 +237,8 @@ export const NOT_YET_VISIBLE_RETRY = {
 } as const;
 
 /**
- * Upper bound of `check.maxChecks`: each loop iteration adds about 15 history events (Choice, Wait, Task with its
- * scheduled/started/succeeded events, Pass) and a Standard execution allows 25,000.
+ * Upper bound of `check.maxChecks`: each loop iteration adds about 12 history events (Choice, Pass, Wait, Task with
+ * its scheduled/started/succeeded events) and a Standard execution allows 25,000.
  */
 export const MAX_CHECKS_LIMIT = 1000;
 
@@ -237,19 +250,33 @@ const MAX_DELAY_SECONDS_LIMIT = 31_622_400;
 /** Names of the states a step machine consists of, derived from its step name. */
 export interface StepStateNames {
   readonly task: string;
+  /** Entry of the check loop after the step's own runs (one Choice: done, left pending, or which wait). */
   readonly isPending: string;
+  /** After each check or re-run (one Choice: failed, ready, done, left pending, or which wait). */
+  readonly hasFailures: string;
+  /** The Wait before a check, and the one before a re-run of the step. */
   readonly wait: string;
-  readonly timeCheck: string;
+  readonly waitToRerun: string;
+  /** Pass states setting the wait (and counting the invocation that follows it): before a check... */
   readonly waitShort: string;
   readonly waitLong: string;
   readonly waitAsEstimated: string;
+  /** ...and before a re-run. */
+  readonly waitShortToRerun: string;
+  readonly waitLongToRerun: string;
+  readonly waitAsEstimatedToRerun: string;
+  /** Pass counting a re-run started at once (the check reported `ready`). */
+  readonly countRerun: string;
   readonly check: string;
-  readonly count: string;
-  readonly hasFailures: string;
-  readonly itemsFailed: string;
-  readonly isReady: string;
-  readonly isWaiting: string;
   readonly rerun: string;
+  /** The path for a summary that leaves an optional field out (one rule each, in the order of the module comment). */
+  readonly readFailures: string;
+  readonly isReady: string;
+  readonly readPending: string;
+  readonly isWaiting: string;
+  readonly timeCheck: string;
+  readonly timeRerun: string;
+  readonly itemsFailed: string;
   readonly succeeded: string;
   readonly failed: string;
   readonly markLeftPending: string;
@@ -265,18 +292,25 @@ export function stepStateNames(stepName: string): StepStateNames {
   return {
     task: stepName,
     isPending: `Is${stepName}Pending`,
+    hasFailures: `Has${stepName}Failures`,
     wait: `WaitFor${stepName}`,
-    timeCheck: `Time${stepName}Check`,
+    waitToRerun: `WaitToRerun${stepName}`,
     waitShort: `WaitShortFor${stepName}`,
     waitLong: `WaitLongFor${stepName}`,
     waitAsEstimated: `WaitAsEstimatedFor${stepName}`,
+    waitShortToRerun: `WaitShortToRerun${stepName}`,
+    waitLongToRerun: `WaitLongToRerun${stepName}`,
+    waitAsEstimatedToRerun: `WaitAsEstimatedToRerun${stepName}`,
+    countRerun: `Count${stepName}Rerun`,
     check: `Check${stepName}`,
-    count: `Count${stepName}Check`,
-    hasFailures: `Has${stepName}Failures`,
-    itemsFailed: `${stepName}ItemsFailed`,
-    isReady: `Is${stepName}Ready`,
-    isWaiting: `Is${stepName}Waiting`,
     rerun: `Rerun${stepName}`,
+    readFailures: `Read${stepName}Failures`,
+    isReady: `Is${stepName}Ready`,
+    readPending: `Read${stepName}Pending`,
+    isWaiting: `Is${stepName}Waiting`,
+    timeCheck: `Time${stepName}Check`,
+    timeRerun: `Time${stepName}Rerun`,
+    itemsFailed: `${stepName}ItemsFailed`,
     succeeded: `${stepName}Succeeded`,
     failed: `${stepName}Failed`,
     markLeftPending: `Mark${stepName}LeftPending`,
@@ -388,7 +422,7 @@ export function buildStepDefinition(o: StepMachineOptions): AslDefinition {
 
   const states: Record<string, unknown> = {};
   const terminal = {
-    [n.succeeded]: { Type: "Succeed", Comment: `${step} finished; output is { summary, checks? }.` },
+    [n.succeeded]: { Type: "Succeed", Comment: `${step} finished; output is { summary, runs }.` },
     [n.failed]: failWithCaughtError(
       `${step} failed: the handler's error name and cause, after retries where they apply.`,
     ),
@@ -429,175 +463,288 @@ export function buildStepDefinition(o: StepMachineOptions): AslDefinition {
 
   states[n.task] = lambdaTask({
     functionArn: o.functionArn,
-    resultSelector: { "summary.$": "$.Payload", checks: 0, waitedSeconds: 0, runs: 1 },
+    resultSelector: { latest: { "summary.$": "$.Payload" }, checks: 0, waitedSeconds: 0, runs: 1 },
     next: n.hasLeftWork,
     retry,
     extraRetry: [NOT_YET_VISIBLE_RETRY],
     catchNext: n.failed,
     comment: `Runs the ${step} Lambda on the execution input; its summary says how much work is still pending.`,
   });
-  states[n.isPending] = {
-    Type: "Choice",
-    Comment: `Loops while the last summary reports pending work, at most ${maxChecks} checks and re-runs and ${budgetSeconds} s of waiting.`,
-    // Rules are tried in order; the type tests come first so that the numeric rules never see a missing value.
-    Choices: [
-      { Not: { Variable: "$.summary.pending", IsPresent: true }, Next: n.summaryInvalid },
-      { Not: { Variable: "$.summary.pending", IsNumeric: true }, Next: n.summaryInvalid },
-      {
-        And: [
-          { Variable: "$.summary.pending", NumericGreaterThan: 0 },
-          { Variable: "$.checks", NumericGreaterThanEquals: maxChecks },
-        ],
-        Next: n.markLeftPending,
-      },
-      {
-        And: [
-          { Variable: "$.summary.pending", NumericGreaterThan: 0 },
-          { Variable: "$.waitedSeconds", NumericGreaterThanEquals: budgetSeconds },
-        ],
-        Next: n.markLeftPending,
-      },
-      { Variable: "$.summary.pending", NumericGreaterThan: 0, Next: n.timeCheck },
-    ],
-    Default: n.succeeded,
-  };
-  states[n.timeCheck] = {
-    Type: "Choice",
-    Comment: `Waits about as long as the running work needs (the summary's nextCheckSeconds), from ${waitSeconds} s to ${maxWaitSeconds} s.`,
-    // `nextCheckSeconds` is optional, so it is type-tested before it is compared.
-    Choices: [
-      { Not: { Variable: "$.summary.nextCheckSeconds", IsPresent: true }, Next: n.waitShort },
-      { Not: { Variable: "$.summary.nextCheckSeconds", IsNumeric: true }, Next: n.waitShort },
-      { Variable: "$.summary.nextCheckSeconds", NumericLessThanEquals: waitSeconds, Next: n.waitShort },
-      { Variable: "$.summary.nextCheckSeconds", NumericGreaterThanEquals: maxWaitSeconds, Next: n.waitLong },
-    ],
-    Default: n.waitAsEstimated,
-  };
-  const setWait = (comment: string, seconds: number | string): Record<string, unknown> => ({
-    Type: "Pass",
-    Comment: comment,
-    Parameters: {
-      "summary.$": "$.summary",
-      "checks.$": "$.checks",
-      ...(typeof seconds === "number" ? { waitSeconds: seconds } : { "waitSeconds.$": seconds }),
-      "waitedSeconds.$": `States.MathAdd($.waitedSeconds, ${seconds})`,
-    },
-    Next: n.wait,
-  });
-  states[n.waitShort] = setWait(
-    `The shortest wait, ${waitSeconds} s (also when the summary gives no estimate).`,
-    waitSeconds,
+  Object.assign(
+    states,
+    checkLoop(step, n, o.functionArn, retry, { checkArn, waitSeconds, maxWaitSeconds, budgetSeconds, maxChecks }),
   );
-  states[n.waitLong] = setWait(`The longest wait, ${maxWaitSeconds} s.`, maxWaitSeconds);
-  states[n.waitAsEstimated] = setWait(
-    "The summary's estimate (a whole number of seconds between the shortest and the longest wait).",
-    "$.summary.nextCheckSeconds",
-  );
-  states[n.wait] = {
-    Type: "Wait",
-    Comment: "Lets RDS make progress before the next check.",
-    SecondsPath: "$.waitSeconds",
-    Next: n.isWaiting,
-  };
-  states[n.isWaiting] = {
-    Type: "Choice",
-    Comment: `Runs the ${step} Lambda again instead of the check when the last summary had work waiting for a free slot or quota.`,
-    // `waiting` is optional in a summary, so it is type-tested before it is compared.
-    Choices: [
-      { Not: { Variable: "$.summary.waiting", IsPresent: true }, Next: n.check },
-      { Not: { Variable: "$.summary.waiting", IsNumeric: true }, Next: n.check },
-      { Variable: "$.summary.waiting", NumericGreaterThan: 0, Next: n.rerun },
-    ],
-    Default: n.check,
-  };
-  states[n.check] = lambdaTask({
-    functionArn: checkArn,
-    // The check sees the same scope (DB, snapshot or sweep) as the step did.
-    payloadPath: "$$.Execution.Input",
-    resultSelector: { "summary.$": "$.Payload" },
-    resultPath: "$.latest",
-    next: n.count,
-    retry,
-    catchNext: n.failed,
-    comment: `Runs the check Lambda on the execution input; it reports (and may start) pending work.`,
-  });
-  states[n.count] = {
-    Type: "Pass",
-    Comment: "Counts the invocation (check or re-run) and keeps only the latest summary.",
-    Parameters: {
-      "checks.$": "States.MathAdd($.checks, 1)",
-      "waitedSeconds.$": "$.waitedSeconds",
-      "summary.$": "$.latest.summary",
-    },
-    Next: n.hasFailures,
-  };
-  states[n.hasFailures] = {
-    Type: "Choice",
-    Comment: "Ends the execution failed when the check found work that failed in RDS (e.g. a copy in status failed).",
-    // `failed` is optional in a check summary, so it is type-tested before it is compared.
-    Choices: [
-      { Not: { Variable: "$.summary.failed", IsPresent: true }, Next: n.isReady },
-      { Not: { Variable: "$.summary.failed", IsNumeric: true }, Next: n.isReady },
-      { Variable: "$.summary.failed", NumericGreaterThan: 0, Next: n.itemsFailed },
-    ],
-    Default: n.isReady,
-  };
-  states[n.itemsFailed] = {
-    Type: "Fail",
-    Comment: "A check reported failed work: fail now so the alarm fires while it is fresh.",
-    Error: `${step}ItemsFailed`,
-    Cause: `The ${step} check reported failed work (for the Copier: a copy that ended in status failed); the check Lambda's log names each one, and the next ${step} run reports them again.`,
-  };
-  states[n.isReady] = {
-    Type: "Choice",
-    Comment: `Runs the ${step} Lambda again at once when the check says it can make progress now.`,
-    // Ordered single-variable rules: `ready` is optional, so it is type-tested before it is compared.
-    Choices: [
-      { Variable: "$.checks", NumericGreaterThanEquals: maxChecks, Next: n.isPending },
-      { Not: { Variable: "$.summary.ready", IsPresent: true }, Next: n.isPending },
-      { Not: { Variable: "$.summary.ready", IsNumeric: true }, Next: n.isPending },
-      { Variable: "$.summary.ready", NumericGreaterThan: 0, Next: n.rerun },
-    ],
-    Default: n.isPending,
-  };
-  states[n.rerun] = lambdaTask({
-    functionArn: o.functionArn,
-    payloadPath: "$$.Execution.Input",
-    resultSelector: { "summary.$": "$.Payload" },
-    resultPath: "$.latest",
-    next: n.count,
-    retry,
-    extraRetry: [NOT_YET_VISIBLE_RETRY],
-    catchNext: n.failed,
-    comment: `Runs the ${step} Lambda again on the execution input to start the work found ready or waiting.`,
-  });
-  states[n.markLeftPending] = {
-    Type: "Pass",
-    Comment: `Out of checks with ${step} work still pending: keep the last summary and flag it; RDS keeps working.`,
-    Parameters: {
-      "summary.$": "$.summary",
-      "checks.$": "$.checks",
-      "waitedSeconds.$": "$.waitedSeconds",
-      leftPending: true,
-    },
-    Next: n.leftPending,
-  };
-  states[n.leftPending] = {
-    Type: "Succeed",
-    Comment:
-      `${step} work was still pending after ${maxChecks} checks and re-runs or ${budgetSeconds} s of waiting (${waitSeconds} s to ${maxWaitSeconds} s between checks); ` +
-      "it keeps running in RDS and the next event or scheduled run picks it up. Output: { summary, checks, waitedSeconds, leftPending: true }.",
-  };
-  states[n.summaryInvalid] = {
-    Type: "Fail",
-    Comment: "The handler returned no numeric `pending`: a contract bug, not something to loop on.",
-    Error: "InvalidSummary",
-    Cause: `The ${step} or check Lambda returned a summary without a numeric "pending" field.`,
-  };
   return {
     Comment: `rds-pilot-light ${step}: run the ${step} Lambda, then check while work is pending, ${waitSeconds} s to ${maxWaitSeconds} s apart as the work's progress suggests (at most ${maxChecks} checks and re-runs, ${budgetSeconds} s of waiting).`,
     StartAt: n.task,
-    States: { ...states, ...terminal },
+    States: { ...states, [n.failed]: terminal[n.failed] },
+  };
+}
+
+/** The resolved bounds of a check loop. */
+interface LoopBounds {
+  readonly checkArn: string;
+  readonly waitSeconds: number;
+  readonly maxWaitSeconds: number;
+  readonly budgetSeconds: number;
+  readonly maxChecks: number;
+}
+
+/** Where the check loop keeps the last summary (the step's, a check's or a re-run's). */
+const SUMMARY = "$.latest.summary";
+
+/** A summary field read by the loop's Choice rules. */
+const field = (name: string) => `${SUMMARY}.${name}`;
+
+/**
+ * Rules sending a summary to `next` when `names` are not all present numbers (ordered single-variable rules, so that
+ * no comparison ever reads a missing value). After them every field in `names` can be compared directly.
+ */
+function incompleteTo(names: readonly string[], next: string): Record<string, unknown>[] {
+  return names.flatMap((f) => [
+    { Not: { Variable: field(f), IsPresent: true }, Next: next },
+    { Not: { Variable: field(f), IsNumeric: true }, Next: next },
+  ]);
+}
+
+/** Fields every poll reads: a summary with all of them as numbers takes the one-Choice path. */
+const ENTRY_FIELDS = ["pending", "waiting", "nextCheckSeconds"] as const;
+const POLL_FIELDS = ["failed", "ready", ...ENTRY_FIELDS] as const;
+
+/**
+ * The check loop's states (see the module comment). Two one-Choice decisions for summaries that carry every field
+ * as a number, and the ordered single-field Choices for summaries that leave one out; both choose among the same
+ * Pass states, which set the wait and count the invocation that follows it.
+ */
+function checkLoop(
+  step: string,
+  n: StepStateNames,
+  functionArn: string,
+  retry: RetryPolicy,
+  b: LoopBounds,
+): Record<string, unknown> {
+  const { waitSeconds, maxWaitSeconds, budgetSeconds, maxChecks } = b;
+  const P = field("pending");
+  const W = field("waiting");
+  const N = field("nextCheckSeconds");
+  // Pending work, all fields numbers: out of checks or budget, done, else which wait and then what.
+  const decide: Record<string, unknown>[] = [
+    {
+      And: [
+        { Variable: P, NumericGreaterThan: 0 },
+        { Variable: "$.checks", NumericGreaterThanEquals: maxChecks },
+      ],
+      Next: n.markLeftPending,
+    },
+    {
+      And: [
+        { Variable: P, NumericGreaterThan: 0 },
+        { Variable: "$.waitedSeconds", NumericGreaterThanEquals: budgetSeconds },
+      ],
+      Next: n.markLeftPending,
+    },
+    { Variable: P, NumericLessThanEquals: 0, Next: n.succeeded },
+    {
+      And: [
+        { Variable: N, NumericLessThanEquals: waitSeconds },
+        { Variable: W, NumericGreaterThan: 0 },
+      ],
+      Next: n.waitShortToRerun,
+    },
+    { Variable: N, NumericLessThanEquals: waitSeconds, Next: n.waitShort },
+    {
+      And: [
+        { Variable: N, NumericGreaterThanEquals: maxWaitSeconds },
+        { Variable: W, NumericGreaterThan: 0 },
+      ],
+      Next: n.waitLongToRerun,
+    },
+    { Variable: N, NumericGreaterThanEquals: maxWaitSeconds, Next: n.waitLong },
+    { Variable: W, NumericGreaterThan: 0, Next: n.waitAsEstimatedToRerun },
+  ];
+  const timing = (short: string, long: string): Record<string, unknown>[] => [
+    { Not: { Variable: N, IsPresent: true }, Next: short },
+    { Not: { Variable: N, IsNumeric: true }, Next: short },
+    { Variable: N, NumericLessThanEquals: waitSeconds, Next: short },
+    { Variable: N, NumericGreaterThanEquals: maxWaitSeconds, Next: long },
+  ];
+  const setWait = (comment: string, seconds: number | string, next: string): Record<string, unknown> => ({
+    Type: "Pass",
+    Comment: comment,
+    Parameters: {
+      // Counted here, before the invocation the wait leads to: the Choice after it sees the same count as if the
+      // invocation had been counted after it ran.
+      "checks.$": "States.MathAdd($.checks, 1)",
+      ...(typeof seconds === "number" ? { waitSeconds: seconds } : { "waitSeconds.$": seconds }),
+      "waitedSeconds.$": `States.MathAdd($.waitedSeconds, ${seconds})`,
+    },
+    Next: next,
+  });
+  const short = `The shortest wait, ${waitSeconds} s (also when the summary gives no estimate)`;
+  const long = `The longest wait, ${maxWaitSeconds} s`;
+  const estimated = "The summary's estimate (a whole number of seconds between the shortest and the longest wait)";
+  const invoke = (arn: string, comment: string, stepRetry: boolean) =>
+    lambdaTask({
+      functionArn: arn,
+      // The check and re-runs see the same scope (DB, snapshot or sweep) as the step did.
+      payloadPath: "$$.Execution.Input",
+      resultSelector: { "summary.$": "$.Payload" },
+      resultPath: "$.latest",
+      next: n.hasFailures,
+      retry,
+      ...(stepRetry ? { extraRetry: [NOT_YET_VISIBLE_RETRY] } : {}),
+      catchNext: n.failed,
+      comment,
+    });
+  return {
+    [n.isPending]: {
+      Type: "Choice",
+      Comment: `After the ${step} Lambda's own runs: done, or wait (${waitSeconds} s to ${maxWaitSeconds} s, as the summary's nextCheckSeconds says) and check, or re-run it when work waits for a slot; at most ${maxChecks} checks and re-runs and ${budgetSeconds} s of waiting.`,
+      // A summary without every field as a number takes the single-field Choices (Read<Step>Pending on).
+      Choices: [...incompleteTo(ENTRY_FIELDS, n.readPending), ...decide],
+      Default: n.waitAsEstimated,
+    },
+    [n.hasFailures]: {
+      Type: "Choice",
+      Comment: `After a check or re-run: fail on failed work, re-run ${step} at once when the check says it can make progress, else as ${`Is${step}Pending`}.`,
+      Choices: [
+        ...incompleteTo(POLL_FIELDS, n.readFailures),
+        { Variable: field("failed"), NumericGreaterThan: 0, Next: n.itemsFailed },
+        {
+          And: [
+            { Variable: "$.checks", NumericLessThan: maxChecks },
+            { Variable: field("ready"), NumericGreaterThan: 0 },
+          ],
+          Next: n.countRerun,
+        },
+        ...decide,
+      ],
+      Default: n.waitAsEstimated,
+    },
+    // The single-field path: the same decisions, one optional field per Choice.
+    [n.readFailures]: {
+      Type: "Choice",
+      Comment: "Ends the execution failed when the check found work that failed in RDS (e.g. a copy in status failed).",
+      Choices: [
+        { Not: { Variable: field("failed"), IsPresent: true }, Next: n.isReady },
+        { Not: { Variable: field("failed"), IsNumeric: true }, Next: n.isReady },
+        { Variable: field("failed"), NumericGreaterThan: 0, Next: n.itemsFailed },
+      ],
+      Default: n.isReady,
+    },
+    [n.isReady]: {
+      Type: "Choice",
+      Comment: `Runs the ${step} Lambda again at once when the check says it can make progress now.`,
+      Choices: [
+        { Variable: "$.checks", NumericGreaterThanEquals: maxChecks, Next: n.readPending },
+        { Not: { Variable: field("ready"), IsPresent: true }, Next: n.readPending },
+        { Not: { Variable: field("ready"), IsNumeric: true }, Next: n.readPending },
+        { Variable: field("ready"), NumericGreaterThan: 0, Next: n.countRerun },
+      ],
+      Default: n.readPending,
+    },
+    [n.readPending]: {
+      Type: "Choice",
+      Comment: `Loops while the last summary reports pending work, at most ${maxChecks} checks and re-runs and ${budgetSeconds} s of waiting.`,
+      Choices: [
+        { Not: { Variable: P, IsPresent: true }, Next: n.summaryInvalid },
+        { Not: { Variable: P, IsNumeric: true }, Next: n.summaryInvalid },
+        ...decide.slice(0, 2),
+        { Variable: P, NumericGreaterThan: 0, Next: n.isWaiting },
+      ],
+      Default: n.succeeded,
+    },
+    [n.isWaiting]: {
+      Type: "Choice",
+      Comment: `After the wait, runs the ${step} Lambda again instead of the check when the last summary had work waiting for a free slot or quota.`,
+      Choices: [
+        { Not: { Variable: W, IsPresent: true }, Next: n.timeCheck },
+        { Not: { Variable: W, IsNumeric: true }, Next: n.timeCheck },
+        { Variable: W, NumericGreaterThan: 0, Next: n.timeRerun },
+      ],
+      Default: n.timeCheck,
+    },
+    [n.timeCheck]: {
+      Type: "Choice",
+      Comment: `Waits about as long as the running work needs (the summary's nextCheckSeconds), from ${waitSeconds} s to ${maxWaitSeconds} s, then checks.`,
+      Choices: timing(n.waitShort, n.waitLong),
+      Default: n.waitAsEstimated,
+    },
+    [n.timeRerun]: {
+      Type: "Choice",
+      Comment: `Waits as ${`Time${step}Check`} does, then runs the ${step} Lambda again.`,
+      Choices: timing(n.waitShortToRerun, n.waitLongToRerun),
+      Default: n.waitAsEstimatedToRerun,
+    },
+    [n.waitShort]: setWait(`${short}, then a check.`, waitSeconds, n.wait),
+    [n.waitLong]: setWait(`${long}, then a check.`, maxWaitSeconds, n.wait),
+    [n.waitAsEstimated]: setWait(`${estimated}, then a check.`, `${N}`, n.wait),
+    [n.waitShortToRerun]: setWait(`${short}, then a re-run.`, waitSeconds, n.waitToRerun),
+    [n.waitLongToRerun]: setWait(`${long}, then a re-run.`, maxWaitSeconds, n.waitToRerun),
+    [n.waitAsEstimatedToRerun]: setWait(`${estimated}, then a re-run.`, `${N}`, n.waitToRerun),
+    [n.wait]: {
+      Type: "Wait",
+      Comment: "Lets RDS make progress before the next check.",
+      SecondsPath: "$.waitSeconds",
+      Next: n.check,
+    },
+    [n.waitToRerun]: {
+      Type: "Wait",
+      Comment: `Lets RDS make progress before the ${step} Lambda runs again for the work that waited for a free slot or quota.`,
+      SecondsPath: "$.waitSeconds",
+      Next: n.rerun,
+    },
+    [n.countRerun]: {
+      Type: "Pass",
+      Comment: "Counts the re-run started at once.",
+      Parameters: { "checks.$": "States.MathAdd($.checks, 1)", "waitedSeconds.$": "$.waitedSeconds" },
+      Next: n.rerun,
+    },
+    [n.check]: invoke(
+      b.checkArn,
+      "Runs the check Lambda on the execution input; it reports (and may start) pending work.",
+      false,
+    ),
+    [n.rerun]: invoke(
+      functionArn,
+      `Runs the ${step} Lambda again on the execution input to start the work found ready or waiting.`,
+      true,
+    ),
+    [n.itemsFailed]: {
+      Type: "Fail",
+      Comment: "A check reported failed work: fail now so the alarm fires while it is fresh.",
+      Error: `${step}ItemsFailed`,
+      Cause: `The ${step} check reported failed work (for the Copier: a copy that ended in status failed); the check Lambda's log names each one, and the next ${step} run reports them again.`,
+    },
+    [n.markLeftPending]: {
+      Type: "Pass",
+      Comment: `Out of checks with ${step} work still pending: keep the last summary and flag it; RDS keeps working.`,
+      Parameters: {
+        "summary.$": SUMMARY,
+        "checks.$": "$.checks",
+        "waitedSeconds.$": "$.waitedSeconds",
+        leftPending: true,
+      },
+      Next: n.leftPending,
+    },
+    [n.leftPending]: {
+      Type: "Succeed",
+      Comment:
+        `${step} work was still pending after ${maxChecks} checks and re-runs or ${budgetSeconds} s of waiting (${waitSeconds} s to ${maxWaitSeconds} s between checks); ` +
+        "it keeps running in RDS and the next event or scheduled run picks it up. Output: { summary, checks, waitedSeconds, leftPending: true }.",
+    },
+    [n.succeeded]: {
+      Type: "Pass",
+      Comment: `${step} finished; output is { summary, checks, waitedSeconds }.`,
+      Parameters: { "summary.$": SUMMARY, "checks.$": "$.checks", "waitedSeconds.$": "$.waitedSeconds" },
+      End: true,
+    },
+    [n.summaryInvalid]: {
+      Type: "Fail",
+      Comment: "The handler returned no numeric `pending`: a contract bug, not something to loop on.",
+      Error: "InvalidSummary",
+      Cause: `The ${step} or check Lambda returned a summary without a numeric "pending" field.`,
+    },
   };
 }
 
@@ -614,15 +761,17 @@ function resumeLoop(
   next: string,
   hasCheck: boolean,
 ): Record<string, unknown> {
+  // A machine with a check loop keeps the last summary where the loop reads it (`$.latest.summary`).
+  const summary = hasCheck ? SUMMARY : "$.summary";
   return {
     [n.hasLeftWork]: {
       Type: "Choice",
       Comment: `Runs ${step} again while it stopped before its deadline with work left (leftPending > 0), at most ${maxRuns} runs.`,
       // Ordered single-variable rules: `leftPending` is optional, so it is type-tested before it is compared.
       Choices: [
-        { Not: { Variable: "$.summary.leftPending", IsPresent: true }, Next: next },
-        { Not: { Variable: "$.summary.leftPending", IsNumeric: true }, Next: next },
-        { Variable: "$.summary.leftPending", NumericLessThanEquals: 0, Next: next },
+        { Not: { Variable: `${summary}.leftPending`, IsPresent: true }, Next: next },
+        { Not: { Variable: `${summary}.leftPending`, IsNumeric: true }, Next: next },
+        { Variable: `${summary}.leftPending`, NumericLessThanEquals: 0, Next: next },
         { Variable: "$.runs", NumericGreaterThanEquals: maxRuns, Next: next },
       ],
       Default: n.continueStep,
@@ -643,8 +792,7 @@ function resumeLoop(
       Comment: "Counts the run and keeps only the latest summary.",
       Parameters: {
         "runs.$": "States.MathAdd($.runs, 1)",
-        "summary.$": "$.latest.summary",
-        ...(hasCheck ? { checks: 0, waitedSeconds: 0 } : {}),
+        ...(hasCheck ? { "latest.$": "$.latest", checks: 0, waitedSeconds: 0 } : { "summary.$": "$.latest.summary" }),
       },
       Next: n.hasLeftWork,
     },

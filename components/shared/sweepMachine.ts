@@ -101,6 +101,7 @@ export function sweepStateNames(stepName: string) {
     report: `Report${stepName}Sweep`,
     itemDone: `${stepName}ItemDone`,
     itemPause: `${stepName}ItemPause`,
+    succeeded: `${stepName}SweepSucceeded`,
   } as const;
 }
 
@@ -154,6 +155,9 @@ export function buildSweepStepDefinition(
   const s = sweepStateNames(step);
   const retry = resolveRetry(o.retry);
 
+  // With a check loop the scoped machine's <Step>Succeeded is a Pass shaping the loop's output: the sweep ends in a
+  // Succeed state of its own.
+  const sweepDone = (scoped.States[n.succeeded] as AnyState).Type === "Succeed" ? n.succeeded : s.succeeded;
   const states: Record<string, unknown> = {
     [s.isSweep]: {
       Type: "Choice",
@@ -204,9 +208,12 @@ export function buildSweepStepDefinition(
       ResultSelector: { "summary.$": "$.Payload" },
       ...(retry.maxAttempts > 0 ? { Retry: retryFor(retry) } : {}),
       Catch: catchAllTo(n.failed),
-      Next: n.succeeded,
+      Next: sweepDone,
     },
   };
+  if (sweepDone !== n.succeeded) {
+    states[sweepDone] = { Type: "Succeed", Comment: `Every item ran; output is { summary } of Report${step}Sweep.` };
+  }
   return {
     Comment: `${scoped.Comment} Sweeps fan out per DB (${mode} Map, at most ${maxConcurrency} at a time).`,
     StartAt: s.isSweep,
@@ -262,18 +269,15 @@ function itemStates(
         }));
       }
       if (st.ResultPath === undefined) {
-        // The first Task replaces the state data with { summary, checks?, runs }: keep the result aside instead and
-        // rebuild the data, scope included, in a Pass.
+        // The first Task replaces the state data with its selector ({ summary, runs }, or with a check loop
+        // { latest: { summary }, checks, waitedSeconds, runs }): keep the result aside instead and rebuild the data,
+        // scope included, in a Pass.
         const selector = st.ResultSelector as Record<string, unknown>;
         const start = rename(`Start${name}`);
         out[start] = {
           Type: "Pass",
           Comment: "Keeps the item's scope next to the first summary.",
-          Parameters: {
-            ...Object.fromEntries(Object.entries(selector).filter(([k]) => k !== "summary.$")),
-            "summary.$": "$.first.summary",
-            "scope.$": "$.scope",
-          },
+          Parameters: { ...fromFirstSummary(selector), "scope.$": "$.scope" },
           Next: st.Next,
         };
         st.ResultSelector = { "summary.$": "$.Payload" };
@@ -282,6 +286,11 @@ function itemStates(
       }
     } else if (st.Type === "Pass" && st.Parameters) {
       (st.Parameters as Record<string, unknown>)["scope.$"] = "$.scope";
+      // The check loop's <Step>Succeeded is a terminal Pass (it shapes the output): the iteration goes on instead.
+      if (st.End === true) {
+        delete st.End;
+        st.Next = done;
+      }
     } else if (st.Type === "Fail") {
       // What was caught ({ Error, Cause }) goes to the report, which names the failed DBs of a multi-DB item from it.
       const error =
@@ -324,4 +333,18 @@ function itemStates(
     };
   }
   return out;
+}
+
+/** A first Task's ResultSelector rewritten to read the Lambda's result from `$.first.summary` instead of `$.Payload`. */
+function fromFirstSummary(selector: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(selector).map(([k, v]) => [
+      k,
+      v === "$.Payload"
+        ? "$.first.summary"
+        : v !== null && typeof v === "object" && !Array.isArray(v)
+          ? fromFirstSummary(v as Record<string, unknown>)
+          : v,
+    ]),
+  );
 }

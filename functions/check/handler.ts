@@ -15,12 +15,18 @@
 import { DEFAULT_EXPECTED_COPY_MINUTES } from "../copy/config";
 import { namedRecoveryPoint, parseCopyScope } from "../copy/event";
 import { scopeLabel } from "../copy/handler";
-import { nextCheckSeconds } from "../copy/nextCheck";
+import { nextCheckSeconds, secondsLeft } from "../copy/nextCheck";
 import { planCopyRun } from "../copy/state";
 import { inContext } from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
+import type { Snapshot } from "../lib/model";
 import type { CheckConfig } from "./config";
 import { runningCopyOf } from "./read";
+
+/** A running copy that shows no progress although `expectedCopyMinutes` passed since it was requested. */
+function queuedPastExpected(copy: Snapshot, now: Date, expectedCopyMinutes: number): boolean {
+  return !(copy.progress > 0) && secondsLeft(copy, now.getTime(), expectedCopyMinutes) === 0;
+}
 
 /** What the Checker returns to the state machine's Choice state. */
 export interface CheckSummary {
@@ -38,10 +44,11 @@ export interface CheckSummary {
   /** Items that need an operator (the Copier reports them as failures). */
   readonly failed: number;
   /**
-   * Seconds until the in-scope copies running now should be worth another look (copy/nextCheck.ts); absent when none
-   * runs. The state machine waits this long before the next check, clamped to its minimum and maximum wait.
+   * Seconds until the in-scope copies running now should be worth another look (copy/nextCheck.ts); 0 when none runs
+   * (no estimate: the loop waits its minimum). The state machine waits this long before the next check, clamped to its
+   * minimum and maximum wait.
    */
-  readonly nextCheckSeconds?: number;
+  readonly nextCheckSeconds: number;
 }
 
 /** Builds the Checker handler. */
@@ -58,7 +65,10 @@ export function makeHandler(deps: HandlerDeps<CheckConfig>): (event: unknown) =>
         )
       : undefined;
     const expected = config.expectedCopyMinutes ?? DEFAULT_EXPECTED_COPY_MINUTES;
-    if (running) {
+    // A copy with no progress past its expected copy time is most likely queued behind another copy of its DB
+    // (COPY-QUEUE-SAME-DB), which one read does not show: the full plan below sees the DB's copies in flight and times
+    // the look by the copy ahead instead of polling at the loop's minimum until this one starts.
+    if (running && !queuedPastExpected(running.copy, clock(), expected)) {
       const next = nextCheckSeconds([running.copy], clock(), expected);
       const summary: CheckSummary = {
         pending: 1,
@@ -66,24 +76,24 @@ export function makeHandler(deps: HandlerDeps<CheckConfig>): (event: unknown) =>
         waiting: 0,
         ready: 0,
         failed: 0,
-        ...(next !== undefined ? { nextCheckSeconds: next } : {}),
+        nextCheckSeconds: next ?? 0,
       };
       obs.logger.info("check finished", { ...summary, inProgress: 1, reads: running.reads });
       return summary;
     }
     const now = clock();
-    const { progress } = await inContext(
+    const { progress, dbRunning } = await inContext(
       `check: DescribeDBSnapshots/DescribeDBClusterSnapshots (shared and manual) for ${scopeLabel(scope)} in ${config.region}`,
       () => planCopyRun(clients, config, scope, now, { countGlobalInFlight: false }),
     );
-    const next = nextCheckSeconds(progress.running, now, expected);
+    const next = nextCheckSeconds(progress.running, now, expected, dbRunning);
     const summary: CheckSummary = {
       pending: progress.pending,
       inProgress: progress.inProgress,
       waiting: progress.waiting,
       ready: progress.ready,
       failed: progress.failures.length,
-      ...(next !== undefined ? { nextCheckSeconds: next } : {}),
+      nextCheckSeconds: next ?? 0,
     };
     obs.logger.info("check finished", { ...summary, inProgress: summary.inProgress.length });
     return summary;

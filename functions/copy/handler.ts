@@ -49,6 +49,11 @@ export interface CopySummary {
   /** Recovery points in scope whose final copy is not available yet (and that have not failed). */
   readonly pending: number;
   /**
+   * Always 0: the run started whatever it could, and what it could not is `waiting` or `leftPending`. Present so the
+   * check loop reads a complete summary (components/shared/stateMachines.ts: one Choice per poll).
+   */
+  readonly ready: number;
+  /**
    * 1 when this run's recovery point was superseded: it could not start now, none of its copies exists yet, and a
    * newer snapshot of its DB is available (copy/state.ts `newerRecoveryPointOf`). `pending` and `waiting` are then 0,
    * so the execution ends; the newer snapshot's execution copies the fresher recovery point. 0 otherwise.
@@ -65,10 +70,10 @@ export interface CopySummary {
   /**
    * Seconds until the running copies in scope (including the ones just started, and the DB's other copies in flight
    * when they hold this run's copies back) should be worth another look (copy/nextCheck.ts); with none running and
-   * copies RDS refused for want of a slot, a random retry wait (`slotRetrySeconds`); absent otherwise. The state
-   * machine's check loop waits this long, clamped to its minimum and maximum wait.
+   * copies RDS refused for want of a slot, a random retry wait (`slotRetrySeconds`); 0 otherwise (no estimate: the
+   * loop waits its minimum). The state machine's check loop waits this long, clamped to its minimum and maximum wait.
    */
-  readonly nextCheckSeconds?: number;
+  readonly nextCheckSeconds: number;
 }
 
 /** Builds the Copier handler around injected clients, clock, config and observability. */
@@ -189,7 +194,7 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
     // even if it belongs to another recovery point than this run's: time the next look by them too.
     const blocking = progress.waiting > 0 ? (dbRunning ?? []) : [];
     const nextCheck =
-      nextCheckSeconds([...progress.running, ...justStarted, ...blocking], end, expectedCopyMinutes) ??
+      nextCheckSeconds([...progress.running, ...justStarted, ...blocking], end, expectedCopyMinutes, dbRunning) ??
       (count.quotaWaiting > 0
         ? slotRetrySeconds(
             Math.random,
@@ -219,12 +224,13 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
       inFlight: inFlightBefore + count.started + count.regionStarted + count.existing,
       waiting: superseded ? 0 : progress.waiting + count.quotaWaiting,
       pending: superseded ? 0 : Math.max(0, progress.pending - count.copyFailed),
+      ready: 0,
       superseded: superseded ? 1 : 0,
       intermediateDeleted: count.deleted,
       failed: allFailures.length,
       skipped: progress.skipped.length + count.gone,
       leftPending,
-      ...(nextCheck !== undefined && !superseded ? { nextCheckSeconds: nextCheck } : {}),
+      nextCheckSeconds: nextCheck !== undefined && !superseded ? nextCheck : 0,
     };
     publishMetrics(summary, allFailures);
     publishQuotaBlocked(obs, quotaBlocked);

@@ -60,10 +60,12 @@ export async function markSourceDeleted(deps: HandlerDeps<CopyConfig>, d: Source
     inFlight: 0,
     waiting: 0,
     pending: 0,
+    ready: 0,
     superseded: 0,
     intermediateDeleted: 0,
     failed: 0,
     skipped: 0,
     leftPending: 0,
+    nextCheckSeconds: 0,
   };
 }

@@ -110,6 +110,8 @@ describe("check handler", () => {
       waiting: 0,
       ready: 0,
       failed: 0,
+      // Nothing runs: no estimate, the loop would wait its minimum.
+      nextCheckSeconds: 0,
     });
   });
 

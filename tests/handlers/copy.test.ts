@@ -88,6 +88,7 @@ describe("copy handler", () => {
       inFlight: 2,
       waiting: 0,
       pending: 2,
+      ready: 0,
       intermediateDeleted: 0,
       failed: 0,
       skipped: 0,

@@ -76,7 +76,7 @@ describe("scoped Copier and Checker runs", () => {
     const { w } = crowded(20, 120);
     const checked = await makeCheck(w.deps)({ dbId: "orders" });
     // Neither step counts other DBs' slots (no unfiltered Describe call: reads bounded by the work, issue 10)...
-    expect(checked).toEqual({ pending: 1, inProgress: [], waiting: 0, ready: 1, failed: 0 });
+    expect(checked).toEqual({ pending: 1, inProgress: [], waiting: 0, ready: 1, failed: 0, nextCheckSeconds: 0 });
     w.home.on(CopyDBSnapshotCommand).rejects(
       Object.assign(new Error("Cannot have more than 20 snapshot copies in progress"), {
         name: "SnapshotQuotaExceeded",
@@ -183,8 +183,8 @@ describe("scoped Copier and Checker runs", () => {
       const w = make();
       const summary = await makeCopy(w.deps)({ snapshotArn: arnOfRaw(older) });
       expect(summary).toMatchObject({ started: 0, waiting: 0, pending: 0, superseded: 1, failed: 0 });
-      // No wait is suggested: the state machine sees nothing pending and ends the execution.
-      expect(summary.nextCheckSeconds).toBeUndefined();
+      // No wait is suggested (0: no estimate): the state machine sees nothing pending and ends the execution.
+      expect(summary.nextCheckSeconds).toBe(0);
       expect(copyCalls(w)).toEqual([]);
     });
 

@@ -62,6 +62,7 @@ describe("copy handler, single account (role both)", () => {
       inFlight: 2,
       waiting: 0,
       pending: 2,
+      ready: 0,
       intermediateDeleted: 0,
       failed: 0,
       skipped: 0,
@@ -107,7 +108,14 @@ describe("copy handler, single account (role both)", () => {
     });
 
     const done = world({ home: { manual: [src] }, dr: { manual: [copy("available")] }, config: BOTH });
-    expect(await makeCheck(done.deps)({})).toEqual({ pending: 0, inProgress: [], waiting: 0, ready: 0, failed: 0 });
+    expect(await makeCheck(done.deps)({})).toEqual({
+      pending: 0,
+      inProgress: [],
+      waiting: 0,
+      ready: 0,
+      failed: 0,
+      nextCheckSeconds: 0,
+    });
     expect(await makeCopy(done.deps)({})).toMatchObject({ started: 0, regionStarted: 0, pending: 0 });
     expect(done.dr.commandCalls(CopyDBSnapshotCommand)).toHaveLength(0);
   });

@@ -132,7 +132,6 @@ describe("Copy state machine with the real copy and check handlers", () => {
     expect(r.output).toEqual({
       checks: 0,
       waitedSeconds: 0,
-      runs: 1,
       summary: expect.objectContaining({ pending: 0, started: 0 }),
     });
     expect(r.waits).toEqual([]);

@@ -135,7 +135,7 @@ describe("buildStepDefinition", () => {
           Parameters: { "runs.$": "States.MathAdd($.runs, 1)", "summary.$": "$.latest.summary" },
           Next: "HasTakeLeftWork",
         },
-        TakeSucceeded: { Type: "Succeed", Comment: "Take finished; output is { summary, checks? }." },
+        TakeSucceeded: { Type: "Succeed", Comment: "Take finished; output is { summary, runs }." },
         TakeFailed: {
           Type: "Fail",
           Comment: "Take failed: the handler's error name and cause, after retries where they apply.",
@@ -185,18 +185,25 @@ describe("buildStepDefinition", () => {
       [
         n.task,
         n.isPending,
-        n.timeCheck,
+        n.hasFailures,
         n.waitShort,
         n.waitLong,
         n.waitAsEstimated,
+        n.waitShortToRerun,
+        n.waitLongToRerun,
+        n.waitAsEstimatedToRerun,
         n.wait,
+        n.waitToRerun,
+        n.countRerun,
         n.check,
-        n.count,
-        n.hasFailures,
-        n.itemsFailed,
-        n.isReady,
-        n.isWaiting,
         n.rerun,
+        n.readFailures,
+        n.isReady,
+        n.readPending,
+        n.isWaiting,
+        n.timeCheck,
+        n.timeRerun,
+        n.itemsFailed,
         n.succeeded,
         n.failed,
         n.markLeftPending,
@@ -208,7 +215,7 @@ describe("buildStepDefinition", () => {
       ].sort(),
     );
     expect(states.Copy).toMatchObject({
-      ResultSelector: { "summary.$": "$.Payload", checks: 0, waitedSeconds: 0, runs: 1 },
+      ResultSelector: { latest: { "summary.$": "$.Payload" }, checks: 0, waitedSeconds: 0, runs: 1 },
       Next: "HasCopyLeftWork",
     });
     // The resume loop hands over to the check loop, and its runs restart the check count.
@@ -216,121 +223,185 @@ describe("buildStepDefinition", () => {
     expect(((states.HasCopyLeftWork?.Choices ?? []) as { Next: string }[]).map((c) => c.Next)).toEqual(
       Array(4).fill("IsCopyPending"),
     );
+    expect(((states.HasCopyLeftWork?.Choices ?? []) as { Variable?: string }[])[2]?.Variable).toBe(
+      "$.latest.summary.leftPending",
+    );
     expect(states.CountCopyRun?.Parameters).toEqual({
       "runs.$": "States.MathAdd($.runs, 1)",
-      "summary.$": "$.latest.summary",
+      "latest.$": "$.latest",
       checks: 0,
       waitedSeconds: 0,
     });
+    const S = "$.latest.summary";
+    // A summary with every field a number: one Choice decides (out of checks or budget, done, which wait, and
+    // whether the step itself runs after it); any field left out takes the single-field Choices.
+    const incomplete = (fields: string[], next: string) =>
+      fields.flatMap((f) => [
+        { Not: { Variable: `${S}.${f}`, IsPresent: true }, Next: next },
+        { Not: { Variable: `${S}.${f}`, IsNumeric: true }, Next: next },
+      ]);
+    const decide = [
+      {
+        And: [
+          { Variable: `${S}.pending`, NumericGreaterThan: 0 },
+          { Variable: "$.checks", NumericGreaterThanEquals: 36 },
+        ],
+        Next: "MarkCopyLeftPending",
+      },
+      {
+        And: [
+          { Variable: `${S}.pending`, NumericGreaterThan: 0 },
+          { Variable: "$.waitedSeconds", NumericGreaterThanEquals: 21_600 },
+        ],
+        Next: "MarkCopyLeftPending",
+      },
+      { Variable: `${S}.pending`, NumericLessThanEquals: 0, Next: "CopySucceeded" },
+      {
+        And: [
+          { Variable: `${S}.nextCheckSeconds`, NumericLessThanEquals: 600 },
+          { Variable: `${S}.waiting`, NumericGreaterThan: 0 },
+        ],
+        Next: "WaitShortToRerunCopy",
+      },
+      { Variable: `${S}.nextCheckSeconds`, NumericLessThanEquals: 600, Next: "WaitShortForCopy" },
+      {
+        And: [
+          { Variable: `${S}.nextCheckSeconds`, NumericGreaterThanEquals: 1800 },
+          { Variable: `${S}.waiting`, NumericGreaterThan: 0 },
+        ],
+        Next: "WaitLongToRerunCopy",
+      },
+      { Variable: `${S}.nextCheckSeconds`, NumericGreaterThanEquals: 1800, Next: "WaitLongForCopy" },
+      { Variable: `${S}.waiting`, NumericGreaterThan: 0, Next: "WaitAsEstimatedToRerunCopy" },
+    ];
     expect(states.IsCopyPending).toEqual({
+      Type: "Choice",
+      Comment: expect.any(String),
+      Choices: [...incomplete(["pending", "waiting", "nextCheckSeconds"], "ReadCopyPending"), ...decide],
+      Default: "WaitAsEstimatedForCopy",
+    });
+    expect(states.HasCopyFailures).toEqual({
+      Type: "Choice",
+      Comment: expect.any(String),
+      Choices: [
+        ...incomplete(["failed", "ready", "pending", "waiting", "nextCheckSeconds"], "ReadCopyFailures"),
+        { Variable: `${S}.failed`, NumericGreaterThan: 0, Next: "CopyItemsFailed" },
+        {
+          And: [
+            { Variable: "$.checks", NumericLessThan: 36 },
+            { Variable: `${S}.ready`, NumericGreaterThan: 0 },
+          ],
+          Next: "CountCopyRerun",
+        },
+        ...decide,
+      ],
+      Default: "WaitAsEstimatedForCopy",
+    });
+    // The single-field path, one optional field per Choice, ordered so that no comparison reads a missing value.
+    expect(states.ReadCopyFailures).toEqual({
+      Type: "Choice",
+      Comment: expect.any(String),
+      Choices: [
+        { Not: { Variable: `${S}.failed`, IsPresent: true }, Next: "IsCopyReady" },
+        { Not: { Variable: `${S}.failed`, IsNumeric: true }, Next: "IsCopyReady" },
+        { Variable: `${S}.failed`, NumericGreaterThan: 0, Next: "CopyItemsFailed" },
+      ],
+      Default: "IsCopyReady",
+    });
+    expect(states.IsCopyReady).toMatchObject({
+      Type: "Choice",
+      Choices: [
+        { Variable: "$.checks", NumericGreaterThanEquals: 36, Next: "ReadCopyPending" },
+        { Not: { Variable: `${S}.ready`, IsPresent: true }, Next: "ReadCopyPending" },
+        { Not: { Variable: `${S}.ready`, IsNumeric: true }, Next: "ReadCopyPending" },
+        { Variable: `${S}.ready`, NumericGreaterThan: 0, Next: "CountCopyRerun" },
+      ],
+      Default: "ReadCopyPending",
+    });
+    expect(states.ReadCopyPending).toEqual({
       Type: "Choice",
       Comment:
         "Loops while the last summary reports pending work, at most 36 checks and re-runs and 21600 s of waiting.",
       Choices: [
-        { Not: { Variable: "$.summary.pending", IsPresent: true }, Next: "CopySummaryInvalid" },
-        { Not: { Variable: "$.summary.pending", IsNumeric: true }, Next: "CopySummaryInvalid" },
-        {
-          And: [
-            { Variable: "$.summary.pending", NumericGreaterThan: 0 },
-            { Variable: "$.checks", NumericGreaterThanEquals: 36 },
-          ],
-          Next: "MarkCopyLeftPending",
-        },
-        {
-          And: [
-            { Variable: "$.summary.pending", NumericGreaterThan: 0 },
-            { Variable: "$.waitedSeconds", NumericGreaterThanEquals: 21_600 },
-          ],
-          Next: "MarkCopyLeftPending",
-        },
-        { Variable: "$.summary.pending", NumericGreaterThan: 0, Next: "TimeCopyCheck" },
+        { Not: { Variable: `${S}.pending`, IsPresent: true }, Next: "CopySummaryInvalid" },
+        { Not: { Variable: `${S}.pending`, IsNumeric: true }, Next: "CopySummaryInvalid" },
+        ...decide.slice(0, 2),
+        { Variable: `${S}.pending`, NumericGreaterThan: 0, Next: "IsCopyWaiting" },
       ],
       Default: "CopySucceeded",
     });
-    // The summary's estimate, clamped to [waitSeconds, maxWaitSeconds]; no estimate waits the shortest.
-    expect(states.TimeCopyCheck).toEqual({
-      Type: "Choice",
-      Comment: expect.any(String),
-      Choices: [
-        { Not: { Variable: "$.summary.nextCheckSeconds", IsPresent: true }, Next: "WaitShortForCopy" },
-        { Not: { Variable: "$.summary.nextCheckSeconds", IsNumeric: true }, Next: "WaitShortForCopy" },
-        { Variable: "$.summary.nextCheckSeconds", NumericLessThanEquals: 600, Next: "WaitShortForCopy" },
-        { Variable: "$.summary.nextCheckSeconds", NumericGreaterThanEquals: 1800, Next: "WaitLongForCopy" },
-      ],
-      Default: "WaitAsEstimatedForCopy",
-    });
-    const kept = { "summary.$": "$.summary", "checks.$": "$.checks" };
-    expect(states.WaitShortForCopy).toMatchObject({
-      Type: "Pass",
-      Parameters: { ...kept, waitSeconds: 600, "waitedSeconds.$": "States.MathAdd($.waitedSeconds, 600)" },
-      Next: "WaitForCopy",
-    });
-    expect(states.WaitLongForCopy).toMatchObject({
-      Parameters: { ...kept, waitSeconds: 1800, "waitedSeconds.$": "States.MathAdd($.waitedSeconds, 1800)" },
-      Next: "WaitForCopy",
-    });
-    expect(states.WaitAsEstimatedForCopy).toMatchObject({
-      Parameters: {
-        ...kept,
-        "waitSeconds.$": "$.summary.nextCheckSeconds",
-        "waitedSeconds.$": "States.MathAdd($.waitedSeconds, $.summary.nextCheckSeconds)",
-      },
-      Next: "WaitForCopy",
-    });
-    expect(states.WaitForCopy).toMatchObject({ Type: "Wait", SecondsPath: "$.waitSeconds", Next: "IsCopyWaiting" });
     // Work waiting for a free slot is started by the step itself: no check in between.
     expect(states.IsCopyWaiting).toEqual({
       Type: "Choice",
       Comment: expect.any(String),
       Choices: [
-        { Not: { Variable: "$.summary.waiting", IsPresent: true }, Next: "CheckCopy" },
-        { Not: { Variable: "$.summary.waiting", IsNumeric: true }, Next: "CheckCopy" },
-        { Variable: "$.summary.waiting", NumericGreaterThan: 0, Next: "RerunCopy" },
+        { Not: { Variable: `${S}.waiting`, IsPresent: true }, Next: "TimeCopyCheck" },
+        { Not: { Variable: `${S}.waiting`, IsNumeric: true }, Next: "TimeCopyCheck" },
+        { Variable: `${S}.waiting`, NumericGreaterThan: 0, Next: "TimeCopyRerun" },
       ],
-      Default: "CheckCopy",
+      Default: "TimeCopyCheck",
+    });
+    // The summary's estimate, clamped to [waitSeconds, maxWaitSeconds]; no estimate waits the shortest.
+    const timing = (short: string, long: string, estimated: string) => ({
+      Type: "Choice",
+      Comment: expect.any(String),
+      Choices: [
+        { Not: { Variable: `${S}.nextCheckSeconds`, IsPresent: true }, Next: short },
+        { Not: { Variable: `${S}.nextCheckSeconds`, IsNumeric: true }, Next: short },
+        { Variable: `${S}.nextCheckSeconds`, NumericLessThanEquals: 600, Next: short },
+        { Variable: `${S}.nextCheckSeconds`, NumericGreaterThanEquals: 1800, Next: long },
+      ],
+      Default: estimated,
+    });
+    expect(states.TimeCopyCheck).toEqual(timing("WaitShortForCopy", "WaitLongForCopy", "WaitAsEstimatedForCopy"));
+    expect(states.TimeCopyRerun).toEqual(
+      timing("WaitShortToRerunCopy", "WaitLongToRerunCopy", "WaitAsEstimatedToRerunCopy"),
+    );
+    // Each wait counts the invocation it leads to (the Task then writes its summary to $.latest).
+    const counted = { "checks.$": "States.MathAdd($.checks, 1)" };
+    for (const [then, wait] of [
+      ["For", "WaitForCopy"],
+      ["ToRerun", "WaitToRerunCopy"],
+    ] as const) {
+      expect(states[`WaitShort${then}Copy`]).toMatchObject({
+        Type: "Pass",
+        Parameters: { ...counted, waitSeconds: 600, "waitedSeconds.$": "States.MathAdd($.waitedSeconds, 600)" },
+        Next: wait,
+      });
+      expect(states[`WaitLong${then}Copy`]).toMatchObject({
+        Parameters: { ...counted, waitSeconds: 1800, "waitedSeconds.$": "States.MathAdd($.waitedSeconds, 1800)" },
+        Next: wait,
+      });
+      expect(states[`WaitAsEstimated${then}Copy`]).toMatchObject({
+        Parameters: {
+          ...counted,
+          "waitSeconds.$": `${S}.nextCheckSeconds`,
+          "waitedSeconds.$": `States.MathAdd($.waitedSeconds, ${S}.nextCheckSeconds)`,
+        },
+        Next: wait,
+      });
+    }
+    expect(states.WaitForCopy).toMatchObject({ Type: "Wait", SecondsPath: "$.waitSeconds", Next: "CheckCopy" });
+    expect(states.WaitToRerunCopy).toMatchObject({ Type: "Wait", SecondsPath: "$.waitSeconds", Next: "RerunCopy" });
+    expect(states.CountCopyRerun).toEqual({
+      Type: "Pass",
+      Comment: expect.any(String),
+      Parameters: { ...counted, "waitedSeconds.$": "$.waitedSeconds" },
+      Next: "RerunCopy",
     });
     expect(states.CheckCopy).toMatchObject({
       Resource: LAMBDA_INVOKE,
       Parameters: { FunctionName: arn("check"), "Payload.$": "$$.Execution.Input" },
       ResultSelector: { "summary.$": "$.Payload" },
       ResultPath: "$.latest",
-      Next: "CountCopyCheck",
-    });
-    expect(states.CountCopyCheck).toMatchObject({
-      Type: "Pass",
-      Parameters: {
-        "checks.$": "States.MathAdd($.checks, 1)",
-        "waitedSeconds.$": "$.waitedSeconds",
-        "summary.$": "$.latest.summary",
-      },
       Next: "HasCopyFailures",
     });
-    expect(states.HasCopyFailures).toEqual({
-      Type: "Choice",
-      Comment: expect.any(String),
-      Choices: [
-        { Not: { Variable: "$.summary.failed", IsPresent: true }, Next: "IsCopyReady" },
-        { Not: { Variable: "$.summary.failed", IsNumeric: true }, Next: "IsCopyReady" },
-        { Variable: "$.summary.failed", NumericGreaterThan: 0, Next: "CopyItemsFailed" },
-      ],
-      Default: "IsCopyReady",
-    });
     expect(states.CopyItemsFailed).toMatchObject({ Type: "Fail", Error: "CopyItemsFailed" });
-    expect(states.IsCopyReady).toMatchObject({
-      Type: "Choice",
-      Choices: [
-        { Variable: "$.checks", NumericGreaterThanEquals: 36, Next: "IsCopyPending" },
-        { Not: { Variable: "$.summary.ready", IsPresent: true }, Next: "IsCopyPending" },
-        { Not: { Variable: "$.summary.ready", IsNumeric: true }, Next: "IsCopyPending" },
-        { Variable: "$.summary.ready", NumericGreaterThan: 0, Next: "RerunCopy" },
-      ],
-      Default: "IsCopyPending",
-    });
     expect(states.RerunCopy).toMatchObject({
       Parameters: { FunctionName: arn("copy"), "Payload.$": "$$.Execution.Input" },
       ResultSelector: { "summary.$": "$.Payload" },
       ResultPath: "$.latest",
-      Next: "CountCopyCheck",
+      Next: "HasCopyFailures",
       Catch: [{ ErrorEquals: ["States.ALL"], Next: "CopyFailed" }],
     });
     // Out of checks is not a failure: the output keeps the last summary and flags it, the copies keep running.
@@ -338,7 +409,7 @@ describe("buildStepDefinition", () => {
       Type: "Pass",
       Comment: expect.any(String),
       Parameters: {
-        "summary.$": "$.summary",
+        "summary.$": S,
         "checks.$": "$.checks",
         "waitedSeconds.$": "$.waitedSeconds",
         leftPending: true,
@@ -349,6 +420,13 @@ describe("buildStepDefinition", () => {
     expect(states.CopyLeftPending?.Comment).toContain(
       "after 36 checks and re-runs or 21600 s of waiting (600 s to 1800 s between checks)",
     );
+    // The end shapes the output as before the loop kept its summary under $.latest.
+    expect(states.CopySucceeded).toEqual({
+      Type: "Pass",
+      Comment: expect.any(String),
+      Parameters: { "summary.$": S, "checks.$": "$.checks", "waitedSeconds.$": "$.waitedSeconds" },
+      End: true,
+    });
     expect(Object.values(states).filter((x) => x?.Type === "Fail")).toHaveLength(3);
   });
 
