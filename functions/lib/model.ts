@@ -176,6 +176,91 @@ export function fromDbSnapshot(s: DBSnapshot): Snapshot {
   return remembered(s, mapDbSnapshot);
 }
 
+/**
+ * The last frozen page of Describe items normalized, with its snapshots, by the page's first item (one map per mapper).
+ * The simulator's RDS model hands out frozen pages (sim/aws/rds.ts `sidePage`): the same page while a DB's listing is
+ * unchanged, and otherwise a page that mostly holds the same frozen items as the last one (a snapshot added, one in
+ * progress with a new percent done). A scoped Copier or Checker run lists the same DB's pages again and again, and the
+ * look-up of each item's remembered snapshot in {@link normalizedFrozen} was the costliest step of normalizing them
+ * (issue 10). Here an item at the same place in the last page (or one further, after an item removed or replaced) is
+ * recognised by identity and given the snapshot it had there, which is its remembered one; only the other items are
+ * looked up. The SDK never freezes a page, so a Lambda never gets here.
+ */
+interface PageMemo {
+  readonly page: readonly object[];
+  /** Per item of `page`: its remembered snapshot, or undefined when it has none (not frozen). */
+  readonly snaps: readonly (Snapshot | undefined)[];
+  /** The snapshots of `page`, frozen, when every item has a remembered one. */
+  readonly all: readonly Snapshot[] | undefined;
+}
+const lastPages = new WeakMap<object, PageMemo>();
+const lastClusterPages = new WeakMap<object, PageMemo>();
+const NO_SNAPSHOTS: readonly Snapshot[] = Object.freeze([]);
+
+function rememberedPage<T extends { TagList?: readonly unknown[] }>(
+  page: readonly T[] | undefined,
+  memos: WeakMap<object, PageMemo>,
+  map: (s: T) => Snapshot,
+): readonly Snapshot[] {
+  if (page === undefined || page.length === 0) return NO_SNAPSHOTS;
+  const n = page.length;
+  if (!Object.isFrozen(page)) {
+    const out: Snapshot[] = new Array(n);
+    for (let k = 0; k < n; k++) out[k] = remembered(page[k] as T, map);
+    return out;
+  }
+  const first = page[0] as T;
+  const memo = memos.get(first);
+  if (memo !== undefined && memo.page === page && memo.all !== undefined) return memo.all;
+  const last = memo?.page ?? NO_ITEMS;
+  const lastSnaps = memo?.snaps ?? NO_ITEMS;
+  const snaps: (Snapshot | undefined)[] = new Array(n);
+  const out: Snapshot[] = new Array(n);
+  let allRemembered = true;
+  let j = 0;
+  for (let k = 0; k < n; k++) {
+    const item = page[k] as T;
+    let snap: Snapshot | undefined;
+    if (last[j] === item) snap = lastSnaps[j++] as Snapshot | undefined;
+    else if (last[j + 1] === item) {
+      snap = lastSnaps[j + 1] as Snapshot | undefined;
+      j += 2;
+    }
+    if (snap === undefined) {
+      // remembered(), also noting whether the item's snapshot is the remembered one.
+      snap = normalizedFrozen.get(item);
+      if (snap === undefined) {
+        const made = remembered(item, map);
+        if (normalizedFrozen.get(item) === made) snap = made;
+        else {
+          allRemembered = false;
+          out[k] = made;
+          snaps[k] = undefined;
+          continue;
+        }
+      }
+    }
+    snaps[k] = snap;
+    out[k] = snap;
+  }
+  memos.set(first, { page, snaps, all: allRemembered ? Object.freeze(out) : undefined });
+  return out;
+}
+const NO_ITEMS: readonly never[] = Object.freeze([]);
+
+/**
+ * A page of `DBSnapshot`s mapped with {@link fromDbSnapshot}, in order. The list is shared (and frozen) when the page
+ * and its items are frozen: copy it before changing it.
+ */
+export function fromDbSnapshotPage(page: readonly DBSnapshot[] | undefined): readonly Snapshot[] {
+  return rememberedPage(page, lastPages, mapDbSnapshot);
+}
+
+/** {@link fromDbSnapshotPage} for `DBClusterSnapshot`s ({@link fromDbClusterSnapshot}). */
+export function fromDbClusterSnapshotPage(page: readonly DBClusterSnapshot[] | undefined): readonly Snapshot[] {
+  return rememberedPage(page, lastClusterPages, mapDbClusterSnapshot);
+}
+
 /*
  * Both mappers build every snapshot with the same properties in the same order (an absent optional field is present
  * with the value `undefined`), so all normalized snapshots share one V8 hidden class: the planners' loops over

@@ -17,9 +17,9 @@ import {
   type Db,
   type DbKind,
   fromDbCluster,
-  fromDbClusterSnapshot,
+  fromDbClusterSnapshotPage,
   fromDbInstance,
-  fromDbSnapshot,
+  fromDbSnapshotPage,
   type Snapshot,
 } from "./model";
 import { MANAGED_BY_VALUE, TAG } from "./tags";
@@ -83,7 +83,7 @@ export async function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<S
       ...dbFilter("db-instance-id", q),
     };
     for await (const page of paginateDescribeDBSnapshots({ client: rds, pageSize: PAGE_SIZE }, input)) {
-      for (const s of page.DBSnapshots ?? []) out.push(fromDbSnapshot(s));
+      appendTo(out, fromDbSnapshotPage(page.DBSnapshots));
     }
   }
   if (q.kind !== "instance") {
@@ -94,10 +94,14 @@ export async function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<S
       ...dbFilter("db-cluster-id", q),
     };
     for await (const page of paginateDescribeDBClusterSnapshots({ client: rds, pageSize: PAGE_SIZE }, input)) {
-      for (const s of page.DBClusterSnapshots ?? []) out.push(fromDbClusterSnapshot(s));
+      appendTo(out, fromDbClusterSnapshotPage(page.DBClusterSnapshots));
     }
   }
   return out;
+}
+
+function appendTo(out: Snapshot[], page: readonly Snapshot[]): void {
+  for (let k = 0; k < page.length; k++) out.push(page[k] as Snapshot);
 }
 
 /**
