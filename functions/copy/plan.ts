@@ -296,19 +296,24 @@ class Items {
   /** Items whose identifier is not copy-shaped, by kind and identifier. */
   private readonly others = new Map<string, Map<string, number>>();
 
+  /** Zeroed scratch of the run (`scratchLength` entries), in the columns' buffer. */
+  readonly scratch: Int32Array;
+
   constructor(
     /** Upper bound of the items: each comes from one listed snapshot. */
     readonly capacity: number,
     readonly shared: readonly Snapshot[],
     readonly homeList: readonly Snapshot[],
     readonly regionalList: readonly Snapshot[],
+    scratchLength: number,
   ) {
     let size = 16;
     while (size < capacity * 2) size *= 2;
-    // Every column in one zeroed buffer: one allocation per run instead of one per column (a scoped run of the check
-    // loop has a few dozen items, and each typed array of that size had its own off-heap store to allocate and free).
-    // Float64 column first (8-byte aligned), then the Int32 ones and the table, then the bytes.
-    const buffer = new ArrayBuffer(capacity * 8 + (capacity * 7 + size) * 4 + capacity * 5);
+    // Every column (and the run's scratch) in one zeroed buffer: one allocation per run instead of one per column (a
+    // scoped run of the check loop has a few dozen items, and each typed array of that size had its own off-heap store
+    // to allocate and free). Float64 column first (8-byte aligned), then the Int32 ones, the table and the scratch,
+    // then the bytes.
+    const buffer = new ArrayBuffer(capacity * 8 + (capacity * 7 + size + scratchLength) * 4 + capacity * 5);
     let at = 0;
     const f64 = (): Float64Array => {
       const a = new Float64Array(buffer, at, capacity);
@@ -334,6 +339,7 @@ class Items {
     this.home = i32(capacity).fill(-1);
     this.regional = i32(capacity).fill(-1);
     this.table = i32(size);
+    this.scratch = i32(scratchLength);
     this.ownSource = u8();
     this.phase = u8().fill(DONE);
     this.homeNeed = u8();
@@ -667,7 +673,9 @@ export function planCopyWith(
   const shared = input.shared;
   const home = input.home;
   const regional = config.drRegion ? input.regional : [];
-  const items = new Items(shared.length + home.length + regional.length, shared, home, regional);
+  const capacity = shared.length + home.length + regional.length;
+  // Scratch (see below): the items found per listed snapshot, then the scoped and kept items.
+  const items = new Items(capacity, shared, home, regional, home.length + regional.length + 2 * capacity);
   // Only a run asked about one snapshot reports why it left that snapshot alone.
   const askedArn = scope.kind === "snapshot" ? scope.snapshotArn : undefined;
   const sourceAccounts = config.sourceAccounts;
@@ -738,8 +746,8 @@ export function planCopyWith(
   }
 
   // Our own copies keep their pipeline going even after the shared original has expired at the source.
-  // Scratch of this run in one buffer (see Items): the items found per listed snapshot, then the scoped and kept items.
-  const scratch = new Int32Array(home.length + regional.length + 2 * items.capacity);
+  // Scratch of this run, in the items' buffer: the items found per listed snapshot, then the scoped and kept items.
+  const scratch = items.scratch;
   // A run asked about one snapshot looks only at the identifiers its items can have (see scopedKeysOf).
   const keys = askedArn === undefined ? undefined : scopedKeysOf(items, home, regional, askedArn);
   const homeFound = adoptAll(items, home, "dr", scope, scratch.subarray(0, home.length), keys);

@@ -2,6 +2,7 @@
  * The listings the Copier and the Checker plan from, and the planning itself. One place, so both see the same inputs
  * and always agree on what is pending.
  */
+import { BoundedCache } from "../lib/boundedCache";
 import type { AwsClients } from "../lib/clients";
 import { buildIdentifier, ID_PREFIX, MAX_ID_LENGTH } from "../lib/identifiers";
 import { type DbKind, parseArn, recoveryTimeOf, type Snapshot, snapshotName, stageOf } from "../lib/model";
@@ -54,16 +55,27 @@ export function listFilterOf(scope: CopyScope): ListFilter | undefined {
   if (scope.kind === "db") return { dbId: scope.dbId, ...(scope.dbKind ? { kind: scope.dbKind } : {}) };
   if (scope.kind === "dbs") return { dbIds: scope.dbIds, ...(scope.dbKind ? { kind: scope.dbKind } : {}) };
   if (scope.kind !== "snapshot") return undefined;
-  const { resource } = parseArn(scope.snapshotArn);
+  return snapshotFilters.get(scope.snapshotArn, snapshotFilterOf) ?? undefined;
+}
+
+/**
+ * {@link listFilterOf} of a snapshot scope, remembered per ARN (a pure function of the text, frozen): the check loop
+ * asks it of the same ARN on every poll. Emptied when it grows past {@link SNAPSHOT_FILTERS_MAX}.
+ */
+const SNAPSHOT_FILTERS_MAX = 10_000;
+const snapshotFilters = new BoundedCache<string, ListFilter | null>(SNAPSHOT_FILTERS_MAX);
+
+function snapshotFilterOf(snapshotArn: string): ListFilter | null {
+  const { resource } = parseArn(snapshotArn);
   const kind: DbKind = resource.startsWith("cluster-snapshot:") ? "cluster" : "instance";
-  const name = snapshotName(scope.snapshotArn);
+  const name = snapshotName(snapshotArn);
   const m = /^rpl-([a-z][a-z0-9-]*)-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})$/.exec(name);
-  if (!m) return undefined;
+  if (!m) return null;
   const [, dbId = "", y, mo, d, h, mi] = m;
   const at = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi)));
   // A name at the length limit may have been shortened with a hash: its middle is not the DB identifier.
-  if (name.length >= MAX_ID_LENGTH - 1 || buildIdentifier([dbId], at) !== name) return undefined;
-  return { dbId, kind };
+  if (name.length >= MAX_ID_LENGTH - 1 || buildIdentifier([dbId], at) !== name) return null;
+  return Object.freeze({ dbId, kind });
 }
 
 /** Options of {@link planCopyRun}. Kept for callers; scoped runs never count other DBs' copies (issue 10). */

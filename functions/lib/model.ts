@@ -177,14 +177,17 @@ export function fromDbSnapshot(s: DBSnapshot): Snapshot {
 }
 
 /**
- * The last frozen page of Describe items normalized, with its snapshots, by the page's first item (one map per mapper).
- * The simulator's RDS model hands out frozen pages (sim/aws/rds.ts `sidePage`): the same page while a DB's listing is
- * unchanged, and otherwise a page that mostly holds the same frozen items as the last one (a snapshot added, one in
- * progress with a new percent done). A scoped Copier or Checker run lists the same DB's pages again and again, and the
- * look-up of each item's remembered snapshot in {@link normalizedFrozen} was the costliest step of normalizing them
- * (issue 10). Here an item at the same place in the last page (or one further, after an item removed or replaced) is
- * recognised by identity and given the snapshot it had there, which is its remembered one; only the other items are
- * looked up. The SDK never freezes a page, so a Lambda never gets here.
+ * The last frozen pages of Describe items normalized, with their snapshots, by each page's first item and by its last
+ * item (one set per mapper). The simulator's RDS model hands out frozen pages (sim/aws/rds.ts `sidePage`): the same
+ * page while a listing is unchanged, and otherwise a page that mostly holds the same frozen items as the listing's last
+ * one (a snapshot added at the end, removed at the start, one in progress with a new percent done). A scoped Copier or
+ * Checker run lists the same DB's pages again and again, and the look-up of each item's remembered snapshot in
+ * {@link normalizedFrozen} was the costliest step of normalizing them (issue 10). Here an item at the same place in an
+ * earlier page (or one further, after an item removed or replaced) is recognised by identity and given the snapshot it
+ * had there, which is its remembered one; only the other items are looked up. Which earlier page: the same one, else
+ * one with the same first and last items (the same listing, changed in the middle), else the one with the same first
+ * item and the closest length, else one with the same last item. The SDK never freezes a page, so a Lambda never gets
+ * here.
  */
 interface PageMemo {
   readonly page: readonly object[];
@@ -193,13 +196,35 @@ interface PageMemo {
   /** The snapshots of `page`, frozen, when every item has a remembered one. */
   readonly all: readonly Snapshot[] | undefined;
 }
-const lastPages = new WeakMap<object, PageMemo>();
-const lastClusterPages = new WeakMap<object, PageMemo>();
+interface PageMemos {
+  /** Up to {@link PAGES_PER_ITEM} pages per first item, the latest first. */
+  readonly byFirst: WeakMap<object, PageMemo[]>;
+  readonly byLast: WeakMap<object, PageMemo>;
+}
+const PAGES_PER_ITEM = 4;
+const instancePages: PageMemos = { byFirst: new WeakMap(), byLast: new WeakMap() };
+const clusterPages: PageMemos = { byFirst: new WeakMap(), byLast: new WeakMap() };
 const NO_SNAPSHOTS: readonly Snapshot[] = Object.freeze([]);
+
+/** The earlier page to align `page` with (see {@link PageMemos}), or undefined. */
+function earlierPage(page: readonly object[], byFirst: readonly PageMemo[] | undefined, memos: PageMemos) {
+  const n = page.length;
+  const lastItem = page[n - 1] as object;
+  if (byFirst !== undefined) {
+    let closest: PageMemo | undefined;
+    for (let m = 0; m < byFirst.length; m++) {
+      const memo = byFirst[m] as PageMemo;
+      if (memo.page === page || memo.page[memo.page.length - 1] === lastItem) return memo;
+      if (closest === undefined || Math.abs(memo.page.length - n) < Math.abs(closest.page.length - n)) closest = memo;
+    }
+    if (closest !== undefined) return closest;
+  }
+  return memos.byLast.get(lastItem);
+}
 
 function rememberedPage<T extends { TagList?: readonly unknown[] }>(
   page: readonly T[] | undefined,
-  memos: WeakMap<object, PageMemo>,
+  memos: PageMemos,
   map: (s: T) => Snapshot,
 ): readonly Snapshot[] {
   if (page === undefined || page.length === 0) return NO_SNAPSHOTS;
@@ -210,7 +235,8 @@ function rememberedPage<T extends { TagList?: readonly unknown[] }>(
     return out;
   }
   const first = page[0] as T;
-  const memo = memos.get(first);
+  const byFirst = memos.byFirst.get(first);
+  const memo = earlierPage(page, byFirst, memos);
   if (memo !== undefined && memo.page === page && memo.all !== undefined) return memo.all;
   const last = memo?.page ?? NO_ITEMS;
   const lastSnaps = memo?.snaps ?? NO_ITEMS;
@@ -243,7 +269,17 @@ function rememberedPage<T extends { TagList?: readonly unknown[] }>(
     snaps[k] = snap;
     out[k] = snap;
   }
-  memos.set(first, { page, snaps, all: allRemembered ? Object.freeze(out) : undefined });
+  const made: PageMemo = { page, snaps, all: allRemembered ? Object.freeze(out) : undefined };
+  // The new page comes first among its first item's pages, in place of an earlier version of the same listing (same
+  // first and last items), else of the least recent one when there are already as many as kept.
+  if (byFirst === undefined) memos.byFirst.set(first, [made]);
+  else {
+    const same = memo !== undefined && memo.page[memo.page.length - 1] === page[n - 1] ? byFirst.indexOf(memo) : -1;
+    if (same >= 0) byFirst.splice(same, 1);
+    else if (byFirst.length >= PAGES_PER_ITEM) byFirst.pop();
+    byFirst.unshift(made);
+  }
+  memos.byLast.set(page[n - 1] as T, made);
   return out;
 }
 const NO_ITEMS: readonly never[] = Object.freeze([]);
@@ -253,12 +289,12 @@ const NO_ITEMS: readonly never[] = Object.freeze([]);
  * and its items are frozen: copy it before changing it.
  */
 export function fromDbSnapshotPage(page: readonly DBSnapshot[] | undefined): readonly Snapshot[] {
-  return rememberedPage(page, lastPages, mapDbSnapshot);
+  return rememberedPage(page, instancePages, mapDbSnapshot);
 }
 
 /** {@link fromDbSnapshotPage} for `DBClusterSnapshot`s ({@link fromDbClusterSnapshot}). */
 export function fromDbClusterSnapshotPage(page: readonly DBClusterSnapshot[] | undefined): readonly Snapshot[] {
-  return rememberedPage(page, lastClusterPages, mapDbClusterSnapshot);
+  return rememberedPage(page, clusterPages, mapDbClusterSnapshot);
 }
 
 /*

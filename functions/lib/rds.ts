@@ -73,7 +73,7 @@ export interface SnapshotQuery {
 
 /** Lists DB snapshots and DB cluster snapshots of the given type. */
 export async function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<Snapshot[]> {
-  const out: Snapshot[] = [];
+  let out: Snapshot[] = [];
   const shared = q.type === "shared" ? { IncludeShared: true } : {};
   if (q.kind !== "cluster") {
     const input = {
@@ -83,7 +83,7 @@ export async function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<S
       ...dbFilter("db-instance-id", q),
     };
     for await (const page of paginateDescribeDBSnapshots({ client: rds, pageSize: PAGE_SIZE }, input)) {
-      appendTo(out, fromDbSnapshotPage(page.DBSnapshots));
+      out = appended(out, fromDbSnapshotPage(page.DBSnapshots));
     }
   }
   if (q.kind !== "instance") {
@@ -94,14 +94,17 @@ export async function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<S
       ...dbFilter("db-cluster-id", q),
     };
     for await (const page of paginateDescribeDBClusterSnapshots({ client: rds, pageSize: PAGE_SIZE }, input)) {
-      appendTo(out, fromDbClusterSnapshotPage(page.DBClusterSnapshots));
+      out = appended(out, fromDbClusterSnapshotPage(page.DBClusterSnapshots));
     }
   }
   return out;
 }
 
-function appendTo(out: Snapshot[], page: readonly Snapshot[]): void {
+/** `out` with `page` appended: a copy of the page when `out` is empty (one array made at its length), else `out`. */
+function appended(out: Snapshot[], page: readonly Snapshot[]): Snapshot[] {
+  if (out.length === 0) return page.slice();
   for (let k = 0; k < page.length; k++) out.push(page[k] as Snapshot);
+  return out;
 }
 
 /**
