@@ -240,9 +240,10 @@ function rememberedPage<T extends { TagList?: readonly unknown[] }>(
   if (memo !== undefined && memo.page === page && memo.all !== undefined) return memo.all;
   const last = memo?.page ?? NO_ITEMS;
   const lastSnaps = memo?.snaps ?? NO_ITEMS;
+  // Each item's remembered snapshot (undefined for an item without one), which is the page's snapshots when every
+  // item has one; otherwise `out` holds the page's snapshots, made from the first item without one on.
   const snaps: (Snapshot | undefined)[] = new Array(n);
-  const out: Snapshot[] = new Array(n);
-  let allRemembered = true;
+  let out: Snapshot[] | undefined;
   let j = 0;
   for (let k = 0; k < n; k++) {
     const item = page[k] as T;
@@ -259,7 +260,7 @@ function rememberedPage<T extends { TagList?: readonly unknown[] }>(
         const made = remembered(item, map);
         if (normalizedFrozen.get(item) === made) snap = made;
         else {
-          allRemembered = false;
+          if (out === undefined) out = snaps.slice(0, k) as Snapshot[];
           out[k] = made;
           snaps[k] = undefined;
           continue;
@@ -267,9 +268,9 @@ function rememberedPage<T extends { TagList?: readonly unknown[] }>(
       }
     }
     snaps[k] = snap;
-    out[k] = snap;
+    if (out !== undefined) out[k] = snap;
   }
-  const made: PageMemo = { page, snaps, all: allRemembered ? Object.freeze(out) : undefined };
+  const made: PageMemo = { page, snaps, all: out === undefined ? Object.freeze(snaps as Snapshot[]) : undefined };
   // The new page comes first among its first item's pages, in place of an earlier version of the same listing (same
   // first and last items), else of the least recent one when there are already as many as kept.
   if (byFirst === undefined) memos.byFirst.set(first, [made]);
@@ -280,7 +281,7 @@ function rememberedPage<T extends { TagList?: readonly unknown[] }>(
     byFirst.unshift(made);
   }
   memos.byLast.set(page[n - 1] as T, made);
-  return out;
+  return out ?? (made.all as readonly Snapshot[]);
 }
 const NO_ITEMS: readonly never[] = Object.freeze([]);
 
