@@ -17,9 +17,9 @@ import {
   type Db,
   type DbKind,
   fromDbCluster,
-  fromDbClusterSnapshotPage,
+  fromDbClusterSnapshot,
   fromDbInstance,
-  fromDbSnapshotPage,
+  fromDbSnapshot,
   type Snapshot,
 } from "./model";
 import { MANAGED_BY_VALUE, TAG } from "./tags";
@@ -73,7 +73,7 @@ export interface SnapshotQuery {
 
 /** Lists DB snapshots and DB cluster snapshots of the given type. */
 export async function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<Snapshot[]> {
-  let out: Snapshot[] = [];
+  const out: Snapshot[] = [];
   const shared = q.type === "shared" ? { IncludeShared: true } : {};
   if (q.kind !== "cluster") {
     const input = {
@@ -83,7 +83,7 @@ export async function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<S
       ...dbFilter("db-instance-id", q),
     };
     for await (const page of paginateDescribeDBSnapshots({ client: rds, pageSize: PAGE_SIZE }, input)) {
-      out = appended(out, fromDbSnapshotPage(page.DBSnapshots));
+      for (const s of page.DBSnapshots ?? []) out.push(fromDbSnapshot(s));
     }
   }
   if (q.kind !== "instance") {
@@ -94,16 +94,9 @@ export async function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<S
       ...dbFilter("db-cluster-id", q),
     };
     for await (const page of paginateDescribeDBClusterSnapshots({ client: rds, pageSize: PAGE_SIZE }, input)) {
-      out = appended(out, fromDbClusterSnapshotPage(page.DBClusterSnapshots));
+      for (const s of page.DBClusterSnapshots ?? []) out.push(fromDbClusterSnapshot(s));
     }
   }
-  return out;
-}
-
-/** `out` with `page` appended: a copy of the page when `out` is empty (one array made at its length), else `out`. */
-function appended(out: Snapshot[], page: readonly Snapshot[]): Snapshot[] {
-  if (out.length === 0) return page.slice();
-  for (let k = 0; k < page.length; k++) out.push(page[k] as Snapshot);
   return out;
 }
 
