@@ -86,10 +86,13 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
     const scope = parseCopyScope(event);
     assertScopeRegion(scope, config);
     const now = clock();
-    const { actions, progress, newestFinalCopy, dbRunning, newerRecoveryPoint } = await inContext(
+    // The run's DB's newest final copy, running copies and newer recovery point are read only where used below (the
+    // plan works them out when read: copy/state.ts planCopyState).
+    const planned = await inContext(
       `copy: DescribeDBSnapshots/DescribeDBClusterSnapshots (shared and manual) for ${scopeLabel(scope)} in ${config.region}${config.drRegion ? ` and ${config.drRegion}` : ""}`,
       () => planCopyRun(clients, config, scope, now),
     );
+    const { actions, progress } = planned;
     logSkipped(obs, progress.skipped);
     if (!progress.scopeMatched && scope.kind === "snapshot") {
       // Usually a share that is not visible yet; SnapshotNotFoundError lets the state machine retry with backoff.
@@ -189,29 +192,31 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
     // the DB's DR copy (or, without one, the refused recovery point) is against the copy window.
     const end = clock();
     const expectedCopyMinutes = config.expectedCopyMinutes ?? DEFAULT_EXPECTED_COPY_MINUTES;
-    const staleSince = newestFinalCopy ?? oldestRefused;
+    const staleSince = () => planned.newestFinalCopy ?? oldestRefused;
     // Copies the planner held back for the DB's own copies in flight (per-DB cap) start when one of those finishes,
     // even if it belongs to another recovery point than this run's: time the next look by them too.
-    const blocking = progress.waiting > 0 ? (dbRunning ?? []) : [];
+    const blocking = progress.waiting > 0 ? (planned.dbRunning ?? []) : [];
     const nextCheck =
       nextCheckSeconds([...progress.running, ...justStarted, ...blocking], end, expectedCopyMinutes, dbRunning) ??
       (count.quotaWaiting > 0
         ? slotRetrySeconds(
             Math.random,
             expectedCopyMinutes,
-            (end.getTime() - staleSince) / (config.copyWindowHours * 3_600_000),
+            (end.getTime() - staleSince()) / (config.copyWindowHours * 3_600_000),
           )
         : undefined);
     // Superseded: this run's recovery point could not start (held back by its DB's copies in flight or refused for a
     // free slot), nothing of it is copied anywhere yet, and a newer snapshot of the DB is available. The newer one's
     // own execution copies a fresher recovery point for the same cost, so this execution ends instead of polling
     // for the slot beside it; the sweeps still fill older recovery points the planner has room for.
-    const superseded =
-      newerRecoveryPoint !== undefined &&
+    const newerRecoveryPoint =
       justStarted.length === 0 &&
       progress.running.length === 0 &&
       allFailures.length === 0 &&
-      progress.waiting + count.quotaWaiting > 0;
+      progress.waiting + count.quotaWaiting > 0
+        ? planned.newerRecoveryPoint
+        : undefined;
+    const superseded = newerRecoveryPoint !== undefined;
     if (superseded) {
       obs.logger.info("copy superseded by a newer recovery point of the DB; left to the sweeps", {
         source: scope.kind === "snapshot" ? scope.snapshotArn : undefined,

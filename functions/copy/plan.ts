@@ -296,19 +296,24 @@ class Items {
   /** Items whose identifier is not copy-shaped, by kind and identifier. */
   private readonly others = new Map<string, Map<string, number>>();
 
+  /** Zeroed scratch of the run (`scratchLength` entries), in the columns' buffer. */
+  readonly scratch: Int32Array;
+
   constructor(
     /** Upper bound of the items: each comes from one listed snapshot. */
     readonly capacity: number,
     readonly shared: readonly Snapshot[],
     readonly homeList: readonly Snapshot[],
     readonly regionalList: readonly Snapshot[],
+    scratchLength: number,
   ) {
     let size = 16;
     while (size < capacity * 2) size *= 2;
-    // Every column in one zeroed buffer: one allocation per run instead of one per column (a scoped run of the check
-    // loop has a few dozen items, and each typed array of that size had its own off-heap store to allocate and free).
-    // Float64 column first (8-byte aligned), then the Int32 ones and the table, then the bytes.
-    const buffer = new ArrayBuffer(capacity * 8 + (capacity * 7 + size) * 4 + capacity * 5);
+    // Every column (and the run's scratch) in one zeroed buffer: one allocation per run instead of one per column (a
+    // scoped run of the check loop has a few dozen items, and each typed array of that size had its own off-heap store
+    // to allocate and free). Float64 column first (8-byte aligned), then the Int32 ones, the table and the scratch,
+    // then the bytes.
+    const buffer = new ArrayBuffer(capacity * 8 + (capacity * 7 + size + scratchLength) * 4 + capacity * 5);
     let at = 0;
     const f64 = (): Float64Array => {
       const a = new Float64Array(buffer, at, capacity);
@@ -334,6 +339,7 @@ class Items {
     this.home = i32(capacity).fill(-1);
     this.regional = i32(capacity).fill(-1);
     this.table = i32(size);
+    this.scratch = i32(scratchLength);
     this.ownSource = u8();
     this.phase = u8().fill(DONE);
     this.homeNeed = u8();
@@ -637,12 +643,39 @@ const MINUTE_MS = 60_000;
 
 /** Plans one Copier run (pure: no I/O, no clock). */
 export function planCopy(input: CopyPlanInput): CopyPlan {
+  return planCopyWith(input, copiesInFlightOf(input.home), copiesInFlightOf(input.regional));
+}
+
+/**
+ * The owned copies in flight ({@link isCopyInFlight}) among `snapshots`, in listing order: what {@link countInFlight}
+ * counts and what the per-DB cap (perDbCap.ts `inFlightPerDb`) reads, found in one pass.
+ */
+export function copiesInFlightOf(snapshots: readonly Snapshot[]): Snapshot[] {
+  const out: Snapshot[] = [];
+  for (let i = 0; i < snapshots.length; i++) {
+    const s = snapshots[i]!;
+    if (isCopyInFlight(s.status, (k) => s.tags[k])) out.push(s);
+  }
+  return out;
+}
+
+/**
+ * {@link planCopy} given the copies in flight of `input.home` and `input.regional` ({@link copiesInFlightOf} of each),
+ * for a caller that needs them too (copy/state.ts `planCopyRun`).
+ */
+export function planCopyWith(
+  input: CopyPlanInput,
+  homeInFlight: readonly Snapshot[],
+  regionalInFlight: readonly Snapshot[],
+): CopyPlan {
   const { config, scope } = input;
   const skipped: SkippedSnapshot[] = [];
   const shared = input.shared;
   const home = input.home;
   const regional = config.drRegion ? input.regional : [];
-  const items = new Items(shared.length + home.length + regional.length, shared, home, regional);
+  const capacity = shared.length + home.length + regional.length;
+  // Scratch (see below): the items found per listed snapshot, then the scoped and kept items.
+  const items = new Items(capacity, shared, home, regional, home.length + regional.length + 2 * capacity);
   // Only a run asked about one snapshot reports why it left that snapshot alone.
   const askedArn = scope.kind === "snapshot" ? scope.snapshotArn : undefined;
   const sourceAccounts = config.sourceAccounts;
@@ -713,8 +746,8 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   }
 
   // Our own copies keep their pipeline going even after the shared original has expired at the source.
-  // Scratch of this run in one buffer (see Items): the items found per listed snapshot, then the scoped and kept items.
-  const scratch = new Int32Array(home.length + regional.length + 2 * items.capacity);
+  // Scratch of this run, in the items' buffer: the items found per listed snapshot, then the scoped and kept items.
+  const scratch = items.scratch;
   // A run asked about one snapshot looks only at the identifiers its items can have (see scopedKeysOf).
   const keys = askedArn === undefined ? undefined : scopedKeysOf(items, home, regional, askedArn);
   const homeFound = adoptAll(items, home, "dr", scope, scratch.subarray(0, home.length), keys);
@@ -732,9 +765,9 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   attach(items, regional, regionalFound, items.regional, keys);
 
   const inFlight: Record<string, number> = {
-    [config.region]: input.inFlight?.[config.region] ?? countInFlight(input.home),
+    [config.region]: input.inFlight?.[config.region] ?? homeInFlight.length,
   };
-  if (config.drRegion) inFlight[config.drRegion] = input.inFlight?.[config.drRegion] ?? countInFlight(input.regional);
+  if (config.drRegion) inFlight[config.drRegion] = input.inFlight?.[config.drRegion] ?? regionalInFlight.length;
 
   const n = items.n;
   const scratchAt = home.length + regional.length;
@@ -803,22 +836,16 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   // copy still reads from it (deleting a copy's source fails or cancels that copy).
   const deletes: DeleteIntermediateAction[] = [];
   if (config.deleteIntermediate && config.drRegion) {
-    const sources = new Set<string>();
-    for (const list of [input.home, input.regional]) {
-      for (let i = 0; i < list.length; i++) {
-        const s = list[i]!;
-        if (!IN_PROGRESS_STATUSES.has(s.status)) continue;
-        if (s.copiedFrom) sources.add(s.copiedFrom);
-        const tagged = s.tags[TAG.copiedFrom];
-        if (tagged) sources.add(tagged);
-      }
-    }
+    // What running copies read from, made when the first candidate needs it (most runs have none).
+    let sources: Set<string> | undefined;
     for (let k = 0; k < scopedCount; k++) {
       const i = scoped[k] as number;
       const h = items.homeOf(i);
       const r = items.regionalOf(i);
       if (!h || !r || r.status !== "available" || !isOwnedCopy(r, "dr-region")) continue;
-      if (!isOwnedCopy(h, "dr") || h.status !== "available" || sources.has(h.arn)) continue;
+      if (!isOwnedCopy(h, "dr") || h.status !== "available") continue;
+      sources ??= sourcesOfRunning(input.home, input.regional);
+      if (sources.has(h.arn)) continue;
       deletes.push({
         type: "delete-intermediate",
         item: items.dbOf(i).item,
@@ -837,8 +864,10 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
   const cap = config.maxCopiesInFlightPerDb;
   for (const region of Object.keys(inFlight)) {
     const free = Math.max(0, config.maxCopiesInFlight - (inFlight[region] ?? 0));
-    // Per-DB cap (perDbCap.ts): only counted when one is set, from the listing of this region.
-    const perDb = cap === undefined ? undefined : inFlightPerDb(region === config.region ? input.home : input.regional);
+    // Per-DB cap (perDbCap.ts): only counted when one is set (and a copy is offered), from this region's copies in
+    // flight (inFlightPerDb counts only copies in flight, so it gives the same over them as over the listing).
+    const perDb =
+      cap === undefined ? undefined : () => inFlightPerDb(region === config.region ? homeInFlight : regionalInFlight);
     const { chosen, count } = chooseCopies(items, keptItems, region, config, free, pass++, perDb);
     waiting += count - chosen.length;
     for (const c of chosen) copies.push(copyAction(items, c.i, c.leg, config));
@@ -1016,6 +1045,21 @@ function attach(
     }
     if (i >= 0) field[i] = k;
   }
+}
+
+/** Every source ARN or identifier that a snapshot in progress in `home` or `regional` is copied from. */
+function sourcesOfRunning(home: readonly Snapshot[], regional: readonly Snapshot[]): Set<string> {
+  const sources = new Set<string>();
+  for (const list of [home, regional]) {
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
+      if (!IN_PROGRESS_STATUSES.has(s.status)) continue;
+      if (s.copiedFrom) sources.add(s.copiedFrom);
+      const tagged = s.tags[TAG.copiedFrom];
+      if (tagged) sources.add(tagged);
+    }
+  }
+  return sources;
 }
 
 /**
@@ -1278,7 +1322,7 @@ function chooseCopies(
   config: CopyConfig,
   free: number,
   pass: number,
-  perDb?: ReadonlyMap<string, number>,
+  perDb?: () => ReadonlyMap<string, number>,
 ): { chosen: Candidate[]; count: number } {
   const intoHome = region === config.region;
   const intoRegion = region === config.drRegion;
@@ -1301,7 +1345,7 @@ function chooseCopies(
   if (free === 0 || count === 0) return { chosen, count };
   if (perDb)
     return {
-      chosen: chooseCapped(items, kept, intoHome, intoRegion, free, config.maxCopiesInFlightPerDb, perDb, pass),
+      chosen: chooseCapped(items, kept, intoHome, intoRegion, free, config.maxCopiesInFlightPerDb, perDb(), pass),
       count,
     };
   let seq = 0;

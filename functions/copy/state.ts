@@ -2,14 +2,15 @@
  * The listings the Copier and the Checker plan from, and the planning itself. One place, so both see the same inputs
  * and always agree on what is pending.
  */
+import { BoundedCache } from "../lib/boundedCache";
 import type { AwsClients } from "../lib/clients";
 import { buildIdentifier, ID_PREFIX, MAX_ID_LENGTH } from "../lib/identifiers";
 import { type DbKind, parseArn, recoveryTimeOf, type Snapshot, snapshotName, stageOf } from "../lib/model";
-import { isCopyInFlight, listSnapshots } from "../lib/rds";
+import { listSnapshots } from "../lib/rds";
 import { isOwned } from "../lib/tags";
 import type { CopyConfig } from "./config";
 import type { CopyScope } from "./event";
-import { type CopyPlan, type CopyPlanInput, planCopy } from "./plan";
+import { type CopyPlan, type CopyPlanInput, copiesInFlightOf, planCopyWith } from "./plan";
 
 /** The planner inputs read from RDS. */
 export type CopyState = Pick<CopyPlanInput, "shared" | "home" | "regional">;
@@ -54,16 +55,27 @@ export function listFilterOf(scope: CopyScope): ListFilter | undefined {
   if (scope.kind === "db") return { dbId: scope.dbId, ...(scope.dbKind ? { kind: scope.dbKind } : {}) };
   if (scope.kind === "dbs") return { dbIds: scope.dbIds, ...(scope.dbKind ? { kind: scope.dbKind } : {}) };
   if (scope.kind !== "snapshot") return undefined;
-  const { resource } = parseArn(scope.snapshotArn);
+  return snapshotFilters.get(scope.snapshotArn, snapshotFilterOf) ?? undefined;
+}
+
+/**
+ * {@link listFilterOf} of a snapshot scope, remembered per ARN (a pure function of the text, frozen): the check loop
+ * asks it of the same ARN on every poll. Emptied when it grows past {@link SNAPSHOT_FILTERS_MAX}.
+ */
+const SNAPSHOT_FILTERS_MAX = 10_000;
+const snapshotFilters = new BoundedCache<string, ListFilter | null>(SNAPSHOT_FILTERS_MAX);
+
+function snapshotFilterOf(snapshotArn: string): ListFilter | null {
+  const { resource } = parseArn(snapshotArn);
   const kind: DbKind = resource.startsWith("cluster-snapshot:") ? "cluster" : "instance";
-  const name = snapshotName(scope.snapshotArn);
+  const name = snapshotName(snapshotArn);
   const m = /^rpl-([a-z][a-z0-9-]*)-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})$/.exec(name);
-  if (!m) return undefined;
+  if (!m) return null;
   const [, dbId = "", y, mo, d, h, mi] = m;
   const at = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi)));
   // A name at the length limit may have been shortened with a hash: its middle is not the DB identifier.
-  if (name.length >= MAX_ID_LENGTH - 1 || buildIdentifier([dbId], at) !== name) return undefined;
-  return { dbId, kind };
+  if (name.length >= MAX_ID_LENGTH - 1 || buildIdentifier([dbId], at) !== name) return null;
+  return Object.freeze({ dbId, kind });
 }
 
 /** Options of {@link planCopyRun}. Kept for callers; scoped runs never count other DBs' copies (issue 10). */
@@ -85,32 +97,54 @@ export async function planCopyRun(
   scope: CopyScope,
   now: Date,
   _options: PlanRunOptions = {},
-): Promise<
-  CopyPlan & {
-    readonly newestFinalCopy?: number;
-    readonly dbRunning?: readonly Snapshot[];
-    readonly newerRecoveryPoint?: Snapshot;
-  }
-> {
+): Promise<CopyRunPlan> {
   const filter = listFilterOf(scope);
   const state = await listCopyState(clients, config, filter);
-  const plan = planCopy({ config, scope, now, ...state });
-  if (!filter) return plan;
-  const newest = newestFinalCopy(config.drRegion ? state.regional : state.home, config.drRegion ? "dr-region" : "dr");
-  // The listings are narrowed to the DB: its copies in flight, in or out of this run's scope.
-  const dbRunning: Snapshot[] = [];
-  for (const list of [state.home, state.regional]) {
-    for (let i = 0; i < list.length; i++) {
-      const c = list[i]!;
-      if (isCopyInFlight(c.status, (k) => c.tags[k])) dbRunning.push(c);
-    }
-  }
-  const newer = newerRecoveryPointOf(scope, config, state);
+  return planCopyState(config, scope, now, state, filter !== undefined);
+}
+
+/** What {@link planCopyRun} returns: the plan and, for a run narrowed to one DB, what its handler reads of that DB. */
+export type CopyRunPlan = CopyPlan & {
+  readonly newestFinalCopy?: number;
+  readonly dbRunning?: readonly Snapshot[];
+  readonly newerRecoveryPoint?: Snapshot;
+};
+
+/**
+ * The planning step of {@link planCopyRun} (pure): plans `state` and, when its listings are narrowed to one DB
+ * (`narrowed`), adds that DB's copies in flight, its newest final copy and the newer recovery point of a snapshot scope.
+ */
+export function planCopyState(
+  config: CopyConfig,
+  scope: CopyScope,
+  now: Date,
+  state: CopyState,
+  narrowed: boolean,
+): CopyRunPlan {
+  // The copies in flight are found once: the planner counts them (and reads them for the per-DB cap), and a scoped
+  // run returns them as its DB's running copies.
+  const homeInFlight = copiesInFlightOf(state.home);
+  const regionalInFlight = copiesInFlightOf(state.regional);
+  const plan = planCopyWith({ config, scope, now, ...state }, homeInFlight, regionalInFlight);
+  if (!narrowed) return plan;
+  // The listings are narrowed to the DB: its copies in flight, in or out of this run's scope. The rest is worked out
+  // when read (the Checker reads only the plan's progress), from the same listings, so it is what it would be now.
+  let newest: { value: number | undefined } | undefined;
+  let newer: { value: Snapshot | undefined } | undefined;
   return {
-    ...plan,
-    dbRunning,
-    ...(newest === undefined ? {} : { newestFinalCopy: newest }),
-    ...(newer ? { newerRecoveryPoint: newer } : {}),
+    actions: plan.actions,
+    progress: plan.progress,
+    dbRunning: homeInFlight.length === 0 ? regionalInFlight : [...homeInFlight, ...regionalInFlight],
+    get newestFinalCopy(): number | undefined {
+      newest ??= {
+        value: newestFinalCopy(config.drRegion ? state.regional : state.home, config.drRegion ? "dr-region" : "dr"),
+      };
+      return newest.value;
+    },
+    get newerRecoveryPoint(): Snapshot | undefined {
+      newer ??= { value: newerRecoveryPointOf(scope, config, state) };
+      return newer.value;
+    },
   };
 }
 

@@ -105,6 +105,33 @@ describe("scoped Copier and Checker runs", () => {
     expect(full(w.drDescribes)).toEqual([]);
   });
 
+  it("a refused copy of a DB with a DR copy waits by that copy's staleness", async () => {
+    // As above, but `orders` already has an available DR-region copy of T1: its staleness is T1's age, 14 h of the 24 h
+    // window, not the refused recovery point's (the DB's newest final copy, read only when a copy was refused).
+    const { home } = crowded(20, 120);
+    const done = rawCopy({ id: id("orders", T1), stage: "dr-region", dbId: "orders", at: T1 });
+    const w = world({
+      home,
+      dr: { manual: [done] },
+      config: { maxCopiesInFlight: 20, expectedCopyMinutes: 120 },
+    });
+    w.home.on(CopyDBSnapshotCommand).rejects(
+      Object.assign(new Error("Cannot have more than 20 snapshot copies in progress"), {
+        name: "SnapshotQuotaExceeded",
+        $metadata: {},
+      }),
+    );
+    const random = vi.spyOn(Math, "random").mockReturnValue(0.5);
+    try {
+      const copied = await makeCopy(w.deps)({ dbId: "orders" });
+      expect(copied).toMatchObject({ started: 0, waiting: 1, pending: 1, failed: 0 });
+      expect(copied.nextCheckSeconds).toBe(slotRetrySeconds(() => 0.5, 120, 14 / 24));
+      expect(copied.nextCheckSeconds).not.toBe(slotRetrySeconds(() => 0.5, 120, 13 / 24));
+    } finally {
+      random.mockRestore();
+    }
+  });
+
   it("a sweep lists only the DBs it can progress: none while every slot is taken, the copy the free slot goes to", async () => {
     // Home region only (no second leg): 20 DBs with a copy running and `orders` waiting. With the limit at 20 no DB
     // gets an item (an iteration could only wait); with one slot free, `orders` does. The DBs whose copies are running

@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import type { CopyConfig } from "../../functions/copy/config";
 import type { CopyScope } from "../../functions/copy/event";
 import { planCopy } from "../../functions/copy/plan";
+import { type CopyRunPlan, planCopyState } from "../../functions/copy/state";
 import { type ExpireStage, planExpire } from "../../functions/expire/plan";
 import { drCopyId, slotStart, sourceSnapshotId } from "../../functions/lib/identifiers";
 import type { Db, DbKind, Snapshot } from "../../functions/lib/model";
@@ -18,6 +19,7 @@ import { type RetentionPolicy, retentionMasksNewestFirst, retentionReasons } fro
 import { MANAGED_BY_VALUE, type Stage, TAG } from "../../functions/lib/tags";
 import { planShare } from "../../functions/share/plan";
 import { planTake } from "../../functions/take/plan";
+import { planCopyStateAt7a21015 } from "../helpers/copyAt7a21015/state";
 import { planCopy as legacyPlanCopy } from "../helpers/legacyPlanners/copyPlan";
 import { planExpire as legacyPlanExpire } from "../helpers/legacyPlanners/expirePlan";
 import { retentionReasons as legacyRetentionReasons } from "../helpers/legacyPlanners/retention";
@@ -664,6 +666,87 @@ describe("planners decide as at 61efa67 (order included)", () => {
         expect([...got]).toEqual([...want]);
       }),
       opts,
+    );
+  });
+});
+
+/** Every field a Copier or Checker run reads of a run's plan, read through its getters. */
+function runView(plan: CopyRunPlan): unknown {
+  return {
+    actions: plan.actions,
+    progress: { ...plan.progress, items: plan.progress.items },
+    newestFinalCopy: plan.newestFinalCopy,
+    dbRunning: plan.dbRunning,
+    newerRecoveryPoint: plan.newerRecoveryPoint,
+  };
+}
+
+/**
+ * Branch `handlers` (issue 10: CPU per Lambda run) changed how a Copier or Checker run plans (copies in flight found
+ * once, per-DB counts and intermediate-delete guards made only when read, the DB's newest final copy and newer
+ * recovery point worked out when read): each run must read exactly what it read on main at 7a21015, kept verbatim in
+ * tests/helpers/copyAt7a21015/. Mostly runs scoped to one snapshot of a world narrowed to one DB, as the Copier's
+ * event-started runs and the check loop plan.
+ */
+describe("copy runs decide as at 7a21015 (order included)", () => {
+  it("planCopyState: scoped and sweep runs, with and without a per-DB cap", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.array(snapArbOf(30), { maxLength: 80 }), fc.array(snapArb, { maxLength: 60 })),
+        fc.oneof(
+          { weight: 4, arbitrary: fc.nat().map((n): number | CopyScope => n) },
+          { weight: 1, arbitrary: fc.constant<CopyScope>({ kind: "sweep" }) },
+          {
+            weight: 1,
+            arbitrary: fc.constantFrom(...DBS).map((db): CopyScope => ({ kind: "db", dbId: db.toLowerCase() })),
+          },
+        ),
+        fc.option(fc.constantFrom(...DBS), { freq: 3 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.option(fc.integer({ min: 1, max: 3 })),
+        fc.constantFrom<CopyConfig["mode"]>("fan-out", "two-step", "direct"),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 24 * 50 }),
+        (specs, scopeOrIndex, narrowTo, maxCopiesInFlight, perDb, mode, drRegion, deleteIntermediate, windowHours) => {
+          // A narrowed run's listings hold one DB's snapshots (copies by their source-DB tag, as RDS's filter): the
+          // world is made of that DB's snapshots, with a few of another DB, then filtered.
+          const all = build(
+            narrowTo === null ? specs : specs.map((x, j) => (j % 7 === 6 ? x : { ...x, db: narrowTo })),
+          ).filter((s) => narrowTo === null || s.dbId === narrowTo || s.tags[TAG.sourceDb] === narrowTo);
+          const config = {
+            region: HOME,
+            sourceAccounts: [...SOURCES, DR_ACCOUNT],
+            drKmsKeyArn: "arn:aws:kms:eu-west-1:999988887777:key/home",
+            ...(drRegion
+              ? { drRegion: DR, drRegionKmsKeyArn: "arn:aws:kms:eu-central-1:999988887777:key/region" }
+              : {}),
+            mode,
+            maxCopiesInFlight,
+            ...(perDb !== null ? { maxCopiesInFlightPerDb: perDb } : {}),
+            deleteIntermediate,
+            copyWindowHours: windowHours,
+          } as CopyConfig;
+          // A snapshot scope names a listed snapshot, mostly a shared one (the Sharer's event).
+          const sources = all.filter((s) => s.type === "shared");
+          const named =
+            typeof scopeOrIndex === "number" && scopeOrIndex % 3 !== 0 && sources.length > 0 ? sources : all;
+          const scope: CopyScope =
+            typeof scopeOrIndex === "number"
+              ? { kind: "snapshot", snapshotArn: named[scopeOrIndex % Math.max(1, named.length)]?.arn ?? "arn:none" }
+              : scopeOrIndex;
+          const state = {
+            shared: all.filter((s) => s.type === "shared" && s.region === HOME),
+            home: all.filter((s) => s.type === "manual" && s.region === HOME),
+            regional: drRegion ? all.filter((s) => s.type === "manual" && s.region === DR) : [],
+          };
+          const narrowed = narrowTo !== null;
+          expect(runView(planCopyState(config, scope, new Date(NOW), state, narrowed))).toEqual(
+            runView(planCopyStateAt7a21015(config, scope, new Date(NOW), state, narrowed)),
+          );
+        },
+      ),
+      { ...opts, numRuns: 1_000 },
     );
   });
 });
