@@ -15,18 +15,12 @@
 import { DEFAULT_EXPECTED_COPY_MINUTES } from "../copy/config";
 import { namedRecoveryPoint, parseCopyScope } from "../copy/event";
 import { scopeLabel } from "../copy/handler";
-import { nextCheckSeconds, secondsLeft } from "../copy/nextCheck";
+import { nextCheckSeconds } from "../copy/nextCheck";
 import { planCopyRun } from "../copy/state";
 import { inContext } from "../lib/errors";
 import type { HandlerDeps } from "../lib/lambda";
-import type { Snapshot } from "../lib/model";
 import type { CheckConfig } from "./config";
 import { runningCopyOf } from "./read";
-
-/** A running copy that shows no progress although `expectedCopyMinutes` passed since it was requested. */
-function queuedPastExpected(copy: Snapshot, now: Date, expectedCopyMinutes: number): boolean {
-  return !(copy.progress > 0) && secondsLeft(copy, now.getTime(), expectedCopyMinutes) === 0;
-}
 
 /** What the Checker returns to the state machine's Choice state. */
 export interface CheckSummary {
@@ -65,10 +59,7 @@ export function makeHandler(deps: HandlerDeps<CheckConfig>): (event: unknown) =>
         )
       : undefined;
     const expected = config.expectedCopyMinutes ?? DEFAULT_EXPECTED_COPY_MINUTES;
-    // A copy with no progress past its expected copy time is most likely queued behind another copy of its DB
-    // (COPY-QUEUE-SAME-DB), which one read does not show: the full plan below sees the DB's copies in flight and times
-    // the look by the copy ahead instead of polling at the loop's minimum until this one starts.
-    if (running && !queuedPastExpected(running.copy, clock(), expected)) {
+    if (running) {
       const next = nextCheckSeconds([running.copy], clock(), expected);
       const summary: CheckSummary = {
         pending: 1,
@@ -82,11 +73,11 @@ export function makeHandler(deps: HandlerDeps<CheckConfig>): (event: unknown) =>
       return summary;
     }
     const now = clock();
-    const { progress, dbRunning } = await inContext(
+    const { progress } = await inContext(
       `check: DescribeDBSnapshots/DescribeDBClusterSnapshots (shared and manual) for ${scopeLabel(scope)} in ${config.region}`,
       () => planCopyRun(clients, config, scope, now, { countGlobalInFlight: false }),
     );
-    const next = nextCheckSeconds(progress.running, now, expected, dbRunning);
+    const next = nextCheckSeconds(progress.running, now, expected);
     const summary: CheckSummary = {
       pending: progress.pending,
       inProgress: progress.inProgress,

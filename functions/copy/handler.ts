@@ -196,11 +196,8 @@ export function makeHandler(deps: HandlerDeps<CopyConfig>): (event: unknown, run
     // Copies the planner held back for the DB's own copies in flight (per-DB cap) start when one of those finishes,
     // even if it belongs to another recovery point than this run's: time the next look by them too.
     const blocking = progress.waiting > 0 ? (planned.dbRunning ?? []) : [];
-    const looking = [...progress.running, ...justStarted, ...blocking];
-    // The DB's other copies in flight matter only to time a copy queued behind one of them (no progress yet).
-    const queued = looking.some((c) => !(c.progress > 0));
     const nextCheck =
-      nextCheckSeconds(looking, end, expectedCopyMinutes, queued ? planned.dbRunning : undefined) ??
+      nextCheckSeconds([...progress.running, ...justStarted, ...blocking], end, expectedCopyMinutes) ??
       (count.quotaWaiting > 0
         ? slotRetrySeconds(
             Math.random,

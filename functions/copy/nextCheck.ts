@@ -11,10 +11,8 @@
  *   t0 (the full figure when t0 is unknown; 0 once it has passed, so the loop polls at its minimum).
  * A copy with no progress while another copy of the same source DB shows some is queued behind it (rule
  * COPY-QUEUE-SAME-DB, docs/model.md: RDS runs a DB's copies one after the other, and a queued copy shows no progress),
- * so it cannot finish before that copy's time left plus its own `expectedCopyMinutes`: without this, a queued copy
- * older than `expectedCopyMinutes` made the loop poll at its minimum for as long as the copy ahead of it ran (hours
- * for an Aurora cluster). The copy ahead may be outside the run's scope (another recovery point of the DB): the
- * callers pass the DB's copies in flight for that.
+ * so it cannot finish first and does not time the look: without this, a queued copy older than `expectedCopyMinutes`
+ * made the loop poll at its minimum for as long as the copy ahead of it ran (hours for an Aurora cluster).
  * The wait is {@link COPY_ETA_FRACTION} of the shortest estimate: when that copy finishes the pipeline may have work
  * (two-step's DR-region leg) and `pending` may drop. Pure: no clock, no I/O.
  */
@@ -34,37 +32,22 @@ export interface RunningCopyProgress {
 /**
  * Seconds until the check loop should look again, or undefined when nothing is running (the loop then waits its
  * minimum: copies waiting for a slot or for quota may start on the next check). A whole number >= 0.
- *
- * `others` are the source DB's other copies in flight, outside the run's scope (copy/state.ts `dbRunning`): they do
- * not time the look themselves (their end changes nothing the loop waits for), but a copy in `running` without
- * progress while one of them progresses is queued behind it (COPY-QUEUE-SAME-DB), so it cannot end before that copy
- * ends and its own copy time (`expectedCopyMinutes`) passed. Without them, a queued copy older than
- * `expectedCopyMinutes` counted as due now and the loop polled at its minimum for as long as the copy ahead ran
- * (scenarios/twenty-dbs.yaml: 906 of the 2 days' 1,416 check polls of Aurora clusters that found their copy running).
  */
 export function nextCheckSeconds(
   running: readonly RunningCopyProgress[],
   now: Date,
   expectedCopyMinutes: number,
-  others: readonly RunningCopyProgress[] = [],
 ): number | undefined {
-  const nowMs = now.getTime();
-  // Source DBs with a copy that shows progress, and the soonest such copy's time left: their copies without progress
-  // are queued behind it.
-  const progressing = new Map<string, number>();
-  for (const list of [running, others]) {
-    for (const copy of list) {
-      const db = sourceDbOf(copy);
-      if (db === undefined || !(copy.progress > 0 && copy.progress < 100)) continue;
-      const left = secondsLeft(copy, nowMs, expectedCopyMinutes);
-      progressing.set(db, Math.min(progressing.get(db) ?? Number.POSITIVE_INFINITY, left));
-    }
+  // Source DBs with a copy that shows progress: their copies without progress are queued behind it.
+  const progressing = new Set<string>();
+  for (const copy of running) {
+    const db = sourceDbOf(copy);
+    if (db !== undefined && copy.progress > 0 && copy.progress < 100) progressing.add(db);
   }
   let soonest = Number.POSITIVE_INFINITY;
   for (const copy of running) {
-    const ahead = progressing.size > 0 && !(copy.progress > 0) ? progressing.get(sourceDbOf(copy) ?? "") : undefined;
-    const left = ahead === undefined ? secondsLeft(copy, nowMs, expectedCopyMinutes) : ahead + expectedCopyMinutes * 60;
-    soonest = Math.min(soonest, left);
+    if (progressing.size > 0 && !(copy.progress > 0) && progressing.has(sourceDbOf(copy) ?? "")) continue;
+    soonest = Math.min(soonest, secondsLeft(copy, now.getTime(), expectedCopyMinutes));
   }
   if (soonest === Number.POSITIVE_INFINITY) return undefined;
   return Math.ceil(soonest * COPY_ETA_FRACTION);

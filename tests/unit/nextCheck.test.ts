@@ -77,21 +77,6 @@ describe("nextCheckSeconds with copies of one DB queued behind each other (rule 
       );
   });
 
-  it("times a copy queued behind a copy of its DB outside the run's scope by that copy plus its own copy time", () => {
-    // Another recovery point's copy of the same DB (the caller's `dbRunning`): 160 minutes left.
-    const ahead = { progress: 20, createdAt: ago(40), tags: tagsOf("billing") };
-    const queued = { progress: 0, createdAt: ago(45), tags: tagsOf("billing") };
-    // Before: 0 s left by expectedCopyMinutes, so the loop polled at its minimum while the copy ahead ran.
-    expect(nextCheckSeconds([queued], NOW, 20)).toBe(0);
-    expect(nextCheckSeconds([queued], NOW, 20, [ahead])).toBe(Math.ceil((160 + 20) * 60 * COPY_ETA_FRACTION));
-    // The copy ahead does not time the look itself, and copies of other DBs do not hold this one back.
-    expect(nextCheckSeconds([], NOW, 20, [ahead])).toBeUndefined();
-    expect(nextCheckSeconds([queued], NOW, 20, [{ ...ahead, tags: tagsOf("orders") }])).toBe(0);
-    // A copy of the run's own scope that runs sooner still times the look.
-    const soon = { progress: 90, createdAt: ago(45), tags: tagsOf("orders") }; // 5 minutes left
-    expect(nextCheckSeconds([queued, soon], NOW, 20, [ahead])).toBe(Math.ceil(5 * 60 * COPY_ETA_FRACTION));
-  });
-
   it("lets a finished copy (100 %) time the look even when its DB has another copy running", () => {
     const running = [
       { progress: 100, createdAt: ago(30), tags: tagsOf("billing") },
