@@ -5,7 +5,7 @@
  */
 import { DescribeDBSnapshotsCommand, RDSClient } from "@aws-sdk/client-rds";
 import type { Context } from "aws-lambda";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { abortable, currentAbortSignal, withAbortSignal } from "../../functions/lib/clients";
 import { lambdaHandler, TIMEOUT_EARLY_MS } from "../../functions/lib/lambda";
 
@@ -27,6 +27,12 @@ function hangingHandler() {
   };
   return { handler, seen };
 }
+
+/**
+ * Waits until `check` passes: the SDK reaches the HTTP handler after its own asynchronous middleware (credentials,
+ * signing), which a loaded machine can delay past any fixed sleep. Bounded, so a call that never arrives still fails.
+ */
+const eventually = (check: () => void) => vi.waitFor(check, { timeout: 10_000, interval: 5 });
 
 function client(requestHandler: unknown) {
   return abortable(
@@ -66,8 +72,7 @@ describe("abort signal reaches the SDK calls", () => {
       expect(currentAbortSignal()).toBe(controller.signal);
       return rds.send(new DescribeDBSnapshotsCommand({}));
     });
-    await new Promise((r) => setTimeout(r, 20));
-    expect(seen.signal).toBe(controller.signal);
+    await eventually(() => expect(seen.signal).toBe(controller.signal));
     controller.abort();
     await expect(call).rejects.toMatchObject({ name: "AbortError" });
     expect(seen.aborted).toBe(true);
@@ -82,8 +87,7 @@ describe("abort signal reaches the SDK calls", () => {
     const call = withAbortSignal(run.signal, () =>
       rds.send(new DescribeDBSnapshotsCommand({}), { abortSignal: own.signal }),
     );
-    await new Promise((r) => setTimeout(r, 20));
-    expect(seen.signal).toBe(own.signal);
+    await eventually(() => expect(seen.signal).toBe(own.signal));
     own.abort();
     await expect(call).rejects.toMatchObject({ name: "AbortError" });
   });
@@ -95,7 +99,6 @@ describe("abort signal reaches the SDK calls", () => {
     // middy aborts TIMEOUT_EARLY_MS before the timeout: 300 ms after the start here.
     const result = wrapped({}, lambdaContext(TIMEOUT_EARLY_MS + 300));
     await expect(result).rejects.toMatchObject({ name: "StepTimeoutError" });
-    await new Promise((r) => setTimeout(r, 20));
-    expect(seen.aborted).toBe(true);
+    await eventually(() => expect(seen.aborted).toBe(true));
   });
 });
