@@ -59,7 +59,7 @@ import type {
 } from "@aws-sdk/client-rds";
 import { DEFAULT_CHANGE_PERCENT_PER_HOUR, TERMINATED_COPY_STATUS } from "../../config/assumptions";
 import { isValidSnapshotId } from "../../functions/lib/identifiers";
-import type { DbKind } from "../../functions/lib/model";
+import { type DbKind, NORMALIZED_SLOT } from "../../functions/lib/model";
 import { recordToTags, TAG } from "../../functions/lib/tags";
 import {
   dbAlreadyExists,
@@ -1789,6 +1789,9 @@ function storeView<T extends DBSnapshot | DBClusterSnapshot>(rec: SnapRecord, sh
 }
 
 function deepFreeze(view: DBSnapshot | DBClusterSnapshot): void {
+  // An empty memo slot for what a reader derives from this frozen view (functions/lib/model.ts NORMALIZED_SLOT): not
+  // part of the response (non-enumerable symbol: JSON and spreads skip it), and itself left unfrozen.
+  Object.defineProperty(view, NORMALIZED_SLOT, { value: {} });
   for (const t of view.TagList ?? []) Object.freeze(t);
   if (view.TagList) Object.freeze(view.TagList);
   Object.freeze(view);

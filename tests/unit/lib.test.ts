@@ -6,6 +6,7 @@ import { ConfigError, isTransient, PartialFailureError } from "../../functions/l
 import {
   fromDbClusterSnapshot,
   fromDbSnapshot,
+  NORMALIZED_SLOT,
   parseArn,
   recoveryPointOf,
   snapshotName,
@@ -103,6 +104,35 @@ describe("model mapping", () => {
     expect(s.kind).toBe("cluster");
     expect(s.dbId).toBe("aurora-prod");
     expect(recoveryPointOf(s)?.toISOString()).toBe("2026-11-25T06:00:00.000Z");
+  });
+
+  it("memoizes the normalized snapshot in a frozen item's slot, never in an unfrozen one's", () => {
+    const item = (name: string) => ({
+      DBSnapshotIdentifier: name,
+      DBSnapshotArn: `arn:aws:rds:eu-west-1:111111111111:snapshot:${name}`,
+      DBInstanceIdentifier: "orders",
+      Status: "available",
+      TagList: [{ Key: "k", Value: "v" }],
+    });
+    const withSlot = <T extends object>(o: T): T => Object.defineProperty(o, NORMALIZED_SLOT, { value: {} });
+    const frozen = withSlot(item("rpl-orders-a"));
+    Object.freeze(frozen.TagList);
+    Object.freeze(frozen);
+    const first = fromDbSnapshot(frozen);
+    expect(first).toMatchObject({ id: "rpl-orders-a", dbId: "orders", tags: { k: "v" } });
+    expect(fromDbSnapshot(frozen)).toBe(first);
+    expect((frozen as { [NORMALIZED_SLOT]?: { snap?: unknown } })[NORMALIZED_SLOT]?.snap).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    // The slot is not part of the item: JSON and spreads do not carry it.
+    expect(JSON.stringify(frozen)).not.toContain("normalized");
+    expect(Object.getOwnPropertySymbols({ ...frozen })).toEqual([]);
+    // An unfrozen item (its TagList may change) is normalized afresh every time, slot or not.
+    const open = withSlot(item("rpl-orders-b"));
+    const a = fromDbSnapshot(open);
+    open.TagList[0] = { Key: "k", Value: "w" };
+    const b = fromDbSnapshot(open);
+    expect(b).not.toBe(a);
+    expect(b.tags).toEqual({ k: "w" });
   });
 
   it("round-trips tags deterministically", () => {
