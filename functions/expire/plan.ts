@@ -252,7 +252,13 @@ function reasonList(code: number): readonly KeepReason[] {
 
 /** The snapshots a plan deletes. */
 export function deletions(actions: readonly ExpireAction[]): Snapshot[] {
-  return actions.flatMap((a) => (a.type === "delete" ? [a.snapshot] : []));
+  // A loop, not `flatMap`: that made an array per action, and a sweep's list step plans every snapshot of its regions.
+  const out: Snapshot[] = [];
+  for (let i = 0; i < actions.length; i++) {
+    const a = actions[i]!;
+    if (a.type === "delete") out.push(a.snapshot);
+  }
+  return out;
 }
 
 function keep(snapshot: Snapshot, reasons: readonly KeepReason[]): ExpireAction {

@@ -16,7 +16,7 @@ import { type DbRef, dbKey, refMatches } from "./dbRefs";
 
 /** Input of {@link planFreshness}. */
 export interface FreshnessInput {
-  /** Owned snapshots from every region of interest (any stage; others are ignored). */
+  /** Snapshots from every region of interest (any stage; snapshots not owned and other stages are ignored). */
   readonly snapshots: readonly Snapshot[];
   /** Stages to measure, in report order. */
   readonly stages: readonly Stage[];
