@@ -73,9 +73,13 @@ export async function listWatchedRegions(deps: HandlerDeps<FreshnessConfig>): Pr
 
 /** Publishes the plan's metrics, each as its own EMF document so per-DB dimensions never mix. */
 export function publishFreshness(deps: HandlerDeps<FreshnessConfig>, plan: FreshnessPlan): void {
-  for (const m of freshnessMetrics(plan)) {
+  const metrics = freshnessMetrics(plan);
+  for (let i = 0; i < metrics.length; i++) {
+    const m = metrics[i]!;
     const single = deps.obs.metrics.singleMetric();
-    for (const [k, v] of Object.entries(m.dimensions)) single.addDimension(k, v);
+    // The dimensions in Object.entries order (own string keys, as added), without an array per metric.
+    const dimensions = m.dimensions;
+    for (const k in dimensions) if (Object.hasOwn(dimensions, k)) single.addDimension(k, dimensions[k] as string);
     single.addMetric(m.name, MetricUnit.NoUnit, m.value);
   }
 }
