@@ -151,7 +151,7 @@ describe("listSnapshots / listDbs pagination", () => {
     const again = await list("db1");
     expect(slotReads).toBe(readsOnce);
     expect(again).toEqual(first);
-    again.forEach((s, i) => expect(s).toBe(first[i]));
+    for (const [i, s] of again.entries()) expect(s).toBe(first[i]);
     // Each listing is a fresh array: a caller may add to it.
     expect(again).not.toBe(first);
     again.push(again[0] as Snapshot);
