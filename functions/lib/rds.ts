@@ -20,7 +20,6 @@ import {
   fromDbClusterSnapshot,
   fromDbInstance,
   fromDbSnapshot,
-  NORMALIZED_SLOT,
   type Snapshot,
 } from "./model";
 import { MANAGED_BY_VALUE, TAG } from "./tags";
@@ -84,7 +83,7 @@ export async function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<S
       ...dbFilter("db-instance-id", q),
     };
     for await (const page of paginateDescribeDBSnapshots({ client: rds, pageSize: PAGE_SIZE }, input)) {
-      if (page.DBSnapshots) appendNormalized(out, page.DBSnapshots, fromDbSnapshot, normalizedDbPages);
+      for (const s of page.DBSnapshots ?? []) out.push(fromDbSnapshot(s));
     }
   }
   if (q.kind !== "instance") {
@@ -95,49 +94,10 @@ export async function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<S
       ...dbFilter("db-cluster-id", q),
     };
     for await (const page of paginateDescribeDBClusterSnapshots({ client: rds, pageSize: PAGE_SIZE }, input)) {
-      if (page.DBClusterSnapshots) {
-        appendNormalized(out, page.DBClusterSnapshots, fromDbClusterSnapshot, normalizedClusterPages);
-      }
+      for (const s of page.DBClusterSnapshots ?? []) out.push(fromDbClusterSnapshot(s));
     }
   }
   return out;
-}
-
-/**
- * Normalized snapshots of a *frozen* page of DescribeDBSnapshots items whose every item is memoized (functions/lib/model.ts
- * NORMALIZED_SLOT), by page. Such a page cannot change, nor can its items, so its normalized list is too. The SDK
- * never freezes what it returns, so a Lambda never hits this; the simulator's RDS model hands out the same frozen page
- * again while the listing it comes from is unchanged (sim/aws/rds.ts sidePage), and a hit then appends the page's
- * snapshots without reading any of its items (a first read of each listed item was most of a listing's cost; issue 10).
- */
-const normalizedDbPages = new WeakMap<readonly object[], readonly Snapshot[]>();
-/** The same for pages of DB cluster snapshots. */
-const normalizedClusterPages = new WeakMap<readonly object[], readonly Snapshot[]>();
-
-/** Appends the normalized snapshots of one page of Describe items to `out` (see {@link normalizedDbPages}). */
-function appendNormalized<T extends object>(
-  out: Snapshot[],
-  items: readonly T[],
-  normalize: (s: T) => Snapshot,
-  pages: WeakMap<readonly object[], readonly Snapshot[]>,
-): void {
-  const known = pages.get(items);
-  if (known !== undefined) {
-    for (let i = 0; i < known.length; i++) out.push(known[i] as Snapshot);
-    return;
-  }
-  const start = out.length;
-  // Whether every item's normalized snapshot is the one memoized in its slot (so frozen, like the item).
-  let memoized = Object.isFrozen(items);
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i] as T;
-    const snap = normalize(item);
-    out.push(snap);
-    if (memoized && (item as { [NORMALIZED_SLOT]?: { snap?: Snapshot } })[NORMALIZED_SLOT]?.snap !== snap) {
-      memoized = false;
-    }
-  }
-  if (memoized) pages.set(items, Object.freeze(out.slice(start)));
 }
 
 /**
