@@ -154,8 +154,14 @@ export function makeHandler(
     const summary = { deleted, kept, skipped, failed: failures.length, leftPending, dryRun: false };
     obs.logger.info("expire finished", summary);
     // A multi-DB item names each failure's DB, so the sweep's report names the DBs that failed (functions/lib/sweep.ts).
-    const dbOf = new Map(doomed.map((s) => [`${s.region}/${s.id}`, s.dbId]));
-    throwIfFailed(STEP, dbs ? withDbNames(failures, (id) => dbOf.get(id)) : failures);
+    if (dbs && failures.length > 0) {
+      const dbOf = new Map(doomed.map((s) => [`${s.region}/${s.id}`, s.dbId]));
+      throwIfFailed(
+        STEP,
+        withDbNames(failures, (id) => dbOf.get(id)),
+      );
+    }
+    throwIfFailed(STEP, failures);
     return summary;
   };
 }

@@ -87,23 +87,29 @@ export function planExpire(input: ExpireInput): ExpireAction[] {
   const managed = managedStages(input.stage);
   const snapshots = input.snapshots;
   const groupOf = new Int32Array(snapshots.length);
+  // Each managed snapshot's recovery point in ms (by index in the listing), read with the rest of its facts.
+  const listTimes = new Float64Array(snapshots.length);
+  const listDated = new Uint8Array(snapshots.length);
+  const scratch: SnapshotFacts = { stage: undefined, sourceAccount: "", copiedFrom: undefined, time: undefined };
   for (let i = 0; i < snapshots.length; i++) {
     const s = snapshots[i]!;
-    const tags = s.tags;
+    const f = snapshotFacts(s, scratch);
     const status = s.status;
     groupOf[i] = -1;
     if (status !== "available" && status !== "failed") {
       if (s.copiedFrom) protectedSources.add(s.copiedFrom);
-      const tagged = tags[COPIED_FROM];
+      const tagged = f.copiedFrom;
       if (tagged) protectedSources.add(tagged);
     }
-    if (tags[MANAGED_BY] !== MANAGED_BY_VALUE || s.type !== "manual") continue;
-    // stageOf(s), for an owned snapshot: one of the three stages, of which this Janitor manages some.
-    const stage = tags[STAGE] as Stage | undefined;
+    // stageOf(s), for an owned manual snapshot: one of the three stages, of which this Janitor manages some.
+    const stage = f.stage;
     if (stage === undefined || !managed.includes(stage)) continue;
     if (input.dbId !== undefined && s.dbId !== input.dbId) continue;
     if (input.dbIds !== undefined && !input.dbIds.has(s.dbId)) continue;
-    const sourceAccount = tags[SOURCE_ACCOUNT] ?? s.account;
+    const sourceAccount = f.sourceAccount;
+    const t = f.time;
+    listDated[i] = t === undefined ? 0 : 1;
+    listTimes[i] = t ?? Number.NEGATIVE_INFINITY;
     let sameDb = byDb.get(s.dbId);
     if (!sameDb) {
       sameDb = [];
@@ -174,7 +180,7 @@ export function planExpire(input: ExpireInput): ExpireAction[] {
   for (const group of ordered) {
     const start = group.start;
     const count = group.count;
-    newestFirst(snapshots, members, start, count, order, times, dated);
+    newestFirst(snapshots, members, start, count, listTimes, listDated, order, times, dated);
     let datedCount = 0;
     for (let k = 0; k < count; k++) {
       const m = order[k] as number;
@@ -203,6 +209,48 @@ export function planExpire(input: ExpireInput): ExpireAction[] {
     }
   }
   return actions;
+}
+
+/** What {@link planExpire} reads of one snapshot's tags (and its recovery point), each read once. */
+interface SnapshotFacts {
+  /** The `rpl-stage` tag of an owned manual snapshot (any value); undefined for any other snapshot. */
+  stage: Stage | undefined;
+  /** `rpl-source-account`, else the snapshot's own account (owned manual snapshots only). */
+  sourceAccount: string;
+  /** The `rpl-copied-from` tag. */
+  copiedFrom: string | undefined;
+  /** recoveryTimeOf(s) (owned manual snapshots only). */
+  time: number | undefined;
+}
+
+/**
+ * {@link SnapshotFacts} remembered per frozen snapshot (with frozen tags): the ones the model memoizes for a frozen
+ * Describe item (functions/lib/model.ts), which the simulator lists to every Janitor run of their DB again (issue 10).
+ * Lambdas never see one frozen (the SDK returns plain objects): an unfrozen snapshot is read into `scratch` every
+ * time, allocating nothing. Like the model's memo, this takes a snapshot's `createdAt` Date as never set again.
+ */
+const factsMemo = new WeakMap<Snapshot, SnapshotFacts>();
+
+function snapshotFacts(s: Snapshot, scratch: SnapshotFacts): SnapshotFacts {
+  const known = factsMemo.get(s);
+  if (known !== undefined) return known;
+  const frozen = Object.isFrozen(s) && Object.isFrozen(s.tags);
+  const f: SnapshotFacts = frozen
+    ? { stage: undefined, sourceAccount: "", copiedFrom: undefined, time: undefined }
+    : scratch;
+  const tags = s.tags;
+  f.copiedFrom = tags[COPIED_FROM];
+  if (tags[MANAGED_BY] === MANAGED_BY_VALUE && s.type === "manual") {
+    f.stage = tags[STAGE] as Stage | undefined;
+    f.sourceAccount = tags[SOURCE_ACCOUNT] ?? s.account;
+    f.time = recoveryTimeOf(s);
+  } else {
+    f.stage = undefined;
+    f.sourceAccount = "";
+    f.time = undefined;
+  }
+  if (frozen) factsMemo.set(s, f);
+  return f;
 }
 
 /** One retention group of {@link planExpire}: the fields its members share, and where they sit in its index array. */
@@ -252,7 +300,13 @@ function reasonList(code: number): readonly KeepReason[] {
 
 /** The snapshots a plan deletes. */
 export function deletions(actions: readonly ExpireAction[]): Snapshot[] {
-  return actions.flatMap((a) => (a.type === "delete" ? [a.snapshot] : []));
+  // A loop, not `flatMap`: that made an array per action, and a sweep's list step plans every snapshot of its regions.
+  const out: Snapshot[] = [];
+  for (let i = 0; i < actions.length; i++) {
+    const a = actions[i]!;
+    if (a.type === "delete") out.push(a.snapshot);
+  }
+  return out;
 }
 
 function keep(snapshot: Snapshot, reasons: readonly KeepReason[]): ExpireAction {
@@ -262,7 +316,8 @@ function keep(snapshot: Snapshot, reasons: readonly KeepReason[]): ExpireAction 
 /**
  * Writes into `order[0..n)` the group's member numbers (0..n-1, standing for `list[members[start + m]]`) newest
  * recovery point first, undated last, ties by id: the order actions are reported in. Writes each member's recovery
- * point into `times` and whether it has one into `dated` (by member number).
+ * point into `times` and whether it has one into `dated` (by member number), read from `listTimes` and `listDated` (by
+ * index in `list`: what {@link snapshotFacts} found).
  *
  * Without an invalid date among the times this order is total up to equal ids, so any stable sort gives the result
  * `Array.prototype.sort` gives, and a binary insertion sort does it in one pass over a list already in order. Listings
@@ -277,15 +332,17 @@ function newestFirst(
   members: Int32Array,
   start: number,
   n: number,
+  listTimes: Float64Array,
+  listDated: Uint8Array,
   order: Int32Array,
   times: Float64Array,
   dated: Uint8Array,
 ): void {
   let invalid = false;
   for (let i = 0; i < n; i++) {
-    const t = recoveryTimeOf(list[members[start + i] as number]!);
-    dated[i] = t === undefined ? 0 : 1;
-    const k = t ?? Number.NEGATIVE_INFINITY;
+    const at = members[start + i] as number;
+    dated[i] = listDated[at] as number;
+    const k = listTimes[at] as number;
     if (Number.isNaN(k)) invalid = true;
     times[i] = k;
     order[i] = i;

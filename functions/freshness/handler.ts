@@ -1,6 +1,6 @@
 /**
- * Freshness Lambda (DR account, every 15 minutes): lists the owned copies in the DR home region and the DR
- * region, measures the newest available copy of every source DB per stage with {@link planFreshness}, and
+ * Freshness Lambda (DR account, every 15 minutes): lists the manual snapshots in the DR home region and the DR
+ * region, measures the newest available owned copy of every source DB per stage with {@link planFreshness}, and
  * publishes `RecoveryPointAgeMinutes` (per DB), `MaxRecoveryPointAgeMinutes` (per stage, over the DBs not listed in
  * `RPL_EXPECTED_DBS`, alarmed on) and `ExpectedDbRecoveryPointAgeMinutes` (per listed DB and stage, alarmed on).
  */
@@ -10,7 +10,6 @@ import type { HandlerDeps } from "../lib/lambda";
 import type { Snapshot } from "../lib/model";
 import { MetricUnit } from "../lib/powertools";
 import { listSnapshots } from "../lib/rds";
-import { isOwned } from "../lib/tags";
 import type { DrStage, FreshnessConfig } from "./config";
 import { type FreshnessPlan, freshnessMetrics, planFreshness } from "./plan";
 
@@ -27,32 +26,37 @@ export interface FreshnessSummary {
   readonly unread: readonly DrStage[];
 }
 
-/** What {@link listOwnedCopies} could read. */
-export interface OwnedCopies {
-  readonly snapshots: Snapshot[];
+/** What {@link listWatchedRegions} could read. */
+export interface WatchedSnapshots {
+  /**
+   * Every manual snapshot listed, ours and others' (planFreshness reads only ours: sorting them out here as well was a
+   * second pass over every listed snapshot, and the monitor lists every snapshot of two regions each run; issue 10).
+   */
+  readonly snapshots: readonly Snapshot[];
   /** Stages whose region could not be listed (no metric is published for them, so their alarm fires). */
   readonly unread: DrStage[];
 }
 
 /**
- * Lists the owned manual snapshots of every region the configured stages live in. The monitor runs in the DR
+ * Lists the manual snapshots of every region the configured stages live in. The monitor runs in the DR
  * region and also watches the home region (issue 11): a region that cannot be listed (down, throttled, denied)
  * must not silence the other region's measurement, so its stages are reported unread and get no datapoint —
  * their alarm treats missing data as breaching. Only when no region can be read does the run fail.
  */
-export async function listOwnedCopies(deps: HandlerDeps<FreshnessConfig>): Promise<OwnedCopies> {
+export async function listWatchedRegions(deps: HandlerDeps<FreshnessConfig>): Promise<WatchedSnapshots> {
   const stagesOf = new Map<string, DrStage[]>();
   const add = (region: string, stage: DrStage) => stagesOf.set(region, [...(stagesOf.get(region) ?? []), stage]);
   if (deps.config.stages.includes("dr")) add(deps.config.region, "dr");
   if (deps.config.stages.includes("dr-region") && deps.config.drRegion) add(deps.config.drRegion, "dr-region");
-  const snapshots: Snapshot[] = [];
+  let snapshots: Snapshot[] | undefined;
   const unread: DrStage[] = [];
   let firstError: unknown;
   for (const [region, stages] of stagesOf) {
     try {
-      for (const s of await listSnapshots(deps.clients.rds(region), { type: "manual" })) {
-        if (isOwned(s.tags)) snapshots.push(s);
-      }
+      const listed = await listSnapshots(deps.clients.rds(region), { type: "manual" });
+      // The first region's listing (a fresh array) is the result; the next ones are appended to it.
+      if (snapshots === undefined) snapshots = listed;
+      else for (let i = 0; i < listed.length; i++) snapshots.push(listed[i]!);
     } catch (err) {
       firstError ??= err;
       unread.push(...stages);
@@ -64,14 +68,18 @@ export async function listOwnedCopies(deps: HandlerDeps<FreshnessConfig>): Promi
     }
   }
   if (stagesOf.size > 0 && unread.length === deps.config.stages.length) throw firstError;
-  return { snapshots, unread };
+  return { snapshots: snapshots ?? [], unread };
 }
 
 /** Publishes the plan's metrics, each as its own EMF document so per-DB dimensions never mix. */
 export function publishFreshness(deps: HandlerDeps<FreshnessConfig>, plan: FreshnessPlan): void {
-  for (const m of freshnessMetrics(plan)) {
+  const metrics = freshnessMetrics(plan);
+  for (let i = 0; i < metrics.length; i++) {
+    const m = metrics[i]!;
     const single = deps.obs.metrics.singleMetric();
-    for (const [k, v] of Object.entries(m.dimensions)) single.addDimension(k, v);
+    // The dimensions in Object.entries order (own string keys, as added), without an array per metric.
+    const dimensions = m.dimensions;
+    for (const k in dimensions) if (Object.hasOwn(dimensions, k)) single.addDimension(k, dimensions[k] as string);
     single.addMetric(m.name, MetricUnit.NoUnit, m.value);
   }
 }
@@ -79,7 +87,7 @@ export function publishFreshness(deps: HandlerDeps<FreshnessConfig>, plan: Fresh
 /** Builds the freshness handler core. The event is ignored (every run measures everything). */
 export function makeHandler(deps: HandlerDeps<FreshnessConfig>): (event?: unknown) => Promise<FreshnessSummary> {
   return async () => {
-    const { snapshots, unread } = await listOwnedCopies(deps);
+    const { snapshots, unread } = await listWatchedRegions(deps);
     const plan = planFreshness({
       snapshots,
       stages: deps.config.stages.filter((st) => !unread.includes(st)),

@@ -16,7 +16,7 @@ import { type DbRef, dbKey, refMatches } from "./dbRefs";
 
 /** Input of {@link planFreshness}. */
 export interface FreshnessInput {
-  /** Owned snapshots from every region of interest (any stage; others are ignored). */
+  /** Snapshots from every region of interest (any stage; snapshots not owned and other stages are ignored). */
   readonly snapshots: readonly Snapshot[];
   /** Stages to measure, in report order. */
   readonly stages: readonly Stage[];
@@ -150,24 +150,29 @@ export function planFreshness(input: FreshnessInput): FreshnessPlan {
   const groups = new Map<string, Group>();
   const groupsByAccount = new Map<string | undefined, Map<string, Group>>();
   const snapshots = input.snapshots;
+  const scratch: CopyFacts = {
+    measured: false,
+    stage: undefined,
+    account: undefined,
+    deleted: false,
+    available: false,
+    time: undefined,
+  };
   for (let i = 0; i < snapshots.length; i++) {
     const s = snapshots[i]!;
-    const tags = s.tags;
-    // isOwned(s.tags), stageOf(s) and sourceAccountOf(s), each tag read once.
-    if (tags[MANAGED_BY] !== MANAGED_BY_VALUE) continue;
+    const f = copyFacts(s, scratch);
+    if (!f.measured) continue;
     const dbId = s.dbId;
-    if (!dbId) continue;
-    const tagged = tags[STAGE];
-    const stage = tagged === "source" || tagged === "dr" || tagged === "dr-region" ? tagged : undefined;
-    const account = tags[SOURCE_ACCOUNT] || (stage === "source" && s.account ? s.account : undefined);
-    if (tags[SOURCE_DELETED_TAG] !== undefined) {
+    const stage = f.stage;
+    const account = f.account;
+    if (f.deleted) {
       copiesByDb ??= new Map();
       const key = dbKey(account, dbId);
       const list = copiesByDb.get(key);
       if (list) list.push(s);
       else copiesByDb.set(key, [s]);
     }
-    if (stage === undefined || s.status !== "available") continue;
+    if (stage === undefined || !f.available) continue;
     const at = nStages === 1 ? (distinct[0] === stage ? 0 : -1) : distinct.indexOf(stage);
     if (at < 0) continue;
     // The group by account and DB identifier (strings whose hashes are kept), else by key: the key string is built
@@ -190,7 +195,7 @@ export function planFreshness(input: FreshnessInput): FreshnessPlan {
     // measure(): the newest recovery point, in ms (recoveryTimeOf: no Date per copy); ties by the larger id.
     const cell = g.cells[at]!;
     cell.count++;
-    const t = recoveryTimeOf(s);
+    const t = f.time;
     if (t === undefined) continue;
     const newest = cell.newest;
     if (!newest || t > cell.newestAt || (t === cell.newestAt && s.id > newest.id)) {
@@ -276,6 +281,56 @@ export function planFreshness(input: FreshnessInput): FreshnessPlan {
     for (const stage of stages) expected.push({ ref: dbKey(r.account, r.dbId), stage, ageMinutes: 0 });
   }
   return { dbs, maxima, expected, deleted };
+}
+
+/** What {@link planFreshness} reads of one snapshot: its tags and status, each read once. */
+interface CopyFacts {
+  /** Owned (`rpl-managed-by`) and naming its DB: counted in some way (else ignored entirely). */
+  measured: boolean;
+  /** stageOf(s): undefined for a tag value that is not a stage. */
+  stage: Stage | undefined;
+  /** sourceAccountOf(s) (functions/freshness/dbRefs.ts). */
+  account: string | undefined;
+  /** Carries the source-deleted tag (functions/lib/sourceDeleted.ts). */
+  deleted: boolean;
+  available: boolean;
+  /** recoveryTimeOf(s). */
+  time: number | undefined;
+}
+
+/**
+ * {@link CopyFacts} remembered per frozen snapshot. A frozen snapshot (with frozen tags) is one the model memoizes
+ * for a frozen Describe item (functions/lib/model.ts): the simulator lists the same ones to the monitor every 15
+ * minutes, 500-1,000 per run, and these facts are all a run reads of each (issue 10). Lambdas never see one frozen
+ * (the SDK returns plain objects), and an unfrozen snapshot is read into `scratch` every time, allocating nothing.
+ * Like the model's memo, this takes a snapshot's `createdAt` Date as never set again (nothing does).
+ */
+const copyFactsMemo = new WeakMap<Snapshot, CopyFacts>();
+
+function copyFacts(s: Snapshot, scratch: CopyFacts): CopyFacts {
+  const known = copyFactsMemo.get(s);
+  if (known !== undefined) return known;
+  const frozen = Object.isFrozen(s) && Object.isFrozen(s.tags);
+  const f = frozen
+    ? { measured: false, stage: undefined, account: undefined, deleted: false, available: false, time: undefined }
+    : scratch;
+  readCopyFacts(s, f);
+  if (frozen) copyFactsMemo.set(s, f);
+  return f;
+}
+
+function readCopyFacts(s: Snapshot, f: CopyFacts): void {
+  const tags = s.tags;
+  // isOwned(s.tags), stageOf(s) and sourceAccountOf(s), each tag read once.
+  f.measured = tags[MANAGED_BY] === MANAGED_BY_VALUE && Boolean(s.dbId);
+  if (!f.measured) return;
+  const tagged = tags[STAGE];
+  const stage = tagged === "source" || tagged === "dr" || tagged === "dr-region" ? tagged : undefined;
+  f.stage = stage;
+  f.account = tags[SOURCE_ACCOUNT] || (stage === "source" && s.account ? s.account : undefined);
+  f.deleted = tags[SOURCE_DELETED_TAG] !== undefined;
+  f.available = s.status === "available";
+  f.time = stage !== undefined && f.available ? recoveryTimeOf(s) : undefined;
 }
 
 function newGroup(

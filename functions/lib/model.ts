@@ -197,6 +197,33 @@ function frozenSnapshot(snap: Snapshot): Snapshot {
   return Object.freeze(snap);
 }
 
+/** Where a snapshot lives, when its ARN gives none. */
+const NO_PLACE = { region: "", account: "" };
+
+/**
+ * Region and account of a snapshot ARN, each as one shared string per distinct value ({@link shared}): every
+ * normalized snapshot of a region then holds the same region string (and of an account, the same account string),
+ * so the planners' comparisons of those fields over thousands of snapshots compare one string with itself, and read
+ * no string of a snapshot's own (issue 10). Equal to what {@link parseArn} returns.
+ */
+function arnPlace(arn: string): { region: string; account: string } {
+  const { region, account } = parseArn(arn);
+  return { region: shared(region), account: shared(account) };
+}
+
+/**
+ * One string instance per distinct value (regions and accounts: a handful), kept while there are few: an unexpected
+ * flood of distinct values stops sharing rather than growing the table.
+ */
+function shared(text: string): string {
+  const known = sharedStrings.get(text);
+  if (known !== undefined) return known;
+  if (sharedStrings.size < SHARED_STRINGS_MAX) sharedStrings.set(text, text);
+  return text;
+}
+const SHARED_STRINGS_MAX = 10_000;
+const sharedStrings = new Map<string, string>();
+
 /** Maps a `DBSnapshot` from DescribeDBSnapshots. */
 export function fromDbSnapshot(s: DBSnapshot): Snapshot {
   return remembered(s, mapDbSnapshot);
@@ -210,7 +237,7 @@ export function fromDbSnapshot(s: DBSnapshot): Snapshot {
  */
 function mapDbSnapshot(s: DBSnapshot): Snapshot {
   const arn = s.DBSnapshotArn ?? "";
-  const { region, account } = arn ? parseArn(arn) : { region: "", account: "" };
+  const { region, account } = arn ? arnPlace(arn) : NO_PLACE;
   const tags = tagsToRecord(s.TagList);
   return {
     kind: "instance",
@@ -238,7 +265,7 @@ export function fromDbClusterSnapshot(s: DBClusterSnapshot): Snapshot {
 
 function mapDbClusterSnapshot(s: DBClusterSnapshot): Snapshot {
   const arn = s.DBClusterSnapshotArn ?? "";
-  const { region, account } = arn ? parseArn(arn) : { region: "", account: "" };
+  const { region, account } = arn ? arnPlace(arn) : NO_PLACE;
   const tags = tagsToRecord(s.TagList);
   return {
     kind: "cluster",

@@ -22,6 +22,8 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * (ties by group, then id). Pure and deterministic.
  */
 export function newestFirstRoundRobin<T>(items: readonly T[], keys: OrderKeys<T>): T[] {
+  // Nothing to order (an event-driven run's one snapshot): the keys are pure, so none needs reading.
+  if (items.length <= 1) return items.slice();
   const t = (item: T) => keys.time(item) ?? Number.NEGATIVE_INFINITY;
   const groups = new Map<string, T[]>();
   for (const item of items) {

@@ -2,6 +2,7 @@
  * Pure planner of the Sharer: which of our source snapshots still need sharing with the DR accounts, and which
  * accounts to add to one snapshot. No I/O.
  */
+import { BoundedCache } from "../lib/boundedCache";
 import { ShareLimitError } from "../lib/errors";
 import { shortHash } from "../lib/identifiers";
 import { recoveryPointOf, type Snapshot, stageOf } from "../lib/model";
@@ -23,8 +24,15 @@ const collator = new Intl.Collator();
 
 /** Value of the `rpl-shared-set` tag for a DR account list: order and duplicates do not matter. */
 export function sharedSetValue(accounts: readonly string[]): string {
-  return shortHash([...new Set(accounts)].sort().join(","));
+  // Remembered per account list (every Sharer run asks for its one configured list, twice). The key is the list's JSON
+  // text, or for one account (the usual case) the account itself unless it could read as such a text.
+  const one = accounts.length === 1 ? (accounts[0] as string) : undefined;
+  const key = one !== undefined && !one.startsWith("[") ? one : JSON.stringify(accounts);
+  return sharedSetValues.get(key, sharedSetOf, accounts);
 }
+const sharedSetOf = (_key: string, accounts: readonly string[]): string =>
+  shortHash([...new Set(accounts)].sort().join(","));
+const sharedSetValues = new BoundedCache<string, string>(1_000);
 
 /** Why a listed snapshot is not the Sharer's business. */
 export type IgnoreReason = "not-owned" | "not-source-stage" | "not-shareable-status";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { FreshnessConfig } from "../../functions/freshness/config";
-import { makeHandler } from "../../functions/freshness/handler";
+import { listWatchedRegions, makeHandler } from "../../functions/freshness/handler";
+import { TAG } from "../../functions/lib/tags";
 import { RdsWorld } from "../../sim/aws/rdsModel";
 import { copyTags, DR, DR_REGION, HOME, SOURCE, spyObservability } from "../helpers/restoreFixtures";
 
@@ -105,5 +106,30 @@ describe("freshness handler", () => {
 
     await expect(handler({})).rejects.toThrow();
     expect(spy.metrics).toEqual([]);
+  });
+
+  it("lists every manual snapshot of both regions and measures only the owned copies among them", async () => {
+    const spy = spyObservability();
+    const w = world();
+    // Tagged like a fresh copy of orders in every way but ownership: the planner must not count it.
+    const { [TAG.managedBy]: _, ...unowned } = copyTags("orders", NOW, { stage: "dr-region" });
+    w.addSnapshot(DR, DR_REGION, { kind: "instance", id: "look-alike", dbId: "orders", createdAt: NOW, tags: unowned });
+    const deps = { clients: w.clients(DR), clock: () => NOW, config: CONFIG, obs: spy.obs };
+
+    const listed = await listWatchedRegions(deps);
+    const summary = await makeHandler(deps)({});
+
+    // Both foreign snapshots are listed (the planner sorts them out: no second pass here) ...
+    expect(listed.snapshots.map((s) => s.id).sort()).toEqual([
+      "look-alike",
+      "manual-orders",
+      `rpl-${SOURCE}-legacy-00`,
+      `rpl-${SOURCE}-orders-09`,
+      `rpl-${SOURCE}-orders-09-r`,
+      `rpl-${SOURCE}-orders-11`,
+    ]);
+    expect(listed.unread).toEqual([]);
+    // ... and neither is measured: the DR-region age is still the owned copy's 180 minutes.
+    expect(summary.maxAgeMinutes).toEqual({ dr: 60, "dr-region": 180 });
   });
 });

@@ -3,6 +3,7 @@
  * (several accounts, kinds, stages and statuses, foreign and untagged snapshots, missing and unparsable recovery points,
  * tied recovery points, source-deleted tags, retired and expected DBs, stages listed twice), `planFreshness` returns a
  * result deeply equal to its verbatim pre-change version kept in tests/helpers/legacyPlanners/freshnessPlan.ts.
+ * Also with frozen snapshots, whose facts the planner remembers per snapshot across runs (as the simulator lists them).
  * Fixed seed; on failure fast-check prints the seed and the shrunk counterexample.
  */
 import fc from "fast-check";
@@ -116,6 +117,26 @@ describe("planFreshness (single pass)", () => {
         expect(freshnessMetrics(plan)).toEqual(legacyFreshnessMetrics(legacy));
       }),
       { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  it("measures the same from frozen snapshots, whose facts it remembers across runs", () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const legacy = legacyPlanFreshness(input);
+        // Frozen like the model's memoized snapshots (functions/lib/model.ts): read, then read again from the memo.
+        const frozen = input.snapshots.map((s) => Object.freeze({ ...s, tags: Object.freeze({ ...s.tags }) }));
+        const first = planFreshness({ ...input, snapshots: frozen });
+        const again = planFreshness({ ...input, snapshots: frozen });
+        expect(first).toEqual(legacy);
+        expect(JSON.stringify(again)).toBe(JSON.stringify(legacy));
+        // A snapshot listed again in another run, with others: still what the legacy planner measures.
+        const mixed = [...frozen.slice(0, frozen.length >> 1), ...input.snapshots.slice(frozen.length >> 1)];
+        expect(planFreshness({ ...input, snapshots: mixed })).toEqual(
+          legacyPlanFreshness({ ...input, snapshots: mixed }),
+        );
+      }),
+      { seed: SEED + 1, numRuns: RUNS },
     );
   });
 

@@ -106,6 +106,21 @@ describe("model mapping", () => {
     expect(recoveryPointOf(s)?.toISOString()).toBe("2026-11-25T06:00:00.000Z");
   });
 
+  it("reads region and account from the ARN as parseArn does, for every snapshot (one shared string per value)", () => {
+    const arns = [
+      "arn:aws:rds:eu-west-1:111111111111:snapshot:a",
+      "arn:aws:rds:eu-west-1:111111111111:snapshot:b",
+      "arn:aws:rds:us-east-1:222222222222:snapshot:c",
+      "arn:aws-cn:rds:cn-north-1:333333333333:snapshot:d:with:colons",
+    ];
+    for (const arn of arns) {
+      const { region, account } = parseArn(arn);
+      expect(fromDbSnapshot({ DBSnapshotArn: arn })).toMatchObject({ arn, region, account });
+      expect(fromDbClusterSnapshot({ DBClusterSnapshotArn: arn })).toMatchObject({ arn, region, account });
+    }
+    expect(fromDbSnapshot({})).toMatchObject({ arn: "", region: "", account: "" });
+  });
+
   it("memoizes the normalized snapshot in a frozen item's slot, never in an unfrozen one's", () => {
     const item = (name: string) => ({
       DBSnapshotIdentifier: name,

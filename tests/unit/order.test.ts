@@ -19,6 +19,19 @@ const items = fc
   .map((raw) => raw.map((r, n) => ({ ...r, id: `s${n}` })));
 
 describe("newestFirstRoundRobin", () => {
+  it("returns a fresh copy of a list of zero or one item without reading its keys", () => {
+    const unread = {
+      group: () => expect.fail("group read"),
+      time: () => expect.fail("time read"),
+      id: () => expect.fail("id read"),
+    };
+    const one = [{ db: "a", at: 1, id: "s0" }];
+    const ordered = newestFirstRoundRobin(one, unread);
+    expect(ordered).toEqual(one);
+    expect(ordered).not.toBe(one);
+    expect(newestFirstRoundRobin([], unread)).toEqual([]);
+  });
+
   it("never starves the newest item of a group: any prefix a budget cuts off holds every group's newest first", () => {
     fc.assert(
       fc.property(items, fc.nat(), (list, cut) => {

@@ -651,6 +651,23 @@ describe("planners decide as at 61efa67 (order included)", () => {
     );
   });
 
+  it("planExpire on frozen snapshots, whose facts it remembers across runs (as the simulator lists them)", () => {
+    fc.assert(
+      fc.property(worldArb, policyArb, fc.constantFrom<ExpireStage>("source", "dr"), (snapshots, policy, stage) => {
+        const frozen = snapshots.map((s) => Object.freeze({ ...s, tags: Object.freeze({ ...s.tags }) }));
+        const input = { snapshots: frozen, now: new Date(NOW), stage, policy };
+        const expected = expirePlanAt61efa67(input);
+        expect(planExpire(input)).toEqual(expected);
+        // Again from the memo, then half of them among unfrozen snapshots in another order.
+        expect(planExpire(input)).toEqual(expected);
+        const mixed = [...snapshots.slice(frozen.length >> 1), ...frozen.slice(0, frozen.length >> 1)].reverse();
+        const other = { ...input, snapshots: mixed };
+        expect(planExpire(other)).toEqual(expirePlanAt61efa67(other));
+      }),
+      opts,
+    );
+  });
+
   it("retentionMasksNewestFirst, also on times out of order and invalid ones", () => {
     const timeArb = fc.oneof(
       { weight: 8, arbitrary: fc.integer({ min: -2, max: 24 * 400 }).map((h) => NOW - h * 60 * MINUTE) },

@@ -15,6 +15,24 @@ describe("sharedSetValue", () => {
     );
     expect(sharedSetValue(DR)).not.toBe(sharedSetValue(["222222222222"]));
   });
+
+  it("gives each account list its own value, asked in any order (the values are remembered per list)", () => {
+    const fresh = (accounts: readonly string[]) => shortHash([...new Set(accounts)].sort().join(","));
+    const lists = [
+      ["222222222222"],
+      DR,
+      [...DR].reverse(),
+      ["222222222222"],
+      ["333333333333", "222222222222", "333333333333"],
+      // One account that reads like the JSON text of two, and those two: no shared memo key.
+      ['["a","b"]'],
+      ["a", "b"],
+      ["a\nb"],
+      [],
+    ];
+    for (const accounts of [...lists, ...lists.reverse()]) expect(sharedSetValue(accounts)).toBe(fresh(accounts));
+    expect(sharedSetValue(['["a","b"]'])).not.toBe(sharedSetValue(["a", "b"]));
+  });
 });
 
 describe("planShare", () => {
