@@ -725,6 +725,38 @@ describe("RdsWorld deletes", () => {
     );
   });
 
+  it("records each deletion with what the deletion audit reads", async () => {
+    const s = setup();
+    const rds = s.src.rds(HOME);
+    await rds.send(
+      new CreateDBSnapshotCommand({
+        DBInstanceIdentifier: "orders",
+        DBSnapshotIdentifier: "rpl-a",
+        Tags: [{ Key: "rpl-stage", Value: "local" }],
+      }),
+    );
+    s.advance(10);
+    const doneAt = T0.getTime() + 10 * 60_000; // 5 + 0.05 * 100 GB minutes
+    const before = s.world.snapshots(SRC, HOME)[0];
+    expect(before?.status).toBe("available");
+    s.advance(5);
+    const out = await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: "rpl-a" }));
+    // The response shows the snapshot as it was, deleted.
+    expect(out.DBSnapshot).toMatchObject({ DBSnapshotIdentifier: "rpl-a", Status: "deleted", PercentProgress: 100 });
+    expect(s.world.deletions()).toEqual([
+      {
+        account: SRC,
+        region: HOME,
+        kind: "instance",
+        id: "rpl-a",
+        tags: { "rpl-stage": "local" },
+        doneAt,
+        deletedAt: T0.getTime() + 15 * 60_000,
+      },
+    ]);
+    expect(s.world.snapshots(SRC, HOME)).toEqual([]);
+  });
+
   it("does not let another account delete a snapshot shared with it", async () => {
     const s = setup();
     const arn = await takeShared(s);
@@ -1021,5 +1053,19 @@ describe("RdsWorld inspection helpers and caches", () => {
     expect(Object.hasOwn(rds, "send")).toBe(true);
     await rds.send(new DescribeDBInstancesCommand({}));
     expect(s.world.calls.at(-1)).toMatchObject({ account: SRC, region: HOME, command: "DescribeDBInstances" });
+  });
+
+  it("records the calls made at one instant with one shared Date, a new one when the clock moves", async () => {
+    const s = setup();
+    const rds = s.src.rds(HOME);
+    await rds.send(new DescribeDBInstancesCommand({}));
+    await rds.send(new DescribeDBSnapshotsCommand({}));
+    s.advance(1);
+    await rds.send(new DescribeDBSnapshotsCommand({}));
+    const [a, b, c] = s.world.calls.slice(-3);
+    expect(a!.at).toEqual(T0);
+    expect(b!.at).toBe(a!.at);
+    expect(c!.at).toEqual(new Date(T0.getTime() + 60_000));
+    expect(a!.at).toEqual(T0); // not moved by the later instant
   });
 });
