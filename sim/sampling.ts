@@ -4,7 +4,7 @@
  * alarms of stages no FreshnessMonitor watches, and the manual snapshots held per account, region and kind.
  */
 
-import { recoveryPointOf } from "../functions/lib/model";
+import { recoveryTimeOf } from "../functions/lib/model";
 import { isOwned, TAG } from "../functions/lib/tags";
 import type { AvailableChange } from "./aws/rdsModel";
 import { AlarmTracker, round1, type SnapshotsHeld } from "./report";
@@ -92,7 +92,7 @@ export function armSampling(ctx: SimContext, monitored: ReadonlySet<string>): Sa
         drop(l, token);
         if (s === undefined || !isOwned(s.tags)) continue;
         const key = `${s.tags[TAG.sourceAccount] ?? ""}/${s.dbId}`;
-        const rp = recoveryPointOf(s)?.getTime() ?? 0;
+        const rp = recoveryTimeOf(s) ?? 0;
         l.counted.set(token, { key, rp });
         let e = l.byDb.get(key);
         if (e === undefined) {

@@ -1818,6 +1818,16 @@ function storeView<T extends DBSnapshot | DBClusterSnapshot>(rec: SnapRecord, sh
     m.owner = undefined;
     m.shared = undefined;
   }
+  // Finished: the views of the snapshot in progress are not handed out again (a finished snapshot stays finished;
+  // should it show in progress again, they are rebuilt as before), so they are let go rather than kept for the
+  // snapshot's lifetime.
+  if (m.progTags !== undefined) {
+    m.progTags = undefined;
+    m.progOwner = undefined;
+    m.progOwnerAt = -1;
+    m.progShared = undefined;
+    m.progSharedAt = -1;
+  }
   deepFreeze(view);
   if (shared) m.shared = view;
   else m.owner = view;

@@ -411,6 +411,11 @@ export class RdsWorld {
       memo.snapTags = rec.tags;
       memo.snapRev = rec.rev;
       memo.snap = snap;
+      // The normalized snapshot in progress is not handed out again (see storeView in sim/aws/rds.ts).
+      memo.progSnapTags = undefined;
+      memo.progSnapRev = -1;
+      memo.progSnapAt = -1;
+      memo.progSnap = undefined;
     } else {
       memo.progSnapTags = rec.tags;
       memo.progSnapRev = rec.rev;

@@ -24,7 +24,10 @@ import {
 import { describe, expect, it } from "vitest";
 import { SDK_MAX_ATTEMPTS } from "../../functions/lib/clients";
 import { listDbs, listSnapshots } from "../../functions/lib/rds";
-import { RdsWorld, type RdsWorldOptions } from "../../sim/aws/rdsModel";
+import { KmsModel } from "../../sim/aws/kms";
+import { RdsModel } from "../../sim/aws/rds";
+import { DEFAULT_QUOTAS, RdsWorld, type RdsWorldOptions } from "../../sim/aws/rdsModel";
+import { DEFAULT_TIMING } from "../../sim/aws/state";
 import { Engine } from "../../sim/engine";
 
 const SRC = "111111111111";
@@ -1067,5 +1070,33 @@ describe("RdsWorld inspection helpers and caches", () => {
     expect(b!.at).toBe(a!.at);
     expect(c!.at).toEqual(new Date(T0.getTime() + 60_000));
     expect(a!.at).toEqual(T0); // not moved by the later instant
+  });
+});
+
+describe("RdsModel memo", () => {
+  it("lets a snapshot's in-progress views go once it is finished, and a deleted snapshot's views with it", () => {
+    let now = T0.getTime();
+    const rds = new RdsModel({
+      now: () => now,
+      timing: DEFAULT_TIMING,
+      faults: () => ({}),
+      quotas: DEFAULT_QUOTAS,
+      kms: new KmsModel(),
+    });
+    rds.addDb("instance", SRC, HOME, { id: "orders", sizeGb: 100 });
+    rds.createDBSnapshot(SRC, HOME, { DBInstanceIdentifier: "orders", DBSnapshotIdentifier: "rpl-a" });
+    const rec = rds.ownedSnapshot(SRC, HOME, "rpl-a")!;
+    now += 60_000; // 10 % of 10 minutes
+    const inProgress = rds.view(rec);
+    expect(inProgress).toMatchObject({ Status: "creating", PercentProgress: 10 });
+    expect(rds.view(rec)).toBe(inProgress);
+    expect(rec.memo?.progOwner).toBe(inProgress);
+    now += 9 * 60_000;
+    const done = rds.view(rec);
+    expect(done).toMatchObject({ Status: "available", PercentProgress: 100 });
+    expect(rds.view(rec)).toBe(done);
+    expect(rec.memo).toMatchObject({ owner: done, progOwner: undefined, progShared: undefined, progTags: undefined });
+    rds.deleteDBSnapshot(SRC, HOME, { DBSnapshotIdentifier: "rpl-a" });
+    expect(rec.memo).toBeUndefined();
   });
 });
