@@ -166,6 +166,17 @@ function forget(rec: SnapRecord): void {
   rec.memo = undefined;
 }
 
+/**
+ * The copies held in one account and region of one original DB (`account|region|origin`) that have not failed: how
+ * many, how many under each KMS key, and the one that completed last (the first held of those that completed then),
+ * `null` while none is, `undefined` when it must be found again (after that copy left, or completion times moved).
+ */
+interface CopiesOf {
+  count: number;
+  readonly byKey: Map<string | undefined, number>;
+  newest: SnapRecord | null | undefined;
+}
+
 interface Listed {
   readonly rec: SnapRecord;
   readonly shared: boolean;
@@ -216,6 +227,12 @@ export class RdsModel {
   private readonly deletedCopyAt = new Map<string, number>();
   /** origin -> copies of that DB's snapshots not yet finished, in any destination (rule COPY-QUEUE-SAME-DB). */
   private readonly pendingByOrigin = new Map<string, Set<SnapRecord>>();
+  /**
+   * `account|region|origin` -> what {@link RdsModel.incrementalBase} reads of the copies held there that have not
+   * failed ({@link CopiesOf}), kept current by insert, remove and terminateCopy, so a copy does not read every
+   * snapshot of its DB held in the destination (~50 records per copy in a simulated week).
+   */
+  private readonly copiesByOrigin = new Map<string, CopiesOf>();
   /**
    * Recent region-wide Describe*Snapshots listings (before paging) by query, valid while nothing they can hold
    * changed: the owner's snapshots of that kind there ({@link membership}) and, when shared ones are listed,
@@ -947,9 +964,11 @@ export class RdsModel {
    * copies of the same DB queued behind it move up the queue (their incremental decision is kept).
    */
   private terminateCopy(c: SnapRecord, now: number): void {
+    if (!c.fails) this.countCopy(c, -1);
     c.doneAt = now;
     c.runsFrom = Math.min(c.runsFrom, now);
     c.fails = TERMINATED_COPY_STATUS === "failed";
+    if (!c.fails) this.countCopy(c, 1);
     this.touch(c);
     const pending = [...(this.pendingByOrigin.get(c.origin) ?? [])]
       .filter((p) => p !== c && p.runsFrom > now)
@@ -968,6 +987,8 @@ export class RdsModel {
       }
       free = Math.max(free, p.doneAt);
     }
+    // Completion times moved: which copy completed last is found again where it is next needed.
+    for (const copies of this.copiesByOrigin.values()) copies.newest = undefined;
   }
 
   private modifyAttribute(
@@ -1398,15 +1419,58 @@ export class RdsModel {
     if (src.source) return { reason: "the source snapshot is itself a copy" };
     const key = `${scopeKey(account, region)}|${src.origin}`;
     let base: SnapRecord | undefined;
-    for (const s of this.byOrigin.get(key) ?? []) {
-      if (!s.source || s.fails) continue;
-      if (s.kmsKeyId !== destKey) return { reason: "a copy of this DB in the destination uses another KMS key" };
-      if (s.doneAt <= start && s !== src && (!base || s.doneAt > base.doneAt)) base = s;
+    const copies = this.copiesByOrigin.get(key);
+    if (copies !== undefined && copies.count > 0) {
+      // What a scan of every snapshot of the DB held there decides, from the index: a copy under another key decides
+      // it; else the copy that completed last (the first held of those that completed then) is the base when it
+      // completed by `start` (always, unless a copy was queued behind one not yet started), else the scan decides.
+      for (const [k, n] of copies.byKey) {
+        if (n > 0 && k !== destKey) return { reason: "a copy of this DB in the destination uses another KMS key" };
+      }
+      const newest = copies.newest !== undefined ? copies.newest : this.newestCopyOf(key, copies);
+      if (newest && newest.doneAt <= start) base = newest;
+      else base = this.scanForBase(key, start);
     }
     if (!base) return { reason: "no earlier completed copy of this DB in the destination" };
     const deleted = this.deletedCopyAt.get(key);
     if (deleted !== undefined && deleted >= base.doneAt) return { reason: "the most recent copy was deleted" };
     return { base };
+  }
+
+  /**
+   * The base {@link RdsModel.incrementalBase} picks among the copies held under `key` that have not failed (their
+   * keys already checked): the one that completed last by `start`, the first held of those that completed then.
+   */
+  private scanForBase(key: string, start: number): SnapRecord | undefined {
+    let base: SnapRecord | undefined;
+    for (const s of this.byOrigin.get(key) ?? []) {
+      if (!s.source || s.fails) continue;
+      if (s.doneAt <= start && (!base || s.doneAt > base.doneAt)) base = s;
+    }
+    return base;
+  }
+
+  /** {@link CopiesOf.newest} of `key`, found again. */
+  private newestCopyOf(key: string, copies: CopiesOf): SnapRecord | undefined {
+    const newest = this.scanForBase(key, Number.POSITIVE_INFINITY);
+    copies.newest = newest ?? null;
+    return newest;
+  }
+
+  /** Counts a copy that has not failed into {@link RdsModel.copiesByOrigin} (`delta` 1), or out of it (-1). */
+  private countCopy(rec: SnapRecord, delta: 1 | -1): void {
+    const key = `${scopeKey(rec.account, rec.region)}|${rec.origin}`;
+    let c = this.copiesByOrigin.get(key);
+    if (c === undefined) {
+      c = { count: 0, byKey: new Map(), newest: null };
+      this.copiesByOrigin.set(key, c);
+    }
+    c.count += delta;
+    c.byKey.set(rec.kmsKeyId, (c.byKey.get(rec.kmsKeyId) ?? 0) + delta);
+    if (delta > 0) {
+      // Held after every copy counted so far: it replaces the newest only when it completes strictly later.
+      if (c.newest === null || (c.newest !== undefined && rec.doneAt > c.newest.doneAt)) c.newest = rec;
+    } else if (c.newest === rec) c.newest = undefined;
   }
 
   private hasAvailable(
@@ -1431,6 +1495,7 @@ export class RdsModel {
     sideAdd(this.viewSides(dk).owned, rec);
     sideAdd(this.regionSides(rec.account, rec.region, rec.kind).owned, rec);
     getOrCreate(this.byOrigin, `${scopeKey(rec.account, rec.region)}|${rec.origin}`, () => new Set()).add(rec);
+    if (rec.source && !rec.fails) this.countCopy(rec, 1);
     getOrCreate(this.byLabel, labelKey(rec, rec.tags), () => new Set()).add(rec);
     if (rec.type === "manual") this.countManual(rec, 1);
     const flight = this.inFlight.get(scopeKey(rec.account, rec.region));
@@ -1458,7 +1523,12 @@ export class RdsModel {
     if (sides !== undefined) sideDelete(sides.owned, rec);
     const inRegion = this.regionViews.get(kindKey(rec.account, rec.region, rec.kind));
     if (inRegion !== undefined) sideDelete(inRegion.owned, rec);
-    this.byOrigin.get(`${scopeKey(rec.account, rec.region)}|${rec.origin}`)?.delete(rec);
+    if (
+      this.byOrigin.get(`${scopeKey(rec.account, rec.region)}|${rec.origin}`)?.delete(rec) &&
+      rec.source &&
+      !rec.fails
+    )
+      this.countCopy(rec, -1);
     this.byLabel.get(labelKey(rec, rec.tags))?.delete(rec);
     if (rec.type === "manual") this.countManual(rec, -1);
     this.inFlight.get(scopeKey(rec.account, rec.region))?.copies.delete(rec);
