@@ -10,7 +10,7 @@
  */
 
 import { type CopyThroughput, copyMinutesFor, DEFAULT_COPY_THROUGHPUT } from "../config/assumptions";
-import { recoveryPointOf } from "../functions/lib/model";
+import { recoveryTimeOf } from "../functions/lib/model";
 import type { ModelTiming, RdsWorld } from "./aws/rdsModel";
 import type { Random } from "./random";
 import type { ScenarioDurations } from "./scenario";
@@ -84,7 +84,7 @@ function newestOf(
   let best: number | undefined;
   for (const s of world.snapshotsOf(account, region, dbId)) {
     if (s.status !== "available" || !match(s)) continue;
-    const rp = recoveryPointOf(s)?.getTime();
+    const rp = recoveryTimeOf(s);
     if (rp !== undefined && (best === undefined || rp > best)) best = rp;
   }
   return best;

@@ -10,7 +10,7 @@ import { buildSweepStepDefinition } from "../components/shared/sweepMachine";
 import { copyCheckLoop, type Step, sweepMapOptions } from "../config";
 import type { AwsClients } from "../functions/lib/clients";
 import { errorName } from "../functions/lib/errors";
-import { recoveryPointOf, type Snapshot } from "../functions/lib/model";
+import { recoveryTimeOf, type Snapshot } from "../functions/lib/model";
 import { QUOTA_BLOCKED_METRIC } from "../functions/lib/quotaMetric";
 import { isOwned, TAG } from "../functions/lib/tags";
 import { ThrottledRuns } from "./apiUsage";
@@ -411,7 +411,7 @@ export class Executions {
     const target = world.snapshot(account, region, id);
     if (!target || !isOwned(target.tags) || target.status !== "available") return undefined;
     const src = target.tags[TAG.sourceAccount];
-    const targetRp = recoveryPointOf(target)?.getTime() ?? 0;
+    const targetRp = recoveryTimeOf(target) ?? 0;
     const newer = world
       .snapshotsOf(account, region, target.dbId)
       .some(
@@ -421,7 +421,7 @@ export class Executions {
           isOwned(s.tags) &&
           s.dbId === target.dbId &&
           s.tags[TAG.sourceAccount] === src &&
-          (recoveryPointOf(s)?.getTime() ?? 0) >= targetRp,
+          (recoveryTimeOf(s) ?? 0) >= targetRp,
       );
     if (newer) return undefined;
     return () =>

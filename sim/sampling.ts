@@ -4,7 +4,7 @@
  * alarms of stages no FreshnessMonitor watches, and the manual snapshots held per account, region and kind.
  */
 
-import { recoveryPointOf } from "../functions/lib/model";
+import { recoveryTimeOf } from "../functions/lib/model";
 import { isOwned, TAG } from "../functions/lib/tags";
 import type { AvailableChange } from "./aws/rdsModel";
 import { AlarmTracker, round1, type SnapshotsHeld } from "./report";
@@ -81,7 +81,15 @@ export function armSampling(ctx: SimContext, monitored: ReadonlySet<string>): Sa
     }
   };
   // What a stage's lines of a sample read, worked out once per stage.
-  type StageKeys = { readonly loc: string; readonly db: string; readonly monitored: boolean; readonly alarm: string };
+  type StageKeys = {
+    readonly loc: string;
+    readonly db: string;
+    readonly monitored: boolean;
+    readonly alarm: string;
+    /** The stage's location and, once its first copy is counted, its entry there (entries are never removed). */
+    readonly location: Location | undefined;
+    entry: Entry | undefined;
+  };
   const stageKeys = new Map<object, StageKeys>();
   let sampleCount = 0;
   const sample = () => {
@@ -92,7 +100,7 @@ export function armSampling(ctx: SimContext, monitored: ReadonlySet<string>): Sa
         drop(l, token);
         if (s === undefined || !isOwned(s.tags)) continue;
         const key = `${s.tags[TAG.sourceAccount] ?? ""}/${s.dbId}`;
-        const rp = recoveryPointOf(s)?.getTime() ?? 0;
+        const rp = recoveryTimeOf(s) ?? 0;
         l.counted.set(token, { key, rp });
         let e = l.byDb.get(key);
         if (e === undefined) {
@@ -129,10 +137,16 @@ export function armSampling(ctx: SimContext, monitored: ReadonlySet<string>): Sa
             db: `${db.account}/${db.db.id}`,
             monitored: monitored.has(loc),
             alarm: `${s.account}/${s.region} recovery-point age over RPO (${stageName}, sampled)`,
+            location: locations.get(loc),
+            entry: undefined,
           };
           stageKeys.set(s, k);
         }
-        const e = locations.get(k.loc)?.byDb.get(k.db);
+        let e = k.entry;
+        if (e === undefined) {
+          e = k.location?.byDb.get(k.db);
+          k.entry = e;
+        }
         s.held = e?.available ?? 0;
         if (s.checkMinKeep && s.held < Math.min(s.minKeep, s.maxHeld)) {
           safety.belowMinKeep.push(

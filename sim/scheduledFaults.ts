@@ -5,7 +5,7 @@
 
 import { ModifyDBClusterSnapshotAttributeCommand, ModifyDBSnapshotAttributeCommand } from "@aws-sdk/client-rds";
 import { errorName } from "../functions/lib/errors";
-import { recoveryPointOf } from "../functions/lib/model";
+import { recoveryTimeOf } from "../functions/lib/model";
 import { TAG } from "../functions/lib/tags";
 import type { ScenarioFaults } from "./scenario";
 import { HOUR, MINUTE, type SimContext } from "./simContext";
@@ -100,7 +100,7 @@ export function revocationOutcome(
     .snapshotsOf(f.account, region, dbId)
     .filter((s) => s.status === "available" && s.tags[TAG.sourceAccount] === account);
   const copied = copies.some((s) => s.copiedFrom === newest.arn || s.tags[TAG.copiedFrom] === newest.arn);
-  const newer = !copied && copies.some((s) => (recoveryPointOf(s)?.getTime() ?? 0) > newest.createdAt);
+  const newer = !copied && copies.some((s) => (recoveryTimeOf(s) ?? 0) > newest.createdAt);
   const at = new Date(ctx.engine.now).toISOString();
   return (
     `${head}: ${revoked.size} snapshot(s) revoked; the newest, ${newestId}, ` +

@@ -146,6 +146,37 @@ export interface SnapshotFixture {
   changePercentPerHour?: number;
 }
 
+/** What {@link RdsModel.deletions} keeps of a deleted snapshot. */
+export interface DeletedSnapshot {
+  readonly account: string;
+  readonly region: string;
+  readonly kind: DbKind;
+  readonly id: string;
+  readonly tags: Readonly<Record<string, string>>;
+  /** When the snapshot (or copy) completed, epoch ms. */
+  readonly doneAt: number;
+  readonly deletedAt: number;
+}
+
+/**
+ * Drops what the model derived from a record no longer held (its memoized views): a deleted record stays reachable
+ * as the `source` of its copies, which need only its identity and fields.
+ */
+function forget(rec: SnapRecord): void {
+  rec.memo = undefined;
+}
+
+/**
+ * The copies held in one account and region of one original DB (`account|region|origin`) that have not failed: how
+ * many, how many under each KMS key, and the one that completed last (the first held of those that completed then),
+ * `null` while none is, `undefined` when it must be found again (after that copy left, or completion times moved).
+ */
+interface CopiesOf {
+  count: number;
+  readonly byKey: Map<string | undefined, number>;
+  newest: SnapRecord | null | undefined;
+}
+
 interface Listed {
   readonly rec: SnapRecord;
   readonly shared: boolean;
@@ -153,8 +184,12 @@ interface Listed {
 
 /** The RDS service of every account and region. */
 export class RdsModel {
-  /** Every snapshot deleted through the API, with when (inspection: owners and lifetimes, sim/deletionAudit.ts). */
-  readonly deletions: { readonly rec: SnapRecord; readonly deletedAt: number }[] = [];
+  /**
+   * Every snapshot deleted through the API, with when (inspection: owners and lifetimes, sim/deletionAudit.ts). Only
+   * what the audit reads is kept, not the record: a deleted record with its memoized views weighed ~5 KB, and a
+   * simulated week deletes ~14,000 snapshots.
+   */
+  readonly deletions: DeletedSnapshot[] = [];
   private readonly dbs = new Map<string, Map<string, DbRecord>>();
   private readonly snaps = new Map<string, Map<string, SnapRecord>>();
   /** `viewer|region|kind` -> snapshots of other accounts shared with the viewer in that region. */
@@ -192,6 +227,12 @@ export class RdsModel {
   private readonly deletedCopyAt = new Map<string, number>();
   /** origin -> copies of that DB's snapshots not yet finished, in any destination (rule COPY-QUEUE-SAME-DB). */
   private readonly pendingByOrigin = new Map<string, Set<SnapRecord>>();
+  /**
+   * `account|region|origin` -> what {@link RdsModel.incrementalBase} reads of the copies held there that have not
+   * failed ({@link CopiesOf}), kept current by insert, remove and terminateCopy, so a copy does not read every
+   * snapshot of its DB held in the destination (~50 records per copy in a simulated week).
+   */
+  private readonly copiesByOrigin = new Map<string, CopiesOf>();
   /**
    * Recent region-wide Describe*Snapshots listings (before paging) by query, valid while nothing they can hold
    * changed: the owner's snapshots of that kind there ({@link membership}) and, when shared ones are listed,
@@ -598,19 +639,23 @@ export class RdsModel {
       region,
       required(input.DBSnapshotIdentifier, "DBSnapshotIdentifier"),
     );
-    return {
+    const out = {
       $metadata: META,
       DBSnapshot: { ...this.dbSnapshotView(rec, false), Status: "deleted" },
     } satisfies DeleteDBSnapshotCommandOutput;
+    forget(rec);
+    return out;
   }
 
   deleteDBClusterSnapshot(account: string, region: string, input: DeleteDBClusterSnapshotCommandInput) {
     const id = required(input.DBClusterSnapshotIdentifier, "DBClusterSnapshotIdentifier");
     const rec = this.deleteSnapshot("cluster", account, region, id);
-    return {
+    const out = {
       $metadata: META,
       DBClusterSnapshot: { ...this.clusterSnapshotView(rec, false), Status: "deleted" },
     } satisfies DeleteDBClusterSnapshotCommandOutput;
+    forget(rec);
+    return out;
   }
 
   describeDBSnapshotAttributes(account: string, region: string, input: DescribeDBSnapshotAttributesCommandInput) {
@@ -901,7 +946,15 @@ export class RdsModel {
       if (snapStatus(c, now) === "creating") this.terminateCopy(c, now);
     }
     this.remove(rec);
-    this.deletions.push({ rec, deletedAt: now });
+    this.deletions.push({
+      account: rec.account,
+      region: rec.region,
+      kind: rec.kind,
+      id: rec.id,
+      tags: rec.tags,
+      doneAt: rec.doneAt,
+      deletedAt: now,
+    });
     return rec;
   }
 
@@ -911,9 +964,11 @@ export class RdsModel {
    * copies of the same DB queued behind it move up the queue (their incremental decision is kept).
    */
   private terminateCopy(c: SnapRecord, now: number): void {
+    if (!c.fails) this.countCopy(c, -1);
     c.doneAt = now;
     c.runsFrom = Math.min(c.runsFrom, now);
     c.fails = TERMINATED_COPY_STATUS === "failed";
+    if (!c.fails) this.countCopy(c, 1);
     this.touch(c);
     const pending = [...(this.pendingByOrigin.get(c.origin) ?? [])]
       .filter((p) => p !== c && p.runsFrom > now)
@@ -932,6 +987,8 @@ export class RdsModel {
       }
       free = Math.max(free, p.doneAt);
     }
+    // Completion times moved: which copy completed last is found again where it is next needed.
+    for (const copies of this.copiesByOrigin.values()) copies.newest = undefined;
   }
 
   private modifyAttribute(
@@ -1362,15 +1419,58 @@ export class RdsModel {
     if (src.source) return { reason: "the source snapshot is itself a copy" };
     const key = `${scopeKey(account, region)}|${src.origin}`;
     let base: SnapRecord | undefined;
-    for (const s of this.byOrigin.get(key) ?? []) {
-      if (!s.source || s.fails) continue;
-      if (s.kmsKeyId !== destKey) return { reason: "a copy of this DB in the destination uses another KMS key" };
-      if (s.doneAt <= start && s !== src && (!base || s.doneAt > base.doneAt)) base = s;
+    const copies = this.copiesByOrigin.get(key);
+    if (copies !== undefined && copies.count > 0) {
+      // What a scan of every snapshot of the DB held there decides, from the index: a copy under another key decides
+      // it; else the copy that completed last (the first held of those that completed then) is the base when it
+      // completed by `start` (always, unless a copy was queued behind one not yet started), else the scan decides.
+      for (const [k, n] of copies.byKey) {
+        if (n > 0 && k !== destKey) return { reason: "a copy of this DB in the destination uses another KMS key" };
+      }
+      const newest = copies.newest !== undefined ? copies.newest : this.newestCopyOf(key, copies);
+      if (newest && newest.doneAt <= start) base = newest;
+      else base = this.scanForBase(key, start);
     }
     if (!base) return { reason: "no earlier completed copy of this DB in the destination" };
     const deleted = this.deletedCopyAt.get(key);
     if (deleted !== undefined && deleted >= base.doneAt) return { reason: "the most recent copy was deleted" };
     return { base };
+  }
+
+  /**
+   * The base {@link RdsModel.incrementalBase} picks among the copies held under `key` that have not failed (their
+   * keys already checked): the one that completed last by `start`, the first held of those that completed then.
+   */
+  private scanForBase(key: string, start: number): SnapRecord | undefined {
+    let base: SnapRecord | undefined;
+    for (const s of this.byOrigin.get(key) ?? []) {
+      if (!s.source || s.fails) continue;
+      if (s.doneAt <= start && (!base || s.doneAt > base.doneAt)) base = s;
+    }
+    return base;
+  }
+
+  /** {@link CopiesOf.newest} of `key`, found again. */
+  private newestCopyOf(key: string, copies: CopiesOf): SnapRecord | undefined {
+    const newest = this.scanForBase(key, Number.POSITIVE_INFINITY);
+    copies.newest = newest ?? null;
+    return newest;
+  }
+
+  /** Counts a copy that has not failed into {@link RdsModel.copiesByOrigin} (`delta` 1), or out of it (-1). */
+  private countCopy(rec: SnapRecord, delta: 1 | -1): void {
+    const key = `${scopeKey(rec.account, rec.region)}|${rec.origin}`;
+    let c = this.copiesByOrigin.get(key);
+    if (c === undefined) {
+      c = { count: 0, byKey: new Map(), newest: null };
+      this.copiesByOrigin.set(key, c);
+    }
+    c.count += delta;
+    c.byKey.set(rec.kmsKeyId, (c.byKey.get(rec.kmsKeyId) ?? 0) + delta);
+    if (delta > 0) {
+      // Held after every copy counted so far: it replaces the newest only when it completes strictly later.
+      if (c.newest === null || (c.newest !== undefined && rec.doneAt > c.newest.doneAt)) c.newest = rec;
+    } else if (c.newest === rec) c.newest = undefined;
   }
 
   private hasAvailable(
@@ -1395,6 +1495,7 @@ export class RdsModel {
     sideAdd(this.viewSides(dk).owned, rec);
     sideAdd(this.regionSides(rec.account, rec.region, rec.kind).owned, rec);
     getOrCreate(this.byOrigin, `${scopeKey(rec.account, rec.region)}|${rec.origin}`, () => new Set()).add(rec);
+    if (rec.source && !rec.fails) this.countCopy(rec, 1);
     getOrCreate(this.byLabel, labelKey(rec, rec.tags), () => new Set()).add(rec);
     if (rec.type === "manual") this.countManual(rec, 1);
     const flight = this.inFlight.get(scopeKey(rec.account, rec.region));
@@ -1422,7 +1523,12 @@ export class RdsModel {
     if (sides !== undefined) sideDelete(sides.owned, rec);
     const inRegion = this.regionViews.get(kindKey(rec.account, rec.region, rec.kind));
     if (inRegion !== undefined) sideDelete(inRegion.owned, rec);
-    this.byOrigin.get(`${scopeKey(rec.account, rec.region)}|${rec.origin}`)?.delete(rec);
+    if (
+      this.byOrigin.get(`${scopeKey(rec.account, rec.region)}|${rec.origin}`)?.delete(rec) &&
+      rec.source &&
+      !rec.fails
+    )
+      this.countCopy(rec, -1);
     this.byLabel.get(labelKey(rec, rec.tags))?.delete(rec);
     if (rec.type === "manual") this.countManual(rec, -1);
     this.inFlight.get(scopeKey(rec.account, rec.region))?.copies.delete(rec);
@@ -1781,6 +1887,16 @@ function storeView<T extends DBSnapshot | DBClusterSnapshot>(rec: SnapRecord, sh
     m.viewTags = rec.tags;
     m.owner = undefined;
     m.shared = undefined;
+  }
+  // Finished: the views of the snapshot in progress are not handed out again (a finished snapshot stays finished;
+  // should it show in progress again, they are rebuilt as before), so they are let go rather than kept for the
+  // snapshot's lifetime.
+  if (m.progTags !== undefined) {
+    m.progTags = undefined;
+    m.progOwner = undefined;
+    m.progOwnerAt = -1;
+    m.progShared = undefined;
+    m.progSharedAt = -1;
   }
   deepFreeze(view);
   if (shared) m.shared = view;

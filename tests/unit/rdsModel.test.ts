@@ -24,7 +24,10 @@ import {
 import { describe, expect, it } from "vitest";
 import { SDK_MAX_ATTEMPTS } from "../../functions/lib/clients";
 import { listDbs, listSnapshots } from "../../functions/lib/rds";
-import { RdsWorld, type RdsWorldOptions } from "../../sim/aws/rdsModel";
+import { KmsModel } from "../../sim/aws/kms";
+import { RdsModel } from "../../sim/aws/rds";
+import { DEFAULT_QUOTAS, RdsWorld, type RdsWorldOptions } from "../../sim/aws/rdsModel";
+import { DEFAULT_TIMING } from "../../sim/aws/state";
 import { Engine } from "../../sim/engine";
 
 const SRC = "111111111111";
@@ -725,6 +728,38 @@ describe("RdsWorld deletes", () => {
     );
   });
 
+  it("records each deletion with what the deletion audit reads", async () => {
+    const s = setup();
+    const rds = s.src.rds(HOME);
+    await rds.send(
+      new CreateDBSnapshotCommand({
+        DBInstanceIdentifier: "orders",
+        DBSnapshotIdentifier: "rpl-a",
+        Tags: [{ Key: "rpl-stage", Value: "local" }],
+      }),
+    );
+    s.advance(10);
+    const doneAt = T0.getTime() + 10 * 60_000; // 5 + 0.05 * 100 GB minutes
+    const before = s.world.snapshots(SRC, HOME)[0];
+    expect(before?.status).toBe("available");
+    s.advance(5);
+    const out = await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: "rpl-a" }));
+    // The response shows the snapshot as it was, deleted.
+    expect(out.DBSnapshot).toMatchObject({ DBSnapshotIdentifier: "rpl-a", Status: "deleted", PercentProgress: 100 });
+    expect(s.world.deletions()).toEqual([
+      {
+        account: SRC,
+        region: HOME,
+        kind: "instance",
+        id: "rpl-a",
+        tags: { "rpl-stage": "local" },
+        doneAt,
+        deletedAt: T0.getTime() + 15 * 60_000,
+      },
+    ]);
+    expect(s.world.snapshots(SRC, HOME)).toEqual([]);
+  });
+
   it("does not let another account delete a snapshot shared with it", async () => {
     const s = setup();
     const arn = await takeShared(s);
@@ -1021,5 +1056,47 @@ describe("RdsWorld inspection helpers and caches", () => {
     expect(Object.hasOwn(rds, "send")).toBe(true);
     await rds.send(new DescribeDBInstancesCommand({}));
     expect(s.world.calls.at(-1)).toMatchObject({ account: SRC, region: HOME, command: "DescribeDBInstances" });
+  });
+
+  it("records the calls made at one instant with one shared Date, a new one when the clock moves", async () => {
+    const s = setup();
+    const rds = s.src.rds(HOME);
+    await rds.send(new DescribeDBInstancesCommand({}));
+    await rds.send(new DescribeDBSnapshotsCommand({}));
+    s.advance(1);
+    await rds.send(new DescribeDBSnapshotsCommand({}));
+    const [a, b, c] = s.world.calls.slice(-3);
+    expect(a!.at).toEqual(T0);
+    expect(b!.at).toBe(a!.at);
+    expect(c!.at).toEqual(new Date(T0.getTime() + 60_000));
+    expect(a!.at).toEqual(T0); // not moved by the later instant
+  });
+});
+
+describe("RdsModel memo", () => {
+  it("lets a snapshot's in-progress views go once it is finished, and a deleted snapshot's views with it", () => {
+    let now = T0.getTime();
+    const rds = new RdsModel({
+      now: () => now,
+      timing: DEFAULT_TIMING,
+      faults: () => ({}),
+      quotas: DEFAULT_QUOTAS,
+      kms: new KmsModel(),
+    });
+    rds.addDb("instance", SRC, HOME, { id: "orders", sizeGb: 100 });
+    rds.createDBSnapshot(SRC, HOME, { DBInstanceIdentifier: "orders", DBSnapshotIdentifier: "rpl-a" });
+    const rec = rds.ownedSnapshot(SRC, HOME, "rpl-a")!;
+    now += 60_000; // 10 % of 10 minutes
+    const inProgress = rds.view(rec);
+    expect(inProgress).toMatchObject({ Status: "creating", PercentProgress: 10 });
+    expect(rds.view(rec)).toBe(inProgress);
+    expect(rec.memo?.progOwner).toBe(inProgress);
+    now += 9 * 60_000;
+    const done = rds.view(rec);
+    expect(done).toMatchObject({ Status: "available", PercentProgress: 100 });
+    expect(rds.view(rec)).toBe(done);
+    expect(rec.memo).toMatchObject({ owner: done, progOwner: undefined, progShared: undefined, progTags: undefined });
+    rds.deleteDBSnapshot(SRC, HOME, { DBSnapshotIdentifier: "rpl-a" });
+    expect(rec.memo).toBeUndefined();
   });
 });
