@@ -939,56 +939,74 @@ function narrowToSnapshot(
   regional: readonly Snapshot[],
   arn: string,
 ): { shared: Snapshot[]; home: Snapshot[]; regional: Snapshot[] } {
-  const ids: string[] = [];
+  // The keys of the sources' items (shared sources with the ARN), then one pass over each destination listing.
+  const keys: string[] = [];
   const sharedAt = positionsOf(shared, "arn", arn);
+  const sharedOut: Snapshot[] = [];
   for (let j = 0; j < sharedAt.length; j++) {
     const s = shared[sharedAt[j] as number] as Snapshot;
-    if (s.dbId && s.createdAt) ids.push(copyIdOf(s.account, s.dbId, s.createdAt.getTime()));
+    sharedOut.push(s);
+    if (s.dbId && s.createdAt) keys.push(copyIdOf(s.account, s.dbId, s.createdAt.getTime()));
   }
-  // Home: sources with the ARN (single account) and copies tagged with it; then, below, anything under their keys.
+  // Keys found on the way (an own-account source's, a tagged copy's) that were not among `keys`: looked for after.
+  const more: string[] = [];
   const homeAt: number[] = [];
-  const homeSources = positionsOf(home, "arn", arn);
-  for (let j = 0; j < homeSources.length; j++) {
-    const k = homeSources[j] as number;
+  for (let k = 0; k < home.length; k++) {
     const s = home[k] as Snapshot;
-    homeAt.push(k);
-    const rp = recoveryTimeOf(s);
-    if (s.dbId && rp !== undefined) ids.push(copyIdOf(s.account, s.dbId, rp));
-  }
-  const homeTagged = positionsOf(home, "copiedFrom", arn);
-  for (let j = 0; j < homeTagged.length; j++) {
-    const k = homeTagged[j] as number;
-    homeAt.push(k);
-    ids.push((home[k] as Snapshot).id);
+    let keep = false;
+    // Home: a source with the ARN (single account) and copies tagged with it, and whatever is listed under a key.
+    if (sameText(s.arn, arn)) {
+      keep = true;
+      const rp = recoveryTimeOf(s);
+      if (s.dbId && rp !== undefined) addKey(copyIdOf(s.account, s.dbId, rp), keys, more);
+    }
+    const copiedFrom = s.tags[TAG.copiedFrom];
+    if (copiedFrom !== undefined && sameText(copiedFrom, arn)) {
+      keep = true;
+      addKey(s.id, keys, more);
+    }
+    if (keep || isOneOf(s.id, keys)) homeAt.push(k);
   }
   const regionalAt: number[] = [];
-  const regionalTagged = positionsOf(regional, "copiedFrom", arn);
-  for (let j = 0; j < regionalTagged.length; j++) {
-    const k = regionalTagged[j] as number;
-    regionalAt.push(k);
-    ids.push((regional[k] as Snapshot).id);
+  for (let k = 0; k < regional.length; k++) {
+    const s = regional[k] as Snapshot;
+    let keep = false;
+    const copiedFrom = s.tags[TAG.copiedFrom];
+    if (copiedFrom !== undefined && sameText(copiedFrom, arn)) {
+      keep = true;
+      addKey(s.id, keys, more);
+    }
+    if (keep || isOneOf(s.id, keys)) regionalAt.push(k);
   }
-  if (ids.length > 0) {
-    addWithIds(home, ids, homeAt);
-    addWithIds(regional, ids, regionalAt);
+  if (more.length > 0) {
+    addWithIds(home, more, homeAt);
+    addWithIds(regional, more, regionalAt);
   }
-  const sharedOut: Snapshot[] = [];
-  for (let j = 0; j < sharedAt.length; j++) sharedOut.push(shared[sharedAt[j] as number] as Snapshot);
   return { shared: sharedOut, home: pick(home, homeAt), regional: pick(regional, regionalAt) };
+}
+
+/** Adds `key` to `more` unless it is in `keys` or `more` already. */
+function addKey(key: string, keys: readonly string[], more: string[]): void {
+  if (!isOneOf(key, keys) && !isOneOf(key, more)) more.push(key);
+}
+
+function isOneOf(id: string, ids: readonly string[]): boolean {
+  for (let j = 0; j < ids.length; j++) if (sameText(ids[j] as string, id)) return true;
+  return false;
 }
 
 /**
  * What the copy planner derives from one listing alone, kept in the listing's memo (lib/rds.ts `listMemoOf`) while
  * the simulator hands the same listing out again: the check loop of one recovery point asks the same questions of its
- * DB's unchanged listings on every poll, and each answer is then one look-up instead of a look at every snapshot.
+ * DB's unchanged listings on every poll (the shared listing changes only with a new share), and each answer is then
+ * one look-up instead of a look at every snapshot. The manual listings change with every poll while a copy runs (its
+ * percent done), so they are read in one pass each (narrowToSnapshot) instead.
  */
 interface ListFacts {
   /** {@link copiesInFlightOf} of the listing. */
   inFlight: readonly Snapshot[] | undefined;
-  /** Positions of the snapshots by ARN, by `rpl-copied-from` tag and by identifier, per value asked about. */
+  /** Positions of the snapshots with an ARN, per ARN asked about. */
   readonly arn: Map<string, readonly number[]>;
-  readonly copiedFrom: Map<string, readonly number[]>;
-  readonly id: Map<string, readonly number[]>;
 }
 
 function listFactsOf(list: readonly Snapshot[]): ListFacts | undefined {
@@ -996,33 +1014,29 @@ function listFactsOf(list: readonly Snapshot[]): ListFacts | undefined {
   if (memo === undefined) return undefined;
   let facts = memo.copy as ListFacts | undefined;
   if (facts === undefined) {
-    facts = { inFlight: undefined, arn: new Map(), copiedFrom: new Map(), id: new Map() };
+    facts = { inFlight: undefined, arn: new Map() };
     memo.copy = facts;
   }
   return facts;
 }
 
-type Field = "arn" | "copiedFrom" | "id";
-
-/** Positions in `list` of the snapshots whose `field` is `value` (remembered with the listing when it has a memo). */
-function positionsOf(list: readonly Snapshot[], field: Field, value: string): readonly number[] {
+/** Positions in `list` of the snapshots with ARN `arn` (remembered with the listing when it has a memo). */
+function positionsOf(list: readonly Snapshot[], field: "arn", arn: string): readonly number[] {
   const facts = listFactsOf(list);
-  if (facts === undefined) return scanFor(list, field, value);
-  const known = facts[field].get(value);
+  if (facts === undefined) return scanFor(list, arn);
+  const known = facts[field].get(arn);
   if (known !== undefined) return known;
-  const found = scanFor(list, field, value);
-  facts[field].set(value, found);
+  const found = scanFor(list, arn);
+  facts[field].set(arn, found);
   return found;
 }
 
 const NO_POSITIONS: readonly number[] = Object.freeze([]);
 
-function scanFor(list: readonly Snapshot[], field: Field, value: string): readonly number[] {
+function scanFor(list: readonly Snapshot[], arn: string): readonly number[] {
   let out: number[] | undefined;
   for (let k = 0; k < list.length; k++) {
-    const s = list[k] as Snapshot;
-    const v = field === "arn" ? s.arn : field === "id" ? s.id : s.tags[TAG.copiedFrom];
-    if (v !== undefined && sameText(v, value)) {
+    if (sameText((list[k] as Snapshot).arn, arn)) {
       out ??= [];
       out.push(k);
     }
@@ -1044,13 +1058,6 @@ export function sameText(a: string, b: string): boolean {
 
 /** Adds to `out` the positions in `list` of the snapshots whose identifier is one of `ids`. */
 function addWithIds(list: readonly Snapshot[], ids: readonly string[], out: number[]): void {
-  if (listMemoOf(list) !== undefined) {
-    for (let j = 0; j < ids.length; j++) {
-      const at = positionsOf(list, "id", ids[j] as string);
-      for (let i = 0; i < at.length; i++) out.push(at[i] as number);
-    }
-    return;
-  }
   for (let k = 0; k < list.length; k++) {
     const id = (list[k] as Snapshot).id;
     for (let j = 0; j < ids.length; j++) {

@@ -167,6 +167,18 @@ export function listMemoOf(list: readonly Snapshot[]): ListMemo | undefined {
   return listMemos.get(list);
 }
 
+/**
+ * `snapshots` as a remembered listing (a frozen copy with a memo, {@link listMemoOf}) when every one of them is frozen
+ * (its tags too), else as they are: what {@link listSnapshotsOnce} returns for one frozen page, for a caller that holds
+ * the normalized snapshots already (tests compare runs on remembered and plain listings).
+ */
+export function rememberedListing(snapshots: readonly Snapshot[]): readonly Snapshot[] {
+  for (const s of snapshots) if (!Object.isFrozen(s) || !Object.isFrozen(s.tags)) return snapshots;
+  const out = Object.freeze([...snapshots]);
+  listMemos.set(out, {});
+  return out;
+}
+
 function normalizedPage<T extends object>(
   items: readonly T[] | undefined,
   fromFrozen: (s: T) => Snapshot | undefined,
