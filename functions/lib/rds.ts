@@ -97,7 +97,12 @@ async function listPages<A, R>(
   rds: RDSClient,
   q: SnapshotQuery,
   acc: A,
-  add: (acc: A, page: readonly Snapshot[]) => void,
+  add: <T extends object>(
+    acc: A,
+    items: readonly T[] | undefined,
+    fromFrozen: (s: T) => Snapshot | undefined,
+    from: (s: T) => Snapshot,
+  ) => void,
   finish: (acc: A) => R,
 ): Promise<R> {
   const shared = q.type === "shared" ? { IncludeShared: true } : {};
@@ -109,7 +114,7 @@ async function listPages<A, R>(
       ...dbFilter("db-instance-id", q),
     };
     for await (const page of paginateDescribeDBSnapshots({ client: rds, pageSize: PAGE_SIZE }, input)) {
-      add(acc, normalizedPage(page.DBSnapshots, fromFrozenDbSnapshot, fromDbSnapshot));
+      add(acc, page.DBSnapshots, fromFrozenDbSnapshot, fromDbSnapshot);
     }
   }
   if (q.kind !== "instance") {
@@ -120,7 +125,7 @@ async function listPages<A, R>(
       ...dbFilter("db-cluster-id", q),
     };
     for await (const page of paginateDescribeDBClusterSnapshots({ client: rds, pageSize: PAGE_SIZE }, input)) {
-      add(acc, normalizedPage(page.DBClusterSnapshots, fromFrozenDbClusterSnapshot, fromDbClusterSnapshot));
+      add(acc, page.DBClusterSnapshots, fromFrozenDbClusterSnapshot, fromDbClusterSnapshot);
     }
   }
   return finish(acc);
@@ -128,11 +133,25 @@ async function listPages<A, R>(
 
 const identity = <T>(x: T): T => x;
 
-function appendPage(out: Snapshot[], page: readonly Snapshot[]): void {
-  for (let i = 0; i < page.length; i++) out.push(page[i] as Snapshot);
+/** listSnapshots: every item normalized into one fresh array (no page is remembered: its callers may change it). */
+function appendPage<T extends object>(
+  out: Snapshot[],
+  items: readonly T[] | undefined,
+  _fromFrozen: (s: T) => Snapshot | undefined,
+  from: (s: T) => Snapshot,
+): void {
+  if (items === undefined) return;
+  for (let i = 0; i < items.length; i++) out.push(from(items[i] as T));
 }
 
-function addPage(pages: (readonly Snapshot[])[], page: readonly Snapshot[]): void {
+/** listSnapshotsOnce: each page normalized, remembered when it is frozen (normalizedPage). */
+function addPage<T extends object>(
+  pages: (readonly Snapshot[])[],
+  items: readonly T[] | undefined,
+  fromFrozen: (s: T) => Snapshot | undefined,
+  from: (s: T) => Snapshot,
+): void {
+  const page = normalizedPage(items, fromFrozen, from);
   if (page.length > 0) pages.push(page);
 }
 
@@ -140,7 +159,7 @@ function joinPages(pages: (readonly Snapshot[])[]): readonly Snapshot[] {
   if (pages.length === 0) return NO_SNAPSHOTS;
   if (pages.length === 1) return pages[0] as readonly Snapshot[];
   const out: Snapshot[] = [];
-  for (const page of pages) appendPage(out, page);
+  for (const page of pages) for (let i = 0; i < page.length; i++) out.push(page[i] as Snapshot);
   return out;
 }
 
