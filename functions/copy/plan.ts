@@ -28,7 +28,7 @@ import { BoundedCache } from "../lib/boundedCache";
 import type { ItemFailure } from "../lib/errors";
 import { drCopyIdBody, ID_PREFIX, timeSlug } from "../lib/identifiers";
 import { type DbKind, recoveryTimeOf, type Snapshot, stageOf } from "../lib/model";
-import { IN_PROGRESS_STATUSES, isCopyInFlight } from "../lib/rds";
+import { IN_PROGRESS_STATUSES, isCopyInFlight, listMemoOf } from "../lib/rds";
 import { isOwned, MANAGED_BY_VALUE, TAG } from "../lib/tags";
 import type { CopyConfig } from "./config";
 import type { CopyScope } from "./event";
@@ -650,7 +650,14 @@ export function planCopy(input: CopyPlanInput): CopyPlan {
  * The owned copies in flight ({@link isCopyInFlight}) among `snapshots`, in listing order: what {@link countInFlight}
  * counts and what the per-DB cap (perDbCap.ts `inFlightPerDb`) reads, found in one pass.
  */
-export function copiesInFlightOf(snapshots: readonly Snapshot[]): Snapshot[] {
+export function copiesInFlightOf(snapshots: readonly Snapshot[]): readonly Snapshot[] {
+  const facts = listFactsOf(snapshots);
+  if (facts === undefined) return findCopiesInFlight(snapshots);
+  facts.inFlight ??= Object.freeze(findCopiesInFlight(snapshots));
+  return facts.inFlight;
+}
+
+function findCopiesInFlight(snapshots: readonly Snapshot[]): Snapshot[] {
   const out: Snapshot[] = [];
   for (let i = 0; i < snapshots.length; i++) {
     const s = snapshots[i]!;
@@ -670,9 +677,14 @@ export function planCopyWith(
 ): CopyPlan {
   const { config, scope } = input;
   const skipped: SkippedSnapshot[] = [];
-  const shared = input.shared;
-  const home = input.home;
-  const regional = config.drRegion ? input.regional : [];
+  // A run asked about one snapshot plans over the few listed snapshots its items can read (see narrowToSnapshot).
+  const narrowed =
+    scope.kind === "snapshot"
+      ? narrowToSnapshot(input.shared, input.home, config.drRegion ? input.regional : [], scope.snapshotArn)
+      : undefined;
+  const shared = narrowed ? narrowed.shared : input.shared;
+  const home = narrowed ? narrowed.home : input.home;
+  const regional = narrowed ? narrowed.regional : config.drRegion ? input.regional : [];
   const capacity = shared.length + home.length + regional.length;
   // Scratch (see below): the items found per listed snapshot, then the scoped and kept items.
   const items = new Items(capacity, shared, home, regional, home.length + regional.length + 2 * capacity);
@@ -897,6 +909,169 @@ export function planCopyWith(
       scopeMatched,
     },
   };
+}
+
+/** The snapshots of `list` at `positions` (any order, repeats allowed), in listing order, each once. */
+function pick(list: readonly Snapshot[], positions: number[]): Snapshot[] {
+  if (positions.length > 1) positions.sort((a, b) => a - b);
+  const out: Snapshot[] = [];
+  let last = -1;
+  for (let j = 0; j < positions.length; j++) {
+    const k = positions[j] as number;
+    if (k !== last) out.push(list[k] as Snapshot);
+    last = k;
+  }
+  return out;
+}
+
+/**
+ * For a run asked about the snapshot `arn`: the listed snapshots its plan can read, in listing order. Such a run adds
+ * items only for sources with that ARN (sourceInScope), and adopts and attaches only the snapshots listed under the
+ * keys of its items and of the copies carrying `rpl-copied-from` = `arn` (scopedKeysOf), so any other snapshot of
+ * `shared`, `home` or `regional` changes nothing it plans: the narrowed lists keep every source with the ARN and every
+ * snapshot whose identifier is one of those keys (a superset: an item's key is the DR copy identifier of a source
+ * with the ARN, worked out here for every such source whether or not it becomes an item) and leave the rest out. The
+ * copies in flight and the intermediate-delete guard still read the full listings (planCopyWith).
+ */
+function narrowToSnapshot(
+  shared: readonly Snapshot[],
+  home: readonly Snapshot[],
+  regional: readonly Snapshot[],
+  arn: string,
+): { shared: Snapshot[]; home: Snapshot[]; regional: Snapshot[] } {
+  // The keys of the sources' items (shared sources with the ARN), then one pass over each destination listing.
+  const keys: string[] = [];
+  const sharedAt = positionsOf(shared, "arn", arn);
+  const sharedOut: Snapshot[] = [];
+  for (let j = 0; j < sharedAt.length; j++) {
+    const s = shared[sharedAt[j] as number] as Snapshot;
+    sharedOut.push(s);
+    if (s.dbId && s.createdAt) keys.push(copyIdOf(s.account, s.dbId, s.createdAt.getTime()));
+  }
+  // Keys found on the way (an own-account source's, a tagged copy's) that were not among `keys`: looked for after.
+  const more: string[] = [];
+  const homeAt: number[] = [];
+  for (let k = 0; k < home.length; k++) {
+    const s = home[k] as Snapshot;
+    let keep = false;
+    // Home: a source with the ARN (single account) and copies tagged with it, and whatever is listed under a key.
+    if (sameText(s.arn, arn)) {
+      keep = true;
+      const rp = recoveryTimeOf(s);
+      if (s.dbId && rp !== undefined) addKey(copyIdOf(s.account, s.dbId, rp), keys, more);
+    }
+    const copiedFrom = s.tags[TAG.copiedFrom];
+    if (copiedFrom !== undefined && sameText(copiedFrom, arn)) {
+      keep = true;
+      addKey(s.id, keys, more);
+    }
+    if (keep || isOneOf(s.id, keys)) homeAt.push(k);
+  }
+  const regionalAt: number[] = [];
+  for (let k = 0; k < regional.length; k++) {
+    const s = regional[k] as Snapshot;
+    let keep = false;
+    const copiedFrom = s.tags[TAG.copiedFrom];
+    if (copiedFrom !== undefined && sameText(copiedFrom, arn)) {
+      keep = true;
+      addKey(s.id, keys, more);
+    }
+    if (keep || isOneOf(s.id, keys)) regionalAt.push(k);
+  }
+  if (more.length > 0) {
+    addWithIds(home, more, homeAt);
+    addWithIds(regional, more, regionalAt);
+  }
+  return { shared: sharedOut, home: pick(home, homeAt), regional: pick(regional, regionalAt) };
+}
+
+/** Adds `key` to `more` unless it is in `keys` or `more` already. */
+function addKey(key: string, keys: readonly string[], more: string[]): void {
+  if (!isOneOf(key, keys) && !isOneOf(key, more)) more.push(key);
+}
+
+function isOneOf(id: string, ids: readonly string[]): boolean {
+  for (let j = 0; j < ids.length; j++) if (sameText(ids[j] as string, id)) return true;
+  return false;
+}
+
+/**
+ * What the copy planner derives from one listing alone, kept in the listing's memo (lib/rds.ts `listMemoOf`) while
+ * the simulator hands the same listing out again: the check loop of one recovery point asks the same questions of its
+ * DB's unchanged listings on every poll (the shared listing changes only with a new share), and each answer is then
+ * one look-up instead of a look at every snapshot. The manual listings change with every poll while a copy runs (its
+ * percent done), so they are read in one pass each (narrowToSnapshot) instead.
+ */
+interface ListFacts {
+  /** {@link copiesInFlightOf} of the listing. */
+  inFlight: readonly Snapshot[] | undefined;
+  /** Positions of the snapshots with an ARN, per ARN asked about. */
+  readonly arn: Map<string, readonly number[]>;
+}
+
+function listFactsOf(list: readonly Snapshot[]): ListFacts | undefined {
+  const memo = listMemoOf(list);
+  if (memo === undefined) return undefined;
+  let facts = memo.copy as ListFacts | undefined;
+  if (facts === undefined) {
+    facts = { inFlight: undefined, arn: new Map() };
+    memo.copy = facts;
+  }
+  return facts;
+}
+
+/** Positions in `list` of the snapshots with ARN `arn` (remembered with the listing when it has a memo). */
+function positionsOf(list: readonly Snapshot[], field: "arn", arn: string): readonly number[] {
+  const facts = listFactsOf(list);
+  if (facts === undefined) return scanFor(list, arn);
+  const known = facts[field].get(arn);
+  if (known !== undefined) return known;
+  const found = scanFor(list, arn);
+  facts[field].set(arn, found);
+  return found;
+}
+
+const NO_POSITIONS: readonly number[] = Object.freeze([]);
+
+function scanFor(list: readonly Snapshot[], arn: string): readonly number[] {
+  let out: number[] | undefined;
+  for (let k = 0; k < list.length; k++) {
+    if (sameText((list[k] as Snapshot).arn, arn)) {
+      out ??= [];
+      out.push(k);
+    }
+  }
+  return out ?? NO_POSITIONS;
+}
+
+/**
+ * `a === b`, compared from the end. The ARNs and identifiers of one DB's snapshots share a long prefix and end in
+ * their time (`...-yyyymmdd-hhmm`), and `===` on two equally long strings that are not the same string compares them
+ * from the start: a scoped run comparing one ARN with each of its DB's listed snapshots spent most of its time there.
+ */
+export function sameText(a: string, b: string): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  for (let i = n - 1; i >= 0; i--) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Adds to `out` the positions in `list` of the snapshots whose identifier is one of `ids`. */
+function addWithIds(list: readonly Snapshot[], ids: readonly string[], out: number[]): void {
+  for (let k = 0; k < list.length; k++) {
+    const id = (list[k] as Snapshot).id;
+    for (let j = 0; j < ids.length; j++) {
+      if (sameText(ids[j] as string, id)) {
+        out.push(k);
+        break;
+      }
+    }
+  }
+}
+
+/** The DR copy identifier of a source's recovery point, as {@link Items} names it (`rpl-<body>-<slug>`). */
+function copyIdOf(account: string, dbId: string, rp: number): string {
+  return `${OWN_PREFIX}${drCopyIdBody(account, dbId)}-${timeSlug(new Date(rp))}`;
 }
 
 const NOT_OURS = `identifier does not start with "${OWN_PREFIX}", so rds-pilot-light did not create it`;

@@ -6,7 +6,7 @@ import { BoundedCache } from "../lib/boundedCache";
 import type { AwsClients } from "../lib/clients";
 import { buildIdentifier, ID_PREFIX, MAX_ID_LENGTH } from "../lib/identifiers";
 import { type DbKind, parseArn, recoveryTimeOf, type Snapshot, snapshotName, stageOf } from "../lib/model";
-import { listSnapshots } from "../lib/rds";
+import { listSnapshotsOnce } from "../lib/rds";
 import { isOwned } from "../lib/tags";
 import type { CopyConfig } from "./config";
 import type { CopyScope } from "./event";
@@ -27,7 +27,9 @@ export interface ListFilter {
  * Lists shared and manual snapshots in the home region, and manual snapshots in the DR region when configured. The
  * home manual listing doubles as the source listing of a single-account stack (its own `source`-stage snapshots).
  * With `filter`, every listing is narrowed server-side to one DB identifier: shares, the Taker's own snapshots and
- * our copies all carry the source DB's identifier in `DBInstanceIdentifier`/`DBClusterIdentifier`.
+ * our copies all carry the source DB's identifier in `DBInstanceIdentifier`/`DBClusterIdentifier`. The listings are
+ * read-only (lib/rds.ts `listSnapshotsOnce`): the planner keeps what it derives from a listing the simulator hands out
+ * again in that listing's memo.
  */
 export async function listCopyState(clients: AwsClients, config: CopyConfig, filter?: ListFilter): Promise<CopyState> {
   const home = clients.rds(config.region);
@@ -38,9 +40,11 @@ export async function listCopyState(clients: AwsClients, config: CopyConfig, fil
       }
     : {};
   const [shared, homeManual, regional] = await Promise.all([
-    listSnapshots(home, { type: "shared", ...only }),
-    listSnapshots(home, { type: "manual", ...only }),
-    config.drRegion ? listSnapshots(clients.rds(config.drRegion), { type: "manual", ...only }) : Promise.resolve([]),
+    listSnapshotsOnce(home, { type: "shared", ...only }),
+    listSnapshotsOnce(home, { type: "manual", ...only }),
+    config.drRegion
+      ? listSnapshotsOnce(clients.rds(config.drRegion), { type: "manual", ...only })
+      : Promise.resolve([]),
   ]);
   return { shared, home: homeManual, regional };
 }

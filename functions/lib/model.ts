@@ -171,21 +171,30 @@ function isFrozenItem(s: { TagList?: readonly unknown[] }): boolean {
 }
 
 function remembered<T extends { TagList?: readonly unknown[] }>(s: T, map: (s: T) => Snapshot): Snapshot {
+  return rememberedFrozen(s, map) ?? map(s);
+}
+
+/**
+ * The remembered (frozen) normalized snapshot of a frozen item, or undefined when the item is not frozen (its
+ * normalized form may change with it, so it is never remembered).
+ */
+function rememberedFrozen<T extends { TagList?: readonly unknown[] }>(
+  s: T,
+  map: (s: T) => Snapshot,
+): Snapshot | undefined {
   const slot = (s as { [NORMALIZED_SLOT]?: NormalizedSlot })[NORMALIZED_SLOT];
   // A slot is only trusted on a frozen item (its TagList too): only then can the item not change after the memo.
   if (slot !== undefined) {
     if (slot.snap !== undefined) return slot.snap;
-    if (isFrozenItem(s)) {
-      slot.snap = frozenSnapshot(map(s));
-      return slot.snap;
-    }
-    return map(s);
+    if (!isFrozenItem(s)) return undefined;
+    slot.snap = frozenSnapshot(map(s));
+    return slot.snap;
   }
   // Only frozen items are ever stored, and a frozen item stays frozen (its TagList too: a frozen item cannot be given
   // another), so a hit needs no freeze test; `Object.isFrozen` walks every property of a frozen object.
   let snap = normalizedFrozen.get(s);
   if (snap === undefined) {
-    if (!isFrozenItem(s)) return map(s);
+    if (!isFrozenItem(s)) return undefined;
     snap = frozenSnapshot(map(s));
     normalizedFrozen.set(s, snap);
   }
@@ -229,6 +238,14 @@ export function fromDbSnapshot(s: DBSnapshot): Snapshot {
   return remembered(s, mapDbSnapshot);
 }
 
+/**
+ * {@link fromDbSnapshot} of a frozen item (its `TagList` too): the same frozen snapshot for the same item. Undefined
+ * for an item that is not frozen (lib/rds.ts then normalizes it with {@link fromDbSnapshot} and remembers nothing).
+ */
+export function fromFrozenDbSnapshot(s: DBSnapshot): Snapshot | undefined {
+  return rememberedFrozen(s, mapDbSnapshot);
+}
+
 /*
  * Both mappers build every snapshot with the same properties in the same order (an absent optional field is present
  * with the value `undefined`), so all normalized snapshots share one V8 hidden class: the planners' loops over
@@ -261,6 +278,11 @@ function mapDbSnapshot(s: DBSnapshot): Snapshot {
 /** Maps a `DBClusterSnapshot` from DescribeDBClusterSnapshots. */
 export function fromDbClusterSnapshot(s: DBClusterSnapshot): Snapshot {
   return remembered(s, mapDbClusterSnapshot);
+}
+
+/** {@link fromDbClusterSnapshot} of a frozen item; undefined for one that is not frozen (see {@link fromFrozenDbSnapshot}). */
+export function fromFrozenDbClusterSnapshot(s: DBClusterSnapshot): Snapshot | undefined {
+  return rememberedFrozen(s, mapDbClusterSnapshot);
 }
 
 function mapDbClusterSnapshot(s: DBClusterSnapshot): Snapshot {

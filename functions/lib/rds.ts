@@ -20,6 +20,8 @@ import {
   fromDbClusterSnapshot,
   fromDbInstance,
   fromDbSnapshot,
+  fromFrozenDbClusterSnapshot,
+  fromFrozenDbSnapshot,
   type Snapshot,
 } from "./model";
 import { MANAGED_BY_VALUE, TAG } from "./tags";
@@ -72,8 +74,37 @@ export interface SnapshotQuery {
 }
 
 /** Lists DB snapshots and DB cluster snapshots of the given type. */
-export async function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<Snapshot[]> {
-  const out: Snapshot[] = [];
+export function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<Snapshot[]> {
+  return listPages(rds, q, [] as Snapshot[], appendPage, identity);
+}
+
+/**
+ * {@link listSnapshots} as a read-only array. When the listing is one frozen page of frozen items (what the simulator's
+ * RDS model hands out again while a listing is unchanged, sim/aws/rds.ts), it is the same frozen array for the same
+ * page, with a memo ({@link listMemoOf}) for what a reader derives from it: a caller listing the same snapshots over
+ * and over (the Copier's check loop) then neither normalizes nor looks at every listed snapshot again while the
+ * listing is unchanged.
+ */
+export function listSnapshotsOnce(rds: RDSClient, q: SnapshotQuery): Promise<readonly Snapshot[]> {
+  return listPages(rds, q, [] as (readonly Snapshot[])[], addPage, joinPages);
+}
+
+/*
+ * One body for both listings, so both make the same calls with the same awaits (a simulated run's order of
+ * asynchronous steps at one virtual instant depends on them).
+ */
+async function listPages<A, R>(
+  rds: RDSClient,
+  q: SnapshotQuery,
+  acc: A,
+  add: <T extends object>(
+    acc: A,
+    items: readonly T[] | undefined,
+    fromFrozen: (s: T) => Snapshot | undefined,
+    from: (s: T) => Snapshot,
+  ) => void,
+  finish: (acc: A) => R,
+): Promise<R> {
   const shared = q.type === "shared" ? { IncludeShared: true } : {};
   if (q.kind !== "cluster") {
     const input = {
@@ -83,7 +114,7 @@ export async function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<S
       ...dbFilter("db-instance-id", q),
     };
     for await (const page of paginateDescribeDBSnapshots({ client: rds, pageSize: PAGE_SIZE }, input)) {
-      for (const s of page.DBSnapshots ?? []) out.push(fromDbSnapshot(s));
+      add(acc, page.DBSnapshots, fromFrozenDbSnapshot, fromDbSnapshot);
     }
   }
   if (q.kind !== "instance") {
@@ -94,9 +125,106 @@ export async function listSnapshots(rds: RDSClient, q: SnapshotQuery): Promise<S
       ...dbFilter("db-cluster-id", q),
     };
     for await (const page of paginateDescribeDBClusterSnapshots({ client: rds, pageSize: PAGE_SIZE }, input)) {
-      for (const s of page.DBClusterSnapshots ?? []) out.push(fromDbClusterSnapshot(s));
+      add(acc, page.DBClusterSnapshots, fromFrozenDbClusterSnapshot, fromDbClusterSnapshot);
     }
   }
+  return finish(acc);
+}
+
+const identity = <T>(x: T): T => x;
+
+/** listSnapshots: every item normalized into one fresh array (no page is remembered: its callers may change it). */
+function appendPage<T extends object>(
+  out: Snapshot[],
+  items: readonly T[] | undefined,
+  _fromFrozen: (s: T) => Snapshot | undefined,
+  from: (s: T) => Snapshot,
+): void {
+  if (items === undefined) return;
+  for (let i = 0; i < items.length; i++) out.push(from(items[i] as T));
+}
+
+/** listSnapshotsOnce: each page normalized, remembered when it is frozen (normalizedPage). */
+function addPage<T extends object>(
+  pages: (readonly Snapshot[])[],
+  items: readonly T[] | undefined,
+  fromFrozen: (s: T) => Snapshot | undefined,
+  from: (s: T) => Snapshot,
+): void {
+  const page = normalizedPage(items, fromFrozen, from);
+  if (page.length > 0) pages.push(page);
+}
+
+function joinPages(pages: (readonly Snapshot[])[]): readonly Snapshot[] {
+  if (pages.length === 0) return NO_SNAPSHOTS;
+  if (pages.length === 1) return pages[0] as readonly Snapshot[];
+  const out: Snapshot[] = [];
+  for (const page of pages) for (let i = 0; i < page.length; i++) out.push(page[i] as Snapshot);
+  return out;
+}
+
+const NO_SNAPSHOTS: readonly Snapshot[] = Object.freeze([]);
+
+/**
+ * Normalized pages of frozen Describe items, by page: a frozen page whose items are all frozen cannot change, so its
+ * normalized form is one frozen array, made once. The SDK never freezes a response, so a Lambda never hits this; the
+ * simulator's RDS model hands the same frozen page out for as long as a listing is unchanged, and about half of the
+ * Copier's listings in the 20 DB x 7 day simulation are such repeats (issue 10).
+ */
+const normalizedPages = new WeakMap<readonly object[], readonly Snapshot[]>();
+
+/** What {@link listMemoOf} returns: one entry per reader, under a key of its own (`copy`: functions/copy/plan.ts). */
+export type ListMemo = Record<string, unknown>;
+const listMemos = new WeakMap<readonly Snapshot[], ListMemo>();
+
+/**
+ * The memo of a listing {@link listSnapshotsOnce} returned that is one remembered frozen page (undefined for any other
+ * array): a reader may keep there what it derives from the listing alone. The listing and its snapshots are frozen,
+ * so nothing derived from them alone goes stale.
+ */
+export function listMemoOf(list: readonly Snapshot[]): ListMemo | undefined {
+  return listMemos.get(list);
+}
+
+/**
+ * `snapshots` as a remembered listing (a frozen copy with a memo, {@link listMemoOf}) when every one of them is frozen
+ * (its tags too), else as they are: what {@link listSnapshotsOnce} returns for one frozen page, for a caller that holds
+ * the normalized snapshots already (tests compare runs on remembered and plain listings).
+ */
+export function rememberedListing(snapshots: readonly Snapshot[]): readonly Snapshot[] {
+  for (const s of snapshots) if (!Object.isFrozen(s) || !Object.isFrozen(s.tags)) return snapshots;
+  const out = Object.freeze([...snapshots]);
+  listMemos.set(out, {});
+  return out;
+}
+
+function normalizedPage<T extends object>(
+  items: readonly T[] | undefined,
+  fromFrozen: (s: T) => Snapshot | undefined,
+  from: (s: T) => Snapshot,
+): readonly Snapshot[] {
+  if (items === undefined || items.length === 0) return NO_SNAPSHOTS;
+  const known = normalizedPages.get(items);
+  if (known !== undefined) return known;
+  const out: Snapshot[] = [];
+  if (!Object.isFrozen(items)) {
+    for (let i = 0; i < items.length; i++) out.push(from(items[i] as T));
+    return out;
+  }
+  let frozen = true;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as T;
+    const snap = fromFrozen(item);
+    if (snap !== undefined) out.push(snap);
+    else {
+      frozen = false;
+      out.push(from(item));
+    }
+  }
+  if (!frozen) return out;
+  Object.freeze(out);
+  normalizedPages.set(items, out);
+  listMemos.set(out, {});
   return out;
 }
 

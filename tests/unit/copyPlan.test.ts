@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { CopyScope } from "../../functions/copy/event";
-import { type CopyAction, type CopyPlanInput, OUTSIDE_COPY_WINDOW, planCopy } from "../../functions/copy/plan";
+import {
+  type CopyAction,
+  type CopyPlanInput,
+  OUTSIDE_COPY_WINDOW,
+  planCopy,
+  sameText,
+} from "../../functions/copy/plan";
 import { drCopyId } from "../../functions/lib/identifiers";
 import {
   arnOfRaw,
@@ -47,6 +53,26 @@ function input(o: {
 
 const idA1 = drCopyId(SRC_A, "orders", new Date(T1));
 const copies = (actions: readonly { type: string }[]) => actions.filter((a): a is CopyAction => a.type === "copy");
+
+describe("sameText", () => {
+  it("is ===, compared from the end", () => {
+    const arn = "arn:aws:rds:eu-west-1:111122223333:snapshot:rpl-orders-20260105-0300";
+    const cases: [string, string][] = [
+      [arn, arn],
+      [arn, `${arn.slice(0, 40)}${arn.slice(40)}`],
+      [arn, arn.replace("0300", "0400")],
+      [arn, arn.replace("arn:aws", "arn:awz")],
+      [arn, `${arn}0`],
+      ["", ""],
+      ["", "a"],
+      ["é", "e"],
+    ];
+    for (const [a, b] of cases) {
+      expect(sameText(a, b)).toBe(a === b);
+      expect(sameText(b, a)).toBe(a === b);
+    }
+  });
+});
 
 describe("planCopy", () => {
   it("copies a shared snapshot into the home region with the DR key and the full rpl-* tag set", () => {

@@ -22,7 +22,7 @@ import { describe, expect, it } from "vitest";
 import { drCopyId, sourceSnapshotId } from "../../functions/lib/identifiers";
 import { isoText } from "../../functions/lib/isoTime";
 import { type Db, type DbKind, recoveryPointOf, type Snapshot } from "../../functions/lib/model";
-import { listDbs, listSnapshots } from "../../functions/lib/rds";
+import { listDbs, listSnapshots, listSnapshotsOnce } from "../../functions/lib/rds";
 import { planDeletedDbs, SOURCE_DELETED_TAG } from "../../functions/lib/sourceDeleted";
 import { countListed } from "../../functions/lib/sweep";
 import { isOwned, MANAGED_BY_VALUE, TAG } from "../../functions/lib/tags";
@@ -114,6 +114,54 @@ describe("listSnapshots / listDbs pagination", () => {
       { command: "DescribeDBInstances", input: { DBInstanceIdentifier: "orders", Marker: undefined, MaxRecords: 100 } },
     ]);
     expect(dbs.map((d) => d.id)).toEqual(["orders"]);
+  });
+
+  it("listSnapshotsOnce: one frozen page of frozen items is normalized once, and the same array is handed out again", async () => {
+    const frozenItem = (i: number): DBSnapshot => {
+      const s = { ...rawSnapshot(i), TagList: Object.freeze([Object.freeze({ Key: "k", Value: `v${i}` })]) };
+      return Object.freeze(s) as DBSnapshot;
+    };
+    const page = Object.freeze(Array.from({ length: 5 }, (_, i) => frozenItem(i)));
+    const rds = new RDSClient({ region: HOME, credentials: { accessKeyId: "x", secretAccessKey: "y" } });
+    mockClient(rds)
+      .on(DescribeDBSnapshotsCommand)
+      .callsFake(() => ({ DBSnapshots: page }));
+    const q = { type: "manual", kind: "instance", dbId: "db1" } as const;
+    const first = await listSnapshotsOnce(rds, q);
+    const again = await listSnapshotsOnce(rds, q);
+    expect(again).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    // The same snapshots as listSnapshots, which hands out a fresh array every time (its callers may change it).
+    const fresh = await listSnapshots(rds, q);
+    expect(fresh).toEqual(first);
+    expect(fresh).not.toBe(first);
+    expect(Object.isFrozen(fresh)).toBe(false);
+    expect(first.map((s) => s.tags.k)).toEqual(["v0", "v1", "v2", "v3", "v4"]);
+  });
+
+  it("listSnapshotsOnce: a page that is not frozen, or holds an item that is not, is normalized afresh every time", async () => {
+    const open = Array.from({ length: 3 }, (_, i) => rawSnapshot(i));
+    const mixed = Object.freeze([Object.freeze(rawSnapshot(7)), rawSnapshot(8)]);
+    for (const page of [open, mixed]) {
+      const rds = new RDSClient({ region: HOME, credentials: { accessKeyId: "x", secretAccessKey: "y" } });
+      mockClient(rds)
+        .on(DescribeDBSnapshotsCommand)
+        .callsFake(() => ({ DBSnapshots: page }));
+      const q = { type: "manual", kind: "instance" } as const;
+      const first = await listSnapshotsOnce(rds, q);
+      const again = await listSnapshotsOnce(rds, q);
+      expect(again).not.toBe(first);
+      expect(again).toEqual(first);
+      expect(first.map((s) => s.id)).toEqual(page.map((s) => s.DBSnapshotIdentifier));
+    }
+  });
+
+  it("listSnapshotsOnce lists what listSnapshots lists, over several pages", async () => {
+    const items = Array.from({ length: 250 }, (_, i) => rawSnapshot(i));
+    const { rds } = pagedRds(items);
+    const q = { type: "manual" } as const;
+    expect(await listSnapshotsOnce(rds, q)).toEqual(await listSnapshots(rds, q));
+    expect((await listSnapshotsOnce(rds, q)).length).toBe(250);
   });
 
   it("refuses a client that is not an RDSClient, as the paginators do", async () => {
