@@ -611,7 +611,9 @@ async function simulationCpuFigures(executor?: "reference"): Promise<void> {
         .update(r.stdout ?? "")
         .digest("hex")
         .slice(0, 16);
-      console.log(`    on ${label}: ${node === process.execPath ? "node" : relative(ROOT, node)} ${relative(ROOT, bundle)} ${args.slice(1).join(" ")}`);
+      console.log(
+        `    on ${label}: ${node === process.execPath ? "node" : relative(ROOT, node)} ${relative(ROOT, bundle)} ${args.slice(1).join(" ")}`,
+      );
       console.log(`      cpu ${cpu.toFixed(1)} s (user+sys), ${status}, report sha256 ${fingerprint}`);
       if (node === process.execPath) console.log(`      ${machinesLine(r.stdout)}`);
       if (!executor)
