@@ -9,7 +9,7 @@
  * - never a snapshot that is not `available`, except `failed` ones, which restore nothing and only use quota;
  * - never an undated one (no recovery point to judge its age by).
  */
-import { recoveryTimeOf, type Snapshot, stageOf } from "../lib/model";
+import { factsOfSnapshot, recoveryTimeOf, type Snapshot, stageOf } from "../lib/model";
 import { type RetentionPolicy, type RetentionReason, reasonsOfMask, retentionMasksNewestFirst } from "../lib/retention";
 import { isOwned, MANAGED_BY_VALUE, type Stage, TAG } from "../lib/tags";
 
@@ -223,21 +223,21 @@ interface SnapshotFacts {
   time: number | undefined;
 }
 
-/**
- * {@link SnapshotFacts} remembered per frozen snapshot (with frozen tags): the ones the model memoizes for a frozen
- * Describe item (functions/lib/model.ts), which the simulator lists to every Janitor run of their DB again (issue 10).
- * Lambdas never see one frozen (the SDK returns plain objects): an unfrozen snapshot is read into `scratch` every
- * time, allocating nothing. Like the model's memo, this takes a snapshot's `createdAt` Date as never set again.
- */
+/** {@link SnapshotFacts} remembered per frozen snapshot (functions/lib/model.ts `factsOfSnapshot`). */
 const factsMemo = new WeakMap<Snapshot, SnapshotFacts>();
 
 function snapshotFacts(s: Snapshot, scratch: SnapshotFacts): SnapshotFacts {
-  const known = factsMemo.get(s);
-  if (known !== undefined) return known;
-  const frozen = Object.isFrozen(s) && Object.isFrozen(s.tags);
-  const f: SnapshotFacts = frozen
-    ? { stage: undefined, sourceAccount: "", copiedFrom: undefined, time: undefined }
-    : scratch;
+  return factsOfSnapshot(factsMemo, s, scratch, newSnapshotFacts, readSnapshotFacts);
+}
+
+const newSnapshotFacts = (): SnapshotFacts => ({
+  stage: undefined,
+  sourceAccount: "",
+  copiedFrom: undefined,
+  time: undefined,
+});
+
+function readSnapshotFacts(s: Snapshot, f: SnapshotFacts): void {
   const tags = s.tags;
   f.copiedFrom = tags[COPIED_FROM];
   if (tags[MANAGED_BY] === MANAGED_BY_VALUE && s.type === "manual") {
@@ -249,8 +249,6 @@ function snapshotFacts(s: Snapshot, scratch: SnapshotFacts): SnapshotFacts {
     f.sourceAccount = "";
     f.time = undefined;
   }
-  if (frozen) factsMemo.set(s, f);
-  return f;
 }
 
 /** One retention group of {@link planExpire}: the fields its members share, and where they sit in its index array. */

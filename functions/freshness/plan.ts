@@ -9,7 +9,7 @@
 
 import { isoText } from "../lib/isoTime";
 import type { DbKind, Snapshot } from "../lib/model";
-import { recoveryTimeOf } from "../lib/model";
+import { factsOfSnapshot, recoveryTimeOf } from "../lib/model";
 import { deletedAtOf, isRetiredAfterDeletion, SOURCE_DELETED_TAG } from "../lib/sourceDeleted";
 import { MANAGED_BY_VALUE, type Stage, TAG } from "../lib/tags";
 import { type DbRef, dbKey, refMatches } from "./dbRefs";
@@ -299,25 +299,23 @@ interface CopyFacts {
 }
 
 /**
- * {@link CopyFacts} remembered per frozen snapshot. A frozen snapshot (with frozen tags) is one the model memoizes
- * for a frozen Describe item (functions/lib/model.ts): the simulator lists the same ones to the monitor every 15
- * minutes, 500-1,000 per run, and these facts are all a run reads of each (issue 10). Lambdas never see one frozen
- * (the SDK returns plain objects), and an unfrozen snapshot is read into `scratch` every time, allocating nothing.
- * Like the model's memo, this takes a snapshot's `createdAt` Date as never set again (nothing does).
+ * {@link CopyFacts} remembered per frozen snapshot (functions/lib/model.ts `factsOfSnapshot`): the simulator lists the
+ * same ones to the monitor every 15 minutes, 500-1,000 per run, and these facts are all a run reads of each (issue 10).
  */
 const copyFactsMemo = new WeakMap<Snapshot, CopyFacts>();
 
 function copyFacts(s: Snapshot, scratch: CopyFacts): CopyFacts {
-  const known = copyFactsMemo.get(s);
-  if (known !== undefined) return known;
-  const frozen = Object.isFrozen(s) && Object.isFrozen(s.tags);
-  const f = frozen
-    ? { measured: false, stage: undefined, account: undefined, deleted: false, available: false, time: undefined }
-    : scratch;
-  readCopyFacts(s, f);
-  if (frozen) copyFactsMemo.set(s, f);
-  return f;
+  return factsOfSnapshot(copyFactsMemo, s, scratch, newCopyFacts, readCopyFacts);
 }
+
+const newCopyFacts = (): CopyFacts => ({
+  measured: false,
+  stage: undefined,
+  account: undefined,
+  deleted: false,
+  available: false,
+  time: undefined,
+});
 
 function readCopyFacts(s: Snapshot, f: CopyFacts): void {
   const tags = s.tags;

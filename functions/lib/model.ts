@@ -233,6 +233,29 @@ function shared(text: string): string {
 const SHARED_STRINGS_MAX = 10_000;
 const sharedStrings = new Map<string, string>();
 
+/**
+ * Facts a planner derives from one normalized snapshot, remembered per *frozen* snapshot (frozen tags too: the ones
+ * {@link remembered} hands out for the simulator's frozen Describe items, listed to run after run; issue 10). An
+ * unfrozen snapshot (every Lambda's: the SDK returns plain objects) is read into `scratch` every time, allocating
+ * nothing, so the caller must use the result before it asks again. `read` fills every field of the facts object it
+ * is given. Takes a snapshot's `createdAt` Date as never set again (nothing does).
+ */
+export function factsOfSnapshot<F>(
+  memo: WeakMap<Snapshot, F>,
+  s: Snapshot,
+  scratch: F,
+  fresh: () => F,
+  read: (s: Snapshot, into: F) => void,
+): F {
+  const known = memo.get(s);
+  if (known !== undefined) return known;
+  const frozen = Object.isFrozen(s) && Object.isFrozen(s.tags);
+  const f = frozen ? fresh() : scratch;
+  read(s, f);
+  if (frozen) memo.set(s, f);
+  return f;
+}
+
 /** Maps a `DBSnapshot` from DescribeDBSnapshots. */
 export function fromDbSnapshot(s: DBSnapshot): Snapshot {
   return remembered(s, mapDbSnapshot);
