@@ -49,11 +49,11 @@ import { polyfillPromiseWithResolvers } from "../sim/polyfills";
 import type { SimulationReport } from "../sim/report";
 import { defaultScenario, loadScenario } from "../sim/scenario";
 import { loadStepConfig, loadStepHandler, simulate } from "../sim/simulate";
-import { childrenCpuSeconds } from "./cpu";
 import { floorFigures } from "./floor";
 import { lambdaNode } from "./lambdaNode";
 import { retryFigures } from "./retryMode";
 import { scenarioFigures } from "./scenarios";
+import { simSplitFigures, threadCpuLine, timedRun } from "./simSplit";
 import { printSweepHeader, wholeSweepRows } from "./sweeps";
 import { thousandFigures } from "./thousand";
 
@@ -90,6 +90,8 @@ async function main(): Promise<void> {
   if (want("sim-cpu")) await simulationCpuFigures();
   // The same runs on the reference executor (aws-local-stepfunctions): same report sha256, more CPU.
   if (only.has("sim-cpu:reference")) await simulationCpuFigures("reference");
+  // Start-up, 1, 2 and 7 days and the week by DB kind, each with its thread split (bench/simSplit.ts; ~25 s CPU).
+  if (only.has("sim-split")) await simSplit();
   if (want("retry")) await retryFigures();
   if (want("floor")) await floorFigures(ROOT);
   // After sim-cpu, whose figure reads the children's CPU time so far. `thousand:250` runs 250 of the 1,000 DBs.
@@ -601,12 +603,12 @@ async function simulationCpuFigures(executor?: "reference"): Promise<void> {
     ];
     console.log(`  ${run.label}`);
     for (const { node, label } of nodes) {
-      const cpuBefore = childrenCpuSeconds();
-      const r = spawnSync(node, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
-      // spawnSync waits for the child, so its usage is now in this process's children usage (RUSAGE_CHILDREN).
-      const cpu = childrenCpuSeconds() - cpuBefore;
+      // CPU from this process's children usage around the (waited-for) child; per-thread CPU from the preload
+      // bench/threadCpu.cjs, which the child prints on stderr at exit (bench/simSplit.ts).
+      const r = timedRun(ROOT, node, bundle, args.slice(1));
+      const cpu = r.cpu;
       // Exit 1 or 3 is a verdict on the pipeline (RPO missed), not a failed run: the report is still printed.
-      const status = r.stdout?.length ? `exit ${r.status}` : `no report: ${String(r.stderr).split("\n")[0]}`;
+      const status = r.stdout?.length ? `exit ${r.status}` : "no report";
       const fingerprint = createHash("sha256")
         .update(r.stdout ?? "")
         .digest("hex")
@@ -615,11 +617,19 @@ async function simulationCpuFigures(executor?: "reference"): Promise<void> {
         `    on ${label}: ${node === process.execPath ? "node" : relative(ROOT, node)} ${relative(ROOT, bundle)} ${args.slice(1).join(" ")}`,
       );
       console.log(`      cpu ${cpu.toFixed(1)} s (user+sys), ${status}, report sha256 ${fingerprint}`);
+      console.log(`      ${threadCpuLine(r.threads)}`);
       if (node === process.execPath) console.log(`      ${machinesLine(r.stdout)}`);
       if (!executor)
         GOALS.push(`simulation ${run.label} on ${label}: ${cpu.toFixed(1)} s CPU (target < 10: ${verdict(cpu < 10)})`);
     }
   }
+}
+
+/** The `sim-split` section (bench/simSplit.ts) on a fresh bundle of the simulator. */
+async function simSplit(): Promise<void> {
+  const bundle = resolve(ROOT, "dist", "sim-bench.cjs");
+  await buildSimulatorBundle(bundle);
+  simSplitFigures(ROOT, bundle, SIM_CPU_RUNS[0].scenario);
 }
 
 /** The work behind the CPU figure: executions, Lambda runs and API calls per state machine, from the JSON report. */
